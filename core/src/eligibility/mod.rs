@@ -1,0 +1,1 @@
+//! Welfare eligibility as dated, explained rules. See issue 4.

@@ -1,0 +1,1 @@
+//! Domain model: one module per aggregate. See issue 3.

@@ -1,0 +1,1 @@
+//! Local SQLite store: connection, migrations, repositories. See issue 3.

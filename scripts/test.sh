@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every check and every test of the repository. README's test command; CI runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== Rust tests (cargo nextest)"
+cargo nextest run --workspace --locked --no-fail-fast
+echo "== Rust doc tests"
+cargo test --workspace --locked --doc

@@ -1,0 +1,1 @@
+//! The sync server arrives with issue 7; see `sync-server/README.md`.
