@@ -21,4 +21,4 @@ pub mod schedule;
 pub mod store;
 pub mod sync;
 
-pub use error::{CoreError, ErrorCode};
+pub use error::{CoreError, CoreResult, ErrorCode};
