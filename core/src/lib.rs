@@ -13,6 +13,7 @@
 //! The core knows nothing of FFI or HTTP servers: the `bindings` crate and the `sync-server` crate
 //! build on it.
 
+pub mod clock;
 pub mod eligibility;
 pub mod error;
 pub mod model;

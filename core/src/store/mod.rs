@@ -1,1 +1,190 @@
-//! Local SQLite store: connection, migrations, repositories. See issue 3.
+//! The local store: one SQLite file on the phone (bundled SQLite through rusqlite).
+//!
+//! - WAL journal, `synchronous = FULL`: every committed transaction survives a crash or a dead battery,
+//!   and a transaction interrupted mid-way leaves nothing behind (SQLite's atomic commit).
+//! - Foreign keys on; a busy timeout so a background sync and the UI never fail on a lock.
+//! - Forward-only migrations ([`migrations`]); a file from a newer app version is refused untouched.
+//! - Every write is one transaction ([`Store::write`]); repositories validate before they write, so a
+//!   rejected input writes nothing.
+
+pub mod agenda;
+pub mod cases;
+pub mod conv;
+pub mod crisis_reports;
+pub mod history;
+pub mod households;
+pub mod migrations;
+pub mod notes;
+pub mod org;
+pub mod persons;
+pub mod referrals;
+pub mod visits;
+pub mod volunteers;
+pub mod wellness;
+pub mod workers;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::clock::{Clock, SystemClock};
+use crate::{CoreError, CoreResult};
+
+/// How long a write waits for another connection's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// An open local database. Cheap to share across threads (`Send + Sync`); calls are serialised.
+pub struct Store {
+    conn: Mutex<Connection>,
+    path: Option<PathBuf>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database file at `path`.
+    pub fn open(path: impl AsRef<Path>) -> CoreResult<Store> {
+        Self::open_with_clock(path, Arc::new(SystemClock))
+    }
+
+    /// As [`Store::open`], with an injected clock (tests, simulations).
+    pub fn open_with_clock(path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> CoreResult<Store> {
+        let path = path.as_ref();
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(|e| CoreError::storage(format!("cannot open {}: {e}", path.display())))?;
+        Self::init(conn, Some(path.to_path_buf()), clock)
+    }
+
+    /// A private in-memory database (tests, previews).
+    pub fn open_in_memory() -> CoreResult<Store> {
+        Self::open_in_memory_with_clock(Arc::new(SystemClock))
+    }
+
+    pub fn open_in_memory_with_clock(clock: Arc<dyn Clock>) -> CoreResult<Store> {
+        Self::init(Connection::open_in_memory()?, None, clock)
+    }
+
+    fn init(
+        mut conn: Connection,
+        path: Option<PathBuf>,
+        clock: Arc<dyn Clock>,
+    ) -> CoreResult<Store> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Read-only checks first: a file we must refuse is never written to (not even the WAL switch).
+        migrations::check_openable(&conn)?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        if path.is_some() {
+            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(CoreError::storage(format!(
+                    "cannot switch to WAL (got {mode})"
+                )));
+            }
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        let now_ms = clock.now().timestamp_millis();
+        migrations::migrate_to(&mut conn, migrations::latest_version(), now_ms)?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path,
+            clock,
+        })
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    pub fn schema_version(&self) -> CoreResult<i64> {
+        migrations::current_version(&self.lock())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-written transaction (SQLite rolls an
+        // unfinished one back when its Transaction drops), so a poisoned lock is safe to reuse.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` in one write transaction (`BEGIN IMMEDIATE`): all of it commits, or none of it.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> CoreResult<T>,
+    ) -> CoreResult<T> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `f` in one read transaction, so that several queries see one consistent snapshot.
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> CoreResult<T>,
+    ) -> CoreResult<T> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        f(&tx)
+    }
+
+    /// `PRAGMA integrity_check` — "ok" for a healthy file.
+    pub fn integrity_check(&self) -> CoreResult<String> {
+        Ok(self
+            .lock()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    pub fn households(&self) -> households::Households<'_> {
+        households::Households(self)
+    }
+    pub fn persons(&self) -> persons::Persons<'_> {
+        persons::Persons(self)
+    }
+    pub fn org(&self) -> org::OrgUnits<'_> {
+        org::OrgUnits(self)
+    }
+    pub fn workers(&self) -> workers::Workers<'_> {
+        workers::Workers(self)
+    }
+    pub fn visits(&self) -> visits::Visits<'_> {
+        visits::Visits(self)
+    }
+    pub fn wellness(&self) -> wellness::WellnessChecks<'_> {
+        wellness::WellnessChecks(self)
+    }
+    pub fn notes(&self) -> notes::CaseNotes<'_> {
+        notes::CaseNotes(self)
+    }
+    pub fn cases(&self) -> cases::Cases<'_> {
+        cases::Cases(self)
+    }
+    pub fn referrals(&self) -> referrals::Referrals<'_> {
+        referrals::Referrals(self)
+    }
+    pub fn crisis_reports(&self) -> crisis_reports::CrisisReports<'_> {
+        crisis_reports::CrisisReports(self)
+    }
+    pub fn volunteers(&self) -> volunteers::VolunteerActivities<'_> {
+        volunteers::VolunteerActivities(self)
+    }
+    pub fn agenda(&self) -> agenda::Agenda<'_> {
+        agenda::Agenda(self)
+    }
+    pub fn history(&self) -> history::History<'_> {
+        history::History(self)
+    }
+}

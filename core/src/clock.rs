@@ -1,0 +1,53 @@
+//! Time: an injectable clock, and Korean local time (KST, UTC+9, no daylight saving).
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+
+/// Where "now" comes from. Logic takes a clock (or a `now` argument) so tests can run a year in
+/// microseconds and be deterministic.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The device's clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock stuck at one instant (tests, simulations, replays).
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+/// Korea Standard Time. Korea has had no daylight saving since 1988, so a fixed offset is exact.
+pub fn kst() -> FixedOffset {
+    const KST_SECONDS: i32 = 9 * 3600;
+    match FixedOffset::east_opt(KST_SECONDS) {
+        Some(offset) => offset,
+        None => unreachable!("9 hours is a valid offset"),
+    }
+}
+
+/// The Korean calendar date of an instant.
+pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&kst()).date_naive()
+}
+
+/// The instants [start, end) of a Korean calendar day.
+pub fn day_bounds(date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = kst()
+        .from_local_datetime(&date.and_time(chrono::NaiveTime::MIN))
+        .single()
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    (start, start + chrono::Duration::days(1))
+}
