@@ -21,5 +21,6 @@ pub mod safety;
 pub mod schedule;
 pub mod store;
 pub mod sync;
+pub mod synthetic;
 
 pub use error::{CoreError, CoreResult, ErrorCode};

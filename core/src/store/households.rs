@@ -166,18 +166,20 @@ pub const SEARCH_MAX_RESULTS: u32 = 200;
 
 impl Households<'_> {
     pub fn create(&self, new: NewHousehold) -> CoreResult<Household> {
-        let household = Household {
-            id: new_id(),
-            dong_id: new.dong_id,
-            head_name: required_text("household.head_name", &new.head_name, NAME_MAX_CHARS)?,
-            address: required_text("household.address", &new.address, ADDRESS_MAX_CHARS)?,
-            location: location(new.location)?,
-            crisis_level: CrisisLevel::new(new.crisis_level)?,
-            tags: canonical(&new.tags),
-            risk_flags: canonical(&new.risk_flags),
-            phone: optional_phone("household.phone", new.phone.as_deref())?,
-            archived: false,
-        };
+        Ok(self.create_with_members(new, Vec::new())?.0)
+    }
+
+    /// Registers a household and its members in one transaction (intake): all of it or nothing.
+    pub fn create_with_members(
+        &self,
+        new: NewHousehold,
+        members: Vec<super::persons::NewMember>,
+    ) -> CoreResult<(Household, Vec<crate::model::Person>)> {
+        let household = validate(new)?;
+        let persons = members
+            .into_iter()
+            .map(|m| super::persons::validate(self.0, household.id, m))
+            .collect::<CoreResult<Vec<_>>>()?;
         self.0.write(|tx| {
             super::org::require(
                 tx,
@@ -186,7 +188,11 @@ impl Households<'_> {
                 "household.dong_id",
             )?;
             insert(tx, &household)?;
-            Ok(household)
+            for p in &persons {
+                super::persons::insert(tx, p)?;
+            }
+            refresh_search_text(tx, household.id)?;
+            Ok((household, persons))
         })
     }
 
@@ -335,6 +341,21 @@ impl Households<'_> {
         });
         Ok(due)
     }
+}
+
+fn validate(new: NewHousehold) -> CoreResult<Household> {
+    Ok(Household {
+        id: new_id(),
+        dong_id: new.dong_id,
+        head_name: required_text("household.head_name", &new.head_name, NAME_MAX_CHARS)?,
+        address: required_text("household.address", &new.address, ADDRESS_MAX_CHARS)?,
+        location: location(new.location)?,
+        crisis_level: CrisisLevel::new(new.crisis_level)?,
+        tags: canonical(&new.tags),
+        risk_flags: canonical(&new.risk_flags),
+        phone: optional_phone("household.phone", new.phone.as_deref())?,
+        archived: false,
+    })
 }
 
 pub(crate) fn insert(tx: &Connection, h: &Household) -> CoreResult<()> {

@@ -63,23 +63,28 @@ pub fn check_openable(conn: &Connection) -> CoreResult<()> {
     Ok(())
 }
 
-/// Applies every migration above the file's version, up to `target`, each in its own transaction.
+/// Applies every migration above the file's version, up to `target`, in one transaction: a crash
+/// mid-way leaves the file at its old version, and a new file pays for one commit, not one per step.
 pub fn migrate_to(conn: &mut Connection, target: i64, now_ms: i64) -> CoreResult<()> {
     check_openable(conn)?;
     let from = current_version(conn)?;
-    if from == 0 {
-        conn.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID};"))?;
-    }
-    for m in MIGRATIONS
+    let pending: Vec<&Migration> = MIGRATIONS
         .iter()
         .filter(|m| m.version > from && m.version <= target)
-    {
-        let tx = conn.transaction()?;
-        tx.execute_batch(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (
-                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL
-             ) STRICT;",
-        )?;
+        .collect();
+    let Some(last) = pending.last() else {
+        return Ok(());
+    };
+    let tx = conn.transaction()?;
+    if from == 0 {
+        tx.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID};"))?;
+    }
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL
+         ) STRICT;",
+    )?;
+    for m in &pending {
         tx.execute_batch(m.sql).map_err(|e| {
             CoreError::storage(format!("migration {} ({}) failed: {e}", m.version, m.name))
         })?;
@@ -87,8 +92,8 @@ pub fn migrate_to(conn: &mut Connection, target: i64, now_ms: i64) -> CoreResult
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
             rusqlite::params![m.version, m.name, now_ms],
         )?;
-        tx.execute_batch(&format!("PRAGMA user_version = {};", m.version))?;
-        tx.commit()?;
     }
+    tx.execute_batch(&format!("PRAGMA user_version = {};", last.version))?;
+    tx.commit()?;
     Ok(())
 }

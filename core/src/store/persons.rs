@@ -1,7 +1,7 @@
 //! People in households (가구원) repository.
 
 use chrono::NaiveDate;
-use rusqlite::params;
+use rusqlite::{params, Connection};
 
 use super::conv::{date, get_date, get_id};
 use super::Store;
@@ -11,6 +11,16 @@ use crate::model::{new_id, Disability, Id, Person, Relation, Sex};
 use crate::CoreResult;
 
 pub struct Persons<'a>(pub(super) &'a Store);
+
+/// A member given together with a new household (see `Households::create_with_members`).
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub name: String,
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
+    pub relation: Relation,
+    pub disability: Disability,
+}
 
 #[derive(Debug, Clone)]
 pub struct NewPerson {
@@ -37,31 +47,20 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Person> {
 impl Persons<'_> {
     /// Adds a member to an existing household.
     pub fn add(&self, new: NewPerson) -> CoreResult<Person> {
-        let today = local_date(self.0.clock().now());
-        let person = Person {
-            id: new_id(),
-            household_id: new.household_id,
-            name: required_text("person.name", &new.name, NAME_MAX_CHARS)?,
-            birth_date: birth_date("person.birth_date", new.birth_date, today)?,
-            sex: new.sex,
-            relation: new.relation,
-            disability: new.disability,
-        };
+        let person = validate(
+            self.0,
+            new.household_id,
+            NewMember {
+                name: new.name,
+                birth_date: new.birth_date,
+                sex: new.sex,
+                relation: new.relation,
+                disability: new.disability,
+            },
+        )?;
         self.0.write(|tx| {
             super::households::require(tx, person.household_id)?;
-            tx.prepare_cached(
-                "INSERT INTO persons (id, household_id, name, birth_date, sex, relation, disability)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![
-                person.id.to_string(),
-                person.household_id.to_string(),
-                person.name,
-                date(person.birth_date),
-                person.sex,
-                person.relation,
-                person.disability
-            ])?;
+            insert(tx, &person)?;
             super::households::refresh_search_text(tx, person.household_id)?;
             Ok(person)
         })
@@ -79,4 +78,35 @@ impl Persons<'_> {
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }
+}
+
+/// Checks a member's fields and gives it an id.
+pub(crate) fn validate(store: &Store, household_id: Id, m: NewMember) -> CoreResult<Person> {
+    let today = local_date(store.clock().now());
+    Ok(Person {
+        id: new_id(),
+        household_id,
+        name: required_text("person.name", &m.name, NAME_MAX_CHARS)?,
+        birth_date: birth_date("person.birth_date", m.birth_date, today)?,
+        sex: m.sex,
+        relation: m.relation,
+        disability: m.disability,
+    })
+}
+
+pub(crate) fn insert(conn: &Connection, person: &Person) -> CoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO persons (id, household_id, name, birth_date, sex, relation, disability)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        person.id.to_string(),
+        person.household_id.to_string(),
+        person.name,
+        date(person.birth_date),
+        person.sex,
+        person.relation,
+        person.disability
+    ])?;
+    Ok(())
 }
