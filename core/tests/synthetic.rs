@@ -117,6 +117,18 @@ fn a_full_dong_is_realistic_and_valid() {
         })
         .unwrap();
     assert_eq!(lonely, 0);
+    let double_booked: i64 = store
+        .read(|tx| {
+            Ok(tx.query_row(
+                "SELECT count(*) FROM (SELECT worker_id, window_start FROM visit_workers
+                   GROUP BY worker_id, window_start HAVING count(*) > 1)",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(double_booked, 0, "nobody in two places at once");
+    assert_eq!(d.visits, 9_000);
     // Staff have a day's agenda; monitoring finds due households.
     let staff = d
         .workers

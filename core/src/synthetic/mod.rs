@@ -7,6 +7,8 @@
 mod names;
 mod rng;
 
+use std::collections::HashSet;
+
 use chrono::{Days, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 
 use crate::clock::kst;
@@ -49,6 +51,7 @@ pub struct SyntheticDong {
     pub teams: Vec<OrgUnit>,
     pub workers: Vec<Worker>,
     pub household_ids: Vec<Id>,
+    /// Visits generated: the configured number unless the team's slots ran out.
     pub visits: usize,
     pub wellness_checks: usize,
     pub persons: usize,
@@ -145,9 +148,13 @@ pub fn generate(store: &Store, cfg: &SyntheticConfig) -> CoreResult<SyntheticDon
         }
 
         let mut wellness_checks = 0;
+        let mut visits = 0;
+        let mut busy: HashSet<(Id, i64)> = HashSet::new();
         let first_day = cfg.today - Days::new(365);
         let span_days = 365 + 14;
-        for _ in 0..cfg.visits {
+        let mut attempts = 0;
+        while visits < cfg.visits && attempts < cfg.visits * 4 {
+            attempts += 1;
             // Higher crisis levels are visited more often.
             let h = loop {
                 let h = rng.pick(&households);
@@ -166,16 +173,23 @@ pub fn generate(store: &Store, cfg: &SyntheticConfig) -> CoreResult<SyntheticDon
                 .unwrap_or_default();
             let mode = *rng.weighted(&[(ContactMode::Home, 6), (ContactMode::Phone, 3), (ContactMode::Centre, 1)]);
             let purpose = purpose_for(&mut rng, h);
-            let lead = *rng.pick(&staff);
+            // Nobody is booked twice for the same slot (a few tries, then the slot is given up).
+            let free = |w: &Worker, busy: &HashSet<(Id, i64)>| !busy.contains(&(w.id, start.timestamp()));
+            let Some(lead) = (0..8).map(|_| *rng.pick(&staff)).find(|w| free(w, &busy)) else {
+                continue;
+            };
             let mut assigned = vec![lead.id];
             if mode.needs_pair() {
-                loop {
-                    let partner = *rng.pick(&everyone);
-                    if partner.id != lead.id {
-                        assigned.push(partner.id);
-                        break;
-                    }
-                }
+                let Some(partner) = (0..8)
+                    .map(|_| *rng.pick(&everyone))
+                    .find(|w| w.id != lead.id && free(w, &busy))
+                else {
+                    continue;
+                };
+                assigned.push(partner.id);
+            }
+            for w in &assigned {
+                busy.insert((*w, start.timestamp()));
             }
             assigned.sort();
             let past = day < cfg.today;
@@ -208,6 +222,7 @@ pub fn generate(store: &Store, cfg: &SyntheticConfig) -> CoreResult<SyntheticDon
                 note: None,
             };
             crate::store::visits::insert(tx, &visit)?;
+            visits += 1;
             if let (Some(VisitOutcome::Met), Some(at)) = (outcome, completed) {
                 crate::store::households::note_contact(tx, h.id, at)?;
                 if rng.chance(0.6) {
@@ -234,7 +249,7 @@ pub fn generate(store: &Store, cfg: &SyntheticConfig) -> CoreResult<SyntheticDon
             teams,
             workers,
             household_ids: households.iter().map(|h| h.id).collect(),
-            visits: cfg.visits,
+            visits,
             wellness_checks,
             persons,
         })

@@ -1,0 +1,200 @@
+//! `donghaeng demo`: a demo device. Builds (or reopens) a synthetic 동 in a local database file and walks
+//! through a visiting nurse's morning: today's agenda, the households due for monitoring, a visit with
+//! its wellness check, and the household's history — all offline, on the real store.
+
+use std::path::PathBuf;
+
+use chrono::{Duration, Utc};
+use donghaeng_core::clock::{kst, local_date};
+use donghaeng_core::model::*;
+use donghaeng_core::store::history::HistoryEntry;
+use donghaeng_core::store::households::MonitoringIntervals;
+use donghaeng_core::store::wellness::NewWellnessCheck;
+use donghaeng_core::store::Store;
+use donghaeng_core::synthetic::{generate, SyntheticConfig};
+use donghaeng_core::CoreResult;
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// The demo device's database file (created with a synthetic 동 if it does not exist).
+    #[arg(long, default_value = "donghaeng-demo.db")]
+    pub db: PathBuf,
+    /// Delete the file first and build a fresh synthetic 동.
+    #[arg(long)]
+    pub fresh: bool,
+}
+
+pub fn run(args: &DemoArgs) -> CoreResult<()> {
+    if args.fresh {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = args.db.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(p));
+        }
+    }
+    let existed = args.db.exists();
+    let store = Store::open(&args.db)?;
+    let today = local_date(Utc::now());
+    let dong_count: i64 = store.read(|tx| {
+        Ok(tx.query_row(
+            "SELECT count(*) FROM org_units WHERE kind = 'dong'",
+            [],
+            |r| r.get(0),
+        )?)
+    })?;
+    if !existed || dong_count == 0 {
+        println!("합성 동 데이터를 만드는 중… / generating a synthetic 동…");
+        let d = generate(&store, &SyntheticConfig::dong(today))?;
+        println!(
+            "  가구 {} · 가구원 {} · 직원·봉사자 {} · 방문 {} · 안부확인 {}  (households, members, workers, visits, wellness checks)",
+            d.household_ids.len(),
+            d.persons,
+            d.workers.len(),
+            d.visits,
+            d.wellness_checks
+        );
+    }
+    let dong_id: String = store.read(|tx| {
+        Ok(tx.query_row(
+            "SELECT id FROM org_units WHERE kind = 'dong' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )?)
+    })?;
+    let dong_id = Id::parse_str(&dong_id).map_err(donghaeng_core::CoreError::storage)?;
+    let dong = store.org().get(dong_id)?;
+    println!("\n== {} · {} ({})", dong.name, today, args.db.display());
+
+    // The nurse with the fullest day, today if anyone has visits today, else the next such day.
+    let nurses: Vec<Worker> = store
+        .org()
+        .children(dong.id)?
+        .iter()
+        .map(|t| store.workers().by_team(t.id))
+        .collect::<CoreResult<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .filter(|w| w.has_role(Role::VisitingNurse))
+        .collect();
+    let mut best: Option<(Worker, chrono::NaiveDate, usize)> = None;
+    'days: for i in 0..14 {
+        let day = today + chrono::Days::new(i);
+        for n in &nurses {
+            let len = store.agenda().for_worker(n.id, day)?.len();
+            if len > 0 && best.as_ref().is_none_or(|b| len > b.2) {
+                best = Some((n.clone(), day, len));
+            }
+        }
+        if best.is_some() {
+            break 'days;
+        }
+    }
+    let Some((nurse, day, _)) = best else {
+        println!("앞으로 2주간 방문간호사 일정이 없습니다 / no nurse visits in the next two weeks");
+        return Ok(());
+    };
+    let agenda = store.agenda().for_worker(nurse.id, day)?;
+    println!(
+        "\n-- {} 방문간호사 {}의 일정 / agenda of visiting nurse {}",
+        day, nurse.name, nurse.name
+    );
+    for item in &agenda {
+        let t = item
+            .visit
+            .window
+            .start
+            .with_timezone(&kst())
+            .format("%H:%M");
+        let partners: Vec<&str> = item.partners.iter().map(|p| p.name.as_str()).collect();
+        let flags: Vec<&str> = item.risk_flags.iter().map(|f| f.label_ko()).collect();
+        println!(
+            "  {t}  {} [{}] {}  위기도 {}({})  동행: {}{}",
+            item.visit.purpose.label_ko(),
+            item.visit.contact_mode.label_ko(),
+            item.head_name,
+            item.crisis_level.value(),
+            item.crisis_level.label_ko(),
+            if partners.is_empty() {
+                "-".to_string()
+            } else {
+                partners.join(", ")
+            },
+            if flags.is_empty() {
+                String::new()
+            } else {
+                format!("  ⚠ {}", flags.join(", "))
+            }
+        );
+    }
+
+    let due =
+        store
+            .households()
+            .due_for_monitoring(dong.id, today, 0, MonitoringIntervals::default())?;
+    println!(
+        "\n-- 오늘까지 모니터링 도래 가구 / households due for monitoring: {}",
+        due.len()
+    );
+    for level in (1..=5).rev() {
+        let n = due
+            .iter()
+            .filter(|d| d.household.crisis_level.value() == level)
+            .count();
+        let label = CrisisLevel::new(level as i64)?.label_ko();
+        println!("  위기도 {level} ({label}): {n}");
+    }
+
+    // Walk through the first planned visit: start, complete, wellness check.
+    if let Some(item) = agenda
+        .iter()
+        .find(|i| day == today && i.visit.status == VisitStatus::Planned)
+    {
+        let now = Utc::now();
+        let visits = store.visits();
+        visits.start(item.visit.id, now)?;
+        visits.complete(
+            item.visit.id,
+            now + Duration::minutes(35),
+            VisitOutcome::Met,
+            Some("데모 방문"),
+        )?;
+        let mut checklist = WellnessChecklist::all_good();
+        checklist.heating_cooling = Observation::Concern;
+        store.wellness().record(NewWellnessCheck {
+            household_id: item.visit.household_id,
+            visit_id: Some(item.visit.id),
+            worker_id: nurse.id,
+            checked_at: now + Duration::minutes(35),
+            contact_mode: item.visit.contact_mode,
+            checklist,
+            note: Some("난방 상태 주의, 다음 방문 때 재확인".into()),
+            corrects: None,
+        })?;
+        println!(
+            "\n-- {} 가구 방문 완료, 안부확인 기록 / visit done, wellness check recorded",
+            item.head_name
+        );
+        let page = store.history().page(item.visit.household_id, None, 5)?;
+        for (at, entry) in &page.entries {
+            let at = at.with_timezone(&kst()).format("%Y-%m-%d %H:%M");
+            match entry {
+                HistoryEntry::Visit(v) => println!(
+                    "  {at}  방문 {} · {}",
+                    v.purpose.label_ko(),
+                    v.outcome.map_or(v.status.label_ko(), |o| o.label_ko())
+                ),
+                HistoryEntry::Wellness(w) => println!(
+                    "  {at}  안부확인{}",
+                    if w.checklist.is_urgent() {
+                        " (긴급)"
+                    } else {
+                        ""
+                    }
+                ),
+                HistoryEntry::Note(_) => println!("  {at}  상담 기록"),
+            }
+        }
+    }
+    println!("\n데모 끝 / demo done. 데이터 파일: {}", args.db.display());
+    Ok(())
+}
