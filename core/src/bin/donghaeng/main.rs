@@ -1,0 +1,50 @@
+//! `donghaeng`: the command line of the Donghaeng core. Each subcommand group lives in its own file;
+//! this file only dispatches.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod eligibility_cmd;
+
+#[derive(Parser)]
+#[command(
+    name = "donghaeng",
+    version,
+    about = "Donghaeng (동행) core command line"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Welfare eligibility (자격 판정).
+    #[command(subcommand)]
+    Eligibility(eligibility_cmd::EligibilityCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Eligibility(cmd) => eligibility_cmd::run(cmd),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // Korean first, English beside it; the stable code and field for scripts.
+            eprintln!("오류: {}", e.ko);
+            eprintln!("error: {}", e.en);
+            eprintln!(
+                "code: {}{}",
+                e.code,
+                e.field
+                    .as_deref()
+                    .map(|f| format!(", field: {f}"))
+                    .unwrap_or_default()
+            );
+            ExitCode::from(2)
+        }
+    }
+}
