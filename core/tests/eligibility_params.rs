@@ -106,6 +106,16 @@ fn negative_amounts_bad_dates_and_disorder_are_refused() {
     );
 
     let mut v = emergency();
+    v["sets"][0]["values"]["funeral_won"] = json!(10_000_000_000_000_000i64);
+    assert_eq!(
+        load(&v),
+        Err((
+            "param_amount_too_large".into(),
+            "sets[0].values.funeral_won".into()
+        ))
+    );
+
+    let mut v = emergency();
     v["sets"][0]["valid_from"] = json!("2022-13-01");
     assert_eq!(
         load(&v),

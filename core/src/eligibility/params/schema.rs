@@ -192,8 +192,20 @@ pub fn rate(x: f64, field: &str) -> CoreResult<Rate> {
     Ok(rounded as Rate)
 }
 
-/// A non-negative amount of won (or a count).
+/// Largest amount a table may hold (1,000조 원), the same bound as inputs, so that no product of an
+/// amount with a quantity or rate can overflow the `i128` arithmetic.
+pub const MAX_PARAM_AMOUNT: i64 = 1_000_000_000_000_000;
+
+/// A non-negative amount of won (or a count), at most [`MAX_PARAM_AMOUNT`].
 pub fn amount(x: i64, field: &str) -> CoreResult<i64> {
+    if x > MAX_PARAM_AMOUNT {
+        return Err(param_error(
+            "param_amount_too_large",
+            field,
+            format!("값이 너무 큽니다 (최대 {MAX_PARAM_AMOUNT}): {field} = {x}"),
+            format!("value too large (at most {MAX_PARAM_AMOUNT}): {field} = {x}"),
+        ));
+    }
     if x < 0 {
         return Err(param_error(
             "param_amount_negative",
@@ -222,6 +234,14 @@ pub fn rising_row(row: Vec<i64>, min_len: usize, field: &str) -> CoreResult<Vec<
         ));
     }
     for (i, v) in row.iter().enumerate() {
+        if *v > MAX_PARAM_AMOUNT {
+            return Err(param_error(
+                "param_amount_too_large",
+                &format!("{field}[{i}]"),
+                format!("값이 너무 큽니다: {field}[{i}] = {v}"),
+                format!("value too large: {field}[{i}] = {v}"),
+            ));
+        }
         if *v <= 0 {
             return Err(param_error(
                 "param_amount_negative",

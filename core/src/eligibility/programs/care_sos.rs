@@ -69,7 +69,11 @@ pub fn cost(p: &CareSosParams, req: &CareSosRequest) -> CareSosCost {
             cost_won,
         });
     }
-    let services_total_won: i64 = services.iter().map(|s| s.cost_won).sum();
+    // Saturating: with validated tables and inputs the sum stays far below i64::MAX, but a sum must
+    // never be the place a bad table turns into a panic.
+    let services_total_won = services
+        .iter()
+        .fold(0i64, |acc, s| acc.saturating_add(s.cost_won));
     let covered_total_won = services_total_won.min(p.yearly_total_limit_won);
     CareSosCost {
         services,
