@@ -576,3 +576,29 @@ fn households_larger_than_the_table_are_refused() {
     assert_eq!(e.code, "household_size_not_covered");
     assert_eq!(e.field.as_deref(), Some("household.size"));
 }
+
+#[test]
+fn text_explanation_warns_on_provisional_figures_and_shows_limits() {
+    use donghaeng_core::eligibility::render_text;
+    let mut i = base();
+    i.as_of = d("2026-05-01");
+    i.programs = Some(vec![ProgramCode::SeoulSafetyIncome]);
+    let text = render_text(&evaluate(&i).unwrap());
+    assert!(text.contains(
+        "⚠ 잠정 기준: 구청에 확인하세요 / provisional parameters: verify with the district"
+    ));
+    assert!(text.contains("월 지급액"));
+
+    let mut i = base();
+    i.care_sos_request = Some(CareSosRequest {
+        meals: 31,
+        ..Default::default()
+    });
+    let text = render_text(&evaluate(&i).unwrap());
+    assert!(
+        text.contains("식사지원 31식 중 30식 지원: 252,000원"),
+        "{text}"
+    );
+    assert!(text.contains("연 한도 초과 1식 미지원"), "{text}");
+    assert!(!text.contains("잠정 기준"));
+}
