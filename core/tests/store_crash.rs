@@ -4,7 +4,7 @@
 //!
 //! The child is this same test binary, re-run with an environment variable (no extra binary needed).
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
 use chrono::NaiveDate;
@@ -59,8 +59,17 @@ fn crash_child_writer() {
                 members,
             )
             .unwrap();
-        println!("committed {}", h.id);
+        // Flushed before the next intake begins, so at most one commit can ever go unreported.
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "committed {}", h.id).unwrap();
+        out.flush().unwrap();
     }
+}
+
+/// The id in a "committed <id>" line. libtest may print "test crash_child_writer ... " on the same line
+/// before the first one, so the marker is searched, not expected at the start.
+fn committed_id(line: &str) -> Option<&str> {
+    line.split_once("committed ").map(|(_, id)| id.trim())
 }
 
 #[test]
@@ -104,7 +113,7 @@ fn killed_mid_write_leaves_old_or_new_state_never_a_mix() {
         let mut seen = 0;
         while seen < wanted {
             let line = lines.next().expect("child ended early").unwrap();
-            if let Some(id) = line.strip_prefix("committed ") {
+            if let Some(id) = committed_id(&line) {
                 reported.push(Id::parse_str(id).unwrap());
                 seen += 1;
             }
@@ -113,7 +122,7 @@ fn killed_mid_write_leaves_old_or_new_state_never_a_mix() {
         child.wait().unwrap();
         // Lines the child printed before dying are commits too.
         for line in lines.map_while(Result::ok) {
-            if let Some(id) = line.strip_prefix("committed ") {
+            if let Some(id) = committed_id(&line) {
                 reported.push(Id::parse_str(id).unwrap());
             }
         }

@@ -195,6 +195,21 @@ pub fn run(args: &DemoArgs) -> CoreResult<()> {
             }
         }
     }
+    // At the kitchen table: a household that just lost its income (the built-in figures are 2022's).
+    let sample = r#"{
+        "as_of": "2022-06-15", "residence": "seoul",
+        "household": {"size": 2, "members": [{"birth_date": "1950-03-02", "disabled": false}],
+                      "monthly_income_won": 1500000, "property_won": 120000000,
+                      "financial_assets_won": 3000000, "lonely_death_risk": false, "receiving": [],
+                      "health_insurance_bottom_20pct": false},
+        "crisis": {"reasons": ["job_loss"], "requested_items": ["living"]}
+    }"#;
+    let input = donghaeng_core::eligibility::EvaluationInput::from_json(sample)?;
+    let out = donghaeng_core::eligibility::evaluate(&input)?;
+    println!("\n-- 복지 자격 판정 예시 / eligibility example (2인 가구, 실직)");
+    for line in donghaeng_core::eligibility::render_text(&out).lines() {
+        println!("  {line}");
+    }
     println!("\n데모 끝 / demo done. 데이터 파일: {}", args.db.display());
     Ok(())
 }

@@ -1,14 +1,18 @@
-//! `donghaeng`: the command line of the Donghaeng core.
+//! `donghaeng`: the command line of the Donghaeng core. Each subcommand group lives in its own file;
+//! this file only dispatches.
 
-mod demo_cmd;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+mod demo_cmd;
+mod eligibility_cmd;
 
 #[derive(Parser)]
 #[command(
     name = "donghaeng",
     version,
-    about = "동행 — offline-first core of the field-visit app"
+    about = "Donghaeng (동행) core command line"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -19,18 +23,32 @@ struct Cli {
 enum Command {
     /// A demo device on a synthetic 동: agenda, monitoring, a visit with its wellness check.
     Demo(demo_cmd::DemoArgs),
+    /// Welfare eligibility (자격 판정).
+    #[command(subcommand)]
+    Eligibility(eligibility_cmd::EligibilityCommand),
 }
 
-fn main() -> std::process::ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match &cli.command {
-        Command::Demo(args) => demo_cmd::run(args),
+    let result = match cli.command {
+        Command::Demo(args) => demo_cmd::run(&args),
+        Command::Eligibility(cmd) => eligibility_cmd::run(cmd),
     };
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("오류: {}\nerror: {}", e.ko, e.en);
-            std::process::ExitCode::FAILURE
+            // Korean first, English beside it; the stable code and field for scripts.
+            eprintln!("오류: {}", e.ko);
+            eprintln!("error: {}", e.en);
+            eprintln!(
+                "code: {}{}",
+                e.code,
+                e.field
+                    .as_deref()
+                    .map(|f| format!(", field: {f}"))
+                    .unwrap_or_default()
+            );
+            ExitCode::from(2)
         }
     }
 }

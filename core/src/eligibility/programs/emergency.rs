@@ -1,0 +1,338 @@
+//! 서울형 긴급복지 (Seoul emergency welfare, 001 §7).
+//!
+//! Our reading of the seed:
+//! - no crisis reason → `ineligible`;
+//! - support of this program for the same reason began less than `no_resupport_months` (3) months
+//!   before the evaluation date → `ineligible` (exactly 3 months later is allowed again: "3개월 이내
+//!   지원 불가" read as "within the 3 months");
+//! - with a crisis, income, property or financial assets over a limit, or overlapping support
+//!   (국민기초 수급, 국가 긴급복지, 서울형 기초보장, or this program already) → `case_conference`
+//!   ("중복 수급 및 기준 초과자에 대해 동·구 사례회의를 통해 특별지원 가능");
+//! - otherwise `eligible`.
+
+use chrono::Months;
+
+use super::{income_check, residence_check, start, Ctx};
+use crate::eligibility::check::{self, Basis};
+use crate::eligibility::codes::{CrisisReason, ProgramCode, Receiving, SupportItem};
+use crate::eligibility::money::{format_rate, group_thousands};
+use crate::eligibility::output::{Decision, Note, ProgramResult, SupportLine};
+use crate::eligibility::params::EmergencyParams;
+use crate::CoreResult;
+
+/// Support that overlaps this program: a household receiving one needs a case conference.
+/// 차상위 (near-poor) is not on the list: the seed routes 차상위 applicants to ordinary support.
+pub const OVERLAPPING: [Receiving; 4] = [
+    Receiving::NationalBasicLivelihood,
+    Receiving::NationalEmergencyWelfare,
+    Receiving::SeoulBasicSecurity,
+    Receiving::SeoulEmergencyWelfare,
+];
+
+pub fn evaluate(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
+    let program = ProgramCode::SeoulEmergencyWelfare;
+    let Some(set) = ctx.reg.emergency_on(ctx.input.as_of) else {
+        return Err(super::super::no_parameters(&[program], ctx.input.as_of));
+    };
+    let p = &set.values;
+    let median = ctx.median(p.median_year)?;
+    let mut r = start(program, set, set.provisional || median.provisional);
+
+    r.checks.push(residence_check(ctx));
+    if !ctx.in_seoul() {
+        r.decision = Decision::NotApplicable;
+        return Ok(r);
+    }
+
+    let reasons: &[CrisisReason] = ctx
+        .input
+        .crisis
+        .as_ref()
+        .map(|c| c.reasons.as_slice())
+        .unwrap_or(&[]);
+    let has_crisis = !reasons.is_empty();
+    r.checks.push(if has_crisis {
+        let ko: Vec<&str> = reasons.iter().map(|x| x.label_ko()).collect();
+        let en: Vec<&str> = reasons.iter().map(|x| x.label_en()).collect();
+        check::flag(
+            "crisis_reason",
+            true,
+            format!("위기사유 있음: {}", ko.join(", ")),
+            format!("crisis reason given: {}", en.join(", ")),
+        )
+    } else {
+        check::flag(
+            "crisis_reason",
+            false,
+            "위기사유 없음: 긴급복지지원법·조례 또는 동·구 사례회의가 인정한 위기사유가 필요합니다"
+                .into(),
+            "no crisis reason: a reason under the Emergency Welfare Act, the ordinance or a case conference is required"
+                .into(),
+        )
+    });
+
+    let blocked = resupport_check(ctx, p, reasons, &mut r);
+
+    let unrelaxed_ko = p
+        .income_rate_unrelaxed
+        .map(|u| {
+            format!(
+                "; 코로나19 한시 완화 {}% → {}%",
+                format_rate(u),
+                format_rate(p.income_rate)
+            )
+        })
+        .unwrap_or_default();
+    let unrelaxed_en = p
+        .income_rate_unrelaxed
+        .map(|u| {
+            format!(
+                "; COVID-19 temporary relaxation {}% → {}%",
+                format_rate(u),
+                format_rate(p.income_rate)
+            )
+        })
+        .unwrap_or_default();
+    r.checks.push(income_check(
+        ctx,
+        median,
+        p.income_rate,
+        &unrelaxed_ko,
+        &unrelaxed_en,
+    )?);
+    let prop_basis = match p.property_limit_unrelaxed_won {
+        Some(u) => Basis::plain(
+            format!(
+                "재산기준, 한시 완화 {}원 → {}원",
+                group_thousands(u),
+                group_thousands(p.property_limit_won)
+            ),
+            format!(
+                "property limit, temporarily relaxed from {} to {} won",
+                group_thousands(u),
+                group_thousands(p.property_limit_won)
+            ),
+        ),
+        None => Basis::plain("재산기준", "property limit"),
+    };
+    r.checks.push(check::at_most_won(
+        "property",
+        "재산",
+        "property",
+        ctx.input.household.property_won,
+        p.property_limit_won,
+        &prop_basis,
+    ));
+    r.checks.push(check::at_most_won(
+        "financial_assets",
+        "금융재산",
+        "financial assets",
+        ctx.input.household.financial_assets_won,
+        p.financial_limit_won,
+        &Basis::plain("금융재산 기준", "financial-asset limit"),
+    ));
+
+    let overlapping: Vec<Receiving> = OVERLAPPING
+        .iter()
+        .copied()
+        .filter(|x| ctx.input.receives(*x))
+        .collect();
+    r.checks.push(if overlapping.is_empty() {
+        check::flag(
+            "no_overlapping_support",
+            true,
+            "중복 지원 없음".into(),
+            "no overlapping support".into(),
+        )
+    } else {
+        let ko: Vec<&str> = overlapping.iter().map(|x| x.label_ko()).collect();
+        let en: Vec<&str> = overlapping.iter().map(|x| x.label_en()).collect();
+        check::flag(
+            "no_overlapping_support",
+            false,
+            format!("이미 지원을 받고 있음: {} (중복 수급)", ko.join(", ")),
+            format!("already receives: {} (overlapping support)", en.join(", ")),
+        )
+    });
+
+    let limits_ok = [
+        "income",
+        "property",
+        "financial_assets",
+        "no_overlapping_support",
+    ]
+    .iter()
+    .all(|c| r.check(c).is_some_and(|c| c.passed));
+    r.decision = if !has_crisis || blocked {
+        Decision::Ineligible
+    } else if !limits_ok {
+        r.notes.push(Note {
+            code: "case_conference",
+            ko: "기준 초과 또는 중복 수급: 동·구 사례회의(공무원 3인 이상 포함)에서 특별지원을 결정할 수 있습니다. 아래 금액은 일반 지원의 상한입니다."
+                .into(),
+            en: "over a limit or overlapping support: a 동/구 case conference (at least 3 officials) may grant special support. Amounts below are the ordinary ceilings."
+                .into(),
+        });
+        Decision::CaseConference
+    } else {
+        Decision::Eligible
+    };
+
+    if matches!(r.decision, Decision::Eligible | Decision::CaseConference) {
+        r.support = support_lines(ctx, p, &mut r.notes);
+    }
+    Ok(r)
+}
+
+/// The re-support rule; returns true when support is barred (same reason within the 3 months).
+fn resupport_check(
+    ctx: &Ctx<'_>,
+    p: &EmergencyParams,
+    reasons: &[CrisisReason],
+    r: &mut ProgramResult,
+) -> bool {
+    let as_of = ctx.input.as_of;
+    // The latest earlier support of this program for any of today's reasons.
+    let last = ctx
+        .input
+        .history
+        .iter()
+        .filter(|h| h.program == ProgramCode::SeoulEmergencyWelfare && reasons.contains(&h.reason))
+        .max_by_key(|h| h.date);
+    let Some(last) = last else {
+        r.checks.push(check::flag(
+            "resupport_interval",
+            true,
+            "같은 위기사유로 받은 서울형 긴급복지 지원 이력 없음".into(),
+            "no earlier Seoul emergency support for the same crisis reason".into(),
+        ));
+        return false;
+    };
+    // An unrepresentable date (year 262143) cannot occur for validated input; treat it as "no bar".
+    let allowed_from = last
+        .date
+        .checked_add_months(Months::new(p.no_resupport_months))
+        .unwrap_or(chrono::NaiveDate::MAX);
+    let blocked = as_of < allowed_from;
+    let months = p.no_resupport_months;
+    let window_end = last
+        .date
+        .checked_add_months(Months::new(p.resupport_window_months))
+        .unwrap_or(chrono::NaiveDate::MAX);
+    let reason_ko = last.reason.label_ko();
+    let reason_en = last.reason.label_en();
+    let date = last.date;
+    let window = p.resupport_window_months;
+    r.checks.push(if blocked {
+        check::flag(
+            "resupport_interval",
+            false,
+            format!(
+                "같은 위기사유({reason_ko}) 지원({date}) 후 {months}개월이 지나지 않음: {allowed_from}부터 재지원 가능"
+            ),
+            format!(
+                "support for the same reason ({reason_en}) on {date} was less than {months} months ago: re-support possible from {allowed_from}"
+            ),
+        )
+    } else if as_of < window_end {
+        check::flag(
+            "resupport_interval",
+            true,
+            format!(
+                "같은 위기사유({reason_ko}) 지원({date}) 후 {months}개월 경과: {window}개월 이내 재지원 가능 (2022 완화)"
+            ),
+            format!(
+                "support for the same reason ({reason_en}) on {date} was at least {months} months ago: re-support within {window} months allowed (2022 relaxation)"
+            ),
+        )
+    } else {
+        check::flag(
+            "resupport_interval",
+            true,
+            format!("같은 위기사유({reason_ko}) 지원({date}) 후 {window}개월 이상 경과"),
+            format!(
+                "support for the same reason ({reason_en}) on {date} was {window} or more months ago"
+            ),
+        )
+    });
+    blocked
+}
+
+/// The requested items with their ceilings; when none is requested, every item (the planner sees the
+/// whole menu at the kitchen table).
+fn support_lines(ctx: &Ctx<'_>, p: &EmergencyParams, notes: &mut Vec<Note>) -> Vec<SupportLine> {
+    let requested: &[SupportItem] = ctx
+        .input
+        .crisis
+        .as_ref()
+        .map(|c| c.requested_items.as_slice())
+        .unwrap_or(&[]);
+    let items: Vec<SupportItem> = if requested.is_empty() {
+        notes.push(Note {
+            code: "all_items_listed",
+            ko: "요청 항목이 없어 모든 지원 항목의 상한을 보여 줍니다".into(),
+            en: "no item requested: every support item is listed with its ceiling".into(),
+        });
+        SupportItem::ALL.to_vec()
+    } else {
+        let mut v = requested.to_vec();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let lonely_single = ctx.input.household.lonely_death_risk && ctx.size == 1;
+    items
+        .into_iter()
+        .map(|item| {
+            let (max, extra) = match item {
+                SupportItem::Living => {
+                    // The last row is "4인 이상": it applies to every larger household.
+                    let amount = p
+                        .living_by_size_won
+                        .get(ctx.size.saturating_sub(1))
+                        .or(p.living_by_size_won.last())
+                        .copied()
+                        .unwrap_or(0);
+                    let extra = if lonely_single {
+                        p.lonely_death_living_extra_payments
+                    } else {
+                        p.living_extra_payments
+                    };
+                    (amount, extra)
+                }
+                SupportItem::Medical => (p.medical_max_won, p.medical_extra_payments),
+                SupportItem::Housing => (p.housing_max_won, 0),
+                SupportItem::CareSos => (p.care_sos_max_won, 0),
+                SupportItem::EducationElementary => (p.education_elementary_won, 0),
+                SupportItem::EducationMiddle => (p.education_middle_won, 0),
+                SupportItem::EducationHigh => (p.education_high_won, 0),
+                SupportItem::Fuel => (p.fuel_won, 0),
+                SupportItem::Childbirth => (p.childbirth_won, 0),
+                SupportItem::Funeral => (p.funeral_won, 0),
+                SupportItem::Electricity => (p.electricity_max_won, 0),
+            };
+            if item == SupportItem::Living && lonely_single {
+                notes.push(Note {
+                    code: "lonely_death_support",
+                    ko: format!(
+                        "고독사 위험 1인 가구: 생계비 추가지원 {}회(총 {}회) 가능, 생계비 한도 안에서 IoT 기기 1~2대({}원 이내) 지원 가능",
+                        p.lonely_death_living_extra_payments,
+                        p.lonely_death_living_extra_payments + 1,
+                        group_thousands(p.iot_devices_cap_won)
+                    ),
+                    en: format!(
+                        "lonely-death-risk single-person household: living costs may be paid {} more times ({} in total); 1–2 IoT devices (up to {} won) within the living-cost cap",
+                        p.lonely_death_living_extra_payments,
+                        p.lonely_death_living_extra_payments + 1,
+                        group_thousands(p.iot_devices_cap_won)
+                    ),
+                });
+            }
+            SupportLine {
+                item,
+                max_amount_won: max,
+                extra_payments_allowed: extra,
+            }
+        })
+        .collect()
+}

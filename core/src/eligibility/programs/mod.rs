@@ -1,0 +1,166 @@
+//! One module per program. Each takes the validated input and the parameter registry and returns its
+//! [`ProgramResult`]; the shared pieces (residence, median lines, ages) live here.
+
+pub mod basic_security;
+pub mod care_sos;
+pub mod emergency;
+pub mod screens;
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::eligibility::check::{self, Basis};
+use crate::eligibility::codes::{ProgramCode, Residence};
+use crate::eligibility::input::EvaluationInput;
+use crate::eligibility::money::{apply_rate, Rate};
+use crate::eligibility::output::{Check, Decision, Note, ProgramResult};
+use crate::eligibility::params::{Dated, MedianRow, ParameterRegistry};
+use crate::{CoreError, CoreResult};
+
+/// What every program reads.
+pub struct Ctx<'a> {
+    pub input: &'a EvaluationInput,
+    pub reg: &'a ParameterRegistry,
+    /// Household size as an index-friendly number (validated ≥ 1).
+    pub size: usize,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(input: &'a EvaluationInput, reg: &'a ParameterRegistry) -> Self {
+        Ctx {
+            input,
+            reg,
+            size: usize::try_from(input.household.size).unwrap_or(usize::MAX),
+        }
+    }
+
+    /// The median row of `year`; its absence is an error of the tables (loading checks it).
+    pub fn median(&self, year: i32) -> CoreResult<&'a Dated<MedianRow>> {
+        self.reg.median(year).ok_or_else(|| {
+            CoreError::invalid(
+                "param_median_year_missing",
+                "as_of",
+                format!("{year}년 기준 중위소득 표가 없습니다"),
+                format!("no median-income row for {year}"),
+            )
+        })
+    }
+
+    /// The household's median income of `year`. Households larger than the table are refused, not
+    /// extrapolated: the seed gives sizes 1–6 only, and the official rule for 7+ persons is not in it.
+    pub fn median_for_size(&self, row: &Dated<MedianRow>) -> CoreResult<i64> {
+        self.size
+            .checked_sub(1)
+            .and_then(|i| row.values.by_size_won.get(i))
+            .copied()
+            .ok_or_else(|| {
+                let max = row.values.by_size_won.len();
+                CoreError::invalid(
+                    "household_size_not_covered",
+                    "household.size",
+                    format!(
+                        "{}년 기준 중위소득 표는 {max}인 가구까지만 있습니다 ({}인 가구): 구청에 기준을 확인하거나 더 큰 가구를 담은 기준표를 불러오세요",
+                        row.values.year, self.size
+                    ),
+                    format!(
+                        "the {} median-income table covers households of up to {max} people (got {}): check with the district or load a table covering larger households",
+                        row.values.year, self.size
+                    ),
+                )
+            })
+    }
+
+    /// `rate` of the household's median income of `year`, rounded half up to the won.
+    pub fn line(&self, row: &Dated<MedianRow>, rate: Rate) -> CoreResult<i64> {
+        Ok(apply_rate(self.median_for_size(row)?, rate))
+    }
+
+    pub fn in_seoul(&self) -> bool {
+        self.input.residence == Residence::Seoul
+    }
+
+    /// Full years (만 나이) of each described member on the evaluation date.
+    pub fn member_ages(&self) -> impl Iterator<Item = (i64, bool)> + '_ {
+        self.input
+            .household
+            .members
+            .iter()
+            .map(|m| (age_on(m.birth_date, self.input.as_of), m.disabled))
+    }
+}
+
+/// Age in full years (만 나이) on `date`; someone born on 29 February turns a year older on 1 March in
+/// a common year.
+pub fn age_on(birth: NaiveDate, date: NaiveDate) -> i64 {
+    let mut age = i64::from(date.year()) - i64::from(birth.year());
+    if (date.month(), date.day()) < (birth.month(), birth.day()) {
+        age -= 1;
+    }
+    age
+}
+
+/// A result being built: starts as not applicable with no checks.
+pub fn start<V>(program: ProgramCode, set: &Dated<V>, provisional: bool) -> ProgramResult {
+    let mut r = ProgramResult {
+        program,
+        decision: Decision::NotApplicable,
+        support: Vec::new(),
+        monthly_benefit_won: None,
+        care_sos_cost: None,
+        checks: Vec::new(),
+        parameters: format!("{} {} ({})", program.code(), set.valid_from, set.source),
+        provisional,
+        notes: Vec::new(),
+    };
+    if provisional {
+        r.notes.push(Note {
+            code: "provisional_parameters",
+            ko: "잠정 기준: 구청에 확인하세요 (확인되지 않은 수치를 포함한 기준표)".into(),
+            en: "provisional parameters: verify with the district (the table holds unconfirmed figures)"
+                .into(),
+        });
+    }
+    r
+}
+
+/// The residence rule of every 서울형 program.
+pub fn residence_check(ctx: &Ctx<'_>) -> Check {
+    let seoul = ctx.in_seoul();
+    check::flag(
+        "residence",
+        seoul,
+        if seoul {
+            "서울시 거주: 서울형 사업 대상 지역".into()
+        } else {
+            "서울시 외 거주: 서울형 사업은 서울 시민만 대상".into()
+        },
+        if seoul {
+            "lives in Seoul: a Seoul program applies".into()
+        } else {
+            "lives outside Seoul: Seoul programs apply only to residents of Seoul".into()
+        },
+    )
+}
+
+/// Income compared with `rate` of the median.
+pub fn income_check(
+    ctx: &Ctx<'_>,
+    row: &Dated<MedianRow>,
+    rate: Rate,
+    extra_ko: &str,
+    extra_en: &str,
+) -> CoreResult<Check> {
+    let limit = ctx.line(row, rate)?;
+    let mut basis = Basis::median_rate(ctx.size, row.values.year, rate);
+    if !extra_ko.is_empty() {
+        basis.ko.push_str(extra_ko);
+        basis.en.push_str(extra_en);
+    }
+    Ok(check::at_most_won(
+        "income",
+        "소득",
+        "income",
+        ctx.input.household.monthly_income_won,
+        limit,
+        &basis,
+    ))
+}
