@@ -1,0 +1,165 @@
+//! The day planner: form teams, route them, explain what is left out.
+//!
+//! Hard rules (never broken by a plan): every home visit has at least two people, at least one of them
+//! staff (or, where the district allows it, two volunteers on a volunteer's own regular wellness visit);
+//! every required role clause is met by a different member; nobody is in two teams; each visit lies inside
+//! its window; everyone is back at their end place within their hours; nobody exceeds their visit limit.
+//! Soft goals, as one cost in seconds: person-seconds of travel, a continuity penalty when none of last
+//! time's workers goes, a load-balance term, and a large penalty per visit left out (by priority).
+
+use super::ctx::{instant, Ctx};
+use super::explain;
+use super::formation::{self, Formation};
+use super::input::PlanInput;
+use super::output::{Plan, PlanCost, PlannedStop, TeamPlan};
+use super::route::Team;
+use super::routing::{self, Solution};
+use super::travel::TravelTime;
+use crate::model::Id;
+use crate::CoreResult;
+
+/// Up to this many workers, every team formation is tried (Bell(5) = 52 formations).
+const EXHAUSTIVE_WORKERS: usize = 5;
+/// Formations evaluated by the formation search on larger days (fixed, so the result never depends on the
+/// machine's speed).
+const FORMATION_EVALS: usize = 40;
+/// Local-search passes per formation on small days, and at the end.
+const LIGHT_PASSES: usize = 4;
+const FINAL_PASSES: usize = 30;
+
+/// Plans one 동's day with the input's own travel model.
+pub fn plan_day(input: &PlanInput) -> CoreResult<Plan> {
+    plan_day_with(input, &input.travel)
+}
+
+/// Plans one 동's day with any travel-time model (e.g. a road-distance matrix).
+pub fn plan_day_with(input: &PlanInput, travel: &dyn TravelTime) -> CoreResult<Plan> {
+    let ctx = Ctx::build(input, travel)?;
+    let (teams, sol) = solve(&ctx);
+    Ok(render(&ctx, &teams, &sol))
+}
+
+/// Plans every 동 of a district, one after the other (동 teams do not cross 동 lines).
+pub fn plan_district(days: &[PlanInput]) -> CoreResult<Vec<Plan>> {
+    days.iter().map(plan_day).collect()
+}
+
+fn teams_of(ctx: &Ctx, f: &Formation) -> Vec<Team> {
+    f.iter()
+        .map(|members| Team::new(ctx, members.clone()))
+        .collect()
+}
+
+fn route(ctx: &Ctx, teams: &[Team], visits: &[usize], passes: usize) -> Solution {
+    let mut sol = Solution::empty(teams);
+    routing::insert_all(ctx, teams, &mut sol, visits);
+    if passes > 0 {
+        routing::improve(ctx, teams, &mut sol, passes, false);
+    }
+    sol
+}
+
+pub(crate) fn solve(ctx: &Ctx) -> (Vec<Team>, Solution) {
+    let visits: Vec<usize> = (0..ctx.visits.len())
+        .filter(|v| !ctx.visits[*v].missing_location)
+        .collect();
+    let max = usize::from(ctx.rules.max_team_size);
+    let small = ctx.workers.len() <= EXHAUSTIVE_WORKERS;
+    let mut best: Option<(i64, Formation, Vec<Team>, Solution)> = None;
+    let consider =
+        |f: Formation, passes: usize, best: &mut Option<(i64, Formation, Vec<Team>, Solution)>| {
+            let teams = teams_of(ctx, &f);
+            let sol = route(ctx, &teams, &visits, passes);
+            let cost = sol.total(ctx);
+            let better = match best {
+                None => true,
+                Some((c, bf, _, _)) => cost < *c || (cost == *c && f < *bf),
+            };
+            if better {
+                *best = Some((cost, f, teams, sol));
+                true
+            } else {
+                false
+            }
+        };
+    if small {
+        for f in formation::all_partitions(ctx.workers.len(), max) {
+            consider(formation::normalise(f), LIGHT_PASSES, &mut best);
+        }
+    } else {
+        consider(formation::greedy(ctx), 0, &mut best);
+        let mut evals = 0;
+        'search: while let Some((_, cur, _, _)) = &best {
+            let cur = cur.clone();
+            let mut improved = false;
+            for nb in formation::neighbours(&cur, max) {
+                if evals >= FORMATION_EVALS {
+                    break 'search;
+                }
+                evals += 1;
+                if consider(nb, 0, &mut best) {
+                    improved = true;
+                    break;
+                }
+            }
+            if !improved {
+                break;
+            }
+        }
+    }
+    let Some((_, _, teams, mut sol)) = best else {
+        return (Vec::new(), Solution::empty(&[]));
+    };
+    routing::improve(ctx, &teams, &mut sol, FINAL_PASSES, true);
+    for (v, vc) in ctx.visits.iter().enumerate() {
+        if vc.missing_location {
+            sol.unplanned.push(v);
+        }
+    }
+    sol.unplanned.sort_unstable();
+    (teams, sol)
+}
+
+/// Turns teams and routes into the public plan, with timings, reasons and cost.
+pub(crate) fn render(ctx: &Ctx, teams: &[Team], sol: &Solution) -> Plan {
+    let mut out_teams = Vec::with_capacity(teams.len());
+    let mut cost = PlanCost::default();
+    for (t, team) in teams.iter().enumerate() {
+        let seq = &sol.routes[t];
+        let mut times = Vec::with_capacity(seq.len());
+        let travel = team.simulate(ctx, seq, Some(&mut times)).unwrap_or(0);
+        let n = seq.len() as i64;
+        cost.travel_s += travel;
+        cost.continuity_s += seq.iter().map(|v| team.cont[*v]).sum::<i64>();
+        cost.balance_s += super::ctx::BALANCE_WEIGHT_S * n * n;
+        let stops = seq
+            .iter()
+            .zip(times)
+            .map(|(v, (arrive, start, end, leg))| PlannedStop {
+                visit_id: ctx.visits[*v].id,
+                arrive: instant(arrive),
+                start: instant(start),
+                end: instant(end),
+                travel_s: leg,
+            })
+            .collect();
+        let workers: Vec<Id> = team.members.iter().map(|m| ctx.workers[*m].id).collect();
+        out_teams.push(TeamPlan {
+            workers,
+            stops,
+            travel_s: travel,
+        });
+    }
+    cost.unplanned_s = sol.unplanned.iter().map(|v| ctx.visits[*v].penalty).sum();
+    cost.total = cost.travel_s + cost.continuity_s + cost.balance_s + cost.unplanned_s;
+    let unplanned = sol
+        .unplanned
+        .iter()
+        .map(|v| explain::reason(ctx, teams, *v))
+        .collect();
+    Plan {
+        teams: out_teams,
+        unplanned,
+        cost,
+    }
+}
