@@ -54,7 +54,7 @@ fn route(ctx: &Ctx, teams: &[Team], visits: &[usize], passes: usize) -> Solution
     let mut sol = Solution::empty(teams);
     routing::insert_all(ctx, teams, &mut sol, visits);
     if passes > 0 {
-        routing::improve(ctx, teams, &mut sol, passes, false);
+        routing::improve(ctx, teams, &mut sol, passes, true);
     }
     sol
 }

@@ -100,7 +100,19 @@ impl Team {
         &self,
         ctx: &Ctx,
         seq: &[usize],
+        out: Option<&mut Vec<StopTime>>,
+    ) -> Option<i64> {
+        self.simulate_inner(ctx, seq, out, true)
+    }
+
+    /// As [`Team::simulate`]; without `check_return` the way back is ignored (for pruning prefixes: a
+    /// prefix that breaks a window stays broken whatever follows, but the way back depends on the last stop).
+    fn simulate_inner(
+        &self,
+        ctx: &Ctx,
+        seq: &[usize],
         mut out: Option<&mut Vec<StopTime>>,
+        check_return: bool,
     ) -> Option<i64> {
         if seq.len() > self.max_stops {
             return None;
@@ -152,7 +164,7 @@ impl Team {
                 Some(p) => ctx.tt(p, self.ends[i]),
                 None => 0,
             };
-            if !seq.is_empty() && t + back > self.deadlines[i] {
+            if check_return && !seq.is_empty() && t + back > self.deadlines[i] {
                 return None;
             }
             travel += back;
@@ -192,5 +204,50 @@ impl Team {
             }
         }
         best
+    }
+}
+
+impl Team {
+    /// The cheapest feasible order of `set` by exhaustive search with prefix pruning; only for small sets
+    /// (the caller bounds the size: 7 stops are at most 13,699 prefixes).
+    pub fn best_order(&self, ctx: &Ctx, set: &[usize]) -> Option<(i64, Vec<usize>)> {
+        if set.len() > self.max_stops || set.iter().any(|v| !self.qual[*v]) {
+            return None;
+        }
+        let mut best: Option<(i64, Vec<usize>)> = None;
+        let mut seq = Vec::with_capacity(set.len());
+        let mut used = vec![false; set.len()];
+        self.order_rec(ctx, set, &mut used, &mut seq, &mut best);
+        best
+    }
+
+    fn order_rec(
+        &self,
+        ctx: &Ctx,
+        set: &[usize],
+        used: &mut [bool],
+        seq: &mut Vec<usize>,
+        best: &mut Option<(i64, Vec<usize>)>,
+    ) {
+        if seq.len() == set.len() {
+            if let Some(c) = self.cost(ctx, seq) {
+                if best.as_ref().is_none_or(|(b, _)| c < *b) {
+                    *best = Some((c, seq.clone()));
+                }
+            }
+            return;
+        }
+        for i in 0..set.len() {
+            if used[i] {
+                continue;
+            }
+            seq.push(set[i]);
+            if self.simulate_inner(ctx, seq, None, false).is_some() {
+                used[i] = true;
+                self.order_rec(ctx, set, used, seq, best);
+                used[i] = false;
+            }
+            seq.pop();
+        }
     }
 }

@@ -141,6 +141,12 @@ pub(crate) fn improve(
     insert_left_out(ctx, teams, sol, &mut scratch);
 }
 
+/// Small days only (at most 12 visits in all, 7 stops in the route): re-ordering a whole route is
+/// affordable there and finds orders that single insertions miss.
+fn exhaustive_orders(ctx: &Ctx, route_len: usize) -> bool {
+    ctx.visits.len() <= 12 && route_len <= 7
+}
+
 fn insert_left_out(
     ctx: &Ctx,
     teams: &[Team],
@@ -162,6 +168,28 @@ fn insert_left_out(
         }
         if let Some((d, t, p)) = best {
             sol.routes[t].insert(p, v);
+            sol.costs[t] += d;
+            sol.unplanned.remove(i);
+            any = true;
+            continue;
+        }
+        // No single insertion works: on small days, try re-ordering each route with the visit in it.
+        let mut reordered: Option<(i64, usize, Vec<usize>)> = None;
+        for (t, team) in teams.iter().enumerate() {
+            if !team.qual[v] || !exhaustive_orders(ctx, sol.routes[t].len() + 1) {
+                continue;
+            }
+            let mut set = sol.routes[t].clone();
+            set.push(v);
+            if let Some((c, order)) = team.best_order(ctx, &set) {
+                let d = c - sol.costs[t];
+                if reordered.as_ref().is_none_or(|(bd, _, _)| d < *bd) {
+                    reordered = Some((d, t, order));
+                }
+            }
+        }
+        if let Some((d, t, order)) = reordered {
+            sol.routes[t] = order;
             sol.costs[t] += d;
             sol.unplanned.remove(i);
             any = true;
@@ -284,10 +312,23 @@ fn eject_one(ctx: &Ctx, teams: &[Team], sol: &mut Solution, scratch: &mut Vec<us
                 let v = sol.routes[a][i];
                 let mut ra = sol.routes[a].clone();
                 ra.remove(i);
-                let Some((ca, pa)) = teams[a].best_insertion(ctx, &ra, u, scratch) else {
-                    continue;
-                };
-                ra.insert(pa, u);
+                let ca_slot: i64;
+                match teams[a].best_insertion(ctx, &ra, u, scratch) {
+                    Some((c, p)) => {
+                        ra.insert(p, u);
+                        ca_slot = c;
+                    }
+                    None if exhaustive_orders(ctx, ra.len() + 1) => {
+                        ra.push(u);
+                        let Some((c, order)) = teams[a].best_order(ctx, &ra) else {
+                            continue;
+                        };
+                        ra = order;
+                        ca_slot = c;
+                    }
+                    None => continue,
+                }
+                let ca = ca_slot;
                 // Re-insert v anywhere (its old team now holds ra).
                 let mut best: Option<(i64, usize, usize)> = None;
                 for (b, team) in teams.iter().enumerate() {
