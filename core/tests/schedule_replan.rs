@@ -14,6 +14,8 @@ use donghaeng_core::schedule::{
 use proptest::prelude::*;
 use support::*;
 
+type Span = (DateTime<Utc>, DateTime<Utc>);
+
 /// The worker of the busiest team, so that the drop-out matters.
 fn busiest_worker(plan: &Plan) -> Option<Id> {
     plan.teams
@@ -51,7 +53,7 @@ fn check_replan(
         })
         .collect();
     let mut seen = BTreeSet::new();
-    let mut busy: BTreeMap<Id, Vec<(DateTime<Utc>, DateTime<Utc>)>> = BTreeMap::new();
+    let mut busy: BTreeMap<Id, Vec<Span>> = BTreeMap::new();
     let mut count: BTreeMap<Id, usize> = BTreeMap::new();
     for t in &plan.teams {
         let members: Vec<&PlanWorker> = t
