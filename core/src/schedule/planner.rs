@@ -7,6 +7,8 @@
 //! Soft goals, as one cost in seconds: person-seconds of travel, a continuity penalty when none of last
 //! time's workers goes, a load-balance term, and a large penalty per visit left out (by priority).
 
+use std::collections::BTreeMap;
+
 use super::ctx::{instant, Ctx};
 use super::explain;
 use super::formation::{self, Formation};
@@ -22,7 +24,7 @@ use crate::CoreResult;
 const EXHAUSTIVE_WORKERS: usize = 5;
 /// Formations evaluated by the formation search on larger days (fixed, so the result never depends on the
 /// machine's speed).
-const FORMATION_EVALS: usize = 40;
+const FORMATION_EVALS: usize = 200;
 /// Local-search passes per formation on small days, and at the end.
 const LIGHT_PASSES: usize = 4;
 const FINAL_PASSES: usize = 30;
@@ -44,9 +46,15 @@ pub fn plan_district(days: &[PlanInput]) -> CoreResult<Vec<Plan>> {
     days.iter().map(plan_day).collect()
 }
 
-fn teams_of(ctx: &Ctx, f: &Formation) -> Vec<Team> {
+/// Teams for a formation; each distinct team is built once (its make-up check runs over every visit).
+fn teams_of(ctx: &Ctx, f: &Formation, cache: &mut BTreeMap<Vec<usize>, Team>) -> Vec<Team> {
     f.iter()
-        .map(|members| Team::new(ctx, members.clone()))
+        .map(|members| {
+            cache
+                .entry(members.clone())
+                .or_insert_with(|| Team::new(ctx, members.clone()))
+                .clone()
+        })
         .collect()
 }
 
@@ -66,9 +74,10 @@ pub(crate) fn solve(ctx: &Ctx) -> (Vec<Team>, Solution) {
     let max = usize::from(ctx.rules.max_team_size);
     let small = ctx.workers.len() <= EXHAUSTIVE_WORKERS;
     let mut best: Option<(i64, Formation, Vec<Team>, Solution)> = None;
-    let consider =
+    let mut cache = BTreeMap::new();
+    let mut consider =
         |f: Formation, passes: usize, best: &mut Option<(i64, Formation, Vec<Team>, Solution)>| {
-            let teams = teams_of(ctx, &f);
+            let teams = teams_of(ctx, &f, &mut cache);
             let sol = route(ctx, &teams, &visits, passes);
             let cost = sol.total(ctx);
             let better = match best {
@@ -88,16 +97,22 @@ pub(crate) fn solve(ctx: &Ctx) -> (Vec<Team>, Solution) {
         }
     } else {
         consider(formation::greedy(ctx), 0, &mut best);
+        // First improvement, scanning the neighbourhood cyclically: after a move, carry on from the same
+        // place in the new neighbourhood instead of re-trying the moves just rejected.
         let mut evals = 0;
+        let mut at = 0;
         'search: while let Some((_, cur, _, _)) = &best {
-            let cur = cur.clone();
+            let neighbours = formation::neighbours(cur, max);
+            let len = neighbours.len();
             let mut improved = false;
-            for nb in formation::neighbours(&cur, max) {
+            for k in 0..len {
                 if evals >= FORMATION_EVALS {
                     break 'search;
                 }
                 evals += 1;
-                if consider(nb, 0, &mut best) {
+                let idx = (at + k) % len;
+                if consider(neighbours[idx].clone(), 0, &mut best) {
+                    at = idx;
                     improved = true;
                     break;
                 }

@@ -30,6 +30,24 @@ pub(crate) struct Team {
 /// Timing of one stop: (arrive, start, end, leg seconds).
 pub(crate) type StopTime = (i64, i64, i64, i64);
 
+/// A route's forward pass: the state before every stop, its full travel and continuity cost.
+pub(crate) struct Prepared {
+    states: Vec<State>,
+    full_travel: i64,
+    cont: i64,
+}
+
+/// Where a team is and what it has travelled, between two stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct State {
+    /// Free from this instant.
+    t: i64,
+    /// Together at this place (`None`: each member still at their own start).
+    pos: Option<usize>,
+    /// Person-seconds travelled so far.
+    travel: i64,
+}
+
 impl Team {
     /// A team for the whole day, from the members' working hours and places.
     pub fn new(ctx: &Ctx, members: Vec<usize>) -> Team {
@@ -105,6 +123,80 @@ impl Team {
         self.simulate_inner(ctx, seq, out, true)
     }
 
+    /// The state before the first stop.
+    fn initial(&self) -> State {
+        State {
+            t: self.avail,
+            pos: self.origin,
+            travel: 0,
+        }
+    }
+
+    /// One stop: travel there (if it has a place), wait for the window, do the visit.
+    #[inline]
+    fn step(&self, ctx: &Ctx, v: usize, s: State) -> Option<(State, StopTime)> {
+        if !*self.qual.get(v)? {
+            return None;
+        }
+        let vc = &ctx.visits[v];
+        let mut travel = s.travel;
+        let mut pos = s.pos;
+        let leg = match vc.loc {
+            Some(l) => {
+                let leg = match s.pos {
+                    Some(p) => {
+                        let d = ctx.tt(p, l);
+                        travel += d * self.members.len() as i64;
+                        d
+                    }
+                    None => {
+                        let mut slowest = 0;
+                        for st in &self.starts {
+                            let d = ctx.tt(*st, l);
+                            travel += d;
+                            slowest = slowest.max(d);
+                        }
+                        slowest
+                    }
+                };
+                pos = Some(l);
+                leg
+            }
+            None => 0,
+        };
+        let arrive = s.t + leg;
+        let start = arrive.max(vc.ws);
+        let end = start + vc.dur;
+        if end > vc.we {
+            return None;
+        }
+        Some((
+            State {
+                t: end,
+                pos,
+                travel,
+            },
+            (arrive, start, end, leg),
+        ))
+    }
+
+    /// Travel back to every member's end place; `None` if someone would be late.
+    #[inline]
+    fn finish(&self, ctx: &Ctx, s: State, check: bool) -> Option<i64> {
+        let mut back_total = 0;
+        for i in 0..self.members.len() {
+            let back = match s.pos {
+                Some(p) => ctx.tt(p, self.ends[i]),
+                None => 0,
+            };
+            if check && s.t + back > self.deadlines[i] {
+                return None;
+            }
+            back_total += back;
+        }
+        Some(back_total)
+    }
+
     /// As [`Team::simulate`]; without `check_return` the way back is ignored (for pruning prefixes: a
     /// prefix that breaks a window stays broken whatever follows, but the way back depends on the last stop).
     fn simulate_inner(
@@ -117,59 +209,16 @@ impl Team {
         if seq.len() > self.max_stops {
             return None;
         }
-        let size = self.members.len() as i64;
-        let mut t = self.avail;
-        let mut pos = self.origin;
-        let mut travel = 0i64;
+        let mut s = self.initial();
         for &v in seq {
-            if !*self.qual.get(v)? {
-                return None;
-            }
-            let vc = &ctx.visits[v];
-            let (arrive, leg) = match vc.loc {
-                Some(l) => {
-                    let leg = match pos {
-                        Some(p) => {
-                            let d = ctx.tt(p, l);
-                            travel += d * size;
-                            d
-                        }
-                        None => {
-                            let mut slowest = 0;
-                            for s in &self.starts {
-                                let d = ctx.tt(*s, l);
-                                travel += d;
-                                slowest = slowest.max(d);
-                            }
-                            slowest
-                        }
-                    };
-                    pos = Some(l);
-                    (t + leg, leg)
-                }
-                None => (t, 0),
-            };
-            let start = arrive.max(vc.ws);
-            let end = start + vc.dur;
-            if end > vc.we {
-                return None;
-            }
+            let (next, times) = self.step(ctx, v, s)?;
             if let Some(o) = out.as_deref_mut() {
-                o.push((arrive, start, end, leg));
+                o.push(times);
             }
-            t = end;
+            s = next;
         }
-        for i in 0..self.members.len() {
-            let back = match pos {
-                Some(p) => ctx.tt(p, self.ends[i]),
-                None => 0,
-            };
-            if check_return && !seq.is_empty() && t + back > self.deadlines[i] {
-                return None;
-            }
-            travel += back;
-        }
-        Some(travel)
+        let back = self.finish(ctx, s, check_return && !seq.is_empty())?;
+        Some(s.travel + back)
     }
 
     /// Cost of a route: travel + continuity + balance; `None` if infeasible.
@@ -180,27 +229,77 @@ impl Team {
         Some(travel + cont + BALANCE_WEIGHT_S * n * n)
     }
 
-    /// Cheapest feasible insertion of `v` into `seq`: (new cost, position). `scratch` avoids allocation.
-    pub fn best_insertion(
+    /// Cheapest feasible insertion of `v` into `seq`: (new cost, position).
+    ///
+    /// One forward pass records the state before every stop; each position then re-simulates only from the
+    /// insertion point until the new state meets the old one (same time and place: the rest is unchanged),
+    /// which waiting for windows makes frequent.
+    pub fn best_insertion(&self, ctx: &Ctx, seq: &[usize], v: usize) -> Option<(i64, usize)> {
+        if !self.qual[v] || seq.len() >= self.max_stops {
+            return None;
+        }
+        let prepared = self.prepare(ctx, seq)?;
+        self.insertion_with(ctx, seq, &prepared, v)
+    }
+
+    /// The forward pass of [`Team::best_insertion`], shared by every visit tried in the same route.
+    pub fn prepare(&self, ctx: &Ctx, seq: &[usize]) -> Option<Prepared> {
+        let mut states = Vec::with_capacity(seq.len() + 1);
+        let mut s = self.initial();
+        states.push(s);
+        for &u in seq {
+            s = self.step(ctx, u, s)?.0;
+            states.push(s);
+        }
+        let full_travel = s.travel + self.finish(ctx, s, !seq.is_empty())?;
+        let cont = seq.iter().map(|u| self.cont[*u]).sum::<i64>();
+        Some(Prepared {
+            states,
+            full_travel,
+            cont,
+        })
+    }
+
+    /// Cheapest insertion of `v` into the prepared route `seq`.
+    pub fn insertion_with(
         &self,
         ctx: &Ctx,
         seq: &[usize],
+        prep: &Prepared,
         v: usize,
-        scratch: &mut Vec<usize>,
     ) -> Option<(i64, usize)> {
         if !self.qual[v] || seq.len() >= self.max_stops {
             return None;
         }
+        let states = &prep.states;
+        let n = seq.len() as i64 + 1;
+        let fixed = prep.cont + self.cont[v] + BALANCE_WEIGHT_S * n * n;
         let mut best: Option<(i64, usize)> = None;
-        for pos in 0..=seq.len() {
-            scratch.clear();
-            scratch.extend_from_slice(&seq[..pos]);
-            scratch.push(v);
-            scratch.extend_from_slice(&seq[pos..]);
-            if let Some(c) = self.cost(ctx, scratch) {
-                if best.is_none_or(|(b, _)| c < b) {
-                    best = Some((c, pos));
+        'positions: for p in 0..=seq.len() {
+            let Some((mut cur, _)) = self.step(ctx, v, states[p]) else {
+                continue;
+            };
+            let mut travel = None;
+            for k in p..seq.len() {
+                if cur.t == states[k].t && cur.pos == states[k].pos {
+                    travel = Some(cur.travel + prep.full_travel - states[k].travel);
+                    break;
                 }
+                match self.step(ctx, seq[k], cur) {
+                    Some((next, _)) => cur = next,
+                    None => continue 'positions,
+                }
+            }
+            let travel = match travel {
+                Some(t) => t,
+                None => match self.finish(ctx, cur, true) {
+                    Some(back) => cur.travel + back,
+                    None => continue,
+                },
+            };
+            let c = travel + fixed;
+            if best.is_none_or(|(b, _)| c < b) {
+                best = Some((c, p));
             }
         }
         best

@@ -34,16 +34,19 @@ impl Solution {
 /// Visits that fit nowhere go to `sol.unplanned`.
 pub(crate) fn insert_all(ctx: &Ctx, teams: &[Team], sol: &mut Solution, pending: &[usize]) {
     let nt = teams.len();
-    let mut scratch = Vec::new();
     let mut pending: Vec<usize> = pending.to_vec();
     // best[i][t]: (new route cost − old route cost, position) of pending[i] in team t.
+    let prepared: Vec<_> = (0..nt)
+        .map(|t| teams[t].prepare(ctx, &sol.routes[t]))
+        .collect();
     let mut best: Vec<Vec<Option<(i64, usize)>>> = pending
         .iter()
         .map(|&v| {
             (0..nt)
                 .map(|t| {
+                    let prep = prepared[t].as_ref()?;
                     teams[t]
-                        .best_insertion(ctx, &sol.routes[t], v, &mut scratch)
+                        .insertion_with(ctx, &sol.routes[t], prep, v)
                         .map(|(c, p)| (c - sol.costs[t], p))
                 })
                 .collect()
@@ -105,10 +108,13 @@ pub(crate) fn insert_all(ctx: &Ctx, teams: &[Team], sol: &mut Solution, pending:
         let Some((d, t, p)) = choice else { continue };
         sol.routes[t].insert(p, v);
         sol.costs[t] += d;
+        let prep = teams[t].prepare(ctx, &sol.routes[t]);
         for (k, &u) in pending.iter().enumerate() {
-            best[k][t] = teams[t]
-                .best_insertion(ctx, &sol.routes[t], u, &mut scratch)
-                .map(|(c, pos)| (c - sol.costs[t], pos));
+            best[k][t] = prep.as_ref().and_then(|prep| {
+                teams[t]
+                    .insertion_with(ctx, &sol.routes[t], prep, u)
+                    .map(|(c, pos)| (c - sol.costs[t], pos))
+            });
         }
     }
     sol.unplanned.sort_unstable();
@@ -123,22 +129,21 @@ pub(crate) fn improve(
     max_passes: usize,
     eject: bool,
 ) {
-    let mut scratch = Vec::new();
     for _ in 0..max_passes {
         let mut improved = false;
-        improved |= insert_left_out(ctx, teams, sol, &mut scratch);
-        improved |= relocate(ctx, teams, sol, &mut scratch);
+        improved |= insert_left_out(ctx, teams, sol);
+        improved |= relocate(ctx, teams, sol);
         improved |= exchange(ctx, teams, sol);
         improved |= two_opt(ctx, teams, sol);
         if eject {
-            improved |= eject_one(ctx, teams, sol, &mut scratch);
+            improved |= eject_one(ctx, teams, sol);
         }
         if !improved {
             break;
         }
     }
     // Whatever fits is placed: an unplanned visit must have no feasible insertion left (its reason says so).
-    insert_left_out(ctx, teams, sol, &mut scratch);
+    insert_left_out(ctx, teams, sol);
 }
 
 /// Small days only (at most 12 visits in all, 7 stops in the route): re-ordering a whole route is
@@ -147,19 +152,14 @@ fn exhaustive_orders(ctx: &Ctx, route_len: usize) -> bool {
     ctx.visits.len() <= 12 && route_len <= 7
 }
 
-fn insert_left_out(
-    ctx: &Ctx,
-    teams: &[Team],
-    sol: &mut Solution,
-    scratch: &mut Vec<usize>,
-) -> bool {
+fn insert_left_out(ctx: &Ctx, teams: &[Team], sol: &mut Solution) -> bool {
     let mut any = false;
     let mut i = 0;
     while i < sol.unplanned.len() {
         let v = sol.unplanned[i];
         let mut best: Option<(i64, usize, usize)> = None;
         for (t, team) in teams.iter().enumerate() {
-            if let Some((c, p)) = team.best_insertion(ctx, &sol.routes[t], v, scratch) {
+            if let Some((c, p)) = team.best_insertion(ctx, &sol.routes[t], v) {
                 let d = c - sol.costs[t];
                 if best.is_none_or(|(bd, _, _)| d < bd) {
                     best = Some((d, t, p));
@@ -200,7 +200,7 @@ fn insert_left_out(
     any
 }
 
-fn relocate(ctx: &Ctx, teams: &[Team], sol: &mut Solution, scratch: &mut Vec<usize>) -> bool {
+fn relocate(ctx: &Ctx, teams: &[Team], sol: &mut Solution) -> bool {
     let mut any = false;
     for a in 0..teams.len() {
         let mut i = 0;
@@ -216,7 +216,7 @@ fn relocate(ctx: &Ctx, teams: &[Team], sol: &mut Solution, scratch: &mut Vec<usi
             for (b, team) in teams.iter().enumerate() {
                 let base: &[usize] = if b == a { &without } else { &sol.routes[b] };
                 let old_b = if b == a { cost_without } else { sol.costs[b] };
-                if let Some((c, p)) = team.best_insertion(ctx, base, v, scratch) {
+                if let Some((c, p)) = team.best_insertion(ctx, base, v) {
                     let gain = sol.costs[a] - cost_without + old_b - c;
                     let gain = if b == a { sol.costs[a] - c } else { gain };
                     if gain > 0 && best.is_none_or(|(g, _, _)| gain > g) {
@@ -298,7 +298,7 @@ fn two_opt(ctx: &Ctx, teams: &[Team], sol: &mut Solution) -> bool {
 
 /// For a visit left out: take one planned visit out, put the left-out one in, and re-insert the removed
 /// one anywhere; keep it if the total cost falls (fewer or cheaper visits left out).
-fn eject_one(ctx: &Ctx, teams: &[Team], sol: &mut Solution, scratch: &mut Vec<usize>) -> bool {
+fn eject_one(ctx: &Ctx, teams: &[Team], sol: &mut Solution) -> bool {
     let mut any = false;
     let mut k = 0;
     while k < sol.unplanned.len() {
@@ -313,7 +313,7 @@ fn eject_one(ctx: &Ctx, teams: &[Team], sol: &mut Solution, scratch: &mut Vec<us
                 let mut ra = sol.routes[a].clone();
                 ra.remove(i);
                 let ca_slot: i64;
-                match teams[a].best_insertion(ctx, &ra, u, scratch) {
+                match teams[a].best_insertion(ctx, &ra, u) {
                     Some((c, p)) => {
                         ra.insert(p, u);
                         ca_slot = c;
@@ -337,7 +337,7 @@ fn eject_one(ctx: &Ctx, teams: &[Team], sol: &mut Solution, scratch: &mut Vec<us
                     } else {
                         (&sol.routes[b], sol.costs[b])
                     };
-                    if let Some((c, p)) = team.best_insertion(ctx, base, v, scratch) {
+                    if let Some((c, p)) = team.best_insertion(ctx, base, v) {
                         if best.is_none_or(|(d, _, _)| c - old < d) {
                             best = Some((c - old, b, p));
                         }
