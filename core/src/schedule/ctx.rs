@@ -19,6 +19,10 @@ pub(crate) const CONTINUITY_PENALTY_S: i64 = 600;
 pub(crate) const BALANCE_WEIGHT_S: i64 = 60;
 /// Longest single visit accepted (12 h): anything longer is a data-entry mistake.
 const MAX_DURATION_MIN: u32 = 12 * 60;
+/// Largest day accepted by one call (our choice: a busy 동 has well under a hundred contacts a day; a
+/// whole district is planned 동 by 동 with [`super::plan_district`]).
+const MAX_VISITS: usize = 600;
+const MAX_WORKERS: usize = 60;
 
 pub(crate) struct VisitC {
     pub id: Id,
@@ -203,6 +207,23 @@ pub(crate) fn validate(input: &PlanInput) -> CoreResult<()> {
             format!(
                 "the largest team must be 2 to 4 people (got {})",
                 input.rules.max_team_size
+            ),
+        ));
+    }
+    // One 동's day; the travel matrix grows with the square of the places, so cap the sizes.
+    if input.visits.len() > MAX_VISITS || input.workers.len() > MAX_WORKERS {
+        return Err(CoreError::invalid(
+            "plan_too_large",
+            if input.visits.len() > MAX_VISITS { "visits" } else { "workers" },
+            format!(
+                "한 번에 계획할 수 있는 규모를 넘었습니다 (방문 {}건/최대 {MAX_VISITS}, 인력 {}명/최대 {MAX_WORKERS}). 동별로 나누어 계획하세요",
+                input.visits.len(),
+                input.workers.len()
+            ),
+            format!(
+                "too large to plan at once ({} visits of at most {MAX_VISITS}, {} workers of at most {MAX_WORKERS}); plan each 동 separately",
+                input.visits.len(),
+                input.workers.len()
             ),
         ));
     }

@@ -107,10 +107,28 @@ pub(crate) fn reason(ctx: &Ctx, teams: &[Team], v: usize) -> UnplannedVisit {
 }
 
 /// Whether some group of at most `max_team_size` people from `pool` qualifies for visit `v`.
+///
+/// People who meet none of the visit's role clauses only fill a seat (as staff or not), so a few of each
+/// kind are enough to try: that keeps the search small on large pools without changing its answer.
 fn team_possible(ctx: &Ctx, pool: &[usize], v: usize) -> bool {
     let max = usize::from(ctx.rules.max_team_size);
+    let vc = &ctx.visits[v];
+    let mut fillers = [0usize; 2];
+    let reduced: Vec<usize> = pool
+        .iter()
+        .copied()
+        .filter(|m| {
+            let w = &ctx.workers[*m];
+            if vc.clauses.iter().any(|c| c.met_by(&w.roles)) || vc.regular_volunteer == Some(*m) {
+                return true;
+            }
+            let kind = usize::from(w.staff);
+            fillers[kind] += 1;
+            fillers[kind] <= max
+        })
+        .collect();
     let mut group = Vec::with_capacity(max);
-    any_group(ctx, pool, 0, max, &mut group, v)
+    any_group(ctx, &reduced, 0, max, &mut group, v)
 }
 
 fn any_group(

@@ -77,7 +77,9 @@ pub(crate) fn greedy(ctx: &Ctx) -> Formation {
         }
     }
     let needs_trio = ctx.visits.iter().any(|v| v.clauses.len() >= 3);
-    if needs_trio && max >= 3 {
+    // Trios grow with the cube of the workers: on very large inputs the formation search adds third
+    // members instead.
+    if needs_trio && max >= 3 && nw <= 24 {
         for i in 0..nw {
             for j in (i + 1)..nw {
                 for k in (j + 1)..nw {

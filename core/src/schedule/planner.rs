@@ -22,9 +22,17 @@ use crate::CoreResult;
 
 /// Up to this many workers, every team formation is tried (Bell(5) = 52 formations).
 const EXHAUSTIVE_WORKERS: usize = 5;
-/// Formations evaluated by the formation search on larger days (fixed, so the result never depends on the
-/// machine's speed).
+/// Formations evaluated by the formation search on a 동-sized day (60 visits × 12 workers); larger
+/// inputs get proportionally fewer (at least 10). Fixed by the input's size, never by the clock, so the
+/// result does not depend on the machine's speed.
 const FORMATION_EVALS: usize = 200;
+/// Days above this many visits get fewer local-search passes (exchange grows with the square).
+const LARGE_DAY_VISITS: usize = 150;
+
+fn formation_budget(ctx: &Ctx) -> usize {
+    let size = (ctx.visits.len() * ctx.workers.len()).max(1);
+    (FORMATION_EVALS * 720 / size).clamp(10, FORMATION_EVALS)
+}
 /// Local-search passes per formation on small days, and at the end.
 const LIGHT_PASSES: usize = 4;
 const FINAL_PASSES: usize = 30;
@@ -99,6 +107,7 @@ pub(crate) fn solve(ctx: &Ctx) -> (Vec<Team>, Solution) {
         consider(formation::greedy(ctx), 0, &mut best);
         // First improvement, scanning the neighbourhood cyclically: after a move, carry on from the same
         // place in the new neighbourhood instead of re-trying the moves just rejected.
+        let budget = formation_budget(ctx);
         let mut evals = 0;
         let mut at = 0;
         'search: while let Some((_, cur, _, _)) = &best {
@@ -106,7 +115,7 @@ pub(crate) fn solve(ctx: &Ctx) -> (Vec<Team>, Solution) {
             let len = neighbours.len();
             let mut improved = false;
             for k in 0..len {
-                if evals >= FORMATION_EVALS {
+                if evals >= budget {
                     break 'search;
                 }
                 evals += 1;
@@ -125,7 +134,12 @@ pub(crate) fn solve(ctx: &Ctx) -> (Vec<Team>, Solution) {
     let Some((_, _, teams, mut sol)) = best else {
         return (Vec::new(), Solution::empty(&[]));
     };
-    routing::improve(ctx, &teams, &mut sol, FINAL_PASSES, true);
+    let passes = if ctx.visits.len() <= LARGE_DAY_VISITS {
+        FINAL_PASSES
+    } else {
+        LIGHT_PASSES
+    };
+    routing::improve(ctx, &teams, &mut sol, passes, true);
     for (v, vc) in ctx.visits.iter().enumerate() {
         if vc.missing_location {
             sol.unplanned.push(v);
