@@ -126,9 +126,10 @@ fn check_replan(
         ));
     }
     // Only the broken team's visits may change hands.
+    // (or visits whose planned start passed without being started: they had to move).
     for c in &result.changes {
-        let (w, _) = &before[&c.visit_id];
-        if !w.contains(&r.dropped_worker) {
+        let (w, old) = &before[&c.visit_id];
+        if !w.contains(&r.dropped_worker) && old.start >= r.now {
             return Err(format!("visit {} of an intact team changed", c.visit_id));
         }
     }
@@ -238,6 +239,70 @@ fn a_trio_that_can_spare_the_dropped_worker_keeps_its_route() {
     let before: BTreeSet<Id> = stops(&previous).into_iter().map(|s| s.0).collect();
     let after: BTreeSet<Id> = stops(&result.plan).into_iter().map(|s| s.0).collect();
     assert!(before.is_subset(&after));
+}
+
+#[test]
+fn a_new_visit_and_a_missed_stop_are_placed_again() {
+    let mut input = generate(
+        21,
+        &GenSpec {
+            visits: 30,
+            workers: 8,
+            area_km: 1.5,
+        },
+    );
+    let previous = plan_day(&input).unwrap();
+    let dropped = busiest_worker(&previous).unwrap();
+    let now = at(120);
+    let mut started = started_before(&previous, now);
+    // One stop of an intact team was due before now but never started.
+    let missed = previous
+        .teams
+        .iter()
+        .filter(|t| !t.workers.contains(&dropped))
+        .flat_map(|t| t.stops.iter())
+        .find(|s| s.start < now)
+        .map(|s| s.visit_id);
+    if let Some(m) = missed {
+        started.retain(|v| *v != m);
+    }
+    // An urgent phone call comes in at 11:00.
+    let mut call = input.visits[0].clone();
+    call.id = id(777);
+    call.contact_mode = donghaeng_core::model::ContactMode::Phone;
+    call.location = None;
+    call.required.clear();
+    call.window = TimeWindow::new(at(120), at(540)).unwrap();
+    call.priority = 3;
+    input.visits.push(call);
+    let r = ReplanInput {
+        input,
+        previous,
+        dropped_worker: dropped,
+        now,
+        started_or_done: started,
+    };
+    let result = replan_after_dropout(&r).unwrap();
+    check_replan(&r, &result).unwrap();
+    let planned: BTreeSet<Id> = result
+        .plan
+        .teams
+        .iter()
+        .flat_map(|t| t.stops.iter().map(|s| s.visit_id))
+        .collect();
+    assert!(planned.contains(&id(777)), "the new urgent call is planned");
+    if let Some(m) = missed {
+        let stop = result
+            .plan
+            .teams
+            .iter()
+            .flat_map(|t| t.stops.iter())
+            .find(|s| s.visit_id == m);
+        assert!(
+            stop.is_none_or(|s| s.start >= now),
+            "the missed stop is not planned in the past"
+        );
+    }
 }
 
 #[test]

@@ -152,7 +152,6 @@ pub fn replan_with(r: &ReplanInput, travel: &dyn TravelTime) -> CoreResult<Repla
     let mut kept_of: Vec<Vec<PlannedStop>> = Vec::new();
     let mut history: Vec<(Vec<Id>, Vec<PlannedStop>)> = Vec::new();
     let mut free: Vec<(usize, usize, i64, usize)> = Vec::new(); // (worker, position, free from, visits done)
-    let mut orphans: Vec<usize> = Vec::new();
     let mut in_plan = BTreeSet::new();
     for (ti, o) in olds.iter().enumerate() {
         in_plan.extend(o.members.iter().copied());
@@ -180,22 +179,24 @@ pub fn replan_with(r: &ReplanInput, travel: &dyn TravelTime) -> CoreResult<Repla
             history.push((r.previous.teams[ti].workers.clone(), o.kept.clone()));
         }
         if o.members.is_empty() {
-            orphans.extend(o.remaining.iter().copied());
+            // Its remaining visits are not on any route: they are placed again below.
             continue;
         }
         let team = state_team(o.members.clone());
         let keeps_route =
             !o.remaining.is_empty() && team.simulate(&ctx, &o.remaining, None).is_some();
         if !o.had_dropped || keeps_route {
+            // A route that no longer fits from `now` (a stop whose time passed without being started)
+            // sheds the stops that break; they are re-planned like the broken team's.
+            let route = repair(&ctx, &team, &o.remaining);
             teams.push(team);
-            routes.push(o.remaining.clone());
+            routes.push(route);
             kept_of.push(if o.had_dropped {
                 Vec::new()
             } else {
                 o.kept.clone()
             });
         } else {
-            orphans.extend(o.remaining.iter().copied());
             for m in &o.members {
                 free.push((
                     *m,
@@ -226,21 +227,16 @@ pub fn replan_with(r: &ReplanInput, travel: &dyn TravelTime) -> CoreResult<Repla
         }
     }
     free.sort_unstable();
-    let previously_left: Vec<usize> = r
-        .previous
-        .unplanned
-        .iter()
-        .filter_map(|u| ctx.visit_index(u.visit_id))
+    // Everything not kept and not on a route is to be placed: the broken team's visits, visits left out
+    // before, and visits new in the input. Started or done visits are never planned again.
+    let mut placed: BTreeSet<usize> = routes.iter().flatten().copied().collect();
+    placed.extend(started.iter().filter_map(|id| ctx.visit_index(*id)));
+    let pending: Vec<usize> = (0..ctx.visits.len())
+        .filter(|v| !placed.contains(v) && !ctx.visits[*v].missing_location)
         .collect();
-    let mut pending: Vec<usize> = orphans.clone();
-    pending.extend(
-        previously_left
-            .iter()
-            .copied()
-            .filter(|v| !ctx.visits[*v].missing_location),
-    );
-    pending.sort_unstable();
-    pending.dedup();
+    let missing: Vec<usize> = (0..ctx.visits.len())
+        .filter(|v| !placed.contains(v) && ctx.visits[*v].missing_location)
+        .collect();
 
     // Form teams from the free people: every partition when few, else greedy pairs; keep the cheapest.
     let base_costs: Vec<i64> = teams
@@ -295,11 +291,7 @@ pub fn replan_with(r: &ReplanInput, travel: &dyn TravelTime) -> CoreResult<Repla
             "could not re-plan",
         ));
     };
-    for (v, vc) in ctx.visits.iter().enumerate() {
-        if vc.missing_location && previously_left.contains(&v) {
-            sol.unplanned.push(v);
-        }
-    }
+    sol.unplanned.extend(missing);
     sol.unplanned.sort_unstable();
     sol.unplanned.dedup();
 
@@ -390,4 +382,22 @@ pub fn replan_with(r: &ReplanInput, travel: &dyn TravelTime) -> CoreResult<Repla
         changed_assignments: changes.len() as u32,
         changes,
     })
+}
+
+/// Drops from `route` every stop that breaks when simulated from the team's current state (and, if the way
+/// back is too late, stops from the end) so that the rest stays feasible. The dropped stops are then on
+/// no route and get placed again with the others.
+fn repair(ctx: &Ctx, team: &Team, route: &[usize]) -> Vec<usize> {
+    let mut kept: Vec<usize> = Vec::with_capacity(route.len());
+    for &v in route {
+        kept.push(v);
+        // Prefix check: the way back is checked once at the end.
+        if team.simulate_prefix(ctx, &kept).is_none() {
+            kept.pop();
+        }
+    }
+    while !kept.is_empty() && team.simulate(ctx, &kept, None).is_none() {
+        kept.pop();
+    }
+    kept
 }

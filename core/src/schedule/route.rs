@@ -123,6 +123,11 @@ impl Team {
         self.simulate_inner(ctx, seq, out, true)
     }
 
+    /// Like [`Team::simulate`] without the way back: whether the stops themselves fit.
+    pub fn simulate_prefix(&self, ctx: &Ctx, seq: &[usize]) -> Option<i64> {
+        self.simulate_inner(ctx, seq, None, false)
+    }
+
     /// The state before the first stop.
     fn initial(&self) -> State {
         State {
