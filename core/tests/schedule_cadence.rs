@@ -333,3 +333,35 @@ fn inputs_and_outputs_round_trip_through_json() {
     let json = serde_json::to_value(&ag).unwrap();
     assert_eq!(json["overdue"][0]["reason"], "universal_65");
 }
+
+#[test]
+fn a_due_item_becomes_a_plan_visit_with_its_roles_and_urgency() {
+    use donghaeng_core::model::TimeWindow;
+    use donghaeng_core::schedule::PlanVisit;
+    let mut h = household(1, 5);
+    h.last_contact = Some(d(2026, 11, 1)); // due 11-08: 16 days overdue
+    h.member_birth_dates = vec![d(1961, 12, 1)]; // 65 on 12-01: upcoming
+    let items = due_items(&input(vec![h])).unwrap();
+    let start = Utc
+        .with_ymd_and_hms(2026, 11, 24, 0, 0, 0)
+        .single()
+        .unwrap();
+    let window = TimeWindow::new(start, start + chrono::Duration::hours(9)).unwrap();
+    let crisis = items
+        .iter()
+        .find(|i| i.reason == DueReason::CrisisMonitoring)
+        .unwrap();
+    let v = PlanVisit::from_due_item(id(90), crisis, None, window, 40);
+    assert_eq!(v.priority, 3, "a week or more overdue");
+    let u65 = items
+        .iter()
+        .find(|i| i.reason == DueReason::Universal65)
+        .unwrap();
+    let v = PlanVisit::from_due_item(id(91), u65, None, window, 40);
+    assert_eq!(v.priority, 0);
+    assert_eq!(v.required, universal_65());
+    assert_eq!(
+        v.purpose,
+        donghaeng_core::model::VisitPurpose::UniversalVisit
+    );
+}

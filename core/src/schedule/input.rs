@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::cadence::DueItem;
 use super::roles::RoleClause;
 use super::travel::HaversineTravel;
 use crate::model::{ContactMode, GeoPoint, Id, RiskFlag, Role, TimeWindow, VisitPurpose};
@@ -33,6 +34,40 @@ pub struct PlanVisit {
     /// The volunteer whose own regular visit this is (우리동네돌봄단 정기방문).
     #[serde(default)]
     pub regular_volunteer: Option<Id>,
+}
+
+impl PlanVisit {
+    /// A visit for a due item: purpose, contact mode and roles from the item; the urgency from how overdue
+    /// it is (our choice: 0 upcoming, 1 due today, 2 overdue, 3 overdue by a week or more), so that the
+    /// planner keeps the most overdue visits when the day is full.
+    pub fn from_due_item(
+        id: Id,
+        item: &DueItem,
+        location: Option<GeoPoint>,
+        window: TimeWindow,
+        duration_min: u32,
+    ) -> PlanVisit {
+        let priority = match item.days_overdue {
+            d if d >= 7 => 3,
+            d if d > 0 => 2,
+            0 => 1,
+            _ => 0,
+        };
+        PlanVisit {
+            id,
+            household_id: item.household_id,
+            purpose: item.purpose,
+            contact_mode: item.suggested_mode,
+            location,
+            window,
+            duration_min,
+            required: item.required.clone(),
+            risk_flags: Vec::new(),
+            priority,
+            last_workers: Vec::new(),
+            regular_volunteer: item.assigned_worker,
+        }
+    }
 }
 
 /// A worker on duty today.
