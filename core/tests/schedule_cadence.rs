@@ -8,6 +8,7 @@ use donghaeng_core::schedule::{
     CaseClassification, CaseClosure, DueItem, DueReason, Referral, RoleClause, UniversalCohort,
     UniversalVisitRecord, VolunteerAssignment,
 };
+use proptest::prelude::*;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -364,4 +365,46 @@ fn a_due_item_becomes_a_plan_visit_with_its_roles_and_urgency() {
         v.purpose,
         donghaeng_core::model::VisitPurpose::UniversalVisit
     );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Any history: no panic, every item lands in exactly one bucket, buckets respect their dates.
+    #[test]
+    fn agenda_buckets_are_consistent(
+        level in 1i64..=5,
+        last in proptest::option::of(0i64..2000),
+        birth_days in proptest::collection::vec(0i64..40_000, 0..4),
+        closed in proptest::option::of(0i64..800),
+        horizon in 0u32..60,
+    ) {
+        let base = d(2020, 1, 1);
+        let day = |n: i64| base + chrono::Duration::days(n);
+        let mut h = household(1, level);
+        h.last_contact = last.map(day);
+        h.member_birth_dates = birth_days.iter().map(|n| d(1920, 1, 1) + chrono::Duration::days(*n)).collect();
+        h.open_case_since = Some(base);
+        let mut inp = input(vec![h]);
+        inp.config.agenda_horizon_days = horizon;
+        if let Some(c) = closed {
+            inp.closures.push(CaseClosure {
+                case_id: id(5),
+                household_id: id(1),
+                classification: CaseClassification::CaseManaged,
+                closed_on: day(c),
+                after_care_done: Vec::new(),
+            });
+        }
+        let all = due_items(&inp).unwrap();
+        let ag = agenda(&inp).unwrap();
+        let horizon_end = today() + chrono::Duration::days(i64::from(horizon));
+        prop_assert!(ag.overdue.iter().all(|i| i.due < today() && i.days_overdue > 0));
+        prop_assert!(ag.due_today.iter().all(|i| i.due == today() && i.days_overdue == 0));
+        prop_assert!(ag.upcoming.iter().all(|i| i.due > today() && i.due <= horizon_end));
+        let listed = ag.overdue.len() + ag.due_today.len() + ag.upcoming.len();
+        prop_assert_eq!(listed, all.iter().filter(|i| i.due <= horizon_end).count());
+        prop_assert!(all.windows(2).all(|w| w[0].due <= w[1].due), "sorted by due date");
+        prop_assert!(all.iter().all(|i| !i.ko.is_empty() && !i.en.is_empty()));
+    }
 }
