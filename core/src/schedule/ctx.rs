@@ -136,7 +136,8 @@ impl Ctx {
         for (i, a) in points.iter().enumerate() {
             for (j, b) in points.iter().enumerate() {
                 if i != j {
-                    tt[i * n_loc + j] = travel.seconds(*a, *b).max(0);
+                    // A custom model's odd values are clamped (0 to ~11.5 days) so that time sums cannot overflow.
+                    tt[i * n_loc + j] = travel.seconds(*a, *b).clamp(0, 1_000_000);
                 }
             }
         }

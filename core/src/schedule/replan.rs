@@ -95,6 +95,7 @@ pub fn replan_with(r: &ReplanInput, travel: &dyn TravelTime) -> CoreResult<Repla
     // Map the previous plan.
     let mut olds: Vec<OldTeam> = Vec::new();
     let mut seen_workers = BTreeSet::new();
+    let mut seen_visits = BTreeSet::new();
     for (ti, t) in r.previous.teams.iter().enumerate() {
         let mut members = Vec::new();
         let mut had_dropped = false;
@@ -121,6 +122,14 @@ pub fn replan_with(r: &ReplanInput, travel: &dyn TravelTime) -> CoreResult<Repla
         let mut pos = None;
         let mut free_at = now;
         for s in &t.stops {
+            if !seen_visits.insert(s.visit_id) {
+                return Err(CoreError::invalid(
+                    "previous_plan_visit_twice",
+                    &format!("previous.teams[{ti}].stops"),
+                    format!("이전 계획에 같은 방문이 두 번 있습니다: {}", s.visit_id),
+                    format!("a visit appears twice in the previous plan: {}", s.visit_id),
+                ));
+            }
             let v = ctx
                 .visit_index(s.visit_id)
                 .ok_or_else(|| CoreError::not_found("visit", s.visit_id))?;
