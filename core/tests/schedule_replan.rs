@@ -366,3 +366,35 @@ proptest! {
         replan_case(seed, visits, workers, now)?;
     }
 }
+
+#[test]
+fn a_previous_plan_with_a_visit_twice_is_a_clear_error() {
+    let input = generate(
+        5,
+        &GenSpec {
+            visits: 8,
+            workers: 4,
+            area_km: 1.0,
+        },
+    );
+    let mut previous = plan_day(&input).unwrap();
+    let stop = previous
+        .teams
+        .iter()
+        .flat_map(|t| t.stops.clone())
+        .next()
+        .unwrap();
+    let dropped = previous.teams[0].workers[0];
+    let last = previous.teams.len() - 1;
+    previous.teams[last].stops.push(stop);
+    let r = ReplanInput {
+        input,
+        previous,
+        dropped_worker: dropped,
+        now: at(0),
+        started_or_done: Vec::new(),
+    };
+    let e = replan_after_dropout(&r).unwrap_err();
+    assert_eq!(e.code, "previous_plan_visit_twice");
+    assert!(e.field.unwrap().starts_with("previous.teams["));
+}
