@@ -372,7 +372,7 @@ fn a_dong_day_meets_every_rule_and_places_most_visits() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn random_days_meet_every_hard_rule_with_true_reasons(

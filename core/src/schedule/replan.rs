@@ -1,6 +1,8 @@
 //! Re-plan after a worker drops out mid-day (병가, 긴급 복귀 …).
 //!
-//! Visits already started or done stay exactly as they were. Every other team keeps its remaining route
+//! Visits already started or done stay exactly as they were, and so does the next visit of a team that
+//! has already set off for it (left before `now`, starts at or after it). Every other team keeps its
+//! remaining route
 //! (it may receive extra stops, inserted without reordering what it had). The team that lost the worker
 //! keeps its remaining route if it still meets every rule without them; otherwise those visits are
 //! re-assigned: to the teams still out, or to new teams formed from the free people (the partner left
@@ -96,6 +98,7 @@ pub fn replan_with(r: &ReplanInput, travel: &dyn TravelTime) -> CoreResult<Repla
     let mut olds: Vec<OldTeam> = Vec::new();
     let mut seen_workers = BTreeSet::new();
     let mut seen_visits = BTreeSet::new();
+    let mut committed: BTreeSet<Id> = BTreeSet::new();
     for (ti, t) in r.previous.teams.iter().enumerate() {
         let mut members = Vec::new();
         let mut had_dropped = false;
@@ -133,7 +136,16 @@ pub fn replan_with(r: &ReplanInput, travel: &dyn TravelTime) -> CoreResult<Repla
             let v = ctx
                 .visit_index(s.visit_id)
                 .ok_or_else(|| CoreError::not_found("visit", s.visit_id))?;
-            if started.contains(&s.visit_id) {
+            // A team still out that has already set off for its next visit (left before now, starts at
+            // or after now) goes on: that visit is committed with its planned times, like a started one.
+            let en_route = !had_dropped
+                && remaining.is_empty()
+                && secs(s.arrive) - s.travel_s < now
+                && secs(s.start) >= now;
+            if en_route {
+                committed.insert(s.visit_id);
+            }
+            if started.contains(&s.visit_id) || en_route {
                 kept.push(s.clone());
                 if let Some(l) = ctx.visits[v].loc {
                     pos = Some(l);
@@ -240,6 +252,7 @@ pub fn replan_with(r: &ReplanInput, travel: &dyn TravelTime) -> CoreResult<Repla
     // before, and visits new in the input. Started or done visits are never planned again.
     let mut placed: BTreeSet<usize> = routes.iter().flatten().copied().collect();
     placed.extend(started.iter().filter_map(|id| ctx.visit_index(*id)));
+    placed.extend(committed.iter().filter_map(|id| ctx.visit_index(*id)));
     let pending: Vec<usize> = (0..ctx.visits.len())
         .filter(|v| !placed.contains(v) && !ctx.visits[*v].missing_location)
         .collect();
@@ -365,7 +378,7 @@ pub fn replan_with(r: &ReplanInput, travel: &dyn TravelTime) -> CoreResult<Repla
         let mut before_sorted = before.clone();
         before_sorted.sort_unstable();
         for s in &t.stops {
-            if started.contains(&s.visit_id) {
+            if started.contains(&s.visit_id) || committed.contains(&s.visit_id) {
                 continue;
             }
             let now_with = after.get(&s.visit_id).map(|w| {
