@@ -13,7 +13,7 @@ fn heuristic_is_close_to_the_optimum_and_never_leaves_out_what_the_optimum_place
     let mut worst = (0.0f64, 0u64);
     let mut rng = Rng(2026);
     let mut missed = Vec::new();
-    for case in 0..200u64 {
+    for case in 0..500u64 {
         let spec = GenSpec {
             visits: 4 + rng.below(5) as usize,
             workers: 2 + rng.below(3) as usize,

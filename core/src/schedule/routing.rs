@@ -137,6 +137,7 @@ pub(crate) fn improve(
         improved |= two_opt(ctx, teams, sol);
         if eject {
             improved |= eject_one(ctx, teams, sol);
+            improved |= eject_refill(ctx, teams, sol);
         }
         if !improved {
             break;
@@ -152,49 +153,100 @@ fn exhaustive_orders(ctx: &Ctx, route_len: usize) -> bool {
     ctx.visits.len() <= 12 && route_len <= 7
 }
 
+/// Tries every left-out visit, most urgent first: the cheapest single insertion, or on small days the best
+/// re-ordering of a route with the visit in it.
 fn insert_left_out(ctx: &Ctx, teams: &[Team], sol: &mut Solution) -> bool {
+    let mut order = sol.unplanned.clone();
+    order.sort_by_key(|v| (std::cmp::Reverse(ctx.visits[*v].penalty), *v));
     let mut any = false;
-    let mut i = 0;
-    while i < sol.unplanned.len() {
-        let v = sol.unplanned[i];
-        let mut best: Option<(i64, usize, usize)> = None;
-        for (t, team) in teams.iter().enumerate() {
-            if let Some((c, p)) = team.best_insertion(ctx, &sol.routes[t], v) {
-                let d = c - sol.costs[t];
-                if best.is_none_or(|(bd, _, _)| d < bd) {
-                    best = Some((d, t, p));
-                }
+    for v in order {
+        if place(ctx, teams, sol, v) {
+            sol.unplanned.retain(|u| *u != v);
+            any = true;
+        }
+    }
+    any
+}
+
+/// Puts `v` on the route where it costs least; `false` if it fits nowhere.
+fn place(ctx: &Ctx, teams: &[Team], sol: &mut Solution, v: usize) -> bool {
+    let mut best: Option<(i64, usize, usize)> = None;
+    for (t, team) in teams.iter().enumerate() {
+        if let Some((c, p)) = team.best_insertion(ctx, &sol.routes[t], v) {
+            let d = c - sol.costs[t];
+            if best.is_none_or(|(bd, _, _)| d < bd) {
+                best = Some((d, t, p));
             }
         }
-        if let Some((d, t, p)) = best {
-            sol.routes[t].insert(p, v);
-            sol.costs[t] += d;
-            sol.unplanned.remove(i);
-            any = true;
+    }
+    if let Some((d, t, p)) = best {
+        sol.routes[t].insert(p, v);
+        sol.costs[t] += d;
+        return true;
+    }
+    // No single insertion works: on small days, try re-ordering each route with the visit in it.
+    let mut reordered: Option<(i64, usize, Vec<usize>)> = None;
+    for (t, team) in teams.iter().enumerate() {
+        if !team.qual[v] || !exhaustive_orders(ctx, sol.routes[t].len() + 1) {
             continue;
         }
-        // No single insertion works: on small days, try re-ordering each route with the visit in it.
-        let mut reordered: Option<(i64, usize, Vec<usize>)> = None;
-        for (t, team) in teams.iter().enumerate() {
-            if !team.qual[v] || !exhaustive_orders(ctx, sol.routes[t].len() + 1) {
-                continue;
-            }
-            let mut set = sol.routes[t].clone();
-            set.push(v);
-            if let Some((c, order)) = team.best_order(ctx, &set) {
-                let d = c - sol.costs[t];
-                if reordered.as_ref().is_none_or(|(bd, _, _)| d < *bd) {
-                    reordered = Some((d, t, order));
-                }
+        let mut set = sol.routes[t].clone();
+        set.push(v);
+        if let Some((c, order)) = team.best_order(ctx, &set) {
+            let d = c - sol.costs[t];
+            if reordered.as_ref().is_none_or(|(bd, _, _)| d < *bd) {
+                reordered = Some((d, t, order));
             }
         }
-        if let Some((d, t, order)) = reordered {
+    }
+    match reordered {
+        Some((d, t, order)) => {
             sol.routes[t] = order;
             sol.costs[t] += d;
-            sol.unplanned.remove(i);
-            any = true;
-        } else {
+            true
+        }
+        None => false,
+    }
+}
+
+/// Take one planned visit out, refill with the left-out visits (most urgent first), then put the removed
+/// one back anywhere it fits; keep the result if the total cost falls. Catches "one long visit out, two
+/// short ones in", which single moves cannot reach.
+fn eject_refill(ctx: &Ctx, teams: &[Team], sol: &mut Solution) -> bool {
+    if sol.unplanned.is_empty() {
+        return false;
+    }
+    let mut any = false;
+    let mut a = 0;
+    while a < teams.len() {
+        let mut i = 0;
+        let mut moved = false;
+        while i < sol.routes[a].len() {
+            let mut trial = sol.clone();
+            let v = trial.routes[a].remove(i);
+            let Some(c) = teams[a].cost(ctx, &trial.routes[a]) else {
+                i += 1;
+                continue;
+            };
+            trial.costs[a] = c;
+            if !insert_left_out(ctx, teams, &mut trial) {
+                i += 1;
+                continue;
+            }
+            if !place(ctx, teams, &mut trial, v) {
+                trial.unplanned.push(v);
+                trial.unplanned.sort_unstable();
+            }
+            if trial.total(ctx) < sol.total(ctx) {
+                *sol = trial;
+                any = true;
+                moved = true;
+                break;
+            }
             i += 1;
+        }
+        if !moved {
+            a += 1;
         }
     }
     any
