@@ -3,7 +3,7 @@
 #[path = "schedule_support.rs"]
 mod support;
 
-use donghaeng_core::model::{ContactMode, RiskFlag, Role, TimeWindow, VisitPurpose};
+use donghaeng_core::model::{ContactMode, GeoPoint, RiskFlag, Role, TimeWindow, VisitPurpose};
 use donghaeng_core::schedule::roles::universal_65;
 use donghaeng_core::schedule::{
     plan_day, plan_district, HaversineTravel, PlanInput, PlanRules, PlanVisit, PlanWorker,
@@ -245,7 +245,7 @@ fn bad_input_is_a_clear_error_or_a_reason_never_a_panic() {
         (e.code, e.field.as_deref()),
         ("worker_hours_end_before_start", Some("workers[0].hours"))
     );
-    // A window that ends before it starts (serde skips TimeWindow::new).
+    // A window that ends before it starts, built in code (the fields are public).
     let mut v = home_visit(1, Vec::new());
     v.window.end = at(-10);
     let e = plan_day(&input(vec![v], Vec::new())).unwrap_err();
@@ -253,13 +253,20 @@ fn bad_input_is_a_clear_error_or_a_reason_never_a_panic() {
         (e.code, e.field.as_deref()),
         ("window_ends_before_start", Some("visits[0].window"))
     );
-    // Coordinates out of range, through JSON as the bindings would send them.
+    // Coordinates out of range, through JSON as the bindings would send them: refused when read.
     let mut v = home_visit(1, Vec::new());
     v.location = None;
     let mut json = serde_json::to_value(input(vec![v], Vec::new())).unwrap();
     json["visits"][0]["location"] = serde_json::json!({"lat": 95.0, "lon": 127.0});
-    let inp: PlanInput = serde_json::from_value(json).unwrap();
-    let e = plan_day(&inp).unwrap_err();
+    let e = serde_json::from_value::<PlanInput>(json).unwrap_err();
+    assert!(e.to_string().contains("latitude_out_of_range"), "{e}");
+    // … and by the planner when built in code (the fields are public).
+    let mut v = home_visit(1, Vec::new());
+    v.location = Some(GeoPoint {
+        lat: 95.0,
+        lon: 127.0,
+    });
+    let e = plan_day(&input(vec![v], Vec::new())).unwrap_err();
     assert_eq!(
         (e.code, e.field.as_deref()),
         ("latitude_out_of_range", Some("visits[0].location"))

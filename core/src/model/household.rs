@@ -123,11 +123,26 @@ impl RiskFlag {
     }
 }
 
-/// A WGS84 point. Validated: latitude in [-90, 90], longitude in [-180, 180].
+/// A WGS84 point. Validated: latitude in [-90, 90], longitude in [-180, 180] — also when read from
+/// JSON, so a synced or imported point is checked like a typed one.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawGeoPoint")]
 pub struct GeoPoint {
     pub lat: f64,
     pub lon: f64,
+}
+
+#[derive(Deserialize)]
+struct RawGeoPoint {
+    lat: f64,
+    lon: f64,
+}
+
+impl TryFrom<RawGeoPoint> for GeoPoint {
+    type Error = CoreError;
+    fn try_from(r: RawGeoPoint) -> CoreResult<Self> {
+        GeoPoint::new(r.lat, r.lon)
+    }
 }
 
 impl GeoPoint {

@@ -88,11 +88,25 @@ crate::code_enum! {
     }
 }
 
-/// A planned time window. Validated: the end is after the start.
+/// A planned time window. Validated: the end is after the start (also when read from JSON).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawTimeWindow")]
 pub struct TimeWindow {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+}
+
+#[derive(Deserialize)]
+struct RawTimeWindow {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+impl TryFrom<RawTimeWindow> for TimeWindow {
+    type Error = CoreError;
+    fn try_from(r: RawTimeWindow) -> CoreResult<Self> {
+        TimeWindow::new(r.start, r.end)
+    }
 }
 
 impl TimeWindow {
