@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs every check and every test of the repository. README's test command; CI runs exactly this.
+# The Rust test suite runs last so that its summary closes the output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -7,7 +8,7 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "== Rust tests (cargo nextest)"
-cargo nextest run --workspace --locked --no-fail-fast
 echo "== Rust doc tests"
 cargo test --workspace --locked --doc
+echo "== Rust tests (cargo nextest)"
+cargo nextest run --workspace --locked --no-fail-fast
