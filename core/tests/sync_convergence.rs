@@ -48,6 +48,8 @@ struct Device {
     cursor: u64,
     /// The greatest stamp of this device's changes the server acknowledged.
     acked_max: Option<HlcTimestamp>,
+    /// The greatest stamp received in any pull (persisted with the cursor on a real device).
+    received_max: Option<HlcTimestamp>,
 }
 
 impl Device {
@@ -61,6 +63,7 @@ impl Device {
             outbox: Vec::new(),
             cursor: 0,
             acked_max: None,
+            received_max: None,
         }
     }
 
@@ -162,19 +165,8 @@ impl Device {
         if selected.is_empty() {
             return;
         }
-        let floor = [
-            self.replica.max_stamp_excluding(&selected),
-            self.outbox
-                .iter()
-                .filter(|c| !selected.contains(&c.id))
-                .map(|c| c.hlc)
-                .max(),
-            self.acked_max,
-        ]
-        .into_iter()
-        .flatten()
-        .max()
-        .unwrap_or(HlcTimestamp::zero(self.id));
+        let floor = restamp::floor(self.received_max, self.acked_max, &self.outbox, &selected)
+            .unwrap_or(HlcTimestamp::zero(self.id));
         let now = self.stamp_now(t);
         let map = restamp::restamp(
             &mut self.outbox,
@@ -221,6 +213,7 @@ impl Device {
             self.replica.apply(c).unwrap();
         }
         if let Some(max) = resp.changes.iter().map(|c| c.change.hlc).max() {
+            self.received_max = self.received_max.max(Some(max));
             self.clock.receive(&max, self.stamp_now(t));
         }
         self.cursor = resp.next_seq;
@@ -628,6 +621,56 @@ fn three_days_ahead_and_behind_converge() {
         ahead,
     ];
     run(&[3 * DAY_MS, -3 * DAY_MS], &steps).unwrap();
+}
+
+/// Found by the property test: a phone 7 hours ahead pulls a colleague's assignment, then
+/// overwrites it offline with an edit stamped 7 hours ahead. The colleague's stamp is gone from its
+/// state, but the re-stamp must still land after it (the floor counts every stamp ever received),
+/// or the phone would believe its edit won while the server knows it lost.
+#[test]
+fn a_restamp_lands_after_a_received_stamp_it_overwrote() {
+    let quiet = |dev| Step::Push {
+        dev,
+        p: PushStep {
+            max: 2,
+            reorder: false,
+            lose_response: false,
+            duplicate: false,
+        },
+    };
+    let steps = vec![
+        Step::Create {
+            dev: 0,
+            kind: 0,
+            v: 0,
+        },
+        Step::Create {
+            dev: 1,
+            kind: 1,
+            v: 0,
+        },
+        Step::Advance { minutes: 0 },
+        Step::Assign {
+            dev: 1,
+            pick: 0,
+            worker: 3,
+            on: true,
+        },
+        quiet(1),
+        Step::Pull {
+            dev: 0,
+            limit: 2,
+            lose_response: false,
+            reverse: false,
+        },
+        Step::Assign {
+            dev: 0,
+            pick: 0,
+            worker: 3,
+            on: false,
+        },
+    ];
+    run(&[24_963_001, 33_001], &steps).unwrap();
 }
 
 #[test]

@@ -207,6 +207,13 @@ proptest! {
         prop_assert_eq!(HlcTimestamp::decode(&a.encode(), "hlc").unwrap(), a);
     }
 
+    /// Any text, Korean included, is refused or parsed, never a panic.
+    #[test]
+    fn decoding_arbitrary_text_never_panics(s in "\\PC{0,60}", t in "[0-9a-f가-힣-]{50}") {
+        let _ = HlcTimestamp::decode(&s, "hlc");
+        let _ = HlcTimestamp::decode(&t, "hlc");
+    }
+
     /// Whatever the physical clock and the messages do, every event is stamped strictly after the
     /// previous one and after every stamp received.
     #[test]

@@ -69,7 +69,8 @@ impl HlcTimestamp {
             )
         };
         let bytes = s.as_bytes();
-        if bytes.len() != ENCODED_LEN || bytes[12] != b'-' || bytes[17] != b'-' {
+        // ASCII only, so the slices below fall on character boundaries.
+        if !s.is_ascii() || bytes.len() != ENCODED_LEN || bytes[12] != b'-' || bytes[17] != b'-' {
             return Err(malformed());
         }
         // Only lower-case hex: the string order must equal the timestamp order, and "A" sorts
@@ -268,7 +269,7 @@ impl SkewPolicy {
         if remote.wall_ms <= self.bound(now_ms) {
             return Ok(());
         }
-        let ahead_s = (remote.wall_ms - clamp_now(now_ms)) / 1000;
+        let ahead_s = remote.wall_ms.saturating_sub(clamp_now(now_ms)) / 1000;
         let limit_s = self.max_future_drift_ms / 1000;
         Err(CoreError::invalid(
             "clock_ahead",

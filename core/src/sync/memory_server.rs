@@ -64,7 +64,7 @@ impl MemoryServer {
         };
         for (i, change) in req.changes.iter().enumerate() {
             if let Some(&seq) = self.by_id.get(&change.id) {
-                let same = usize::try_from(seq - 1)
+                let same = usize::try_from(seq.saturating_sub(1))
                     .ok()
                     .and_then(|ix| self.log.get(ix))
                     .is_some_and(|stored| stored == change);

@@ -2,7 +2,7 @@
 //! only through [`super::merge::decide`]. Tests use it as the device and the server, and it is the
 //! reference the SQLite implementation must agree with (same changes in → same canonical dump out).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -47,19 +47,6 @@ impl RecordState {
             RecordState::Live { fields } => Current::Live(fields),
             RecordState::Deleted { hlc, .. } => Current::Deleted(hlc),
             RecordState::Appended { hlc, .. } => Current::Appended(hlc),
-        }
-    }
-
-    /// Every (stamp, change id) held: fields, tombstone or appended record.
-    fn stamped(&self) -> Box<dyn Iterator<Item = (&HlcTimestamp, &Uuid)> + '_> {
-        match self {
-            RecordState::Live { fields } => {
-                Box::new(fields.values().map(|v| (&v.hlc, &v.change_id)))
-            }
-            RecordState::Deleted { hlc, change_id }
-            | RecordState::Appended { hlc, change_id, .. } => {
-                Box::new(std::iter::once((hlc, change_id)))
-            }
         }
     }
 }
@@ -190,22 +177,10 @@ impl Replica {
         self.records.is_empty()
     }
 
-    /// The greatest stamp held that was not set by one of the changes in `except`: the floor a device
-    /// rebases its clock on before re-stamping those changes (see [`super::restamp`]).
-    pub fn max_stamp_excluding(&self, except: &HashSet<Uuid>) -> Option<HlcTimestamp> {
-        self.records
-            .values()
-            .flat_map(RecordState::stamped)
-            .filter(|(_, id)| !except.contains(id))
-            .map(|(hlc, _)| hlc)
-            .max()
-            .copied()
-    }
-
     /// Replaces the stamps of re-stamped changes (old change id → new id and stamp) wherever they
     /// are held. Correct only under the re-stamp rule of `docs/sync.md`: the new stamps are greater
-    /// than every stamp this replica holds that did not come from a re-stamped change, so each field
-    /// a re-stamped change won it still wins.
+    /// than every stamp this device ever received or made outside the re-stamped changes, so each
+    /// field a re-stamped change won it still wins.
     pub fn restamp(&mut self, map: &HashMap<Uuid, (Uuid, HlcTimestamp)>) {
         for state in self.records.values_mut() {
             match state {

@@ -7,10 +7,10 @@
 //! 2. [`select`]s the changes to re-stamp: every outbox change stamped at or above the smallest
 //!    refused stamp (the refused ones and everything it made after them), minus the ones the same
 //!    response acknowledged;
-//! 3. computes the floor — the greatest stamp it knows that is *not* one of those (its replica's
-//!    other stamps, the rest of its outbox, the highest stamp the server acknowledged) — and
-//!    [`restamp`]s: the clock is rebased to max(floor, corrected now) and each selected change, in
-//!    its original order, becomes a new change (new id, new stamp, same content);
+//! 3. computes the [`floor`] — the greatest of: every stamp it ever received in a pull, the highest
+//!    of its own stamps the server acknowledged, and the rest of its outbox — and [`restamp`]s: the
+//!    clock is rebased to max(floor, corrected now) and each selected change, in its original order,
+//!    becomes a new change (new id, new stamp, same content);
 //! 4. replaces the old stamps in its local state ([`super::replica::Replica::restamp`]) and the old
 //!    changes in its outbox, in one transaction, and pushes again.
 //!
@@ -50,8 +50,28 @@ pub fn select(
         .collect()
 }
 
+/// The floor to rebase the clock on before re-stamping: the greatest of `received_max` (every stamp
+/// the device ever received in a pull — including ones its local state no longer holds because one
+/// of its own too-far-ahead edits overwrote them), `acked_max` (the highest of its own stamps the
+/// server acknowledged) and the outbox changes that are not `selected`. Both maxima are persisted by
+/// the device next to its cursor. `None` when the device knows no stamp at all.
+pub fn floor(
+    received_max: Option<HlcTimestamp>,
+    acked_max: Option<HlcTimestamp>,
+    outbox: &[Change],
+    selected: &HashSet<Uuid>,
+) -> Option<HlcTimestamp> {
+    outbox
+        .iter()
+        .filter(|c| !selected.contains(&c.id))
+        .map(|c| c.hlc)
+        .chain(received_max)
+        .chain(acked_max)
+        .max()
+}
+
 /// Re-stamps the selected changes of `outbox` in place, in stamp order (their original order).
-/// `floor` is the greatest stamp the device knows apart from the selected changes; `now_ms` the
+/// `floor` comes from [`floor`]; `now_ms` the
 /// corrected clock; `new_id` makes a fresh UUID v7 for the given wall-clock ms.
 /// Returns old id → (new id, new stamp), for [`super::replica::Replica::restamp`].
 pub fn restamp(
