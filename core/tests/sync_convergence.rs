@@ -551,7 +551,7 @@ fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(3_000)
+        .unwrap_or(10_000)
 }
 
 proptest! {
