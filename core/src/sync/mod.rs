@@ -6,7 +6,7 @@
 //! must agree with the in-memory reference ([`replica::Replica`], [`memory_server::MemoryServer`]).
 //!
 //! - [`hlc`]: timestamps, the clock, the skew rule, the device's clock offset;
-//! - [`entity`]: which tables sync and how they merge;
+//! - [`entity`](mod@entity): which tables sync and how they merge;
 //! - [`change`]: one change to one record;
 //! - [`protocol`]: push / pull messages, protocol version, error body;
 //! - [`validate`]: checks of incoming batches, with limits;
