@@ -89,7 +89,7 @@ fn dong_year(g: &mut Gen) -> Vec<Change> {
             out.push(g.change(t, "persons", p, Op::Upsert { fields: f }));
         }
     }
-    // A year of visits: ~11,000 visits, each created, assigned, started and completed, with a
+    // A year of visits: ~11,000 visits, each created, assigned and completed, with a
     // wellness check, and a note for one in three.
     let mut t = T0 + 1_000_000;
     let mut k = 0u64;
