@@ -1,1 +1,37 @@
-//! Sync: hybrid logical clock, change capture, merge and protocol types. See issue 7.
+//! Sync (동기화): hybrid logical clock, change records, the merge rules and the protocol messages,
+//! shared by the device and the server. See `docs/sync.md` and issue 7.
+//!
+//! This module is pure and deterministic: no SQLite, no network, no reading of the system clock (time
+//! is passed in as `now_ms`). The device's change capture and the server's storage build on it and
+//! must agree with the in-memory reference ([`replica::Replica`], [`memory_server::MemoryServer`]).
+//!
+//! - [`hlc`]: timestamps, the clock, the skew rule, the device's clock offset;
+//! - [`entity`](mod@entity): which tables sync and how they merge;
+//! - [`change`]: one change to one record;
+//! - [`protocol`]: push / pull messages, protocol version, error body;
+//! - [`validate`]: checks of incoming batches, with limits;
+//! - [`merge`]: the merge decision for one record and one change;
+//! - [`replica`]: the in-memory reference replica and its canonical dump;
+//! - [`memory_server`]: the server's behaviour (idempotent push, sequence numbers, pages);
+//! - [`restamp`]: how a device whose clock ran ahead recovers.
+
+pub mod change;
+pub mod entity;
+pub mod hlc;
+pub mod memory_server;
+pub mod merge;
+pub mod protocol;
+pub mod replica;
+pub mod restamp;
+pub mod validate;
+
+pub use change::{Change, Fields, Op, RecordRef};
+pub use entity::{entity, EntityKind, EntitySpec, ENTITIES};
+pub use hlc::{ClockOffset, HlcTimestamp, HybridClock, SkewPolicy};
+pub use memory_server::MemoryServer;
+pub use merge::{decide, Current, Decision, Skip};
+pub use protocol::{
+    ErrorBody, ProtocolVersion, PullRequest, PullResponse, PushRequest, PushResponse,
+    RejectedChange, SeqChange,
+};
+pub use replica::{Applied, FieldVersion, RecordState, Replica};

@@ -1,0 +1,240 @@
+//! The registry of syncable entities (동기화 대상): each is a table of the local store, merged either
+//! per field (mutable records) or as a union (append-only records).
+//!
+//! Entity names are the store's table names, and field names its column names, so the SQLite change
+//! capture can map a change to a row without a translation table. Columns the store derives locally
+//! (`households.search_text`, `households.last_contact_at`, `visit_workers.window_start`) are not
+//! synced: every replica recomputes them from the synced fields.
+
+use uuid::Uuid;
+
+/// How records of an entity merge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntityKind {
+    /// Edited in place: per-field last-writer-wins by (HLC, device id); deletable by tombstone.
+    Mutable,
+    /// Written once, never edited or deleted: replicas take the union. Corrections are new records
+    /// that point at the old one (`corrects`).
+    AppendOnly,
+}
+
+/// Which field names an entity accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldSet {
+    /// Exactly these columns.
+    Named(&'static [&'static str]),
+    /// Visit assignments (`visit_workers`): the record id is the visit id and each field name is a
+    /// worker id (UUID text) whose value is `true` (assigned) or `false` (unassigned). Per-field
+    /// last-writer-wins then makes the set of workers of a visit converge like any other record
+    /// (an add/remove set), although the table's key is the pair (visit, worker).
+    WorkerIds,
+    /// An entity whose store table does not exist yet (safety events, incidents, audit entries):
+    /// any lower-case snake_case name except `id`. Pin the list when the table lands.
+    Provisional,
+}
+
+/// One syncable entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntitySpec {
+    /// Stable name on the wire: the store's table name.
+    pub name: &'static str,
+    pub kind: EntityKind,
+    pub fields: FieldSet,
+}
+
+/// Longest field name accepted for a provisional entity.
+pub const MAX_FIELD_NAME_LEN: usize = 64;
+
+impl EntitySpec {
+    /// Whether `field` is a field of this entity.
+    pub fn has_field(&self, field: &str) -> bool {
+        match self.fields {
+            FieldSet::Named(names) => names.contains(&field),
+            FieldSet::WorkerIds => {
+                Uuid::try_parse(field).is_ok_and(|u| u.hyphenated().to_string() == field)
+            }
+            FieldSet::Provisional => {
+                field != "id"
+                    && field.len() <= MAX_FIELD_NAME_LEN
+                    && field.starts_with(|c: char| c.is_ascii_lowercase())
+                    && field
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            }
+        }
+    }
+}
+
+use EntityKind::{AppendOnly, Mutable};
+use FieldSet::{Named, Provisional, WorkerIds};
+
+/// Every syncable entity. Adding one is a protocol change only if older peers must understand it;
+/// removing or renaming one is always a protocol change.
+pub const ENTITIES: &[EntitySpec] = &[
+    EntitySpec {
+        name: "org_units",
+        kind: Mutable,
+        fields: Named(&["kind", "name", "parent_id"]),
+    },
+    EntitySpec {
+        name: "workers",
+        kind: Mutable,
+        fields: Named(&["team_id", "name", "roles", "phone", "active"]),
+    },
+    EntitySpec {
+        name: "households",
+        kind: Mutable,
+        fields: Named(&[
+            "dong_id",
+            "head_name",
+            "address",
+            "lat",
+            "lon",
+            "crisis_level",
+            "tags",
+            "risk_flags",
+            "phone",
+            "archived",
+        ]),
+    },
+    EntitySpec {
+        name: "persons",
+        kind: Mutable,
+        fields: Named(&[
+            "household_id",
+            "name",
+            "birth_date",
+            "sex",
+            "relation",
+            "disability",
+        ]),
+    },
+    EntitySpec {
+        name: "visits",
+        kind: Mutable,
+        fields: Named(&[
+            "household_id",
+            "purpose",
+            "contact_mode",
+            "window_start",
+            "window_end",
+            "required_roles",
+            "status",
+            "started_at",
+            "completed_at",
+            "outcome",
+            "note",
+        ]),
+    },
+    EntitySpec {
+        name: "visit_workers",
+        kind: Mutable,
+        fields: WorkerIds,
+    },
+    EntitySpec {
+        name: "cases",
+        kind: Mutable,
+        fields: Named(&[
+            "household_id",
+            "manager_id",
+            "stage",
+            "classification",
+            "opened_on",
+            "closed_on",
+            "closure_reason",
+        ]),
+    },
+    EntitySpec {
+        name: "referrals",
+        kind: Mutable,
+        fields: Named(&[
+            "household_id",
+            "case_id",
+            "referred_by",
+            "target",
+            "agency",
+            "referred_on",
+            "reason",
+            "first_reply_on",
+            "service_ended_on",
+            "final_reply_on",
+            "reply_note",
+        ]),
+    },
+    EntitySpec {
+        name: "crisis_reports",
+        kind: Mutable,
+        fields: Named(&[
+            "dong_id",
+            "reporter_id",
+            "household_id",
+            "address",
+            "signs",
+            "note",
+            "reported_at",
+            "status",
+            "referral_id",
+        ]),
+    },
+    EntitySpec {
+        name: "volunteer_activity",
+        kind: Mutable,
+        fields: Named(&["worker_id", "day", "minutes", "household_id", "note"]),
+    },
+    EntitySpec {
+        name: "wellness_checks",
+        kind: AppendOnly,
+        fields: Named(&[
+            "household_id",
+            "visit_id",
+            "worker_id",
+            "checked_at",
+            "contact_mode",
+            "meals",
+            "health",
+            "mood",
+            "mobility",
+            "housing",
+            "heating_cooling",
+            "loneliness",
+            "arrears_signs",
+            "cutoff_signs",
+            "needs_referral",
+            "note",
+            "corrects",
+        ]),
+    },
+    EntitySpec {
+        name: "case_notes",
+        kind: AppendOnly,
+        fields: Named(&[
+            "household_id",
+            "case_id",
+            "visit_id",
+            "author_id",
+            "written_at",
+            "body",
+            "corrects",
+        ]),
+    },
+    EntitySpec {
+        name: "safety_events",
+        kind: AppendOnly,
+        fields: Provisional,
+    },
+    EntitySpec {
+        name: "incidents",
+        kind: AppendOnly,
+        fields: Provisional,
+    },
+    EntitySpec {
+        name: "audit_entries",
+        kind: AppendOnly,
+        fields: Provisional,
+    },
+];
+
+/// The spec of a syncable entity, or `None` if the name is unknown.
+pub fn entity(name: &str) -> Option<&'static EntitySpec> {
+    ENTITIES.iter().find(|e| e.name == name)
+}

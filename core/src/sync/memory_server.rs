@@ -1,0 +1,137 @@
+//! The server's side of the protocol, in memory (서버 참조 모델): idempotent push by change id, the skew
+//! rule, a sequence number per stored change, and pull pages by sequence number. The `sync-server`
+//! storage implementations (SQLite, PostgreSQL) must behave exactly like this; tests drive devices
+//! against it.
+//!
+//! Scopes (which device may see and push what) are not modelled here yet: `purge` is always empty.
+
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
+use super::change::Change;
+use super::hlc::SkewPolicy;
+use super::protocol::{
+    PullRequest, PullResponse, PushRequest, PushResponse, RejectedChange, SeqChange,
+};
+use super::replica::Replica;
+use super::validate::{effective_limit, validate_pull, validate_push};
+use crate::{CoreError, CoreResult};
+
+/// One server (or the shared storage of several server nodes).
+#[derive(Debug, Clone, Default)]
+pub struct MemoryServer {
+    skew: SkewPolicy,
+    /// Every accepted change; its sequence number is its index + 1.
+    log: Vec<Change>,
+    /// Change id → sequence number, for idempotency.
+    by_id: HashMap<Uuid, u64>,
+    state: Replica,
+}
+
+impl MemoryServer {
+    pub fn new(skew: SkewPolicy) -> Self {
+        MemoryServer {
+            skew,
+            ..Self::default()
+        }
+    }
+
+    /// The merged state of everything accepted.
+    pub fn state(&self) -> &Replica {
+        &self.state
+    }
+
+    /// The highest sequence number given out (0 when empty).
+    pub fn last_seq(&self) -> u64 {
+        self.log.len() as u64
+    }
+
+    /// Handles a push at server time `now_ms`. A structurally bad batch is refused whole (`Err`,
+    /// nothing stored); otherwise each change is accepted, a duplicate, or rejected on its own:
+    ///
+    /// - an id already stored with the same content → duplicate (a retried push);
+    /// - an id already stored with other content → rejected `change_id_reused`;
+    /// - a stamp further ahead of the server clock than the skew limit → rejected `clock_ahead`;
+    /// - otherwise merged into the state and stored under the next sequence number — even when the
+    ///   merge changes nothing (an edit of a deleted record), so that the log is the set of accepted
+    ///   changes and a re-push is recognised.
+    pub fn push(&mut self, req: &PushRequest, now_ms: i64) -> CoreResult<PushResponse> {
+        validate_push(req)?;
+        let mut resp = PushResponse {
+            server_time_ms: now_ms,
+            ..PushResponse::default()
+        };
+        for (i, change) in req.changes.iter().enumerate() {
+            if let Some(&seq) = self.by_id.get(&change.id) {
+                let same = usize::try_from(seq.saturating_sub(1))
+                    .ok()
+                    .and_then(|ix| self.log.get(ix))
+                    .is_some_and(|stored| stored == change);
+                if same {
+                    resp.duplicates.push(change.id);
+                } else {
+                    let e = change_id_reused(change.id, i);
+                    resp.rejected
+                        .push(RejectedChange::from_error(change.id, &e));
+                }
+                continue;
+            }
+            if let Err(e) = self
+                .skew
+                .check(&change.hlc, now_ms, &format!("changes[{i}].hlc"))
+            {
+                resp.rejected
+                    .push(RejectedChange::from_error(change.id, &e));
+                continue;
+            }
+            // Validation rules out the errors of `apply`; if one came anyway it concerns this change
+            // alone, so it is rejected alone.
+            if let Err(e) = self.state.apply(change) {
+                resp.rejected
+                    .push(RejectedChange::from_error(change.id, &e));
+                continue;
+            }
+            self.log.push(change.clone());
+            self.by_id.insert(change.id, self.last_seq());
+            resp.accepted.push(change.id);
+        }
+        resp.server_seq = self.last_seq();
+        Ok(resp)
+    }
+
+    /// Handles a pull at server time `now_ms`: the changes after `after_seq`, at most the effective
+    /// limit, ascending.
+    pub fn pull(&self, req: &PullRequest, now_ms: i64) -> CoreResult<PullResponse> {
+        validate_pull(req)?;
+        let limit = effective_limit(req) as usize;
+        let start = usize::try_from(req.after_seq)
+            .unwrap_or(usize::MAX)
+            .min(self.log.len());
+        let end = start.saturating_add(limit).min(self.log.len());
+        let changes: Vec<SeqChange> = self.log[start..end]
+            .iter()
+            .enumerate()
+            .map(|(k, c)| SeqChange {
+                seq: (start + k + 1) as u64,
+                change: c.clone(),
+            })
+            .collect();
+        let next_seq = changes.last().map_or(req.after_seq, |c| c.seq);
+        Ok(PullResponse {
+            has_more: end < self.log.len(),
+            next_seq,
+            changes,
+            purge: Vec::new(),
+            server_time_ms: now_ms,
+        })
+    }
+}
+
+fn change_id_reused(id: Uuid, index: usize) -> CoreError {
+    CoreError::conflict(
+        "change_id_reused",
+        format!("이미 다른 내용으로 저장된 변경 ID입니다: {id} (changes[{index}])"),
+        format!("change id {id} was already stored with different content (changes[{index}])"),
+    )
+}
