@@ -15,7 +15,8 @@ fn check_out_with_no_open_session() {
         .unwrap_err();
     assert_eq!(err.code, "no_open_session");
     let mut m = started(None);
-    m.check_out(id(SESSION), &planner_actor(), None, None, t(10, 0, 0)).unwrap();
+    m.check_out(id(SESSION), &planner_actor(), None, None, t(10, 0, 0))
+        .unwrap();
     let err = m
         .check_out(id(SESSION), &nurse_actor(), None, None, t(10, 1, 0))
         .unwrap_err();
@@ -74,7 +75,8 @@ fn a_check_in_from_a_worker_not_in_the_session_is_refused_and_others_still_count
     let err = m.check_in(id(SESSION), &stranger, t(9, 30, 0)).unwrap_err();
     assert_eq!(err.code, "worker_not_in_session");
     assert_eq!(err.field.as_deref(), Some("worker_id"));
-    m.check_in(id(SESSION), &nurse_actor(), t(9, 31, 0)).unwrap();
+    m.check_in(id(SESSION), &nurse_actor(), t(9, 31, 0))
+        .unwrap();
     assert_eq!(m.session(id(SESSION)).unwrap().last_life, Some(t(9, 31, 0)));
 }
 
@@ -82,7 +84,11 @@ fn a_check_in_from_a_worker_not_in_the_session_is_refused_and_others_still_count
 fn an_invalid_location_never_drops_an_sos() {
     let mut m = started(None);
     let rec = m
-        .sos(id(SESSION), &planner_actor().at(f64::NAN, 500.0), t(10, 0, 0))
+        .sos(
+            id(SESSION),
+            &planner_actor().at(f64::NAN, 500.0),
+            t(10, 0, 0),
+        )
         .unwrap();
     assert_eq!(rec.event.location, None);
     assert_eq!(rec.warnings.len(), 1);
@@ -128,7 +134,10 @@ fn bad_team_configuration_is_refused_naming_the_field() {
     cfg.ladder[1].delay_secs = 0;
     let err = cfg.validate().unwrap_err();
     assert_eq!(err.code, "ladder_delay_out_of_range");
-    assert_eq!(err.field.as_deref(), Some("safety_config.ladder[1].delay_secs"));
+    assert_eq!(
+        err.field.as_deref(),
+        Some("safety_config.ladder[1].delay_secs")
+    );
     let mut cfg = config();
     cfg.ladder[2].contacts[0].phone = "call me".to_owned();
     assert_eq!(cfg.validate().unwrap_err().code, "contact_phone_invalid");
@@ -146,16 +155,34 @@ fn acknowledging_or_resolving_an_unknown_alarm() {
     let mut m = started(None);
     let lead = Actor::new(id(77), "phone-lead");
     let err = m
-        .acknowledge(id(SESSION), &lead, AlarmRef::Sos { event_id: id(1) }, None, t(10, 0, 0))
+        .acknowledge(
+            id(SESSION),
+            &lead,
+            AlarmRef::Sos { event_id: id(1) },
+            None,
+            t(10, 0, 0),
+        )
         .unwrap_err();
     assert_eq!(err.code, "alarm_not_found");
     // An overdue episode that has not happened yet cannot be acknowledged.
     let err = m
-        .acknowledge(id(SESSION), &lead, AlarmRef::Overdue { due: t(11, 0, 0) }, None, t(10, 0, 0))
+        .acknowledge(
+            id(SESSION),
+            &lead,
+            AlarmRef::Overdue { due: t(11, 0, 0) },
+            None,
+            t(10, 0, 0),
+        )
         .unwrap_err();
     assert_eq!(err.code, "alarm_not_found");
     let err = m
-        .resolve(id(SESSION), &lead, AlarmRef::Overdue { due: t(11, 0, 0) }, "x", t(12, 0, 0))
+        .resolve(
+            id(SESSION),
+            &lead,
+            AlarmRef::Overdue { due: t(11, 0, 0) },
+            "x",
+            t(12, 0, 0),
+        )
         .unwrap_err();
     assert_eq!(err.code, "alarm_not_resolvable");
 }

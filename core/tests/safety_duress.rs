@@ -26,8 +26,14 @@ fn pins_are_stored_only_as_salted_argon2id_hashes() {
     let json = serde_json::to_string(&p).unwrap();
     assert!(!json.contains("\"2580\"") && !json.contains("\"1379\""));
     // Same PIN, different salt: different hash.
-    let other = WorkerPins::with_salts(id(1), "2580", None, PinParams::for_tests(), [[3; 16], [4; 16]])
-        .unwrap();
+    let other = WorkerPins::with_salts(
+        id(1),
+        "2580",
+        None,
+        PinParams::for_tests(),
+        [[3; 16], [4; 16]],
+    )
+    .unwrap();
     assert_ne!(other.normal_hash, p.normal_hash);
     // Random salts from the OS differ between two settings.
     let r1 = WorkerPins::new(id(1), "2580", None, PinParams::for_tests()).unwrap();
@@ -37,8 +43,13 @@ fn pins_are_stored_only_as_salted_argon2id_hashes() {
 
 #[test]
 fn the_default_cost_is_owasp_minimum_and_verifies() {
-    let p = WorkerPins::with_salts(id(1), "2580", Some("1379"), PinParams::default(), SALTS).unwrap();
-    assert!(p.normal_hash.contains("m=19456,t=2,p=1"), "{}", p.normal_hash);
+    let p =
+        WorkerPins::with_salts(id(1), "2580", Some("1379"), PinParams::default(), SALTS).unwrap();
+    assert!(
+        p.normal_hash.contains("m=19456,t=2,p=1"),
+        "{}",
+        p.normal_hash
+    );
     assert_eq!(
         p.verify("1379").unwrap(),
         donghaeng_core::safety::pin::PinMatch::Duress
@@ -60,7 +71,8 @@ fn duress_pin_equal_to_normal_pin_is_refused() {
         .unwrap_err();
     assert_eq!(err.code, "duress_pin_equals_pin");
     assert_eq!(err.field.as_deref(), Some("pin.duress"));
-    let err = WorkerPins::with_salts(id(1), "12a4", None, PinParams::for_tests(), SALTS).unwrap_err();
+    let err =
+        WorkerPins::with_salts(id(1), "12a4", None, PinParams::for_tests(), SALTS).unwrap_err();
     assert_eq!(err.code, "pin_format_invalid");
 }
 
@@ -93,7 +105,10 @@ fn duress_check_out_looks_normal_on_the_phone_and_is_loud_on_the_server() {
     assert_eq!(acts.len(), 1);
     assert!(acts[0].kind.is_silent());
     match &acts[0].kind {
-        ActionKind::SilentAlarm { recipients, sms_text } => {
+        ActionKind::SilentAlarm {
+            recipients,
+            sms_text,
+        } => {
             let phones: Vec<&str> = recipients.iter().map(|c| c.phone.as_str()).collect();
             assert_eq!(phones, vec![TEAM_LEAD_PHONE]);
             assert!(sms_text.contains("무음 경보"));
@@ -112,7 +127,10 @@ fn duress_check_out_looks_normal_on_the_phone_and_is_loud_on_the_server() {
     assert_eq!(view.alarms.len(), 1);
     assert_eq!(view.alarms[0].kind, "duress");
     let server_acts = server.tick(now);
-    assert!(matches!(server_acts[0].kind, ActionKind::SilentAlarm { .. }));
+    assert!(matches!(
+        server_acts[0].kind,
+        ActionKind::SilentAlarm { .. }
+    ));
     // Repeats (silently) until a supervisor acknowledges.
     let rep = duress.tick(t(10, 35, 0));
     assert_eq!(rep.len(), 1);
@@ -120,7 +138,13 @@ fn duress_check_out_looks_normal_on_the_phone_and_is_loud_on_the_server() {
     let lead = donghaeng_core::safety::Actor::new(id(77), "phone-lead");
     let ev = rec.event.id;
     server
-        .resolve(id(SESSION), &lead, AlarmRef::Duress { event_id: ev }, "경찰 동행 확인, 안전", t(10, 50, 0))
+        .resolve(
+            id(SESSION),
+            &lead,
+            AlarmRef::Duress { event_id: ev },
+            "경찰 동행 확인, 안전",
+            t(10, 50, 0),
+        )
         .unwrap();
     assert!(server.tick(t(11, 30, 0)).is_empty());
 }
@@ -130,7 +154,13 @@ fn wrong_pin_leaves_the_session_open() {
     let p = pins();
     let mut m = started(None);
     let err = m
-        .check_out(id(SESSION), &planner_actor(), Some("9999"), Some(&p), t(10, 0, 0))
+        .check_out(
+            id(SESSION),
+            &planner_actor(),
+            Some("9999"),
+            Some(&p),
+            t(10, 0, 0),
+        )
         .unwrap_err();
     assert_eq!(err.code, "pin_incorrect");
     let err = m

@@ -2,11 +2,11 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, TimeZone, Utc};
+use donghaeng_core::model::ContactMode;
 use donghaeng_core::model::{CrisisLevel, Household, Id, RiskFlag, Role, Worker};
 use donghaeng_core::safety::{
     Actor, Contact, SafetyAssessment, SafetyMonitor, StartRequest, TeamSafetyConfig,
 };
-use donghaeng_core::model::ContactMode;
 use uuid::Uuid;
 
 pub const TEAM_LEAD_PHONE: &str = "010-9000-0001";
@@ -45,7 +45,12 @@ pub fn nurse() -> Worker {
 }
 
 pub fn volunteer(n: u128) -> Worker {
-    worker(n, "박봉사", Role::VolunteerNeighborhoodCare, Some("010-3333-3333"))
+    worker(
+        n,
+        "박봉사",
+        Role::VolunteerNeighborhoodCare,
+        Some("010-3333-3333"),
+    )
 }
 
 pub fn household(flags: Vec<RiskFlag>) -> Household {

@@ -15,7 +15,11 @@ fn session() -> donghaeng_core::model::Id {
 }
 
 /// Ticks every second from `from` to `to` inclusive, collecting actions.
-fn run(m: &mut SafetyMonitor, from: chrono::DateTime<chrono::Utc>, to: chrono::DateTime<chrono::Utc>) -> Vec<SafetyAction> {
+fn run(
+    m: &mut SafetyMonitor,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Vec<SafetyAction> {
     let mut out = Vec::new();
     let mut now = from;
     while now <= to {
@@ -44,7 +48,8 @@ fn on_time_check_out_raises_nothing() {
     let mut m = started(None);
     assert_eq!(m.next_deadline(t(9, 0, 0)), Some(t(11, 0, 0)));
     assert!(run(&mut m, t(9, 0, 0), t(10, 54, 59)).is_empty());
-    m.check_out(session(), &planner_actor(), None, None, t(10, 55, 0)).unwrap();
+    m.check_out(session(), &planner_actor(), None, None, t(10, 55, 0))
+        .unwrap();
     assert_eq!(m.next_deadline(t(10, 55, 0)), None);
     assert!(run(&mut m, t(10, 55, 0), t(13, 0, 0)).is_empty());
     let st = m.session(session()).unwrap();
@@ -63,7 +68,11 @@ fn overdue_prompt_exactly_at_the_deadline_and_not_a_second_before() {
     assert_eq!(acts.len(), 1);
     assert_eq!(acts[0].key, ActionKey::Prompt { due: t(11, 0, 0) });
     match &acts[0].kind {
-        ActionKind::PromptWorker { worker_ids, message_ko, .. } => {
+        ActionKind::PromptWorker {
+            worker_ids,
+            message_ko,
+            ..
+        } => {
             assert_eq!(worker_ids, &vec![id(1), id(2)]);
             assert!(message_ko.contains("안전하신가요"));
         }
@@ -78,7 +87,9 @@ fn overdue_prompt_exactly_at_the_deadline_and_not_a_second_before() {
     // The prompt is in the log.
     assert!(m.events(session()).iter().any(|e| matches!(
         e.kind,
-        EventKind::AlertIssued { key: ActionKey::Prompt { .. } }
+        EventKind::AlertIssued {
+            key: ActionKey::Prompt { .. }
+        }
     )));
 }
 
@@ -98,9 +109,27 @@ fn grace_then_every_escalation_step_in_order_at_the_exact_times() {
             (t(11, 15, 0), ActionKey::Escalation { due, step: 2 }),
             (t(11, 20, 0), ActionKey::Escalation { due, step: 3 }),
             (t(11, 25, 0), ActionKey::Escalation { due, step: 4 }),
-            (t(11, 30, 0), ActionKey::Repeat { alarm: overdue, n: 1 }),
-            (t(11, 35, 0), ActionKey::Repeat { alarm: overdue, n: 2 }),
-            (t(11, 40, 0), ActionKey::Repeat { alarm: overdue, n: 3 }),
+            (
+                t(11, 30, 0),
+                ActionKey::Repeat {
+                    alarm: overdue,
+                    n: 1
+                }
+            ),
+            (
+                t(11, 35, 0),
+                ActionKey::Repeat {
+                    alarm: overdue,
+                    n: 2
+                }
+            ),
+            (
+                t(11, 40, 0),
+                ActionKey::Repeat {
+                    alarm: overdue,
+                    n: 3
+                }
+            ),
         ]
     );
     let targets: Vec<LadderTarget> = acts
@@ -122,7 +151,10 @@ fn grace_then_every_escalation_step_in_order_at_the_exact_times() {
     assert_eq!(phones(&acts[1].kind), vec![PLANNER_PHONE, NURSE_PHONE]);
     assert_eq!(phones(&acts[2].kind), vec![TEAM_LEAD_PHONE]);
     assert_eq!(phones(&acts[3].kind), vec![DONG_HEAD_PHONE]);
-    assert_eq!(phones(&acts[4].kind), vec![TEAM_LEAD_PHONE, DONG_HEAD_PHONE]);
+    assert_eq!(
+        phones(&acts[4].kind),
+        vec![TEAM_LEAD_PHONE, DONG_HEAD_PHONE]
+    );
     match &acts[4].kind {
         ActionKind::EscalationStep {
             emergency_numbers,
@@ -211,7 +243,8 @@ fn answering_the_prompt_stops_escalation_and_rechecks_later() {
 fn periodic_check_ins_move_the_deadline() {
     let mut m = started(Some(30 * 60));
     assert_eq!(m.next_deadline(t(9, 0, 0)), Some(t(9, 30, 0)));
-    m.check_in(session(), &planner_actor(), t(9, 20, 0)).unwrap();
+    m.check_in(session(), &planner_actor(), t(9, 20, 0))
+        .unwrap();
     assert_eq!(m.next_deadline(t(9, 20, 0)), Some(t(9, 50, 0)));
     assert!(m.tick(t(9, 49, 59)).is_empty());
     let acts = m.tick(t(9, 50, 0));
@@ -246,7 +279,8 @@ fn late_check_out_resolves_the_alarm_sends_all_clear_and_keeps_history() {
     let due = t(11, 0, 0);
     let acts = run(&mut m, t(11, 0, 0), t(11, 16, 0));
     assert_eq!(acts.len(), 3, "prompt, steps 1 and 2");
-    m.check_out(session(), &planner_actor(), None, None, t(11, 17, 0)).unwrap();
+    m.check_out(session(), &planner_actor(), None, None, t(11, 17, 0))
+        .unwrap();
     let acts = m.tick(t(11, 17, 30));
     assert_eq!(acts.len(), 1);
     assert_eq!(
@@ -311,15 +345,25 @@ fn sos_alarms_partner_and_team_lead_at_once_and_repeats_until_acknowledged() {
         }
     );
     let lead = donghaeng_core::safety::Actor::new(id(77), "phone-lead");
-    m.acknowledge(session(), &lead, AlarmRef::Sos { event_id: ev }, None, t(10, 6, 0))
-        .unwrap();
+    m.acknowledge(
+        session(),
+        &lead,
+        AlarmRef::Sos { event_id: ev },
+        None,
+        t(10, 6, 0),
+    )
+    .unwrap();
     assert!(run(&mut m, t(10, 6, 0), t(10, 30, 0)).is_empty());
 }
 
 #[test]
 fn sos_cannot_be_silenced_from_its_device_without_a_reason() {
     let mut m = started(None);
-    let ev = m.sos(session(), &planner_actor(), t(10, 0, 0)).unwrap().event.id;
+    let ev = m
+        .sos(session(), &planner_actor(), t(10, 0, 0))
+        .unwrap()
+        .event
+        .id;
     m.tick(t(10, 0, 0));
     let err = m
         .cancel_sos(session(), &planner_actor(), ev, Some("  "), t(10, 1, 0))
@@ -328,8 +372,14 @@ fn sos_cannot_be_silenced_from_its_device_without_a_reason() {
     assert_eq!(err.field.as_deref(), Some("reason"));
     // Still active: it repeats.
     assert_eq!(m.tick(t(10, 5, 0)).len(), 1);
-    m.cancel_sos(session(), &planner_actor(), ev, Some("잘못 누름"), t(10, 6, 0))
-        .unwrap();
+    m.cancel_sos(
+        session(),
+        &planner_actor(),
+        ev,
+        Some("잘못 누름"),
+        t(10, 6, 0),
+    )
+    .unwrap();
     let acts = m.tick(t(10, 6, 0));
     assert_eq!(acts.len(), 1);
     match &acts[0].kind {
@@ -343,7 +393,11 @@ fn sos_cannot_be_silenced_from_its_device_without_a_reason() {
 fn an_sos_event_without_reason_from_sync_is_kept_but_does_not_silence() {
     // A cancel without reason from the raising device, arriving by sync, is logged and ignored.
     let mut m = started(None);
-    let ev = m.sos(session(), &planner_actor(), t(10, 0, 0)).unwrap().event.id;
+    let ev = m
+        .sos(session(), &planner_actor(), t(10, 0, 0))
+        .unwrap()
+        .event
+        .id;
     let cancel = donghaeng_core::safety::SafetyEvent {
         id: id(3000),
         session_id: session(),
@@ -359,7 +413,9 @@ fn an_sos_event_without_reason_from_sync_is_kept_but_does_not_silence() {
     assert!(m.ingest(cancel).unwrap());
     let st = m.session(session()).unwrap();
     assert_eq!(st.active_alarms().count(), 1);
-    assert!(st.ignored.contains(&(id(3000), "sos_cancel_reason_required")));
+    assert!(st
+        .ignored
+        .contains(&(id(3000), "sos_cancel_reason_required")));
 }
 
 #[test]
@@ -375,7 +431,9 @@ fn dead_device_is_detected_by_the_server_from_the_start_event_alone() {
     while now <= t(11, 10, 0) {
         let got = server.tick(now);
         if now < t(11, 10, 0) {
-            assert!(got.iter().all(|a| !matches!(a.kind, ActionKind::EscalationStep { .. })));
+            assert!(got
+                .iter()
+                .all(|a| !matches!(a.kind, ActionKind::EscalationStep { .. })));
         }
         acts.extend(got);
         now += Duration::seconds(30);

@@ -92,7 +92,8 @@ fn disaster_advisory_needs_an_override_reason_which_is_recorded() {
     let hh = household(vec![]);
     let workers = [planner(), nurse()];
     let cfg = config();
-    let adv = DisasterAdvisory::new(id(800), id(DISTRICT), "호우경보", t(6, 0, 0), t(18, 0, 0)).unwrap();
+    let adv =
+        DisasterAdvisory::new(id(800), id(DISTRICT), "호우경보", t(6, 0, 0), t(18, 0, 0)).unwrap();
     let elsewhere =
         DisasterAdvisory::new(id(801), id(701), "대설주의보", t(6, 0, 0), t(18, 0, 0)).unwrap();
     let advisories = [adv, elsewhere];
@@ -104,14 +105,20 @@ fn disaster_advisory_needs_an_override_reason_which_is_recorded() {
     assert!(err.ko.contains("호우경보"));
     req.advisory_override = Some("   ".to_owned());
     assert_eq!(
-        m.start(&req, &planner_actor(), t(9, 0, 0)).unwrap_err().code,
+        m.start(&req, &planner_actor(), t(9, 0, 0))
+            .unwrap_err()
+            .code,
         "disaster_advisory_active"
     );
     req.advisory_override = Some("독거 어르신 단전, 안부 확인 긴급".to_owned());
     let rec = m.start(&req, &planner_actor(), t(9, 0, 0)).unwrap();
     match &rec.event.kind {
         EventKind::Started(plan) => {
-            assert_eq!(plan.advisory_overrides.len(), 1, "only the district's advisory");
+            assert_eq!(
+                plan.advisory_overrides.len(),
+                1,
+                "only the district's advisory"
+            );
             assert_eq!(plan.advisory_overrides[0].advisory_id, id(800));
             assert_eq!(plan.advisory_overrides[0].advisory_reason, "호우경보");
             assert_eq!(
@@ -128,7 +135,9 @@ fn an_advisory_outside_its_period_does_not_apply() {
     let hh = household(vec![]);
     let workers = [planner(), nurse()];
     let cfg = config();
-    let adv = [DisasterAdvisory::new(id(800), id(DISTRICT), "호우경보", t(6, 0, 0), t(9, 0, 0)).unwrap()];
+    let adv = [
+        DisasterAdvisory::new(id(800), id(DISTRICT), "호우경보", t(6, 0, 0), t(9, 0, 0)).unwrap(),
+    ];
     let mut req = request(&hh, &workers, &cfg, t(11, 0, 0));
     req.advisories = &adv;
     // `until` is exclusive: at 09:00 it is over.

@@ -102,9 +102,8 @@ impl IncidentReport {
     }
 }
 
-/// A half-year: H1 = January–June, H2 = July–December, by the date in Korea (KST, UTC+9): an incident at
-/// 2026-06-30 23:30 KST belongs to H1 though it is already July 1st nowhere in UTC… and 2026-07-01 00:30 KST
-/// (still June 30th in UTC) belongs to H2. **Our choice**: Korean local date, as the district counts.
+/// A half-year: H1 = January–June, H2 = July–December. **Our choice**: by the date in Korea (KST, UTC+9),
+/// as the district counts, so 2026-06-30 15:30 UTC (= 2026-07-01 00:30 KST) falls in H2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct HalfYear {
     pub year: i32,
