@@ -100,17 +100,24 @@ impl SafetyMonitor {
     }
 
     fn reindex(&mut self, sid: Id) {
+        let Some(entry) = self.sessions.get(&sid) else {
+            return;
+        };
+        let s = schedule(&entry.state, &self.origin, self.last_tick);
+        let next = match (s.due.first(), s.next) {
+            (Some(d), _) => Some(d.at),
+            (None, n) => n,
+        };
+        self.index_at(sid, next);
+    }
+
+    fn index_at(&mut self, sid: Id, next: Option<DateTime<Utc>>) {
         let Some(entry) = self.sessions.get_mut(&sid) else {
             return;
         };
         if let Some(old) = entry.indexed.take() {
             self.index.remove(&(old, sid));
         }
-        let s = schedule(&entry.state, &self.origin, self.last_tick);
-        let next = match (s.due.first(), s.next) {
-            (Some(d), _) => Some(d.at),
-            (None, n) => n,
-        };
         if let Some(at) = next {
             self.index.insert((at, sid));
             entry.indexed = Some(at);
@@ -141,6 +148,7 @@ impl SafetyMonitor {
                 continue;
             };
             let s = schedule(&entry.state, &self.origin, now);
+            let mut all_built = true;
             for d in s.due {
                 if let Some(action) = build(&entry.state, &self.origin, d.key, d.at, now) {
                     entry.state.apply(&action.record);
@@ -150,9 +158,17 @@ impl SafetyMonitor {
                         entry.log.insert(pos, action.record.clone());
                     }
                     actions.push(action);
+                } else {
+                    all_built = false;
                 }
             }
-            self.reindex(sid);
+            // Everything due is now issued, so the next deadline is the schedule's `next` (no need to
+            // compute the schedule again, which halves the cost of a busy tick).
+            if all_built {
+                self.index_at(sid, s.next);
+            } else {
+                self.reindex(sid);
+            }
         }
         actions
     }
