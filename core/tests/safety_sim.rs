@@ -237,6 +237,20 @@ fn answering_the_prompt_stops_escalation_and_rechecks_later() {
     let acts = m.tick(t(11, 20, 0));
     assert_eq!(acts.len(), 1);
     assert_eq!(acts[0].key, ActionKey::Prompt { due: t(11, 20, 0) });
+    // No answer this time: step 1 at 11:30 says both the missed return and the missed re-check.
+    let acts = run(&mut m, t(11, 20, 1), t(11, 30, 0));
+    assert_eq!(acts.len(), 1);
+    match &acts[0].kind {
+        ActionKind::EscalationStep {
+            step: 1, sms_text, ..
+        } => {
+            assert!(
+                sms_text.contains("복귀 예정 11-23 20:00 경과, 11-23 20:20 이후 응답 없음"),
+                "{sms_text}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -147,16 +147,24 @@ fn is_return(st: &SessionState, due: DateTime<Utc>) -> bool {
 }
 
 fn overdue_since(st: &SessionState, due: DateTime<Utc>) -> (String, String) {
-    if is_return(st, due) {
-        (
+    match st.expected_return {
+        // A re-check after the return time had passed and the worker had answered once.
+        Some(ret) if due > ret => (
+            format!("복귀 예정 {} 경과, {} 이후 응답 없음", kst(ret), kst(due)),
+            format!(
+                "Expected back at {} KST; no response since {} KST",
+                kst(ret),
+                kst(due)
+            ),
+        ),
+        Some(ret) if due == ret => (
             format!("복귀 예정 {} 이후 응답 없음", kst(due)),
             format!("No response since the expected return at {} KST", kst(due)),
-        )
-    } else {
-        (
+        ),
+        _ => (
             format!("안부 확인 기한 {} 이후 응답 없음", kst(due)),
             format!("No response since the check-in due at {} KST", kst(due)),
-        )
+        ),
     }
 }
 
