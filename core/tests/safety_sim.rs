@@ -494,3 +494,34 @@ fn device_view_of_an_open_session() {
     assert_eq!(v.next_due, Some(t(10, 0, 0)));
     assert_eq!(v.expected_return, Some(t(11, 0, 0)));
 }
+
+#[test]
+fn the_log_survives_a_json_round_trip_and_refolds_to_the_same_state() {
+    let mut m = started(Some(1800));
+    m.check_in(session(), &nurse_actor().at(37.5, 127.0), t(9, 20, 0))
+        .unwrap();
+    m.sos(session(), &planner_actor(), t(9, 40, 0)).unwrap();
+    m.tick(t(10, 0, 0));
+    let json = serde_json::to_string(m.events(session())).unwrap();
+    let back: Vec<donghaeng_core::safety::SafetyEvent> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, m.events(session()));
+    assert_eq!(
+        &donghaeng_core::safety::SessionState::fold(session(), &back),
+        m.session(session()).unwrap()
+    );
+    assert!(json.contains("\"type\":\"started\""));
+}
+
+#[test]
+fn settled_sessions_can_be_dropped_but_not_those_with_alarms() {
+    let mut m = started(None);
+    m.check_out(session(), &planner_actor(), None, None, t(10, 0, 0))
+        .unwrap();
+    assert_eq!(m.remove_settled(), vec![session()]);
+    assert!(m.session(session()).is_none());
+    let mut m = started(None);
+    m.sos(session(), &planner_actor(), t(9, 30, 0)).unwrap();
+    m.check_out(session(), &planner_actor(), None, None, t(10, 0, 0))
+        .unwrap();
+    assert!(m.remove_settled().is_empty(), "the SOS is still open");
+}

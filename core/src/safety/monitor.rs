@@ -194,6 +194,26 @@ impl SafetyMonitor {
             .count()
     }
 
+    /// Drops sessions that are closed, have no alarm left and owe no alert, returning their ids, so that a
+    /// long-running server does not keep every finished session in memory. Their events stay in the
+    /// store; ingesting one of them again brings the session back.
+    pub fn remove_settled(&mut self) -> Vec<Id> {
+        let settled: Vec<Id> = self
+            .sessions
+            .iter()
+            .filter(|(_, e)| {
+                e.state.is_closed()
+                    && e.indexed.is_none()
+                    && e.state.active_alarms().next().is_none()
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in &settled {
+            self.sessions.remove(id);
+        }
+        settled
+    }
+
     fn state(&self, id: Id) -> CoreResult<&SessionState> {
         self.session(id).ok_or_else(|| {
             CoreError::invalid_transition(
