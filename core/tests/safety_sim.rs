@@ -525,3 +525,24 @@ fn settled_sessions_can_be_dropped_but_not_those_with_alarms() {
         .unwrap();
     assert!(m.remove_settled().is_empty(), "the SOS is still open");
 }
+
+#[test]
+fn the_same_alert_from_the_same_origin_has_the_same_id_so_sync_stores_it_once() {
+    let mut a = started(None);
+    let mut b = started(None);
+    let x = a.tick(t(11, 0, 0));
+    let y = b.tick(t(11, 0, 30));
+    assert_eq!(x[0].record.id, y[0].record.id);
+    let mut server = SafetyMonitor::new(SERVER);
+    server.ingest(a.events(session())[0].clone()).unwrap();
+    let z = server.tick(t(11, 0, 0));
+    assert_ne!(
+        z[0].record.id, x[0].record.id,
+        "another origin is another record"
+    );
+    // Feeding b's log into a adds nothing: the alert is already there.
+    for e in b.events(session()) {
+        a.ingest(e.clone()).unwrap();
+    }
+    assert_eq!(a.events(session()).len(), 2);
+}

@@ -153,9 +153,58 @@ pub enum ActionKey {
 }
 
 impl ActionKey {
-    /// Bytes that identify the key, for derived ids.
+    /// Bytes that identify the key, for derived ids. A compact, fixed layout (tag byte, then the fields
+    /// big-endian): derived ids are stored and synced, so this layout must never change.
     pub(crate) fn id_bytes(&self) -> Vec<u8> {
-        // serde_json of these plain enums cannot fail; fall back to Debug just in case.
-        serde_json::to_vec(self).unwrap_or_else(|_| format!("{self:?}").into_bytes())
+        fn time(v: &mut Vec<u8>, t: DateTime<Utc>) {
+            v.extend_from_slice(&t.timestamp().to_be_bytes());
+            v.extend_from_slice(&t.timestamp_subsec_nanos().to_be_bytes());
+        }
+        fn alarm(v: &mut Vec<u8>, a: &AlarmRef) {
+            match a {
+                AlarmRef::Overdue { due } => {
+                    v.push(1);
+                    time(v, *due);
+                }
+                AlarmRef::Sos { event_id } => {
+                    v.push(2);
+                    v.extend_from_slice(event_id.as_bytes());
+                }
+                AlarmRef::Duress { event_id } => {
+                    v.push(3);
+                    v.extend_from_slice(event_id.as_bytes());
+                }
+            }
+        }
+        let mut v = Vec::with_capacity(32);
+        match self {
+            ActionKey::Prompt { due } => {
+                v.push(1);
+                time(&mut v, *due);
+            }
+            ActionKey::Escalation { due, step } => {
+                v.push(2);
+                time(&mut v, *due);
+                v.extend_from_slice(&step.to_be_bytes());
+            }
+            ActionKey::Sos { event_id } => {
+                v.push(3);
+                v.extend_from_slice(event_id.as_bytes());
+            }
+            ActionKey::Silent { event_id } => {
+                v.push(4);
+                v.extend_from_slice(event_id.as_bytes());
+            }
+            ActionKey::Repeat { alarm: a, n } => {
+                v.push(5);
+                alarm(&mut v, a);
+                v.extend_from_slice(&n.to_be_bytes());
+            }
+            ActionKey::AllClear { alarm: a } => {
+                v.push(6);
+                alarm(&mut v, a);
+            }
+        }
+        v
     }
 }

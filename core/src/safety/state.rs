@@ -217,10 +217,15 @@ impl SessionState {
                 }
             }
             EventKind::AlertIssued { key } => {
-                self.issued
-                    .entry(e.device_id.clone())
-                    .or_default()
-                    .insert(*key);
+                // Look up before inserting: avoids cloning the origin on every alert of a busy tick.
+                if let Some(set) = self.issued.get_mut(&e.device_id) {
+                    set.insert(*key);
+                } else {
+                    self.issued
+                        .entry(e.device_id.clone())
+                        .or_default()
+                        .insert(*key);
+                }
             }
         }
     }
