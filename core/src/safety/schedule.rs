@@ -13,6 +13,8 @@
 //! likewise (silently). When an escalated episode ends because the worker showed up, or an SOS is
 //! withdrawn, an all-clear is due to those who were alerted.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::event::{ActionKey, AlarmRef};
@@ -33,15 +35,15 @@ pub struct Schedule {
 }
 
 struct Builder<'a> {
-    st: &'a SessionState,
-    origin: &'a str,
+    /// The alerts this origin has issued for the session (looked up once).
+    issued: Option<&'a HashSet<ActionKey>>,
     now: DateTime<Utc>,
     out: Schedule,
 }
 
 impl Builder<'_> {
     fn consider(&mut self, at: DateTime<Utc>, key: ActionKey) {
-        if self.st.has_issued(self.origin, &key) {
+        if self.has_issued(&key) {
             return;
         }
         if at <= self.now {
@@ -49,6 +51,10 @@ impl Builder<'_> {
         } else {
             self.later(at);
         }
+    }
+
+    fn has_issued(&self, key: &ActionKey) -> bool {
+        self.issued.is_some_and(|s| s.contains(key))
     }
 
     fn later(&mut self, at: DateTime<Utc>) {
@@ -72,7 +78,7 @@ impl Builder<'_> {
         };
         // Once this repeat is issued (or due now), the one after it is the next deadline. Checking
         // `issued` too keeps the deadline right when asked with a `now` older than the last tick.
-        let issued = self.st.has_issued(self.origin, &key);
+        let issued = self.has_issued(&key);
         self.consider(at, key);
         if at <= self.now || issued {
             self.later(at + Duration::seconds(secs));
@@ -83,8 +89,7 @@ impl Builder<'_> {
 /// The alerts `origin` owes for this session at `now`, and its next deadline.
 pub fn schedule(st: &SessionState, origin: &str, now: DateTime<Utc>) -> Schedule {
     let mut b = Builder {
-        st,
-        origin,
+        issued: st.issued.get(origin),
         now,
         out: Schedule::default(),
     };
@@ -121,7 +126,7 @@ pub fn schedule(st: &SessionState, origin: &str, now: DateTime<Utc>) -> Schedule
             due: ep.due,
             step: 1,
         };
-        if st.has_issued(origin, &first) {
+        if b.has_issued(&first) {
             b.consider(
                 ep.resolved_at,
                 ActionKey::AllClear {
@@ -151,7 +156,7 @@ pub fn schedule(st: &SessionState, origin: &str, now: DateTime<Utc>) -> Schedule
             Some((ended_at, _)) => {
                 // A withdrawn SOS is announced to those alerted; a duress alarm ends only by a supervisor,
                 // who needs no all-clear.
-                if matches!(a.alarm, AlarmRef::Sos { .. }) && st.has_issued(origin, &first) {
+                if matches!(a.alarm, AlarmRef::Sos { .. }) && b.has_issued(&first) {
                     b.consider(*ended_at, ActionKey::AllClear { alarm: a.alarm });
                 }
             }

@@ -4,14 +4,23 @@
 //! where (address; the head of household's name masked), since when, and for an SOS the position. No
 //! risk flags, health or welfare data. Times are shown in Korea Standard Time (UTC+9, no daylight saving).
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 
 use super::event::SessionPlan;
 use crate::model::GeoPoint;
 
 /// `11-23 14:05` in KST.
 pub fn kst(t: DateTime<Utc>) -> String {
-    (t + Duration::hours(9)).format("%m-%d %H:%M").to_string()
+    // Plain integer formatting: several times faster than `format("%m-%d %H:%M")`, which parses the
+    // pattern on every call, and a busy server tick composes thousands of these.
+    let l = t + Duration::hours(9);
+    format!(
+        "{:02}-{:02} {:02}:{:02}",
+        l.month(),
+        l.day(),
+        l.hour(),
+        l.minute()
+    )
 }
 
 /// Masks all but the first character of a name: 김민수 → 김○○.
