@@ -351,7 +351,11 @@ pub(crate) fn build(
     let record = SafetyEvent {
         id: derive_id(
             due_at,
-            &[st.session_id.as_bytes(), origin.as_bytes(), &id_key],
+            &[
+                st.session_id.as_bytes(),
+                origin.as_bytes(),
+                id_key.as_slice(),
+            ],
         ),
         session_id: st.session_id,
         at: now,

@@ -155,12 +155,12 @@ pub enum ActionKey {
 impl ActionKey {
     /// Bytes that identify the key, for derived ids. A compact, fixed layout (tag byte, then the fields
     /// big-endian): derived ids are stored and synced, so this layout must never change.
-    pub(crate) fn id_bytes(&self) -> Vec<u8> {
-        fn time(v: &mut Vec<u8>, t: DateTime<Utc>) {
+    pub(crate) fn id_bytes(&self) -> KeyBytes {
+        fn time(v: &mut KeyBytes, t: DateTime<Utc>) {
             v.extend_from_slice(&t.timestamp().to_be_bytes());
             v.extend_from_slice(&t.timestamp_subsec_nanos().to_be_bytes());
         }
-        fn alarm(v: &mut Vec<u8>, a: &AlarmRef) {
+        fn alarm(v: &mut KeyBytes, a: &AlarmRef) {
             match a {
                 AlarmRef::Overdue { due } => {
                     v.push(1);
@@ -176,7 +176,7 @@ impl ActionKey {
                 }
             }
         }
-        let mut v = Vec::with_capacity(32);
+        let mut v = KeyBytes::default();
         match self {
             ActionKey::Prompt { due } => {
                 v.push(1);
@@ -206,5 +206,31 @@ impl ActionKey {
             }
         }
         v
+    }
+}
+
+/// The bytes of an [`ActionKey`] on the stack (at most 1 + 1 + 16 + 4 = 22 bytes), so that deriving an
+/// alert's id allocates nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct KeyBytes {
+    buf: [u8; 32],
+    len: usize,
+}
+
+impl KeyBytes {
+    fn push(&mut self, b: u8) {
+        self.extend_from_slice(&[b]);
+    }
+
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        // The layout above never exceeds the buffer; `get_mut` keeps this panic-free regardless.
+        if let Some(dst) = self.buf.get_mut(self.len..self.len + bytes.len()) {
+            dst.copy_from_slice(bytes);
+            self.len += bytes.len();
+        }
+    }
+
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        &self.buf[..self.len]
     }
 }

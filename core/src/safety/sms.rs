@@ -4,23 +4,36 @@
 //! where (address; the head of household's name masked), since when, and for an SOS the position. No
 //! risk flags, health or welfare data. Times are shown in Korea Standard Time (UTC+9, no daylight saving).
 
+use std::fmt;
+
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 
 use super::event::SessionPlan;
 use crate::model::GeoPoint;
 
-/// `11-23 14:05` in KST.
-pub fn kst(t: DateTime<Utc>) -> String {
-    // Plain integer formatting: several times faster than `format("%m-%d %H:%M")`, which parses the
-    // pattern on every call, and a busy server tick composes thousands of these.
-    let l = t + Duration::hours(9);
-    format!(
-        "{:02}-{:02} {:02}:{:02}",
-        l.month(),
-        l.day(),
-        l.hour(),
-        l.minute()
-    )
+/// `11-23 14:05` in KST, written straight into the surrounding `format!` (no intermediate string).
+pub fn kst(t: DateTime<Utc>) -> Kst {
+    Kst(t)
+}
+
+/// A time shown in Korea Standard Time as `MM-DD HH:MM`.
+#[derive(Debug, Clone, Copy)]
+pub struct Kst(pub DateTime<Utc>);
+
+impl fmt::Display for Kst {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Plain integer formatting: several times faster than `format("%m-%d %H:%M")`, which parses the
+        // pattern on every call, and a busy server tick composes thousands of these.
+        let l = self.0 + Duration::hours(9);
+        write!(
+            f,
+            "{:02}-{:02} {:02}:{:02}",
+            l.month(),
+            l.day(),
+            l.hour(),
+            l.minute()
+        )
+    }
 }
 
 /// Masks all but the first character of a name: 김민수 → 김○○.
@@ -115,6 +128,6 @@ mod tests {
         let t = DateTime::parse_from_rfc3339("2026-11-23T05:05:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        assert_eq!(kst(t), "11-23 14:05");
+        assert_eq!(kst(t).to_string(), "11-23 14:05");
     }
 }
