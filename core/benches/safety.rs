@@ -122,6 +122,39 @@ fn bench(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    // Steady state, no cloning: past the last ladder step every session repeats its alert every 5 min, so
+    // each tick 5 min after the previous one finds all 10,000 due. The monitor is rebuilt (untimed) every
+    // 20 ticks to bound its log.
+    let mut group = c.benchmark_group("steady");
+    group.sample_size(20);
+    group.bench_function("tick_10k_open_all_repeat", |b| {
+        let fresh = || {
+            let mut m = all_due.clone();
+            // Prompt and steps 1–4 (11:00 … 11:25 in session time), so that ticks from here on repeat.
+            m.tick(t0() + Duration::hours(1) + Duration::minutes(25));
+            m
+        };
+        let mut m = fresh();
+        let mut k: i64 = 0;
+        b.iter_custom(|iters| {
+            let mut total = std::time::Duration::ZERO;
+            for _ in 0..iters {
+                if k == 20 {
+                    m = fresh();
+                    k = 0;
+                }
+                k += 1;
+                let now = t0() + Duration::hours(1) + Duration::minutes(25 + 5 * k);
+                let start = std::time::Instant::now();
+                let actions = m.tick(now);
+                total += start.elapsed();
+                assert_eq!(actions.len(), 10_000);
+                drop(black_box(actions));
+            }
+            total
+        })
+    });
+    group.finish();
     c.bench_function("next_deadline_10k", |b| {
         b.iter(|| black_box(spread.next_deadline(black_box(t0()))))
     });

@@ -166,6 +166,19 @@ fn grace_then_every_escalation_step_in_order_at_the_exact_times() {
         }
         other => panic!("{other:?}"),
     }
+    match &acts[5].kind {
+        ActionKind::RepeatAlert {
+            sms_text, silent, ..
+        } => {
+            assert!(!silent);
+            assert!(
+                sms_text.starts_with("[재알림 1 / repeat 1] [동행 안전]"),
+                "{sms_text}"
+            );
+            assert!(sms_text.contains("4단계"));
+        }
+        other => panic!("{other:?}"),
+    }
     // The SMS says who, where, since when (20:00 KST = 11:00 UTC), and masks the household's name.
     match &acts[2].kind {
         ActionKind::EscalationStep { sms_text, .. } => {

@@ -168,12 +168,19 @@ fn overdue_since(st: &SessionState, due: DateTime<Utc>) -> (String, String) {
     }
 }
 
-fn overdue_text(plan: &SessionPlan, st: &SessionState, due: DateTime<Utc>, step: usize) -> String {
+fn overdue_text(
+    plan: &SessionPlan,
+    st: &SessionState,
+    due: DateTime<Utc>,
+    step: usize,
+    repeat: Option<u32>,
+) -> String {
     let target = plan.config.ladder.get(step).map(|s| s.target);
     let (since_ko, since_en) = overdue_since(st, due);
     let (tko, ten) = target.map_or(("?", "?"), |t| (t.label_ko(), t.label_en()));
     AlertText {
         plan,
+        repeat,
         headline_ko: format!("방문인력 복귀 미확인 – {}단계({tko})", step + 1),
         headline_en: format!("Field worker not back – step {} ({ten})", step + 1),
         since_ko,
@@ -184,7 +191,7 @@ fn overdue_text(plan: &SessionPlan, st: &SessionState, due: DateTime<Utc>, step:
     .compose()
 }
 
-fn alarm_text(plan: &SessionPlan, a: &AlarmState) -> String {
+fn alarm_text(plan: &SessionPlan, a: &AlarmState, repeat: Option<u32>) -> String {
     let who = name_of(plan, a.raised_by);
     let (headline_ko, headline_en, emergency) = match a.alarm {
         AlarmRef::Duress { .. } => (
@@ -200,6 +207,7 @@ fn alarm_text(plan: &SessionPlan, a: &AlarmState) -> String {
     };
     AlertText {
         plan,
+        repeat,
         headline_ko,
         headline_en,
         since_ko: format!("{} 발생", kst(a.raised_at)),
@@ -208,10 +216,6 @@ fn alarm_text(plan: &SessionPlan, a: &AlarmState) -> String {
         emergency_guidance: emergency,
     }
     .compose()
-}
-
-fn prefixed(n: u32, text: String) -> String {
-    format!("[재알림 {n} / repeat {n}] {text}")
 }
 
 /// Builds the action for `key`, due at `due_at`, issued by `origin` at `now`. `None` if the session lacks
@@ -252,7 +256,7 @@ pub(crate) fn build(
                 step,
                 target,
                 recipients: step_recipients(plan, i),
-                sms_text: overdue_text(plan, st, due, i),
+                sms_text: overdue_text(plan, st, due, i, None),
                 emergency_numbers: if target == LadderTarget::Emergency {
                     vec!["112".to_owned(), "119".to_owned()]
                 } else {
@@ -264,14 +268,14 @@ pub(crate) fn build(
             let a = find_alarm(AlarmRef::Sos { event_id })?;
             ActionKind::SosAlarm {
                 recipients: sos_recipients(plan, a),
-                sms_text: alarm_text(plan, a),
+                sms_text: alarm_text(plan, a, None),
             }
         }
         ActionKey::Silent { event_id } => {
             let a = find_alarm(AlarmRef::Duress { event_id })?;
             ActionKind::SilentAlarm {
                 recipients: lead_recipients(plan),
-                sms_text: alarm_text(plan, a),
+                sms_text: alarm_text(plan, a, None),
             }
         }
         ActionKey::Repeat { alarm, n } => {
@@ -280,17 +284,17 @@ pub(crate) fn build(
                     let last = plan.config.ladder.len().checked_sub(1)?;
                     (
                         step_recipients(plan, last),
-                        overdue_text(plan, st, due, last),
+                        overdue_text(plan, st, due, last, Some(n)),
                         false,
                     )
                 }
                 AlarmRef::Sos { .. } => {
                     let a = find_alarm(alarm)?;
-                    (sos_recipients(plan, a), alarm_text(plan, a), false)
+                    (sos_recipients(plan, a), alarm_text(plan, a, Some(n)), false)
                 }
                 AlarmRef::Duress { .. } => {
                     let a = find_alarm(alarm)?;
-                    (lead_recipients(plan), alarm_text(plan, a), true)
+                    (lead_recipients(plan), alarm_text(plan, a, Some(n)), true)
                 }
             };
             ActionKind::RepeatAlert {
@@ -298,7 +302,7 @@ pub(crate) fn build(
                 n,
                 silent,
                 recipients,
-                sms_text: prefixed(n, text),
+                sms_text: text,
             }
         }
         ActionKey::AllClear { alarm } => {
@@ -336,6 +340,7 @@ pub(crate) fn build(
                 recipients,
                 sms_text: AlertText {
                     plan,
+                    repeat: None,
                     headline_ko,
                     headline_en,
                     since_ko: String::new(),

@@ -4,7 +4,7 @@
 //! where (address; the head of household's name masked), since when, and for an SOS the position. No
 //! risk flags, health or welfare data. Times are shown in Korea Standard Time (UTC+9, no daylight saving).
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 
@@ -50,24 +50,26 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
-fn workers(plan: &SessionPlan, ko: bool) -> String {
-    plan.participants
-        .iter()
-        .map(|p| match p.roles.first() {
-            Some(r) => format!(
-                "{}({})",
-                p.name,
-                if ko { r.label_ko() } else { r.label_en() }
-            ),
-            None => p.name.clone(),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Writes "김민지(복지플래너), 이수정(방문간호사)" without intermediate strings.
+fn write_workers(out: &mut String, plan: &SessionPlan, ko: bool) {
+    for (i, p) in plan.participants.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&p.name);
+        if let Some(r) = p.roles.first() {
+            out.push('(');
+            out.push_str(if ko { r.label_ko() } else { r.label_en() });
+            out.push(')');
+        }
+    }
 }
 
 /// The body shared by every alert: a headline, the workers, the place, when it started, guidance.
 pub struct AlertText<'a> {
     pub plan: &'a SessionPlan,
+    /// Set for the `n`-th repetition of an alert.
+    pub repeat: Option<u32>,
     pub headline_ko: String,
     pub headline_en: String,
     pub since_ko: String,
@@ -77,37 +79,36 @@ pub struct AlertText<'a> {
 }
 
 impl AlertText<'_> {
+    /// One string, written in place (a busy server tick composes thousands).
     pub fn compose(&self) -> String {
-        let place_ko = format!(
-            "{} ({} 가구)",
-            self.plan.household.address, self.plan.household.masked_name
-        );
-        let place_en = format!(
-            "{} (household {})",
-            self.plan.household.address, self.plan.household.masked_name
-        );
-        let mut s = format!(
-            "[동행 안전] {}\n직원: {}\n장소: {}\n{}\n",
-            self.headline_ko,
-            workers(self.plan, true),
-            place_ko,
-            self.since_ko
-        );
+        let hh = &self.plan.household;
+        let mut s = String::with_capacity(512);
+        // `write!` into a `String` cannot fail.
+        if let Some(n) = self.repeat {
+            let _ = write!(s, "[재알림 {n} / repeat {n}] ");
+        }
+        let _ = write!(s, "[동행 안전] {}\n직원: ", self.headline_ko);
+        write_workers(&mut s, self.plan, true);
+        let _ = write!(s, "\n장소: {} ({} 가구)\n", hh.address, hh.masked_name);
+        if !self.since_ko.is_empty() {
+            s.push_str(&self.since_ko);
+            s.push('\n');
+        }
         if let Some(p) = self.location {
-            s.push_str(&format!("위치: {:.5}, {:.5}\n", p.lat, p.lon));
+            let _ = writeln!(s, "위치: {:.5}, {:.5}", p.lat, p.lon);
         }
         if self.emergency_guidance {
             s.push_str("즉시 112(경찰)·119(구급) 신고를 검토하세요.\n");
         }
-        s.push_str(&format!(
-            "[Donghaeng safety] {}\nWorkers: {}\nPlace: {}\n{}",
-            self.headline_en,
-            workers(self.plan, false),
-            place_en,
-            self.since_en
-        ));
+        let _ = write!(s, "[Donghaeng safety] {}\nWorkers: ", self.headline_en);
+        write_workers(&mut s, self.plan, false);
+        let _ = write!(s, "\nPlace: {} (household {})", hh.address, hh.masked_name);
+        if !self.since_en.is_empty() {
+            s.push('\n');
+            s.push_str(&self.since_en);
+        }
         if let Some(p) = self.location {
-            s.push_str(&format!("\nPosition: {:.5}, {:.5}", p.lat, p.lon));
+            let _ = write!(s, "\nPosition: {:.5}, {:.5}", p.lat, p.lon);
         }
         if self.emergency_guidance {
             s.push_str("\nConsider calling 112 (police) / 119 (fire, ambulance) now.");
