@@ -142,7 +142,8 @@ impl SafetyMonitor {
             .take_while(|(at, _)| *at <= now)
             .map(|(_, id)| *id)
             .collect();
-        let mut actions = Vec::new();
+        // At least one action per due session: reserve once rather than regrow a large vector.
+        let mut actions = Vec::with_capacity(due_sessions.len());
         for sid in due_sessions {
             let Some(entry) = self.sessions.get_mut(&sid) else {
                 continue;
