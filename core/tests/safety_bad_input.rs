@@ -192,3 +192,47 @@ fn unknown_codes_in_synced_json_are_errors_not_panics() {
     let json = r#"{"id":"00000000-0000-0000-0000-000000000001","session_id":"00000000-0000-0000-0000-000000000002","at":"2026-11-23T10:00:00Z","worker_id":null,"device_id":"d","location":null,"kind":{"type":"teleported"}}"#;
     assert!(serde_json::from_str::<SafetyEvent>(json).is_err());
 }
+
+#[test]
+fn absurd_synced_times_are_refused_or_saturate_never_panic() {
+    use chrono::{DateTime, Utc};
+    let device = started(None);
+    let mut start = device.events(id(SESSION))[0].clone();
+    if let EventKind::Started(plan) = &mut start.kind {
+        plan.expected_return = DateTime::<Utc>::MAX_UTC;
+    }
+    let mut server = SafetyMonitor::new(SERVER);
+    assert_eq!(
+        server.ingest(start.clone()).unwrap_err().code,
+        "expected_return_out_of_range"
+    );
+    if let EventKind::Started(plan) = &mut start.kind {
+        plan.expected_return = t(11, 0, 0);
+        plan.checkin_interval_secs = Some(i64::MAX);
+    }
+    assert_eq!(
+        server.ingest(start).unwrap_err().code,
+        "checkin_interval_out_of_range"
+    );
+    // Events at the edges of time, and ticks there, do not panic.
+    let mut m = started(None);
+    for (n, at) in [
+        (1u128, DateTime::<Utc>::MAX_UTC),
+        (2, DateTime::<Utc>::MIN_UTC),
+    ] {
+        let sos = SafetyEvent {
+            id: id(7000 + n),
+            session_id: id(SESSION),
+            at,
+            worker_id: Some(id(1)),
+            device_id: DEVICE.to_owned(),
+            location: None,
+            kind: EventKind::Sos,
+        };
+        m.ingest(sos).unwrap();
+    }
+    let acts = m.tick(DateTime::<Utc>::MAX_UTC);
+    assert!(!acts.is_empty());
+    assert!(m.tick(DateTime::<Utc>::MAX_UTC).is_empty());
+    let _ = m.next_deadline(DateTime::<Utc>::MAX_UTC);
+}

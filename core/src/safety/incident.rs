@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::Id;
@@ -113,7 +113,7 @@ pub struct HalfYear {
 
 impl HalfYear {
     pub fn of(t: DateTime<Utc>) -> Self {
-        let local = t + Duration::hours(9);
+        let local = super::timeops::add_secs(t, 9 * 3600);
         HalfYear {
             year: local.year(),
             half: if local.month() <= 6 { 1 } else { 2 },

@@ -23,6 +23,7 @@ pub mod pin;
 pub mod schedule;
 pub mod sms;
 pub mod state;
+pub mod timeops;
 pub mod view;
 
 pub use action::{ActionKind, SafetyAction};

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::action::{build, SafetyAction};
 use super::commands::{self, Actor, CheckOutReceipt, Recorded, StartRequest};
+use super::config::{MAX_SESSION_SECS, MIN_CHECKIN_SECS};
 use super::event::{AlarmRef, EventKind, SafetyEvent};
 use super::pin::WorkerPins;
 use super::schedule::schedule;
@@ -339,6 +340,29 @@ fn check_structure(e: &SafetyEvent) -> CoreResult<()> {
     }
     if let EventKind::Started(plan) = &e.kind {
         plan.config.validate()?;
+        // The same bounds as a start made on this device, so no synced plan can stretch a deadline.
+        let ahead = plan
+            .expected_return
+            .signed_duration_since(e.at)
+            .num_seconds();
+        if !(1..=MAX_SESSION_SECS).contains(&ahead) {
+            return Err(CoreError::invalid(
+                "expected_return_out_of_range",
+                "event.expected_return",
+                "복귀 예정 시각은 시작 후 12시간 이내여야 합니다",
+                "the expected return must be within 12 hours after the start",
+            ));
+        }
+        if let Some(iv) = plan.checkin_interval_secs {
+            if !(MIN_CHECKIN_SECS..=MAX_SESSION_SECS).contains(&iv) {
+                return Err(CoreError::invalid(
+                    "checkin_interval_out_of_range",
+                    "event.checkin_interval_secs",
+                    format!("안부 확인 간격은 5분~12시간이어야 합니다 (입력: {iv}초)"),
+                    format!("the check-in interval must be 5 min – 12 h (got {iv} s)"),
+                ));
+            }
+        }
         if plan.participants.is_empty() {
             return Err(CoreError::invalid(
                 "safety_pair_required",

@@ -15,10 +15,11 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::event::{ActionKey, AlarmRef};
 use super::state::SessionState;
+use super::timeops::add_secs;
 
 /// An alert due at `at`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,14 +65,14 @@ impl Builder<'_> {
     }
 
     /// Repeats of `alarm` every `every` after `base`: the latest one due, and the next one.
-    fn repeats(&mut self, base: DateTime<Utc>, every: Duration, alarm: AlarmRef) {
-        let secs = every.num_seconds().max(1);
+    fn repeats(&mut self, base: DateTime<Utc>, every_secs: i64, alarm: AlarmRef) {
+        let secs = every_secs.max(1);
         let n = if self.now > base {
             ((self.now - base).num_seconds() / secs).max(1)
         } else {
             1
         };
-        let at = base + Duration::seconds(secs * n);
+        let at = add_secs(base, secs.saturating_mul(n));
         let key = ActionKey::Repeat {
             alarm,
             n: u32::try_from(n).unwrap_or(u32::MAX),
@@ -81,7 +82,7 @@ impl Builder<'_> {
         let issued = self.has_issued(&key);
         self.consider(at, key);
         if at <= self.now || issued {
-            self.later(at + Duration::seconds(secs));
+            self.later(add_secs(at, secs));
         }
     }
 }
@@ -102,21 +103,17 @@ pub fn schedule(st: &SessionState, origin: &str, now: DateTime<Utc>) -> Schedule
     if let Some(due) = st.due_at() {
         b.consider(due, ActionKey::Prompt { due });
         if !st.acknowledged_overdue.contains(&due) {
-            let mut t = due + cfg.grace();
+            let mut t = add_secs(due, cfg.grace_secs);
             let last = cfg.ladder.len();
             for (i, step) in cfg.ladder.iter().enumerate() {
                 let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
                 b.consider(t, ActionKey::Escalation { due, step: n });
                 if i + 1 < last {
-                    t += Duration::seconds(step.delay_secs);
+                    t = add_secs(t, step.delay_secs);
                 }
             }
             if let Some(step) = cfg.ladder.last() {
-                b.repeats(
-                    t,
-                    Duration::seconds(step.delay_secs),
-                    AlarmRef::Overdue { due },
-                );
+                b.repeats(t, step.delay_secs, AlarmRef::Overdue { due });
             }
         }
     }
@@ -146,11 +143,7 @@ pub fn schedule(st: &SessionState, origin: &str, now: DateTime<Utc>) -> Schedule
             None => {
                 b.consider(a.raised_at, first);
                 if a.acknowledged_at.is_none() {
-                    b.repeats(
-                        a.raised_at,
-                        Duration::seconds(cfg.alarm_repeat_secs),
-                        a.alarm,
-                    );
+                    b.repeats(a.raised_at, cfg.alarm_repeat_secs, a.alarm);
                 }
             }
             Some((ended_at, _)) => {

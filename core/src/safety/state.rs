@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use chrono::{DateTime, Duration, Utc};
 
 use super::event::{ActionKey, AlarmRef, EventKind, SafetyEvent, SessionPlan};
+use super::timeops::add_secs;
 use crate::model::{GeoPoint, Id};
 
 crate::code_enum! {
@@ -292,10 +293,10 @@ impl SessionState {
         let mut due = if ret > life {
             ret
         } else {
-            life + Duration::seconds(plan.config.overdue_recheck_secs)
+            add_secs(life, plan.config.overdue_recheck_secs)
         };
         if let Some(iv) = plan.checkin_interval_secs {
-            due = due.min(life + Duration::seconds(iv));
+            due = due.min(add_secs(life, iv));
         }
         Some(due)
     }
@@ -321,7 +322,7 @@ impl SessionState {
             Some(due) if now >= due => {
                 if self.acknowledged_overdue.contains(&due) {
                     SessionStatus::Acknowledged
-                } else if now >= due + plan.config.grace() {
+                } else if now >= add_secs(due, plan.config.grace_secs) {
                     SessionStatus::Escalating
                 } else {
                     SessionStatus::CheckInDue

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::event::AlarmRef;
 use super::state::{SessionState, SessionStatus};
+use super::timeops::add_secs;
 use crate::model::Id;
 
 /// The phone's view of a session.
@@ -86,7 +87,7 @@ impl ServerView {
             .collect();
         // Overdue alarms: the current episode once escalating, and past episodes that escalated.
         if let (Some(plan), Some(due)) = (&st.plan, st.due_at()) {
-            let raised = due + plan.config.grace();
+            let raised = add_secs(due, plan.config.grace_secs);
             if now >= raised {
                 alarms.push(AlarmView {
                     alarm: AlarmRef::Overdue { due },
@@ -99,7 +100,7 @@ impl ServerView {
         }
         if let Some(plan) = &st.plan {
             for ep in &st.resolved_episodes {
-                let raised = ep.due + plan.config.grace();
+                let raised = add_secs(ep.due, plan.config.grace_secs);
                 if ep.resolved_at >= raised {
                     alarms.push(AlarmView {
                         alarm: AlarmRef::Overdue { due: ep.due },
