@@ -4,7 +4,8 @@
 //! stored, never the PINs. A check-out with the duress PIN looks exactly like a normal one on the phone
 //! and records a [`super::event::EventKind::DuressCheckedOut`] event, which raises a silent alarm.
 //!
-//! Both hashes are checked on every attempt, so the time taken does not tell which PIN matched.
+//! When a duress PIN is set, both hashes are checked on every attempt, so the time taken does not tell
+//! which PIN matched.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -171,8 +172,8 @@ impl WorkerPins {
     /// Which PIN `pin` is. A wrong PIN is an error (`pin_incorrect`).
     pub fn verify(&self, pin: &str) -> CoreResult<PinMatch> {
         let normal = matches(&self.normal_hash, pin)?;
-        // Always check the second hash too (against a dummy when none is set would need one; checking the
-        // real one when present keeps the common case constant-time between the two PINs).
+        // Check the duress hash even when the normal PIN matched: both PINs then take the same time, so
+        // timing cannot tell a duress check-out from a normal one.
         let duress = match &self.duress_hash {
             Some(h) => matches(h, pin)?,
             None => false,
