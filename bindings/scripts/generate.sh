@@ -10,8 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 CARGO_JOBS="${CARGO_JOBS:-1}"
-OUT=target/bindings
-LIB=target/debug/libdonghaeng_ffi.so
+TARGET="${CARGO_TARGET_DIR:-target}"
+OUT="$TARGET/bindings"
+LIB="$TARGET/debug/libdonghaeng_ffi.so"
 
 echo "== build donghaeng-ffi (cdylib)"
 cargo build -j "$CARGO_JOBS" --locked -p donghaeng-ffi
@@ -22,7 +23,7 @@ for lang in kotlin swift python; do
   rm -rf "$OUT/$lang"
   mkdir -p "$OUT/$lang"
   echo "== generate $lang"
-  target/debug/uniffi-bindgen generate "$LIB" --language "$lang" --out-dir "$OUT/$lang" --no-format
+  "$TARGET/debug/uniffi-bindgen" generate "$LIB" --language "$lang" --out-dir "$OUT/$lang" --no-format
 done
 # Python imports the module from next to the library.
 cp "$LIB" "$OUT/python/"

@@ -13,7 +13,8 @@ cd "$(dirname "$0")/../.."
 K=node_modules/kotlin-compiler
 JNA=/usr/share/java/jna.jar
 JUNIT=/usr/share/java/junit4.jar:/usr/share/java/hamcrest.jar
-OUT=target/bindings
+TARGET="${CARGO_TARGET_DIR:-target}"
+OUT="$TARGET/bindings"
 failures=()
 
 bindings/scripts/generate.sh || { echo "generate.sh failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -51,7 +52,7 @@ if [ -f "$TEST_JAR" ]; then
   classes=$(python3 -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$TEST_JAR" | grep -E '^[A-Za-z0-9_/]*Test\.class$' | sed 's/\.class$//; s#/#.#g' | sort)
   echo "== JUnit: $(echo $classes)"
   log=$(mktemp)
-  java -Djna.library.path=target/debug -cp "$TEST_JAR:$BIND_JAR:$JNA:$K/lib/kotlin-stdlib.jar:$JUNIT" \
+  java -Djna.library.path="$TARGET/debug" -cp "$TEST_JAR:$BIND_JAR:$JNA:$K/lib/kotlin-stdlib.jar:$JUNIT" \
     org.junit.runner.JUnitCore $classes 2>&1 | tee "$log"
   junit_rc=${PIPESTATUS[0]}
   if ok=$(grep -oE '^OK \(([0-9]+) tests?\)' "$log"); then
@@ -71,7 +72,7 @@ fi
 
 # --- Python -----------------------------------------------------------------------------------------
 echo "== pytest bindings/tests/python"
-python3 -m pytest -q -p no:cacheprovider bindings/tests/python || failures+=("python tests")
+DONGHAENG_PY_BINDINGS="$(cd "$OUT/python" && pwd)" python3 -m pytest -q -p no:cacheprovider bindings/tests/python || failures+=("python tests")
 
 # --- Swift and the C header -------------------------------------------------------------------------
 echo "== Swift syntax (tree-sitter-swift)"

@@ -436,6 +436,16 @@ class DonghaengStoreTest {
     }
 
     @Test
+    fun freedHandleIsAnExceptionNotACrash() {
+        // Kotlin's AutoCloseable close() (not closeStore()) frees the native handle: later calls throw.
+        val s = DonghaengStore.open(File(dir, "freed.db").path)
+        s.close()
+        val e = expect<IllegalStateException> { s.schemaVersion() }
+        assertTrue(e.message!!.contains("destroyed"))
+        s.close() // twice is harmless
+    }
+
+    @Test
     fun closeWhileOtherThreadsWork() {
         val h = household()
         val ok = AtomicInteger()
