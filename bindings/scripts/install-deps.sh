@@ -20,7 +20,7 @@ command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
 command -v java >/dev/null || need_apt+=(default-jdk-headless)
 command -v gcc >/dev/null || need_apt+=(gcc libc6-dev)
 command -v npm >/dev/null || need_apt+=(nodejs npm)
-command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
+command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
