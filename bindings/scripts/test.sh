@@ -76,7 +76,7 @@ DONGHAENG_PY_BINDINGS="$(cd "$OUT/python" && pwd)" python3 -m pytest -q -p no:ca
 
 # --- Swift and the C header -------------------------------------------------------------------------
 echo "== Swift syntax (tree-sitter-swift)"
-mapfile -t swift_files < <( (find "$OUT/swift" -name '*.swift'; [ -d ios ] && find ios -name '*.swift') | sort)
+mapfile -t swift_files < <( (find "$OUT/swift" bindings/tests/swift -name '*.swift'; [ -d ios ] && find ios -name '*.swift') | sort)
 python3 bindings/tests/swift/check_swift.py "${swift_files[@]}" || failures+=("swift syntax")
 echo "== C header (gcc -fsyntax-only)"
 for h in "$OUT"/swift/*.h; do
