@@ -1,0 +1,551 @@
+//! `DonghaengStore`: the local database as one object for the shells. Every method converts its
+//! arguments, calls one core operation and converts the answer; no rule of the domain lives here.
+
+use std::sync::{Arc, RwLock};
+
+use donghaeng_core::model::CrisisLevel;
+use donghaeng_core::store::Store;
+use donghaeng_core::synthetic::{self, SyntheticConfig};
+
+use crate::convert::*;
+use crate::enums::*;
+use crate::error::{DonghaengError, FfiResult};
+use crate::records::*;
+
+/// Limits of `generate_synthetic_dong`, so that a slip of a demo or test cannot fill the phone.
+pub const SYNTHETIC_MAX_HOUSEHOLDS: u32 = 10_000;
+pub const SYNTHETIC_MAX_WORKERS: u32 = 1_000;
+pub const SYNTHETIC_MAX_VISITS: u32 = 100_000;
+
+/// An open local database (one SQLite file). Safe to share across threads; calls are serialised by the
+/// core. After `close()` every call fails with `DonghaengError.Closed`.
+///
+/// Kotlin: the generated class is `AutoCloseable`, whose `close()` frees the handle itself; the store's
+/// own `close()` is therefore named `closeStore()` there (see `bindings/uniffi.toml`).
+#[derive(uniffi::Object)]
+pub struct DonghaengStore {
+    inner: RwLock<Option<Arc<Store>>>,
+}
+
+impl std::fmt::Debug for DonghaengStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DonghaengStore").finish_non_exhaustive()
+    }
+}
+
+impl DonghaengStore {
+    /// The open store, or `Closed`. An in-flight call keeps its `Arc`, so `close()` never pulls the
+    /// connection from under it; the connection closes when the last call returns.
+    fn store(&self) -> FfiResult<Arc<Store>> {
+        self.inner
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(DonghaengError::closed)
+    }
+}
+
+fn limit(field: &str, value: u32, max: u32) -> FfiResult<usize> {
+    if value > max {
+        return Err(DonghaengError::invalid(
+            "too_many",
+            field,
+            format!("{field}: 최대 {max}입니다 (입력: {value})"),
+            format!("{field}: at most {max} (got {value})"),
+        ));
+    }
+    Ok(value as usize)
+}
+
+/// The Korean and English labels of a crisis level (1–5); the core checks the level.
+#[uniffi::export]
+pub fn crisis_level_label(level: i64) -> FfiResult<Label> {
+    let l = CrisisLevel::new(level)?;
+    Ok(Label {
+        ko: l.label_ko().to_owned(),
+        en: l.label_en().to_owned(),
+    })
+}
+
+#[uniffi::export]
+impl DonghaengStore {
+    /// Opens (creating if needed) and migrates the database file at `path`.
+    #[uniffi::constructor]
+    pub fn open(path: String) -> FfiResult<Arc<Self>> {
+        if path.trim().is_empty() {
+            return Err(DonghaengError::invalid(
+                "required",
+                "path",
+                "path: 데이터 파일 경로를 입력하세요".to_owned(),
+                "path: a database file path is required".to_owned(),
+            ));
+        }
+        let store = Store::open(&path)?;
+        Ok(Arc::new(DonghaengStore {
+            inner: RwLock::new(Some(Arc::new(store))),
+        }))
+    }
+
+    /// Closes the database. Idempotent; afterwards every call fails with `Closed`.
+    pub fn close(&self) {
+        self.inner.write().unwrap_or_else(|p| p.into_inner()).take();
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.inner
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none()
+    }
+
+    /// The schema version of the open file.
+    pub fn schema_version(&self) -> FfiResult<i64> {
+        Ok(self.store()?.schema_version()?)
+    }
+
+    /// SQLite's integrity check: "ok" for a healthy file.
+    pub fn integrity_check(&self) -> FfiResult<String> {
+        Ok(self.store()?.integrity_check()?)
+    }
+
+    // ----------------------------------------------------------------------------------- org units
+
+    /// Creates an org unit; the parent must be the level above (a city has none).
+    pub fn create_org_unit(
+        &self,
+        kind: OrgUnitKind,
+        name: String,
+        parent_id: Option<String>,
+    ) -> FfiResult<OrgUnit> {
+        let parent = opt_id("org_unit.parent_id", parent_id.as_deref())?;
+        Ok(self
+            .store()?
+            .org()
+            .create(kind.into(), &name, parent)?
+            .into())
+    }
+
+    pub fn get_org_unit(&self, id: String) -> FfiResult<OrgUnit> {
+        let id = crate::convert::id("org_unit.id", &id)?;
+        Ok(self.store()?.org().get(id)?.into())
+    }
+
+    /// Direct children of a unit, by name.
+    pub fn org_unit_children(&self, id: String) -> FfiResult<Vec<OrgUnit>> {
+        let id = crate::convert::id("org_unit.id", &id)?;
+        Ok(conv_all(self.store()?.org().children(id)?))
+    }
+
+    // ------------------------------------------------------------------------------------- workers
+
+    pub fn create_worker(&self, worker: NewWorker) -> FfiResult<Worker> {
+        let new = worker.into_core()?;
+        Ok(self.store()?.workers().create(new)?.into())
+    }
+
+    pub fn get_worker(&self, id: String) -> FfiResult<Worker> {
+        let id = crate::convert::id("worker.id", &id)?;
+        Ok(self.store()?.workers().get(id)?.into())
+    }
+
+    /// The team's workers, by name.
+    pub fn workers_by_team(&self, team_id: String) -> FfiResult<Vec<Worker>> {
+        let id = crate::convert::id("worker.team_id", &team_id)?;
+        Ok(conv_all(self.store()?.workers().by_team(id)?))
+    }
+
+    /// A worker who leaves keeps their history but can no longer be assigned.
+    pub fn set_worker_active(&self, id: String, active: bool) -> FfiResult<()> {
+        let id = crate::convert::id("worker.id", &id)?;
+        Ok(self.store()?.workers().set_active(id, active)?)
+    }
+
+    // ---------------------------------------------------------------------------------- households
+
+    pub fn create_household(&self, household: NewHousehold) -> FfiResult<Household> {
+        let new = household.into_core()?;
+        Ok(self.store()?.households().create(new)?.into())
+    }
+
+    /// Registers a household and its members in one transaction: all of it or nothing.
+    pub fn create_household_with_members(
+        &self,
+        household: NewHousehold,
+        members: Vec<NewMember>,
+    ) -> FfiResult<HouseholdWithMembers> {
+        let new = household.into_core()?;
+        let members = members
+            .into_iter()
+            .map(NewMember::into_core)
+            .collect::<FfiResult<Vec<_>>>()?;
+        let (h, persons) = self
+            .store()?
+            .households()
+            .create_with_members(new, members)?;
+        Ok(HouseholdWithMembers {
+            household: h.into(),
+            members: conv_all(persons),
+        })
+    }
+
+    pub fn get_household(&self, id: String) -> FfiResult<HouseholdSummary> {
+        let id = crate::convert::id("household.id", &id)?;
+        Ok(self.store()?.households().get(id)?.into())
+    }
+
+    /// Applies `update`; every field is validated before anything is written.
+    pub fn update_household(&self, id: String, update: HouseholdUpdate) -> FfiResult<Household> {
+        let id = crate::convert::id("household.id", &id)?;
+        let update = update.into_core()?;
+        Ok(self.store()?.households().update(id, update)?.into())
+    }
+
+    /// Households of a 동 whose head's name, members' names or address contain `query` (e.g. "김").
+    pub fn search_households(
+        &self,
+        dong_id: String,
+        query: String,
+        limit: u32,
+    ) -> FfiResult<Vec<HouseholdSummary>> {
+        let dong = crate::convert::id("search.dong_id", &dong_id)?;
+        Ok(conv_all(
+            self.store()?.households().search(dong, &query, limit)?,
+        ))
+    }
+
+    /// Households of a 동 due for monitoring by `today + horizon_days`, most overdue first.
+    /// `intervals` null: the core's defaults.
+    pub fn households_due_for_monitoring(
+        &self,
+        dong_id: String,
+        today: String,
+        horizon_days: u32,
+        intervals: Option<MonitoringIntervals>,
+    ) -> FfiResult<Vec<MonitoringDue>> {
+        let dong = crate::convert::id("monitoring.dong_id", &dong_id)?;
+        let today = date("monitoring.today", &today)?;
+        let horizon = check_days("monitoring.horizon_days", horizon_days)?;
+        let intervals = match intervals {
+            Some(i) => i.into_core()?,
+            None => Default::default(),
+        };
+        Ok(conv_all(
+            self.store()?
+                .households()
+                .due_for_monitoring(dong, today, horizon, intervals)?,
+        ))
+    }
+
+    // ------------------------------------------------------------------------------------- persons
+
+    /// Adds a member to an existing household.
+    pub fn add_person(&self, person: NewPerson) -> FfiResult<Person> {
+        let new = person.into_core()?;
+        Ok(self.store()?.persons().add(new)?.into())
+    }
+
+    /// Members of a household, oldest first.
+    pub fn persons_of_household(&self, household_id: String) -> FfiResult<Vec<Person>> {
+        let id = crate::convert::id("person.household_id", &household_id)?;
+        Ok(conv_all(self.store()?.persons().of_household(id)?))
+    }
+
+    // -------------------------------------------------------------------------------------- visits
+
+    pub fn plan_visit(&self, visit: NewVisit) -> FfiResult<Visit> {
+        let new = visit.into_core()?;
+        Ok(self.store()?.visits().plan(new)?.into())
+    }
+
+    pub fn get_visit(&self, id: String) -> FfiResult<Visit> {
+        let id = crate::convert::id("visit.id", &id)?;
+        Ok(self.store()?.visits().get(id)?.into())
+    }
+
+    /// Replaces the assigned workers of a visit that is not finished.
+    pub fn assign_visit(&self, id: String, worker_ids: Vec<String>) -> FfiResult<Visit> {
+        let id = crate::convert::id("visit.id", &id)?;
+        let workers = ids("visit.assigned", &worker_ids)?;
+        Ok(self.store()?.visits().assign(id, &workers)?.into())
+    }
+
+    /// planned → in progress.
+    pub fn start_visit(&self, id: String, at_ms: i64) -> FfiResult<Visit> {
+        let id = crate::convert::id("visit.id", &id)?;
+        let at = instant("visit.started_at_ms", at_ms)?;
+        Ok(self.store()?.visits().start(id, at)?.into())
+    }
+
+    /// in progress → completed, with the outcome.
+    pub fn complete_visit(
+        &self,
+        id: String,
+        at_ms: i64,
+        outcome: VisitOutcome,
+        note: Option<String>,
+    ) -> FfiResult<Visit> {
+        let id = crate::convert::id("visit.id", &id)?;
+        let at = instant("visit.completed_at_ms", at_ms)?;
+        Ok(self
+            .store()?
+            .visits()
+            .complete(id, at, outcome.into(), note.as_deref())?
+            .into())
+    }
+
+    /// planned or in progress → cancelled.
+    pub fn cancel_visit(&self, id: String, reason: String) -> FfiResult<Visit> {
+        let id = crate::convert::id("visit.id", &id)?;
+        Ok(self.store()?.visits().cancel(id, &reason)?.into())
+    }
+
+    /// planned → missed.
+    pub fn mark_visit_missed(&self, id: String) -> FfiResult<Visit> {
+        let id = crate::convert::id("visit.id", &id)?;
+        Ok(self.store()?.visits().mark_missed(id)?.into())
+    }
+
+    /// missed → planned, in a new window.
+    pub fn replan_visit(
+        &self,
+        id: String,
+        window_start_ms: i64,
+        window_end_ms: i64,
+    ) -> FfiResult<Visit> {
+        let id = crate::convert::id("visit.id", &id)?;
+        let start = instant("visit.window_start_ms", window_start_ms)?;
+        let end = instant("visit.window_end_ms", window_end_ms)?;
+        Ok(self.store()?.visits().replan(id, start, end)?.into())
+    }
+
+    // ------------------------------------------------------------------------------------ wellness
+
+    pub fn record_wellness_check(&self, check: NewWellnessCheck) -> FfiResult<WellnessCheck> {
+        let new = check.into_core()?;
+        Ok(self.store()?.wellness().record(new)?.into())
+    }
+
+    pub fn get_wellness_check(&self, id: String) -> FfiResult<WellnessCheck> {
+        let id = crate::convert::id("wellness.id", &id)?;
+        Ok(self.store()?.wellness().get(id)?.into())
+    }
+
+    // --------------------------------------------------------------------------------------- notes
+
+    pub fn add_case_note(&self, note: NewCaseNote) -> FfiResult<CaseNote> {
+        let new = note.into_core()?;
+        Ok(self.store()?.notes().add(new)?.into())
+    }
+
+    // --------------------------------------------------------------------------------------- cases
+
+    /// Opens a case at intake for a household that has no open case.
+    pub fn open_case(
+        &self,
+        household_id: String,
+        manager_id: String,
+        opened_on: String,
+    ) -> FfiResult<Case> {
+        let household = crate::convert::id("case.household_id", &household_id)?;
+        let manager = crate::convert::id("case.manager_id", &manager_id)?;
+        let on = date("case.opened_on", &opened_on)?;
+        Ok(self.store()?.cases().open(household, manager, on)?.into())
+    }
+
+    pub fn get_case(&self, id: String) -> FfiResult<Case> {
+        let id = crate::convert::id("case.id", &id)?;
+        Ok(self.store()?.cases().get(id)?.into())
+    }
+
+    pub fn classify_case(&self, id: String, classification: CaseClassification) -> FfiResult<Case> {
+        let id = crate::convert::id("case.id", &id)?;
+        Ok(self
+            .store()?
+            .cases()
+            .classify(id, classification.into())?
+            .into())
+    }
+
+    /// Moves a case to its next stage.
+    pub fn advance_case(&self, id: String) -> FfiResult<Case> {
+        let id = crate::convert::id("case.id", &id)?;
+        Ok(self.store()?.cases().advance(id)?.into())
+    }
+
+    pub fn close_case(&self, id: String, on: String, reason: ClosureReason) -> FfiResult<Case> {
+        let id = crate::convert::id("case.id", &id)?;
+        let on = date("case.closed_on", &on)?;
+        Ok(self.store()?.cases().close(id, on, reason.into())?.into())
+    }
+
+    /// A household's cases, newest first.
+    pub fn cases_of_household(&self, household_id: String) -> FfiResult<Vec<Case>> {
+        let id = crate::convert::id("case.household_id", &household_id)?;
+        Ok(conv_all(self.store()?.cases().of_household(id)?))
+    }
+
+    // ----------------------------------------------------------------------------------- referrals
+
+    pub fn create_referral(&self, referral: NewReferral) -> FfiResult<Referral> {
+        let new = referral.into_core()?;
+        Ok(self.store()?.referrals().create(new)?.into())
+    }
+
+    pub fn get_referral(&self, id: String) -> FfiResult<Referral> {
+        let id = crate::convert::id("referral.id", &id)?;
+        Ok(self.store()?.referrals().get(id)?.into())
+    }
+
+    pub fn record_referral_first_reply(
+        &self,
+        id: String,
+        on: String,
+        note: Option<String>,
+    ) -> FfiResult<Referral> {
+        let id = crate::convert::id("referral.id", &id)?;
+        let on = date("referral.first_reply_on", &on)?;
+        Ok(self
+            .store()?
+            .referrals()
+            .record_first_reply(id, on, note.as_deref())?
+            .into())
+    }
+
+    pub fn record_referral_service_end(&self, id: String, on: String) -> FfiResult<Referral> {
+        let id = crate::convert::id("referral.id", &id)?;
+        let on = date("referral.service_ended_on", &on)?;
+        Ok(self.store()?.referrals().record_service_end(id, on)?.into())
+    }
+
+    pub fn record_referral_final_reply(
+        &self,
+        id: String,
+        on: String,
+        note: Option<String>,
+    ) -> FfiResult<Referral> {
+        let id = crate::convert::id("referral.id", &id)?;
+        let on = date("referral.final_reply_on", &on)?;
+        Ok(self
+            .store()?
+            .referrals()
+            .record_final_reply(id, on, note.as_deref())?
+            .into())
+    }
+
+    /// Replies still missing whose due date is on or before `by`, earliest first.
+    pub fn referral_replies_due(&self, by: String) -> FfiResult<Vec<ReplyDue>> {
+        let by = date("referral.due_by", &by)?;
+        Ok(conv_all(self.store()?.referrals().replies_due(by)?))
+    }
+
+    // ------------------------------------------------------------------------------ crisis reports
+
+    /// Records a crisis report; about a known household it also makes a referral to the 동 team.
+    pub fn report_crisis(&self, report: NewCrisisReport) -> FfiResult<CrisisReport> {
+        let new = report.into_core()?;
+        Ok(self.store()?.crisis_reports().report(new)?.into())
+    }
+
+    pub fn get_crisis_report(&self, id: String) -> FfiResult<CrisisReport> {
+        let id = crate::convert::id("crisis_report.id", &id)?;
+        Ok(self.store()?.crisis_reports().get(id)?.into())
+    }
+
+    /// The 동 team's inbox: reports not yet handled, newest first.
+    pub fn crisis_inbox(&self, dong_id: String) -> FfiResult<Vec<CrisisReport>> {
+        let id = crate::convert::id("crisis_report.dong_id", &dong_id)?;
+        Ok(conv_all(self.store()?.crisis_reports().inbox(id)?))
+    }
+
+    pub fn mark_crisis_report_handled(&self, id: String) -> FfiResult<CrisisReport> {
+        let id = crate::convert::id("crisis_report.id", &id)?;
+        Ok(self.store()?.crisis_reports().mark_handled(id)?.into())
+    }
+
+    // ---------------------------------------------------------------------------------- volunteers
+
+    pub fn record_volunteer_activity(
+        &self,
+        activity: NewVolunteerActivity,
+    ) -> FfiResult<VolunteerActivity> {
+        let new = activity.into_core()?;
+        Ok(self.store()?.volunteers().record(new)?.into())
+    }
+
+    /// The volunteer's month against the 보라미 terms.
+    pub fn volunteer_month(
+        &self,
+        worker_id: String,
+        year: i32,
+        month: u32,
+    ) -> FfiResult<VolunteerMonth> {
+        let id = crate::convert::id("volunteer_activity.worker_id", &worker_id)?;
+        if !(1..=9999).contains(&year) {
+            return Err(DonghaengError::invalid(
+                "date_out_of_range",
+                "year",
+                format!("year: 연도는 1~9999 사이여야 합니다 (입력: {year})"),
+                format!("year: must be within 1..=9999 (got {year})"),
+            ));
+        }
+        Ok(self.store()?.volunteers().month(id, year, month)?.into())
+    }
+
+    // ---------------------------------------------------------------------------- agenda, history
+
+    /// The worker's visits on `day` (Korean date), in time order.
+    pub fn agenda_for_worker(&self, worker_id: String, day: String) -> FfiResult<Vec<AgendaItem>> {
+        let id = crate::convert::id("agenda.worker_id", &worker_id)?;
+        let day = date("agenda.day", &day)?;
+        Ok(conv_all(self.store()?.agenda().for_worker(id, day)?))
+    }
+
+    /// One page (1–100 entries) of a household's history, newest first, older than `after` if given.
+    pub fn history_page(
+        &self,
+        household_id: String,
+        after: Option<HistoryCursor>,
+        limit: u32,
+    ) -> FfiResult<HistoryPage> {
+        let id = crate::convert::id("history.household_id", &household_id)?;
+        let after = after.map(HistoryCursor::into_core).transpose()?;
+        Ok(self.store()?.history().page(id, after, limit)?.into())
+    }
+
+    // ----------------------------------------------------------------------------------- synthetic
+
+    /// Fills the store with a synthetic, made-up 동 (demos and tests). Deterministic for a seed: the
+    /// same seed twice in one file collides (`storage`).
+    pub fn generate_synthetic_dong(
+        &self,
+        seed: u64,
+        households: u32,
+        workers: u32,
+        visits: u32,
+        today: String,
+    ) -> FfiResult<SyntheticDong> {
+        let cfg = SyntheticConfig {
+            seed,
+            households: limit("synthetic.households", households, SYNTHETIC_MAX_HOUSEHOLDS)?,
+            workers: limit("synthetic.workers", workers, SYNTHETIC_MAX_WORKERS)?,
+            visits: limit("synthetic.visits", visits, SYNTHETIC_MAX_VISITS)?,
+            today: date("synthetic.today", &today)?,
+        };
+        // The generator picks a household and a worker for every visit; with none it could not.
+        if cfg.visits > 0 && (cfg.households == 0 || cfg.workers == 0) {
+            return Err(DonghaengError::invalid(
+                "visits_need_households_and_workers",
+                "synthetic.visits",
+                "synthetic.visits: 방문을 만들려면 가구와 직원이 한 명 이상 있어야 합니다"
+                    .to_owned(),
+                "synthetic.visits: visits need at least one household and one worker".to_owned(),
+            ));
+        }
+        let store = self.store()?;
+        Ok(synthetic::generate(&store, &cfg)?.into())
+    }
+}
+
+fn conv_all<C, F: From<C>>(items: Vec<C>) -> Vec<F> {
+    items.into_iter().map(F::from).collect()
+}

@@ -1,0 +1,153 @@
+//! Rust-side tests of the facade's own conversions (the Kotlin and Python tests go through the
+//! generated bindings: `bindings/scripts/test.sh`).
+
+use donghaeng_core::model as m;
+use donghaeng_core::CoreError;
+use donghaeng_ffi::*;
+
+fn code_of(e: &DonghaengError) -> &str {
+    match e {
+        DonghaengError::Invalid { code, .. }
+        | DonghaengError::NotFound { code, .. }
+        | DonghaengError::InvalidTransition { code, .. }
+        | DonghaengError::Conflict { code, .. }
+        | DonghaengError::SchemaTooNew { code, .. }
+        | DonghaengError::Storage { code, .. }
+        | DonghaengError::Closed { code, .. } => code,
+    }
+}
+
+fn open() -> (tempfile::TempDir, std::sync::Arc<DonghaengStore>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = DonghaengStore::open(dir.path().join("t.db").display().to_string()).expect("open");
+    (dir, store)
+}
+
+#[test]
+fn every_core_error_kind_maps_to_its_variant() {
+    type Is = fn(&DonghaengError) -> bool;
+    let cases: [(CoreError, Is); 6] = [
+        (
+            CoreError::invalid("x", "f", "ko", "en"),
+            |e| matches!(e, DonghaengError::Invalid { field, .. } if field.as_deref() == Some("f")),
+        ),
+        (CoreError::not_found("visit", 1), |e| {
+            matches!(e, DonghaengError::NotFound { .. })
+        }),
+        (CoreError::invalid_transition("t", "ko", "en"), |e| {
+            matches!(e, DonghaengError::InvalidTransition { .. })
+        }),
+        (CoreError::conflict("c", "ko", "en"), |e| {
+            matches!(e, DonghaengError::Conflict { .. })
+        }),
+        (CoreError::schema_too_new(9, 3), |e| {
+            matches!(e, DonghaengError::SchemaTooNew { .. })
+        }),
+        (CoreError::storage("disk"), |e| {
+            matches!(e, DonghaengError::Storage { .. })
+        }),
+    ];
+    for (core, is) in cases {
+        let f = DonghaengError::from(core.clone());
+        assert!(is(&f), "{core} became {f:?}");
+        assert_eq!(code_of(&f), core.code);
+        // Display is the core's "[code] ko (en)".
+        assert_eq!(f.to_string(), core.to_string());
+    }
+}
+
+#[test]
+fn closed_store_fails_with_closed() {
+    let (_dir, store) = open();
+    assert_eq!(store.schema_version(), Ok(3));
+    store.close();
+    store.close();
+    assert!(store.is_closed());
+    let e = store.schema_version().unwrap_err();
+    assert!(matches!(e, DonghaengError::Closed { .. }));
+    assert_eq!(code_of(&e), "closed");
+}
+
+#[test]
+fn boundary_values_are_typed_errors_not_panics() {
+    let (_dir, store) = open();
+    let team = store
+        .generate_synthetic_dong(1, 3, 2, 5, "2026-11-01".into())
+        .expect("synthetic");
+    let dong = team.dong.id.clone();
+    let worker = team.workers[0].id.clone();
+
+    let e = store
+        .households_due_for_monitoring(dong.clone(), "2026-01-01".into(), u32::MAX, None)
+        .unwrap_err();
+    assert_eq!(code_of(&e), "days_out_of_range");
+    for bad in ["0000-12-31", "-0001-01-01"] {
+        let e = store
+            .agenda_for_worker(worker.clone(), bad.into())
+            .unwrap_err();
+        assert!(
+            ["date_out_of_range", "invalid_date"].contains(&code_of(&e)),
+            "{bad}: {e}"
+        );
+    }
+    let e = store
+        .agenda_for_worker(worker.clone(), "2023-02-30".into())
+        .unwrap_err();
+    assert_eq!(code_of(&e), "invalid_date");
+    // The last representable day still works (the core adds a day to it).
+    assert!(store
+        .agenda_for_worker(worker.clone(), "9999-12-31".into())
+        .is_ok());
+    assert!(store
+        .households_due_for_monitoring(dong, "9999-12-31".into(), 3660, None)
+        .is_ok());
+    for ms in [i64::MAX, i64::MIN, 253_402_300_800_000] {
+        let e = store.start_visit(worker.clone(), ms).unwrap_err();
+        assert_eq!(code_of(&e), "timestamp_out_of_range", "{ms}");
+    }
+    let e = store
+        .volunteer_month(worker.clone(), i32::MIN, 1)
+        .unwrap_err();
+    assert_eq!(code_of(&e), "date_out_of_range");
+    let e = store.get_visit("  ".into()).unwrap_err();
+    assert_eq!(code_of(&e), "invalid_id");
+    let e = store
+        .generate_synthetic_dong(2, 0, 0, 1, "2026-11-01".into())
+        .unwrap_err();
+    assert_eq!(code_of(&e), "visits_need_households_and_workers");
+}
+
+#[test]
+fn enums_round_trip_with_the_cores_codes() {
+    fn check<C, F>(all: &[C])
+    where
+        C: Copy + PartialEq + std::fmt::Debug + std::fmt::Display + From<F>,
+        F: Copy + From<C>,
+    {
+        for c in all {
+            let f = F::from(*c);
+            assert_eq!(C::from(f), *c);
+        }
+    }
+    check::<m::OrgUnitKind, OrgUnitKind>(m::OrgUnitKind::ALL);
+    check::<m::Role, Role>(m::Role::ALL);
+    check::<m::HouseholdTag, HouseholdTag>(m::HouseholdTag::ALL);
+    check::<m::RiskFlag, RiskFlag>(m::RiskFlag::ALL);
+    check::<m::Sex, Sex>(m::Sex::ALL);
+    check::<m::Relation, Relation>(m::Relation::ALL);
+    check::<m::Disability, Disability>(m::Disability::ALL);
+    check::<m::VisitPurpose, VisitPurpose>(m::VisitPurpose::ALL);
+    check::<m::ContactMode, ContactMode>(m::ContactMode::ALL);
+    check::<m::VisitStatus, VisitStatus>(m::VisitStatus::ALL);
+    check::<m::VisitOutcome, VisitOutcome>(m::VisitOutcome::ALL);
+    check::<m::Observation, Observation>(m::Observation::ALL);
+    check::<m::CaseStage, CaseStage>(m::CaseStage::ALL);
+    check::<m::CaseClassification, CaseClassification>(m::CaseClassification::ALL);
+    check::<m::ClosureReason, ClosureReason>(m::ClosureReason::ALL);
+    check::<m::ClosureCategory, ClosureCategory>(m::ClosureCategory::ALL);
+    check::<m::ReferralTarget, ReferralTarget>(m::ReferralTarget::ALL);
+    check::<m::CrisisSign, CrisisSign>(m::CrisisSign::ALL);
+    check::<m::CrisisReportStatus, CrisisReportStatus>(m::CrisisReportStatus::ALL);
+    assert_eq!(Role::VisitingNurse.code(), "visiting_nurse");
+    assert_eq!(Role::VisitingNurse.label_ko(), "방문간호사");
+}
