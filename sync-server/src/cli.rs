@@ -120,7 +120,8 @@ pub async fn serve(db: PathBuf, args: ServeArgs) -> CoreResult<()> {
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| CoreError::storage(format!("cannot listen on {}: {e}", args.addr)))?;
-    tracing::info!(addr = %args.addr, db = %db.display(), "serving");
+    let bound = listener.local_addr().unwrap_or(args.addr);
+    tracing::info!(addr = %bound, "serving");
     axum::serve(listener, crate::build_app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -80,7 +80,7 @@ async fn metrics_are_prometheus_text_and_count_requests_and_changes() {
     let mut dev = srv.device().await;
     let now = srv.now_ms();
     let c = upsert(&mut dev, now, v7(), json!({"head_name": "가"}));
-    srv.push(&dev, &[c.clone()]).await;
+    srv.push(&dev, std::slice::from_ref(&c)).await;
     srv.push(&dev, &[c]).await;
     srv.post_raw("/v1/push", Some(&dev.token), b"{".to_vec())
         .await;

@@ -161,7 +161,7 @@ async fn a_change_stamped_beyond_the_skew_limit_is_refused_with_clock_ahead() {
         v7(),
         json!({"head_name": "과거"}),
     );
-    let ans = srv.push(&c, &[behind.clone()]).await;
+    let ans = srv.push(&c, std::slice::from_ref(&behind)).await;
     assert_eq!(ans.body["accepted"], json!([behind.id]));
 }
 
