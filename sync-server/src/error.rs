@@ -22,6 +22,8 @@ impl ApiError {
     pub fn from_core(e: &CoreError, clock: &Clock) -> Self {
         let status = status_of(e);
         let mut body = if e.kind == ErrorCode::Storage {
+            // Logged for the operator: storage messages name tables and constraints, never values.
+            tracing::error!(detail = %e.en, "storage error");
             // The detail of a storage failure stays in the server (it may name tables and paths);
             // the device only needs to know it may retry.
             ErrorBody {
