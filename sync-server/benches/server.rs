@@ -22,7 +22,9 @@ use donghaeng_sync_server::{build_app, AppState, Clock, ServerConfig};
 use serde_json::json;
 use uuid::Uuid;
 
-const T0: u64 = 1_767_225_600_000;
+/// 2025-01-01: the synthetic year (~14 months of visits) must end before the server clock, or
+/// its last changes would be refused as `clock_ahead`.
+const T0: u64 = 1_735_689_600_000;
 
 struct Gen {
     n: u64,
