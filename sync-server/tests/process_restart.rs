@@ -58,7 +58,8 @@ async fn start(db: &Path, port: u16, client: &reqwest::Client) -> Server {
         .unwrap();
     let server = Server(child);
     // Wait until it answers (readiness, not a timing assertion).
-    for _ in 0..200 {
+    // Up to ~20 s: a loaded CI machine may be slow to start a process.
+    for _ in 0..800 {
         if let Ok(r) = client
             .get(format!("http://127.0.0.1:{port}/healthz"))
             .send()
