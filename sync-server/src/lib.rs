@@ -1,1 +1,45 @@
-//! The sync server arrives with issue 7; see `sync-server/README.md`.
+//! Donghaeng sync server (동기화 서버), issue 7: devices push their outbox and pull what colleagues
+//! did, over JSON on `/v1`. Storage is behind [`store::ChangeStore`] and [`store::AuthStore`]; the
+//! embedded SQLite store is the default, so the server runs with no set-up.
+//!
+//! - [`build_app`]: the router with every route, body limit, request tracking (logs + metrics);
+//! - [`cli`]: command line (serve, admin);
+//! - [`store`]: the storage traits and the SQLite store;
+//! - [`routes`]: handlers; [`openapi`]: the API document served at `/openapi.json`.
+
+pub mod auth;
+pub mod body;
+pub mod cli;
+pub mod clock;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+pub mod routes;
+pub mod secret;
+pub mod state;
+pub mod store;
+mod track;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+
+pub use clock::Clock;
+pub use state::{AppState, ServerConfig};
+
+/// The router: every route of [`routes::table`], JSON answers for unknown routes and methods, the
+/// body limit, and request tracking (request id, structured log line, metrics).
+pub fn build_app(state: AppState) -> Router {
+    let mut router = Router::new();
+    for r in routes::table() {
+        router = router.route(r.path, r.handler);
+    }
+    router
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            track::track,
+        ))
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .with_state(state)
+}

@@ -1,0 +1,177 @@
+//! The command line (명령줄): `serve` (the default) and `admin` subcommands. Every serve option can be
+//! given by flag or environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+use uuid::Uuid;
+
+use donghaeng_core::model::{OrgUnitKind, Role};
+use donghaeng_core::sync::SkewPolicy;
+use donghaeng_core::{CoreError, CoreResult};
+
+use crate::clock::Clock;
+use crate::state::{AppState, ServerConfig};
+use crate::store::sqlite::SqliteStore;
+use crate::store::AuthStore;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "donghaeng-sync-server",
+    version,
+    about = "Donghaeng sync server (동행 동기화 서버)"
+)]
+pub struct Cli {
+    /// The embedded SQLite database file; created and migrated if missing.
+    #[arg(
+        long,
+        env = "DONGHAENG_DB",
+        default_value = "./donghaeng-server.db",
+        global = true
+    )]
+    pub db: PathBuf,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the sync API (the default).
+    Serve,
+    /// Administration on the database file: org units, users, enrolment codes, devices.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "DONGHAENG_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// How far ahead of this server's clock a change may be stamped, in seconds (default 5 minutes;
+    /// see docs/sync.md "Clock skew").
+    #[arg(long, env = "DONGHAENG_MAX_FUTURE_DRIFT_S", default_value_t = 300)]
+    pub max_future_drift_s: u64,
+    /// Lifetime of an access token, in seconds.
+    #[arg(long, env = "DONGHAENG_TOKEN_TTL_S", default_value_t = 900)]
+    pub token_ttl_s: i64,
+    /// Largest request body, in bytes.
+    #[arg(long, env = "DONGHAENG_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an org unit (city, district, dong, team); prints its id.
+    CreateUnit {
+        #[arg(long)]
+        kind: OrgUnitKind,
+        #[arg(long)]
+        name: String,
+        /// The parent unit (required except for a city).
+        #[arg(long)]
+        parent: Option<Uuid>,
+    },
+    /// Create a user in a unit with a role; prints the user.
+    CreateUser {
+        #[arg(long)]
+        unit: Uuid,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: Role,
+    },
+    /// Issue a one-time enrolment code for a user (valid 24 hours); prints it once.
+    IssueEnrolmentCode {
+        #[arg(long)]
+        user: Uuid,
+    },
+    /// Revoke a device: it is refused from now on and told to wipe its data.
+    RevokeDevice {
+        #[arg(long)]
+        device: Uuid,
+    },
+}
+
+impl ServeArgs {
+    pub fn config(&self) -> ServerConfig {
+        ServerConfig {
+            max_body_bytes: self.max_body_bytes,
+            token_ttl_ms: self.token_ttl_s.saturating_mul(1000),
+            ..ServerConfig::default()
+        }
+    }
+
+    pub fn skew(&self) -> SkewPolicy {
+        SkewPolicy {
+            max_future_drift_ms: self.max_future_drift_s.saturating_mul(1000),
+        }
+    }
+}
+
+/// Serves until Ctrl-C / SIGTERM.
+pub async fn serve(db: PathBuf, args: ServeArgs) -> CoreResult<()> {
+    let store = SqliteStore::open(&db, args.skew())?;
+    let state = AppState::new(store, args.config(), Clock::system());
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| CoreError::storage(format!("cannot listen on {}: {e}", args.addr)))?;
+    let bound = listener.local_addr().unwrap_or(args.addr);
+    tracing::info!(addr = %bound, "serving");
+    axum::serve(listener, crate::build_app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| CoreError::storage(format!("server failed: {e}")))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// Runs an admin command on the database file and returns what to print (JSON).
+pub async fn admin(db: PathBuf, cmd: AdminCommand) -> CoreResult<serde_json::Value> {
+    let store = SqliteStore::open(&db, SkewPolicy::default())?;
+    let clock = Clock::system();
+    let config = ServerConfig::default();
+    Ok(match cmd {
+        AdminCommand::CreateUnit { kind, name, parent } => {
+            let id = store.create_unit(kind, name, parent).await?;
+            json!({"unit_id": id, "kind": kind})
+        }
+        AdminCommand::CreateUser { unit, name, role } => {
+            let user = store.create_user(unit, name, role).await?;
+            json!({"user_id": user.id, "unit_id": user.unit_id, "role": user.role})
+        }
+        AdminCommand::IssueEnrolmentCode { user } => {
+            let code = store
+                .issue_enrolment_code(user, clock.now_ms(), config.enrolment_ttl_ms)
+                .await?;
+            json!({"code": code.code, "user_id": code.user_id, "expires_at_ms": code.expires_at_ms})
+        }
+        AdminCommand::RevokeDevice { device } => {
+            store.revoke_device(device, clock.now_ms()).await?;
+            json!({"revoked": device})
+        }
+    })
+}

@@ -1,0 +1,76 @@
+//! HTTP errors (오류 응답): every refusal is a [`CoreError`] with a stable code, mapped here to a status
+//! and the protocol's [`ErrorBody`] (code, field, Korean and English text, the server's clock).
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use donghaeng_core::sync::ErrorBody;
+use donghaeng_core::{CoreError, ErrorCode};
+
+use crate::clock::Clock;
+
+/// An error answer: a status and the protocol's error body.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    /// Maps a core error to its HTTP status (docs/sync.md, "Suggested HTTP mapping") and stamps the
+    /// body with the server's clock so a device can correct its own even from an error.
+    pub fn from_core(e: &CoreError, clock: &Clock) -> Self {
+        let status = status_of(e);
+        let mut body = if e.kind == ErrorCode::Storage {
+            // Logged for the operator: storage messages name tables and constraints, never values.
+            tracing::error!(detail = %e.en, "storage error");
+            // The detail of a storage failure stays in the server (it may name tables and paths);
+            // the device only needs to know it may retry.
+            ErrorBody {
+                code: "storage".to_owned(),
+                field: None,
+                ko: "서버 저장소 오류입니다. 잠시 후 다시 시도하세요.".to_owned(),
+                en: "server storage error; try again later".to_owned(),
+                server_time_ms: None,
+            }
+        } else {
+            ErrorBody::from(e)
+        };
+        body.server_time_ms = Some(clock.now_ms());
+        ApiError { status, body }
+    }
+}
+
+/// The status of a refusal: by code where the code says more than the kind.
+pub fn status_of(e: &CoreError) -> StatusCode {
+    match e.code {
+        "protocol_version_unsupported" => StatusCode::UPGRADE_REQUIRED,
+        "push_too_large" | "body_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
+        "auth_required"
+        | "token_invalid"
+        | "token_expired"
+        | "device_revoked"
+        | "device_credential_invalid"
+        | "enrolment_code_invalid" => StatusCode::UNAUTHORIZED,
+        "device_mismatch" => StatusCode::FORBIDDEN,
+        "route_not_found" => StatusCode::NOT_FOUND,
+        "method_not_allowed" => StatusCode::METHOD_NOT_ALLOWED,
+        _ => match e.kind {
+            ErrorCode::Invalid | ErrorCode::InvalidTransition => StatusCode::BAD_REQUEST,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::Conflict => StatusCode::CONFLICT,
+            ErrorCode::SchemaTooNew | ErrorCode::Storage => StatusCode::INTERNAL_SERVER_ERROR,
+        },
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+/// An authentication refusal (401 or 403 by code).
+pub fn auth_error(code: &'static str, ko: &str, en: &str) -> CoreError {
+    CoreError::invalid(code, "authorization", ko, en)
+}

@@ -1,0 +1,37 @@
+//! The HTTP routes (경로). [`table`] is the single list the router is built from, so tests can check
+//! that `/openapi.json` documents every route.
+
+mod enrol;
+mod ops;
+mod sync;
+
+use axum::routing::{get, post, MethodRouter};
+
+use crate::state::AppState;
+
+/// One route: method, path pattern, handler.
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub handler: MethodRouter<AppState>,
+}
+
+/// Every route the server serves.
+pub fn table() -> Vec<Route> {
+    let r = |method, path, handler| Route {
+        method,
+        path,
+        handler,
+    };
+    vec![
+        r("POST", "/v1/push", post(sync::push)),
+        r("POST", "/v1/pull", post(sync::pull)),
+        r("POST", "/v1/enrol", post(enrol::enrol)),
+        r("POST", "/v1/token", post(enrol::token)),
+        r("GET", "/healthz", get(ops::healthz)),
+        r("GET", "/metrics", get(ops::metrics)),
+        r("GET", "/openapi.json", get(ops::openapi)),
+    ]
+}
+
+pub use ops::{method_not_allowed, not_found};

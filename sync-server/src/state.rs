@@ -1,0 +1,64 @@
+//! What every request handler shares (공유 상태): the stores, metrics, the clock and the settings.
+
+use std::sync::Arc;
+
+use donghaeng_core::sync::validate::MAX_PUSH_CHANGES;
+
+use crate::clock::Clock;
+use crate::metrics::Metrics;
+use crate::store::{AuthStore, ChangeStore};
+
+/// Settings the handlers use (the command line fills them; tests set them directly).
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Largest request body. Default 16 MiB (our choice): a full push of 1,000 changes of typical
+    /// size (a visit ~400 bytes, a 4,000-character note ~12 KiB) is well under it, and a body past
+    /// it is refused before it is parsed, bounding memory per request.
+    pub max_body_bytes: usize,
+    /// Lifetime of an access token. Default 15 minutes (our choice): short enough that a revoked or
+    /// stolen token soon stops working, long enough to cover one long initial sync.
+    pub token_ttl_ms: i64,
+    /// Lifetime of an enrolment code. Default 24 hours (our choice): the admin hands the code over
+    /// in person or by phone the same day.
+    pub enrolment_ttl_ms: i64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            max_body_bytes: 16 * 1024 * 1024,
+            token_ttl_ms: 15 * 60 * 1000,
+            enrolment_ttl_ms: 24 * 60 * 60 * 1000,
+        }
+    }
+}
+
+// A push at the protocol's batch limit must fit the default body limit with room to spare
+// (~16 KiB per change on average).
+const _: () = assert!(16 * 1024 * 1024 / MAX_PUSH_CHANGES >= 16 * 1024);
+
+/// Shared by all handlers; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub changes: Arc<dyn ChangeStore>,
+    pub auth: Arc<dyn AuthStore>,
+    pub metrics: Arc<Metrics>,
+    pub clock: Clock,
+    pub config: Arc<ServerConfig>,
+}
+
+impl AppState {
+    /// State over one store that implements both traits (the SQLite store does).
+    pub fn new<S>(store: S, config: ServerConfig, clock: Clock) -> Self
+    where
+        S: ChangeStore + AuthStore + Clone + 'static,
+    {
+        AppState {
+            changes: Arc::new(store.clone()),
+            auth: Arc::new(store),
+            metrics: Arc::new(Metrics::default()),
+            clock,
+            config: Arc::new(config),
+        }
+    }
+}

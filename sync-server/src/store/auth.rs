@@ -1,0 +1,91 @@
+//! The authentication side of storage (인증 저장소): org units and users made by the admin command,
+//! one-time enrolment codes, device credentials and short-lived access tokens. Only SHA-256 hashes of
+//! codes, secrets and tokens are stored (see `crate::secret`).
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use donghaeng_core::model::{OrgUnitKind, Role};
+
+use super::StoreFuture;
+
+/// A user as the admin command made them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserInfo {
+    pub id: Uuid,
+    pub unit_id: Uuid,
+    pub name: String,
+    pub role: Role,
+}
+
+/// A one-time enrolment code, shown once to the admin (only its hash is kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnrolmentCode {
+    pub code: String,
+    pub user_id: Uuid,
+    pub expires_at_ms: i64,
+}
+
+/// What a phone receives when it enrols: its own device id (its HLC node) and secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceCredential {
+    pub device_id: Uuid,
+    pub device_secret: String,
+    pub user_id: Uuid,
+    pub role: Role,
+}
+
+/// A short-lived access token (only its hash is kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IssuedToken {
+    pub access_token: String,
+    pub expires_at_ms: i64,
+}
+
+/// Who an access token belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenOwner {
+    pub device_id: Uuid,
+    pub user_id: Uuid,
+}
+
+/// Org units, users, enrolment, devices and tokens.
+pub trait AuthStore: Send + Sync {
+    /// Creates an org unit; a parent must exist and be of the level above (`OrgUnitKind::parent_kind`).
+    fn create_unit(
+        &self,
+        kind: OrgUnitKind,
+        name: String,
+        parent_id: Option<Uuid>,
+    ) -> StoreFuture<'_, Uuid>;
+
+    /// Creates a user in an existing unit.
+    fn create_user(&self, unit_id: Uuid, name: String, role: Role) -> StoreFuture<'_, UserInfo>;
+
+    /// Issues a one-time enrolment code for a user, valid `ttl_ms` from `now_ms`.
+    fn issue_enrolment_code(
+        &self,
+        user_id: Uuid,
+        now_ms: i64,
+        ttl_ms: i64,
+    ) -> StoreFuture<'_, EnrolmentCode>;
+
+    /// Exchanges an unused, unexpired code for a new device credential; the code is spent.
+    fn enrol(&self, code: String, now_ms: i64) -> StoreFuture<'_, DeviceCredential>;
+
+    /// Issues an access token for a device that proves its secret; a revoked device is refused with
+    /// `device_revoked`.
+    fn issue_token(
+        &self,
+        device_id: Uuid,
+        secret: String,
+        now_ms: i64,
+        ttl_ms: i64,
+    ) -> StoreFuture<'_, IssuedToken>;
+
+    /// Resolves a bearer token: `token_invalid`, `token_expired` or `device_revoked` when refused.
+    fn authenticate(&self, token: String, now_ms: i64) -> StoreFuture<'_, TokenOwner>;
+
+    /// Revokes a device: its tokens stop working at once and it is told to wipe its data.
+    fn revoke_device(&self, device_id: Uuid, now_ms: i64) -> StoreFuture<'_, ()>;
+}

@@ -1,0 +1,43 @@
+//! Storage (저장소) of the sync server, behind two traits so that the embedded SQLite store (the
+//! default) and a PostgreSQL store (several nodes, next slice) are interchangeable:
+//!
+//! - [`ChangeStore`]: the change log with its sequence numbers and the merged state per record —
+//!   exactly the behaviour of `donghaeng_core::sync::MemoryServer`;
+//! - [`AuthStore`]: org units, users, enrolment codes, devices and access tokens.
+//!
+//! The traits use only protocol and core types (no SQLite types) and return boxed futures, so they are
+//! object-safe (`Arc<dyn ChangeStore>`) without an extra macro crate.
+
+pub mod auth;
+pub mod sqlite;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use donghaeng_core::sync::{PullRequest, PullResponse, PushRequest, PushResponse};
+use donghaeng_core::CoreResult;
+
+pub use auth::{AuthStore, DeviceCredential, EnrolmentCode, IssuedToken, TokenOwner, UserInfo};
+
+/// A boxed, sendable future: what every storage method returns.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = CoreResult<T>> + Send + 'a>>;
+
+/// The change log and merged state.
+pub trait ChangeStore: Send + Sync {
+    /// Handles a push judged at server time `now_ms`, as `MemoryServer::push` does: the whole batch is
+    /// validated first (an error refuses it whole, nothing stored); then per change duplicate,
+    /// `change_id_reused`, `clock_ahead`, or merged and stored under the next sequence number — all in
+    /// one transaction, so a crash stores all of the batch or none of it.
+    fn push(&self, req: PushRequest, now_ms: i64) -> StoreFuture<'_, PushResponse>;
+
+    /// Handles a pull, as `MemoryServer::pull` does: the changes after `after_seq`, ascending, at most
+    /// the effective limit. Only committed changes are seen, and sequence numbers commit in order.
+    fn pull(&self, req: PullRequest, now_ms: i64) -> StoreFuture<'_, PullResponse>;
+
+    /// The highest sequence number given out (0 when empty).
+    fn last_seq(&self) -> StoreFuture<'_, u64>;
+
+    /// The merged state in the format of `Replica::canonical_dump` (one JSON line per record): equal
+    /// dumps mean equal state. For tests and audits; it reads everything.
+    fn canonical_dump(&self) -> StoreFuture<'_, String>;
+}

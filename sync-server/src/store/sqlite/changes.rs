@@ -1,0 +1,366 @@
+//! The change log and merged state in SQLite: [`ChangeStore`] with the exact behaviour of
+//! `donghaeng_core::sync::MemoryServer` (tests compare the two).
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use donghaeng_core::sync::entity::entity;
+use donghaeng_core::sync::validate::{effective_limit, validate_pull, validate_push};
+use donghaeng_core::sync::{
+    decide, Change, Current, Decision, FieldVersion, HlcTimestamp, Op, PullRequest, PullResponse,
+    PushRequest, PushResponse, RecordState, RejectedChange, SeqChange, SkewPolicy,
+};
+use donghaeng_core::{CoreError, CoreResult};
+
+use super::{uuid_from, SqliteStore};
+use crate::store::{ChangeStore, StoreFuture};
+
+impl ChangeStore for SqliteStore {
+    fn push(&self, req: PushRequest, now_ms: i64) -> StoreFuture<'_, PushResponse> {
+        // Structural validation needs no storage: refuse a bad batch before queueing for the writer.
+        if let Err(e) = validate_push(&req) {
+            return Box::pin(async move { Err(e) });
+        }
+        self.write(move |conn, skew| push_blocking(conn, skew, &req, now_ms))
+    }
+
+    fn pull(&self, req: PullRequest, now_ms: i64) -> StoreFuture<'_, PullResponse> {
+        if let Err(e) = validate_pull(&req) {
+            return Box::pin(async move { Err(e) });
+        }
+        self.read(move |conn| pull_blocking(conn, &req, now_ms))
+    }
+
+    fn last_seq(&self) -> StoreFuture<'_, u64> {
+        self.read(last_seq)
+    }
+
+    fn canonical_dump(&self) -> StoreFuture<'_, String> {
+        self.read(dump_blocking)
+    }
+}
+
+fn last_seq(conn: &Connection) -> CoreResult<u64> {
+    let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| {
+        r.get(0)
+    })?;
+    Ok(u64::try_from(seq).unwrap_or(0))
+}
+
+fn push_blocking(
+    conn: &mut Connection,
+    skew: &SkewPolicy,
+    req: &PushRequest,
+    now_ms: i64,
+) -> CoreResult<PushResponse> {
+    // IMMEDIATE takes the write lock now: the sequence numbers read below cannot be taken by another
+    // writer (another process on the same file) before this transaction commits.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut next_seq = last_seq(&tx)?;
+    let mut resp = PushResponse {
+        server_time_ms: now_ms,
+        ..PushResponse::default()
+    };
+    for (i, change) in req.changes.iter().enumerate() {
+        let stored: Option<String> = tx
+            .query_row(
+                "SELECT body FROM changes WHERE id = ?1",
+                [change.id.as_bytes().as_slice()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(body) = stored {
+            // Same id: the same content is a retried push; other content breaks "one id, one
+            // content". Compare parsed values, not bytes, exactly as the reference does.
+            let same = serde_json::from_str::<Change>(&body).is_ok_and(|c| c == *change);
+            if same {
+                resp.duplicates.push(change.id);
+            } else {
+                let e = change_id_reused(change.id, i);
+                resp.rejected
+                    .push(RejectedChange::from_error(change.id, &e));
+            }
+            continue;
+        }
+        if let Err(e) = skew.check(&change.hlc, now_ms, &format!("changes[{i}].hlc")) {
+            resp.rejected
+                .push(RejectedChange::from_error(change.id, &e));
+            continue;
+        }
+        match merge(&tx, change) {
+            Ok(()) => {}
+            // Only a change that does not fit its entity fails here (validation rules it out); it is
+            // rejected alone, as in the reference. A storage failure aborts the whole push.
+            Err(e) if e.kind != donghaeng_core::ErrorCode::Storage => {
+                resp.rejected
+                    .push(RejectedChange::from_error(change.id, &e));
+                continue;
+            }
+            Err(e) => return Err(e),
+        }
+        next_seq += 1;
+        let body = serde_json::to_string(change)
+            .map_err(|e| CoreError::storage(format!("cannot encode change: {e}")))?;
+        tx.execute(
+            "INSERT INTO changes (seq, id, entity, record_id, hlc, device_id, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                i64::try_from(next_seq).unwrap_or(i64::MAX),
+                change.id.as_bytes().as_slice(),
+                change.entity,
+                change.record_id.as_bytes().as_slice(),
+                change.hlc.encode(),
+                change.device_id.as_bytes().as_slice(),
+                body,
+            ],
+        )?;
+        resp.accepted.push(change.id);
+    }
+    tx.commit()?;
+    resp.server_seq = next_seq;
+    Ok(resp)
+}
+
+/// What the store holds about one record, read for `decide`.
+enum Held {
+    Absent,
+    Live(BTreeMap<String, HlcTimestamp>),
+    Deleted(HlcTimestamp),
+    Appended(HlcTimestamp),
+}
+
+fn load_held(tx: &Transaction<'_>, entity_name: &str, record_id: &[u8]) -> CoreResult<Held> {
+    let row: Option<(String, Option<String>)> = tx
+        .query_row(
+            "SELECT state, hlc FROM merged_records WHERE entity = ?1 AND record_id = ?2",
+            params![entity_name, record_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((state, hlc)) = row else {
+        return Ok(Held::Absent);
+    };
+    let stamp = || -> CoreResult<HlcTimestamp> {
+        let s = hlc
+            .as_deref()
+            .ok_or_else(|| CoreError::storage("merged record without a stamp"))?;
+        decode_stamp(s)
+    };
+    Ok(match state.as_str() {
+        "live" => {
+            let mut stmt = tx.prepare_cached(
+                "SELECT field, hlc FROM merged_fields WHERE entity = ?1 AND record_id = ?2",
+            )?;
+            let mut rows = stmt.query(params![entity_name, record_id])?;
+            let mut stamps = BTreeMap::new();
+            while let Some(r) = rows.next()? {
+                let field: String = r.get(0)?;
+                let s: String = r.get(1)?;
+                stamps.insert(field, decode_stamp(&s)?);
+            }
+            Held::Live(stamps)
+        }
+        "deleted" => Held::Deleted(stamp()?),
+        "appended" => Held::Appended(stamp()?),
+        other => {
+            return Err(CoreError::storage(format!(
+                "unknown record state {other:?}"
+            )))
+        }
+    })
+}
+
+fn decode_stamp(s: &str) -> CoreResult<HlcTimestamp> {
+    HlcTimestamp::decode(s, "hlc").map_err(|e| CoreError::storage(format!("corrupt stamp: {e}")))
+}
+
+/// Merges one change into the stored state with the shared `decide`, writing exactly its decision.
+fn merge(tx: &Transaction<'_>, change: &Change) -> CoreResult<()> {
+    let spec = entity(&change.entity).ok_or_else(|| {
+        CoreError::invalid(
+            "unknown_entity",
+            "entity",
+            format!("동기화할 수 없는 종류의 기록입니다: {:?}", change.entity),
+            format!("unknown entity: {:?}", change.entity),
+        )
+    })?;
+    let rid = change.record_id.as_bytes().as_slice();
+    let held = load_held(tx, spec.name, rid)?;
+    let current = match &held {
+        Held::Absent => Current::Absent,
+        Held::Live(stamps) => Current::Live(stamps),
+        Held::Deleted(s) => Current::Deleted(s),
+        Held::Appended(s) => Current::Appended(s),
+    };
+    let stamp = change.hlc.encode();
+    let cid = change.id.as_bytes().as_slice();
+    match (decide(spec, current, change)?, &change.op) {
+        (Decision::Skip(_), _) => {}
+        (Decision::SetFields(names), Op::Upsert { fields }) => {
+            tx.execute(
+                "INSERT OR IGNORE INTO merged_records (entity, record_id, state)
+                 VALUES (?1, ?2, 'live')",
+                params![spec.name, rid],
+            )?;
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO merged_fields (entity, record_id, field, value, hlc, change_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for name in names {
+                if let Some(value) = fields.get(name) {
+                    stmt.execute(params![spec.name, rid, name, value.to_string(), stamp, cid])?;
+                }
+            }
+        }
+        (Decision::Tombstone, _) => {
+            tx.execute(
+                "DELETE FROM merged_fields WHERE entity = ?1 AND record_id = ?2",
+                params![spec.name, rid],
+            )?;
+            tx.execute(
+                "INSERT OR REPLACE INTO merged_records (entity, record_id, state, hlc, change_id)
+                 VALUES (?1, ?2, 'deleted', ?3, ?4)",
+                params![spec.name, rid, stamp, cid],
+            )?;
+        }
+        (Decision::Insert, Op::Append { record }) => {
+            let body = serde_json::to_string(record)
+                .map_err(|e| CoreError::storage(format!("cannot encode record: {e}")))?;
+            tx.execute(
+                "INSERT OR REPLACE INTO merged_records (entity, record_id, state, hlc, change_id, record)
+                 VALUES (?1, ?2, 'appended', ?3, ?4, ?5)",
+                params![spec.name, rid, stamp, cid, body],
+            )?;
+        }
+        // `decide` returns SetFields only for an upsert and Insert only for an append.
+        (_, op) => {
+            return Err(CoreError::invalid(
+                "op_not_allowed",
+                "op",
+                format!("병합할 수 없는 작업입니다: {}", op.name()),
+                format!("cannot merge operation {}", op.name()),
+            ))
+        }
+    }
+    Ok(())
+}
+
+fn pull_blocking(conn: &Connection, req: &PullRequest, now_ms: i64) -> CoreResult<PullResponse> {
+    let limit = effective_limit(req) as usize;
+    let after = i64::try_from(req.after_seq).unwrap_or(i64::MAX);
+    // One row more than the page tells whether more wait, in the same snapshot.
+    let mut stmt =
+        conn.prepare_cached("SELECT seq, body FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+    let mut rows = stmt.query(params![after, (limit + 1) as i64])?;
+    let mut changes = Vec::with_capacity(limit.min(1024));
+    let mut has_more = false;
+    while let Some(r) = rows.next()? {
+        if changes.len() == limit {
+            has_more = true;
+            break;
+        }
+        let seq: i64 = r.get(0)?;
+        let body: String = r.get(1)?;
+        let change: Change = serde_json::from_str(&body)
+            .map_err(|e| CoreError::storage(format!("corrupt change at seq {seq}: {e}")))?;
+        changes.push(SeqChange {
+            seq: u64::try_from(seq).unwrap_or(0),
+            change,
+        });
+    }
+    let next_seq = changes.last().map_or(req.after_seq, |c| c.seq);
+    Ok(PullResponse {
+        changes,
+        next_seq,
+        has_more,
+        purge: Vec::new(),
+        server_time_ms: now_ms,
+    })
+}
+
+/// The same format as `Replica::canonical_dump`: records by (entity, record id) — BLOB order of a
+/// UUID is its byte order, as `Uuid`'s `Ord` — each with its fields sorted by name.
+fn dump_blocking(conn: &Connection) -> CoreResult<String> {
+    #[derive(Serialize)]
+    struct Line<'a> {
+        entity: &'a str,
+        id: Uuid,
+        #[serde(flatten)]
+        state: &'a RecordState,
+    }
+    let mut fields_stmt = conn.prepare(
+        "SELECT field, value, hlc, change_id FROM merged_fields
+         WHERE entity = ?1 AND record_id = ?2 ORDER BY field",
+    )?;
+    let mut stmt = conn.prepare(
+        "SELECT entity, record_id, state, hlc, change_id, record FROM merged_records
+         ORDER BY entity, record_id",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut out = String::new();
+    while let Some(r) = rows.next()? {
+        let entity_name: String = r.get(0)?;
+        let rid: Vec<u8> = r.get(1)?;
+        let state: String = r.get(2)?;
+        let hlc: Option<String> = r.get(3)?;
+        let change_id: Option<Vec<u8>> = r.get(4)?;
+        let record: Option<String> = r.get(5)?;
+        let stamp = || decode_stamp(hlc.as_deref().unwrap_or_default());
+        let cid = || uuid_from(change_id.as_deref().unwrap_or_default(), "merged_records");
+        let state = match state.as_str() {
+            "live" => {
+                let mut fields = BTreeMap::new();
+                let mut frows = fields_stmt.query(params![entity_name, rid])?;
+                while let Some(f) = frows.next()? {
+                    let name: String = f.get(0)?;
+                    let value: String = f.get(1)?;
+                    let s: String = f.get(2)?;
+                    let c: Vec<u8> = f.get(3)?;
+                    let value: Value = serde_json::from_str(&value)
+                        .map_err(|e| CoreError::storage(format!("corrupt field value: {e}")))?;
+                    fields.insert(
+                        name,
+                        FieldVersion {
+                            value,
+                            hlc: decode_stamp(&s)?,
+                            change_id: uuid_from(&c, "merged_fields")?,
+                        },
+                    );
+                }
+                RecordState::Live { fields }
+            }
+            "deleted" => RecordState::Deleted {
+                hlc: stamp()?,
+                change_id: cid()?,
+            },
+            _ => RecordState::Appended {
+                record: serde_json::from_str(record.as_deref().unwrap_or("{}"))
+                    .map_err(|e| CoreError::storage(format!("corrupt record: {e}")))?,
+                hlc: stamp()?,
+                change_id: cid()?,
+            },
+        };
+        let line = Line {
+            entity: &entity_name,
+            id: uuid_from(&rid, "merged_records")?,
+            state: &state,
+        };
+        let s = serde_json::to_string(&line)
+            .map_err(|e| CoreError::storage(format!("cannot encode dump: {e}")))?;
+        out.push_str(&s);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+fn change_id_reused(id: Uuid, index: usize) -> CoreError {
+    CoreError::conflict(
+        "change_id_reused",
+        format!("이미 다른 내용으로 저장된 변경 ID입니다: {id} (changes[{index}])"),
+        format!("change id {id} was already stored with different content (changes[{index}])"),
+    )
+}

@@ -1,0 +1,93 @@
+//! The server database schema and its migrations (스키마). `PRAGMA user_version` holds the version;
+//! a file from a newer server is refused untouched.
+
+use rusqlite::Connection;
+
+use donghaeng_core::{CoreError, CoreResult};
+
+/// Each step takes the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+-- Every accepted change, under its sequence number (1, 2, 3 … with no gaps). `body` is the change's
+-- JSON exactly as the protocol serialises it: a re-push is compared against it, and pulls send it.
+CREATE TABLE changes (
+    seq       INTEGER PRIMARY KEY,
+    id        BLOB NOT NULL UNIQUE,
+    entity    TEXT NOT NULL,
+    record_id BLOB NOT NULL,
+    hlc       TEXT NOT NULL,
+    device_id BLOB NOT NULL,
+    body      TEXT NOT NULL
+);
+
+-- The merged state per record (the server's replica): what `Replica` holds in memory.
+-- state: live (fields in merged_fields), deleted (tombstone stamp), appended (whole record).
+CREATE TABLE merged_records (
+    entity    TEXT NOT NULL,
+    record_id BLOB NOT NULL,
+    state     TEXT NOT NULL CHECK (state IN ('live', 'deleted', 'appended')),
+    hlc       TEXT,
+    change_id BLOB,
+    record    TEXT,
+    PRIMARY KEY (entity, record_id)
+) WITHOUT ROWID;
+
+-- Per field of a live mutable record: its value (JSON) and the stamp and change that set it.
+CREATE TABLE merged_fields (
+    entity    TEXT NOT NULL,
+    record_id BLOB NOT NULL,
+    field     TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    hlc       TEXT NOT NULL,
+    change_id BLOB NOT NULL,
+    PRIMARY KEY (entity, record_id, field)
+) WITHOUT ROWID;
+
+-- Authentication (made by the admin command; not synced records).
+CREATE TABLE auth_units (
+    id        BLOB PRIMARY KEY,
+    kind      TEXT NOT NULL,
+    name      TEXT NOT NULL,
+    parent_id BLOB REFERENCES auth_units(id)
+);
+CREATE TABLE auth_users (
+    id      BLOB PRIMARY KEY,
+    unit_id BLOB NOT NULL REFERENCES auth_units(id),
+    name    TEXT NOT NULL,
+    role    TEXT NOT NULL
+);
+CREATE TABLE enrolment_codes (
+    code_hash     BLOB PRIMARY KEY,
+    user_id       BLOB NOT NULL REFERENCES auth_users(id),
+    expires_at_ms INTEGER NOT NULL,
+    used_at_ms    INTEGER
+);
+CREATE TABLE devices (
+    id             BLOB PRIMARY KEY,
+    user_id        BLOB NOT NULL REFERENCES auth_users(id),
+    secret_hash    BLOB NOT NULL,
+    enrolled_at_ms INTEGER NOT NULL,
+    revoked_at_ms  INTEGER
+);
+CREATE TABLE access_tokens (
+    token_hash    BLOB PRIMARY KEY,
+    device_id     BLOB NOT NULL REFERENCES devices(id),
+    expires_at_ms INTEGER NOT NULL
+);
+CREATE INDEX access_tokens_by_expiry ON access_tokens(expires_at_ms);
+"#];
+
+/// Brings the schema to the newest version, in one transaction per step.
+pub fn migrate(conn: &mut Connection) -> CoreResult<()> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let newest = MIGRATIONS.len() as i64;
+    if current > newest {
+        return Err(CoreError::schema_too_new(current, newest));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

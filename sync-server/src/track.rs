@@ -1,0 +1,39 @@
+//! Request tracking (요청 기록): a request id, one structured log line and the metrics per request.
+//! Logs carry the id, method, route pattern, status and latency — never a body, a token or a path
+//! parameter, so no personal data reaches them.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::state::AppState;
+
+pub async fn track(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let method = req.method().clone();
+    let request_id = donghaeng_core::model::new_id();
+    let mut resp = next.run(req).await;
+    let status = resp.status().as_u16();
+    let seconds = started.elapsed().as_secs_f64();
+    st.metrics.observe_request(&route, status, seconds);
+    tracing::info!(
+        request_id = %request_id,
+        method = %method,
+        route = %route,
+        status,
+        latency_ms = seconds * 1e3,
+        "request"
+    );
+    if let Ok(v) = HeaderValue::from_str(&request_id.to_string()) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}

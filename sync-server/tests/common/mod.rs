@@ -1,0 +1,228 @@
+//! Test harness: a real server on 127.0.0.1:0 (its own SQLite file in a temporary directory), driven
+//! over HTTP with reqwest, and helpers to enrol devices and make changes.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use donghaeng_core::model::{OrgUnitKind, Role};
+use donghaeng_core::sync::{Change, HybridClock, Op, ProtocolVersion, PushRequest, SkewPolicy};
+use donghaeng_sync_server::store::sqlite::SqliteStore;
+use donghaeng_sync_server::store::AuthStore;
+use donghaeng_sync_server::{build_app, AppState, Clock, ServerConfig};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+pub struct TestServer {
+    pub base: String,
+    pub store: SqliteStore,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    task: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// What an HTTP answer brought: status and JSON body (Null if not JSON).
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+/// An enrolled device with a fresh access token and its own clock.
+pub struct TestDevice {
+    pub id: Uuid,
+    pub secret: String,
+    pub token: String,
+    pub clock: HybridClock,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(ServerConfig::default(), SkewPolicy::default()).await
+    }
+
+    pub async fn start_with(config: ServerConfig, skew: SkewPolicy) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("server.db"), skew).unwrap();
+        let state = AppState::new(store.clone(), config, Clock::system());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = build_app(state.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        TestServer {
+            base: format!("http://{addr}"),
+            store,
+            state,
+            client: reqwest::Client::new(),
+            task,
+            _dir: dir,
+        }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.state.clock.now_ms()
+    }
+
+    /// POSTs raw bytes with an optional bearer token.
+    pub async fn post_raw(&self, path: &str, token: Option<&str>, body: Vec<u8>) -> Answer {
+        let mut rq = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(t) = token {
+            rq = rq.bearer_auth(t);
+        }
+        let resp = rq.send().await.unwrap();
+        let status = resp.status();
+        let bytes = resp.bytes().await.unwrap();
+        Answer {
+            status,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+
+    pub async fn post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &impl serde::Serialize,
+    ) -> Answer {
+        self.post_raw(path, token, serde_json::to_vec(body).unwrap())
+            .await
+    }
+
+    pub async fn get_text(&self, path: &str) -> (StatusCode, String) {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+
+    /// Creates a city → district → dong → team and a user with `role`; returns the user id.
+    pub async fn make_user(&self, role: Role) -> Uuid {
+        let city = self
+            .store
+            .create_unit(OrgUnitKind::City, "서울특별시".into(), None)
+            .await
+            .unwrap();
+        let gu = self
+            .store
+            .create_unit(OrgUnitKind::District, "성북구".into(), Some(city))
+            .await
+            .unwrap();
+        let dong = self
+            .store
+            .create_unit(OrgUnitKind::Dong, "길음1동".into(), Some(gu))
+            .await
+            .unwrap();
+        let team = self
+            .store
+            .create_unit(OrgUnitKind::Team, "찾아가는 복지팀".into(), Some(dong))
+            .await
+            .unwrap();
+        self.store
+            .create_user(team, "김복지".into(), role)
+            .await
+            .unwrap()
+            .id
+    }
+
+    pub async fn enrolment_code(&self, user: Uuid) -> String {
+        self.store
+            .issue_enrolment_code(user, self.now_ms(), 3_600_000)
+            .await
+            .unwrap()
+            .code
+    }
+
+    /// Enrols a new device over HTTP and takes a token.
+    pub async fn device(&self) -> TestDevice {
+        let user = self.make_user(Role::VisitingNurse).await;
+        let code = self.enrolment_code(user).await;
+        let a = self.post("/v1/enrol", None, &json!({"code": code})).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        let id: Uuid = a.body["device_id"].as_str().unwrap().parse().unwrap();
+        let secret = a.body["device_secret"].as_str().unwrap().to_owned();
+        let token = self.token(id, &secret).await;
+        TestDevice {
+            id,
+            secret,
+            token,
+            clock: HybridClock::new(id),
+        }
+    }
+
+    pub async fn token(&self, id: Uuid, secret: &str) -> String {
+        let a = self
+            .post(
+                "/v1/token",
+                None,
+                &json!({"device_id": id, "device_secret": secret}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        a.body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn push(&self, dev: &TestDevice, changes: &[Change]) -> Answer {
+        let req = PushRequest {
+            protocol_version: ProtocolVersion::CURRENT,
+            device_id: dev.id,
+            changes: changes.to_vec(),
+        };
+        self.post("/v1/push", Some(&dev.token), &req).await
+    }
+
+    pub async fn pull(&self, dev: &TestDevice, after_seq: u64, limit: u32) -> Answer {
+        self.post(
+            "/v1/pull",
+            Some(&dev.token),
+            &json!({"protocol_version": ProtocolVersion::CURRENT, "after_seq": after_seq, "limit": limit}),
+        )
+        .await
+    }
+}
+
+/// A UUID v7 made now.
+pub fn v7() -> Uuid {
+    donghaeng_core::model::new_id()
+}
+
+/// An upsert of a household's fields, stamped by the device's clock at `now_ms`.
+pub fn upsert(dev: &mut TestDevice, now_ms: i64, record: Uuid, fields: Value) -> Change {
+    let fields: BTreeMap<String, Value> = serde_json::from_value(fields).unwrap();
+    Change {
+        id: v7(),
+        entity: "households".into(),
+        record_id: record,
+        op: Op::Upsert { fields },
+        hlc: dev.clock.send(now_ms),
+        device_id: dev.id,
+    }
+}
+
+impl TestServer {
+    /// The server's merged state, in the reference's canonical dump format.
+    pub async fn store_dump(&self) -> String {
+        use donghaeng_sync_server::store::ChangeStore;
+        self.store.canonical_dump().await.unwrap()
+    }
+}

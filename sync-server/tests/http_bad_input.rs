@@ -1,0 +1,158 @@
+//! Bad input over HTTP: each case is a 4xx with the protocol's error body (stable code, Korean and
+//! English text), nothing of the batch is stored, and the server keeps serving.
+
+mod common;
+
+use common::{upsert, v7, TestServer};
+use donghaeng_core::sync::validate::MAX_PUSH_CHANGES;
+use donghaeng_core::sync::ErrorBody;
+use donghaeng_sync_server::ServerConfig;
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// Asserts a refusal: status, code, and a body that is exactly the protocol's `ErrorBody`.
+fn assert_refused(a: &common::Answer, status: StatusCode, code: &str) {
+    assert_eq!(a.status, status, "{}", a.body);
+    let body: ErrorBody = serde_json::from_value(a.body.clone()).expect("an ErrorBody");
+    assert_eq!(body.code, code, "{}", a.body);
+    assert!(!body.ko.is_empty() && !body.en.is_empty());
+    assert!(body.server_time_ms.is_some());
+}
+
+#[tokio::test]
+async fn each_bad_push_is_refused_whole_and_the_server_keeps_serving() {
+    let srv = TestServer::start_with(
+        ServerConfig {
+            max_body_bytes: 64 * 1024,
+            ..ServerConfig::default()
+        },
+        Default::default(),
+    )
+    .await;
+    let mut a = srv.device().await;
+    let t = a.token.clone();
+    let now = srv.now_ms();
+    let good = upsert(&mut a, now, v7(), json!({"head_name": "정상"}));
+    let good_json = serde_json::to_value(&good).unwrap();
+    let push = |changes: serde_json::Value| json!({"protocol_version": 1, "device_id": a.id, "changes": changes});
+
+    // Malformed JSON.
+    let r = srv
+        .post_raw("/v1/push", Some(&t), b"{\"protocol_version\": 1,".to_vec())
+        .await;
+    assert_refused(&r, StatusCode::BAD_REQUEST, "malformed_json");
+    let trailing = br#"{"protocol_version":1,"after_seq":0,"limit":5} x"#.to_vec();
+    let r = srv.post_raw("/v1/pull", Some(&t), trailing).await;
+    assert_refused(&r, StatusCode::BAD_REQUEST, "malformed_json");
+    // Unknown field at the top and deep inside a change, named by path.
+    let mut body = push(json!([good_json.clone()]));
+    body["extra"] = json!(1);
+    let r = srv.post("/v1/push", Some(&t), &body).await;
+    assert_refused(&r, StatusCode::BAD_REQUEST, "unknown_field");
+    let mut bad_change = good_json.clone();
+    bad_change["op"]["colour"] = json!("red");
+    let r = srv
+        .post(
+            "/v1/push",
+            Some(&t),
+            &push(json!([good_json.clone(), bad_change])),
+        )
+        .await;
+    assert_refused(&r, StatusCode::BAD_REQUEST, "unknown_field");
+    assert_eq!(r.body["field"], json!("changes[1].op"));
+    // Wrong types.
+    let r = srv
+        .post(
+            "/v1/push",
+            Some(&t),
+            &json!({"protocol_version": "one", "device_id": a.id, "changes": []}),
+        )
+        .await;
+    assert_refused(&r, StatusCode::BAD_REQUEST, "invalid_body");
+    assert_eq!(r.body["field"], json!("protocol_version"));
+    // A field the entity does not have (the protocol's validation, with the field path).
+    let mut typo = good_json.clone();
+    typo["id"] = json!(v7());
+    typo["op"]["fields"] = json!({"crisis_levle": 5});
+    let r = srv
+        .post(
+            "/v1/push",
+            Some(&t),
+            &push(json!([good_json.clone(), typo])),
+        )
+        .await;
+    assert_refused(&r, StatusCode::BAD_REQUEST, "unknown_field");
+    assert_eq!(r.body["field"], json!("changes[1].op.fields.crisis_levle"));
+    // Wrong protocol version.
+    let mut v9 = push(json!([good_json.clone()]));
+    v9["protocol_version"] = json!(9);
+    let r = srv.post("/v1/push", Some(&t), &v9).await;
+    assert_refused(
+        &r,
+        StatusCode::UPGRADE_REQUIRED,
+        "protocol_version_unsupported",
+    );
+    // Too many changes in one batch (small changes, under the body limit).
+    let many: Vec<_> = (0..=MAX_PUSH_CHANGES)
+        .map(|_| {
+            let mut c = good_json.clone();
+            c["id"] = json!(v7());
+            c
+        })
+        .collect();
+    let big_srv = TestServer::start().await;
+    let b = big_srv.device().await;
+    let mut body = push(json!(many));
+    body["device_id"] = json!(b.id);
+    let r = big_srv.post("/v1/push", Some(&b.token), &body).await;
+    assert_refused(&r, StatusCode::PAYLOAD_TOO_LARGE, "push_too_large");
+    // A body over the size limit.
+    let huge = vec![b' '; 65 * 1024];
+    let r = srv.post_raw("/v1/push", Some(&t), huge).await;
+    assert_refused(&r, StatusCode::PAYLOAD_TOO_LARGE, "body_too_large");
+    // Another device's changes.
+    let mut other = push(json!([good_json.clone()]));
+    other["device_id"] = json!(v7());
+    let r = srv.post("/v1/push", Some(&t), &other).await;
+    assert_refused(&r, StatusCode::FORBIDDEN, "device_mismatch");
+    // A bad pull.
+    let r = srv
+        .post(
+            "/v1/pull",
+            Some(&t),
+            &json!({"protocol_version": 1, "after_seq": 0, "limit": 0}),
+        )
+        .await;
+    assert_refused(&r, StatusCode::BAD_REQUEST, "pull_limit_zero");
+    let r = srv
+        .post(
+            "/v1/pull",
+            Some(&t),
+            &json!({"protocol_version": 1, "after_seq": -1, "limit": 5}),
+        )
+        .await;
+    assert_refused(&r, StatusCode::BAD_REQUEST, "invalid_body");
+
+    // Nothing of any refused batch was stored, and the server still serves a good push.
+    assert_eq!(srv.store_dump().await, "");
+    let r = srv.push(&a, std::slice::from_ref(&good)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["accepted"], json!([good.id]));
+    assert_eq!(r.body["server_seq"], json!(1));
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_with_the_error_body() {
+    let srv = TestServer::start().await;
+    let r = srv.post("/v2/push", None, &json!({})).await;
+    assert_refused(&r, StatusCode::NOT_FOUND, "route_not_found");
+    let resp = srv
+        .client
+        .get(format!("{}/v1/push", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body: ErrorBody = resp.json().await.unwrap();
+    assert_eq!(body.code, "method_not_allowed");
+}
