@@ -17,6 +17,7 @@ pub mod records;
 pub mod rows;
 pub mod state;
 pub mod values;
+pub mod verify;
 
 use std::collections::HashSet;
 
@@ -91,6 +92,12 @@ impl Store {
     /// [`crate::sync::Replica::canonical_dump`]: equal to the server's when both hold the same.
     pub fn sync_dump(&self) -> CoreResult<String> {
         self.read(|tx| records::canonical_dump(tx))
+    }
+
+    /// Where the tables' rows disagree with the merge state (empty when they agree): a check for
+    /// tests and support staff.
+    pub fn sync_mismatches(&self) -> CoreResult<Vec<String>> {
+        self.read(|tx| verify::mismatches(tx))
     }
 
     /// Learns the clock offset from a server's time (e.g. from an error body).
