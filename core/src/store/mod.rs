@@ -41,6 +41,8 @@ pub struct Store {
     conn: Mutex<Connection>,
     path: Option<PathBuf>,
     clock: Arc<dyn Clock>,
+    /// Whether repository writes record changes (always, except in the capture-overhead benchmark).
+    capture: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Store {
@@ -108,7 +110,19 @@ impl Store {
             conn: Mutex::new(conn),
             path,
             clock,
+            capture: std::sync::atomic::AtomicBool::new(true),
         })
+    }
+
+    /// **Benchmarks only**: turns change capture off, to measure its cost against the same write
+    /// without it. Writes made meanwhile never reach the server. Hidden from the documentation.
+    #[doc(hidden)]
+    pub fn set_change_capture_for_benchmarks(&self, on: bool) {
+        self.capture.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn captures(&self) -> bool {
+        self.capture.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn path(&self) -> Option<&Path> {

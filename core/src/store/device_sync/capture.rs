@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::records;
 use super::rows::{self, VISIT_WORKERS};
 use super::state::{self, SyncState};
+use crate::sync::merge::Skip;
 use crate::sync::validate::validate_change;
 use crate::sync::{Change, Fields, HybridClock, Op};
 use crate::{CoreError, CoreResult};
@@ -29,6 +30,8 @@ pub fn v7_at(ms: u64) -> Uuid {
 
 /// The capture context of one write transaction.
 pub struct Capture {
+    /// `false` only in the capture-overhead benchmark: every method is then a no-op.
+    on: bool,
     state: SyncState,
     clock: HybridClock,
     now_ms: i64,
@@ -41,6 +44,7 @@ impl Capture {
         let state = state::load(conn)?;
         let clock = state.clock();
         Ok(Capture {
+            on: true,
             state,
             clock,
             now_ms,
@@ -48,8 +52,30 @@ impl Capture {
         })
     }
 
+    /// A context that records nothing (see `Store::set_change_capture_for_benchmarks`).
+    pub fn disabled() -> Capture {
+        let device_id = Uuid::nil();
+        Capture {
+            on: false,
+            state: SyncState {
+                device_id,
+                last_hlc: None,
+                offset: Default::default(),
+                cursor: 0,
+                received_max: None,
+                acked_max: None,
+            },
+            clock: HybridClock::new(device_id),
+            now_ms: 0,
+            made: 0,
+        }
+    }
+
     /// The synced columns of a record's row before an edit (`None`: no row).
     pub fn before(&self, conn: &Connection, entity: &str, id: Uuid) -> CoreResult<Option<Fields>> {
+        if !self.on {
+            return Ok(None);
+        }
         rows::read(conn, records::spec(entity)?, id)
     }
 
@@ -62,6 +88,9 @@ impl Capture {
         id: Uuid,
         before: Option<Fields>,
     ) -> CoreResult<()> {
+        if !self.on {
+            return Ok(());
+        }
         let spec = records::spec(entity)?;
         let after = rows::read(conn, spec, id)?.unwrap_or_default();
         let mut fields = Fields::new();
@@ -92,6 +121,9 @@ impl Capture {
 
     /// Records an append-only record, read whole from its row.
     pub fn append(&mut self, conn: &Connection, entity: &str, id: Uuid) -> CoreResult<()> {
+        if !self.on {
+            return Ok(());
+        }
         let spec = records::spec(entity)?;
         let record = rows::read(conn, spec, id)?
             .ok_or_else(|| CoreError::storage(format!("capture: {entity} {id} was not written")))?;
@@ -110,7 +142,18 @@ impl Capture {
         };
         // The server will run the same checks: a change it would refuse whole never enters the outbox.
         validate_change(&change, entity)?;
-        records::merge(conn, &change)?;
+        if let records::Outcome::Unchanged(Skip::Deleted) = records::merge(conn, &change)? {
+            // A delete is final (docs/sync.md): a write to a record deleted elsewhere is refused,
+            // and the transaction leaves nothing behind. Only a record whose row outlives its
+            // tombstone gets here (a visit's assignments); other rows are gone with the delete.
+            return Err(CoreError::conflict(
+                "record_deleted",
+                format!("다른 기기에서 삭제된 기록은 바꿀 수 없습니다: {entity} {id}"),
+                format!(
+                    "this record was deleted on another device and cannot change: {entity} {id}"
+                ),
+            ));
+        }
         super::outbox::insert(conn, &change)?;
         self.made += 1;
         Ok(())

@@ -60,8 +60,13 @@ impl Store {
         f: impl FnOnce(&Transaction<'_>, &mut Capture) -> CoreResult<T>,
     ) -> CoreResult<T> {
         let now = self.now_ms();
+        let on = self.captures();
         self.write(|tx| {
-            let mut cap = Capture::begin(tx, now)?;
+            let mut cap = if on {
+                Capture::begin(tx, now)?
+            } else {
+                Capture::disabled()
+            };
             let out = f(tx, &mut cap)?;
             cap.finish(tx)?;
             Ok(out)
