@@ -58,7 +58,7 @@ impl SyncClient {
             .timeout(routes.timeout)
             .connect_timeout(routes.timeout.min(Duration::from_secs(10)))
             .build()
-            .map_err(|e| errors::offline(e))?;
+            .map_err(errors::offline)?;
         Ok(SyncClient {
             routes,
             http,
