@@ -21,7 +21,7 @@ pub mod verify;
 
 use std::collections::HashSet;
 
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use uuid::Uuid;
 
 pub use apply::ApplyStats;
@@ -135,7 +135,7 @@ impl Store {
                 let hlc: Option<String> = tx
                     .prepare_cached("SELECT hlc FROM sync_outbox WHERE change_id = ?1")?
                     .query_row([id.to_string()], |r| r.get(0))
-                    .ok();
+                    .optional()?;
                 if let Some(h) = hlc {
                     let h = HlcTimestamp::decode(&h, "sync_outbox.hlc")?;
                     st.acked_max = st.acked_max.max(Some(h));
