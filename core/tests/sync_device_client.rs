@@ -310,3 +310,26 @@ fn each_failure_kind_has_its_own_code_and_nothing_is_lost() {
     c.sync(&a, &mut ()).unwrap();
     assert_eq!(a.outbox_len().unwrap(), 0);
 }
+
+#[test]
+fn a_phone_three_days_behind_is_accepted_learns_the_offset_and_converges() {
+    let (shared, addr) = start();
+    let behind =
+        Store::open_in_memory_with_clock(Arc::new(FixedClock(w::t0() - Days::days(3)))).unwrap();
+    let other = w::store();
+    w::seed_org(&behind);
+    let c = client(&addr);
+    let report = c.sync(&behind, &mut ()).unwrap();
+    assert_eq!(report.restamped, 0, "old stamps are merely old");
+    let offset = behind.sync_state().unwrap().offset.offset_ms;
+    assert_eq!(offset, Days::days(3).num_milliseconds());
+    // Its next write stamps near true time, above everything it pulled.
+    w::step(&behind, 0, 1, 1).unwrap();
+    let newest = behind.outbox(usize::MAX).unwrap().pop().unwrap();
+    assert!(newest.hlc.wall_ms >= server_now() as u64);
+    c.sync(&behind, &mut ()).unwrap();
+    c.sync(&other, &mut ()).unwrap();
+    let expected = shared.lock().unwrap().server.state().canonical_dump();
+    assert_eq!(behind.sync_dump().unwrap(), expected);
+    assert_eq!(other.sync_dump().unwrap(), expected);
+}
