@@ -36,6 +36,9 @@ use crate::{CoreError, CoreResult};
 /// How long a write waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 256;
+
 /// An open local database. Cheap to share across threads (`Send + Sync`); calls are serialised.
 pub struct Store {
     conn: Mutex<Connection>,
@@ -83,6 +86,10 @@ impl Store {
         clock: Arc<dyn Clock>,
     ) -> CoreResult<Store> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Repositories, change capture and apply use well over rusqlite's default 16 cached
+        // statements (one per entity and column set); re-preparing on every write would cost more
+        // than the write itself.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         // Read-only checks first: a file we must refuse is never written to (not even the WAL switch).
         migrations::check_openable(&conn)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
