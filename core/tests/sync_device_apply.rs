@@ -310,3 +310,49 @@ fn an_edit_pulled_before_its_create_waits_for_it_and_the_row_appears_with_both()
     );
     assert!(b.sync_mismatches().unwrap().is_empty());
 }
+
+#[test]
+fn a_purge_removes_row_and_merge_state_without_a_tombstone_or_a_change() {
+    let mut server = MemoryServer::new(SkewPolicy::default());
+    let (a, b) = (w::store(), w::store());
+    w::seed_org(&a);
+    w::step(&a, 0, 1, 1).unwrap(); // a household with a member
+    let h = w::pick(&a, "households", "1", 0).unwrap();
+    let p = w::pick(&a, "persons", "1", 0).unwrap();
+    sync_fully(&a, &mut server);
+    sync_fully(&b, &mut server);
+    let cursor = b.sync_state().unwrap().cursor;
+    let outbox = b.outbox_len().unwrap();
+    let page = donghaeng_core::sync::PullResponse {
+        changes: vec![],
+        next_seq: cursor,
+        has_more: false,
+        purge: vec![
+            RecordRef {
+                entity: "households".into(),
+                record_id: h,
+            },
+            RecordRef {
+                entity: "persons".into(),
+                record_id: p,
+            },
+            RecordRef {
+                entity: "not_an_entity".into(),
+                record_id: h,
+            },
+        ],
+        server_time_ms: now(),
+    };
+    let stats = b.apply_pull(&page).unwrap();
+    assert_eq!(stats.purged, 3);
+    assert!(b.households().get(h).is_err());
+    let dump = b.sync_dump().unwrap();
+    assert!(!dump.contains(&h.to_string()) && !dump.contains(&p.to_string()));
+    assert!(!dump.contains("\"deleted\""), "a purge is not a delete");
+    assert_eq!(
+        b.outbox_len().unwrap(),
+        outbox,
+        "a purge makes no change of its own"
+    );
+    assert!(b.sync_mismatches().unwrap().is_empty());
+}
