@@ -59,7 +59,10 @@ fn every_core_error_kind_maps_to_its_variant() {
 #[test]
 fn closed_store_fails_with_closed() {
     let (_dir, store) = open();
-    assert_eq!(store.schema_version(), Ok(3));
+    assert_eq!(
+        store.schema_version(),
+        Ok(donghaeng_core::store::migrations::latest_version())
+    );
     store.close();
     store.close();
     assert!(store.is_closed());

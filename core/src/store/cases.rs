@@ -63,7 +63,7 @@ fn not_closed(c: &Case) -> CoreResult<()> {
 impl Cases<'_> {
     /// Opens a case at intake (접수) for a household that has no open case.
     pub fn open(&self, household_id: Id, manager_id: Id, opened_on: NaiveDate) -> CoreResult<Case> {
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             super::households::require(tx, household_id)?;
             super::workers::require(tx, manager_id)?;
             let open: i64 = tx.query_row(
@@ -100,6 +100,7 @@ impl Cases<'_> {
                     date(opened_on)
                 ],
             )?;
+            cap.upsert(tx, "cases", c.id, None)?;
             Ok(c)
         })
     }
@@ -110,8 +111,9 @@ impl Cases<'_> {
 
     /// Sets the classification (대상 구분); only at the classification stage.
     pub fn classify(&self, id: Id, classification: CaseClassification) -> CoreResult<Case> {
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             let mut c = require(tx, id)?;
+            let before = cap.before(tx, "cases", id)?;
             if c.stage != CaseStage::Classification {
                 return Err(CoreError::invalid_transition(
                     "not_at_classification",
@@ -127,6 +129,7 @@ impl Cases<'_> {
             }
             c.classification = Some(classification);
             save(tx, &c)?;
+            cap.upsert(tx, "cases", id, before)?;
             Ok(c)
         })
     }
@@ -134,8 +137,9 @@ impl Cases<'_> {
     /// Moves to the next stage. Leaving classification needs a classification; an excluded household
     /// (사업대상제외) is closed, not advanced; closure goes through [`Cases::close`].
     pub fn advance(&self, id: Id) -> CoreResult<Case> {
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             let mut c = require(tx, id)?;
+            let before = cap.before(tx, "cases", id)?;
             not_closed(&c)?;
             if c.stage == CaseStage::Classification {
                 match c.classification {
@@ -167,6 +171,7 @@ impl Cases<'_> {
                 Some(next) => c.stage = next,
             }
             save(tx, &c)?;
+            cap.upsert(tx, "cases", id, before)?;
             Ok(c)
         })
     }
@@ -174,8 +179,9 @@ impl Cases<'_> {
     /// Closes a case with a reason. Positive reasons (goals met, improved) need the case to have
     /// reached delivery; circumstantial and institutional ones may close it at any stage.
     pub fn close(&self, id: Id, on: NaiveDate, reason: ClosureReason) -> CoreResult<Case> {
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             let mut c = require(tx, id)?;
+            let before = cap.before(tx, "cases", id)?;
             not_closed(&c)?;
             if on < c.opened_on {
                 return Err(CoreError::invalid(
@@ -199,6 +205,7 @@ impl Cases<'_> {
             c.closed_on = Some(on);
             c.closure_reason = Some(reason);
             save(tx, &c)?;
+            cap.upsert(tx, "cases", id, before)?;
             Ok(c)
         })
     }

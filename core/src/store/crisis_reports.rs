@@ -70,7 +70,7 @@ impl CrisisReports<'_> {
             .as_deref()
             .map(|a| required_text("crisis_report.address", a, ADDRESS_MAX_CHARS))
             .transpose()?;
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             super::org::require(tx, new.dong_id, OrgUnitKind::Dong, "crisis_report.dong_id")?;
             super::workers::require(tx, new.reporter_id)?;
             let (address, referral_id) = match new.household_id {
@@ -94,6 +94,7 @@ impl CrisisReports<'_> {
                         reply_note: None,
                     };
                     super::referrals::insert(tx, &referral)?;
+                    cap.upsert(tx, "referrals", referral.id, None)?;
                     (given_address.clone().unwrap_or(h.address), Some(referral.id))
                 }
                 None => {
@@ -135,6 +136,7 @@ impl CrisisReports<'_> {
                 report.status,
                 report.referral_id.map(|v| v.to_string())
             ])?;
+            cap.upsert(tx, "crisis_reports", report.id, None)?;
             Ok(report)
         })
     }
@@ -156,13 +158,15 @@ impl CrisisReports<'_> {
     }
 
     pub fn mark_handled(&self, id: Id) -> CoreResult<CrisisReport> {
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             let mut r = require(tx, id)?;
+            let before = cap.before(tx, "crisis_reports", id)?;
             r.status = CrisisReportStatus::Handled;
             tx.execute(
                 "UPDATE crisis_reports SET status = ?2 WHERE id = ?1",
                 params![id.to_string(), r.status],
             )?;
+            cap.upsert(tx, "crisis_reports", id, before)?;
             Ok(r)
         })
     }

@@ -180,7 +180,7 @@ impl Households<'_> {
             .into_iter()
             .map(|m| super::persons::validate(self.0, household.id, m))
             .collect::<CoreResult<Vec<_>>>()?;
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             super::org::require(
                 tx,
                 household.dong_id,
@@ -188,8 +188,10 @@ impl Households<'_> {
                 "household.dong_id",
             )?;
             insert(tx, &household)?;
+            cap.upsert(tx, "households", household.id, None)?;
             for p in &persons {
                 super::persons::insert(tx, p)?;
+                cap.upsert(tx, "persons", p.id, None)?;
             }
             refresh_search_text(tx, household.id)?;
             Ok((household, persons))
@@ -218,8 +220,9 @@ impl Households<'_> {
             .phone
             .map(|p| optional_phone("household.phone", p.as_deref()))
             .transpose()?;
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             let mut h = require(tx, id)?;
+            let before = cap.before(tx, "households", id)?;
             if let Some(v) = head_name {
                 h.head_name = v;
             }
@@ -260,6 +263,7 @@ impl Households<'_> {
                     h.archived
                 ],
             )?;
+            cap.upsert(tx, "households", h.id, before)?;
             refresh_search_text(tx, h.id)?;
             Ok(h)
         })

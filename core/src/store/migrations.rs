@@ -34,6 +34,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "search",
         sql: include_str!("sql/0003_search.sql"),
     },
+    Migration {
+        version: 4,
+        name: "sync",
+        sql: include_str!("sql/0004_sync.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -11,6 +11,7 @@ pub mod agenda;
 pub mod cases;
 pub mod conv;
 pub mod crisis_reports;
+pub mod device_sync;
 pub mod history;
 pub mod households;
 pub mod migrations;
@@ -35,11 +36,16 @@ use crate::{CoreError, CoreResult};
 /// How long a write waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 256;
+
 /// An open local database. Cheap to share across threads (`Send + Sync`); calls are serialised.
 pub struct Store {
     conn: Mutex<Connection>,
     path: Option<PathBuf>,
     clock: Arc<dyn Clock>,
+    /// Whether repository writes record changes (always, except in the capture-overhead benchmark).
+    capture: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Store {
@@ -80,6 +86,10 @@ impl Store {
         clock: Arc<dyn Clock>,
     ) -> CoreResult<Store> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Repositories, change capture and apply use well over rusqlite's default 16 cached
+        // statements (one per entity and column set); re-preparing on every write would cost more
+        // than the write itself.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         // Read-only checks first: a file we must refuse is never written to (not even the WAL switch).
         migrations::check_openable(&conn)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -94,11 +104,32 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         let now_ms = clock.now().timestamp_millis();
         migrations::migrate_to(&mut conn, migrations::latest_version(), now_ms)?;
+        // A new file, or one from before sync, gets its device id now (UUID v7); the records of a
+        // file from before sync are captured once, so that they reach the server.
+        if device_sync::state::ensure(&conn)? {
+            run_in_transaction(&mut conn, |tx| {
+                let mut cap = device_sync::Capture::begin(tx, now_ms)?;
+                cap.existing(tx)?;
+                cap.finish(tx)
+            })?;
+        }
         Ok(Store {
             conn: Mutex::new(conn),
             path,
             clock,
+            capture: std::sync::atomic::AtomicBool::new(true),
         })
+    }
+
+    /// **Benchmarks only**: turns change capture off, to measure its cost against the same write
+    /// without it. Writes made meanwhile never reach the server. Hidden from the documentation.
+    #[doc(hidden)]
+    pub fn set_change_capture_for_benchmarks(&self, on: bool) {
+        self.capture.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn captures(&self) -> bool {
+        self.capture.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -124,10 +155,26 @@ impl Store {
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> CoreResult<T>,
     ) -> CoreResult<T> {
+        run_in_transaction(&mut self.lock(), f)
+    }
+
+    /// As [`Store::write`], with foreign keys not enforced: for applying pulled changes only. A
+    /// partial replica cannot hold every record its records point at (a volunteer's phone holds a
+    /// visit but not the colleague from another team assigned to it; a person may be added on one
+    /// phone to a household deleted on another), and a page that could never commit would stop the
+    /// device's sync for ever. The server is the authority on references; queries join, so a
+    /// dangling reference only hides a row. (`PRAGMA foreign_keys` cannot change inside a
+    /// transaction, hence around it.)
+    pub(crate) fn write_relaxed<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> CoreResult<T>,
+    ) -> CoreResult<T> {
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let out = run_in_transaction(&mut conn, f);
+        let restored = conn.pragma_update(None, "foreign_keys", "ON");
+        let out = out?;
+        restored?;
         Ok(out)
     }
 
@@ -187,4 +234,15 @@ impl Store {
     pub fn history(&self) -> history::History<'_> {
         history::History(self)
     }
+}
+
+/// One `BEGIN IMMEDIATE` transaction: commits if `f` succeeds, rolls back (on drop) otherwise.
+fn run_in_transaction<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&rusqlite::Transaction<'_>) -> CoreResult<T>,
+) -> CoreResult<T> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let out = f(&tx)?;
+    tx.commit()?;
+    Ok(out)
 }

@@ -61,7 +61,7 @@ fn same_household(field: &str, found: Id, expected: Id) -> CoreResult<()> {
 impl CaseNotes<'_> {
     pub fn add(&self, new: NewCaseNote) -> CoreResult<CaseNote> {
         let body = required_note("note.body", &new.body)?;
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             super::households::require(tx, new.household_id)?;
             super::workers::require(tx, new.author_id)?;
             if let Some(id) = new.case_id {
@@ -99,6 +99,7 @@ impl CaseNotes<'_> {
                 note.body,
                 note.corrects.map(|v| v.to_string())
             ])?;
+            cap.append(tx, "case_notes", note.id)?;
             Ok(note)
         })
     }

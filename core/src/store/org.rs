@@ -64,7 +64,7 @@ impl OrgUnits<'_> {
         parent_id: Option<Id>,
     ) -> CoreResult<OrgUnit> {
         let name = required_text("org_unit.name", name, NAME_MAX_CHARS)?;
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             match (kind.parent_kind(), parent_id) {
                 (None, None) => {}
                 (Some(pk), Some(pid)) => {
@@ -106,6 +106,7 @@ impl OrgUnits<'_> {
                     unit.parent_id.map(|p| p.to_string())
                 ],
             )?;
+            cap.upsert(tx, "org_units", unit.id, None)?;
             Ok(unit)
         })
     }

@@ -58,9 +58,10 @@ impl Persons<'_> {
                 disability: new.disability,
             },
         )?;
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             super::households::require(tx, person.household_id)?;
             insert(tx, &person)?;
+            cap.upsert(tx, "persons", person.id, None)?;
             super::households::refresh_search_text(tx, person.household_id)?;
             Ok(person)
         })

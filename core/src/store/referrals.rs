@@ -117,7 +117,7 @@ impl Referrals<'_> {
     pub fn create(&self, new: NewReferral) -> CoreResult<Referral> {
         let agency = required_text("referral.agency", &new.agency, NAME_MAX_CHARS)?;
         let reason = required_text("referral.reason", &new.reason, NOTE_MAX_CHARS)?;
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             super::households::require(tx, new.household_id)?;
             super::workers::require(tx, new.referred_by)?;
             if let Some(case_id) = new.case_id {
@@ -138,6 +138,7 @@ impl Referrals<'_> {
                 reply_note: None,
             };
             insert(tx, &r)?;
+            cap.upsert(tx, "referrals", r.id, None)?;
             Ok(r)
         })
     }
@@ -154,8 +155,9 @@ impl Referrals<'_> {
         note: Option<&str>,
     ) -> CoreResult<Referral> {
         let note = optional_note("referral.reply_note", note)?;
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             let mut r = require(tx, id)?;
+            let before = cap.before(tx, "referrals", id)?;
             not_before(
                 "referral.first_reply_on",
                 on,
@@ -168,14 +170,16 @@ impl Referrals<'_> {
                 r.reply_note = note;
             }
             save(tx, &r)?;
+            cap.upsert(tx, "referrals", id, before)?;
             Ok(r)
         })
     }
 
     /// Records that the service ended; the final reply becomes due 5 days later.
     pub fn record_service_end(&self, id: Id, on: NaiveDate) -> CoreResult<Referral> {
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             let mut r = require(tx, id)?;
+            let before = cap.before(tx, "referrals", id)?;
             not_before(
                 "referral.service_ended_on",
                 on,
@@ -185,6 +189,7 @@ impl Referrals<'_> {
             )?;
             r.service_ended_on = Some(on);
             save(tx, &r)?;
+            cap.upsert(tx, "referrals", id, before)?;
             Ok(r)
         })
     }
@@ -197,8 +202,9 @@ impl Referrals<'_> {
         note: Option<&str>,
     ) -> CoreResult<Referral> {
         let note = optional_note("referral.reply_note", note)?;
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             let mut r = require(tx, id)?;
+            let before = cap.before(tx, "referrals", id)?;
             let Some(ended) = r.service_ended_on else {
                 return Err(CoreError::invalid_transition(
                     "service_not_ended",
@@ -218,6 +224,7 @@ impl Referrals<'_> {
                 r.reply_note = note;
             }
             save(tx, &r)?;
+            cap.upsert(tx, "referrals", id, before)?;
             Ok(r)
         })
     }

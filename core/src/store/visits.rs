@@ -156,7 +156,7 @@ impl Visits<'_> {
         let mut required_roles = new.required_roles.clone();
         required_roles.sort();
         required_roles.dedup();
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             super::households::require(tx, new.household_id)?;
             let visit = Visit {
                 id: new_id(),
@@ -173,6 +173,8 @@ impl Visits<'_> {
                 note,
             };
             insert(tx, &visit)?;
+            cap.upsert(tx, "visits", visit.id, None)?;
+            cap.upsert(tx, "visit_workers", visit.id, None)?;
             Ok(visit)
         })
     }
@@ -183,7 +185,7 @@ impl Visits<'_> {
 
     /// Replaces the assigned workers of a visit that is not finished.
     pub fn assign(&self, id: Id, workers: &[Id]) -> CoreResult<Visit> {
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             let mut v = require(tx, id)?;
             if v.status.is_final() {
                 return Err(CoreError::invalid_transition(
@@ -193,19 +195,23 @@ impl Visits<'_> {
                 ));
             }
             v.assigned = check_workers(tx, workers)?;
+            let before = cap.before(tx, "visit_workers", id)?;
             write_assignments(tx, &v)?;
+            cap.upsert(tx, "visit_workers", id, before)?;
             Ok(v)
         })
     }
 
     /// planned → in progress.
     pub fn start(&self, id: Id, at: DateTime<Utc>) -> CoreResult<Visit> {
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             let mut v = require(tx, id)?;
+            let before = cap.before(tx, "visits", id)?;
             transition(&v, VisitStatus::InProgress)?;
             v.status = VisitStatus::InProgress;
             v.started_at = Some(at);
             save_status(tx, &v)?;
+            cap.upsert(tx, "visits", id, before)?;
             Ok(v)
         })
     }
@@ -219,8 +225,9 @@ impl Visits<'_> {
         note: Option<&str>,
     ) -> CoreResult<Visit> {
         let note = optional_note("visit.note", note)?;
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             let mut v = require(tx, id)?;
+            let before = cap.before(tx, "visits", id)?;
             transition(&v, VisitStatus::Completed)?;
             if let Some(started) = v.started_at {
                 if at < started {
@@ -239,6 +246,7 @@ impl Visits<'_> {
                 v.note = note;
             }
             save_status(tx, &v)?;
+            cap.upsert(tx, "visits", id, before)?;
             if outcome == VisitOutcome::Met {
                 super::households::note_contact(tx, v.household_id, at)?;
             }
@@ -249,23 +257,27 @@ impl Visits<'_> {
     /// planned or in progress → cancelled.
     pub fn cancel(&self, id: Id, reason: &str) -> CoreResult<Visit> {
         let reason = optional_note("visit.note", Some(reason))?;
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             let mut v = require(tx, id)?;
+            let before = cap.before(tx, "visits", id)?;
             transition(&v, VisitStatus::Cancelled)?;
             v.status = VisitStatus::Cancelled;
             v.note = reason;
             save_status(tx, &v)?;
+            cap.upsert(tx, "visits", id, before)?;
             Ok(v)
         })
     }
 
     /// planned → missed (the window passed without a visit).
     pub fn mark_missed(&self, id: Id) -> CoreResult<Visit> {
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             let mut v = require(tx, id)?;
+            let before = cap.before(tx, "visits", id)?;
             transition(&v, VisitStatus::Missed)?;
             v.status = VisitStatus::Missed;
             save_status(tx, &v)?;
+            cap.upsert(tx, "visits", id, before)?;
             Ok(v)
         })
     }
@@ -273,12 +285,14 @@ impl Visits<'_> {
     /// missed → planned, in a new window.
     pub fn replan(&self, id: Id, start: DateTime<Utc>, end: DateTime<Utc>) -> CoreResult<Visit> {
         let window = TimeWindow::new(start, end)?;
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             let mut v = require(tx, id)?;
+            let before = cap.before(tx, "visits", id)?;
             transition(&v, VisitStatus::Planned)?;
             v.status = VisitStatus::Planned;
             v.window = window;
             save_status(tx, &v)?;
+            cap.upsert(tx, "visits", id, before)?;
             write_assignments(tx, &v)?;
             Ok(v)
         })

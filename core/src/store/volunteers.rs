@@ -42,7 +42,7 @@ impl VolunteerActivities<'_> {
             ));
         }
         let note = optional_note("volunteer_activity.note", new.note.as_deref())?;
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             let w = super::workers::require(tx, new.worker_id)?;
             if !w.roles.iter().any(|r| r.is_volunteer()) {
                 return Err(CoreError::invalid(
@@ -75,6 +75,7 @@ impl VolunteerActivities<'_> {
                     a.note
                 ],
             )?;
+            cap.upsert(tx, "volunteer_activity", a.id, None)?;
             Ok(a)
         })
     }

@@ -65,7 +65,7 @@ impl WellnessChecks<'_> {
     /// corrects (of that household) must exist. A check counts as contact with the household.
     pub fn record(&self, new: NewWellnessCheck) -> CoreResult<WellnessCheck> {
         let note = optional_note("wellness.note", new.note.as_deref())?;
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             super::households::require(tx, new.household_id)?;
             super::workers::require(tx, new.worker_id)?;
             if let Some(visit_id) = new.visit_id {
@@ -102,6 +102,7 @@ impl WellnessChecks<'_> {
                 corrects: new.corrects,
             };
             insert(tx, &check)?;
+            cap.append(tx, "wellness_checks", check.id)?;
             super::households::note_contact(tx, check.household_id, check.checked_at)?;
             Ok(check)
         })

@@ -62,7 +62,7 @@ impl Workers<'_> {
                 "a worker needs at least one role",
             ));
         }
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             super::org::require(tx, new.team_id, OrgUnitKind::Team, "worker.team_id")?;
             let w = Worker {
                 id: new_id(),
@@ -76,6 +76,7 @@ impl Workers<'_> {
                 "INSERT INTO workers (id, team_id, name, roles, phone, active) VALUES (?1, ?2, ?3, ?4, ?5, 1)",
                 params![w.id.to_string(), w.team_id.to_string(), w.name, codes(&w.roles), w.phone],
             )?;
+            cap.upsert(tx, "workers", w.id, None)?;
             Ok(w)
         })
     }
@@ -97,12 +98,14 @@ impl Workers<'_> {
 
     /// A worker who leaves keeps their history but is no longer assigned.
     pub fn set_active(&self, id: Id, active: bool) -> CoreResult<()> {
-        self.0.write(|tx| {
+        self.0.write_synced(|tx, cap| {
             require(tx, id)?;
+            let before = cap.before(tx, "workers", id)?;
             tx.execute(
                 "UPDATE workers SET active = ?2 WHERE id = ?1",
                 params![id.to_string(), active],
             )?;
+            cap.upsert(tx, "workers", id, before)?;
             Ok(())
         })
     }

@@ -13,9 +13,11 @@
 //! - [`merge`]: the merge decision for one record and one change;
 //! - [`replica`]: the in-memory reference replica and its canonical dump;
 //! - [`memory_server`]: the server's behaviour (idempotent push, sequence numbers, pages);
-//! - [`restamp`]: how a device whose clock ran ahead recovers.
+//! - [`restamp`]: how a device whose clock ran ahead recovers;
+//! - [`device`]: the device's HTTP sync client (the SQLite side is `crate::store::device_sync`).
 
 pub mod change;
+pub mod device;
 pub mod entity;
 pub mod hlc;
 pub mod memory_server;

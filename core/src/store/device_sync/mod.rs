@@ -1,0 +1,267 @@
+//! The device's side of sync (기기 동기화) in the local store: change capture into an outbox, the
+//! per-record merge state, applying pulled pages, and the push acknowledgement with re-stamping.
+//! See `docs/sync.md`, "Device side".
+//!
+//! - [`state`]: device id, persisted clock, clock offset, cursor, re-stamp floor;
+//! - [`capture`]: a repository write and its change(s) in one transaction;
+//! - [`outbox`]: changes not yet acknowledged;
+//! - [`records`]: the merge state (`sync_records`) and the merge against it;
+//! - [`rows`]: the tables' rows as a projection of the merge state;
+//! - [`apply`]: a pulled page, whole or not at all;
+//! - [`values`]: column values ↔ sync JSON.
+
+pub mod apply;
+pub mod capture;
+pub mod outbox;
+pub mod records;
+pub mod rows;
+pub mod state;
+pub mod values;
+pub mod verify;
+
+use std::collections::HashSet;
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use uuid::Uuid;
+
+pub use apply::ApplyStats;
+pub use capture::Capture;
+pub use state::SyncState;
+
+use super::Store;
+use crate::sync::protocol::{PullResponse, PushResponse, RejectedChange};
+use crate::sync::{restamp, Change, HlcTimestamp};
+use crate::CoreResult;
+
+/// What a push acknowledgement did to the outbox.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushOutcome {
+    /// Changes the server stored (now or before) and the outbox dropped.
+    pub acknowledged: usize,
+    /// Changes refused as stamped too far ahead, rewritten with new ids and sane stamps (they stay
+    /// in the outbox for the next push).
+    pub restamped: usize,
+    /// Changes refused for another reason (moved to `sync_refused`, not pushed again).
+    pub refused: Vec<RejectedChange>,
+}
+
+/// The code of a refusal that re-stamping cures.
+const CLOCK_AHEAD: &str = "clock_ahead";
+
+impl Store {
+    fn now_ms(&self) -> i64 {
+        self.clock().now().timestamp_millis()
+    }
+
+    /// Runs `f` in one write transaction with a change-capture context: the rows `f` writes and the
+    /// changes it records commit together, with the clock's new state.
+    pub(crate) fn write_synced<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>, &mut Capture) -> CoreResult<T>,
+    ) -> CoreResult<T> {
+        let now = self.now_ms();
+        let on = self.captures();
+        self.write(|tx| {
+            let mut cap = if on {
+                Capture::begin(tx, now)?
+            } else {
+                Capture::disabled()
+            };
+            let out = f(tx, &mut cap)?;
+            cap.finish(tx)?;
+            Ok(out)
+        })
+    }
+
+    /// The device's sync state (device id, clock, cursor …).
+    pub fn sync_state(&self) -> CoreResult<SyncState> {
+        self.read(|tx| state::load(tx))
+    }
+
+    /// This device's id (made when the store was first opened).
+    pub fn device_id(&self) -> CoreResult<Uuid> {
+        Ok(self.sync_state()?.device_id)
+    }
+
+    /// At most `limit` outbox changes, oldest stamp first: the next push batch.
+    pub fn outbox(&self, limit: usize) -> CoreResult<Vec<Change>> {
+        self.read(|tx| outbox::list(tx, Some(limit)))
+    }
+
+    /// Number of changes waiting to be pushed.
+    pub fn outbox_len(&self) -> CoreResult<u64> {
+        self.read(|tx| outbox::len(tx))
+    }
+
+    /// The canonical dump of the sync state, in the format of
+    /// [`crate::sync::Replica::canonical_dump`]: equal to the server's when both hold the same.
+    pub fn sync_dump(&self) -> CoreResult<String> {
+        self.read(|tx| records::canonical_dump(tx))
+    }
+
+    /// Where the tables' rows disagree with the merge state (empty when they agree): a check for
+    /// tests and support staff.
+    pub fn sync_mismatches(&self) -> CoreResult<Vec<String>> {
+        self.read(|tx| verify::mismatches(tx))
+    }
+
+    /// Learns the clock offset from a server's time (e.g. from an error body).
+    pub fn learn_server_time(&self, server_time_ms: i64) -> CoreResult<()> {
+        let now = self.now_ms();
+        self.write(|tx| {
+            tx.prepare_cached("UPDATE sync_state SET clock_offset_ms = ?1 WHERE id = 1")?
+                .execute([server_time_ms.saturating_sub(now)])?;
+            Ok(())
+        })
+    }
+
+    /// Takes a push response in one transaction: drops accepted and duplicate changes from the
+    /// outbox, learns the clock offset, re-stamps the changes refused as `clock_ahead` (and every
+    /// later one, `docs/sync.md` "Clock skew"), and sets aside changes refused for other reasons.
+    /// Idempotent: a response seen twice finds nothing more to drop.
+    pub fn acknowledge(&self, resp: &PushResponse) -> CoreResult<PushOutcome> {
+        let now = self.now_ms();
+        self.write(|tx| {
+            let mut st = state::load(tx)?;
+            st.offset.learn(resp.server_time_ms, now);
+            let mut out = PushOutcome::default();
+            let acked: HashSet<Uuid> = resp
+                .accepted
+                .iter()
+                .chain(&resp.duplicates)
+                .copied()
+                .collect();
+            for id in &acked {
+                let hlc: Option<String> = tx
+                    .prepare_cached("SELECT hlc FROM sync_outbox WHERE change_id = ?1")?
+                    .query_row([id.to_string()], |r| r.get(0))
+                    .optional()?;
+                if let Some(h) = hlc {
+                    let h = HlcTimestamp::decode(&h, "sync_outbox.hlc")?;
+                    st.acked_max = st.acked_max.max(Some(h));
+                    outbox::remove(tx, *id)?;
+                    out.acknowledged += 1;
+                }
+            }
+            let mut ahead = HashSet::new();
+            for r in &resp.rejected {
+                if r.code == CLOCK_AHEAD {
+                    ahead.insert(r.id);
+                    continue;
+                }
+                let moved = tx
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO sync_refused (change_id, body, code, ko, en, refused_at)
+                         SELECT change_id, body, ?2, ?3, ?4, ?5 FROM sync_outbox WHERE change_id = ?1",
+                    )?
+                    .execute(params![r.id.to_string(), r.code, r.ko, r.en, now])?;
+                if moved > 0 {
+                    outbox::remove(tx, r.id)?;
+                    out.refused.push(r.clone());
+                }
+            }
+            if !ahead.is_empty() {
+                out.restamped = restamp_outbox(tx, &mut st, &ahead, &acked, now)?;
+            }
+            state::save(tx, &st)?;
+            Ok(out)
+        })
+    }
+
+    /// Applies one pulled page — its changes, in any order, then moves the cursor to `next_seq` — in
+    /// one transaction. Idempotent: a page applied twice changes nothing the second time.
+    pub fn apply_page(&self, changes: &[Change], next_seq: u64) -> CoreResult<ApplyStats> {
+        self.apply(changes.iter(), &[], next_seq, None)
+    }
+
+    /// Applies a whole pull response: its changes and purges, the server's time, the cursor.
+    pub fn apply_pull(&self, page: &PullResponse) -> CoreResult<ApplyStats> {
+        self.apply(
+            page.changes.iter().map(|c| &c.change),
+            &page.purge,
+            page.next_seq,
+            Some(page.server_time_ms),
+        )
+    }
+
+    fn apply<'a>(
+        &self,
+        changes: impl Iterator<Item = &'a Change> + Clone,
+        purge: &[crate::sync::RecordRef],
+        next_seq: u64,
+        server_time_ms: Option<i64>,
+    ) -> CoreResult<ApplyStats> {
+        let now = self.now_ms();
+        // Foreign keys are not enforced while applying (see `write_relaxed`): a partial replica
+        // cannot hold every record its records point at.
+        self.write_relaxed(|tx| {
+            let mut st = state::load(tx)?;
+            if let Some(server) = server_time_ms {
+                st.offset.learn(server, now);
+            }
+            let mut stats = ApplyStats::default();
+            let mut derived = apply::Derived::default();
+            for change in changes.clone() {
+                apply::apply_one(tx, change, &mut derived, &mut stats)?;
+            }
+            for p in purge {
+                apply::purge(tx, &p.entity, p.record_id, &mut derived)?;
+                stats.purged += 1;
+            }
+            derived.refresh(tx)?;
+            if let Some(max) = apply::max_stamp(changes) {
+                let mut clock = st.clock();
+                clock.receive(&max, st.offset.corrected(now));
+                st.last_hlc = Some(clock.last());
+                st.received_max = st.received_max.max(Some(max));
+            }
+            // Pages come in order; a late duplicate of an older page must not move the cursor back.
+            st.cursor = st.cursor.max(next_seq);
+            state::save(tx, &st)?;
+            Ok(stats)
+        })
+    }
+}
+
+/// The re-stamp procedure of `docs/sync.md` on the outbox, in the caller's transaction. Returns how
+/// many changes were rewritten.
+fn restamp_outbox(
+    tx: &Transaction<'_>,
+    st: &mut SyncState,
+    ahead: &HashSet<Uuid>,
+    acked: &HashSet<Uuid>,
+    now: i64,
+) -> CoreResult<usize> {
+    let mut all = outbox::list(tx, None)?;
+    let selected = restamp::select(&all, ahead, acked);
+    if selected.is_empty() {
+        return Ok(0);
+    }
+    let floor = restamp::floor(st.received_max, st.acked_max, &all, &selected)
+        .unwrap_or(HlcTimestamp::zero(st.device_id));
+    let mut clock = st.clock();
+    let map = restamp::restamp(
+        &mut all,
+        &selected,
+        &floor,
+        &mut clock,
+        st.offset.corrected(now),
+        capture::v7_at,
+    );
+    let by_id: std::collections::HashMap<Uuid, &Change> = all.iter().map(|c| (c.id, c)).collect();
+    for (old, (new_id, new_hlc)) in &map {
+        if let Some(change) = by_id.get(new_id) {
+            outbox::replace(tx, *old, change)?;
+            records::restamp(
+                tx,
+                &change.entity,
+                change.record_id,
+                *old,
+                *new_id,
+                *new_hlc,
+            )?;
+        }
+    }
+    st.last_hlc = Some(clock.last());
+    Ok(map.len())
+}

@@ -1,0 +1,340 @@
+//! The merge state of synced records in SQLite (`sync_records`) and [`merge`], which runs
+//! [`crate::sync::decide`] against it — the SQLite twin of [`crate::sync::Replica::apply`].
+//!
+//! A live mutable record keeps its per-field versions as one JSON object per record (one read and
+//! one write per change, whatever the number of fields); a tombstone and an append-only record keep
+//! the stamp and change id of the change kept. Field values are kept here too, not only in the
+//! tables: a record can be live without its row (an edit pulled before its create, a field pair that
+//! merges into a state a CHECK refuses), and the merge must still hold every field with its stamp.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::sync::merge::{decide, Current, Decision, Skip};
+use crate::sync::replica::{FieldVersion, RecordState};
+use crate::sync::{entity, Applied, Change, EntitySpec, Fields, HlcTimestamp, Op};
+use crate::{CoreError, CoreResult};
+
+/// One field's version as stored (short keys: this JSON is written on every change).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Stored {
+    v: Value,
+    h: HlcTimestamp,
+    c: Uuid,
+}
+
+/// The spec of an entity, or `unknown_entity`.
+pub fn spec(name: &str) -> CoreResult<&'static EntitySpec> {
+    entity(name).ok_or_else(|| {
+        CoreError::invalid(
+            "unknown_entity",
+            "entity",
+            format!("동기화할 수 없는 종류의 기록입니다: {name:?}"),
+            format!("unknown entity: {name:?}"),
+        )
+    })
+}
+
+fn corrupt(what: impl std::fmt::Display) -> CoreError {
+    CoreError::storage(format!("sync_records: {what}"))
+}
+
+fn parse_hlc(s: Option<String>) -> CoreResult<HlcTimestamp> {
+    let s = s.ok_or_else(|| corrupt("missing hlc"))?;
+    HlcTimestamp::decode(&s, "sync_records.hlc")
+}
+
+fn parse_id(s: Option<String>) -> CoreResult<Uuid> {
+    let s = s.ok_or_else(|| corrupt("missing change_id"))?;
+    Uuid::try_parse(&s).map_err(corrupt)
+}
+
+/// Decodes one `sync_records` row into the reference model's record state.
+pub fn decode(
+    state: &str,
+    hlc: Option<String>,
+    change_id: Option<String>,
+    body: Option<String>,
+) -> CoreResult<RecordState> {
+    match state {
+        "live" => {
+            let body = body.ok_or_else(|| corrupt("live record without body"))?;
+            let stored: BTreeMap<String, Stored> = serde_json::from_str(&body).map_err(corrupt)?;
+            Ok(RecordState::Live {
+                fields: stored
+                    .into_iter()
+                    .map(|(k, s)| {
+                        (
+                            k,
+                            FieldVersion {
+                                value: s.v,
+                                hlc: s.h,
+                                change_id: s.c,
+                            },
+                        )
+                    })
+                    .collect(),
+            })
+        }
+        "deleted" => Ok(RecordState::Deleted {
+            hlc: parse_hlc(hlc)?,
+            change_id: parse_id(change_id)?,
+        }),
+        "appended" => {
+            let body = body.ok_or_else(|| corrupt("appended record without body"))?;
+            Ok(RecordState::Appended {
+                record: serde_json::from_str(&body).map_err(corrupt)?,
+                hlc: parse_hlc(hlc)?,
+                change_id: parse_id(change_id)?,
+            })
+        }
+        other => Err(corrupt(format!("unknown state {other:?}"))),
+    }
+}
+
+/// The merge state of one record, if any.
+pub fn load(conn: &Connection, entity: &str, record_id: Uuid) -> CoreResult<Option<RecordState>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT state, hlc, change_id, body FROM sync_records WHERE entity = ?1 AND record_id = ?2",
+        )?
+        .query_row(params![entity, record_id.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })
+        .optional()?;
+    row.map(|(s, h, c, b)| decode(&s, h, c, b)).transpose()
+}
+
+/// Writes one record's merge state.
+pub fn store(conn: &Connection, entity: &str, record_id: Uuid, st: &RecordState) -> CoreResult<()> {
+    let (state, hlc, change_id, body) = match st {
+        RecordState::Live { fields } => {
+            let stored: BTreeMap<&str, Stored> = fields
+                .iter()
+                .map(|(k, f)| {
+                    (
+                        k.as_str(),
+                        Stored {
+                            v: f.value.clone(),
+                            h: f.hlc,
+                            c: f.change_id,
+                        },
+                    )
+                })
+                .collect();
+            let body = serde_json::to_string(&stored).map_err(corrupt)?;
+            ("live", None, None, Some(body))
+        }
+        RecordState::Deleted { hlc, change_id } => (
+            "deleted",
+            Some(hlc.encode()),
+            Some(change_id.to_string()),
+            None,
+        ),
+        RecordState::Appended {
+            record,
+            hlc,
+            change_id,
+        } => (
+            "appended",
+            Some(hlc.encode()),
+            Some(change_id.to_string()),
+            Some(serde_json::to_string(record).map_err(corrupt)?),
+        ),
+    };
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO sync_records (entity, record_id, state, hlc, change_id, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        entity,
+        record_id.to_string(),
+        state,
+        hlc,
+        change_id,
+        body
+    ])?;
+    Ok(())
+}
+
+/// Removes a record's merge state (a purge: no tombstone).
+pub fn remove(conn: &Connection, entity: &str, record_id: Uuid) -> CoreResult<()> {
+    conn.prepare_cached("DELETE FROM sync_records WHERE entity = ?1 AND record_id = ?2")?
+        .execute(params![entity, record_id.to_string()])?;
+    Ok(())
+}
+
+fn current(st: Option<&RecordState>) -> Current<'_> {
+    match st {
+        None => Current::Absent,
+        Some(RecordState::Live { fields }) => Current::Live(fields),
+        Some(RecordState::Deleted { hlc, .. }) => Current::Deleted(hlc),
+        Some(RecordState::Appended { hlc, .. }) => Current::Appended(hlc),
+    }
+}
+
+/// What a merge did to a record, for the caller to bring the row in line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Nothing changed.
+    Unchanged(Skip),
+    /// The record is live; these are all its fields now (the row is written from them).
+    Live(Fields),
+    /// The record became a tombstone: remove its row.
+    Deleted,
+    /// An append-only record was stored (or replaced by an earlier copy).
+    Appended(Fields),
+}
+
+impl Outcome {
+    pub fn applied(&self) -> Applied {
+        match self {
+            Outcome::Unchanged(why) => Applied::Unchanged(*why),
+            _ => Applied::Changed,
+        }
+    }
+}
+
+/// Merges one change into the record's state with the shared merge function and stores the result:
+/// exactly what [`crate::sync::Replica::apply`] does, in SQLite.
+pub fn merge(conn: &Connection, change: &Change) -> CoreResult<Outcome> {
+    let spec = spec(&change.entity)?;
+    let mut held = load(conn, spec.name, change.record_id)?;
+    let decision = decide(spec, current(held.as_ref()), change)?;
+    let version = |value: &Value| FieldVersion {
+        value: value.clone(),
+        hlc: change.hlc,
+        change_id: change.id,
+    };
+    let outcome = match (decision, &change.op) {
+        (Decision::Skip(why), _) => return Ok(Outcome::Unchanged(why)),
+        (Decision::SetFields(names), Op::Upsert { fields }) => {
+            let mut all = match held.take() {
+                Some(RecordState::Live { fields }) => fields,
+                _ => BTreeMap::new(),
+            };
+            for name in names {
+                if let Some(value) = fields.get(name) {
+                    all.insert(name.to_owned(), version(value));
+                }
+            }
+            let values: Fields = all
+                .iter()
+                .map(|(k, v)| (k.clone(), v.value.clone()))
+                .collect();
+            store(
+                conn,
+                spec.name,
+                change.record_id,
+                &RecordState::Live { fields: all },
+            )?;
+            Outcome::Live(values)
+        }
+        (Decision::Tombstone, _) => {
+            store(
+                conn,
+                spec.name,
+                change.record_id,
+                &RecordState::Deleted {
+                    hlc: change.hlc,
+                    change_id: change.id,
+                },
+            )?;
+            Outcome::Deleted
+        }
+        (Decision::Insert, Op::Append { record }) => {
+            store(
+                conn,
+                spec.name,
+                change.record_id,
+                &RecordState::Appended {
+                    record: record.clone(),
+                    hlc: change.hlc,
+                    change_id: change.id,
+                },
+            )?;
+            Outcome::Appended(record.clone())
+        }
+        (_, op) => {
+            return Err(CoreError::invalid(
+                "op_not_allowed",
+                "op",
+                format!("병합할 수 없는 작업입니다: {}", op.name()),
+                format!("cannot merge operation {}", op.name()),
+            ))
+        }
+    };
+    Ok(outcome)
+}
+
+/// Replaces the stamp and id of a re-stamped change in its record's state (the SQLite twin of
+/// [`crate::sync::Replica::restamp`], for one record).
+pub fn restamp(
+    conn: &Connection,
+    entity: &str,
+    record_id: Uuid,
+    old: Uuid,
+    new_id: Uuid,
+    new_hlc: HlcTimestamp,
+) -> CoreResult<()> {
+    let Some(mut st) = load(conn, entity, record_id)? else {
+        return Ok(());
+    };
+    match &mut st {
+        RecordState::Live { fields } => {
+            for v in fields.values_mut() {
+                if v.change_id == old {
+                    v.change_id = new_id;
+                    v.hlc = new_hlc;
+                }
+            }
+        }
+        RecordState::Deleted { hlc, change_id } | RecordState::Appended { hlc, change_id, .. } => {
+            if *change_id == old {
+                *change_id = new_id;
+                *hlc = new_hlc;
+            }
+        }
+    }
+    store(conn, entity, record_id, &st)
+}
+
+/// The canonical dump of every record's merge state, in the very format of
+/// [`crate::sync::Replica::canonical_dump`]: equal dumps mean equal states.
+pub fn canonical_dump(conn: &Connection) -> CoreResult<String> {
+    #[derive(Serialize)]
+    struct Line<'a> {
+        entity: &'a str,
+        id: Uuid,
+        #[serde(flatten)]
+        state: &'a RecordState,
+    }
+    let mut st = conn.prepare(
+        "SELECT entity, record_id, state, hlc, change_id, body FROM sync_records
+          ORDER BY entity, record_id",
+    )?;
+    let mut rows = st.query([])?;
+    let mut out = String::new();
+    while let Some(r) = rows.next()? {
+        let entity: String = r.get(0)?;
+        let id: String = r.get(1)?;
+        let state = decode(&r.get::<_, String>(2)?, r.get(3)?, r.get(4)?, r.get(5)?)?;
+        let line = Line {
+            entity: &entity,
+            id: Uuid::try_parse(&id).map_err(corrupt)?,
+            state: &state,
+        };
+        out.push_str(&serde_json::to_string(&line).map_err(corrupt)?);
+        out.push('\n');
+    }
+    Ok(out)
+}

@@ -1,0 +1,244 @@
+//! The device's sync client (동기화 클라이언트): push the outbox, then pull and apply pages.
+//!
+//! Every step is safe to interrupt and retry: a push is idempotent by change id and the outbox drops
+//! a change only when a response acknowledges it; a page and its cursor commit in one transaction.
+//! So a lost response, a killed app or a dead network at any moment costs a repeat, never a record.
+
+use std::time::Duration;
+
+use reqwest::blocking::Client;
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::errors;
+use super::progress::{SyncPhase, SyncProgress};
+use super::routes::Routes;
+use crate::store::Store;
+use crate::sync::protocol::{
+    ErrorBody, ProtocolVersion, PullRequest, PullResponse, PushRequest, PushResponse,
+    RejectedChange,
+};
+use crate::sync::validate::{MAX_PULL_LIMIT, MAX_PUSH_CHANGES};
+use crate::{CoreError, CoreResult};
+
+/// How many re-stamp rounds one sync may take before giving up (our choice). One is the normal case
+/// (the first response teaches the clock offset); more means the server's clock itself jumps.
+const MAX_RESTAMP_ROUNDS: usize = 3;
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Own changes the server acknowledged.
+    pub pushed: u64,
+    /// Own changes rewritten after a `clock_ahead` refusal (and then pushed).
+    pub restamped: u64,
+    /// Own changes refused for good (kept in `sync_refused` for support staff).
+    pub refused: Vec<RejectedChange>,
+    /// Changes pulled and applied (including ones that changed nothing).
+    pub pulled: u64,
+    /// Pages applied.
+    pub pages: u64,
+    /// The cursor after the sync.
+    pub cursor: u64,
+}
+
+/// A sync client for one server.
+pub struct SyncClient {
+    routes: Routes,
+    http: Client,
+    push_batch: usize,
+    pull_limit: u32,
+}
+
+impl SyncClient {
+    /// A client with the protocol's largest batches (1,000 changes per push, 5,000 per page).
+    pub fn new(routes: Routes) -> CoreResult<SyncClient> {
+        let http = Client::builder()
+            .timeout(routes.timeout)
+            .connect_timeout(routes.timeout.min(Duration::from_secs(10)))
+            .build()
+            .map_err(errors::offline)?;
+        Ok(SyncClient {
+            routes,
+            http,
+            push_batch: MAX_PUSH_CHANGES,
+            pull_limit: MAX_PULL_LIMIT,
+        })
+    }
+
+    /// Smaller batches (tests, slow links). Values are clamped to the protocol's limits.
+    pub fn with_batches(mut self, push_batch: usize, pull_limit: u32) -> Self {
+        self.push_batch = push_batch.clamp(1, MAX_PUSH_CHANGES);
+        self.pull_limit = pull_limit.clamp(1, MAX_PULL_LIMIT);
+        self
+    }
+
+    pub fn routes(&self) -> &Routes {
+        &self.routes
+    }
+
+    /// One full sync: push the whole outbox, then pull and apply every page after the cursor.
+    pub fn sync(&self, store: &Store, progress: &mut dyn SyncProgress) -> CoreResult<SyncReport> {
+        let mut report = SyncReport::default();
+        let server_seq = self.push_all(store, progress, &mut report)?;
+        self.pull_all(store, progress, server_seq, &mut report)?;
+        Ok(report)
+    }
+
+    /// Pushes the outbox oldest first; returns the server's highest sequence number if learnt.
+    fn push_all(
+        &self,
+        store: &Store,
+        progress: &mut dyn SyncProgress,
+        report: &mut SyncReport,
+    ) -> CoreResult<Option<u64>> {
+        let device_id = store.device_id()?;
+        let mut total = store.outbox_len()?;
+        let mut done = 0u64;
+        let mut server_seq = None;
+        let mut restamp_rounds = 0;
+        loop {
+            let changes = store.outbox(self.push_batch)?;
+            if changes.is_empty() {
+                break;
+            }
+            let req = PushRequest {
+                protocol_version: ProtocolVersion::CURRENT,
+                device_id,
+                changes,
+            };
+            let resp: PushResponse = self.post(store, &self.routes.push_url(), &req)?;
+            server_seq = Some(resp.server_seq);
+            let outcome = store.acknowledge(&resp)?;
+            let settled = (outcome.acknowledged + outcome.refused.len()) as u64;
+            done += settled;
+            report.pushed += outcome.acknowledged as u64;
+            report.restamped += outcome.restamped as u64;
+            report.refused.extend(outcome.refused);
+            if outcome.restamped > 0 {
+                restamp_rounds += 1;
+                if restamp_rounds > MAX_RESTAMP_ROUNDS {
+                    return Err(clock_unsettled());
+                }
+            } else if settled == 0 {
+                // The server answered without settling anything it was sent: pushing the same
+                // batch again would loop for ever.
+                return Err(errors::server_refused(200, None));
+            }
+            total = total.max(done + store.outbox_len()?);
+            progress.progress(SyncPhase::Push, done, total);
+        }
+        Ok(server_seq)
+    }
+
+    /// Pulls and applies pages until the server has nothing more.
+    fn pull_all(
+        &self,
+        store: &Store,
+        progress: &mut dyn SyncProgress,
+        server_seq: Option<u64>,
+        report: &mut SyncReport,
+    ) -> CoreResult<()> {
+        let start = store.sync_state()?.cursor;
+        let mut cursor = start;
+        loop {
+            let req = PullRequest {
+                protocol_version: ProtocolVersion::CURRENT,
+                after_seq: cursor,
+                limit: self.pull_limit,
+            };
+            let page: PullResponse = self.post(store, &self.routes.pull_url(), &req)?;
+            if page.has_more && page.next_seq <= cursor {
+                // A page that promises more but does not move the cursor would loop for ever.
+                return Err(errors::incompatible_version("pull cursor did not advance"));
+            }
+            store.apply_pull(&page)?;
+            report.pulled += page.changes.len() as u64;
+            report.pages += 1;
+            cursor = cursor.max(page.next_seq);
+            let done = cursor.saturating_sub(start);
+            let ahead = if page.has_more {
+                u64::from(self.pull_limit)
+            } else {
+                0
+            };
+            let known = server_seq.unwrap_or(0).saturating_sub(start);
+            let total = known.max(done + ahead);
+            progress.progress(SyncPhase::Pull, done, total);
+            if !page.has_more {
+                break;
+            }
+        }
+        report.cursor = cursor;
+        Ok(())
+    }
+
+    /// POSTs `body` as JSON and decodes a 2xx answer as `T`; anything else becomes the matching
+    /// error. The server's time in an error body still corrects the device's clock offset.
+    fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        store: &Store,
+        url: &str,
+        body: &B,
+    ) -> CoreResult<T> {
+        let json = serde_json::to_vec(body)
+            .map_err(|e| CoreError::storage(format!("cannot encode request: {e}")))?;
+        let mut req = self
+            .http
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(json);
+        if let Some(token) = &self.routes.bearer_token {
+            req = req.bearer_auth(token);
+        }
+        let resp = req.send().map_err(transport)?;
+        let status = resp.status();
+        let bytes = resp.bytes().map_err(transport)?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes)
+                .map_err(|e| errors::incompatible_version(format!("unreadable answer: {e}")));
+        }
+        let err_body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+        if let Some(t) = err_body.as_ref().and_then(|b| b.server_time_ms) {
+            store.learn_server_time(t)?;
+        }
+        Err(classify(status, err_body.as_ref()))
+    }
+}
+
+/// A request that failed before an HTTP answer arrived.
+fn transport(e: reqwest::Error) -> CoreError {
+    if e.is_timeout() {
+        errors::timeout()
+    } else {
+        errors::offline(e)
+    }
+}
+
+/// The error for a non-2xx answer.
+fn classify(status: StatusCode, body: Option<&ErrorBody>) -> CoreError {
+    let code = body.map(|b| b.code.as_str());
+    if code == Some("device_revoked") {
+        return errors::device_revoked();
+    }
+    if code == Some("protocol_version_unsupported") || status == StatusCode::UPGRADE_REQUIRED {
+        let detail = body.map_or_else(|| status.to_string(), |b| b.en.clone());
+        return errors::incompatible_version(detail);
+    }
+    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+        return errors::unauthorised(body);
+    }
+    if status == StatusCode::REQUEST_TIMEOUT || status == StatusCode::GATEWAY_TIMEOUT {
+        return errors::timeout();
+    }
+    errors::server_refused(status.as_u16(), body)
+}
+
+fn clock_unsettled() -> CoreError {
+    CoreError::conflict(
+        "clock_ahead",
+        "서버가 기기 시각을 계속 거부합니다. 기기의 날짜와 시간을 확인하세요.",
+        "the server keeps refusing this device's time; check the phone's date and time",
+    )
+}

@@ -1,0 +1,16 @@
+//! The device side of sync over the network (기기 동기화 클라이언트): [`SyncClient`] pushes the
+//! store's outbox and pulls pages into it (`crate::store::device_sync` holds the SQLite side).
+//!
+//! - [`routes`]: the server's address, paths and token — the one place that knows the HTTP routes;
+//! - [`progress`]: progress reports for long syncs;
+//! - [`errors`]: one stable error code per failure kind;
+//! - [`client`]: the sync itself.
+
+pub mod client;
+pub mod errors;
+pub mod progress;
+pub mod routes;
+
+pub use client::{SyncClient, SyncReport};
+pub use progress::{SyncPhase, SyncProgress};
+pub use routes::Routes;

@@ -1,0 +1,53 @@
+//! Where the sync server is and how to authenticate (서버 주소와 인증): the one place that knows the
+//! HTTP routes, so that settling them with the server is a change here only.
+
+use std::time::Duration;
+
+/// The server's address, route paths, and the device's bearer token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routes {
+    /// e.g. `https://sync.gangnam.example.kr` (no trailing slash needed).
+    pub base_url: String,
+    /// Path of the push endpoint (POST, JSON `PushRequest` → `PushResponse`).
+    pub push_path: String,
+    /// Path of the pull endpoint (POST, JSON `PullRequest` → `PullResponse`).
+    pub pull_path: String,
+    /// The access token, sent as `Authorization: Bearer …`; `None` sends no header.
+    pub bearer_token: Option<String>,
+    /// How long one request may take, connection included.
+    pub timeout: Duration,
+}
+
+/// Default per-request time limit (our choice): a page of 5,000 changes is about 2 MB, which a slow
+/// 3G link (≈ 1 Mbit/s) carries in about 20 s; 30 s leaves margin without leaving a dead link hanging.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Routes {
+    /// Routes with the sync server's paths (`/v1/push`, `/v1/pull`, see `sync-server/README.md`) and
+    /// the default timeout.
+    pub fn new(base_url: impl Into<String>, bearer_token: Option<String>) -> Self {
+        Routes {
+            base_url: base_url.into(),
+            push_path: "/v1/push".to_owned(),
+            pull_path: "/v1/pull".to_owned(),
+            bearer_token,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
+    fn join(&self, path: &str) -> String {
+        format!(
+            "{}/{}",
+            self.base_url.trim_end_matches('/'),
+            path.trim_start_matches('/')
+        )
+    }
+
+    pub fn push_url(&self) -> String {
+        self.join(&self.push_path)
+    }
+
+    pub fn pull_url(&self) -> String {
+        self.join(&self.pull_path)
+    }
+}
