@@ -604,6 +604,45 @@ fn referral_crisis_report_and_volunteer_rules() {
 }
 
 #[test]
+fn store_and_generator_arguments() {
+    assert_eq!(code(Store::open("")), "path_required");
+    let f = fixture();
+    assert_eq!(
+        code(f.store.households().due_for_monitoring(
+            f.dong.id,
+            date(2024, 5, 20),
+            u32::MAX,
+            Default::default()
+        )),
+        "horizon_out_of_range"
+    );
+    use donghaeng_core::synthetic::{generate, SyntheticConfig};
+    let cfg = |households, workers, visits| SyntheticConfig {
+        seed: 1,
+        households,
+        workers,
+        visits,
+        today: date(2024, 5, 20),
+    };
+    let store = Store::open_in_memory().unwrap();
+    assert_eq!(
+        code(generate(&store, &cfg(0, 20, 10))),
+        "synthetic_nothing_to_visit"
+    );
+    assert_eq!(
+        code(generate(&store, &cfg(10, 0, 10))),
+        "synthetic_nothing_to_visit"
+    );
+    assert_eq!(
+        code(generate(&store, &cfg(10, 20, 10_000_000))),
+        "synthetic_too_large"
+    );
+    assert_eq!(count(&store, "households"), 0);
+    generate(&store, &cfg(10, 0, 0)).unwrap();
+    assert_eq!(count(&store, "households"), 10);
+}
+
+#[test]
 fn query_argument_rules() {
     let f = fixture();
     let h = f.household("김철수", "서울 강남구 역삼로 1", 4);

@@ -313,7 +313,16 @@ impl Households<'_> {
         horizon_days: u32,
         intervals: MonitoringIntervals,
     ) -> CoreResult<Vec<MonitoringDue>> {
-        let horizon = today + Days::new(horizon_days as u64);
+        let horizon = today
+            .checked_add_days(Days::new(horizon_days as u64))
+            .ok_or_else(|| {
+                CoreError::invalid(
+                    "horizon_out_of_range",
+                    "monitoring.horizon_days",
+                    format!("조회 기간이 너무 깁니다 ({horizon_days}일)"),
+                    format!("the horizon is too long ({horizon_days} days)"),
+                )
+            })?;
         let all = self.0.read(|tx| {
             let mut st = tx.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM households WHERE dong_id = ?1 AND archived = 0"
@@ -326,7 +335,10 @@ impl Households<'_> {
             .filter_map(|s| {
                 let interval = Days::new(intervals.days(s.household.crisis_level) as u64);
                 let due_on = match s.last_contact_at {
-                    Some(at) => local_date(at) + interval,
+                    // Past the end of the calendar means "not due in any horizon we can ask for".
+                    Some(at) => local_date(at)
+                        .checked_add_days(interval)
+                        .unwrap_or(NaiveDate::MAX),
                     None => today,
                 };
                 (due_on <= horizon).then(|| MonitoringDue {

@@ -63,6 +63,15 @@ impl Store {
     /// As [`Store::open`], with an injected clock (tests, simulations).
     pub fn open_with_clock(path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> CoreResult<Store> {
         let path = path.as_ref();
+        // SQLite reads an empty name as "a temporary database", which would silently lose everything.
+        if path.as_os_str().is_empty() {
+            return Err(CoreError::invalid(
+                "path_required",
+                "path",
+                "데이터 파일 경로를 지정하세요",
+                "a database file path is required",
+            ));
+        }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;

@@ -30,6 +30,30 @@ pub struct SyntheticConfig {
 }
 
 impl SyntheticConfig {
+    /// Visits need households to visit and a staff member to lead them; sizes stay within what a
+    /// district could hold, so a typo cannot fill the phone.
+    pub fn validate(&self) -> CoreResult<()> {
+        let staff =
+            (0..self.workers).any(|i| ROLE_MIX[i % ROLE_MIX.len()].iter().all(|r| r.is_staff()));
+        if self.visits > 0 && (self.households == 0 || !staff) {
+            return Err(crate::CoreError::invalid(
+                "synthetic_nothing_to_visit",
+                "synthetic.visits",
+                "방문을 만들려면 가구와 직원이 한 명 이상 있어야 합니다",
+                "visits need at least one household and one staff member",
+            ));
+        }
+        if self.households > 100_000 || self.workers > 10_000 || self.visits > 5_000_000 {
+            return Err(crate::CoreError::invalid(
+                "synthetic_too_large",
+                "synthetic",
+                "합성 데이터 크기가 너무 큽니다 (가구 ≤ 100,000, 직원 ≤ 10,000, 방문 ≤ 5,000,000)",
+                "synthetic sizes too large (households ≤ 100,000, workers ≤ 10,000, visits ≤ 5,000,000)",
+            ));
+        }
+        Ok(())
+    }
+
     /// About 700 households and 20 workers, as in an average Seoul 동, with a year of visits.
     pub fn dong(today: NaiveDate) -> Self {
         SyntheticConfig {
@@ -83,6 +107,7 @@ const ROLE_MIX: &[&[Role]] = &[
 
 /// Generates a synthetic 동 into `store`, in one transaction.
 pub fn generate(store: &Store, cfg: &SyntheticConfig) -> CoreResult<SyntheticDong> {
+    cfg.validate()?;
     let mut rng = Rng::new(cfg.seed);
     let mut id = IdSource::new(cfg.seed);
     store.write(|tx| {
