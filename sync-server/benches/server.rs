@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use donghaeng_core::model::{OrgUnitKind, Role};
 use donghaeng_core::sync::*;
+use donghaeng_core::synthetic::changes::{dong_year, fields, ChangeGen};
 use donghaeng_sync_server::store::sqlite::SqliteStore;
 use donghaeng_sync_server::store::AuthStore;
 use donghaeng_sync_server::{build_app, AppState, Clock, ServerConfig};
@@ -25,158 +26,6 @@ use uuid::Uuid;
 /// 2025-01-01: the synthetic year (~14 months of visits) must end before the server clock, or
 /// its last changes would be refused as `clock_ahead`.
 const T0: u64 = 1_735_689_600_000;
-
-struct Gen {
-    n: u64,
-    clock: HybridClock,
-    device: Uuid,
-}
-
-impl Gen {
-    fn new(device: Uuid) -> Self {
-        Gen {
-            n: 0,
-            clock: HybridClock::new(device),
-            device,
-        }
-    }
-
-    fn id(&mut self, ms: u64) -> Uuid {
-        self.n += 1;
-        let mut b = [0u8; 10];
-        b[2..].copy_from_slice(&self.n.to_be_bytes());
-        uuid::Builder::from_unix_timestamp_millis(ms, &b).into_uuid()
-    }
-
-    fn change(&mut self, at_ms: u64, entity: &str, record_id: Uuid, op: Op) -> Change {
-        let hlc = self.clock.send(at_ms as i64);
-        Change {
-            id: self.id(hlc.wall_ms),
-            entity: entity.to_owned(),
-            record_id,
-            op,
-            hlc,
-            device_id: self.device,
-        }
-    }
-}
-
-fn fields(pairs: Vec<(&str, serde_json::Value)>) -> Fields {
-    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
-}
-
-/// About 50,000 changes of one 동 over a year, in stamp order.
-fn dong_year(g: &mut Gen) -> Vec<Change> {
-    let mut out = Vec::with_capacity(52_000);
-    let dong = g.id(T0);
-    let workers: Vec<Uuid> = (0..12).map(|_| g.id(T0)).collect();
-    let mut households = Vec::new();
-    for i in 0..700u64 {
-        let t = T0 + i * 1_000;
-        let hh = g.id(t);
-        households.push(hh);
-        let f = fields(vec![
-            ("dong_id", json!(dong.to_string())),
-            ("head_name", json!(format!("가구주{i}"))),
-            (
-                "address",
-                json!(format!("서울특별시 강남구 역삼로 {i}길 12")),
-            ),
-            ("lat", json!(37.5 + i as f64 * 1e-4)),
-            ("lon", json!(127.03 + i as f64 * 1e-4)),
-            ("crisis_level", json!(1 + i % 5)),
-            ("tags", json!("lonely_death_risk")),
-            ("risk_flags", json!("")),
-        ]);
-        out.push(g.change(t, "households", hh, Op::Upsert { fields: f }));
-        for m in 0..2 {
-            let p = g.id(t);
-            let f = fields(vec![
-                ("household_id", json!(hh.to_string())),
-                ("name", json!(format!("가구원{i}-{m}"))),
-                ("birth_date", json!("1950-03-01")),
-                ("sex", json!("female")),
-                ("relation", json!(if m == 0 { "head" } else { "spouse" })),
-            ]);
-            out.push(g.change(t, "persons", p, Op::Upsert { fields: f }));
-        }
-    }
-    // A year of visits: ~11,000 visits, each created, assigned and completed, with a
-    // wellness check, and a note for one in three.
-    let mut t = T0 + 1_000_000;
-    let mut k = 0u64;
-    while out.len() < 50_000 {
-        k += 1;
-        t += 3_400_000;
-        let hh = households[(k * 7 % 700) as usize];
-        let visit = g.id(t);
-        let f = fields(vec![
-            ("household_id", json!(hh.to_string())),
-            ("purpose", json!("regular_monitoring")),
-            ("contact_mode", json!("home")),
-            ("window_start", json!(t)),
-            ("window_end", json!(t + 3_600_000)),
-            ("required_roles", json!("")),
-            ("status", json!("planned")),
-        ]);
-        out.push(g.change(t, "visits", visit, Op::Upsert { fields: f }));
-        let pair = fields(vec![
-            (
-                &workers[(k % 12) as usize].hyphenated().to_string(),
-                json!(true),
-            ),
-            (
-                &workers[((k + 5) % 12) as usize].hyphenated().to_string(),
-                json!(true),
-            ),
-        ]);
-        out.push(g.change(t, "visit_workers", visit, Op::Upsert { fields: pair }));
-        let done = fields(vec![
-            ("status", json!("completed")),
-            ("completed_at", json!(t + 1_800_000)),
-            ("outcome", json!("met")),
-        ]);
-        out.push(g.change(t + 1_800_000, "visits", visit, Op::Upsert { fields: done }));
-        let check = g.id(t + 1_800_000);
-        let f = fields(vec![
-            ("household_id", json!(hh.to_string())),
-            ("visit_id", json!(visit.to_string())),
-            ("worker_id", json!(workers[(k % 12) as usize].to_string())),
-            ("checked_at", json!(t + 1_800_000)),
-            ("contact_mode", json!("home")),
-            ("meals", json!("ok")),
-            ("health", json!("ok")),
-            ("mood", json!("ok")),
-            ("mobility", json!("ok")),
-            ("housing", json!("ok")),
-            ("heating_cooling", json!("ok")),
-            ("loneliness", json!("some")),
-            ("arrears_signs", json!(false)),
-            ("cutoff_signs", json!(false)),
-            ("needs_referral", json!(false)),
-        ]);
-        out.push(g.change(
-            t + 1_800_000,
-            "wellness_checks",
-            check,
-            Op::Append { record: f },
-        ));
-        if k % 3 == 0 {
-            let note = g.id(t + 1_800_000);
-            let f = fields(vec![
-                ("household_id", json!(hh.to_string())),
-                ("author_id", json!(workers[(k % 12) as usize].to_string())),
-                ("written_at", json!(t + 1_800_000)),
-                (
-                    "body",
-                    json!("어르신 건강 양호, 난방비 부담 호소. 다음 방문 시 에너지바우처 안내."),
-                ),
-            ]);
-            out.push(g.change(t + 1_800_000, "case_notes", note, Op::Append { record: f }));
-        }
-    }
-    out
-}
 
 struct Dev {
     id: Uuid,
@@ -310,8 +159,8 @@ async fn run() {
 
     // Seeding: push the synthetic year.
     let seeder = b.device().await;
-    let mut g = Gen::new(seeder.id);
-    let year = dong_year(&mut g);
+    let mut g = ChangeGen::new(seeder.id, T0);
+    let year = dong_year(&mut g).0;
     let started = Instant::now();
     let mut batch_times = Vec::new();
     for chunk in year.chunks(1_000) {
@@ -367,7 +216,7 @@ async fn run() {
         .map(|c| c.record_id)
         .collect();
     let editor = b.device().await;
-    let mut eg = Gen::new(editor.id);
+    let mut eg = ChangeGen::new(editor.id, T0);
     let mut cursor = b.pull(&reader, year.len() as u64).await.1.next_seq;
     let mut times = Vec::new();
     let now = Clock::system().now_ms() as u64;
@@ -404,7 +253,7 @@ async fn run() {
         let hh = hh.clone();
         let start_seq = cursor;
         tasks.push(tokio::spawn(async move {
-            let mut g = Gen::new(dev.id);
+            let mut g = ChangeGen::new(dev.id, T0);
             let mut cursor = start_seq;
             let mut requests = 0u64;
             let mut i = 0u64;

@@ -4,6 +4,7 @@
 //! Seeded and deterministic (the same [`SyntheticConfig`] gives the same 동, ids aside: ids are
 //! derived from the seed too). Used by tests, benchmarks and the demo. No real personal data.
 
+pub mod changes;
 mod names;
 mod rng;
 
