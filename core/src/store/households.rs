@@ -70,7 +70,8 @@ pub struct MonitoringIntervals(pub [u32; 5]);
 
 impl Default for MonitoringIntervals {
     fn default() -> Self {
-        MonitoringIntervals([365, 182, 91, 30, 7])
+        // One source for the intervals: the district cadence defaults of the scheduler.
+        MonitoringIntervals(crate::schedule::CadenceConfig::default().crisis_interval_days)
     }
 }
 
