@@ -1,7 +1,7 @@
 //! Day-planner benchmarks (issue 6): one 동's day (60 visits, 12 workers), a district (25 such 동), and a
 //! re-plan after one drop-out at 12:00. Instances come from the tests' fixed-seed generator.
 
-#[path = "../tests/schedule_support.rs"]
+#[path = "../tests/schedule/support.rs"]
 mod support;
 
 use std::hint::black_box;

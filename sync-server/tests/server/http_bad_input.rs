@@ -1,7 +1,7 @@
 //! Bad input over HTTP: each case is a 4xx with the protocol's error body (stable code, Korean and
 //! English text), nothing of the batch is stored, and the server keeps serving.
 
-mod common;
+use crate::common;
 
 use common::{upsert, v7, TestServer};
 use donghaeng_core::sync::validate::MAX_PUSH_CHANGES;

@@ -1,7 +1,7 @@
 //! Push and pull over HTTP against a real server on loopback: round trip, idempotent re-push, a
 //! reused change id, paging, the skew limit, and stored state equal to the in-memory reference.
 
-mod common;
+use crate::common;
 
 use common::{upsert, v7, TestServer};
 use donghaeng_core::sync::{MemoryServer, PullResponse, PushRequest, PushResponse, SkewPolicy};

@@ -3,7 +3,7 @@
 //! faults on demand — a refused token, a revoked device, an old protocol, a server error, a slow
 //! answer, a response lost after the server committed.
 
-mod sync_device_common;
+use crate::device_common as sync_device_common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

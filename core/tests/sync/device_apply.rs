@@ -3,7 +3,7 @@
 //! response is lost, pulls applied twice or backwards — converge to the server's canonical dump, and
 //! their rows agree with it. A page that fails half-way commits nothing, not even its cursor.
 
-mod sync_device_common;
+use crate::device_common as sync_device_common;
 
 use donghaeng_core::store::Store;
 use donghaeng_core::sync::protocol::{ProtocolVersion, PullRequest, PushRequest};

@@ -1,8 +1,7 @@
 //! Properties: the state is a pure fold (any order of the same events gives the same state), and a
 //! monitor never issues the same alert twice, however its ticks fall.
 
-#[path = "safety_fixtures.rs"]
-mod fixtures;
+use crate::fixtures;
 
 use std::collections::HashSet;
 

@@ -5,7 +5,7 @@
 //! server time, and after a final exchange the server's stored state, the reference's state and
 //! every device's state are the same canonical dump.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, HashSet};
 

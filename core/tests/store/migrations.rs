@@ -1,6 +1,6 @@
 //! Migrations: from an empty file, from every earlier schema version, refusal of newer files.
 
-mod common;
+use crate::common;
 
 use donghaeng_core::model::*;
 use donghaeng_core::store::migrations::{self, latest_version, migrate_to, MIGRATIONS};

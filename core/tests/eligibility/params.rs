@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use donghaeng_core::eligibility::{Decision, EvaluationInput, ParameterRegistry, ProgramCode};
 use serde_json::{json, Value};
 
-const EMERGENCY: &str = include_str!("../src/eligibility/params/seoul_emergency_welfare.json");
-const MEDIAN: &str = include_str!("../src/eligibility/params/median_income.json");
+const EMERGENCY: &str = include_str!("../../src/eligibility/params/seoul_emergency_welfare.json");
+const MEDIAN: &str = include_str!("../../src/eligibility/params/median_income.json");
 
 fn load(v: &Value) -> Result<(), (String, String)> {
     let mut reg = ParameterRegistry::with_builtin().unwrap();
@@ -159,7 +159,7 @@ fn unknown_tables_fields_and_units_are_refused() {
     assert_eq!(code, "param_json_invalid");
     assert!(field.starts_with("sets[0].values"), "{field}");
     let mut c: Value =
-        serde_json::from_str(include_str!("../src/eligibility/params/care_sos.json")).unwrap();
+        serde_json::from_str(include_str!("../../src/eligibility/params/care_sos.json")).unwrap();
     c["sets"][0]["values"]["services"]["temporary_home_care"]["unit"] = json!("hour");
     assert_eq!(
         load(&c),
@@ -248,7 +248,7 @@ fn tables_with_more_sizes_lift_the_size_limit() {
         json!([2600000, 4300000, 5500000, 6600000, 7700000, 8700000, 9600000]);
     reg.load_json(&m.to_string()).unwrap();
     let mut s: Value = serde_json::from_str(include_str!(
-        "../src/eligibility/params/seoul_safety_income.json"
+        "../../src/eligibility/params/seoul_safety_income.json"
     ))
     .unwrap();
     s["sets"] = json!([s["sets"][0].clone()]);

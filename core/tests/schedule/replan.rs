@@ -1,8 +1,7 @@
 //! Re-plan after a drop-out: started and done visits stay, nobody new is double-booked, rules hold, and
 //! only the broken team's visits change.
 
-#[path = "schedule_support.rs"]
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 

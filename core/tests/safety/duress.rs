@@ -1,8 +1,7 @@
 //! Duress PIN: salted argon2id hashes; a duress check-out looks like a normal one on the phone and
 //! raises a silent alarm that the server sees.
 
-#[path = "safety_fixtures.rs"]
-mod fixtures;
+use crate::fixtures;
 
 use donghaeng_core::safety::{
     ActionKind, AlarmRef, DeviceView, EventKind, PinParams, SafetyMonitor, ServerView,

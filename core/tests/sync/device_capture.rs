@@ -2,7 +2,7 @@
 //! and its change in one transaction, and the store's merge state agrees with the in-memory
 //! reference `Replica` fed the same changes.
 
-mod sync_device_common;
+use crate::device_common as sync_device_common;
 
 use donghaeng_core::model::*;
 use donghaeng_core::store::households::HouseholdUpdate;

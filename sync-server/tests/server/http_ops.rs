@@ -1,7 +1,7 @@
 //! `/openapi.json` documents every route; `/metrics` is valid Prometheus text that counts requests;
 //! `/healthz` answers.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

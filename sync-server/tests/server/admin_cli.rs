@@ -1,8 +1,6 @@
 //! The admin command on a database file, end to end: units, a user, an enrolment code the server
 //! then accepts over HTTP, and a revocation the server then enforces.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 

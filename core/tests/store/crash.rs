@@ -92,15 +92,15 @@ fn killed_mid_write_leaves_old_or_new_state_never_a_mix() {
             .unwrap();
     }
     let exe = std::env::current_exe().unwrap();
+    // libtest names a test by its module path inside the test binary (`crash::crash_child_writer`).
+    let child_test = match module_path!().split_once("::") {
+        Some((_, module)) => format!("{module}::crash_child_writer"),
+        None => "crash_child_writer".to_string(),
+    };
     let mut reported: Vec<Id> = Vec::new();
     for round in 0..6 {
         let mut child = Command::new(&exe)
-            .args([
-                "--exact",
-                "crash_child_writer",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+            .args(["--exact", &child_test, "--nocapture", "--test-threads=1"])
             .env(CHILD_ENV, &path)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -1,7 +1,6 @@
 //! Starting a session: the pre-visit safety assessment (안전사정), pairs, companions, advisories.
 
-#[path = "safety_fixtures.rs"]
-mod fixtures;
+use crate::fixtures;
 
 use donghaeng_core::model::{ContactMode, RiskFlag, Role};
 use donghaeng_core::safety::{DisasterAdvisory, EventKind, SafetyMonitor};

@@ -1,7 +1,6 @@
 //! Incident reports and half-year statistics per district.
 
-#[path = "safety_fixtures.rs"]
-mod fixtures;
+use crate::fixtures;
 
 use chrono::{TimeZone, Utc};
 use donghaeng_core::safety::incident::{FollowUp, IncidentSeverity};

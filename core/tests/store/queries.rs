@@ -1,7 +1,7 @@
 //! The queries the app needs: Korean search, agenda order, history paging, monitoring due, and the
 //! smaller aggregates (volunteer months, referral replies, crisis-report inbox).
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 

@@ -1,7 +1,6 @@
 //! Simulation tests with an injected clock: a whole visit day in microseconds.
 
-#[path = "safety_fixtures.rs"]
-mod fixtures;
+use crate::fixtures;
 
 use chrono::Duration;
 use donghaeng_core::safety::{

@@ -1,8 +1,7 @@
 //! Planner quality against an exact solver (brute force over team formations, assignments and orders)
 //! on small days: up to 8 visits and 4 workers, from a fixed-seed generator so the figures are stable.
 
-#[path = "schedule_support.rs"]
-mod support;
+use crate::support;
 
 use donghaeng_core::schedule::plan_day;
 use support::*;

@@ -1,6 +1,6 @@
 //! Enrolment, tokens and revocation over HTTP.
 
-mod common;
+use crate::common;
 
 use common::{upsert, v7, TestServer};
 use donghaeng_core::model::Role;

@@ -1,7 +1,6 @@
 //! Day planner: hard rules on hand-made and random days, true reasons, determinism, bad input.
 
-#[path = "schedule_support.rs"]
-mod support;
+use crate::support;
 
 use donghaeng_core::model::{ContactMode, GeoPoint, RiskFlag, Role, TimeWindow, VisitPurpose};
 use donghaeng_core::schedule::roles::universal_65;

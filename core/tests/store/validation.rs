@@ -1,6 +1,6 @@
 //! Every validation rule of the store: a clear typed error with a stable code, and nothing written.
 
-mod common;
+use crate::common;
 
 use std::str::FromStr;
 

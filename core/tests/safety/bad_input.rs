@@ -1,8 +1,7 @@
 //! Bad input: clear typed errors naming the field, never a panic, and no safety event dropped because
 //! another input was bad.
 
-#[path = "safety_fixtures.rs"]
-mod fixtures;
+use crate::fixtures;
 
 use donghaeng_core::safety::{Actor, EventKind, SafetyEvent, SafetyMonitor};
 use fixtures::*;

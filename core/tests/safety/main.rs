@@ -1,0 +1,9 @@
+//! safety integration tests, one test binary for the area (fewer, smaller binaries to link).
+
+mod bad_input;
+mod duress;
+mod fixtures;
+mod incident;
+mod props;
+mod sim;
+mod start;

@@ -1,0 +1,7 @@
+//! schedule integration tests, one test binary for the area (fewer, smaller binaries to link).
+
+mod cadence;
+mod exact;
+mod planner;
+mod replan;
+mod support;

@@ -1,0 +1,8 @@
+//! store integration tests, one test binary for the area (fewer, smaller binaries to link).
+
+mod common;
+mod crash;
+mod migrations;
+mod queries;
+mod synthetic;
+mod validation;

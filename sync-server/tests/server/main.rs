@@ -1,0 +1,11 @@
+//! Sync server integration tests: one test binary (fewer, smaller binaries to link).
+
+mod admin_cli;
+mod common;
+mod convergence;
+mod http_auth;
+mod http_bad_input;
+mod http_ops;
+mod http_sync;
+mod process_restart;
+mod store_restart;
