@@ -28,6 +28,17 @@ impl Clock for FixedClock {
     }
 }
 
+/// The system clock off by a fixed amount: a phone whose date is set wrong (tests of clock skew,
+/// demos). Positive offsets run ahead.
+#[derive(Debug, Clone, Copy)]
+pub struct SkewedClock(pub chrono::Duration);
+
+impl Clock for SkewedClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.0
+    }
+}
+
 /// Korea Standard Time. Korea has had no daylight saving since 1988, so a fixed offset is exact.
 pub fn kst() -> FixedOffset {
     const KST_SECONDS: i32 = 9 * 3600;

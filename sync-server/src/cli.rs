@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
@@ -109,6 +110,44 @@ impl ServeArgs {
     pub fn skew(&self) -> SkewPolicy {
         SkewPolicy {
             max_future_drift_ms: self.max_future_drift_s.saturating_mul(1000),
+        }
+    }
+}
+
+/// The whole server process: logs to stderr (no personal data: ids, routes, counts), then serve or
+/// an admin command as the command line says.
+pub fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_target(false)
+        // Colour codes only for a person at a terminal, never in collected log files.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match args.command {
+            Some(Command::Admin(cmd)) => admin(args.db, cmd).await.map(|out| {
+                println!("{out}");
+            }),
+            Some(Command::Serve) | None => serve(args.db, args.serve).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -1,33 +1,7 @@
 //! `donghaeng-sync-server`: serves the sync API on an embedded SQLite file (default), or runs an
-//! admin command. See `sync-server/README.md`.
+//! admin command. See `sync-server/README.md`; the body is [`donghaeng_sync_server::cli::main`] so
+//! that the end-to-end tests can build the same process under their own binary name.
 
-use std::process::ExitCode;
-
-use clap::Parser;
-
-use donghaeng_sync_server::cli::{self, Cli, Command};
-
-#[tokio::main]
-async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_target(false)
-        // Colour codes only for a person at a terminal, never in collected log files.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .init();
-    let args = Cli::parse();
-    let result = match args.command {
-        Some(Command::Admin(cmd)) => cli::admin(args.db, cmd).await.map(|out| {
-            println!("{out}");
-        }),
-        Some(Command::Serve) | None => cli::serve(args.db, args.serve).await,
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("{e}");
-            ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    donghaeng_sync_server::cli::main()
 }

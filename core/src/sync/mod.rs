@@ -9,6 +9,7 @@
 //! - [`entity`](mod@entity): which tables sync and how they merge;
 //! - [`change`]: one change to one record;
 //! - [`protocol`]: push / pull messages, protocol version, error body;
+//! - [`enrolment`]: enrolment and access-token messages;
 //! - [`validate`]: checks of incoming batches, with limits;
 //! - [`merge`]: the merge decision for one record and one change;
 //! - [`replica`]: the in-memory reference replica and its canonical dump;
@@ -18,6 +19,7 @@
 
 pub mod change;
 pub mod device;
+pub mod enrolment;
 pub mod entity;
 pub mod hlc;
 pub mod memory_server;
@@ -28,6 +30,7 @@ pub mod restamp;
 pub mod validate;
 
 pub use change::{Change, Fields, Op, RecordRef};
+pub use enrolment::{DeviceCredential, EnrolRequest, TokenRequest, TokenResponse};
 pub use entity::{entity, EntityKind, EntitySpec, ENTITIES};
 pub use hlc::{ClockOffset, HlcTimestamp, HybridClock, SkewPolicy};
 pub use memory_server::MemoryServer;

@@ -1,45 +1,33 @@
-//! `POST /v1/enrol` (기기 등록) and `POST /v1/token` (접근 토큰).
+//! `POST /v1/enrol` (기기 등록) and `POST /v1/token` (접근 토큰). The wire types live in
+//! `donghaeng_core::sync::enrolment`, shared with the device client.
 
 use axum::extract::State;
 use axum::Json;
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+
+use donghaeng_core::sync::enrolment::is_usable_device_id;
+use donghaeng_core::sync::{DeviceCredential, EnrolRequest, TokenRequest, TokenResponse};
+use donghaeng_core::CoreError;
 
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::DeviceCredential;
-
-/// A phone enrols with the one-time code an administrator gave its user.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EnrolRequest {
-    pub code: String,
-}
-
-/// A device proves its credential to get a short-lived access token.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TokenRequest {
-    pub device_id: Uuid,
-    pub device_secret: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct TokenResponse {
-    pub access_token: String,
-    pub token_type: &'static str,
-    pub expires_at_ms: i64,
-    pub expires_in_s: i64,
-}
 
 pub async fn enrol(
     State(st): State<AppState>,
     JsonBody(req): JsonBody<EnrolRequest>,
 ) -> Result<Json<DeviceCredential>, ApiError> {
+    if req.device_id.is_some_and(|id| !is_usable_device_id(id)) {
+        let e = CoreError::invalid(
+            "device_id_invalid",
+            "device_id",
+            "기기 ID로 쓸 수 없는 값입니다 (nil UUID).",
+            "the nil UUID cannot be a device id",
+        );
+        return Err(ApiError::from_core(&e, &st.clock));
+    }
     let cred = st
         .auth
-        .enrol(req.code, st.clock.now_ms())
+        .enrol(req.code, req.device_id, st.clock.now_ms())
         .await
         .map_err(|e| ApiError::from_core(&e, &st.clock))?;
     tracing::info!(device_id = %cred.device_id, "device enrolled");
@@ -63,7 +51,7 @@ pub async fn token(
         .map_err(|e| ApiError::from_core(&e, &st.clock))?;
     Ok(Json(TokenResponse {
         access_token: t.access_token,
-        token_type: "Bearer",
+        token_type: "Bearer".to_owned(),
         expires_at_ms: t.expires_at_ms,
         expires_in_s: (t.expires_at_ms - now) / 1000,
     }))

@@ -26,14 +26,8 @@ pub struct EnrolmentCode {
     pub expires_at_ms: i64,
 }
 
-/// What a phone receives when it enrols: its own device id (its HLC node) and secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DeviceCredential {
-    pub device_id: Uuid,
-    pub device_secret: String,
-    pub user_id: Uuid,
-    pub role: Role,
-}
+/// What a phone receives when it enrols (the wire type, shared with the device client).
+pub use donghaeng_core::sync::DeviceCredential;
 
 /// A short-lived access token (only its hash is kept).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -70,8 +64,15 @@ pub trait AuthStore: Send + Sync {
         ttl_ms: i64,
     ) -> StoreFuture<'_, EnrolmentCode>;
 
-    /// Exchanges an unused, unexpired code for a new device credential; the code is spent.
-    fn enrol(&self, code: String, now_ms: i64) -> StoreFuture<'_, DeviceCredential>;
+    /// Exchanges an unused, unexpired code for a new device credential; the code is spent. The device
+    /// keeps its own id when it sends one (`device_id_taken` if another device has it — the code is
+    /// then not spent); otherwise the store makes one up.
+    fn enrol(
+        &self,
+        code: String,
+        device_id: Option<Uuid>,
+        now_ms: i64,
+    ) -> StoreFuture<'_, DeviceCredential>;
 
     /// Issues an access token for a device that proves its secret; a revoked device is refused with
     /// `device_revoked`.

@@ -29,6 +29,57 @@ async fn an_enrolment_code_works_once_and_yields_a_working_credential() {
 }
 
 #[tokio::test]
+async fn a_device_enrols_under_its_own_id_once_and_a_taken_id_leaves_the_code_unspent() {
+    let srv = TestServer::start().await;
+    let user = srv.make_user(Role::VisitingNurse).await;
+    let own = v7();
+    let code = srv.enrolment_code(user).await;
+    let a = srv
+        .post("/v1/enrol", None, &json!({"code": code, "device_id": own}))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["device_id"], json!(own));
+    // The credential works under that id.
+    let t = srv
+        .post(
+            "/v1/token",
+            None,
+            &json!({"device_id": own, "device_secret": a.body["device_secret"]}),
+        )
+        .await;
+    assert_eq!(t.status, StatusCode::OK, "{}", t.body);
+
+    // A second phone claiming the same id is refused, and its code still works with another id.
+    let code2 = srv.enrolment_code(user).await;
+    let taken = srv
+        .post("/v1/enrol", None, &json!({"code": code2, "device_id": own}))
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.body);
+    assert_eq!(taken.code(), "device_id_taken");
+    let other = v7();
+    let retry = srv
+        .post(
+            "/v1/enrol",
+            None,
+            &json!({"code": code2, "device_id": other}),
+        )
+        .await;
+    assert_eq!(retry.status, StatusCode::OK, "{}", retry.body);
+    assert_eq!(retry.body["device_id"], json!(other));
+
+    let code3 = srv.enrolment_code(user).await;
+    let nil = srv
+        .post(
+            "/v1/enrol",
+            None,
+            &json!({"code": code3, "device_id": uuid::Uuid::nil()}),
+        )
+        .await;
+    assert_eq!(nil.status, StatusCode::BAD_REQUEST, "{}", nil.body);
+    assert_eq!(nil.code(), "device_id_invalid");
+}
+
+#[tokio::test]
 async fn an_expired_enrolment_code_is_refused() {
     let srv = TestServer::start().await;
     let user = srv.make_user(Role::VisitingNurse).await;

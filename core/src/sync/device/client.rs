@@ -15,6 +15,7 @@ use super::errors;
 use super::progress::{SyncPhase, SyncProgress};
 use super::routes::Routes;
 use crate::store::Store;
+use crate::sync::enrolment::{DeviceCredential, EnrolRequest, TokenRequest, TokenResponse};
 use crate::sync::protocol::{
     ErrorBody, ProtocolVersion, PullRequest, PullResponse, PushRequest, PushResponse,
     RejectedChange,
@@ -76,6 +77,36 @@ impl SyncClient {
 
     pub fn routes(&self) -> &Routes {
         &self.routes
+    }
+
+    /// Uses `token` (from [`SyncClient::request_token`]) for the requests that follow.
+    pub fn set_bearer_token(&mut self, token: impl Into<String>) {
+        self.routes.bearer_token = Some(token.into());
+    }
+
+    /// Enrols this device (기기 등록) with the one-time `code` its user received, under the store's own
+    /// device id, so that the changes it already stamped belong to the enrolled device. The returned
+    /// secret is the device's long-lived credential: the shell keeps it in the Keystore / Keychain.
+    pub fn enrol(&self, store: &Store, code: &str) -> CoreResult<DeviceCredential> {
+        let req = EnrolRequest {
+            code: code.to_owned(),
+            device_id: Some(store.device_id()?),
+        };
+        self.post(store, &self.routes.enrol_url(), &req)
+    }
+
+    /// Trades the device credential for a short-lived access token (접근 토큰). A revoked device gets
+    /// the `device_revoked` error: the app must wipe its local data.
+    pub fn request_token(
+        &self,
+        store: &Store,
+        credential: &DeviceCredential,
+    ) -> CoreResult<TokenResponse> {
+        let req = TokenRequest {
+            device_id: credential.device_id,
+            device_secret: credential.device_secret.clone(),
+        };
+        self.post(store, &self.routes.token_url(), &req)
     }
 
     /// One full sync: push the whole outbox, then pull and apply every page after the cursor.

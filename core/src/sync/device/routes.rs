@@ -12,6 +12,10 @@ pub struct Routes {
     pub push_path: String,
     /// Path of the pull endpoint (POST, JSON `PullRequest` → `PullResponse`).
     pub pull_path: String,
+    /// Path of the enrolment endpoint (POST, JSON `EnrolRequest` → `DeviceCredential`).
+    pub enrol_path: String,
+    /// Path of the access-token endpoint (POST, JSON `TokenRequest` → `TokenResponse`).
+    pub token_path: String,
     /// The access token, sent as `Authorization: Bearer …`; `None` sends no header.
     pub bearer_token: Option<String>,
     /// How long one request may take, connection included.
@@ -23,13 +27,15 @@ pub struct Routes {
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Routes {
-    /// Routes with the sync server's paths (`/v1/push`, `/v1/pull`, see `sync-server/README.md`) and
+    /// Routes with the sync server's paths (`/v1/push`, `/v1/pull`, `/v1/enrol`, `/v1/token`, see `sync-server/README.md`) and
     /// the default timeout.
     pub fn new(base_url: impl Into<String>, bearer_token: Option<String>) -> Self {
         Routes {
             base_url: base_url.into(),
             push_path: "/v1/push".to_owned(),
             pull_path: "/v1/pull".to_owned(),
+            enrol_path: "/v1/enrol".to_owned(),
+            token_path: "/v1/token".to_owned(),
             bearer_token,
             timeout: DEFAULT_TIMEOUT,
         }
@@ -49,5 +55,13 @@ impl Routes {
 
     pub fn pull_url(&self) -> String {
         self.join(&self.pull_path)
+    }
+
+    pub fn enrol_url(&self) -> String {
+        self.join(&self.enrol_path)
+    }
+
+    pub fn token_url(&self) -> String {
+        self.join(&self.token_path)
     }
 }

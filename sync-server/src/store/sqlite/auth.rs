@@ -175,7 +175,12 @@ impl AuthStore for SqliteStore {
         })
     }
 
-    fn enrol(&self, code: String, now_ms: i64) -> StoreFuture<'_, DeviceCredential> {
+    fn enrol(
+        &self,
+        code: String,
+        device_id: Option<Uuid>,
+        now_ms: i64,
+    ) -> StoreFuture<'_, DeviceCredential> {
         self.write(move |conn, _| {
             let code_hash = secret::hash(&secret::normalise_code(&code));
             let tx = conn.transaction()?;
@@ -198,7 +203,18 @@ impl AuthStore for SqliteStore {
             let role: Role = role
                 .parse()
                 .map_err(|_| CoreError::storage(format!("unknown stored role {role:?}")))?;
-            let device_id = new_id();
+            let device_id = device_id.unwrap_or_else(new_id);
+            let taken: Option<i64> = tx
+                .query_row(
+                    "SELECT 1 FROM devices WHERE id = ?1",
+                    [device_id.as_bytes().as_slice()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if taken.is_some() {
+                // Dropping the transaction leaves the code unspent: the phone may retry with a new id.
+                return Err(device_id_taken());
+            }
             let device_secret = secret::new_token()?;
             tx.execute(
                 "INSERT INTO devices (id, user_id, secret_hash, enrolled_at_ms) VALUES (?1, ?2, ?3, ?4)",
@@ -337,4 +353,12 @@ fn checked_name(name: &str, field: &str) -> CoreResult<String> {
 /// Compares two hashes without an early exit, so timing reveals nothing about a stored hash.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn device_id_taken() -> CoreError {
+    CoreError::conflict(
+        "device_id_taken",
+        "이미 다른 기기가 쓰고 있는 기기 ID입니다. 앱을 다시 설치한 뒤 등록하세요.",
+        "another device is already enrolled with this device id; reinstall the app and enrol again",
+    )
 }

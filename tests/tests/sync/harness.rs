@@ -1,0 +1,273 @@
+//! Real parts for the end-to-end suites: server processes on loopback (own SQLite file, killable),
+//! device stores on files enrolled through the server's HTTP API, and the server's merged state read
+//! back for comparison.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use donghaeng_core::clock::Clock;
+use donghaeng_core::store::Store;
+use donghaeng_core::sync::device::{Routes, SyncClient, SyncReport};
+use donghaeng_core::sync::SkewPolicy;
+use donghaeng_core::CoreResult;
+use donghaeng_sync_server::store::sqlite::SqliteStore;
+use donghaeng_sync_server::store::ChangeStore;
+use serde_json::Value;
+
+pub const SERVER_EXE: &str = env!("CARGO_BIN_EXE_e2e-sync-server");
+pub const DEVICE_EXE: &str = env!("CARGO_BIN_EXE_e2e-device");
+
+/// A sync-server process serving one SQLite file. Killed (SIGKILL) when dropped.
+pub struct ServerProcess {
+    child: Child,
+    pub addr: SocketAddr,
+    /// Every line the server logged (stderr), for log checks.
+    pub log: Arc<Mutex<Vec<String>>>,
+}
+
+impl ServerProcess {
+    /// Starts a server on a free loopback port and waits until it listens.
+    pub fn start(db: &Path) -> ServerProcess {
+        let mut child = Command::new(SERVER_EXE)
+            .args(["--db"])
+            .arg(db)
+            .args(["--addr", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the sync server");
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.split("addr=").nth(1) {
+                    let addr = rest.split_whitespace().next().unwrap_or("").to_owned();
+                    let _ = tx.send(addr);
+                }
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("the server did not start: {:?}", log.lock().unwrap()));
+        ServerProcess {
+            child,
+            addr: addr.parse().expect("a socket address in the log"),
+            log,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// SIGKILL: no shutdown, no flush, as a power cut or the OOM killer would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Runs an admin command of the server binary on its database file; returns its JSON answer.
+pub fn admin(db: &Path, args: &[&str]) -> Value {
+    let out = Command::new(SERVER_EXE)
+        .arg("--db")
+        .arg(db)
+        .arg("admin")
+        .args(args)
+        .output()
+        .expect("run the admin command");
+    assert!(
+        out.status.success(),
+        "admin {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("admin prints JSON")
+}
+
+/// A 동 with a team made by the admin command; users are created in the team.
+pub struct Org {
+    pub team: String,
+}
+
+impl Org {
+    pub fn create(db: &Path) -> Org {
+        let mut parent: Option<String> = None;
+        for (kind, name) in [
+            ("city", "서울특별시"),
+            ("district", "강남구"),
+            ("dong", "역삼1동"),
+            ("team", "복지1팀"),
+        ] {
+            let mut args = vec!["create-unit", "--kind", kind, "--name", name];
+            let p = parent.clone();
+            if let Some(p) = &p {
+                args.extend(["--parent", p.as_str()]);
+            }
+            let v = admin(db, &args);
+            parent = Some(v["unit_id"].as_str().unwrap().to_owned());
+        }
+        Org {
+            team: parent.unwrap(),
+        }
+    }
+
+    /// A new user of `role` and a one-time enrolment code for them.
+    pub fn enrolment_code(&self, db: &Path, role: &str) -> String {
+        let user = admin(
+            db,
+            &[
+                "create-user",
+                "--unit",
+                &self.team,
+                "--name",
+                "테스트 사용자",
+                "--role",
+                role,
+            ],
+        );
+        let code = admin(
+            db,
+            &[
+                "issue-enrolment-code",
+                "--user",
+                user["user_id"].as_str().unwrap(),
+            ],
+        );
+        code["code"].as_str().unwrap().to_owned()
+    }
+}
+
+/// A phone: its store file and a sync client with an access token.
+pub struct Device {
+    pub store: Store,
+    pub client: SyncClient,
+    pub path: PathBuf,
+}
+
+impl Device {
+    /// Opens a store at `path` (system clock, or `clock`), enrols it with `code` directly at the
+    /// server (enrolment is not retried through faults: a lost answer would spend the code), takes a
+    /// token, and then talks to `sync_url` (the server or a proxy).
+    pub fn enrol(
+        path: PathBuf,
+        clock: Option<Arc<dyn Clock>>,
+        server_url: &str,
+        code: &str,
+        sync_url: &str,
+    ) -> Device {
+        let store = match clock {
+            Some(c) => Store::open_with_clock(&path, c),
+            None => Store::open(&path),
+        }
+        .unwrap();
+        let direct = SyncClient::new(Routes::new(server_url, None)).unwrap();
+        let cred = direct.enrol(&store, code).unwrap();
+        assert_eq!(cred.device_id, store.device_id().unwrap());
+        let token = direct.request_token(&store, &cred).unwrap();
+        let client = SyncClient::new(Routes::new(sync_url, Some(token.access_token)))
+            .unwrap()
+            .with_batches(40, 60);
+        Device {
+            store,
+            client,
+            path,
+        }
+    }
+
+    /// Reopens an enrolled phone's store file (after its process died) with its access token.
+    pub fn reopen(path: PathBuf, token: &str, sync_url: &str) -> Device {
+        let store = Store::open(&path).unwrap();
+        let client = SyncClient::new(Routes::new(sync_url, Some(token.to_owned())))
+            .unwrap()
+            .with_batches(40, 60);
+        Device {
+            store,
+            client,
+            path,
+        }
+    }
+
+    pub fn sync(&self) -> CoreResult<SyncReport> {
+        self.client.sync(&self.store, &mut ())
+    }
+
+    /// Syncs until one sync succeeds (faults make some fail); panics after `tries`.
+    pub fn sync_until_ok(&self, tries: usize) -> SyncReport {
+        let mut last = None;
+        for _ in 0..tries {
+            match self.sync() {
+                Ok(r) => return r,
+                Err(e) => {
+                    assert!(
+                        matches!(e.code, "offline" | "timeout"),
+                        "only network failures are expected here, got {e}"
+                    );
+                    last = Some(e);
+                }
+            }
+        }
+        panic!("no sync succeeded in {tries} tries: {last:?}");
+    }
+}
+
+/// The server's merged state, in the canonical dump format (read from its database file).
+pub fn server_dump(db: &Path) -> String {
+    let store = SqliteStore::open(db, SkewPolicy::default()).unwrap();
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(store.canonical_dump())
+        .unwrap()
+}
+
+/// Every device pulls until all hold the same as the server; returns the server's dump. Two passes:
+/// the first hands everything over, the second takes in what others handed over after.
+pub fn settle(devices: &[Device], db: &Path) -> String {
+    for _ in 0..2 {
+        for d in devices {
+            d.sync_until_ok(20);
+        }
+    }
+    let server = server_dump(db);
+    assert!(!server.is_empty(), "the server holds nothing");
+    for (i, d) in devices.iter().enumerate() {
+        assert_eq!(d.store.outbox_len().unwrap(), 0, "device {i} kept changes");
+        let dump = d.store.sync_dump().unwrap();
+        if dump != server {
+            panic!(
+                "device {i} differs from the server:\n{}",
+                diff(&dump, &server)
+            );
+        }
+        assert!(
+            d.store.sync_mismatches().unwrap().is_empty(),
+            "device {i}: tables disagree with the synced records"
+        );
+    }
+    server
+}
+
+/// The first lines where two dumps differ (a readable failure instead of two megabytes).
+fn diff(a: &str, b: &str) -> String {
+    let (la, lb): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    let mut out = format!("{} lines vs {} lines\n", la.len(), lb.len());
+    for (x, y) in la.iter().zip(lb.iter()).filter(|(x, y)| x != y).take(3) {
+        out.push_str(&format!("- {x}\n+ {y}\n"));
+    }
+    out
+}

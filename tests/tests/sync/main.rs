@@ -1,0 +1,9 @@
+//! End-to-end sync suites (issue 7): real server processes on loopback, real device store files, a
+//! fault-injecting proxy, SIGKILLed servers and devices, and phones with wrong clocks.
+
+mod harness;
+
+mod clock_skew;
+mod device_crash;
+mod lossy_network;
+mod server_crash;
