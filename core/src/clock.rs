@@ -28,14 +28,33 @@ impl Clock for FixedClock {
     }
 }
 
-/// The system clock off by a fixed amount: a phone whose date is set wrong (tests of clock skew,
-/// demos). Positive offsets run ahead.
-#[derive(Debug, Clone, Copy)]
-pub struct SkewedClock(pub chrono::Duration);
+/// The system clock off by an amount that can change: a phone whose date is set wrong, or jumps when
+/// someone sets it (tests of clock skew, demos). Positive offsets run ahead.
+#[derive(Debug, Default)]
+pub struct SkewedClock {
+    offset_ms: std::sync::atomic::AtomicI64,
+}
+
+impl SkewedClock {
+    pub fn new(offset: chrono::Duration) -> SkewedClock {
+        let c = SkewedClock::default();
+        c.set(offset);
+        c
+    }
+
+    /// Moves the clock to `offset` from the system's.
+    pub fn set(&self, offset: chrono::Duration) {
+        self.offset_ms.store(
+            offset.num_milliseconds(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+}
 
 impl Clock for SkewedClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now() + self.0
+        let ms = self.offset_ms.load(std::sync::atomic::Ordering::Relaxed);
+        Utc::now() + chrono::Duration::milliseconds(ms)
     }
 }
 

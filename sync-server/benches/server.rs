@@ -144,7 +144,15 @@ async fn run() {
         .await
         .unwrap()
         .id;
-    let state = AppState::new(store.clone(), ServerConfig::default(), Clock::system());
+    let state = AppState::new(
+        store.clone(),
+        // The synthetic year's org tree is not the admin's: measured without role scopes.
+        ServerConfig {
+            role_scopes: false,
+            ..ServerConfig::default()
+        },
+        Clock::system(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {

@@ -14,6 +14,7 @@ use donghaeng_core::sync::SkewPolicy;
 use donghaeng_core::{CoreError, CoreResult};
 
 use crate::clock::Clock;
+use crate::scope::publish;
 use crate::state::{AppState, ServerConfig};
 use crate::store::sqlite::SqliteStore;
 use crate::store::AuthStore;
@@ -194,12 +195,15 @@ pub async fn admin(db: PathBuf, cmd: AdminCommand) -> CoreResult<serde_json::Val
     let clock = Clock::system();
     let config = ServerConfig::default();
     Ok(match cmd {
+        // Units and users also go into the change log, so that devices and scopes know them.
         AdminCommand::CreateUnit { kind, name, parent } => {
-            let id = store.create_unit(kind, name, parent).await?;
+            let id = store.create_unit(kind, name.clone(), parent).await?;
+            publish::unit(&store, id, kind, &name, parent, clock.now_ms()).await?;
             json!({"unit_id": id, "kind": kind})
         }
         AdminCommand::CreateUser { unit, name, role } => {
             let user = store.create_user(unit, name, role).await?;
+            publish::user(&store, &user, clock.now_ms()).await?;
             json!({"user_id": user.id, "unit_id": user.unit_id, "role": user.role})
         }
         AdminCommand::IssueEnrolmentCode { user } => {

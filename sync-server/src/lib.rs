@@ -5,7 +5,8 @@
 //! - [`build_app`]: the router with every route, body limit, request tracking (logs + metrics);
 //! - [`cli`]: command line (serve, admin);
 //! - [`store`]: the storage traits and the SQLite store;
-//! - [`routes`]: handlers; [`openapi`]: the API document served at `/openapi.json`.
+//! - [`routes`]: handlers; [`openapi`]: the API document served at `/openapi.json`;
+//! - [`scope`]: what each device may receive and push (partial replication per role).
 
 pub mod auth;
 pub mod body;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
+pub mod scope;
 pub mod secret;
 pub mod state;
 pub mod store;

@@ -6,6 +6,7 @@ use donghaeng_core::sync::validate::MAX_PUSH_CHANGES;
 
 use crate::clock::Clock;
 use crate::metrics::Metrics;
+use crate::scope::ScopeIndex;
 use crate::store::{AuthStore, ChangeStore};
 
 /// Settings the handlers use (the command line fills them; tests set them directly).
@@ -21,6 +22,9 @@ pub struct ServerConfig {
     /// Lifetime of an enrolment code. Default 24 hours (our choice): the admin hands the code over
     /// in person or by phone the same day.
     pub enrolment_ttl_ms: i64,
+    /// Partial replication per role (`crate::scope`). Always on in the server process; tests of the
+    /// protocol mechanics that push records without an org tree turn it off.
+    pub role_scopes: bool,
 }
 
 impl Default for ServerConfig {
@@ -29,6 +33,7 @@ impl Default for ServerConfig {
             max_body_bytes: 16 * 1024 * 1024,
             token_ttl_ms: 15 * 60 * 1000,
             enrolment_ttl_ms: 24 * 60 * 60 * 1000,
+            role_scopes: true,
         }
     }
 }
@@ -45,6 +50,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub clock: Clock,
     pub config: Arc<ServerConfig>,
+    /// What each record belongs to, learnt from the change log (`crate::scope`).
+    pub scope: Arc<tokio::sync::RwLock<ScopeIndex>>,
 }
 
 impl AppState {
@@ -59,6 +66,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             clock,
             config: Arc::new(config),
+            scope: Arc::default(),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! storage implementations (SQLite, PostgreSQL) must behave exactly like this; tests drive devices
 //! against it.
 //!
-//! Scopes (which device may see and push what) are not modelled here yet: `purge` is always empty.
+//! Scopes (which device may see and push what) are the real server's (`sync-server/src/scope`, `docs/scopes.md`): this reference serves everything, so `purge` is always empty.
 
 use std::collections::HashMap;
 

@@ -1,14 +1,22 @@
-//! `POST /v1/push` and `POST /v1/pull` (동기화).
+//! `POST /v1/push` and `POST /v1/pull` (동기화), with scopes (`crate::scope`): a device receives only
+//! what its user may see, and a change its user may not write is rejected (`out_of_scope`) while the
+//! rest of the batch goes on.
+
+use std::collections::BTreeSet;
 
 use axum::extract::State;
 use axum::Json;
 
-use donghaeng_core::sync::{PullRequest, PullResponse, PushRequest, PushResponse};
-use donghaeng_core::CoreError;
+use donghaeng_core::sync::{
+    ProtocolVersion, PullRequest, PullResponse, PushRequest, PushResponse, RejectedChange,
+    SeqChange,
+};
+use donghaeng_core::{CoreError, CoreResult};
 
 use crate::auth::Authed;
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::scope::{BatchOverlay, Filtered, Viewer};
 use crate::state::AppState;
 
 /// A device hands over part of its outbox. Refused whole (4xx, nothing stored) when the caller is not
@@ -32,21 +40,47 @@ async fn push_inner(
     body: Result<JsonBody<PushRequest>, ApiError>,
 ) -> Result<Json<PushResponse>, ApiError> {
     let Authed(owner) = authed?;
-    let JsonBody(req) = body?;
+    let JsonBody(mut req) = body?;
+    let api = |e: CoreError| ApiError::from_core(&e, &st.clock);
     if req.device_id != owner.device_id {
-        let e = CoreError::invalid(
+        return Err(api(CoreError::invalid(
             "device_mismatch",
             "device_id",
             "이 기기의 ID가 아닌 기기 ID로 보낼 수 없습니다.",
             "the push names a device other than the authenticated one",
-        );
-        return Err(ApiError::from_core(&e, &st.clock));
+        )));
     }
-    let resp = st
-        .changes
-        .push(req, st.clock.now_ms())
-        .await
-        .map_err(|e| ApiError::from_core(&e, &st.clock))?;
+    let now = st.clock.now_ms();
+    let mut out_of_scope = Vec::new();
+    if st.config.role_scopes {
+        catch_up(st, now).await.map_err(api)?;
+        let ix = st.scope.read().await;
+        let viewer = Viewer::from(&owner);
+        let batch = BatchOverlay::of(&req.changes);
+        req.changes
+            .retain(|c| match viewer.write_refusal(&ix, &batch, c) {
+                None => true,
+                Some(_) => {
+                    out_of_scope.push(RejectedChange {
+                        id: c.id,
+                        code: "out_of_scope".to_owned(),
+                        ko: "이 기록을 쓸 권한이 없습니다 (담당 범위 밖).".to_owned(),
+                        en: "this user may not write this record (outside their scope)".to_owned(),
+                    });
+                    false
+                }
+            });
+    }
+    let mut resp = if req.changes.is_empty() && !out_of_scope.is_empty() {
+        PushResponse {
+            server_seq: st.changes.last_seq().await.map_err(api)?,
+            server_time_ms: now,
+            ..PushResponse::default()
+        }
+    } else {
+        st.changes.push(req, now).await.map_err(api)?
+    };
+    resp.rejected.extend(out_of_scope);
     st.metrics.observe_push(
         resp.accepted.len(),
         resp.duplicates.len(),
@@ -63,16 +97,82 @@ async fn push_inner(
     Ok(Json(resp))
 }
 
-/// A device asks for the changes after its cursor.
+/// A device asks for the changes after its cursor: the page as its scope allows, records that just
+/// entered its scope sent again (backfill), and records that left it listed for purging.
 pub async fn pull(
     State(st): State<AppState>,
-    Authed(_owner): Authed,
+    Authed(owner): Authed,
     JsonBody(req): JsonBody<PullRequest>,
 ) -> Result<Json<PullResponse>, ApiError> {
-    // Scopes (partial replication per role) come in a later slice: every device receives all.
-    st.changes
-        .pull(req, st.clock.now_ms())
+    let api = |e: CoreError| ApiError::from_core(&e, &st.clock);
+    let now = st.clock.now_ms();
+    let page = st.changes.pull(req, now).await.map_err(api)?;
+    if !st.config.role_scopes {
+        return Ok(Json(page));
+    }
+    catch_up(&st, now).await.map_err(api)?;
+    let ix = st.scope.read().await;
+    let viewer = Viewer::from(&owner);
+    let mut f = Filtered::default();
+    for sc in &page.changes {
+        for t in ix.triggers(&sc.change) {
+            viewer.on_trigger(&ix, &t, req.after_seq, &mut f);
+        }
+        if let Some(change) = viewer.read(&ix, &sc.change) {
+            f.changes.push(SeqChange {
+                seq: sc.seq,
+                change,
+            });
+        }
+    }
+    let backfill: BTreeSet<u64> = f.backfill.iter().copied().collect();
+    let mut changes = Vec::with_capacity(backfill.len() + f.changes.len());
+    for seq in backfill {
+        if let Some(sc) = fetch(&st, seq, now).await.map_err(api)? {
+            if let Some(change) = viewer.read(&ix, &sc.change) {
+                changes.push(SeqChange { seq, change });
+            }
+        }
+    }
+    changes.extend(f.changes);
+    let mut seen = BTreeSet::new();
+    let purge = f
+        .purge
+        .into_iter()
+        .filter(|r| seen.insert((r.entity.clone(), r.record_id)))
+        .collect();
+    Ok(Json(PullResponse {
+        changes,
+        purge,
+        ..page
+    }))
+}
+
+/// Brings the scope index up to the log (several nodes: what others stored too).
+async fn catch_up(st: &AppState, now: i64) -> CoreResult<()> {
+    let last = st.changes.last_seq().await?;
+    if st.scope.read().await.last_seq() >= last {
+        return Ok(());
+    }
+    st.scope
+        .write()
         .await
-        .map(Json)
-        .map_err(|e| ApiError::from_core(&e, &st.clock))
+        .catch_up(st.changes.as_ref(), now)
+        .await
+}
+
+/// One stored change by its sequence number.
+async fn fetch(st: &AppState, seq: u64, now: i64) -> CoreResult<Option<SeqChange>> {
+    let page = st
+        .changes
+        .pull(
+            PullRequest {
+                protocol_version: ProtocolVersion::CURRENT,
+                after_seq: seq.saturating_sub(1),
+                limit: 1,
+            },
+            now,
+        )
+        .await?;
+    Ok(page.changes.into_iter().find(|c| c.seq == seq))
 }

@@ -36,11 +36,14 @@ pub struct IssuedToken {
     pub expires_at_ms: i64,
 }
 
-/// Who an access token belongs to.
+/// Who an access token belongs to: the device, its user, and what decides the user's scope (열람
+/// 범위) — their role and org unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenOwner {
     pub device_id: Uuid,
     pub user_id: Uuid,
+    pub role: Role,
+    pub unit_id: Uuid,
 }
 
 /// Org units, users, enrolment, devices and tokens.

@@ -13,6 +13,20 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+/// The settings for tests of the protocol's mechanics, which push records without an org tree:
+/// role scopes off (`scopes.rs` tests them with scopes on, as the server process always runs).
+pub fn protocol_config() -> ServerConfig {
+    ServerConfig {
+        role_scopes: false,
+        ..ServerConfig::default()
+    }
+}
+
+/// The settings the server process runs with.
+pub fn scoped_config() -> ServerConfig {
+    ServerConfig::default()
+}
+
 pub struct TestServer {
     pub base: String,
     pub store: SqliteStore,
@@ -50,7 +64,7 @@ pub struct TestDevice {
 
 impl TestServer {
     pub async fn start() -> Self {
-        Self::start_with(ServerConfig::default(), SkewPolicy::default()).await
+        Self::start_with(protocol_config(), SkewPolicy::default()).await
     }
 
     pub async fn start_with(config: ServerConfig, skew: SkewPolicy) -> Self {

@@ -24,7 +24,7 @@ async fn each_bad_push_is_refused_whole_and_the_server_keeps_serving() {
     let srv = TestServer::start_with(
         ServerConfig {
             max_body_bytes: 64 * 1024,
-            ..ServerConfig::default()
+            ..common::protocol_config()
         },
         Default::default(),
     )

@@ -129,7 +129,7 @@ async fn a_change_stamped_beyond_the_skew_limit_is_refused_with_clock_ahead() {
     let skew = SkewPolicy {
         max_future_drift_ms: 60_000,
     };
-    let srv = TestServer::start_with(Default::default(), skew).await;
+    let srv = TestServer::start_with(common::protocol_config(), skew).await;
     let mut a = srv.device().await;
     let now = srv.now_ms();
     let ok = upsert(&mut a, now + 30_000, v7(), json!({"head_name": "정상"}));

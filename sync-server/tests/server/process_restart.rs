@@ -12,6 +12,11 @@ use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_donghaeng-sync-server");
 
+/// The admin command puts the unit and the user it creates into the change log (as an `org_units`
+/// and a `workers` record), ahead of any device's change. The households pushed below name that
+/// unit as their 동, so that the user's scope (the unit) allows them.
+const PUBLISHED: u64 = 2;
+
 fn admin(db: &Path, args: &[&str]) -> Value {
     let out = Command::new(BIN)
         .arg("--db")
@@ -136,9 +141,12 @@ async fn a_server_killed_with_sigkill_restarts_and_a_retried_push_is_not_stored_
             entity: "households".into(),
             record_id: new_id(),
             op: Op::Upsert {
-                fields: [("head_name".to_owned(), json!(format!("가구{i}")))]
-                    .into_iter()
-                    .collect(),
+                fields: [
+                    ("head_name".to_owned(), json!(format!("가구{i}"))),
+                    ("dong_id".to_owned(), json!(unit)),
+                ]
+                .into_iter()
+                .collect(),
             },
             hlc: clock.send(now),
             device_id: device,
@@ -180,7 +188,7 @@ async fn a_server_killed_with_sigkill_restarts_and_a_retried_push_is_not_stored_
         .unwrap();
     assert_eq!(r["accepted"], json!([]));
     assert_eq!(r["duplicates"].as_array().unwrap().len(), 50);
-    assert_eq!(r["server_seq"], json!(50));
+    assert_eq!(r["server_seq"], json!(PUBLISHED + 50));
     let page: Value = client
         .post(format!("{base}/v1/pull"))
         .bearer_auth(&t1)
@@ -197,7 +205,7 @@ async fn a_server_killed_with_sigkill_restarts_and_a_retried_push_is_not_stored_
         .iter()
         .map(|c| c["seq"].as_u64().unwrap())
         .collect();
-    assert_eq!(seqs, (1..=50).collect::<Vec<u64>>());
+    assert_eq!(seqs, (1..=PUBLISHED + 50).collect::<Vec<u64>>());
 }
 
 /// SIGKILL while pushes are in flight: every push acknowledged before the kill is durable (a retry
@@ -267,9 +275,12 @@ async fn sigkill_mid_push_loses_no_acknowledged_change_and_stores_none_twice() {
                     entity: "households".into(),
                     record_id: new_id(),
                     op: Op::Upsert {
-                        fields: [("head_name".to_owned(), json!(format!("{b}-{i}")))]
-                            .into_iter()
-                            .collect(),
+                        fields: [
+                            ("head_name".to_owned(), json!(format!("{b}-{i}"))),
+                            ("dong_id".to_owned(), json!(unit)),
+                        ]
+                        .into_iter()
+                        .collect(),
                     },
                     hlc: clock.send(now),
                     device_id: device,
@@ -367,6 +378,6 @@ async fn sigkill_mid_push_loses_no_acknowledged_change_and_stores_none_twice() {
             break;
         }
     }
-    assert_eq!(ids.len(), 30 * 100);
-    assert_eq!(cursor, 3000);
+    assert_eq!(ids.len() as u64, PUBLISHED + 30 * 100);
+    assert_eq!(cursor, PUBLISHED + 3000);
 }

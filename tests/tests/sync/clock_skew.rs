@@ -1,6 +1,8 @@
 //! Phones whose clocks are three days behind and three days ahead sync with a real server: the one
 //! ahead is refused (`clock_ahead`), re-stamps and converges; the server stores nothing stamped
-//! beyond its limit.
+//! beyond its limit. A phone learns its clock's offset from every answer, so the clocks jump after
+//! the first sync (someone sets the date by hand, or a dead battery resets it) to make the phones
+//! stamp changes with a wrong time the offset they learnt does not cover.
 
 use std::sync::Arc;
 
@@ -20,19 +22,24 @@ fn phones_three_days_behind_and_ahead_converge_and_nothing_is_stamped_beyond_the
     let server = ServerProcess::start(&db);
     let org = Org::create(&db);
     let url = server.url();
-    let phone = |name: &str, days: i64| {
-        Device::enrol(
+    let phone = |name: &str| {
+        let clock = Arc::new(SkewedClock::default());
+        let device = Device::enrol(
             dir.path().join(format!("{name}.db")),
-            Some(Arc::new(SkewedClock(Duration::days(days)))),
+            Some(clock.clone()),
             &url,
             &org.enrolment_code(&db, "welfare_planner"),
             &url,
-        )
+        );
+        // The org tree and the users (as workers) come from the admin, through sync.
+        device.sync_until_ok(2);
+        (device, clock)
     };
-    let behind = phone("behind", -3);
-    let ahead = phone("ahead", 3);
-    let right = phone("right", 0);
-    workload::seed_org(&ahead.store);
+    let (behind, behind_clock) = phone("behind");
+    let (ahead, ahead_clock) = phone("ahead");
+    let (right, _) = phone("right");
+    behind_clock.set(Duration::days(-3));
+    ahead_clock.set(Duration::days(3));
     let mut rng = Rng::new(5);
     let mut restamped = 0;
     for _ in 0..6 {

@@ -23,7 +23,8 @@ fn a_device_killed_mid_apply_resumes_and_converges() {
         &org.enrolment_code(&db, "welfare_planner"),
         &url,
     );
-    workload::seed_org(&busy.store);
+    // The org tree and the users (as workers) come from the admin, through sync.
+    busy.sync_until_ok(3);
     let mut rng = Rng::new(3);
     for _ in 0..1_500 {
         let _ = workload::step(&busy.store, rng.byte(), rng.byte(), rng.byte());

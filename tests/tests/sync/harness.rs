@@ -18,6 +18,7 @@ use donghaeng_core::CoreResult;
 use donghaeng_sync_server::store::sqlite::SqliteStore;
 use donghaeng_sync_server::store::ChangeStore;
 use serde_json::Value;
+use uuid::Uuid;
 
 pub const SERVER_EXE: &str = env!("CARGO_BIN_EXE_e2e-sync-server");
 pub const DEVICE_EXE: &str = env!("CARGO_BIN_EXE_e2e-device");
@@ -99,57 +100,73 @@ pub fn admin(db: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("admin prints JSON")
 }
 
-/// A 동 with a team made by the admin command; users are created in the team.
+/// City → district → 동 → team, made by the admin command; users are created in a team.
 pub struct Org {
-    pub team: String,
+    pub district: Uuid,
+    pub dong: Uuid,
+    pub team: Uuid,
 }
 
 impl Org {
     pub fn create(db: &Path) -> Org {
-        let mut parent: Option<String> = None;
-        for (kind, name) in [
-            ("city", "서울특별시"),
-            ("district", "강남구"),
-            ("dong", "역삼1동"),
-            ("team", "복지1팀"),
-        ] {
-            let mut args = vec!["create-unit", "--kind", kind, "--name", name];
-            let p = parent.clone();
-            if let Some(p) = &p {
-                args.extend(["--parent", p.as_str()]);
-            }
-            let v = admin(db, &args);
-            parent = Some(v["unit_id"].as_str().unwrap().to_owned());
-        }
+        let city = unit(db, "city", "서울특별시", None);
+        let district = unit(db, "district", "강남구", Some(city));
+        let (dong, team) = Org::dong_with_team(db, district, "역삼1동");
         Org {
-            team: parent.unwrap(),
+            district,
+            dong,
+            team,
         }
     }
 
-    /// A new user of `role` and a one-time enrolment code for them.
-    pub fn enrolment_code(&self, db: &Path, role: &str) -> String {
-        let user = admin(
-            db,
-            &[
-                "create-user",
-                "--unit",
-                &self.team,
-                "--name",
-                "테스트 사용자",
-                "--role",
-                role,
-            ],
-        );
-        let code = admin(
-            db,
-            &[
-                "issue-enrolment-code",
-                "--user",
-                user["user_id"].as_str().unwrap(),
-            ],
-        );
-        code["code"].as_str().unwrap().to_owned()
+    /// Another 동 (with a team) in the same district; returns (동, team).
+    pub fn dong_with_team(db: &Path, district: Uuid, name: &str) -> (Uuid, Uuid) {
+        let dong = unit(db, "dong", name, Some(district));
+        let team = unit(db, "team", "복지1팀", Some(dong));
+        (dong, team)
     }
+
+    /// A new user of `role` in this org's team and a one-time enrolment code for them.
+    pub fn enrolment_code(&self, db: &Path, role: &str) -> String {
+        user(db, self.team, role).1
+    }
+}
+
+/// Creates an org unit with the admin command.
+pub fn unit(db: &Path, kind: &str, name: &str, parent: Option<Uuid>) -> Uuid {
+    let parent = parent.map(|p| p.to_string());
+    let mut args = vec!["create-unit", "--kind", kind, "--name", name];
+    if let Some(p) = &parent {
+        args.extend(["--parent", p.as_str()]);
+    }
+    admin(db, &args)["unit_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Creates a user of `role` in `unit` and issues an enrolment code: (user id, code).
+pub fn user(db: &Path, unit: Uuid, role: &str) -> (Uuid, String) {
+    let unit = unit.to_string();
+    let user = admin(
+        db,
+        &[
+            "create-user",
+            "--unit",
+            &unit,
+            "--name",
+            "테스트 사용자",
+            "--role",
+            role,
+        ],
+    );
+    let id = user["user_id"].as_str().unwrap().to_owned();
+    let code = admin(db, &["issue-enrolment-code", "--user", &id]);
+    (
+        id.parse().unwrap(),
+        code["code"].as_str().unwrap().to_owned(),
+    )
 }
 
 /// A phone: its store file and a sync client with an access token.

@@ -6,4 +6,5 @@ mod harness;
 mod clock_skew;
 mod device_crash;
 mod lossy_network;
+mod scopes;
 mod server_crash;

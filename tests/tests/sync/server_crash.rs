@@ -24,9 +24,8 @@ fn a_server_killed_mid_push_restarts_and_loses_nothing() {
             Device::enrol(path, None, &server.url(), &code, &proxy.url())
         })
         .collect();
-    workload::seed_org(&devices[0].store);
-    devices[0].sync_until_ok(5);
-    for d in &devices[1..] {
+    // The org tree and the users (as workers) come from the admin, through sync.
+    for d in &devices {
         d.sync_until_ok(5);
     }
     let mut rng = Rng::new(7);

@@ -287,14 +287,24 @@ impl AuthStore for SqliteStore {
         self.read(move |conn| {
             let row: Option<TokenRow> = conn
                 .query_row(
-                    "SELECT d.id, d.user_id, t.expires_at_ms, d.revoked_at_ms
+                    "SELECT d.id, d.user_id, t.expires_at_ms, d.revoked_at_ms, u.role, u.unit_id
                      FROM access_tokens t JOIN devices d ON d.id = t.device_id
+                     JOIN auth_users u ON u.id = d.user_id
                      WHERE t.token_hash = ?1",
                     [secret::hash(&token)],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    |r| {
+                        Ok((
+                            r.get(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                        ))
+                    },
                 )
                 .optional()?;
-            let Some((device, user, expires_at_ms, revoked)) = row else {
+            let Some((device, user, expires_at_ms, revoked, role, unit)) = row else {
                 return Err(auth_error(
                     "token_invalid",
                     "접근 토큰이 올바르지 않습니다. 새 토큰을 받으세요.",
@@ -312,9 +322,14 @@ impl AuthStore for SqliteStore {
                     "the access token has expired; request a new one",
                 ));
             }
+            let role: Role = role
+                .parse()
+                .map_err(|_| CoreError::storage(format!("unknown stored role {role:?}")))?;
             Ok(TokenOwner {
                 device_id: uuid_from(&device, "devices")?,
                 user_id: uuid_from(&user, "devices")?,
+                role,
+                unit_id: uuid_from(&unit, "auth_users")?,
             })
         })
     }
@@ -334,7 +349,8 @@ impl AuthStore for SqliteStore {
 }
 
 /// (device id, user id, token expiry, device revocation time) of a token lookup.
-type TokenRow = (Vec<u8>, Vec<u8>, i64, Option<i64>);
+/// device id, user id, token expiry, device revocation, user role, user unit.
+type TokenRow = (Vec<u8>, Vec<u8>, i64, Option<i64>, String, Vec<u8>);
 
 /// A name must be non-blank and at most 200 characters (our choice: unit and user names are labels).
 fn checked_name(name: &str, field: &str) -> CoreResult<String> {

@@ -1,0 +1,374 @@
+//! The scope index (열람 범위 색인): from the change log, what each record belongs to — the org tree,
+//! each household's 동, each record's household, who is assigned to which visit, who wrote which
+//! crisis report — and which sequence numbers belong to each household (to backfill a device whose
+//! scope grows and to list what it must purge when it shrinks).
+//!
+//! It is built only from [`ChangeStore::pull`], so it works the same over the embedded SQLite store
+//! and over PostgreSQL with several nodes: before deciding anything, a node catches up on the log.
+//! Values follow the merge rule (last writer by HLC wins), so every node agrees whatever order it
+//! read the log in.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use donghaeng_core::sync::validate::MAX_PULL_LIMIT;
+use donghaeng_core::sync::{
+    Change, HlcTimestamp, Op, ProtocolVersion, PullRequest, RecordRef, SeqChange,
+};
+use donghaeng_core::CoreResult;
+
+use crate::store::ChangeStore;
+
+/// Entities whose records belong to a household through their `household_id` field.
+pub const HOUSEHOLD_BOUND: &[&str] = &[
+    "persons",
+    "visits",
+    "cases",
+    "referrals",
+    "crisis_reports",
+    "volunteer_activity",
+    "wellness_checks",
+    "case_notes",
+    "safety_events",
+    "incidents",
+];
+
+/// The order in which a household's records are purged on a device: dependents before what they
+/// point at (the device relaxes foreign keys while applying, but a clean order costs nothing).
+const PURGE_ORDER: &[&str] = &[
+    "case_notes",
+    "wellness_checks",
+    "volunteer_activity",
+    "safety_events",
+    "incidents",
+    "referrals",
+    "visit_workers",
+    "visits",
+    "cases",
+    "crisis_reports",
+    "persons",
+    "households",
+];
+
+/// A value with the stamp that set it: a later stamp replaces it (the merge rule).
+#[derive(Debug, Clone, Copy)]
+struct Stamped<T> {
+    hlc: HlcTimestamp,
+    value: T,
+}
+
+fn set<T>(slot: &mut Option<Stamped<T>>, hlc: HlcTimestamp, value: T) -> bool {
+    if slot.as_ref().is_some_and(|s| s.hlc >= hlc) {
+        return false;
+    }
+    *slot = Some(Stamped { hlc, value });
+    true
+}
+
+#[derive(Debug, Default)]
+struct Unit {
+    kind: Option<Stamped<String>>,
+    parent: Option<Stamped<Option<Uuid>>>,
+}
+
+/// A change that can widen or narrow a device's scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// A household's 동 was set or moved.
+    HouseholdDong(Uuid),
+    /// A worker was assigned to or removed from a visit of this household.
+    Assignment { household: Uuid, worker: Uuid },
+}
+
+/// See the module documentation.
+#[derive(Debug, Default)]
+pub struct ScopeIndex {
+    last_seq: u64,
+    units: HashMap<Uuid, Unit>,
+    household_dong: HashMap<Uuid, Stamped<Uuid>>,
+    /// (entity, record) → household, for household-bound records and visits.
+    record_household: HashMap<(String, Uuid), Uuid>,
+    /// Worker → team (`workers.team_id`).
+    worker_team: HashMap<Uuid, Stamped<Uuid>>,
+    /// `crisis_reports` → (동, reporter).
+    report_dong: HashMap<Uuid, Stamped<Uuid>>,
+    report_reporter: HashMap<Uuid, Stamped<Uuid>>,
+    /// visit → worker → assigned.
+    assignments: HashMap<Uuid, HashMap<Uuid, Stamped<bool>>>,
+    /// household → every record bound to it.
+    household_records: HashMap<Uuid, HashSet<(String, Uuid)>>,
+    /// household → the sequence numbers of its records' changes, ascending.
+    household_seqs: HashMap<Uuid, Vec<u64>>,
+}
+
+impl ScopeIndex {
+    /// The last sequence number read.
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// Reads the log after what it has seen, page by page.
+    pub async fn catch_up(&mut self, store: &dyn ChangeStore, now_ms: i64) -> CoreResult<()> {
+        loop {
+            let page = store
+                .pull(
+                    PullRequest {
+                        protocol_version: ProtocolVersion::CURRENT,
+                        after_seq: self.last_seq,
+                        limit: MAX_PULL_LIMIT,
+                    },
+                    now_ms,
+                )
+                .await?;
+            for sc in &page.changes {
+                self.apply(sc);
+            }
+            self.last_seq = self.last_seq.max(page.next_seq);
+            if !page.has_more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Learns from one stored change (in sequence order).
+    pub fn apply(&mut self, sc: &SeqChange) {
+        let c = &sc.change;
+        let fields = match &c.op {
+            Op::Upsert { fields } => Some(fields),
+            Op::Append { record } => Some(record),
+            Op::Delete => None,
+        };
+        let uuid_field = |name: &str| -> Option<Uuid> {
+            fields
+                .and_then(|f| f.get(name))
+                .and_then(Value::as_str)
+                .and_then(|s| Uuid::try_parse(s).ok())
+        };
+        match c.entity.as_str() {
+            "org_units" => {
+                let unit = self.units.entry(c.record_id).or_default();
+                if let Some(kind) = fields.and_then(|f| f.get("kind")).and_then(Value::as_str) {
+                    set(&mut unit.kind, c.hlc, kind.to_owned());
+                }
+                if let Some(p) = fields.and_then(|f| f.get("parent_id")) {
+                    let parent = p.as_str().and_then(|s| Uuid::try_parse(s).ok());
+                    set(&mut unit.parent, c.hlc, parent);
+                }
+            }
+            "workers" => {
+                if let Some(team) = uuid_field("team_id") {
+                    set_map(&mut self.worker_team, c.record_id, c.hlc, team);
+                }
+            }
+            "households" => {
+                if let Some(dong) = uuid_field("dong_id") {
+                    set_map(&mut self.household_dong, c.record_id, c.hlc, dong);
+                }
+                self.bind(c, c.record_id);
+            }
+            "visit_workers" => {
+                if let Some(fields) = fields {
+                    let visit = self.assignments.entry(c.record_id).or_default();
+                    for (worker, v) in fields {
+                        let (Ok(worker), Some(on)) = (Uuid::try_parse(worker), v.as_bool()) else {
+                            continue;
+                        };
+                        set_map(visit, worker, c.hlc, on);
+                    }
+                }
+                if let Some(h) = self.household_of("visits", c.record_id) {
+                    self.bind(c, h);
+                }
+            }
+            entity if HOUSEHOLD_BOUND.contains(&entity) => {
+                if entity == "crisis_reports" {
+                    if let Some(dong) = uuid_field("dong_id") {
+                        set_map(&mut self.report_dong, c.record_id, c.hlc, dong);
+                    }
+                    if let Some(reporter) = uuid_field("reporter_id") {
+                        set_map(&mut self.report_reporter, c.record_id, c.hlc, reporter);
+                    }
+                }
+                let key = (entity.to_owned(), c.record_id);
+                if let Some(h) = uuid_field("household_id") {
+                    self.record_household.insert(key, h);
+                }
+                if let Some(h) = self.household_of(entity, c.record_id) {
+                    self.bind(c, h);
+                }
+            }
+            _ => {}
+        }
+        self.note_seq(sc);
+    }
+
+    /// What a change may change about devices' scopes (evaluated against the current state).
+    pub fn triggers(&self, c: &Change) -> Vec<Trigger> {
+        let Op::Upsert { fields } = &c.op else {
+            return Vec::new();
+        };
+        match c.entity.as_str() {
+            "households" if fields.contains_key("dong_id") => {
+                vec![Trigger::HouseholdDong(c.record_id)]
+            }
+            "visit_workers" => {
+                let Some(household) = self.household_of("visits", c.record_id) else {
+                    return Vec::new();
+                };
+                fields
+                    .keys()
+                    .filter_map(|w| Uuid::try_parse(w).ok())
+                    .map(|worker| Trigger::Assignment { household, worker })
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn bind(&mut self, c: &Change, household: Uuid) {
+        self.household_records
+            .entry(household)
+            .or_default()
+            .insert((c.entity.clone(), c.record_id));
+    }
+
+    /// Records the change's sequence number under its household.
+    fn note_seq(&mut self, sc: &SeqChange) {
+        if let Some(h) = self.household_of_change(&sc.change) {
+            let seqs = self.household_seqs.entry(h).or_default();
+            if seqs.last().is_none_or(|&l| l < sc.seq) {
+                seqs.push(sc.seq);
+            }
+        }
+    }
+
+    /// The household a change's record belongs to, if known.
+    pub fn household_of_change(&self, c: &Change) -> Option<Uuid> {
+        match c.entity.as_str() {
+            "households" => Some(c.record_id),
+            "visit_workers" => self.household_of("visits", c.record_id),
+            e => self.household_of(e, c.record_id),
+        }
+    }
+
+    pub fn household_of(&self, entity: &str, record: Uuid) -> Option<Uuid> {
+        if entity == "households" {
+            return Some(record);
+        }
+        self.record_household
+            .get(&(entity.to_owned(), record))
+            .copied()
+    }
+
+    /// A household's 동.
+    pub fn dong_of_household(&self, household: Uuid) -> Option<Uuid> {
+        self.household_dong.get(&household).map(|s| s.value)
+    }
+
+    /// A worker's team.
+    pub fn team_of_worker(&self, worker: Uuid) -> Option<Uuid> {
+        self.worker_team.get(&worker).map(|s| s.value)
+    }
+
+    pub fn crisis_report_dong(&self, report: Uuid) -> Option<Uuid> {
+        self.report_dong.get(&report).map(|s| s.value)
+    }
+
+    pub fn crisis_report_reporter(&self, report: Uuid) -> Option<Uuid> {
+        self.report_reporter.get(&report).map(|s| s.value)
+    }
+
+    /// A unit's kind (`city`, `district`, `dong`, `team`).
+    pub fn unit_kind(&self, unit: Uuid) -> Option<&str> {
+        self.units
+            .get(&unit)
+            .and_then(|u| u.kind.as_ref())
+            .map(|k| k.value.as_str())
+    }
+
+    pub fn unit_parent(&self, unit: Uuid) -> Option<Uuid> {
+        self.units
+            .get(&unit)
+            .and_then(|u| u.parent.as_ref())
+            .and_then(|p| p.value)
+    }
+
+    /// Whether `unit` is `area` or lies under it (a bounded walk: a cycle cannot hang it).
+    pub fn within(&self, unit: Uuid, area: Uuid) -> bool {
+        let mut at = Some(unit);
+        for _ in 0..16 {
+            match at {
+                Some(u) if u == area => return true,
+                Some(u) => at = self.unit_parent(u),
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// Whether `worker` is assigned (now) to any visit of `household`.
+    pub fn assigned(&self, worker: Uuid, household: Uuid) -> bool {
+        self.household_records
+            .get(&household)
+            .into_iter()
+            .flatten()
+            .filter(|(e, _)| e == "visits")
+            .any(|(_, visit)| {
+                self.assignments
+                    .get(visit)
+                    .and_then(|w| w.get(&worker))
+                    .is_some_and(|s| s.value)
+            })
+    }
+
+    /// The sequence numbers of a household's changes up to `upto`, ascending.
+    pub fn household_seqs_upto(&self, household: Uuid, upto: u64) -> Vec<u64> {
+        self.household_seqs
+            .get(&household)
+            .map(|s| s.iter().copied().take_while(|&q| q <= upto).collect())
+            .unwrap_or_default()
+    }
+
+    /// Every record of a household, in purge order.
+    pub fn purge_list(&self, household: Uuid) -> Vec<RecordRef> {
+        let Some(records) = self.household_records.get(&household) else {
+            return vec![RecordRef {
+                entity: "households".to_owned(),
+                record_id: household,
+            }];
+        };
+        let mut out: Vec<RecordRef> = records
+            .iter()
+            .map(|(entity, id)| RecordRef {
+                entity: entity.clone(),
+                record_id: *id,
+            })
+            .collect();
+        let rank = |e: &str| PURGE_ORDER.iter().position(|p| *p == e).unwrap_or(0);
+        out.sort_by_key(|r| (rank(&r.entity), r.record_id));
+        if !out.iter().any(|r| r.entity == "households") {
+            out.push(RecordRef {
+                entity: "households".to_owned(),
+                record_id: household,
+            });
+        }
+        out
+    }
+}
+
+fn set_map<T: Copy>(
+    map: &mut HashMap<Uuid, Stamped<T>>,
+    key: Uuid,
+    hlc: HlcTimestamp,
+    value: T,
+) -> bool {
+    match map.get(&key) {
+        Some(s) if s.hlc >= hlc => false,
+        _ => {
+            map.insert(key, Stamped { hlc, value });
+            true
+        }
+    }
+}

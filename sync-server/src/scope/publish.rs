@@ -1,0 +1,86 @@
+//! The admin's org units and users as synced records (조직·사용자 게시): each unit becomes an
+//! `org_units` record and each user a `workers` record under the **same id**, written into the change
+//! log like any device's change. Devices then hold the org tree they are scoped by, a household's
+//! `dong_id` names a unit the server knows, and a user's worker id is their user id, which is what
+//! visit assignments name.
+
+use serde_json::json;
+use uuid::Uuid;
+
+use donghaeng_core::model::{new_id, OrgUnitKind};
+use donghaeng_core::sync::{Change, Fields, HybridClock, Op, ProtocolVersion, PushRequest};
+use donghaeng_core::{CoreError, CoreResult};
+
+use crate::store::{ChangeStore, UserInfo};
+
+/// The node id of changes the server itself writes (never a device's: devices enrol under v7 or v4
+/// ids they made; this one is fixed so that the admin's edits of one record order by time).
+pub const ADMIN_NODE: Uuid = Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_ad31);
+
+/// Publishes an org unit.
+pub async fn unit(
+    store: &dyn ChangeStore,
+    id: Uuid,
+    kind: OrgUnitKind,
+    name: &str,
+    parent: Option<Uuid>,
+    now_ms: i64,
+) -> CoreResult<()> {
+    let fields: Fields = [
+        ("kind".to_owned(), json!(kind.code())),
+        ("name".to_owned(), json!(name)),
+        ("parent_id".to_owned(), json!(parent.map(|p| p.to_string()))),
+    ]
+    .into_iter()
+    .collect();
+    push_one(store, "org_units", id, fields, now_ms).await
+}
+
+/// Publishes a user as a worker of their unit.
+pub async fn user(store: &dyn ChangeStore, user: &UserInfo, now_ms: i64) -> CoreResult<()> {
+    let fields: Fields = [
+        ("team_id".to_owned(), json!(user.unit_id.to_string())),
+        ("name".to_owned(), json!(user.name)),
+        ("roles".to_owned(), json!(user.role.code())),
+        ("phone".to_owned(), serde_json::Value::Null),
+        ("active".to_owned(), json!(1)),
+    ]
+    .into_iter()
+    .collect();
+    push_one(store, "workers", user.id, fields, now_ms).await
+}
+
+async fn push_one(
+    store: &dyn ChangeStore,
+    entity: &str,
+    record_id: Uuid,
+    fields: Fields,
+    now_ms: i64,
+) -> CoreResult<()> {
+    let hlc = HybridClock::new(ADMIN_NODE).send(now_ms);
+    let change = Change {
+        id: new_id(),
+        entity: entity.to_owned(),
+        record_id,
+        op: Op::Upsert { fields },
+        hlc,
+        device_id: ADMIN_NODE,
+    };
+    let resp = store
+        .push(
+            PushRequest {
+                protocol_version: ProtocolVersion::CURRENT,
+                device_id: ADMIN_NODE,
+                changes: vec![change],
+            },
+            now_ms,
+        )
+        .await?;
+    match resp.rejected.first() {
+        None => Ok(()),
+        Some(r) => Err(CoreError::storage(format!(
+            "could not publish the {entity} record: {} ({})",
+            r.code, r.en
+        ))),
+    }
+}
