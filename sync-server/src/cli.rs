@@ -10,6 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use donghaeng_core::model::{OrgUnitKind, Role};
+use donghaeng_core::sync::config_docs::ConfigKind;
 use donghaeng_core::sync::SkewPolicy;
 use donghaeng_core::{CoreError, CoreResult};
 
@@ -91,6 +92,18 @@ pub enum AdminCommand {
     IssueEnrolmentCode {
         #[arg(long)]
         user: Uuid,
+    },
+    /// Publish configuration to the devices of a unit and below: a cadence table, a team's safety
+    /// ladder, a disaster advisory or an eligibility parameter set (JSON file, checked first).
+    PublishConfig {
+        /// cadence | safety_ladder | disaster_advisory | eligibility_params
+        #[arg(long)]
+        kind: ConfigKind,
+        #[arg(long)]
+        unit: Uuid,
+        /// The JSON document.
+        #[arg(long)]
+        file: PathBuf,
     },
     /// Revoke a device: it is refused from now on and told to wipe its data.
     RevokeDevice {
@@ -211,6 +224,21 @@ pub async fn admin(db: PathBuf, cmd: AdminCommand) -> CoreResult<serde_json::Val
                 .issue_enrolment_code(user, clock.now_ms(), config.enrolment_ttl_ms)
                 .await?;
             json!({"code": code.code, "user_id": code.user_id, "expires_at_ms": code.expires_at_ms})
+        }
+        AdminCommand::PublishConfig { kind, unit, file } => {
+            let body = std::fs::read_to_string(&file).map_err(|e| {
+                CoreError::invalid(
+                    "config_file_unreadable",
+                    "file",
+                    format!("설정 파일을 읽을 수 없습니다: {} ({e})", file.display()),
+                    format!(
+                        "cannot read the configuration file {} ({e})",
+                        file.display()
+                    ),
+                )
+            })?;
+            let id = publish::config_document(&store, kind, unit, &body, clock.now_ms()).await?;
+            json!({"document_id": id, "kind": kind, "unit_id": unit})
         }
         AdminCommand::RevokeDevice { device } => {
             store.revoke_device(device, clock.now_ms()).await?;

@@ -12,6 +12,7 @@ use crate::{CoreError, CoreResult};
 
 /// A district-level advisory against field visits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DisasterAdvisory {
     pub id: Id,
     /// The district (구) org unit.

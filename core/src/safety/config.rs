@@ -63,6 +63,7 @@ pub const DEFAULT_GRACE_SECS: i64 = 10 * 60;
 
 /// A team's safety settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TeamSafetyConfig {
     /// Time between the "are you safe?" prompt and the first escalation step.
     pub grace_secs: i64,

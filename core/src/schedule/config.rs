@@ -5,8 +5,10 @@ use serde::{Deserialize, Serialize};
 use crate::{CoreError, CoreResult};
 
 /// How often each kind of household is due, per district.
+/// Read from JSON, a missing field takes its default but an unknown one is an error: a typo, or a
+/// document of another kind, must not silently become the defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CadenceConfig {
     /// Days between monitoring contacts for crisis levels 1..=5 (index 0 = level 1).
     /// Defaults: 5 위기 weekly (7 d, 001 §4), 4 경계 monthly (30 d, 001 §4), and (our choice, domain.md)

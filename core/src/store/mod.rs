@@ -9,6 +9,7 @@
 
 pub mod agenda;
 pub mod cases;
+pub mod config_docs;
 pub mod conv;
 pub mod crisis_reports;
 pub mod device_sync;

@@ -28,6 +28,9 @@ pub enum FieldSet {
     /// last-writer-wins then makes the set of workers of a visit converge like any other record
     /// (an add/remove set), although the table's key is the pair (visit, worker).
     WorkerIds,
+    /// Exactly these fields, held only in the device's merge state (no table): documents the server
+    /// publishes and the device reads whole (configuration, `super::config_docs`).
+    Document(&'static [&'static str]),
     /// An entity whose store table does not exist yet (safety events, incidents, audit entries):
     /// any lower-case snake_case name except `id`. Pin the list when the table lands.
     Provisional,
@@ -49,7 +52,7 @@ impl EntitySpec {
     /// Whether `field` is a field of this entity.
     pub fn has_field(&self, field: &str) -> bool {
         match self.fields {
-            FieldSet::Named(names) => names.contains(&field),
+            FieldSet::Named(names) | FieldSet::Document(names) => names.contains(&field),
             FieldSet::WorkerIds => {
                 Uuid::try_parse(field).is_ok_and(|u| u.hyphenated().to_string() == field)
             }
@@ -66,7 +69,7 @@ impl EntitySpec {
 }
 
 use EntityKind::{AppendOnly, Mutable};
-use FieldSet::{Named, Provisional, WorkerIds};
+use FieldSet::{Document, Named, Provisional, WorkerIds};
 
 /// Every syncable entity. Adding one is a protocol change only if older peers must understand it;
 /// removing or renaming one is always a protocol change.
@@ -216,6 +219,11 @@ pub const ENTITIES: &[EntitySpec] = &[
             "body",
             "corrects",
         ]),
+    },
+    EntitySpec {
+        name: "config_documents",
+        kind: Mutable,
+        fields: Document(&["kind", "unit_id", "body", "published_at"]),
     },
     EntitySpec {
         name: "safety_events",

@@ -10,6 +10,7 @@
 //! - [`change`]: one change to one record;
 //! - [`protocol`]: push / pull messages, protocol version, error body;
 //! - [`enrolment`]: enrolment and access-token messages;
+//! - [`config_docs`]: configuration the server publishes to devices;
 //! - [`validate`]: checks of incoming batches, with limits;
 //! - [`merge`]: the merge decision for one record and one change;
 //! - [`replica`]: the in-memory reference replica and its canonical dump;
@@ -18,6 +19,7 @@
 //! - [`device`]: the device's HTTP sync client (the SQLite side is `crate::store::device_sync`).
 
 pub mod change;
+pub mod config_docs;
 pub mod device;
 pub mod enrolment;
 pub mod entity;

@@ -350,6 +350,7 @@ fn the_registry_matches_the_issue() {
         "referrals",
         "crisis_reports",
         "volunteer_activity",
+        "config_documents",
     ] {
         assert_eq!(kind(name), Some(EntityKind::Mutable), "{name}");
     }
@@ -362,7 +363,7 @@ fn the_registry_matches_the_issue() {
     ] {
         assert_eq!(kind(name), Some(EntityKind::AppendOnly), "{name}");
     }
-    assert_eq!(ENTITIES.len(), 15);
+    assert_eq!(ENTITIES.len(), 16);
 }
 
 #[test]

@@ -95,6 +95,8 @@ pub struct ScopeIndex {
     /// `crisis_reports` → (동, reporter).
     report_dong: HashMap<Uuid, Stamped<Uuid>>,
     report_reporter: HashMap<Uuid, Stamped<Uuid>>,
+    /// `config_documents` → the unit it is addressed to.
+    config_unit: HashMap<Uuid, Stamped<Uuid>>,
     /// visit → worker → assigned.
     assignments: HashMap<Uuid, HashMap<Uuid, Stamped<bool>>>,
     /// household → every record bound to it.
@@ -155,6 +157,11 @@ impl ScopeIndex {
                 if let Some(p) = fields.and_then(|f| f.get("parent_id")) {
                     let parent = p.as_str().and_then(|s| Uuid::try_parse(s).ok());
                     set(&mut unit.parent, c.hlc, parent);
+                }
+            }
+            "config_documents" => {
+                if let Some(unit) = uuid_field("unit_id") {
+                    set_map(&mut self.config_unit, c.record_id, c.hlc, unit);
                 }
             }
             "workers" => {
@@ -270,6 +277,11 @@ impl ScopeIndex {
     /// A worker's team.
     pub fn team_of_worker(&self, worker: Uuid) -> Option<Uuid> {
         self.worker_team.get(&worker).map(|s| s.value)
+    }
+
+    /// The unit a configuration document is addressed to.
+    pub fn config_unit(&self, document: Uuid) -> Option<Uuid> {
+        self.config_unit.get(&document).map(|s| s.value)
     }
 
     pub fn crisis_report_dong(&self, report: Uuid) -> Option<Uuid> {

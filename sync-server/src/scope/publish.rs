@@ -2,14 +2,18 @@
 //! `org_units` record and each user a `workers` record under the **same id**, written into the change
 //! log like any device's change. Devices then hold the org tree they are scoped by, a household's
 //! `dong_id` names a unit the server knows, and a user's worker id is their user id, which is what
-//! visit assignments name.
+//! visit assignments name. Configuration documents (`donghaeng_core::sync::config_docs`) travel the
+//! same way.
 
 use serde_json::json;
 use uuid::Uuid;
 
 use donghaeng_core::model::{new_id, OrgUnitKind};
+use donghaeng_core::safety::DisasterAdvisory;
+use donghaeng_core::sync::config_docs::{check_body, ConfigKind, ENTITY};
 use donghaeng_core::sync::{Change, Fields, HybridClock, Op, ProtocolVersion, PushRequest};
 use donghaeng_core::{CoreError, CoreResult};
+use sha2::{Digest, Sha256};
 
 use crate::store::{ChangeStore, UserInfo};
 
@@ -48,6 +52,45 @@ pub async fn user(store: &dyn ChangeStore, user: &UserInfo, now_ms: i64) -> Core
     .into_iter()
     .collect();
     push_one(store, "workers", user.id, fields, now_ms).await
+}
+
+/// Publishes a configuration document (checked first with the configured type's own rules) to a
+/// unit; returns its record id. A cadence table or safety ladder replaces the unit's previous one
+/// (one record per kind and unit); each advisory is its own record (its id); each eligibility
+/// parameter set is a new record, loaded on top of the earlier ones.
+pub async fn config_document(
+    store: &dyn ChangeStore,
+    kind: ConfigKind,
+    unit_id: Uuid,
+    body: &str,
+    now_ms: i64,
+) -> CoreResult<Uuid> {
+    check_body(kind, body)?;
+    let id = match kind {
+        ConfigKind::Cadence | ConfigKind::SafetyLadder => {
+            let digest = Sha256::digest(format!("{}:{unit_id}", kind.code()).as_bytes());
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(&digest[..16]);
+            // A name-derived id, formatted as a v4 UUID (the version bits say nothing here).
+            uuid::Builder::from_random_bytes(bytes).into_uuid()
+        }
+        ConfigKind::DisasterAdvisory => {
+            serde_json::from_str::<DisasterAdvisory>(body)
+                .map_err(|e| CoreError::storage(format!("advisory checked but unreadable: {e}")))?
+                .id
+        }
+        ConfigKind::EligibilityParams => new_id(),
+    };
+    let fields: Fields = [
+        ("kind".to_owned(), json!(kind.code())),
+        ("unit_id".to_owned(), json!(unit_id.to_string())),
+        ("body".to_owned(), json!(body)),
+        ("published_at".to_owned(), json!(now_ms)),
+    ]
+    .into_iter()
+    .collect();
+    push_one(store, ENTITY, id, fields, now_ms).await?;
+    Ok(id)
 }
 
 async fn push_one(

@@ -7,7 +7,8 @@
 //! | companion | volunteers (우리동네돌봄단, 보라미), escorts, police officers | only households they are assigned to (a visit of the household lists them), and of those only the visit-day entities below — never cases, referrals, case notes or crisis reports | wellness checks, volunteer activity, visits, safety events and incidents of households in their area (an offline check made just before a reassignment must not be lost) |
 //! | reporter | community reporters (명예사회복지공무원·이웃살피미) | their own crisis reports | crisis reports in their area |
 //!
-//! Everyone reads the org tree and the workers of their area. Fields are filtered for companions by an
+//! Everyone reads the org tree, the workers of their area and the configuration addressed to their
+//! unit or above it (written only by the admin command). Fields are filtered for companions by an
 //! allow-list per entity: a field added later (income, property, an eligibility result) is withheld
 //! from them until someone decides otherwise here.
 
@@ -40,6 +41,7 @@ pub fn class_of(role: Role) -> Class {
 pub fn companion_fields(entity: &str) -> Option<&'static [&'static str]> {
     Some(match entity {
         "org_units" => &["kind", "name", "parent_id"],
+        "config_documents" => &["kind", "unit_id", "body", "published_at"],
         "workers" => &["team_id", "name", "roles", "phone", "active"],
         "households" => &[
             "dong_id",

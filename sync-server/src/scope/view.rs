@@ -82,6 +82,11 @@ impl Viewer {
         let entity = c.entity.as_str();
         let visible = match entity {
             "org_units" => true,
+            // Configuration reaches every user at or under the unit it is addressed to (and the
+            // staff of a district see what was addressed to the teams under it).
+            "config_documents" => ix
+                .config_unit(c.record_id)
+                .is_some_and(|unit| ix.within(self.unit, unit) || ix.within(unit, self.area(ix))),
             "workers" => self.in_area(ix, ix.team_of_worker(c.record_id)),
             "crisis_reports" if self.class == Class::Reporter => {
                 ix.crisis_report_reporter(c.record_id) == Some(self.user_id)
@@ -188,7 +193,8 @@ impl Viewer {
                 .or_else(|| batch.dong_of_household(h))
         };
         let allowed = match (self.class, entity) {
-            (_, "org_units") => false,
+            // Org units and configuration come from the admin command only.
+            (_, "org_units" | "config_documents") => false,
             (Class::Staff, "workers") => self.in_area(
                 ix,
                 field_uuid("team_id")

@@ -100,6 +100,19 @@ pub fn admin(db: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("admin prints JSON")
 }
 
+/// Runs an admin command that must fail; returns what it printed on stderr.
+pub fn admin_fails(db: &Path, args: &[&str]) -> String {
+    let out = Command::new(SERVER_EXE)
+        .arg("--db")
+        .arg(db)
+        .arg("admin")
+        .args(args)
+        .output()
+        .expect("run the admin command");
+    assert!(!out.status.success(), "admin {args:?} should have failed");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// City → district → 동 → team, made by the admin command; users are created in a team.
 pub struct Org {
     pub district: Uuid,

@@ -4,6 +4,7 @@
 mod harness;
 
 mod clock_skew;
+mod config_by_sync;
 mod device_crash;
 mod lossy_network;
 mod scopes;
