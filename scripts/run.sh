@@ -26,6 +26,22 @@ echo "동기화 서버 / sync server: http://$ADDR  (/healthz, /metrics, /openap
 
 target/release/donghaeng demo --db donghaeng-demo.db "$@"
 
+# Two phones and the server: the admin makes a 동 with a team, a welfare planner and a volunteer
+# (a new team on every run: enrolment codes work once), then `sync-demo` enrols both phones.
+S="target/release/donghaeng-sync-server --db donghaeng-server.db admin"
+field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+stamp="$(date +%H%M%S)"
+city=$($S create-unit --kind city --name 서울특별시 | field unit_id)
+district=$($S create-unit --kind district --name 강남구 --parent "$city" | field unit_id)
+dong=$($S create-unit --kind dong --name 역삼1동 --parent "$district" | field unit_id)
+team=$($S create-unit --kind team --name "시연팀-$stamp" --parent "$dong" | field unit_id)
+planner=$($S create-user --unit "$team" --name 시연복지플래너 --role welfare_planner | field user_id)
+volunteer=$($S create-user --unit "$team" --name 시연봉사자 --role volunteer_neighborhood_care | field user_id)
+planner_code=$($S issue-enrolment-code --user "$planner" | field code)
+volunteer_code=$($S issue-enrolment-code --user "$volunteer" | field code)
+target/release/donghaeng sync-demo --server "http://$ADDR" \
+  --planner-code "$planner_code" --volunteer-code "$volunteer_code" --dir donghaeng-phones
+
 echo
 echo "동기화 서버가 계속 실행 중입니다 (Ctrl-C로 종료) / the sync server keeps serving; Ctrl-C to stop."
 wait "$server"

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod demo_cmd;
 mod eligibility_cmd;
+mod sync_demo_cmd;
 
 #[derive(Parser)]
 #[command(
@@ -23,6 +24,8 @@ struct Cli {
 enum Command {
     /// A demo device on a synthetic 동: agenda, monitoring, a visit with its wellness check.
     Demo(demo_cmd::DemoArgs),
+    /// Two phones and the sync server: enrolment, sync, and what each role receives.
+    SyncDemo(sync_demo_cmd::SyncDemoArgs),
     /// Welfare eligibility (자격 판정).
     #[command(subcommand)]
     Eligibility(eligibility_cmd::EligibilityCommand),
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => demo_cmd::run(&args),
+        Command::SyncDemo(args) => sync_demo_cmd::run(&args),
         Command::Eligibility(cmd) => eligibility_cmd::run(cmd),
     };
     match result {
