@@ -19,6 +19,7 @@ pub mod notes;
 pub mod org;
 pub mod persons;
 pub mod referrals;
+pub mod safety_events;
 pub mod visits;
 pub mod volunteers;
 pub mod wellness;
@@ -236,6 +237,9 @@ impl Store {
     }
     pub fn volunteers(&self) -> volunteers::VolunteerActivities<'_> {
         volunteers::VolunteerActivities(self)
+    }
+    pub fn safety_events(&self) -> safety_events::SafetyEvents<'_> {
+        safety_events::SafetyEvents(self)
     }
     pub fn agenda(&self) -> agenda::Agenda<'_> {
         agenda::Agenda(self)

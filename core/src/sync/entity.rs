@@ -220,7 +220,16 @@ pub const ENTITIES: &[EntitySpec] = &[
     EntitySpec {
         name: "safety_events",
         kind: AppendOnly,
-        fields: Provisional,
+        fields: Named(&[
+            "session_id",
+            "at",
+            "worker_id",
+            "device_id",
+            "lat",
+            "lon",
+            "kind",
+            "payload",
+        ]),
     },
     EntitySpec {
         name: "incidents",

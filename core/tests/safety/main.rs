@@ -7,3 +7,4 @@ mod incident;
 mod props;
 mod sim;
 mod start;
+mod store;
