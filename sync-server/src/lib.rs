@@ -15,6 +15,7 @@ pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
+pub mod safety;
 pub mod secret;
 pub mod state;
 pub mod store;

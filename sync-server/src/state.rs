@@ -6,6 +6,7 @@ use donghaeng_core::sync::validate::MAX_PUSH_CHANGES;
 
 use crate::clock::Clock;
 use crate::metrics::Metrics;
+use crate::safety::SafetyHub;
 use crate::store::{AuthStore, ChangeStore};
 
 /// Settings the handlers use (the command line fills them; tests set them directly).
@@ -21,6 +22,12 @@ pub struct ServerConfig {
     /// Lifetime of an enrolment code. Default 24 hours (our choice): the admin hands the code over
     /// in person or by phone the same day.
     pub enrolment_ttl_ms: i64,
+    /// How often the server's safety monitor runs its deadlines (default 15 s, at most 30 s: a dead
+    /// phone's overdue alarm is raised within one tick of expected return + grace).
+    pub safety_tick: std::time::Duration,
+    /// Users (by id) who may read and acknowledge safety alarms. Empty: every authenticated device
+    /// may — until the authorisation matrix of issue 10 gives the server supervisor roles and units.
+    pub safety_supervisors: Vec<uuid::Uuid>,
 }
 
 impl Default for ServerConfig {
@@ -29,6 +36,8 @@ impl Default for ServerConfig {
             max_body_bytes: 16 * 1024 * 1024,
             token_ttl_ms: 15 * 60 * 1000,
             enrolment_ttl_ms: 24 * 60 * 60 * 1000,
+            safety_tick: crate::safety::DEFAULT_TICK,
+            safety_supervisors: Vec::new(),
         }
     }
 }
@@ -45,6 +54,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub clock: Clock,
     pub config: Arc<ServerConfig>,
+    /// The server's safety monitor and alarm feed (issue 5).
+    pub safety: Arc<SafetyHub>,
 }
 
 impl AppState {
@@ -53,8 +64,10 @@ impl AppState {
     where
         S: ChangeStore + AuthStore + Clone + 'static,
     {
+        let changes: Arc<dyn ChangeStore> = Arc::new(store.clone());
         AppState {
-            changes: Arc::new(store.clone()),
+            safety: Arc::new(SafetyHub::new(changes.clone(), "server")),
+            changes,
             auth: Arc::new(store),
             metrics: Arc::new(Metrics::default()),
             clock,

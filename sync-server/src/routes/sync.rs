@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::Json;
 
+use donghaeng_core::store::safety_events::ENTITY as SAFETY_EVENTS;
 use donghaeng_core::sync::{PullRequest, PullResponse, PushRequest, PushResponse};
 use donghaeng_core::CoreError;
 
@@ -42,11 +43,27 @@ async fn push_inner(
         );
         return Err(ApiError::from_core(&e, &st.clock));
     }
+    // Safety events also go to the server's safety monitor once stored (issue 5).
+    let safety = req.changes.iter().any(|c| c.entity == SAFETY_EVENTS);
+    let safety_req = safety.then(|| PushRequest {
+        changes: req
+            .changes
+            .iter()
+            .filter(|c| c.entity == SAFETY_EVENTS)
+            .cloned()
+            .collect(),
+        ..req.clone()
+    });
     let resp = st
         .changes
         .push(req, st.clock.now_ms())
         .await
         .map_err(|e| ApiError::from_core(&e, &st.clock))?;
+    if let Some(sreq) = safety_req {
+        st.safety
+            .observe_push(&sreq, &resp, st.clock.now_ms())
+            .await;
+    }
     st.metrics.observe_push(
         resp.accepted.len(),
         resp.duplicates.len(),
