@@ -154,7 +154,10 @@ impl SafetyHub {
             }
             after = page.next_seq;
         }
-        tracing::info!(events = read, refused, "safety monitor rebuilt");
+        // Sessions closed with nothing owed stay in the log only, so a server that has run for a year
+        // does not hold a year of sessions in memory after a restart.
+        let dropped = lock(&self.inner).monitor.remove_settled().len();
+        tracing::info!(events = read, refused, dropped, "safety monitor rebuilt");
         Ok(read)
     }
 
@@ -168,12 +171,19 @@ impl SafetyHub {
             .copied()
             .collect();
         let mut notices = Vec::new();
+        // Alarms a phone stamped ahead of the server's clock: raised now all the same.
+        let mut ahead = Vec::new();
         {
             let mut inner = lock(&self.inner);
             for c in req.changes.iter().filter(|c| stored.contains(&c.id)) {
                 let Some(e) = decode(c) else { continue };
                 let person_event = person_alarm_event(&e);
                 let session = e.session_id;
+                if matches!(e.kind, EventKind::Sos | EventKind::DuressCheckedOut)
+                    && e.at.timestamp_millis() > now_ms
+                {
+                    ahead.push((session, e.at));
+                }
                 match inner.monitor.ingest(e) {
                     Ok(true) => {
                         if let (Some((alarm, what, at)), Some(st)) =
@@ -188,16 +198,24 @@ impl SafetyHub {
             }
         }
         self.publish(notices);
-        self.tick(now_ms).await;
+        self.tick_with(now_ms, &ahead).await;
     }
 
     /// Runs the deadlines at `now_ms` (the server clock): records what is due, publishes it.
     /// Returns the notices published.
     pub async fn tick(&self, now_ms: i64) -> Vec<AlarmNotice> {
+        self.tick_with(now_ms, &[]).await
+    }
+
+    /// As [`Self::tick`], and also runs each of `sessions` at its own (later) time.
+    async fn tick_with(&self, now_ms: i64, sessions: &[(Uuid, DateTime<Utc>)]) -> Vec<AlarmNotice> {
         let now = time(now_ms);
         let (events, notices) = {
             let mut inner = lock(&self.inner);
-            let actions = inner.monitor.tick(now);
+            let mut actions = inner.monitor.tick(now);
+            for (sid, at) in sessions {
+                actions.extend(inner.monitor.tick_session(*sid, *at));
+            }
             let mut notices = Vec::new();
             let mut events = std::mem::take(&mut inner.unsaved);
             for a in &actions {

@@ -342,6 +342,36 @@ async fn an_sos_reaches_the_live_feed_with_the_push_itself() {
 }
 
 #[tokio::test]
+async fn an_sos_stamped_by_a_phone_clock_ahead_is_raised_at_once() {
+    let srv = start().await;
+    let mut dev = srv.device().await;
+    // Another session whose return + grace falls 1 minute from now (server time).
+    let other = phone(10, at(srv.now_ms()) - chrono::Duration::minutes(39));
+    push_events(&srv, &mut dev, other.monitor.events(other.session)).await;
+    let mut rx = srv.state.safety.subscribe();
+    // The phone's clock runs 2 minutes ahead (within the protocol's 5-minute drift).
+    let phone_now = at(srv.now_ms()) + chrono::Duration::minutes(2);
+    let mut p = phone(9, phone_now - chrono::Duration::minutes(1));
+    p.monitor.sos(p.session, &actor(), phone_now).unwrap();
+    push_events(&srv, &mut dev, p.monitor.events(p.session)).await;
+    let n = rx
+        .try_recv()
+        .expect("raised with the push, not 2 minutes later");
+    assert_eq!((n.alarm_kind, n.event), ("sos", "raised"));
+    // The other session is not escalated early: only the SOS was raised.
+    assert!(rx.try_recv().is_err());
+    let open = alarms(&srv, &dev, false).await;
+    assert_eq!(open.len(), 1, "{open:?}");
+    set_clock(&srv, at(srv.now_ms()) + chrono::Duration::minutes(1));
+    let later = srv.state.safety.tick(srv.now_ms()).await;
+    assert_eq!(later.len(), 1);
+    assert_eq!(
+        (later[0].session_id, later[0].event),
+        (other.session, "raised")
+    );
+}
+
+#[tokio::test]
 async fn a_duress_check_out_is_silent_on_the_phone_and_an_alarm_on_the_server() {
     let srv = start().await;
     let mut dev = srv.device().await;
