@@ -163,8 +163,13 @@ pub async fn serve(db: PathBuf, args: ServeArgs) -> CoreResult<()> {
         .map_err(|e| CoreError::storage(format!("cannot listen on {}: {e}", args.addr)))?;
     let bound = listener.local_addr().unwrap_or(args.addr);
     tracing::info!(addr = %bound, "serving");
+    let hub = state.safety.clone();
     axum::serve(listener, crate::build_app(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Live alarm feeds never end by themselves: end them so the shutdown completes.
+            hub.close();
+        })
         .await
         .map_err(|e| CoreError::storage(format!("server failed: {e}")))
 }

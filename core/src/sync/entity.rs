@@ -28,7 +28,7 @@ pub enum FieldSet {
     /// last-writer-wins then makes the set of workers of a visit converge like any other record
     /// (an add/remove set), although the table's key is the pair (visit, worker).
     WorkerIds,
-    /// An entity whose store table does not exist yet (safety events, incidents, audit entries):
+    /// An entity whose store table does not exist yet (incidents, audit entries):
     /// any lower-case snake_case name except `id`. Pin the list when the table lands.
     Provisional,
 }

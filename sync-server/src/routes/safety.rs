@@ -124,13 +124,21 @@ pub async fn stream(
     supervisor(&st, authed)?;
     // Subscribe before the snapshot, so nothing falls between the two.
     let rx = st.safety.subscribe();
+    let closing = st.safety.closing();
     let snapshot = st.safety.alarms(st.clock.now_ms(), false);
     let first = Event::default()
         .event("snapshot")
         .json_data(json!({"alarms": snapshot}))
         .unwrap_or_default();
-    let live = stream::unfold(rx, |mut rx| async move {
-        let event = match rx.recv().await {
+    let live = stream::unfold((rx, closing), |(mut rx, mut closing)| async move {
+        if *closing.borrow() {
+            return None;
+        }
+        let received = tokio::select! {
+            r = rx.recv() => r,
+            _ = closing.changed() => return None,
+        };
+        let event = match received {
             Ok(n) => Event::default()
                 .event("alarm")
                 .id(n.alarm_id.to_string())
@@ -141,7 +149,7 @@ pub async fn stream(
             }
             Err(RecvError::Closed) => return None,
         };
-        Some((Ok(event), rx))
+        Some((Ok(event), (rx, closing)))
     });
     let all = futures_util::StreamExt::chain(stream::once(async { Ok(first) }), live);
     Ok(Sse::new(all).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))

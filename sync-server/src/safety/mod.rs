@@ -61,6 +61,9 @@ pub struct SafetyHub {
     device_id: Uuid,
     feed: broadcast::Sender<AlarmNotice>,
     outbox: Mutex<Option<mpsc::UnboundedSender<AlarmNotice>>>,
+    /// Set when the server shuts down: live feeds end, so a graceful shutdown does not wait for ever
+    /// on dashboards that never disconnect.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 /// The server's device id for its own changes, derived from its node name so it is the same after a
@@ -97,6 +100,7 @@ impl SafetyHub {
             device_id,
             feed: broadcast::channel(FEED_CAPACITY).0,
             outbox: Mutex::new(None),
+            closing: tokio::sync::watch::channel(false).0,
         }
     }
 
@@ -114,6 +118,16 @@ impl SafetyHub {
     /// A receiver of the live feed.
     pub fn subscribe(&self) -> broadcast::Receiver<AlarmNotice> {
         self.feed.subscribe()
+    }
+
+    /// Ends every live feed (server shutdown).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Becomes `true` when the server shuts down.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 
     /// Reads the whole change log and feeds every safety event to the monitor. Returns the number of

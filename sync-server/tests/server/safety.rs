@@ -339,6 +339,13 @@ async fn an_sos_reaches_the_live_feed_with_the_push_itself() {
     let open = alarms(&srv, &supervisor, false).await;
     assert_eq!(open.len(), 1);
     assert_eq!(open[0]["alarm_id"], n["alarm_id"]);
+    // At shutdown the feed ends, so a graceful shutdown is not held open by dashboards.
+    srv.state.safety.close();
+    let end = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(_chunk) = resp.chunk().await.unwrap() {}
+    })
+    .await;
+    assert!(end.is_ok(), "the stream ended");
 }
 
 #[tokio::test]
