@@ -14,6 +14,7 @@ pub mod crisis_reports;
 pub mod device_sync;
 pub mod history;
 pub mod households;
+pub mod incidents;
 pub mod migrations;
 pub mod notes;
 pub mod org;
@@ -237,6 +238,9 @@ impl Store {
     }
     pub fn volunteers(&self) -> volunteers::VolunteerActivities<'_> {
         volunteers::VolunteerActivities(self)
+    }
+    pub fn incidents(&self) -> incidents::Incidents<'_> {
+        incidents::Incidents(self)
     }
     pub fn safety_events(&self) -> safety_events::SafetyEvents<'_> {
         safety_events::SafetyEvents(self)

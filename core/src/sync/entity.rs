@@ -28,7 +28,7 @@ pub enum FieldSet {
     /// last-writer-wins then makes the set of workers of a visit converge like any other record
     /// (an add/remove set), although the table's key is the pair (visit, worker).
     WorkerIds,
-    /// An entity whose store table does not exist yet (incidents, audit entries):
+    /// An entity whose store table does not exist yet (audit entries):
     /// any lower-case snake_case name except `id`. Pin the list when the table lands.
     Provisional,
 }
@@ -234,7 +234,22 @@ pub const ENTITIES: &[EntitySpec] = &[
     EntitySpec {
         name: "incidents",
         kind: AppendOnly,
-        fields: Provisional,
+        fields: Named(&[
+            "session_id",
+            "district_id",
+            "occurred_at",
+            "reported_at",
+            "reporter_id",
+            "affected_workers",
+            "incident_type",
+            "severity",
+            "injuries",
+            "police_called",
+            "ambulance_119_called",
+            "follow_ups",
+            "description",
+            "corrects",
+        ]),
     },
     EntitySpec {
         name: "audit_entries",

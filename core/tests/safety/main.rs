@@ -4,6 +4,7 @@ mod bad_input;
 mod duress;
 mod fixtures;
 mod incident;
+mod incident_store;
 mod props;
 mod sim;
 mod start;
