@@ -140,12 +140,22 @@ impl ServeArgs {
 /// Serves until Ctrl-C / SIGTERM.
 pub async fn serve(db: PathBuf, args: ServeArgs) -> CoreResult<()> {
     let store = SqliteStore::open(&db, args.skew())?;
+    // A bad webhook URL is refused before anything starts.
+    let hook = match &args.alarm_webhook {
+        Some(url) => Some(WebhookNotifier::new(url.as_str()).map_err(|e| {
+            CoreError::invalid(
+                "alarm_webhook_invalid",
+                "alarm_webhook",
+                format!("경보 웹훅 주소가 올바르지 않습니다: {e}"),
+                e,
+            )
+        })?),
+        None => None,
+    };
     let mut state = AppState::new(store, args.config(), Clock::system());
     state.safety = std::sync::Arc::new(SafetyHub::new(state.changes.clone(), &args.node));
     state.safety.rebuild(state.clock.now_ms()).await?;
-    if let Some(url) = &args.alarm_webhook {
-        let hook = WebhookNotifier::new(url.as_str())
-            .map_err(|e| CoreError::invalid("alarm_webhook_invalid", "alarm_webhook", &e, &e))?;
+    if let Some(hook) = hook {
         state
             .safety
             .set_notifier(std::sync::Arc::new(hook), RetryPolicy::default());
