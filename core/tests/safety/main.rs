@@ -9,3 +9,4 @@ mod props;
 mod sim;
 mod start;
 mod store;
+mod tick_session;
