@@ -15,6 +15,7 @@ use donghaeng_core::sync::SkewPolicy;
 use donghaeng_core::{CoreError, CoreResult};
 
 use crate::clock::Clock;
+use crate::safety::{RetryPolicy, SafetyHub, WebhookNotifier};
 use crate::scope::publish;
 use crate::state::{AppState, ServerConfig};
 use crate::store::sqlite::SqliteStore;
@@ -65,6 +66,27 @@ pub struct ServeArgs {
     /// Largest request body, in bytes.
     #[arg(long, env = "DONGHAENG_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// How often the safety monitor checks deadlines, in seconds (1–30; issue 5: a dead phone's
+    /// overdue alarm within one tick of expected return + grace).
+    #[arg(long, env = "DONGHAENG_SAFETY_TICK_SECS", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=30))]
+    pub safety_tick_secs: u64,
+    /// POST every safety alarm notice as JSON to this URL (an SMS gateway, a paging system); retried
+    /// with backoff. See docs/safety.md for the body.
+    #[arg(long, env = "DONGHAENG_ALARM_WEBHOOK")]
+    pub alarm_webhook: Option<String>,
+    /// A user id allowed to read and acknowledge safety alarms (repeat the flag, or a comma-separated
+    /// list in the environment). None given: every authenticated device may (until issue 10).
+    #[arg(
+        long = "safety-supervisor",
+        env = "DONGHAENG_SAFETY_SUPERVISORS",
+        value_delimiter = ','
+    )]
+    pub safety_supervisors: Vec<Uuid>,
+    /// This server node's name: its safety alerts are recorded under a device id derived from it, so
+    /// keep it stable across restarts and distinct per node.
+    #[arg(long, env = "DONGHAENG_NODE", default_value = "server")]
+    pub node: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,6 +139,8 @@ impl ServeArgs {
         ServerConfig {
             max_body_bytes: self.max_body_bytes,
             token_ttl_ms: self.token_ttl_s.saturating_mul(1000),
+            safety_tick: std::time::Duration::from_secs(self.safety_tick_secs.clamp(1, 30)),
+            safety_supervisors: self.safety_supervisors.clone(),
             ..ServerConfig::default()
         }
     }
@@ -169,14 +193,46 @@ pub fn main() -> ExitCode {
 /// Serves until Ctrl-C / SIGTERM.
 pub async fn serve(db: PathBuf, args: ServeArgs) -> CoreResult<()> {
     let store = SqliteStore::open(&db, args.skew())?;
-    let state = AppState::new(store, args.config(), Clock::system());
+    // A bad webhook URL is refused before anything starts.
+    let hook = match &args.alarm_webhook {
+        Some(url) => Some(WebhookNotifier::new(url.as_str()).map_err(|e| {
+            CoreError::invalid(
+                "alarm_webhook_invalid",
+                "alarm_webhook",
+                format!("경보 웹훅 주소가 올바르지 않습니다: {e}"),
+                e,
+            )
+        })?),
+        None => None,
+    };
+    let mut state = AppState::new(store, args.config(), Clock::system());
+    state.safety = std::sync::Arc::new(SafetyHub::new(state.changes.clone(), &args.node));
+    state.safety.rebuild(state.clock.now_ms()).await?;
+    if let Some(hook) = hook {
+        state
+            .safety
+            .set_notifier(std::sync::Arc::new(hook), RetryPolicy::default());
+    }
+    if args.safety_supervisors.is_empty() {
+        tracing::warn!(
+            "no --safety-supervisor given: every authenticated device may read safety alarms"
+        );
+    }
+    state
+        .safety
+        .spawn_ticker(state.clock.clone(), state.config.safety_tick);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| CoreError::storage(format!("cannot listen on {}: {e}", args.addr)))?;
     let bound = listener.local_addr().unwrap_or(args.addr);
     tracing::info!(addr = %bound, "serving");
+    let hub = state.safety.clone();
     axum::serve(listener, crate::build_app(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Live alarm feeds never end by themselves: end them so the shutdown completes.
+            hub.close();
+        })
         .await
         .map_err(|e| CoreError::storage(format!("server failed: {e}")))
 }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
+pub mod safety;
 pub mod scope;
 pub mod secret;
 pub mod state;

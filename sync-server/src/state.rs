@@ -6,6 +6,7 @@ use donghaeng_core::sync::validate::MAX_PUSH_CHANGES;
 
 use crate::clock::Clock;
 use crate::metrics::Metrics;
+use crate::safety::SafetyHub;
 use crate::scope::ScopeIndex;
 use crate::store::{AuthStore, ChangeStore};
 
@@ -25,6 +26,12 @@ pub struct ServerConfig {
     /// Partial replication per role (`crate::scope`). Always on in the server process; tests of the
     /// protocol mechanics that push records without an org tree turn it off.
     pub role_scopes: bool,
+    /// How often the server's safety monitor runs its deadlines (default 15 s, at most 30 s: a dead
+    /// phone's overdue alarm is raised within one tick of expected return + grace).
+    pub safety_tick: std::time::Duration,
+    /// Users (by id) who may read and acknowledge safety alarms. Empty: every authenticated device
+    /// may — until the authorisation matrix of issue 10 gives the server supervisor roles and units.
+    pub safety_supervisors: Vec<uuid::Uuid>,
 }
 
 impl Default for ServerConfig {
@@ -34,6 +41,8 @@ impl Default for ServerConfig {
             token_ttl_ms: 15 * 60 * 1000,
             enrolment_ttl_ms: 24 * 60 * 60 * 1000,
             role_scopes: true,
+            safety_tick: crate::safety::DEFAULT_TICK,
+            safety_supervisors: Vec::new(),
         }
     }
 }
@@ -52,6 +61,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// What each record belongs to, learnt from the change log (`crate::scope`).
     pub scope: Arc<tokio::sync::RwLock<ScopeIndex>>,
+    /// The server's safety monitor and alarm feed (issue 5).
+    pub safety: Arc<SafetyHub>,
 }
 
 impl AppState {
@@ -60,8 +71,10 @@ impl AppState {
     where
         S: ChangeStore + AuthStore + Clone + 'static,
     {
+        let changes: Arc<dyn ChangeStore> = Arc::new(store.clone());
         AppState {
-            changes: Arc::new(store.clone()),
+            safety: Arc::new(SafetyHub::new(changes.clone(), "server")),
+            changes,
             auth: Arc::new(store),
             metrics: Arc::new(Metrics::default()),
             clock,

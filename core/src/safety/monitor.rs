@@ -146,33 +146,46 @@ impl SafetyMonitor {
         // At least one action per due session: reserve once rather than regrow a large vector.
         let mut actions = Vec::with_capacity(due_sessions.len());
         for sid in due_sessions {
-            let Some(entry) = self.sessions.get_mut(&sid) else {
-                continue;
-            };
-            let s = schedule(&entry.state, &self.origin, now);
-            let mut all_built = true;
-            for d in s.due {
-                if let Some(action) = build(&entry.state, &self.origin, d.key, d.at, now) {
-                    entry.state.apply(&action.record);
-                    if entry.ids.insert(action.record.id) {
-                        let k = (action.record.at, action.record.id);
-                        let pos = entry.log.partition_point(|e| (e.at, e.id) < k);
-                        entry.log.insert(pos, action.record.clone());
-                    }
-                    actions.push(action);
-                } else {
-                    all_built = false;
-                }
-            }
-            // Everything due is now issued, so the next deadline is the schedule's `next` (no need to
-            // compute the schedule again, which halves the cost of a busy tick).
-            if all_built {
-                self.index_at(sid, s.next);
-            } else {
-                self.reindex(sid);
-            }
+            self.tick_one(sid, now, &mut actions);
         }
         actions
+    }
+
+    /// Runs one session's deadlines at `now`, leaving every other session alone. For the server: an SOS
+    /// stamped by a phone whose clock runs a little ahead is raised when it arrives, not when the
+    /// server's clock catches up, without issuing anything early for other sessions.
+    pub fn tick_session(&mut self, sid: Id, now: DateTime<Utc>) -> Vec<SafetyAction> {
+        let mut actions = Vec::new();
+        self.tick_one(sid, now, &mut actions);
+        actions
+    }
+
+    fn tick_one(&mut self, sid: Id, now: DateTime<Utc>, actions: &mut Vec<SafetyAction>) {
+        let Some(entry) = self.sessions.get_mut(&sid) else {
+            return;
+        };
+        let s = schedule(&entry.state, &self.origin, now);
+        let mut all_built = true;
+        for d in s.due {
+            if let Some(action) = build(&entry.state, &self.origin, d.key, d.at, now) {
+                entry.state.apply(&action.record);
+                if entry.ids.insert(action.record.id) {
+                    let k = (action.record.at, action.record.id);
+                    let pos = entry.log.partition_point(|e| (e.at, e.id) < k);
+                    entry.log.insert(pos, action.record.clone());
+                }
+                actions.push(action);
+            } else {
+                all_built = false;
+            }
+        }
+        // Everything due is now issued, so the next deadline is the schedule's `next` (no need to
+        // compute the schedule again, which halves the cost of a busy tick).
+        if all_built {
+            self.index_at(sid, s.next);
+        } else {
+            self.reindex(sid);
+        }
     }
 
     pub fn session(&self, id: Id) -> Option<&SessionState> {

@@ -39,6 +39,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sync",
         sql: include_str!("sql/0004_sync.sql"),
     },
+    Migration {
+        version: 5,
+        name: "safety",
+        sql: include_str!("sql/0005_safety.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -15,11 +15,13 @@ pub mod crisis_reports;
 pub mod device_sync;
 pub mod history;
 pub mod households;
+pub mod incidents;
 pub mod migrations;
 pub mod notes;
 pub mod org;
 pub mod persons;
 pub mod referrals;
+pub mod safety_events;
 pub mod visits;
 pub mod volunteers;
 pub mod wellness;
@@ -237,6 +239,12 @@ impl Store {
     }
     pub fn volunteers(&self) -> volunteers::VolunteerActivities<'_> {
         volunteers::VolunteerActivities(self)
+    }
+    pub fn incidents(&self) -> incidents::Incidents<'_> {
+        incidents::Incidents(self)
+    }
+    pub fn safety_events(&self) -> safety_events::SafetyEvents<'_> {
+        safety_events::SafetyEvents(self)
     }
     pub fn agenda(&self) -> agenda::Agenda<'_> {
         agenda::Agenda(self)

@@ -31,7 +31,7 @@ pub enum FieldSet {
     /// Exactly these fields, held only in the device's merge state (no table): documents the server
     /// publishes and the device reads whole (configuration, `super::config_docs`).
     Document(&'static [&'static str]),
-    /// An entity whose store table does not exist yet (safety events, incidents, audit entries):
+    /// An entity whose store table does not exist yet (audit entries):
     /// any lower-case snake_case name except `id`. Pin the list when the table lands.
     Provisional,
 }
@@ -228,12 +228,36 @@ pub const ENTITIES: &[EntitySpec] = &[
     EntitySpec {
         name: "safety_events",
         kind: AppendOnly,
-        fields: Provisional,
+        fields: Named(&[
+            "session_id",
+            "at",
+            "worker_id",
+            "device_id",
+            "lat",
+            "lon",
+            "kind",
+            "payload",
+        ]),
     },
     EntitySpec {
         name: "incidents",
         kind: AppendOnly,
-        fields: Provisional,
+        fields: Named(&[
+            "session_id",
+            "district_id",
+            "occurred_at",
+            "reported_at",
+            "reporter_id",
+            "affected_workers",
+            "incident_type",
+            "severity",
+            "injuries",
+            "police_called",
+            "ambulance_119_called",
+            "follow_ups",
+            "description",
+            "corrects",
+        ]),
     },
     EntitySpec {
         name: "audit_entries",

@@ -114,7 +114,11 @@ fn every_earlier_version_migrates_to_latest_and_keeps_data() {
         let h = store.households().get(hid).unwrap();
         assert_eq!(h.household.head_name, "김영수");
         assert_eq!(h.household.crisis_level, CrisisLevel::CRISIS);
-        // Version 3 backfilled the last contact from the completed visit …
+        // Version 3 backfilled the last contact from the completed visit … (rows written raw into a
+        // file already past v4 bypass the repositories and get no derived columns)
+        if from >= 4 {
+            continue;
+        }
         assert_eq!(
             h.last_contact_at.unwrap().timestamp_millis(),
             1_700_003_000_000

@@ -187,7 +187,10 @@ fn a_file_from_before_sync_is_migrated_and_its_records_captured_once() {
         .unwrap();
     }
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 4);
+    assert_eq!(
+        store.schema_version().unwrap(),
+        donghaeng_core::store::migrations::latest_version()
+    );
     let changes = all_changes(&store);
     assert_eq!(changes.len(), 2);
     assert_eq!(changes[0].entity, "org_units");

@@ -3,6 +3,7 @@
 
 mod enrol;
 mod ops;
+mod safety;
 mod sync;
 
 use axum::routing::{get, post, MethodRouter};
@@ -28,6 +29,9 @@ pub fn table() -> Vec<Route> {
         r("POST", "/v1/pull", post(sync::pull)),
         r("POST", "/v1/enrol", post(enrol::enrol)),
         r("POST", "/v1/token", post(enrol::token)),
+        r("GET", "/v1/safety/alarms", get(safety::list)),
+        r("GET", "/v1/safety/alarms/stream", get(safety::stream)),
+        r("POST", "/v1/safety/alarms/{id}/ack", post(safety::ack)),
         r("GET", "/healthz", get(ops::healthz)),
         r("GET", "/metrics", get(ops::metrics)),
         r("GET", "/openapi.json", get(ops::openapi)),

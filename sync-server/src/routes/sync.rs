@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use axum::extract::State;
 use axum::Json;
 
+use donghaeng_core::store::safety_events::ENTITY as SAFETY_EVENTS;
 use donghaeng_core::sync::{
     ProtocolVersion, PullRequest, PullResponse, PushRequest, PushResponse, RejectedChange,
     SeqChange,
@@ -71,6 +72,20 @@ async fn push_inner(
                 }
             });
     }
+    // Safety events also go to the server's safety monitor once stored (issue 5).
+    let safety_req = req
+        .changes
+        .iter()
+        .any(|c| c.entity == SAFETY_EVENTS)
+        .then(|| PushRequest {
+            changes: req
+                .changes
+                .iter()
+                .filter(|c| c.entity == SAFETY_EVENTS)
+                .cloned()
+                .collect(),
+            ..req.clone()
+        });
     let mut resp = if req.changes.is_empty() && !out_of_scope.is_empty() {
         PushResponse {
             server_seq: st.changes.last_seq().await.map_err(api)?,
@@ -80,6 +95,11 @@ async fn push_inner(
     } else {
         st.changes.push(req, now).await.map_err(api)?
     };
+    if let Some(sreq) = safety_req {
+        st.safety
+            .observe_push(&sreq, &resp, st.clock.now_ms())
+            .await;
+    }
     resp.rejected.extend(out_of_scope);
     st.metrics.observe_push(
         resp.accepted.len(),

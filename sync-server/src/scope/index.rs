@@ -13,9 +13,11 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 use uuid::Uuid;
 
+use donghaeng_core::safety::EventKind;
+use donghaeng_core::store::safety_events;
 use donghaeng_core::sync::validate::MAX_PULL_LIMIT;
 use donghaeng_core::sync::{
-    Change, HlcTimestamp, Op, ProtocolVersion, PullRequest, RecordRef, SeqChange,
+    Change, Fields, HlcTimestamp, Op, ProtocolVersion, PullRequest, RecordRef, SeqChange,
 };
 use donghaeng_core::CoreResult;
 
@@ -31,7 +33,6 @@ pub const HOUSEHOLD_BOUND: &[&str] = &[
     "volunteer_activity",
     "wellness_checks",
     "case_notes",
-    "safety_events",
     "incidents",
 ];
 
@@ -95,6 +96,11 @@ pub struct ScopeIndex {
     /// `crisis_reports` → (동, reporter).
     report_dong: HashMap<Uuid, Stamped<Uuid>>,
     report_reporter: HashMap<Uuid, Stamped<Uuid>>,
+    /// Safety sessions (from their `started` event): household and participants; and each
+    /// `safety_events` record's session.
+    session_household: HashMap<Uuid, Uuid>,
+    session_workers: HashMap<Uuid, HashSet<Uuid>>,
+    event_session: HashMap<Uuid, Uuid>,
     /// `config_documents` → the unit it is addressed to.
     config_unit: HashMap<Uuid, Stamped<Uuid>>,
     /// visit → worker → assigned.
@@ -157,6 +163,14 @@ impl ScopeIndex {
                 if let Some(p) = fields.and_then(|f| f.get("parent_id")) {
                     let parent = p.as_str().and_then(|s| Uuid::try_parse(s).ok());
                     set(&mut unit.parent, c.hlc, parent);
+                }
+            }
+            "safety_events" => {
+                if let Some(fields) = fields {
+                    self.learn_safety_event(c, fields);
+                }
+                if let Some(h) = self.household_of_change(c) {
+                    self.bind(c, h);
                 }
             }
             "config_documents" => {
@@ -234,6 +248,31 @@ impl ScopeIndex {
         }
     }
 
+    /// A session's household and participants come with its `started` event; every event names
+    /// its session. Events of a session whose start has not arrived yet stay unbound.
+    fn learn_safety_event(&mut self, c: &Change, fields: &Fields) {
+        let Ok(event) = safety_events::from_fields(c.record_id, fields) else {
+            return; // malformed records reach nobody but their author
+        };
+        self.event_session.insert(c.record_id, event.session_id);
+        if let EventKind::Started(plan) = &event.kind {
+            self.session_household
+                .insert(event.session_id, plan.household.household_id);
+            self.session_workers
+                .entry(event.session_id)
+                .or_default()
+                .extend(plan.participants.iter().map(|p| p.worker_id));
+        }
+    }
+
+    /// Whether `worker` takes part in the session of a `safety_events` record.
+    pub fn in_session_of(&self, event: Uuid, worker: Uuid) -> bool {
+        self.event_session
+            .get(&event)
+            .and_then(|s| self.session_workers.get(s))
+            .is_some_and(|w| w.contains(&worker))
+    }
+
     fn bind(&mut self, c: &Change, household: Uuid) {
         self.household_records
             .entry(household)
@@ -256,6 +295,11 @@ impl ScopeIndex {
         match c.entity.as_str() {
             "households" => Some(c.record_id),
             "visit_workers" => self.household_of("visits", c.record_id),
+            "safety_events" => self
+                .event_session
+                .get(&c.record_id)
+                .and_then(|s| self.session_household.get(s))
+                .copied(),
             e => self.household_of(e, c.record_id),
         }
     }

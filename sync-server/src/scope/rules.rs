@@ -96,6 +96,17 @@ pub fn companion_fields(entity: &str) -> Option<&'static [&'static str]> {
             "corrects",
         ],
         "volunteer_activity" => &["worker_id", "day", "minutes", "household_id", "note"],
+        // A companion sees the events of sessions they take part in (see `view`).
+        "safety_events" => &[
+            "session_id",
+            "at",
+            "worker_id",
+            "device_id",
+            "lat",
+            "lon",
+            "kind",
+            "payload",
+        ],
         // Visit assignments: field names are worker ids, all readable.
         "visit_workers" => &[],
         _ => return None,

@@ -98,6 +98,9 @@ impl Viewer {
                 }
             }
             _ if self.class == Class::Reporter => false,
+            // A session's events reach everyone on the visit, and the staff of the household's
+            // area (the team lead among them).
+            "safety_events" if ix.in_session_of(c.record_id, self.user_id) => true,
             _ => ix
                 .household_of_change(c)
                 .is_some_and(|h| self.sees_household(ix, h)),

@@ -8,4 +8,5 @@ mod http_bad_input;
 mod http_ops;
 mod http_sync;
 mod process_restart;
+mod safety;
 mod store_restart;

@@ -19,8 +19,8 @@ use crate::CoreResult;
 /// The entity whose records are visit assignments.
 pub const VISIT_WORKERS: &str = "visit_workers";
 
-/// Whether the entity has a table in this store (configuration documents never do; safety events,
-/// incidents and audit entries not yet: their records live only in the merge state).
+/// Whether the entity has a table in this store (configuration documents never do; audit entries
+/// not yet: their records live only in the merge state).
 pub fn has_table(spec: &EntitySpec) -> bool {
     !matches!(spec.fields, FieldSet::Provisional | FieldSet::Document(_))
 }
