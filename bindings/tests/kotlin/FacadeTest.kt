@@ -225,7 +225,8 @@ class RecordingAlarms(private val throwing: Boolean = false) : SafetyAlarmListen
     }
     override fun onNextDeadline(deadlineMs: Long?) {
         deadlines.add(deadlineMs)
-        if (throwing) throw IllegalStateException("the alarm manager crashed")
+        // The declared error type, as an app would throw it on purpose.
+        if (throwing) throw ListenerException.Failed("the alarm manager is gone")
     }
 }
 

@@ -114,3 +114,54 @@ fun SyncScreen(store: DonghaengStore, modifier: Modifier) {
         }
     }
 }
+
+/** 안부 확인: one row of choices per item; the form's and the core's errors under their fields. */
+@Composable
+fun WellnessScreen(form: kr.donghaeng.shared.WellnessForm, modifier: Modifier, onSaved: () -> Unit) {
+    val s = form.state.collect()
+    LazyColumn(modifier) {
+        items(kr.donghaeng.shared.WellnessItem.values().toList()) { item ->
+            Text(item.ko, style = MaterialTheme.typography.titleSmall)
+            Row {
+                kr.donghaeng.ffi.Observation.values().forEach { o ->
+                    Button(onClick = { form.answer(item, o) }, enabled = s.answers[item] != o) { Text(o.labelKo()) }
+                }
+            }
+            s.errors.filter { it.field == "checklist.${item.field}" }.forEach { Text(it.ko, color = MaterialTheme.colorScheme.error) }
+        }
+        item {
+            OutlinedTextField(s.note, form::setNote, label = { Text("메모") })
+            s.errors.filter { it.field == null || !it.field.startsWith("checklist.") }.forEach { Text(it.ko, color = MaterialTheme.colorScheme.error) }
+            Button(onClick = { if (form.submit()) onSaved() }) { Text("저장") }
+            s.saved?.takeIf { it.isUrgent }?.let { Text("긴급: 오늘 조치가 필요합니다", color = MaterialTheme.colorScheme.error) }
+        }
+    }
+}
+
+/** The pre-visit safety assessment; every item must be confirmed before the session starts (the core
+ *  refuses otherwise, and says which item). */
+@Composable
+fun AssessmentScreen(modifier: Modifier, onConfirmed: (kr.donghaeng.ffi.SafetyAssessment) -> Unit) {
+    var risks by remember { mutableStateOf(false) }
+    var shared by remember { mutableStateOf(false) }
+    var phone by remember { mutableStateOf(false) }
+    var exit by remember { mutableStateOf(false) }
+    var concerns by remember { mutableStateOf("") }
+    Column(modifier) {
+        listOf(
+            "가구 위험 요인 확인" to risks, "팀장에게 방문 계획 공유" to shared,
+            "휴대전화 충전·통신 확인" to phone, "비상 대피·연락 방법 확인" to exit,
+        ).forEachIndexed { i, (label, checked) ->
+            Row {
+                androidx.compose.material3.Checkbox(checked, { v ->
+                    when (i) { 0 -> risks = v; 1 -> shared = v; 2 -> phone = v; else -> exit = v }
+                })
+                Text(label)
+            }
+        }
+        OutlinedTextField(concerns, { concerns = it }, label = { Text("우려 사항 (예: 대형견)") })
+        Button(onClick = { onConfirmed(kr.donghaeng.ffi.SafetyAssessment(risks, shared, phone, exit, concerns.ifBlank { null })) }) {
+            Text("방문 시작")
+        }
+    }
+}

@@ -316,3 +316,37 @@ class SyncStatusViewModelTest : WithStore() {
         assertEquals(SyncRemedy.RETRY_LATER, SyncStatusViewModel.remedyFor("timeout"))
     }
 }
+
+class HouseholdPresenterTest : WithStore() {
+    @Test
+    fun detailMembersCaseAndHistoryPageByPage() {
+        store.addPerson(NewPerson(householdId = household.id, name = "김영희", birthDate = "1948-05-01", sex = Sex.FEMALE, relation = Relation.HEAD, disability = Disability.NONE))
+        store.openCase(household.id, planner.id, "2026-10-01")
+        // Three notes a day apart: a page of 2, then the last one.
+        for (d in 1..3) {
+            store.addCaseNote(NewCaseNote(householdId = household.id, authorId = planner.id, writtenAtMs = kstMs(2026, 10, d, 9), body = "메모 $d"))
+        }
+        val p = HouseholdPresenter(store, household.id, pageSize = 2)
+        p.load()
+        val s = p.state.value
+        assertNull(s.error)
+        assertEquals("김영희", s.headName)
+        assertEquals(crisisLevelLabel(5).ko, s.crisis)
+        assertEquals(listOf(RiskFlag.DOG.labelKo()), s.risks)
+        assertEquals(listOf("김영희 (1948-05-01, ${Relation.HEAD.labelKo()})"), s.members)
+        assertNotNull(s.openCase)
+        assertEquals(listOf("메모 3", "메모 2"), s.history.map { it.text })
+        assertTrue(s.hasMore)
+        p.loadMore()
+        assertEquals(listOf("메모 3", "메모 2", "메모 1"), p.state.value.history.map { it.text })
+        assertFalse(p.state.value.hasMore)
+        assertEquals("2026-10-01", p.state.value.history.last().date)
+    }
+
+    @Test
+    fun anUnknownHouseholdIsAnError() {
+        val p = HouseholdPresenter(store, java.util.UUID.randomUUID().toString())
+        p.load()
+        assertEquals("household_not_found", p.state.value.error?.code)
+    }
+}
