@@ -437,6 +437,68 @@ impl SafetySession {
         }))
     }
 
+    /// A session rebuilt from its saved event log (`export_events`), e.g. after Android killed the app
+    /// mid-visit. Use the same `device_id`: alerts this device already issued are not issued again.
+    #[uniffi::constructor]
+    pub fn restore(
+        device_id: String,
+        listener: Option<Arc<dyn SafetyAlarmListener>>,
+        events_json: String,
+    ) -> FfiResult<Arc<Self>> {
+        let events: Vec<sf::SafetyEvent> = serde_json::from_str(&events_json).map_err(|e| {
+            DonghaengError::invalid(
+                "events_json_invalid",
+                "events_json",
+                format!("events_json: 안전 세션 기록을 읽을 수 없습니다: {e}"),
+                format!("events_json: cannot read the safety session log: {e}"),
+            )
+        })?;
+        let sid = match events.first() {
+            Some(e) if events.iter().all(|o| o.session_id == e.session_id) => e.session_id,
+            _ => {
+                return Err(DonghaengError::invalid(
+                    "events_not_one_session",
+                    "events_json",
+                    "events_json: 한 안전 세션의 기록이어야 합니다".to_owned(),
+                    "events_json: must be the log of exactly one session".to_owned(),
+                ))
+            }
+        };
+        let session = Self::new(device_id, listener)?;
+        let deadline = {
+            let mut inner = session.lock();
+            for e in events {
+                inner.monitor.ingest(e)?;
+            }
+            if inner.monitor.session(sid).is_none_or(|s| s.plan.is_none()) {
+                return Err(DonghaengError::invalid(
+                    "events_without_start",
+                    "events_json",
+                    "events_json: 세션 시작 기록이 없습니다".to_owned(),
+                    "events_json: the log has no start event".to_owned(),
+                ));
+            }
+            inner.session = Some(sid);
+            inner.monitor.next_deadline(Utc::now())
+        };
+        session.announce_deadline(deadline);
+        Ok(session)
+    }
+
+    /// The session's event log as JSON (the core's sync format), to save after every change so that
+    /// `restore` can rebuild the session. Empty array before `start`.
+    pub fn export_events(&self) -> FfiResult<String> {
+        let inner = self.lock();
+        let events = inner
+            .session
+            .map_or(&[][..], |sid| inner.monitor.events(sid));
+        serde_json::to_string(events).map_err(|e| {
+            DonghaengError::from(donghaeng_core::CoreError::storage(format!(
+                "cannot write the safety log: {e}"
+            )))
+        })
+    }
+
     /// Opens the session (방문 시작) after the pre-visit assessment; the core refuses a lone visit,
     /// missing companions, an incomplete assessment or a return time out of range.
     pub fn start(

@@ -310,6 +310,31 @@ class SafetySessionTest {
     }
 
     @Test
+    fun aSessionSurvivesTheAppBeingKilled() {
+        val s = SafetySession("phone-1", null)
+        assertEquals("[]", s.exportEvents())
+        s.start(store, request(), now)
+        assertEquals(1, s.tick(now + 60 * MIN).size) // the prompt
+        val id = s.sessionId()
+        val saved = s.exportEvents()
+        s.destroy() // the process dies; the app saved the log
+        val alarms = RecordingAlarms()
+        val r = SafetySession.restore("phone-1", alarms, saved)
+        assertEquals(id, r.sessionId())
+        assertEquals(SafetySessionStatus.CHECK_IN_DUE, r.status(now + 61 * MIN).status)
+        // The prompt already issued is not issued again; the OS alarm goes to the first escalation.
+        assertTrue(r.tick(now + 61 * MIN).isEmpty())
+        assertEquals(now + 70 * MIN, alarms.deadlines.last())
+        val step = r.tick(now + 70 * MIN).single().kind as SafetyActionKind.EscalationStep
+        assertEquals(1u, step.step)
+        r.checkOut(planner.id, null, now + 75 * MIN)
+        assertEquals(SafetySessionStatus.CLOSED, SafetySession.restore("phone-1", null, r.exportEvents()).status(now + 76 * MIN).status)
+        expectError<DonghaengException.Invalid>("events_json_invalid") { SafetySession.restore("phone-1", null, "nope") }
+        expectError<DonghaengException.Invalid>("events_not_one_session") { SafetySession.restore("phone-1", null, "[]") }
+        r.destroy()
+    }
+
+    @Test
     fun sosGoesToPartnerAndLeadAndCanBeCancelled() {
         val s = SafetySession("phone-1", null)
         s.start(store, request(), now)
@@ -514,7 +539,7 @@ class FacadeCoverageTest {
     fun everyFacadeMethodIsCovered() {
         assertEquals(setOf("evaluate", "evaluateJson", "loadParameterTable"), declared(EligibilityEngineInterface::class.java))
         assertEquals(
-            setOf("start", "setPins", "checkIn", "extendReturn", "checkOut", "sos", "cancelSos", "acknowledge", "tick",
+            setOf("start", "exportEvents", "setPins", "checkIn", "extendReturn", "checkOut", "sos", "cancelSos", "acknowledge", "tick",
                 "nextDeadlineMs", "status", "sessionId", "listenerFailures"),
             declared(SafetySessionInterface::class.java),
         )

@@ -71,6 +71,14 @@ def test_cadence_and_plan():
     assert plan.unplanned == []
 
 
+class Throwing(d.SafetyAlarmListener):
+    def on_action(self, action):
+        raise RuntimeError("ui gone")
+
+    def on_next_deadline(self, deadline_ms):
+        raise RuntimeError("alarm gone")
+
+
 class Alarms(d.SafetyAlarmListener):
     def __init__(self):
         self.actions = []
@@ -108,6 +116,22 @@ def test_safety_session_with_a_python_listener(tmp_path):
     actions = s.tick(now + 60 * MIN)
     assert len(actions) == 1 and isinstance(actions[0].kind, d.SafetyActionKind.PROMPT_WORKER)
     assert alarms.actions == actions
+    # Saved and restored (the app was killed): the prompt is not issued twice.
+    restored = d.SafetySession.restore("phone-1", None, s.export_events())
+    assert restored.status(now + 61 * MIN).status == d.SafetySessionStatus.CHECK_IN_DUE
+    assert restored.tick(now + 61 * MIN) == []
+    # A Python listener that raises never stops the session.
+    t = d.SafetySession("phone-3", Throwing())
+    t.start(store, d.SafetyStartRequest(
+        household_id=h.id, worker_ids=[a.id, b.id], starter_id=a.id, district_id=district.id,
+        expected_return_ms=now + 60 * MIN,
+        assessment=d.SafetyAssessment(risk_flags_reviewed=True, plan_shared_with_lead=True, phone_ready=True,
+                                      exit_plan_agreed=True),
+        team_lead=d.SafetyContact(name="팀장", phone="010-0000-0100"),
+        dong_head=d.SafetyContact(name="동장", phone="010-0000-0200"),
+        contact_mode=d.ContactMode.HOME), now)
+    assert len(t.tick(now + 60 * MIN)) == 1
+    assert t.listener_failures() >= 2
     with pytest.raises(d.DonghaengError.InvalidTransition):
         d.SafetySession("phone-2", None).check_in(a.id, now)
     store.close()
