@@ -16,7 +16,6 @@ import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.foundation.layout.padding
 import kr.donghaeng.shared.EligibilityCalculator
-import kr.donghaeng.shared.SafetySessionViewModel
 import kr.donghaeng.shared.VisitDayPresenter
 
 /** Tabs: today's visits, eligibility, sync. The safety screen opens over them while a session runs. */
@@ -30,7 +29,7 @@ class MainActivity : ComponentActivity() {
         setContent {
             MaterialTheme {
                 var tab by remember { mutableStateOf(0) }
-                var safety by remember { mutableStateOf(ActiveSession.viewModel) }
+                var safety by remember { mutableStateOf(ActiveSession.current(this, workerId)) }
                 Scaffold(bottomBar = {
                     NavigationBar {
                         listOf("오늘 방문", "자격 판정", "동기화").forEachIndexed { i, label ->
@@ -43,15 +42,16 @@ class MainActivity : ComponentActivity() {
                     when {
                         open != null -> SafetyScreen(open, m, onClosed = {
                             stopService(Intent(this, SafetySessionService::class.java))
-                            ActiveSession.viewModel = null
+                            ActiveSession.finish(this)
                             safety = null
                         })
                         tab == 0 -> VisitDayScreen(visitDay, m, onStartSession = { request ->
-                            val vm = SafetySessionViewModel(app.store.deviceId(), app.store, workerId, ExactAlarms(this), PhoneSms(this))
+                            val vm = ActiveSession.create(this, workerId)
                             if (vm.start(request)) {
-                                ActiveSession.viewModel = vm
                                 startForegroundService(Intent(this, SafetySessionService::class.java))
                                 safety = vm
+                            } else {
+                                ActiveSession.finish(this)
                             }
                         })
                         tab == 1 -> EligibilityScreen(calculator, m)

@@ -15,10 +15,32 @@ import kr.donghaeng.shared.AlarmScheduler
 import kr.donghaeng.shared.SafetySessionViewModel
 import kr.donghaeng.shared.SmsSender
 
-/** The open session of this phone (one visit at a time). */
+/** The open session of this phone (one visit at a time), its log saved in a private file so that a
+ *  killed app gets it back when the alarm fires. */
 object ActiveSession {
     @Volatile
     var viewModel: SafetySessionViewModel? = null
+
+    private fun logFile(context: Context) = java.io.File(context.filesDir, "safety-session.json")
+
+    fun create(context: Context, workerId: String): SafetySessionViewModel {
+        val app = context.applicationContext as DonghaengApp
+        val saved = logFile(context).takeIf { it.exists() }?.readText()
+        return SafetySessionViewModel(
+            app.store.deviceId(), app.store, workerId, ExactAlarms(context), PhoneSms(context),
+            saver = { json -> logFile(context).writeText(json) }, savedLog = saved,
+        ).also { viewModel = it }
+    }
+
+    fun finish(context: Context) {
+        viewModel?.close()
+        viewModel = null
+        logFile(context).delete()
+    }
+
+    /** The session, restored from its log if the process was killed since. */
+    fun current(context: Context, workerId: String): SafetySessionViewModel? =
+        viewModel ?: if (logFile(context).exists()) create(context, workerId) else null
 }
 
 /** An exact alarm at the core's next deadline; it wakes [SafetyAlarmReceiver]. */
@@ -44,7 +66,8 @@ class PhoneSms(private val context: Context) : SmsSender {
 
 class SafetyAlarmReceiver : BroadcastReceiver() {
     override fun onReceive(context: Context, intent: Intent) {
-        ActiveSession.viewModel?.onAlarm()
+        val workerId = context.getSharedPreferences("sync", Context.MODE_PRIVATE).getString("worker_id", "") ?: ""
+        ActiveSession.current(context, workerId)?.onAlarm()
     }
 }
 

@@ -16,6 +16,11 @@ fun interface AlarmScheduler {
     fun schedule(atMs: Long?)
 }
 
+/** Keeps the session's event log (a private file) so that a killed app can restore the session. */
+fun interface SessionLogSaver {
+    fun save(eventsJson: String)
+}
+
 /** Sends the SMS texts the core composed. `silent`: no sound, no notification, no trace on the phone. */
 fun interface SmsSender {
     fun send(recipients: List<SafetyContact>, text: String, silent: Boolean)
@@ -41,6 +46,9 @@ data class SafetyUiState(
  * session's [SafetyAlarmListener]: the deadline goes to the OS alarm, SMS actions to the sender, prompts
  * to the screen. Silent (duress) actions go to the SMS sender only and never change what the screen
  * shows, so a duress check-out looks exactly like a normal one.
+ *
+ * After every change the session's event log goes to [saver]; give it back as [savedLog] to restore
+ * the session after the process was killed (the alarm receiver does this before it ticks).
  */
 class SafetySessionViewModel(
     deviceId: String,
@@ -49,9 +57,21 @@ class SafetySessionViewModel(
     private val alarms: AlarmScheduler,
     private val sms: SmsSender,
     private val clock: Clock = Clock.SYSTEM,
+    private val saver: SessionLogSaver? = null,
+    savedLog: String? = null,
 ) : SafetyAlarmListener {
-    val session = SafetySession(deviceId, this)
     val state = Observable(SafetyUiState())
+    val session: SafetySession =
+        if (savedLog == null) SafetySession(deviceId, this) else SafetySession.restore(deviceId, this, savedLog)
+
+    init {
+        if (savedLog != null) refresh()
+    }
+
+    private fun save() {
+        val s = saver ?: return
+        attempt(::fail) { session.exportEvents() }?.let(s::save)
+    }
 
     override fun onNextDeadline(deadlineMs: Long?) = alarms.schedule(deadlineMs)
 
@@ -94,6 +114,7 @@ class SafetySessionViewModel(
         val now = clock.nowMs()
         val s = attempt(::fail) { session.start(store, request, now) } ?: return false
         show(s, now)
+        save()
         return true
     }
 
@@ -109,6 +130,7 @@ class SafetySessionViewModel(
         val now = clock.nowMs()
         val s = attempt(::fail) { session.status(now) } ?: return
         show(s, now)
+        save()
     }
 
     /** "안전합니다" / 안부 확인. */

@@ -154,6 +154,29 @@ class SafetySessionViewModelTest : WithStore() {
     }
 
     @Test
+    fun aKilledAppRestoresTheSessionFromItsSavedLog() {
+        var saved: String? = null
+        val clock = TestClock(start)
+        val vm = SafetySessionViewModel("phone-1", store, planner.id, { alarms.add(it) }, { _, _, _ -> }, clock, { saved = it })
+        vm.start(request())
+        clock.now = start + 60 * MINUTE
+        vm.onAlarm()
+        assertNotNull(vm.state.value.prompt)
+        vm.close() // the process is killed
+        alarms.clear()
+        clock.now = start + 65 * MINUTE
+        val back = SafetySessionViewModel("phone-1", store, planner.id, { alarms.add(it) }, { r, t, s -> sent.add(Triple(r.map { it.phone }, t, s)) }, clock, { saved = it }, saved)
+        assertEquals(SafetySessionStatus.CHECK_IN_DUE, back.state.value.status)
+        // The OS alarm is set again, to the first escalation step (the prompt is not repeated).
+        assertEquals(start + 70 * MINUTE, alarms.last())
+        clock.now = start + 70 * MINUTE
+        back.onAlarm()
+        assertEquals(SafetySessionStatus.ESCALATING, back.state.value.status)
+        assertEquals(1, sent.size)
+        back.close()
+    }
+
+    @Test
     fun sosIsSentAtOnceAndCanBeWithdrawn() {
         val clock = TestClock(start + 5 * MINUTE)
         val vm = vm(clock)
