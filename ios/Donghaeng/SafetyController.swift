@@ -16,9 +16,24 @@ final class SafetyController: ObservableObject, Identifiable, SafetyAlarmListene
     /// Texts to send; silent ones are sent by the server relay without any trace on the phone.
     private(set) var outbox: [(recipients: [SafetyContact], text: String, silent: Bool)] = []
 
+    /// Where the session's log is kept, so that a killed app can restore the session.
+    static let logURL = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
+        .appendingPathComponent("safety-session.json")
+
+    /// A new session, or the saved one if the app was killed during a visit.
     init(deviceId: String, workerId: String) throws {
         self.workerId = workerId
-        session = try SafetySession(deviceId: deviceId, listener: self)
+        if let saved = try? String(contentsOf: SafetyController.logURL, encoding: .utf8) {
+            session = try SafetySession.restore(deviceId: deviceId, listener: self, eventsJson: saved)
+            status = try? session.status(nowMs: nowMs())
+        } else {
+            session = try SafetySession(deviceId: deviceId, listener: self)
+        }
+    }
+
+    /// Forgets the saved log once the visit is over.
+    func finish() {
+        try? FileManager.default.removeItem(at: SafetyController.logURL)
     }
 
     func onNextDeadline(deadlineMs: Int64?) throws {
@@ -55,6 +70,7 @@ final class SafetyController: ObservableObject, Identifiable, SafetyAlarmListene
         do {
             try body()
             status = try session.status(nowMs: nowMs())
+            try session.exportEvents().write(to: SafetyController.logURL, atomically: true, encoding: .utf8)
             message = nil
         } catch {
             message = koreanMessage(error)
