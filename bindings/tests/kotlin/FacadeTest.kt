@@ -531,6 +531,32 @@ class SyncClientTest {
 }
 
 class FacadeCoverageTest {
+    /** The schedule and safety enums answer the core's codes and labels, all distinct. */
+    @Test
+    fun newEnumsHaveTheCoresCodesAndLabels() {
+        val all: List<List<Triple<String, String, String>>> = listOf(
+            DueReason.values().map { Triple(it.code(), it.labelKo(), it.labelEn()) },
+            UniversalCohort.values().map { Triple(it.code(), it.labelKo(), it.labelEn()) },
+            AfterCareClass.values().map { Triple(it.code(), it.labelKo(), it.labelEn()) },
+            UnplannedCode.values().map { Triple(it.code(), it.labelKo(), it.labelEn()) },
+            SafetySessionStatus.values().map { Triple(it.code(), it.labelKo(), it.labelEn()) },
+            LadderTarget.values().map { Triple(it.code(), it.labelKo(), it.labelEn()) },
+        )
+        for (values in all) {
+            assertEquals(values.size, values.map { it.first }.toSet().size)
+            values.forEach { (code, ko, en) ->
+                assertTrue(code, code.matches(Regex("[a-z0-9_]+")))
+                assertTrue(ko.isNotBlank() && en.isNotBlank())
+            }
+        }
+        assertEquals("check_in_due", SafetySessionStatus.CHECK_IN_DUE.code())
+        assertEquals("긴급신고 안내(112/119)", LadderTarget.EMERGENCY.labelKo())
+        assertEquals("service_linked", AfterCareClass.SERVICE_LINKED.code())
+        assertEquals("age_70", UniversalCohort.AGE70.code())
+        assertEquals("teams_fully_booked", UnplannedCode.TEAMS_FULLY_BOOKED.code())
+        assertEquals("3개월 연락 두절: 종결 검토", DueReason.SUGGEST_CLOSURE.labelKo())
+    }
+
     private fun declared(c: Class<*>) = c.declaredMethods.map { it.name.substringBefore("-") }.toSet()
 
     /** Every public method of the new facade objects, and every top-level function, is called above;
