@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Binding tests: generates the bindings, then
 #   - Kotlin on the JVM: compiles the generated Kotlin into a jar (cached under target/bindings/jar by a
-#     hash of the generated source), compiles bindings/tests/kotlin/*.kt and runs them with JUnit 4;
+#     hash of the generated source), compiles bindings/tests/kotlin/*.kt and runs them with JUnit 4
+#     (the sync test starts a real donghaeng-sync-server on loopback);
+#   - the Android shared module (android/shared): compiled against that jar, its JUnit tests run too;
 #   - Python: pytest over the generated module (bindings/tests/python);
 #   - Swift (no compiler here): tree-sitter syntax check of the generated Swift and of ios/**/*.swift;
 #   - the generated C header: gcc -fsyntax-only.
-# Runs every step, exits non-zero if any failed. The last line sums up the Kotlin tests:
+# Runs every step, exits non-zero if any failed. The last line sums up the Kotlin tests (bindings and
+# Android shared module):
 # "N passed, N failed". Needs bindings/scripts/install-deps.sh to have run once.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,6 +21,9 @@ OUT="$TARGET/bindings"
 failures=()
 
 bindings/scripts/generate.sh || { echo "generate.sh failed"; echo "0 passed, 1 failed"; exit 1; }
+# The Kotlin sync test runs a real sync server on loopback.
+cargo build -j "${CARGO_JOBS:-1}" --locked -p donghaeng-sync-server \
+  || { echo "sync server build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 # --- Kotlin -----------------------------------------------------------------------------------------
 KT_SRC=$(find "$OUT/kotlin" -name '*.kt' | sort)
@@ -47,27 +53,60 @@ if [ -f "$BIND_JAR" ]; then
     echo "== Kotlin tests jar up to date ($TEST_JAR)"
   fi
 fi
-if [ -f "$TEST_JAR" ]; then
-  # Every class whose name ends in Test.
-  classes=$(python3 -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$TEST_JAR" | grep -E '^[A-Za-z0-9_/]*Test\.class$' | sed 's/\.class$//; s#/#.#g' | sort)
-  echo "== JUnit: $(echo $classes)"
+# Runs every class whose name ends in Test in jar $1 with JUnit, classpath $2; adds to the counts.
+run_junit() {
+  local jar=$1 cp=$2 label=$3 classes log junit_rc ok run total failed
+  classes=$(python3 -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$jar" | grep -E '^[A-Za-z0-9_/]*Test\.class$' | sed 's/\.class$//; s#/#.#g' | sort)
+  echo "== JUnit ($label): $(echo $classes)"
   log=$(mktemp)
-  java -Djna.library.path="$TARGET/debug" -cp "$TEST_JAR:$BIND_JAR:$JNA:$K/lib/kotlin-stdlib.jar:$JUNIT" \
-    org.junit.runner.JUnitCore $classes 2>&1 | tee "$log"
+  java -Djna.library.path="$TARGET/debug" -Ddonghaeng.syncServer="$TARGET/debug/donghaeng-sync-server" \
+    -cp "$jar:$cp" org.junit.runner.JUnitCore $classes 2>&1 | tee "$log"
   junit_rc=${PIPESTATUS[0]}
   if ok=$(grep -oE '^OK \(([0-9]+) tests?\)' "$log"); then
-    kt_passed=$(echo "$ok" | grep -oE '[0-9]+')
+    kt_passed=$((kt_passed + $(echo "$ok" | grep -oE '[0-9]+')))
   elif run=$(grep -oE '^Tests run: [0-9]+,  Failures: [0-9]+' "$log"); then
     total=$(echo "$run" | sed -E 's/Tests run: ([0-9]+),.*/\1/')
-    kt_failed=$(echo "$run" | sed -E 's/.*Failures: ([0-9]+)/\1/')
-    kt_passed=$((total - kt_failed))
+    failed=$(echo "$run" | sed -E 's/.*Failures: ([0-9]+)/\1/')
+    kt_failed=$((kt_failed + failed))
+    kt_passed=$((kt_passed + total - failed))
   else
-    kt_failed=1
+    kt_failed=$((kt_failed + 1))
   fi
   rm -f "$log"
-  [ "$junit_rc" = 0 ] || failures+=("kotlin tests")
+  [ "$junit_rc" = 0 ] || failures+=("$label")
+}
+
+RUN_CP="$BIND_JAR:$JNA:$K/lib/kotlin-stdlib.jar:$JUNIT"
+if [ -f "$TEST_JAR" ]; then
+  run_junit "$TEST_JAR" "$RUN_CP" "kotlin binding tests"
 else
-  kt_failed=1
+  kt_failed=$((kt_failed + 1))
+fi
+
+# --- Android shared module (pure Kotlin presenters over the bindings) ------------------------------
+# Compiled like the tests: a jar per hash of its sources (and of the bindings it is built on).
+SHARED_SRC=$(find android/shared/src/main/kotlin -name '*.kt' | sort)
+SHARED_TEST_SRC=$(find android/shared/src/test/kotlin -name '*.kt' | sort)
+shared_hash=$( (echo "$bind_hash"; cat $SHARED_SRC) | sha256sum | cut -c1-16)
+SHARED_JAR="$OUT/jar/android-shared-$shared_hash.jar"
+shared_test_hash=$( (echo "$shared_hash"; cat $SHARED_TEST_SRC) | sha256sum | cut -c1-16)
+SHARED_TEST_JAR="$OUT/jar/android-tests-$shared_test_hash.jar"
+if [ -f "$BIND_JAR" ] && [ ! -f "$SHARED_JAR" ]; then
+  echo "== kotlinc android/shared -> $SHARED_JAR"
+  rm -f "$OUT"/jar/android-shared-*.jar
+  "$K/bin/kotlinc" -cp "$BIND_JAR:$JNA" $SHARED_SRC -d "$SHARED_JAR.tmp.jar" && mv "$SHARED_JAR.tmp.jar" "$SHARED_JAR" \
+    || failures+=("android shared compile")
+fi
+if [ -f "$SHARED_JAR" ] && [ ! -f "$SHARED_TEST_JAR" ]; then
+  echo "== kotlinc android/shared tests -> $SHARED_TEST_JAR"
+  rm -f "$OUT"/jar/android-tests-*.jar
+  "$K/bin/kotlinc" -cp "$SHARED_JAR:$BIND_JAR:$JNA:$JUNIT" $SHARED_TEST_SRC -d "$SHARED_TEST_JAR.tmp.jar" \
+    && mv "$SHARED_TEST_JAR.tmp.jar" "$SHARED_TEST_JAR" || failures+=("android shared tests compile")
+fi
+if [ -f "$SHARED_TEST_JAR" ]; then
+  run_junit "$SHARED_TEST_JAR" "$SHARED_JAR:$RUN_CP" "android shared tests"
+else
+  kt_failed=$((kt_failed + 1))
 fi
 
 # --- Python -----------------------------------------------------------------------------------------

@@ -147,3 +147,18 @@ impl From<CoreError> for DonghaengError {
 }
 
 pub type FfiResult<T> = Result<T, DonghaengError>;
+
+/// What a shell's listener (`SafetyAlarmListener`, `SyncProgressListener`) may throw. The facade never
+/// lets a failing listener stop the core's work: the failure is counted (`listener_failures`) and the
+/// work goes on, so no safety action and no synced change is lost because a UI callback threw.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum ListenerError {
+    #[error("listener failed: {reason}")]
+    Failed { reason: String },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for ListenerError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        ListenerError::Failed { reason: e.reason }
+    }
+}

@@ -5,6 +5,13 @@
 //!
 //! - [`store::DonghaengStore`]: the local database as one object (`open(path)`, `close()`, one method per
 //!   repository operation the app needs, `generate_synthetic_dong` for demos and tests).
+//! - [`eligibility::EligibilityEngine`]: a household (the core's JSON) in, decisions with every check
+//!   and the Korean explanation out; `eligibility_programs()`.
+//! - [`schedule`]: `cadence_agenda` (what is due and why) and `plan_day` (2인 1조 teams and routes).
+//! - [`safety::SafetySession`] over the core's safety monitor, with the foreign trait
+//!   [`safety::SafetyAlarmListener`] the app implements.
+//! - [`sync::SyncClient`] (sync now against a server) with the foreign trait
+//!   [`sync::SyncProgressListener`].
 //! - [`error::DonghaengError`] (Kotlin `DonghaengException`): one variant per core error kind plus
 //!   `Closed`, each with `code`, `field`, `ko`, `en`.
 //! - [`records`] and [`enums`]: what crosses the boundary. Ids are strings, dates `"YYYY-MM-DD"`,
@@ -15,12 +22,16 @@
 uniffi::setup_scaffolding!();
 
 pub mod convert;
+pub mod eligibility;
 pub mod enums;
 pub mod error;
 pub mod records;
+pub mod safety;
+pub mod schedule;
 pub mod store;
+pub mod sync;
 
 pub use enums::*;
-pub use error::DonghaengError;
+pub use error::{DonghaengError, ListenerError};
 pub use records::*;
 pub use store::{crisis_level_label, DonghaengStore};

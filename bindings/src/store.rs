@@ -36,7 +36,7 @@ impl std::fmt::Debug for DonghaengStore {
 impl DonghaengStore {
     /// The open store, or `Closed`. An in-flight call keeps its `Arc`, so `close()` never pulls the
     /// connection from under it; the connection closes when the last call returns.
-    fn store(&self) -> FfiResult<Arc<Store>> {
+    pub(crate) fn store(&self) -> FfiResult<Arc<Store>> {
         self.inner
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -106,6 +106,16 @@ impl DonghaengStore {
     /// SQLite's integrity check: "ok" for a healthy file.
     pub fn integrity_check(&self) -> FfiResult<String> {
         Ok(self.store()?.integrity_check()?)
+    }
+
+    /// This device's id in sync (made by the store when the file was created).
+    pub fn device_id(&self) -> FfiResult<String> {
+        Ok(self.store()?.device_id()?.to_string())
+    }
+
+    /// Changes written here and not yet acknowledged by the sync server (the sync status badge).
+    pub fn pending_changes(&self) -> FfiResult<u64> {
+        Ok(self.store()?.outbox_len()?)
     }
 
     // ----------------------------------------------------------------------------------- org units

@@ -553,7 +553,7 @@ class DonghaengStoreTest {
     @Test
     fun everyStoreMethodIsCovered() {
         val covered = setOf(
-            "closeStore", "isClosed", "schemaVersion", "integrityCheck",
+            "closeStore", "isClosed", "schemaVersion", "integrityCheck", "deviceId", "pendingChanges",
             "createOrgUnit", "getOrgUnit", "orgUnitChildren",
             "createWorker", "getWorker", "workersByTeam", "setWorkerActive",
             "createHousehold", "createHouseholdWithMembers", "getHousehold", "updateHousehold", "searchHouseholds",

@@ -1,0 +1,122 @@
+package kr.donghaeng.shared
+
+import kr.donghaeng.ffi.EligibilityDecision
+import kr.donghaeng.ffi.EligibilityEngine
+import kr.donghaeng.ffi.EligibilityResult
+
+/** What the worker types at the kitchen table. Amounts are text as typed ("1,500,000"). */
+data class EligibilityForm(
+    val asOf: String = "",
+    val residenceSeoul: Boolean = true,
+    val size: String = "1",
+    val memberBirthDates: List<String> = emptyList(),
+    val disabledMembers: Set<Int> = emptySet(),
+    val monthlyIncome: String = "",
+    val property: String = "",
+    val financialAssets: String = "",
+    val lonelyDeathRisk: Boolean = false,
+    val healthInsuranceBottom20: Boolean = false,
+    /** Codes of support already received (`national_basic_livelihood` …). */
+    val receiving: Set<String> = emptySet(),
+    /** Crisis reasons (`job_loss` …); empty: no crisis. */
+    val crisisReasons: Set<String> = emptySet(),
+    val requestedItems: Set<String> = emptySet(),
+)
+
+/** One program's answer as a card. */
+data class ProgramCard(
+    val title: String,
+    val decision: EligibilityDecision,
+    val decisionLabel: String,
+    /** "생계비 최대 500,000원" … and the monthly benefit. */
+    val amounts: List<String>,
+    /** "✓ …" / "✗ …", the core's sentences. */
+    val checks: List<String>,
+    val notes: List<String>,
+    val provisional: Boolean,
+)
+
+data class EligibilityUiState(
+    val form: EligibilityForm = EligibilityForm(),
+    val errors: List<UiError> = emptyList(),
+    val cards: List<ProgramCard> = emptyList(),
+    /** The core's whole explanation, to share or print. */
+    val text: String = "",
+)
+
+private fun won(n: Long) = "%,d원".format(n)
+
+/**
+ * The eligibility calculator (자격 판정 계산기): turns the form into the core's input document, shows the
+ * core's decision per program with every check. Only typing is checked here (numbers are numbers);
+ * every limit and rule is the core's, whose errors come back on the field they name.
+ */
+class EligibilityCalculator(private val engine: EligibilityEngine, private val clock: Clock = Clock.SYSTEM) {
+    val state = Observable(EligibilityUiState(form = EligibilityForm(asOf = kstDate(clock.nowMs()))))
+
+    fun edit(change: (EligibilityForm) -> EligibilityForm) = state.update { it.copy(form = change(it.form)) }
+
+    /** The amount in won, or an error for the field ("1,500,000" and "1500000" are the same). */
+    private fun amount(text: String, field: String, label: String, errors: MutableList<UiError>): Long {
+        val digits = text.replace(",", "").replace(" ", "").removeSuffix("원")
+        if (digits.isEmpty()) return 0
+        return digits.toLongOrNull() ?: run {
+            errors += UiError("not_a_number", "$label: 숫자로 입력하세요 (입력: $text)", field)
+            0
+        }
+    }
+
+    private fun quote(s: String) = "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\""
+    private fun list(items: Collection<String>) = items.sorted().joinToString(",", "[", "]") { quote(it) }
+
+    /** The core's input document, or the form's own errors. */
+    fun inputJson(f: EligibilityForm = state.value.form): Pair<String?, List<UiError>> {
+        val errors = mutableListOf<UiError>()
+        val size = f.size.trim().toLongOrNull()
+        if (size == null) errors += UiError("not_a_number", "가구원 수: 숫자로 입력하세요", "household.size")
+        val income = amount(f.monthlyIncome, "household.monthly_income_won", "월 소득", errors)
+        val property = amount(f.property, "household.property_won", "재산", errors)
+        val assets = amount(f.financialAssets, "household.financial_assets_won", "금융재산", errors)
+        if (errors.isNotEmpty()) return null to errors
+        val members = f.memberBirthDates.mapIndexed { i, b -> """{"birth_date": ${quote(b)}, "disabled": ${i in f.disabledMembers}}""" }
+        val crisis = if (f.crisisReasons.isEmpty() && f.requestedItems.isEmpty()) "null"
+        else """{"reasons": ${list(f.crisisReasons)}, "requested_items": ${list(f.requestedItems)}}"""
+        val json = """
+            {"as_of": ${quote(f.asOf)}, "residence": ${quote(if (f.residenceSeoul) "seoul" else "other")},
+             "household": {"size": $size, "members": ${members.joinToString(",", "[", "]")},
+                           "monthly_income_won": $income, "property_won": $property, "financial_assets_won": $assets,
+                           "lonely_death_risk": ${f.lonelyDeathRisk}, "receiving": ${list(f.receiving)},
+                           "health_insurance_bottom_20pct": ${f.healthInsuranceBottom20}},
+             "crisis": $crisis}
+        """.trimIndent()
+        return json to emptyList()
+    }
+
+    fun evaluate(): Boolean {
+        val (json, errors) = inputJson()
+        if (json == null) {
+            state.update { it.copy(errors = errors, cards = emptyList(), text = "") }
+            return false
+        }
+        val r = attempt({ e -> state.update { it.copy(errors = listOf(e), cards = emptyList(), text = "") } }) {
+            engine.evaluate(json)
+        } ?: return false
+        state.update { it.copy(errors = emptyList(), cards = cards(r), text = r.text) }
+        return true
+    }
+
+    private fun cards(r: EligibilityResult) = r.programs.map { p ->
+        val amounts = p.support.map { "${it.labelKo} 최대 ${won(it.maxAmountWon)}" } +
+            listOfNotNull(p.monthlyBenefitWon?.let { "월 지급액 ${won(it)}" }) +
+            listOfNotNull(p.careSosCost?.let { "돌봄SOS 지원 합계 ${won(it.coveredTotalWon)}" })
+        ProgramCard(
+            title = p.program.labelKo,
+            decision = p.decision,
+            decisionLabel = p.decisionKo,
+            amounts = amounts,
+            checks = p.checks.map { (if (it.passed) "✓ " else "✗ ") + it.ko },
+            notes = p.notes.map { it.ko },
+            provisional = p.provisional,
+        )
+    }
+}

@@ -1,0 +1,182 @@
+package kr.donghaeng.shared
+
+import kr.donghaeng.ffi.DonghaengStore
+import kr.donghaeng.ffi.SafetyAction
+import kr.donghaeng.ffi.SafetyActionKind
+import kr.donghaeng.ffi.SafetyAlarmListener
+import kr.donghaeng.ffi.SafetyContact
+import kr.donghaeng.ffi.SafetySession
+import kr.donghaeng.ffi.SafetySessionStatus
+import kr.donghaeng.ffi.SafetyStartRequest
+import kr.donghaeng.ffi.SafetyStatus
+
+/** Sets the one OS alarm (Android: AlarmManager exact alarm; iOS: a local notification). */
+fun interface AlarmScheduler {
+    /** Wake the app at [atMs] and call [SafetySessionViewModel.onAlarm]; null cancels. */
+    fun schedule(atMs: Long?)
+}
+
+/** Keeps the session's event log (a private file) so that a killed app can restore the session. */
+fun interface SessionLogSaver {
+    fun save(eventsJson: String)
+}
+
+/** Sends the SMS texts the core composed. `silent`: no sound, no notification, no trace on the phone. */
+fun interface SmsSender {
+    fun send(recipients: List<SafetyContact>, text: String, silent: Boolean)
+}
+
+data class SafetyUiState(
+    val started: Boolean = false,
+    val status: SafetySessionStatus? = null,
+    val statusLabel: String = "",
+    val expectedReturnMs: Long? = null,
+    /** Time left to the next deadline (negative: overdue); null when closed. */
+    val remainingMs: Long? = null,
+    /** The core's "are you safe?" question while it waits for an answer. */
+    val prompt: String? = null,
+    /** The SOS raised from this phone, while it is open (to cancel it). */
+    val sosEventId: String? = null,
+    val receipt: String? = null,
+    val error: UiError? = null,
+)
+
+/**
+ * The safety session screen: timer, check-in, SOS (always reachable), check-out with PIN. It is the
+ * session's [SafetyAlarmListener]: the deadline goes to the OS alarm, SMS actions to the sender, prompts
+ * to the screen. Silent (duress) actions go to the SMS sender only and never change what the screen
+ * shows, so a duress check-out looks exactly like a normal one.
+ *
+ * After every change the session's event log goes to [saver]; give it back as [savedLog] to restore
+ * the session after the process was killed (the alarm receiver does this before it ticks).
+ */
+class SafetySessionViewModel(
+    deviceId: String,
+    private val store: DonghaengStore,
+    private val workerId: String,
+    private val alarms: AlarmScheduler,
+    private val sms: SmsSender,
+    private val clock: Clock = Clock.SYSTEM,
+    private val saver: SessionLogSaver? = null,
+    savedLog: String? = null,
+) : SafetyAlarmListener {
+    val state = Observable(SafetyUiState())
+    val session: SafetySession =
+        if (savedLog == null) SafetySession(deviceId, this) else SafetySession.restore(deviceId, this, savedLog)
+
+    init {
+        if (savedLog != null) refresh()
+    }
+
+    private fun save() {
+        val s = saver ?: return
+        attempt(::fail) { session.exportEvents() }?.let(s::save)
+    }
+
+    override fun onNextDeadline(deadlineMs: Long?) = alarms.schedule(deadlineMs)
+
+    override fun onAction(action: SafetyAction) {
+        when (val k = action.kind) {
+            is SafetyActionKind.PromptWorker -> state.update { it.copy(prompt = k.messageKo) }
+            is SafetyActionKind.EscalationStep -> sms.send(k.recipients, k.smsText, action.silent)
+            is SafetyActionKind.SosAlarm -> sms.send(k.recipients, k.smsText, action.silent)
+            is SafetyActionKind.SilentAlarm -> sms.send(k.recipients, k.smsText, true)
+            is SafetyActionKind.RepeatAlert -> sms.send(k.recipients, k.smsText, action.silent || k.silent)
+            is SafetyActionKind.AllClear -> sms.send(k.recipients, k.smsText, action.silent)
+        }
+    }
+
+    private fun show(s: SafetyStatus, now: Long) = state.update {
+        it.copy(
+            started = true,
+            status = s.status,
+            statusLabel = s.status.labelKo(),
+            expectedReturnMs = s.expectedReturnMs,
+            remainingMs = s.nextDueMs?.let { due -> due - now },
+            sosEventId = it.sosEventId?.takeIf { id -> id in s.openSos },
+            prompt = if (s.status == SafetySessionStatus.OPEN || s.status == SafetySessionStatus.CLOSED) null else it.prompt,
+            error = null,
+        )
+    }
+
+    private fun fail(e: UiError) = state.update { it.copy(error = e) }
+
+    /** A command may make something due at once (an all-clear after an answer, an SOS alarm): the core
+     *  says so with a deadline at or before now, and it is sent in the same call rather than on the
+     *  next alarm. */
+    private fun settle(now: Long) {
+        val due = attempt(::fail) { session.nextDeadlineMs(now) } ?: return
+        if (due <= now) attempt(::fail) { session.tick(now) }
+    }
+
+    /** 방문 시작, after the pre-visit assessment. */
+    fun start(request: SafetyStartRequest): Boolean {
+        val now = clock.nowMs()
+        val s = attempt(::fail) { session.start(store, request, now) } ?: return false
+        show(s, now)
+        save()
+        return true
+    }
+
+    /** The OS alarm fired (or the app came back): run what is due. */
+    fun onAlarm() {
+        val now = clock.nowMs()
+        attempt(::fail) { session.tick(now) } ?: return
+        refresh()
+    }
+
+    /** Re-reads the status for the timer (once a second while the screen is visible). */
+    fun refresh() {
+        val now = clock.nowMs()
+        val s = attempt(::fail) { session.status(now) } ?: return
+        show(s, now)
+        save()
+    }
+
+    /** "안전합니다" / 안부 확인. */
+    fun checkIn() {
+        val now = clock.nowMs()
+        attempt(::fail) { session.checkIn(workerId, now) } ?: return
+        state.update { it.copy(prompt = null) }
+        settle(now)
+        refresh()
+    }
+
+    /** More time at the household. */
+    fun extend(minutes: Int) {
+        val now = clock.nowMs()
+        attempt(::fail) { session.extendReturn(workerId, now + minutes * 60_000L, now) } ?: return
+        settle(now)
+        refresh()
+    }
+
+    /** SOS: recorded at once, the alarm goes out in the same call. */
+    fun sos() {
+        val now = clock.nowMs()
+        val id = attempt(::fail) { session.sos(workerId, now) } ?: return
+        state.update { it.copy(sosEventId = id) }
+        settle(now)
+        refresh()
+    }
+
+    fun cancelSos(reason: String) {
+        val id = state.value.sosEventId ?: return
+        val now = clock.nowMs()
+        attempt(::fail) { session.cancelSos(workerId, id, reason, now) } ?: return
+        state.update { it.copy(sosEventId = null) }
+        settle(now)
+        refresh()
+    }
+
+    /** 복귀 with the PIN. A duress PIN gives the same receipt; its silent alarm goes out now. */
+    fun checkOut(pin: String?): Boolean {
+        val now = clock.nowMs()
+        val r = attempt(::fail) { session.checkOut(workerId, pin, now) } ?: return false
+        settle(now)
+        refresh()
+        state.update { it.copy(receipt = r.messageKo, remainingMs = null) }
+        return true
+    }
+
+    fun close() = session.close()
+}

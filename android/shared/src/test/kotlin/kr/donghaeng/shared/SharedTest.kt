@@ -1,0 +1,375 @@
+package kr.donghaeng.shared
+
+import java.io.File
+import java.net.ServerSocket
+import java.nio.file.Files
+import java.time.ZoneId
+import java.time.ZonedDateTime
+import java.util.concurrent.CopyOnWriteArrayList
+import kr.donghaeng.ffi.*
+import org.junit.After
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertFalse
+import org.junit.Assert.assertNotNull
+import org.junit.Assert.assertNull
+import org.junit.Assert.assertTrue
+import org.junit.Before
+import org.junit.Test
+
+fun kstMs(y: Int, mo: Int, d: Int, h: Int, mi: Int = 0): Long =
+    ZonedDateTime.of(y, mo, d, h, mi, 0, 0, ZoneId.of("Asia/Seoul")).toInstant().toEpochMilli()
+
+const val MINUTE = 60_000L
+
+/** A clock the test moves. */
+class TestClock(var now: Long) : Clock {
+    override fun nowMs() = now
+}
+
+/** A small 동 in a real store file: a planner and a nurse of one team, one household. */
+open class WithStore {
+    lateinit var dir: File
+    lateinit var store: DonghaengStore
+    lateinit var district: OrgUnit
+    lateinit var dong: OrgUnit
+    lateinit var planner: Worker
+    lateinit var nurse: Worker
+    lateinit var household: Household
+
+    @Before
+    fun openStore() {
+        dir = Files.createTempDirectory("donghaeng-shared").toFile()
+        store = DonghaengStore.open(File(dir, "app.db").path)
+        val city = store.createOrgUnit(OrgUnitKind.CITY, "서울특별시", null)
+        district = store.createOrgUnit(OrgUnitKind.DISTRICT, "강남구", city.id)
+        dong = store.createOrgUnit(OrgUnitKind.DONG, "역삼1동", district.id)
+        val team = store.createOrgUnit(OrgUnitKind.TEAM, "맞춤형복지팀", dong.id)
+        planner = store.createWorker(NewWorker(team.id, "박복지", listOf(Role.WELFARE_PLANNER), "010-0000-0001"))
+        nurse = store.createWorker(NewWorker(team.id, "이간호", listOf(Role.VISITING_NURSE), "010-0000-0002"))
+        household = store.createHousehold(
+            NewHousehold(dongId = dong.id, headName = "김영희", address = "테헤란로 123", crisisLevel = 5, riskFlags = listOf(RiskFlag.DOG))
+        )
+    }
+
+    @After
+    fun closeStore() {
+        store.closeStore()
+        store.destroy()
+        dir.deleteRecursively()
+    }
+}
+
+class VisitDayPresenterTest : WithStore() {
+    @Test
+    fun agendaRowsAndTheVisitLifeCycle() {
+        val clock = TestClock(kstMs(2026, 11, 2, 8))
+        val v = store.planVisit(
+            NewVisit(householdId = household.id, purpose = VisitPurpose.CRISIS_MONITORING, contactMode = ContactMode.HOME,
+                windowStartMs = kstMs(2026, 11, 2, 10), windowEndMs = kstMs(2026, 11, 2, 11), assigned = listOf(planner.id, nurse.id))
+        )
+        val p = VisitDayPresenter(store, nurse.id, clock)
+        p.load()
+        val s = p.state.value
+        assertEquals("2026-11-02", s.day)
+        assertNull(s.error)
+        val row = s.rows.single()
+        assertEquals("10:00–11:00", row.time)
+        assertEquals("김영희", row.headName)
+        assertEquals(crisisLevelLabel(5).ko, row.crisis)
+        assertEquals(listOf(RiskFlag.DOG.labelKo()), row.risks)
+        assertEquals(listOf("박복지"), row.partners)
+        assertTrue(row.needsSafetySession)
+        clock.now = kstMs(2026, 11, 2, 10, 5)
+        assertTrue(p.start(v.id))
+        assertEquals(VisitStatus.IN_PROGRESS, p.state.value.rows.single().status)
+        clock.now = kstMs(2026, 11, 2, 10, 50)
+        assertTrue(p.complete(v.id, VisitOutcome.MET, "안부 확인"))
+        val done = p.state.value.rows.single()
+        assertEquals(VisitStatus.COMPLETED, done.status)
+        assertFalse(done.needsSafetySession)
+        // Completing twice is the core's refusal, shown as an error; the rows stay.
+        assertFalse(p.complete(v.id, VisitOutcome.MET))
+        assertEquals("visit_transition_not_allowed", p.state.value.error?.code)
+        assertEquals(1, p.state.value.rows.size)
+    }
+
+    @Test
+    fun aBadDayIsShownNotThrown() {
+        val p = VisitDayPresenter(store, nurse.id)
+        p.load("2026-02-30")
+        assertEquals("invalid_date", p.state.value.error?.code)
+        assertFalse(p.state.value.loading)
+    }
+}
+
+class SafetySessionViewModelTest : WithStore() {
+    private val alarms = CopyOnWriteArrayList<Long?>()
+    private val sent = CopyOnWriteArrayList<Triple<List<String>, String, Boolean>>()
+    private val start = kstMs(2026, 11, 2, 10)
+
+    private fun vm(clock: TestClock, worker: Worker = planner) = SafetySessionViewModel(
+        "phone-1", store, worker.id, { alarms.add(it) }, { r, text, silent -> sent.add(Triple(r.map { it.phone }, text, silent)) }, clock,
+    )
+
+    private fun request() = SafetyStartRequest(
+        householdId = household.id, workerIds = listOf(planner.id, nurse.id), starterId = planner.id, districtId = district.id,
+        expectedReturnMs = start + 60 * MINUTE, assessment = SafetyAssessment(true, true, true, true, null),
+        teamLead = SafetyContact("최팀장", "010-0000-0100"), dongHead = SafetyContact("정동장", "010-0000-0200"),
+        contactMode = ContactMode.HOME,
+    )
+
+    @Test
+    fun timerPromptAndEscalationReachTheAlarmAndSms() {
+        val clock = TestClock(start)
+        val vm = vm(clock)
+        assertTrue(vm.start(request()))
+        assertEquals(SafetySessionStatus.OPEN, vm.state.value.status)
+        assertEquals(60 * MINUTE, vm.state.value.remainingMs)
+        // The OS alarm is set to the core's next deadline: the expected return.
+        assertEquals(start + 60 * MINUTE, alarms.last())
+        clock.now = start + 45 * MINUTE
+        vm.refresh()
+        assertEquals(15 * MINUTE, vm.state.value.remainingMs)
+        // The alarm fires: the screen asks "are you safe?".
+        clock.now = start + 60 * MINUTE
+        vm.onAlarm()
+        assertTrue(vm.state.value.prompt!!.startsWith("안전하신가요?"))
+        assertEquals(SafetySessionStatus.CHECK_IN_DUE, vm.state.value.status)
+        assertTrue(sent.isEmpty())
+        // No answer within the grace period: the partner gets the SMS.
+        clock.now = start + 70 * MINUTE
+        vm.onAlarm()
+        assertEquals(SafetySessionStatus.ESCALATING, vm.state.value.status)
+        assertTrue(sent.single().first.contains("010-0000-0002"))
+        assertFalse(sent.single().third)
+        // "I am safe" answers the prompt; the partner is told at once that all is clear.
+        vm.checkIn()
+        assertNull(vm.state.value.prompt)
+        assertEquals(2, sent.size)
+        assertTrue(sent[1].second, sent[1].second.contains("상황 해제"))
+        vm.extend(30)
+        assertEquals(start + 100 * MINUTE, vm.state.value.expectedReturnMs)
+        assertEquals(start + 100 * MINUTE, alarms.last())
+        vm.close()
+    }
+
+    @Test
+    fun aKilledAppRestoresTheSessionFromItsSavedLog() {
+        var saved: String? = null
+        val clock = TestClock(start)
+        val vm = SafetySessionViewModel("phone-1", store, planner.id, { alarms.add(it) }, { _, _, _ -> }, clock, { saved = it })
+        vm.start(request())
+        clock.now = start + 60 * MINUTE
+        vm.onAlarm()
+        assertNotNull(vm.state.value.prompt)
+        vm.close() // the process is killed
+        alarms.clear()
+        clock.now = start + 65 * MINUTE
+        val back = SafetySessionViewModel("phone-1", store, planner.id, { alarms.add(it) }, { r, t, s -> sent.add(Triple(r.map { it.phone }, t, s)) }, clock, { saved = it }, saved)
+        assertEquals(SafetySessionStatus.CHECK_IN_DUE, back.state.value.status)
+        // The OS alarm is set again, to the first escalation step (the prompt is not repeated).
+        assertEquals(start + 70 * MINUTE, alarms.last())
+        clock.now = start + 70 * MINUTE
+        back.onAlarm()
+        assertEquals(SafetySessionStatus.ESCALATING, back.state.value.status)
+        assertEquals(1, sent.size)
+        back.close()
+    }
+
+    @Test
+    fun sosIsSentAtOnceAndCanBeWithdrawn() {
+        val clock = TestClock(start + 5 * MINUTE)
+        val vm = vm(clock)
+        vm.start(request())
+        vm.sos()
+        assertNotNull(vm.state.value.sosEventId)
+        val (to, text, silent) = sent.single()
+        assertEquals(setOf("010-0000-0002", "010-0000-0100"), to.toSet())
+        assertTrue(text.contains("SOS"))
+        assertFalse(silent)
+        vm.cancelSos("오조작")
+        assertNull(vm.state.value.sosEventId)
+        assertEquals(2, sent.size) // the all-clear
+        vm.close()
+    }
+
+    @Test
+    fun duressCheckOutLooksExactlyLikeANormalOne() {
+        fun run(pin: String): Pair<SafetyUiState, List<Triple<List<String>, String, Boolean>>> {
+            sent.clear()
+            val clock = TestClock(start)
+            val vm = vm(clock)
+            vm.start(request())
+            vm.session.setPins(planner.id, "1234", "9999")
+            clock.now = start + 40 * MINUTE
+            assertFalse(vm.checkOut("1111"))
+            assertEquals("pin_incorrect", vm.state.value.error?.code)
+            assertTrue(vm.checkOut(pin))
+            val s = vm.state.value
+            vm.close()
+            return s.copy(error = null) to sent.toList()
+        }
+        val (normal, normalSms) = run("1234")
+        val (duress, duressSms) = run("9999")
+        assertEquals("복귀 처리되었습니다. 수고하셨습니다.", normal.receipt)
+        assertEquals(SafetySessionStatus.CLOSED, normal.status)
+        // What the screen shows is the same, field for field.
+        assertEquals(normal, duress)
+        assertTrue(normalSms.isEmpty())
+        // The duress alarm went out silently to the team lead.
+        val (to, _, silent) = duressSms.single()
+        assertEquals(listOf("010-0000-0100"), to)
+        assertTrue(silent)
+    }
+
+    @Test
+    fun refusalsAreShownAsErrors() {
+        val vm = vm(TestClock(start))
+        assertFalse(vm.start(request().copy(workerIds = listOf(planner.id))))
+        assertEquals("safety_pair_required", vm.state.value.error?.code)
+        assertFalse(vm.state.value.started)
+        vm.checkIn()
+        assertEquals("no_open_session", vm.state.value.error?.code)
+        vm.close()
+    }
+}
+
+class WellnessFormTest : WithStore() {
+    @Test
+    fun everyItemMustBeAnsweredThenTheCoreJudges() {
+        val f = WellnessForm(store, household.id, nurse.id, null, ContactMode.HOME, TestClock(kstMs(2026, 11, 2, 10)))
+        assertFalse(f.submit())
+        assertEquals(WellnessItem.values().map { "checklist.${it.field}" }, f.state.value.errors.map { it.field })
+        WellnessItem.values().forEach { f.answer(it, Observation.GOOD) }
+        f.answer(WellnessItem.HEALTH, Observation.URGENT)
+        f.setNote("x".repeat(MAX_WELLNESS_NOTE + 1))
+        assertFalse(f.submit())
+        assertEquals(listOf("note"), f.state.value.errors.map { it.field })
+        f.setNote("  어지럼증 호소  ")
+        f.setNeedsReferral(true)
+        assertTrue(f.submit())
+        val saved = f.state.value.saved!!
+        assertEquals("어지럼증 호소", saved.note)
+        assertTrue(saved.isUrgent) // the core's judgement, not the form's
+        assertTrue(saved.checklist.needsReferral)
+        assertEquals(saved, store.getWellnessCheck(saved.id))
+    }
+
+    @Test
+    fun aCoreRefusalComesBackOnItsField() {
+        val f = WellnessForm(store, household.id, "not-an-id", null)
+        WellnessItem.values().forEach { f.answer(it, Observation.NOT_CHECKED) }
+        assertFalse(f.submit())
+        assertEquals("wellness.worker_id", f.state.value.errors.single().field)
+        assertNull(f.state.value.saved)
+    }
+}
+
+class EligibilityCalculatorTest {
+    private val engine = EligibilityEngine()
+
+    @After
+    fun tearDown() = engine.destroy()
+
+    private fun example(c: EligibilityCalculator) = c.edit {
+        it.copy(asOf = "2022-06-15", size = "2", memberBirthDates = listOf("1950-03-02"), monthlyIncome = "1,500,000",
+            property = "120,000,000", financialAssets = "3000000원", crisisReasons = setOf("job_loss"), requestedItems = setOf("living"))
+    }
+
+    @Test
+    fun theFormBecomesTheCoresInputAndTheDecisionCards() {
+        val c = EligibilityCalculator(engine)
+        example(c)
+        assertTrue(c.evaluate())
+        val s = c.state.value
+        assertTrue(s.errors.isEmpty())
+        val ew = s.cards.first { it.title == "서울형 긴급복지" }
+        assertEquals(EligibilityDecision.ELIGIBLE, ew.decision)
+        assertTrue(ew.amounts.toString(), ew.amounts.contains("생계비 최대 500,000원"))
+        assertTrue(ew.checks.any { it.startsWith("✓ 소득 1,500,000원 ≤ 기준 3,260,085원") })
+        assertTrue(s.text.contains("자격 판정 기준일 / evaluated on: 2022-06-15"))
+        // One won over the line: the core's answer changes, the calculator only shows it.
+        c.edit { it.copy(monthlyIncome = "3,260,086") }
+        c.evaluate()
+        assertEquals(EligibilityDecision.CASE_CONFERENCE, c.state.value.cards.first { it.title == "서울형 긴급복지" }.decision)
+    }
+
+    @Test
+    fun typingErrorsAndCoreErrorsLandOnTheirFields() {
+        val c = EligibilityCalculator(engine)
+        example(c)
+        c.edit { it.copy(monthlyIncome = "백만원", size = "two") }
+        assertFalse(c.evaluate())
+        assertEquals(setOf("household.size", "household.monthly_income_won"), c.state.value.errors.map { it.field }.toSet())
+        c.edit { it.copy(monthlyIncome = "-5", size = "2") }
+        assertFalse(c.evaluate())
+        val e = c.state.value.errors.single()
+        assertEquals("household.monthly_income_won", e.field)
+        assertTrue(c.state.value.cards.isEmpty())
+    }
+}
+
+class SyncStatusViewModelTest : WithStore() {
+    @Test
+    fun offlineSyncKeepsTheChangesAndSaysRetryLater() {
+        val port = ServerSocket(0).use { it.localPort }
+        val vm = SyncStatusViewModel(store, { SyncClient("http://127.0.0.1:$port", "t", 5u) })
+        vm.refreshPending()
+        val pending = vm.state.value.pending
+        assertTrue(pending > 0)
+        assertFalse(vm.syncNow())
+        val failed = vm.state.value.sync as SyncUi.Failed
+        assertEquals("offline", failed.error.code)
+        assertEquals(SyncRemedy.RETRY_LATER, failed.remedy)
+        assertEquals(pending, vm.state.value.pending)
+        assertNull(vm.state.value.lastSuccessMs)
+    }
+
+    @Test
+    fun progressAndRemedies() {
+        val vm = SyncStatusViewModel(store, { throw AssertionError("not used") })
+        val seen = mutableListOf<SyncUi>()
+        vm.state.observe { seen.add(it.sync) }
+        vm.onProgress(SyncPhase.PULL, 2500uL, 10000uL)
+        assertEquals(25, (vm.state.value.sync as SyncUi.Running).percent)
+        assertEquals(listOf(SyncUi.Idle, SyncUi.Running(SyncPhase.PULL, 2500, 10000)), seen)
+        assertEquals(SyncRemedy.SIGN_IN, SyncStatusViewModel.remedyFor("unauthorised"))
+        assertEquals(SyncRemedy.WIPE_DEVICE, SyncStatusViewModel.remedyFor("device_revoked"))
+        assertEquals(SyncRemedy.UPDATE_APP, SyncStatusViewModel.remedyFor("incompatible_version"))
+        assertEquals(SyncRemedy.RETRY_LATER, SyncStatusViewModel.remedyFor("timeout"))
+    }
+}
+
+class HouseholdPresenterTest : WithStore() {
+    @Test
+    fun detailMembersCaseAndHistoryPageByPage() {
+        store.addPerson(NewPerson(householdId = household.id, name = "김영희", birthDate = "1948-05-01", sex = Sex.FEMALE, relation = Relation.HEAD, disability = Disability.NONE))
+        store.openCase(household.id, planner.id, "2026-10-01")
+        // Three notes a day apart: a page of 2, then the last one.
+        for (d in 1..3) {
+            store.addCaseNote(NewCaseNote(householdId = household.id, authorId = planner.id, writtenAtMs = kstMs(2026, 10, d, 9), body = "메모 $d"))
+        }
+        val p = HouseholdPresenter(store, household.id, pageSize = 2)
+        p.load()
+        val s = p.state.value
+        assertNull(s.error)
+        assertEquals("김영희", s.headName)
+        assertEquals(crisisLevelLabel(5).ko, s.crisis)
+        assertEquals(listOf(RiskFlag.DOG.labelKo()), s.risks)
+        assertEquals(listOf("김영희 (1948-05-01, ${Relation.HEAD.labelKo()})"), s.members)
+        assertNotNull(s.openCase)
+        assertEquals(listOf("메모 3", "메모 2"), s.history.map { it.text })
+        assertTrue(s.hasMore)
+        p.loadMore()
+        assertEquals(listOf("메모 3", "메모 2", "메모 1"), p.state.value.history.map { it.text })
+        assertFalse(p.state.value.hasMore)
+        assertEquals("2026-10-01", p.state.value.history.last().date)
+    }
+
+    @Test
+    fun anUnknownHouseholdIsAnError() {
+        val p = HouseholdPresenter(store, java.util.UUID.randomUUID().toString())
+        p.load()
+        assertEquals("household_not_found", p.state.value.error?.code)
+    }
+}

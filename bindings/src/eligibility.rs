@@ -1,0 +1,265 @@
+//! Eligibility (자격 판정) for the shells: the household goes in as the core's JSON (the same document as
+//! `donghaeng eligibility evaluate --input`), the decision comes out as records — per program the
+//! decision, support, costs and every check with its numbers in Korean and English — together with the
+//! core's rendered Korean text. The facade only converts; every rule and figure is the core's.
+
+use std::sync::{Arc, RwLock};
+
+use donghaeng_core::eligibility as e;
+
+use crate::error::FfiResult;
+
+/// What the engine decided for one program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum EligibilityDecision {
+    Eligible,
+    Ineligible,
+    /// A 동/구 case conference may grant special support.
+    CaseConference,
+    NotApplicable,
+}
+
+impl From<e::Decision> for EligibilityDecision {
+    fn from(d: e::Decision) -> Self {
+        match d {
+            e::Decision::Eligible => EligibilityDecision::Eligible,
+            e::Decision::Ineligible => EligibilityDecision::Ineligible,
+            e::Decision::CaseConference => EligibilityDecision::CaseConference,
+            e::Decision::NotApplicable => EligibilityDecision::NotApplicable,
+        }
+    }
+}
+
+/// A program the engine knows, with its stable code (the `programs` entries of the input JSON).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct EligibilityProgram {
+    pub code: String,
+    pub label_ko: String,
+    pub label_en: String,
+}
+
+/// One rule compared.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct EligibilityCheck {
+    /// Stable code, e.g. `income`, `property`, `resupport_interval`.
+    pub code: String,
+    pub passed: bool,
+    pub value: Option<i64>,
+    pub limit: Option<i64>,
+    pub ko: String,
+    pub en: String,
+}
+
+/// An explanation that is not a pass/fail rule (provisional figures, an unverified formula …).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct EligibilityNote {
+    pub code: String,
+    pub ko: String,
+    pub en: String,
+}
+
+/// A support item (지원항목) and the most it pays.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct EligibilitySupport {
+    pub item_code: String,
+    pub label_ko: String,
+    pub label_en: String,
+    pub max_amount_won: i64,
+    pub extra_payments_allowed: i64,
+}
+
+/// The cost of one requested 돌봄SOS service.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CareServiceCost {
+    pub service_code: String,
+    pub label_ko: String,
+    pub label_en: String,
+    /// `hour`, `day`, `minute` or `meal`.
+    pub unit: String,
+    pub requested: i64,
+    pub covered: i64,
+    pub over_limit: i64,
+    pub fee_won: i64,
+    pub fee_per: i64,
+    pub fee_unit: String,
+    pub cost_won: i64,
+}
+
+/// 돌봄SOS cost calculator result.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CareSosCostSummary {
+    pub services: Vec<CareServiceCost>,
+    pub services_total_won: i64,
+    pub yearly_total_limit_won: i64,
+    pub covered_total_won: i64,
+    pub over_total_limit_won: i64,
+}
+
+/// The decision for one program.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ProgramDecision {
+    pub program: EligibilityProgram,
+    pub decision: EligibilityDecision,
+    pub decision_ko: String,
+    pub decision_en: String,
+    pub support: Vec<EligibilitySupport>,
+    pub monthly_benefit_won: Option<i64>,
+    pub care_sos_cost: Option<CareSosCostSummary>,
+    pub checks: Vec<EligibilityCheck>,
+    /// `"PROGRAM VALID_FROM (SOURCE)"` of the parameter set used.
+    pub parameters: String,
+    /// A figure marked provisional was used: "잠정 기준: 구청에 확인하세요".
+    pub provisional: bool,
+    pub notes: Vec<EligibilityNote>,
+}
+
+/// All programs evaluated for one household on one date.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct EligibilityResult {
+    pub as_of: String,
+    pub programs: Vec<ProgramDecision>,
+    /// The core's explanation for people: Korean with English beside each line.
+    pub text: String,
+}
+
+fn program(p: e::ProgramCode) -> EligibilityProgram {
+    EligibilityProgram {
+        code: p.code().to_owned(),
+        label_ko: p.label_ko().to_owned(),
+        label_en: p.label_en().to_owned(),
+    }
+}
+
+fn program_decision(p: e::ProgramResult) -> ProgramDecision {
+    ProgramDecision {
+        program: program(p.program),
+        decision: p.decision.into(),
+        decision_ko: p.decision.label_ko().to_owned(),
+        decision_en: p.decision.label_en().to_owned(),
+        support: p
+            .support
+            .into_iter()
+            .map(|l| EligibilitySupport {
+                item_code: l.item.code().to_owned(),
+                label_ko: l.item.label_ko().to_owned(),
+                label_en: l.item.label_en().to_owned(),
+                max_amount_won: l.max_amount_won,
+                extra_payments_allowed: l.extra_payments_allowed,
+            })
+            .collect(),
+        monthly_benefit_won: p.monthly_benefit_won,
+        care_sos_cost: p.care_sos_cost.map(|c| CareSosCostSummary {
+            services: c
+                .services
+                .into_iter()
+                .map(|s| CareServiceCost {
+                    service_code: s.service.code().to_owned(),
+                    label_ko: s.service.label_ko().to_owned(),
+                    label_en: s.service.label_en().to_owned(),
+                    unit: s.unit.to_owned(),
+                    requested: s.requested,
+                    covered: s.covered,
+                    over_limit: s.over_limit,
+                    fee_won: s.fee_won,
+                    fee_per: s.fee_per,
+                    fee_unit: s.fee_unit.to_owned(),
+                    cost_won: s.cost_won,
+                })
+                .collect(),
+            services_total_won: c.services_total_won,
+            yearly_total_limit_won: c.yearly_total_limit_won,
+            covered_total_won: c.covered_total_won,
+            over_total_limit_won: c.over_total_limit_won,
+        }),
+        checks: p
+            .checks
+            .into_iter()
+            .map(|c| EligibilityCheck {
+                code: c.code.to_owned(),
+                passed: c.passed,
+                value: c.value,
+                limit: c.limit,
+                ko: c.ko,
+                en: c.en,
+            })
+            .collect(),
+        parameters: p.parameters,
+        provisional: p.provisional,
+        notes: p
+            .notes
+            .into_iter()
+            .map(|n| EligibilityNote {
+                code: n.code.to_owned(),
+                ko: n.ko,
+                en: n.en,
+            })
+            .collect(),
+    }
+}
+
+/// Every program the engine evaluates, in the core's order.
+#[uniffi::export]
+pub fn eligibility_programs() -> Vec<EligibilityProgram> {
+    e::ProgramCode::ALL.iter().copied().map(program).collect()
+}
+
+/// The eligibility engine: the built-in parameter tables, plus any a city loads at run time (next
+/// year's figures). Safe to share across threads.
+#[derive(uniffi::Object)]
+pub struct EligibilityEngine {
+    registry: RwLock<e::ParameterRegistry>,
+}
+
+impl std::fmt::Debug for EligibilityEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EligibilityEngine").finish_non_exhaustive()
+    }
+}
+
+#[uniffi::export]
+impl EligibilityEngine {
+    /// An engine with the built-in tables.
+    #[uniffi::constructor]
+    pub fn new() -> FfiResult<Arc<Self>> {
+        Ok(Arc::new(EligibilityEngine {
+            registry: RwLock::new(e::ParameterRegistry::with_builtin()?),
+        }))
+    }
+
+    /// Validates a parameter table (the JSON of one file of `core/src/eligibility/params/`) and adds
+    /// it; a refused table adds nothing.
+    pub fn load_parameter_table(&self, json: String) -> FfiResult<()> {
+        let mut reg = self.registry.write().unwrap_or_else(|p| p.into_inner());
+        // Loaded into a copy first: the core leaves the registry unchanged on refusal, and a copy
+        // keeps that true even if a future core did not.
+        let mut next = reg.clone();
+        next.load_json(&json)?;
+        *reg = next;
+        Ok(())
+    }
+
+    /// Evaluates the household described by `input_json` (the core's input document).
+    pub fn evaluate(&self, input_json: String) -> FfiResult<EligibilityResult> {
+        let input = e::EvaluationInput::from_json(&input_json)?;
+        let out = self
+            .registry
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .evaluate(&input)?;
+        let text = e::render_text(&out);
+        Ok(EligibilityResult {
+            as_of: crate::convert::date_str(out.as_of),
+            programs: out.programs.into_iter().map(program_decision).collect(),
+            text,
+        })
+    }
+
+    /// The same evaluation as the core's output JSON (what the command line prints), for export.
+    pub fn evaluate_json(&self, input_json: String) -> FfiResult<String> {
+        Ok(self
+            .registry
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .evaluate_json(&input_json)?)
+    }
+}

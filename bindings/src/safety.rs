@@ -1,0 +1,723 @@
+//! Worker safety (방문인력 안전관리) for the shells: a [`SafetySession`] over the core's `SafetyMonitor`
+//! (start, check-in, check-out with PIN, SOS, acknowledge, `tick(now)`, `next_deadline`), and the
+//! foreign trait [`SafetyAlarmListener`] the app implements to receive the actions a tick issues and
+//! the deadline to set its OS alarm to. Every rule, text and deadline is the core's.
+//!
+//! Duress: the core makes a duress check-out look exactly like a normal one on the phone. Actions with
+//! `silent = true` must be sent (SMS) **without any sign on the device**; [`SafetyStatus`] never shows
+//! them.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use donghaeng_core::model::Id;
+use donghaeng_core::safety as sf;
+
+use crate::convert::*;
+use crate::enums::ContactMode;
+use crate::error::{DonghaengError, FfiResult, ListenerError};
+use crate::schedule::mirror_code_enum;
+use crate::store::DonghaengStore;
+
+mirror_code_enum! {
+    /// A session's state as the phone may show it.
+    SafetySessionStatus => sf::SessionStatus {
+        Pending, Open, CheckInDue, Escalating, Acknowledged, Closed,
+    }
+}
+
+mirror_code_enum! {
+    /// Who a step of the escalation ladder alerts.
+    LadderTarget => sf::LadderTarget { Partner, TeamLead, DongHead, Emergency }
+}
+
+/// Someone an alert is sent to.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SafetyContact {
+    pub name: String,
+    pub phone: String,
+}
+
+impl From<sf::Contact> for SafetyContact {
+    fn from(c: sf::Contact) -> Self {
+        SafetyContact {
+            name: c.name,
+            phone: c.phone,
+        }
+    }
+}
+
+/// An alarm a supervisor acknowledges.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum SafetyAlarmRef {
+    /// The overdue episode whose deadline was `due_ms`.
+    Overdue {
+        due_ms: i64,
+    },
+    Sos {
+        event_id: String,
+    },
+    Duress {
+        event_id: String,
+    },
+}
+
+impl From<sf::AlarmRef> for SafetyAlarmRef {
+    fn from(a: sf::AlarmRef) -> Self {
+        match a {
+            sf::AlarmRef::Overdue { due } => SafetyAlarmRef::Overdue { due_ms: ms(due) },
+            sf::AlarmRef::Sos { event_id } => SafetyAlarmRef::Sos {
+                event_id: id_str(event_id),
+            },
+            sf::AlarmRef::Duress { event_id } => SafetyAlarmRef::Duress {
+                event_id: id_str(event_id),
+            },
+        }
+    }
+}
+
+impl SafetyAlarmRef {
+    fn into_core(self) -> FfiResult<sf::AlarmRef> {
+        Ok(match self {
+            SafetyAlarmRef::Overdue { due_ms } => sf::AlarmRef::Overdue {
+                due: instant("alarm.due_ms", due_ms)?,
+            },
+            SafetyAlarmRef::Sos { event_id } => sf::AlarmRef::Sos {
+                event_id: id("alarm.event_id", &event_id)?,
+            },
+            SafetyAlarmRef::Duress { event_id } => sf::AlarmRef::Duress {
+                event_id: id("alarm.event_id", &event_id)?,
+            },
+        })
+    }
+}
+
+/// What a tick asks the shell to do, texts and recipients composed by the core.
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+pub enum SafetyActionKind {
+    /// Ask the workers on their phones "are you safe?" (안전 확인 요청).
+    PromptWorker {
+        worker_ids: Vec<String>,
+        message_ko: String,
+        message_en: String,
+    },
+    /// Escalation step `step` (1-based): send `sms_text` to `recipients`; `emergency_numbers` is 112/119
+    /// guidance for the recipients (the core never dials).
+    EscalationStep {
+        step: u32,
+        target: LadderTarget,
+        recipients: Vec<SafetyContact>,
+        sms_text: String,
+        emergency_numbers: Vec<String>,
+    },
+    /// SOS: alert the partner(s) and the team lead at once.
+    SosAlarm {
+        recipients: Vec<SafetyContact>,
+        sms_text: String,
+    },
+    /// Duress: send to the team lead with no sign on the device.
+    SilentAlarm {
+        recipients: Vec<SafetyContact>,
+        sms_text: String,
+    },
+    /// The `n`-th repeat of an unacknowledged alarm.
+    RepeatAlert {
+        alarm: SafetyAlarmRef,
+        n: u32,
+        silent: bool,
+        recipients: Vec<SafetyContact>,
+        sms_text: String,
+    },
+    /// The alarm is over.
+    AllClear {
+        alarm: SafetyAlarmRef,
+        recipients: Vec<SafetyContact>,
+        sms_text: String,
+    },
+}
+
+fn contacts(c: Vec<sf::Contact>) -> Vec<SafetyContact> {
+    c.into_iter().map(SafetyContact::from).collect()
+}
+
+impl From<sf::ActionKind> for SafetyActionKind {
+    fn from(k: sf::ActionKind) -> Self {
+        use sf::ActionKind as K;
+        match k {
+            K::PromptWorker {
+                worker_ids,
+                message_ko,
+                message_en,
+            } => SafetyActionKind::PromptWorker {
+                worker_ids: worker_ids.into_iter().map(id_str).collect(),
+                message_ko,
+                message_en,
+            },
+            K::EscalationStep {
+                step,
+                target,
+                recipients,
+                sms_text,
+                emergency_numbers,
+            } => SafetyActionKind::EscalationStep {
+                step,
+                target: target.into(),
+                recipients: contacts(recipients),
+                sms_text,
+                emergency_numbers,
+            },
+            K::SosAlarm {
+                recipients,
+                sms_text,
+            } => SafetyActionKind::SosAlarm {
+                recipients: contacts(recipients),
+                sms_text,
+            },
+            K::SilentAlarm {
+                recipients,
+                sms_text,
+            } => SafetyActionKind::SilentAlarm {
+                recipients: contacts(recipients),
+                sms_text,
+            },
+            K::RepeatAlert {
+                alarm,
+                n,
+                silent,
+                recipients,
+                sms_text,
+            } => SafetyActionKind::RepeatAlert {
+                alarm: alarm.into(),
+                n,
+                silent,
+                recipients: contacts(recipients),
+                sms_text,
+            },
+            K::AllClear {
+                alarm,
+                recipients,
+                sms_text,
+            } => SafetyActionKind::AllClear {
+                alarm: alarm.into(),
+                recipients: contacts(recipients),
+                sms_text,
+            },
+        }
+    }
+}
+
+/// One thing to do now.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SafetyAction {
+    pub session_id: String,
+    /// When it fell due (before `now` if the tick was late).
+    pub due_at_ms: i64,
+    /// Must never be shown on the device (duress): send it without sound, notification or history.
+    pub silent: bool,
+    pub kind: SafetyActionKind,
+}
+
+impl From<sf::SafetyAction> for SafetyAction {
+    fn from(a: sf::SafetyAction) -> Self {
+        SafetyAction {
+            session_id: id_str(a.session_id),
+            due_at_ms: ms(a.due_at),
+            silent: a.kind.is_silent(),
+            kind: a.kind.into(),
+        }
+    }
+}
+
+/// The phone's view of the session (a duress check-out looks like a normal one here).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SafetyStatus {
+    pub session_id: String,
+    pub status: SafetySessionStatus,
+    pub expected_return_ms: Option<i64>,
+    /// The next deadline (return or check-in) while open.
+    pub next_due_ms: Option<i64>,
+    pub closed_at_ms: Option<i64>,
+    /// SOS alarms raised and not over.
+    pub open_sos: Vec<String>,
+}
+
+impl From<sf::DeviceView> for SafetyStatus {
+    fn from(v: sf::DeviceView) -> Self {
+        SafetyStatus {
+            session_id: id_str(v.session_id),
+            status: v.status.into(),
+            expected_return_ms: opt_ms(v.expected_return),
+            next_due_ms: opt_ms(v.next_due),
+            closed_at_ms: opt_ms(v.closed_at),
+            open_sos: v.open_sos.into_iter().map(id_str).collect(),
+        }
+    }
+}
+
+/// The pre-visit safety assessment (안전사정); every item must be confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SafetyAssessment {
+    pub risk_flags_reviewed: bool,
+    pub plan_shared_with_lead: bool,
+    pub phone_ready: bool,
+    pub exit_plan_agreed: bool,
+    #[uniffi(default)]
+    pub concerns: Option<String>,
+}
+
+impl From<SafetyAssessment> for sf::SafetyAssessment {
+    fn from(a: SafetyAssessment) -> Self {
+        sf::SafetyAssessment {
+            risk_flags_reviewed: a.risk_flags_reviewed,
+            plan_shared_with_lead: a.plan_shared_with_lead,
+            phone_ready: a.phone_ready,
+            exit_plan_agreed: a.exit_plan_agreed,
+            concerns: a.concerns,
+        }
+    }
+}
+
+/// What opens a session for a home visit. Household and workers are read from the store; the ladder
+/// is the core's standard one (partner → team lead → 동장 → 112/119 guidance).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SafetyStartRequest {
+    pub household_id: String,
+    /// Everyone going, the starter included.
+    pub worker_ids: Vec<String>,
+    /// The worker starting the session on this phone.
+    pub starter_id: String,
+    /// The household's district (구), for disaster advisories.
+    pub district_id: String,
+    pub expected_return_ms: i64,
+    pub assessment: SafetyAssessment,
+    pub team_lead: SafetyContact,
+    pub dong_head: SafetyContact,
+    #[uniffi(default)]
+    pub visit_id: Option<String>,
+    #[uniffi(default)]
+    pub checkin_interval_secs: Option<i64>,
+    #[uniffi(default)]
+    pub advisory_override: Option<String>,
+    /// Safety sessions are for home visits (the core refuses others).
+    pub contact_mode: ContactMode,
+}
+
+/// What the phone gets back from a check-out: identical for a normal and a duress PIN.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CheckOutReceipt {
+    pub session_id: String,
+    pub worker_id: String,
+    pub checked_out_at_ms: i64,
+    pub message_ko: String,
+    pub message_en: String,
+}
+
+/// Implemented by the app: receives every action a tick issues, and the next deadline whenever it may
+/// have changed (set the OS exact alarm / local notification to it; null = none). A listener that
+/// throws never stops the session: the action is still returned by `tick` and the failure is counted.
+#[uniffi::export(with_foreign)]
+pub trait SafetyAlarmListener: Send + Sync {
+    fn on_action(&self, action: SafetyAction) -> Result<(), ListenerError>;
+    fn on_next_deadline(&self, deadline_ms: Option<i64>) -> Result<(), ListenerError>;
+}
+
+struct Inner {
+    monitor: sf::SafetyMonitor,
+    session: Option<Id>,
+    pins: HashMap<Id, sf::WorkerPins>,
+}
+
+/// One visit's safety session on this phone. Create it, `start` it, then call `tick(now)` when the OS
+/// alarm set to `next_deadline_ms` fires (and on app resume). Thread-safe.
+#[derive(uniffi::Object)]
+pub struct SafetySession {
+    device_id: String,
+    inner: Mutex<Inner>,
+    listener: Option<Arc<dyn SafetyAlarmListener>>,
+    listener_failures: AtomicU64,
+}
+
+impl std::fmt::Debug for SafetySession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SafetySession").finish_non_exhaustive()
+    }
+}
+
+fn not_started() -> DonghaengError {
+    DonghaengError::InvalidTransition {
+        code: "no_open_session".to_owned(),
+        field: None,
+        ko: "진행 중인 안전 세션이 없습니다".to_owned(),
+        en: "there is no open safety session".to_owned(),
+    }
+}
+
+impl SafetySession {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn actor(&self, field: &str, worker_id: &str) -> FfiResult<sf::Actor> {
+        Ok(sf::Actor::new(
+            id(field, worker_id)?,
+            self.device_id.clone(),
+        ))
+    }
+
+    fn listen(&self, r: Result<(), ListenerError>) {
+        if r.is_err() {
+            self.listener_failures.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Tells the listener the next deadline (after the lock is released: the listener may call back).
+    fn announce_deadline(&self, deadline: Option<DateTime<Utc>>) {
+        if let Some(l) = &self.listener {
+            self.listen(l.on_next_deadline(opt_ms(deadline)));
+        }
+    }
+
+    /// Runs a command on the open session, then reports the new status and deadline.
+    fn command(
+        &self,
+        now_ms: i64,
+        f: impl FnOnce(&mut Inner, Id, DateTime<Utc>) -> FfiResult<()>,
+    ) -> FfiResult<SafetyStatus> {
+        let now = instant("now_ms", now_ms)?;
+        let (status, deadline) = {
+            let mut inner = self.lock();
+            let sid = inner.session.ok_or_else(not_started)?;
+            f(&mut inner, sid, now)?;
+            status_of(&inner, sid, now)?
+        };
+        self.announce_deadline(deadline);
+        Ok(status)
+    }
+}
+
+fn status_of(
+    inner: &Inner,
+    sid: Id,
+    now: DateTime<Utc>,
+) -> FfiResult<(SafetyStatus, Option<DateTime<Utc>>)> {
+    let st = inner.monitor.session(sid).ok_or_else(not_started)?;
+    Ok((
+        sf::DeviceView::of(st, now).into(),
+        inner.monitor.next_deadline(now),
+    ))
+}
+
+#[uniffi::export]
+impl SafetySession {
+    /// A session object for this phone (`device_id`: the enrolled device's id or any stable name).
+    #[uniffi::constructor]
+    pub fn new(
+        device_id: String,
+        listener: Option<Arc<dyn SafetyAlarmListener>>,
+    ) -> FfiResult<Arc<Self>> {
+        if device_id.trim().is_empty() {
+            return Err(DonghaengError::invalid(
+                "required",
+                "device_id",
+                "device_id: 기기 식별자를 입력하세요".to_owned(),
+                "device_id: a device id is required".to_owned(),
+            ));
+        }
+        Ok(Arc::new(SafetySession {
+            device_id: device_id.clone(),
+            inner: Mutex::new(Inner {
+                monitor: sf::SafetyMonitor::new(device_id),
+                session: None,
+                pins: HashMap::new(),
+            }),
+            listener,
+            listener_failures: AtomicU64::new(0),
+        }))
+    }
+
+    /// A session rebuilt from its saved event log (`export_events`), e.g. after Android killed the app
+    /// mid-visit. Use the same `device_id`: alerts this device already issued are not issued again.
+    #[uniffi::constructor]
+    pub fn restore(
+        device_id: String,
+        listener: Option<Arc<dyn SafetyAlarmListener>>,
+        events_json: String,
+    ) -> FfiResult<Arc<Self>> {
+        let events: Vec<sf::SafetyEvent> = serde_json::from_str(&events_json).map_err(|e| {
+            DonghaengError::invalid(
+                "events_json_invalid",
+                "events_json",
+                format!("events_json: 안전 세션 기록을 읽을 수 없습니다: {e}"),
+                format!("events_json: cannot read the safety session log: {e}"),
+            )
+        })?;
+        let sid = match events.first() {
+            Some(e) if events.iter().all(|o| o.session_id == e.session_id) => e.session_id,
+            _ => {
+                return Err(DonghaengError::invalid(
+                    "events_not_one_session",
+                    "events_json",
+                    "events_json: 한 안전 세션의 기록이어야 합니다".to_owned(),
+                    "events_json: must be the log of exactly one session".to_owned(),
+                ))
+            }
+        };
+        let session = Self::new(device_id, listener)?;
+        let deadline = {
+            let mut inner = session.lock();
+            for e in events {
+                inner.monitor.ingest(e)?;
+            }
+            if inner.monitor.session(sid).is_none_or(|s| s.plan.is_none()) {
+                return Err(DonghaengError::invalid(
+                    "events_without_start",
+                    "events_json",
+                    "events_json: 세션 시작 기록이 없습니다".to_owned(),
+                    "events_json: the log has no start event".to_owned(),
+                ));
+            }
+            inner.session = Some(sid);
+            inner.monitor.next_deadline(Utc::now())
+        };
+        session.announce_deadline(deadline);
+        Ok(session)
+    }
+
+    /// The session's event log as JSON (the core's sync format), to save after every change so that
+    /// `restore` can rebuild the session. Empty array before `start`.
+    pub fn export_events(&self) -> FfiResult<String> {
+        let inner = self.lock();
+        let events = inner
+            .session
+            .map_or(&[][..], |sid| inner.monitor.events(sid));
+        serde_json::to_string(events).map_err(|e| {
+            DonghaengError::from(donghaeng_core::CoreError::storage(format!(
+                "cannot write the safety log: {e}"
+            )))
+        })
+    }
+
+    /// Opens the session (방문 시작) after the pre-visit assessment; the core refuses a lone visit,
+    /// missing companions, an incomplete assessment or a return time out of range.
+    pub fn start(
+        &self,
+        store: Arc<DonghaengStore>,
+        request: SafetyStartRequest,
+        now_ms: i64,
+    ) -> FfiResult<SafetyStatus> {
+        let now = instant("now_ms", now_ms)?;
+        let household_id = id("session.household_id", &request.household_id)?;
+        let worker_ids = ids("session.worker_ids", &request.worker_ids)?;
+        let db = store.store()?;
+        let household = db.households().get(household_id)?.household;
+        let workers = worker_ids
+            .iter()
+            .map(|w| db.workers().get(*w))
+            .collect::<Result<Vec<_>, _>>()?;
+        let config = sf::TeamSafetyConfig::standard(
+            sf::Contact::new(request.team_lead.name, request.team_lead.phone),
+            sf::Contact::new(request.dong_head.name, request.dong_head.phone),
+        );
+        let req = sf::StartRequest {
+            session_id: None,
+            visit_id: opt_id("session.visit_id", request.visit_id.as_deref())?,
+            household: &household,
+            district_id: id("session.district_id", &request.district_id)?,
+            contact_mode: request.contact_mode.into(),
+            workers: &workers,
+            expected_return: instant("session.expected_return_ms", request.expected_return_ms)?,
+            checkin_interval_secs: request.checkin_interval_secs,
+            assessment: request.assessment.into(),
+            advisory_override: request.advisory_override,
+            config: &config,
+            // Disaster advisories reach the phone by sync (not yet published by the server).
+            advisories: &[],
+        };
+        let actor = self.actor("session.starter_id", &request.starter_id)?;
+        let (status, deadline) = {
+            let mut inner = self.lock();
+            if inner.session.is_some() {
+                return Err(DonghaengError::Conflict {
+                    code: "session_already_started".to_owned(),
+                    field: None,
+                    ko: "이미 시작된 안전 세션입니다".to_owned(),
+                    en: "the safety session has already started".to_owned(),
+                });
+            }
+            let r = inner.monitor.start(&req, &actor, now)?;
+            let sid = r.event.session_id;
+            inner.session = Some(sid);
+            status_of(&inner, sid, now)?
+        };
+        self.announce_deadline(deadline);
+        Ok(status)
+    }
+
+    /// Sets a worker's check-out PINs (4–12 digits; the duress PIN checks out normally on the phone and
+    /// raises a silent alarm). Hashed with argon2id; the PINs themselves are not kept.
+    pub fn set_pins(
+        &self,
+        worker_id: String,
+        normal_pin: String,
+        duress_pin: Option<String>,
+    ) -> FfiResult<()> {
+        let w = id("pin.worker_id", &worker_id)?;
+        let pins = sf::WorkerPins::new(
+            w,
+            &normal_pin,
+            duress_pin.as_deref(),
+            sf::PinParams::default(),
+        )?;
+        self.lock().pins.insert(w, pins);
+        Ok(())
+    }
+
+    /// A check-in, or the "I am safe" answer to a prompt.
+    pub fn check_in(&self, worker_id: String, now_ms: i64) -> FfiResult<SafetyStatus> {
+        let actor = self.actor("worker_id", &worker_id)?;
+        self.command(now_ms, |inner, sid, now| {
+            inner.monitor.check_in(sid, &actor, now)?;
+            Ok(())
+        })
+    }
+
+    /// A new expected return (within 12 hours).
+    pub fn extend_return(
+        &self,
+        worker_id: String,
+        expected_return_ms: i64,
+        now_ms: i64,
+    ) -> FfiResult<SafetyStatus> {
+        let actor = self.actor("worker_id", &worker_id)?;
+        let ret = instant("session.expected_return_ms", expected_return_ms)?;
+        self.command(now_ms, |inner, sid, now| {
+            inner.monitor.extend_return(sid, &actor, ret, now)?;
+            Ok(())
+        })
+    }
+
+    /// 복귀 (check-out). With PINs set for the worker, `pin` is required.
+    pub fn check_out(
+        &self,
+        worker_id: String,
+        pin: Option<String>,
+        now_ms: i64,
+    ) -> FfiResult<CheckOutReceipt> {
+        let actor = self.actor("worker_id", &worker_id)?;
+        let mut receipt = None;
+        self.command(now_ms, |inner, sid, now| {
+            let pins = inner.pins.get(&actor.worker_id).cloned();
+            let (r, _) =
+                inner
+                    .monitor
+                    .check_out(sid, &actor, pin.as_deref(), pins.as_ref(), now)?;
+            receipt = Some(r);
+            Ok(())
+        })?;
+        let r = receipt.ok_or_else(not_started)?;
+        Ok(CheckOutReceipt {
+            session_id: id_str(r.session_id),
+            worker_id: id_str(r.worker_id),
+            checked_out_at_ms: ms(r.checked_out_at),
+            message_ko: r.message_ko,
+            message_en: r.message_en,
+        })
+    }
+
+    /// SOS: returns the SOS event's id (to cancel it). The alarm goes out at the next `tick`, which
+    /// the listener is asked to run at once (`on_next_deadline(now)`).
+    pub fn sos(&self, worker_id: String, now_ms: i64) -> FfiResult<String> {
+        let actor = self.actor("worker_id", &worker_id)?;
+        let mut event = None;
+        self.command(now_ms, |inner, sid, now| {
+            event = Some(inner.monitor.sos(sid, &actor, now)?.event.id);
+            Ok(())
+        })?;
+        event.map(id_str).ok_or_else(not_started)
+    }
+
+    /// Withdraws an SOS (a reason is required from the device that raised it).
+    pub fn cancel_sos(
+        &self,
+        worker_id: String,
+        sos_event_id: String,
+        reason: Option<String>,
+        now_ms: i64,
+    ) -> FfiResult<SafetyStatus> {
+        let actor = self.actor("worker_id", &worker_id)?;
+        let sos = id("sos_event_id", &sos_event_id)?;
+        self.command(now_ms, |inner, sid, now| {
+            inner
+                .monitor
+                .cancel_sos(sid, &actor, sos, reason.as_deref(), now)?;
+            Ok(())
+        })
+    }
+
+    /// A supervisor or partner takes charge of an alarm: the ladder stops.
+    pub fn acknowledge(
+        &self,
+        worker_id: String,
+        alarm: SafetyAlarmRef,
+        note: Option<String>,
+        now_ms: i64,
+    ) -> FfiResult<SafetyStatus> {
+        let actor = self.actor("worker_id", &worker_id)?;
+        let alarm = alarm.into_core()?;
+        self.command(now_ms, |inner, sid, now| {
+            inner
+                .monitor
+                .acknowledge(sid, &actor, alarm, note.as_deref(), now)?;
+            Ok(())
+        })
+    }
+
+    /// Everything due at `now`, each exactly once (a second tick at the same `now` returns nothing).
+    /// Each action is also given to the listener; the new deadline follows.
+    pub fn tick(&self, now_ms: i64) -> FfiResult<Vec<SafetyAction>> {
+        let now = instant("now_ms", now_ms)?;
+        let (actions, deadline) = {
+            let mut inner = self.lock();
+            let actions: Vec<SafetyAction> = inner
+                .monitor
+                .tick(now)
+                .into_iter()
+                .map(SafetyAction::from)
+                .collect();
+            (actions, inner.monitor.next_deadline(now))
+        };
+        if let Some(l) = &self.listener {
+            for a in &actions {
+                self.listen(l.on_action(a.clone()));
+            }
+        }
+        self.announce_deadline(deadline);
+        Ok(actions)
+    }
+
+    /// When to wake up next (one OS alarm); at or before `now`: tick at once. Null: nothing pending.
+    pub fn next_deadline_ms(&self, now_ms: i64) -> FfiResult<Option<i64>> {
+        let now = instant("now_ms", now_ms)?;
+        Ok(opt_ms(self.lock().monitor.next_deadline(now)))
+    }
+
+    /// The phone's view of the session at `now`.
+    pub fn status(&self, now_ms: i64) -> FfiResult<SafetyStatus> {
+        let now = instant("now_ms", now_ms)?;
+        let inner = self.lock();
+        let sid = inner.session.ok_or_else(not_started)?;
+        Ok(status_of(&inner, sid, now)?.0)
+    }
+
+    /// The session's id once started.
+    pub fn session_id(&self) -> Option<String> {
+        self.lock().session.map(id_str)
+    }
+
+    /// How many times the listener threw (its failures never stop the session).
+    pub fn listener_failures(&self) -> u64 {
+        self.listener_failures.load(Ordering::Relaxed)
+    }
+}
