@@ -21,7 +21,7 @@ def synthetic(store):
 
 
 def test_open_and_schema(store):
-    assert store.schema_version() == 4  # the latest migration (core/src/store/sql)
+    assert store.schema_version() == 5  # the latest migration (core/src/store/sql)
     assert store.integrity_check() == "ok"
     assert not store.is_closed()
 
@@ -94,7 +94,7 @@ def test_errors(store, synthetic, tmp_path):
     # An invalid enum value from the foreign side: refused before it crosses, the store goes on.
     with pytest.raises((TypeError, ValueError)):
         store.create_org_unit("dong", "가짜동", None)
-    assert store.schema_version() == 4  # the latest migration (core/src/store/sql)
+    assert store.schema_version() == 5  # the latest migration (core/src/store/sql)
 
     store.close()
     with pytest.raises(d.DonghaengError.Closed) as e:
