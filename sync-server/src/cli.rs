@@ -14,6 +14,7 @@ use donghaeng_core::{CoreError, CoreResult};
 
 use crate::clock::Clock;
 use crate::state::{AppState, ServerConfig};
+use crate::store::postgres::{PgStore, DEFAULT_MAX_CONNECTIONS};
 use crate::store::sqlite::SqliteStore;
 use crate::store::AuthStore;
 
@@ -32,10 +33,46 @@ pub struct Cli {
         global = true
     )]
     pub db: PathBuf,
+    /// A PostgreSQL database instead of the SQLite file, for several server nodes sharing one
+    /// database (`postgres://user:password@host:port/database`); the schema is created or migrated
+    /// on start. Prefer the environment variable: a password on the command line is visible to
+    /// every user of the machine.
+    #[arg(
+        long,
+        env = "DONGHAENG_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub postgres: Option<String>,
+    /// Connections this node keeps at most to PostgreSQL.
+    #[arg(long, env = "DONGHAENG_PG_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS, global = true)]
+    pub pg_max_connections: usize,
     #[command(subcommand)]
     pub command: Option<Command>,
     #[command(flatten)]
     pub serve: ServeArgs,
+}
+
+/// Where the server keeps its data.
+#[derive(Debug, Clone)]
+pub enum StoreChoice {
+    /// The embedded SQLite file (the default).
+    Sqlite(PathBuf),
+    /// A PostgreSQL database shared by several nodes.
+    Postgres { url: String, max_connections: usize },
+}
+
+impl Cli {
+    /// PostgreSQL when a URL is given, the SQLite file otherwise.
+    pub fn store_choice(&self) -> StoreChoice {
+        match &self.postgres {
+            Some(url) if !url.trim().is_empty() => StoreChoice::Postgres {
+                url: url.clone(),
+                max_connections: self.pg_max_connections,
+            },
+            _ => StoreChoice::Sqlite(self.db.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,9 +151,21 @@ impl ServeArgs {
 }
 
 /// Serves until Ctrl-C / SIGTERM.
-pub async fn serve(db: PathBuf, args: ServeArgs) -> CoreResult<()> {
-    let store = SqliteStore::open(&db, args.skew())?;
-    let state = AppState::new(store, args.config(), Clock::system());
+pub async fn serve(choice: StoreChoice, args: ServeArgs) -> CoreResult<()> {
+    let state = match choice {
+        StoreChoice::Sqlite(db) => {
+            let store = SqliteStore::open(&db, args.skew())?;
+            AppState::new(store, args.config(), Clock::system())
+        }
+        StoreChoice::Postgres {
+            url,
+            max_connections,
+        } => {
+            let store = PgStore::connect(&url, args.skew(), max_connections).await?;
+            tracing::info!(store = "postgres", "database schema current");
+            AppState::new(store, args.config(), Clock::system())
+        }
+    };
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| CoreError::storage(format!("cannot listen on {}: {e}", args.addr)))?;
@@ -149,9 +198,16 @@ async fn shutdown_signal() {
     }
 }
 
-/// Runs an admin command on the database file and returns what to print (JSON).
-pub async fn admin(db: PathBuf, cmd: AdminCommand) -> CoreResult<serde_json::Value> {
-    let store = SqliteStore::open(&db, SkewPolicy::default())?;
+/// Runs an admin command on the database (SQLite file or PostgreSQL) and returns what to print
+/// (JSON).
+pub async fn admin(choice: StoreChoice, cmd: AdminCommand) -> CoreResult<serde_json::Value> {
+    let store: Box<dyn AuthStore> = match choice {
+        StoreChoice::Sqlite(db) => Box::new(SqliteStore::open(&db, SkewPolicy::default())?),
+        // One connection is all a single admin command needs.
+        StoreChoice::Postgres { url, .. } => {
+            Box::new(PgStore::connect(&url, SkewPolicy::default(), 1).await?)
+        }
+    };
     let clock = Clock::system();
     let config = ServerConfig::default();
     Ok(match cmd {

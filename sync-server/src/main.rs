@@ -1,5 +1,5 @@
-//! `donghaeng-sync-server`: serves the sync API on an embedded SQLite file (default), or runs an
-//! admin command. See `sync-server/README.md`.
+//! `donghaeng-sync-server`: serves the sync API on an embedded SQLite file (default) or on PostgreSQL
+//! (`--postgres URL`, several nodes), or runs an admin command. See `sync-server/README.md`.
 
 use std::process::ExitCode;
 
@@ -17,11 +17,12 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args = Cli::parse();
+    let choice = args.store_choice();
     let result = match args.command {
-        Some(Command::Admin(cmd)) => cli::admin(args.db, cmd).await.map(|out| {
+        Some(Command::Admin(cmd)) => cli::admin(choice, cmd).await.map(|out| {
             println!("{out}");
         }),
-        Some(Command::Serve) | None => cli::serve(args.db, args.serve).await,
+        Some(Command::Serve) | None => cli::serve(choice, args.serve).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
