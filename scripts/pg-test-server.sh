@@ -26,6 +26,8 @@ if [ "$IS_ROOT" -eq 1 ]; then
 else
   DIR="${DONGHAENG_PG_DIR:-${TMPDIR:-/tmp}/donghaeng-pg-$(id -un)}"
 fi
+mkdir -p "$DIR"
+DIR="$(cd "$DIR" && pwd -P)"
 DATA="$DIR/data"
 ROLE=donghaeng
 PASSWORD=donghaeng
@@ -51,17 +53,30 @@ fi
 
 # The server refuses to run as root: as root, the cluster belongs to the `postgres` user that the
 # Debian package creates.
+# From / : PostgreSQL's tools fail in a working directory they cannot read (a checkout under /root).
 as_owner() {
   if [ "$IS_ROOT" -eq 1 ]; then
-    runuser -u postgres -- "$@"
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi
 }
 SUPERUSER="$( [ "$IS_ROOT" -eq 1 ] && echo postgres || id -un )"
 
+# Whether the process named in the lock file is alive: a server killed with SIGKILL (a session's
+# processes ended, a machine restarted) leaves its lock file behind, and its pid may linger as a
+# zombie for a while where nothing reaps it.
+lock_alive() {
+  [ -f "$1" ] || return 1
+  local pid state
+  pid="$(head -n 1 "$1")"
+  state="$(ps -o stat= -p "$pid" 2>/dev/null || true)"
+  [ -n "$state" ] && [ "${state#Z}" = "$state" ]
+}
+server_alive() { lock_alive "$DATA/postmaster.pid"; }
+
 if [ "${1:-}" = "--stop" ]; then
-  if [ -f "$DATA/PG_VERSION" ] && as_owner "$PGBIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
+  if [ -f "$DATA/PG_VERSION" ] && server_alive; then
     as_owner "$PGBIN/pg_ctl" -D "$DATA" -m fast -w stop >&2
   fi
   exit 0
@@ -70,7 +85,6 @@ fi
 if [ ! -f "$DATA/PG_VERSION" ]; then
   PORT="${DONGHAENG_PG_PORT:-55432}"
   log "creating a cluster in $DIR (port $PORT)"
-  mkdir -p "$DIR"
   [ "$IS_ROOT" -eq 1 ] && chown postgres:postgres "$DIR"
   chmod 700 "$DIR"
   rm -rf "$DATA"
@@ -90,11 +104,25 @@ fi
 PORT="$(sed -n 's/^port = \([0-9]*\)$/\1/p' "$DATA/postgresql.conf" | tail -n 1)"
 [ -n "$PORT" ] || die "no port in $DATA/postgresql.conf"
 
-if ! as_owner "$PGBIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
-  log "starting PostgreSQL on 127.0.0.1:$PORT (log: $DIR/server.log)"
-  if ! as_owner "$PGBIN/pg_ctl" -D "$DATA" -l "$DIR/server.log" -w -t 120 start >/dev/null; then
-    tail -n 20 "$DIR/server.log" >&2 || true
-    die "PostgreSQL did not start"
+ready() { as_owner "$PGBIN/pg_isready" -q -h "$DIR" -p "$PORT"; }
+if ! ready; then
+  if server_alive; then
+    # Starting up or shutting down: wait for it rather than start a second one.
+    for _ in $(seq 1 120); do
+      ready && break
+      sleep 1
+    done
+  fi
+  if ! ready; then
+    # PostgreSQL itself only checks that the pid exists, which a zombie does.
+    for lock in "$DATA/postmaster.pid" "$DIR/.s.PGSQL.$PORT.lock"; do
+      lock_alive "$lock" || rm -f "$lock"
+    done
+    log "starting PostgreSQL on 127.0.0.1:$PORT (log: $DIR/server.log)"
+    if ! as_owner "$PGBIN/pg_ctl" -D "$DATA" -l "$DIR/server.log" -w -t 120 start >/dev/null; then
+      tail -n 20 "$DIR/server.log" >&2 || true
+      die "PostgreSQL did not start"
+    fi
   fi
 fi
 

@@ -17,16 +17,16 @@
 //! same lock also serialises the merge itself (read the stored state, decide, write), which must not
 //! interleave between nodes either: two nodes merging edits of one record at once under READ
 //! COMMITTED could otherwise both read the old stamps and the later writer would win regardless of
-//! the stamps. The price is one push at a time per database; each push is a fixed number of round
-//! trips whatever its size (the batch is read and written with array parameters), so the lock is
-//! held for about a millisecond per push on loopback.
+//! the stamps. The price is one push at a time per database; while the lock is held a push makes
+//! three round trips whatever its size (see [`push_tx`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use deadpool_postgres::Transaction;
 use serde::Serialize;
 use serde_json::Value;
-use tokio_postgres::IsolationLevel;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{IsolationLevel, Row, Statement};
 use uuid::Uuid;
 
 use donghaeng_core::sync::entity::entity;
@@ -124,25 +124,103 @@ impl ChangeStore for PgStore {
                 .start()
                 .await
                 .map_err(pg_error)?;
-            let records = load_records(&tx, None).await?;
+            let records = load_all_records(&tx).await?;
             tx.commit().await.map_err(pg_error)?;
             dump(&records)
         })
     }
 }
 
+/// The statements of a push, prepared once per connection (deadpool caches them).
+struct PushStatements {
+    lock: Statement,
+    stored: Statement,
+    records: Statement,
+    fields: Statement,
+    insert_changes: Statement,
+    upsert_records: Statement,
+    upsert_fields: Statement,
+    delete_fields: Statement,
+    set_counter: Statement,
+}
+
+impl PushStatements {
+    async fn prepare(tx: &Transaction<'_>) -> CoreResult<Self> {
+        let (lock, stored, records, fields, insert_changes) = tokio::try_join!(
+            tx.prepare_cached("SELECT last_seq FROM seq_counter FOR UPDATE"),
+            tx.prepare_cached("SELECT id, body FROM changes WHERE id = ANY($1)"),
+            tx.prepare_cached(SELECT_RECORDS_OF),
+            tx.prepare_cached(SELECT_FIELDS_OF),
+            tx.prepare_cached(
+                "INSERT INTO changes (seq, id, entity, record_id, hlc, device_id, body)
+                 SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::uuid[],
+                                      $5::text[], $6::uuid[], $7::text[])",
+            ),
+        )
+        .map_err(pg_error)?;
+        let (upsert_records, upsert_fields, delete_fields, set_counter) = tokio::try_join!(
+            tx.prepare_cached(
+                "INSERT INTO merged_records (entity, record_id, state, hlc, change_id, record)
+                 SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::uuid[],
+                                      $6::text[])
+                 ON CONFLICT (entity, record_id) DO UPDATE SET state = EXCLUDED.state,
+                     hlc = EXCLUDED.hlc, change_id = EXCLUDED.change_id, record = EXCLUDED.record",
+            ),
+            tx.prepare_cached(
+                "INSERT INTO merged_fields (entity, record_id, field, value, hlc, change_id)
+                 SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[],
+                                      $6::uuid[])
+                 ON CONFLICT (entity, record_id, field) DO UPDATE SET value = EXCLUDED.value,
+                     hlc = EXCLUDED.hlc, change_id = EXCLUDED.change_id",
+            ),
+            tx.prepare_cached(
+                "DELETE FROM merged_fields f
+                 USING unnest($1::text[], $2::uuid[]) AS d(entity, record_id)
+                 WHERE f.entity = d.entity COLLATE \"C\" AND f.record_id = d.record_id",
+            ),
+            tx.prepare_cached("UPDATE seq_counter SET last_seq = $1"),
+        )
+        .map_err(pg_error)?;
+        Ok(PushStatements {
+            lock,
+            stored,
+            records,
+            fields,
+            insert_changes,
+            upsert_records,
+            upsert_fields,
+            delete_fields,
+            set_counter,
+        })
+    }
+}
+
+// By (entity, record id) pairs, so that the primary keys are used: a filter on the record id alone
+// would scan the whole table on every push.
+const SELECT_RECORDS_OF: &str =
+    "SELECT r.entity, r.record_id, r.state, r.hlc, r.change_id, r.record
+     FROM unnest($1::text[], $2::uuid[]) AS k(entity, record_id)
+     JOIN merged_records r ON r.entity = k.entity COLLATE \"C\" AND r.record_id = k.record_id";
+const SELECT_FIELDS_OF: &str = "SELECT f.entity, f.record_id, f.field, f.value, f.hlc, f.change_id
+     FROM unnest($1::text[], $2::uuid[]) AS k(entity, record_id)
+     JOIN merged_fields f ON f.entity = k.entity COLLATE \"C\" AND f.record_id = k.record_id";
+
+/// One push inside its transaction. The time between taking the counter lock and COMMIT is what
+/// bounds the pushes per second of the whole city, so that stretch is three round trips whatever
+/// the batch size: the reads are pipelined (sent together, answered in order), the merge runs in
+/// memory, and the writes are pipelined. Reads and writes within each group are independent of
+/// one another, so their order on the wire does not matter.
 async fn push_tx(
     tx: &Transaction<'_>,
     skew: &SkewPolicy,
     req: &PushRequest,
     now_ms: i64,
 ) -> CoreResult<PushResponse> {
-    // First statement of the transaction: from here on no other push, on any node, can commit.
-    let last: i64 = tx
-        .query_one("SELECT last_seq FROM seq_counter FOR UPDATE", &[])
-        .await
-        .map_err(pg_error)?
-        .get(0);
+    let st = PushStatements::prepare(tx).await?;
+    // The lock is a statement of its own: statements after it take their snapshot once it is held,
+    // so they see everything the previous holder committed (one statement combining the lock with
+    // the reads would read an older snapshot).
+    let last: i64 = tx.query_one(&st.lock, &[]).await.map_err(pg_error)?.get(0);
     let last = u64::try_from(last).map_err(|_| CoreError::storage("negative sequence counter"))?;
     let mut next_seq = last;
     let mut resp = PushResponse {
@@ -152,15 +230,28 @@ async fn push_tx(
 
     // Change ids are unique within a batch (validation), so one lookup serves the whole batch.
     let ids: Vec<Uuid> = req.changes.iter().map(|c| c.id).collect();
-    let stored: HashMap<Uuid, String> = tx
-        .query("SELECT id, body FROM changes WHERE id = ANY($1)", &[&ids])
-        .await
-        .map_err(pg_error)?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
-    let touched: Vec<Uuid> = req.changes.iter().map(|c| c.record_id).collect();
-    let mut held = load_records(tx, Some(&touched)).await?;
+    let touched: Vec<(&str, Uuid)> = {
+        let mut v: Vec<(&str, Uuid)> = req
+            .changes
+            .iter()
+            .map(|c| (c.entity.as_str(), c.record_id))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let touched_entity: Vec<&str> = touched.iter().map(|k| k.0).collect();
+    let touched_id: Vec<Uuid> = touched.iter().map(|k| k.1).collect();
+    let by_id: [&(dyn ToSql + Sync); 1] = [&ids];
+    let by_record: [&(dyn ToSql + Sync); 2] = [&touched_entity, &touched_id];
+    let (stored, records, fields) = tokio::try_join!(
+        tx.query(&st.stored, &by_id),
+        tx.query(&st.records, &by_record),
+        tx.query(&st.fields, &by_record),
+    )
+    .map_err(pg_error)?;
+    let stored: HashMap<Uuid, String> = stored.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let mut held = records_from_rows(&records, &fields)?;
     let mut dirty: HashSet<RecordKey> = HashSet::new();
     let mut log = ChangeRows::default();
 
@@ -203,13 +294,36 @@ async fn push_tx(
     }
 
     if next_seq != last {
-        log.insert(tx).await?;
-        write_records(tx, &held, &dirty).await?;
-        tx.execute(
-            "UPDATE seq_counter SET last_seq = $1",
-            &[&i64::try_from(next_seq).unwrap_or(i64::MAX)],
+        let w = RecordRows::of(&held, &dirty)?;
+        let seq = i64::try_from(next_seq).unwrap_or(i64::MAX);
+        let changes: [&(dyn ToSql + Sync); 7] = [
+            &log.seq,
+            &log.id,
+            &log.entity,
+            &log.record_id,
+            &log.hlc,
+            &log.device_id,
+            &log.body,
+        ];
+        let records: [&(dyn ToSql + Sync); 6] =
+            [&w.entity, &w.id, &w.state, &w.hlc, &w.cid, &w.record];
+        let fields: [&(dyn ToSql + Sync); 6] = [
+            &w.f_entity,
+            &w.f_id,
+            &w.f_field,
+            &w.f_value,
+            &w.f_hlc,
+            &w.f_cid,
+        ];
+        let gone: [&(dyn ToSql + Sync); 2] = [&w.gone_entity, &w.gone_id];
+        let counter: [&(dyn ToSql + Sync); 1] = [&seq];
+        tokio::try_join!(
+            tx.execute(&st.insert_changes, &changes),
+            tx.execute(&st.upsert_records, &records),
+            tx.execute(&st.upsert_fields, &fields),
+            tx.execute(&st.delete_fields, &gone),
+            tx.execute(&st.set_counter, &counter),
         )
-        .await
         .map_err(pg_error)?;
     }
     resp.server_seq = next_seq;
@@ -321,186 +435,101 @@ impl ChangeRows {
         self.body.push(body);
         Ok(())
     }
-
-    async fn insert(&self, tx: &Transaction<'_>) -> CoreResult<()> {
-        let stmt = tx
-            .prepare_cached(
-                "INSERT INTO changes (seq, id, entity, record_id, hlc, device_id, body)
-                 SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::uuid[],
-                                      $5::text[], $6::uuid[], $7::text[])",
-            )
-            .await
-            .map_err(pg_error)?;
-        tx.execute(
-            &stmt,
-            &[
-                &self.seq,
-                &self.id,
-                &self.entity,
-                &self.record_id,
-                &self.hlc,
-                &self.device_id,
-                &self.body,
-            ],
-        )
-        .await
-        .map_err(pg_error)?;
-        Ok(())
-    }
 }
 
-/// Writes the final state of every record the push changed: its row in `merged_records` and, for
-/// a live record, all its fields (a tombstone drops them).
-async fn write_records(
-    tx: &Transaction<'_>,
-    held: &BTreeMap<RecordKey, RecordState>,
-    dirty: &HashSet<RecordKey>,
-) -> CoreResult<()> {
-    let mut r_entity = Vec::new();
-    let mut r_id = Vec::new();
-    let mut r_state = Vec::new();
-    let mut r_hlc: Vec<Option<String>> = Vec::new();
-    let mut r_cid: Vec<Option<Uuid>> = Vec::new();
-    let mut r_record: Vec<Option<String>> = Vec::new();
-    let mut f_entity = Vec::new();
-    let mut f_id = Vec::new();
-    let mut f_field = Vec::new();
-    let mut f_value = Vec::new();
-    let mut f_hlc = Vec::new();
-    let mut f_cid = Vec::new();
-    for key in dirty {
-        let Some(state) = held.get(key) else { continue };
-        let (name, hlc, cid, record) = match state {
-            RecordState::Live { fields } => {
-                for (field, v) in fields {
-                    f_entity.push(key.0.clone());
-                    f_id.push(key.1);
-                    f_field.push(field.clone());
-                    f_value.push(v.value.to_string());
-                    f_hlc.push(v.hlc.encode());
-                    f_cid.push(v.change_id);
+/// The final state of every record the push changed, as column arrays: its row in
+/// `merged_records`; for a live record all its fields (upserted: a live record only gains or
+/// changes fields); for a tombstone, its key in `gone_*` so its fields are deleted. A record never
+/// goes from deleted back to live (`decide` skips edits of a tombstone), so the field upsert and
+/// the field delete never touch the same record and may run in either order.
+#[derive(Default)]
+struct RecordRows {
+    entity: Vec<String>,
+    id: Vec<Uuid>,
+    state: Vec<String>,
+    hlc: Vec<Option<String>>,
+    cid: Vec<Option<Uuid>>,
+    record: Vec<Option<String>>,
+    f_entity: Vec<String>,
+    f_id: Vec<Uuid>,
+    f_field: Vec<String>,
+    f_value: Vec<String>,
+    f_hlc: Vec<String>,
+    f_cid: Vec<Uuid>,
+    gone_entity: Vec<String>,
+    gone_id: Vec<Uuid>,
+}
+
+impl RecordRows {
+    fn of(held: &BTreeMap<RecordKey, RecordState>, dirty: &HashSet<RecordKey>) -> CoreResult<Self> {
+        let mut w = RecordRows::default();
+        for key in dirty {
+            let Some(state) = held.get(key) else { continue };
+            let (name, hlc, cid, record) = match state {
+                RecordState::Live { fields } => {
+                    for (field, v) in fields {
+                        w.f_entity.push(key.0.clone());
+                        w.f_id.push(key.1);
+                        w.f_field.push(field.clone());
+                        w.f_value.push(v.value.to_string());
+                        w.f_hlc.push(v.hlc.encode());
+                        w.f_cid.push(v.change_id);
+                    }
+                    ("live", None, None, None)
                 }
-                ("live", None, None, None)
-            }
-            RecordState::Deleted { hlc, change_id } => {
-                ("deleted", Some(hlc.encode()), Some(*change_id), None)
-            }
-            RecordState::Appended {
-                record,
-                hlc,
-                change_id,
-            } => {
-                let body = serde_json::to_string(record)
-                    .map_err(|e| CoreError::storage(format!("cannot encode record: {e}")))?;
-                ("appended", Some(hlc.encode()), Some(*change_id), Some(body))
-            }
-        };
-        r_entity.push(key.0.clone());
-        r_id.push(key.1);
-        r_state.push(name.to_owned());
-        r_hlc.push(hlc);
-        r_cid.push(cid);
-        r_record.push(record);
+                RecordState::Deleted { hlc, change_id } => {
+                    w.gone_entity.push(key.0.clone());
+                    w.gone_id.push(key.1);
+                    ("deleted", Some(hlc.encode()), Some(*change_id), None)
+                }
+                RecordState::Appended {
+                    record,
+                    hlc,
+                    change_id,
+                } => {
+                    let body = serde_json::to_string(record)
+                        .map_err(|e| CoreError::storage(format!("cannot encode record: {e}")))?;
+                    ("appended", Some(hlc.encode()), Some(*change_id), Some(body))
+                }
+            };
+            w.entity.push(key.0.clone());
+            w.id.push(key.1);
+            w.state.push(name.to_owned());
+            w.hlc.push(hlc);
+            w.cid.push(cid);
+            w.record.push(record);
+        }
+        Ok(w)
     }
-    if r_entity.is_empty() {
-        return Ok(());
-    }
-    let delete = tx
-        .prepare_cached(
-            "DELETE FROM merged_fields f USING unnest($1::text[], $2::uuid[]) AS d(entity, record_id)
-             WHERE f.entity = d.entity AND f.record_id = d.record_id",
-        )
-        .await
-        .map_err(pg_error)?;
-    tx.execute(&delete, &[&r_entity, &r_id])
-        .await
-        .map_err(pg_error)?;
-    let upsert = tx
-        .prepare_cached(
-            "INSERT INTO merged_records (entity, record_id, state, hlc, change_id, record)
-             SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::uuid[],
-                                  $6::text[])
-             ON CONFLICT (entity, record_id) DO UPDATE SET state = EXCLUDED.state,
-                 hlc = EXCLUDED.hlc, change_id = EXCLUDED.change_id, record = EXCLUDED.record",
-        )
-        .await
-        .map_err(pg_error)?;
-    tx.execute(
-        &upsert,
-        &[&r_entity, &r_id, &r_state, &r_hlc, &r_cid, &r_record],
-    )
-    .await
-    .map_err(pg_error)?;
-    if !f_entity.is_empty() {
-        let insert = tx
-            .prepare_cached(
-                "INSERT INTO merged_fields (entity, record_id, field, value, hlc, change_id)
-                 SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[],
-                                      $6::uuid[])",
-            )
-            .await
-            .map_err(pg_error)?;
-        tx.execute(
-            &insert,
-            &[&f_entity, &f_id, &f_field, &f_value, &f_hlc, &f_cid],
-        )
-        .await
-        .map_err(pg_error)?;
-    }
-    Ok(())
 }
 
-/// Reads merged records with their fields: those with one of `record_ids`, or all of them.
-async fn load_records(
-    tx: &Transaction<'_>,
-    record_ids: Option<&[Uuid]>,
+/// Reads every merged record with its fields (for the dump).
+async fn load_all_records(tx: &Transaction<'_>) -> CoreResult<BTreeMap<RecordKey, RecordState>> {
+    let records = tx
+        .query(
+            "SELECT entity, record_id, state, hlc, change_id, record FROM merged_records",
+            &[],
+        )
+        .await
+        .map_err(pg_error)?;
+    let fields = tx
+        .query(
+            "SELECT entity, record_id, field, value, hlc, change_id FROM merged_fields",
+            &[],
+        )
+        .await
+        .map_err(pg_error)?;
+    records_from_rows(&records, &fields)
+}
+
+/// Merged records from rows of `merged_records` and `merged_fields` (columns in the order of
+/// [`SELECT_RECORDS_OF`] and [`SELECT_FIELDS_OF`]).
+fn records_from_rows(
+    records: &[Row],
+    fields: &[Row],
 ) -> CoreResult<BTreeMap<RecordKey, RecordState>> {
-    let (records, fields) = match record_ids {
-        Some(ids) => {
-            let ids: Vec<Uuid> = {
-                let mut v = ids.to_vec();
-                v.sort_unstable();
-                v.dedup();
-                v
-            };
-            let r = tx
-                .query(
-                    "SELECT entity, record_id, state, hlc, change_id, record FROM merged_records
-                     WHERE record_id = ANY($1)",
-                    &[&ids],
-                )
-                .await
-                .map_err(pg_error)?;
-            let f = tx
-                .query(
-                    "SELECT entity, record_id, field, value, hlc, change_id FROM merged_fields
-                     WHERE record_id = ANY($1)",
-                    &[&ids],
-                )
-                .await
-                .map_err(pg_error)?;
-            (r, f)
-        }
-        None => {
-            let r = tx
-                .query(
-                    "SELECT entity, record_id, state, hlc, change_id, record FROM merged_records",
-                    &[],
-                )
-                .await
-                .map_err(pg_error)?;
-            let f = tx
-                .query(
-                    "SELECT entity, record_id, field, value, hlc, change_id FROM merged_fields",
-                    &[],
-                )
-                .await
-                .map_err(pg_error)?;
-            (r, f)
-        }
-    };
     let mut out = BTreeMap::new();
-    for r in &records {
+    for r in records {
         let key: RecordKey = (r.get(0), r.get(1));
         let state: &str = r.get(2);
         let hlc: Option<&str> = r.get(3);
@@ -532,7 +561,7 @@ async fn load_records(
         };
         out.insert(key, state);
     }
-    for f in &fields {
+    for f in fields {
         let key: RecordKey = (f.get(0), f.get(1));
         // Fields of a record that is not live cannot exist (a tombstone deletes them); skip any.
         let Some(RecordState::Live { fields }) = out.get_mut(&key) else {

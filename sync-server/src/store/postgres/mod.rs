@@ -51,6 +51,17 @@ impl PgStore {
                 format!("cannot parse the PostgreSQL URL: {e}"),
             )
         })?;
+        let mut config = config;
+        // A node that stops talking in the middle of a push (a network partition; a killed process
+        // is noticed at once) would hold the sequence counter's lock and stall every node's
+        // pushes: the database ends such a session after a minute. A push waiting that long for
+        // the lock fails with a storage error the device retries, rather than hanging.
+        let session = "-c idle_in_transaction_session_timeout=60s -c lock_timeout=30s";
+        let options = match config.get_options() {
+            Some(given) => format!("{given} {session}"),
+            None => session.to_owned(),
+        };
+        config.options(&options);
         let manager = Manager::from_config(
             config,
             tokio_postgres::NoTls,
