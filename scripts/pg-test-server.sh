@@ -70,8 +70,10 @@ lock_alive() {
   [ -f "$1" ] || return 1
   local pid state
   pid="$(head -n 1 "$1")"
-  state="$(ps -o stat= -p "$pid" 2>/dev/null || true)"
-  [ -n "$state" ] && [ "${state#Z}" = "$state" ]
+  case "$pid" in '' | *[!0-9]*) return 1 ;; esac
+  # The state letter after the command name in /proc (no `ps`: procps is not on every machine).
+  state="$(sed -n 's/^.*) \(.\).*$/\1/p' "/proc/$pid/stat" 2>/dev/null || true)"
+  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
 }
 server_alive() { lock_alive "$DATA/postmaster.pid"; }
 
