@@ -225,3 +225,23 @@ async fn two_server_processes_on_one_database_serve_a_phone_and_survive_sigkill(
         push_body["changes"][0]["id"]
     );
 }
+
+/// A database that does not answer: the admin command and the server fail at once with a storage
+/// error (the server does not start serving without its store), and never print the password.
+#[test]
+fn an_unreachable_database_fails_clearly_without_echoing_the_password() {
+    let url = format!("postgres://donghaeng:s3cret@127.0.0.1:{}/none", free_port());
+    let err = admin(&url, &["create-unit", "--kind", "city", "--name", "서울"]).unwrap_err();
+    assert!(err.contains("storage"), "{err}");
+    assert!(!err.contains("s3cret"), "{err}");
+    let out = Command::new(BIN)
+        .arg("--addr")
+        .arg(format!("127.0.0.1:{}", free_port()))
+        .env("DONGHAENG_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("storage"), "{stderr}");
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+}

@@ -98,6 +98,11 @@ impl PgStore {
 pub(crate) fn pg_error(e: tokio_postgres::Error) -> CoreError {
     match e.as_db_error() {
         Some(db) => CoreError::storage(format!("postgres {}: {}", db.code().code(), db.message())),
-        None => CoreError::storage(format!("postgres: {e}")),
+        // "error connecting to server" alone does not say why: add the cause (an I/O error such
+        // as "Connection refused", or the server's authentication refusal).
+        None => match std::error::Error::source(&e) {
+            Some(cause) => CoreError::storage(format!("postgres: {e}: {cause}")),
+            None => CoreError::storage(format!("postgres: {e}")),
+        },
     }
 }
