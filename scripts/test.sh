@@ -15,5 +15,12 @@ echo "== Rust doc tests"
 cargo test --workspace --locked --doc
 echo "== binding tests: Kotlin on the JVM, Python, Swift syntax, C header"
 bindings/scripts/test.sh
+echo "== PostgreSQL test server (the sync server's PostgreSQL store tests need one)"
+# .ci/run has already started it and exported the URL; a developer gets it started here.
+# DONGHAENG_SKIP_PG=1 skips those tests on purpose (they fail without a server otherwise).
+if [ -z "${DONGHAENG_TEST_PG:-}" ] && [ "${DONGHAENG_SKIP_PG:-}" != 1 ]; then
+  DONGHAENG_TEST_PG="$(scripts/pg-test-server.sh)"
+  export DONGHAENG_TEST_PG
+fi
 echo "== Rust tests (cargo nextest)"
 cargo nextest run --workspace --locked --no-fail-fast

@@ -10,6 +10,10 @@
 //! `cargo bench -p donghaeng-sync-server --bench server -j 1` (criterion is not used: these are
 //! whole-system timings with percentiles, not micro-benchmarks). The change generator is the one of
 //! `core/benches/sync.rs`.
+//!
+//! With `DONGHAENG_BENCH_PG=postgres://…` (a role that may create databases, e.g. the URL printed by
+//! `scripts/pg-test-server.sh`) the same run goes against the PostgreSQL store, on a fresh database
+//! dropped at the end.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,6 +21,7 @@ use std::time::{Duration, Instant};
 use donghaeng_core::model::{OrgUnitKind, Role};
 use donghaeng_core::sync::*;
 use donghaeng_core::synthetic::changes::{dong_year, fields, ChangeGen};
+use donghaeng_sync_server::store::postgres::PgStore;
 use donghaeng_sync_server::store::sqlite::SqliteStore;
 use donghaeng_sync_server::store::AuthStore;
 use donghaeng_sync_server::{build_app, AppState, Clock, ServerConfig};
@@ -35,7 +40,7 @@ struct Dev {
 struct Bench {
     base: String,
     client: reqwest::Client,
-    store: SqliteStore,
+    store: Arc<dyn AuthStore>,
     user: Uuid,
 }
 
@@ -128,9 +133,54 @@ fn main() {
     rt.block_on(run());
 }
 
+/// A fresh database on the server of `url`; returns its URL and a connection to drop it after.
+async fn fresh_pg_database(url: &str) -> (String, String, tokio_postgres::Client) {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("DONGHAENG_BENCH_PG: cannot connect");
+    tokio::spawn(conn);
+    let name = format!("dh_bench_{}", donghaeng_core::model::new_id().simple());
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let (head, tail) = url.rsplit_once('/').expect("a postgres://…/database URL");
+    let query = tail.find('?').map_or("", |q| &tail[q..]);
+    (format!("{head}/{name}{query}"), name, client)
+}
+
+/// The synthetic year's org tree is not the admin's: measured without role scopes.
+fn bench_config() -> ServerConfig {
+    ServerConfig {
+        role_scopes: false,
+        ..ServerConfig::default()
+    }
+}
+
 async fn run() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("bench.db"), SkewPolicy::default()).unwrap();
+    let pg_url = std::env::var("DONGHAENG_BENCH_PG")
+        .ok()
+        .filter(|s| !s.is_empty());
+    let mut pg_db = None;
+    let (state, store): (AppState, Arc<dyn AuthStore>) = match &pg_url {
+        Some(url) => {
+            let (db_url, name, admin) = fresh_pg_database(url).await;
+            pg_db = Some((name, admin));
+            let s = PgStore::connect(&db_url, SkewPolicy::default(), 16)
+                .await
+                .unwrap();
+            println!("store: PostgreSQL (fresh database, pool of 16)");
+            let state = AppState::new(s.clone(), bench_config(), Clock::system());
+            (state, Arc::new(s))
+        }
+        None => {
+            let s = SqliteStore::open(&dir.path().join("bench.db"), SkewPolicy::default()).unwrap();
+            println!("store: embedded SQLite");
+            let state = AppState::new(s.clone(), bench_config(), Clock::system());
+            (state, Arc::new(s))
+        }
+    };
     let city = store
         .create_unit(OrgUnitKind::City, "서울".into(), None)
         .await
@@ -144,15 +194,6 @@ async fn run() {
         .await
         .unwrap()
         .id;
-    let state = AppState::new(
-        store.clone(),
-        // The synthetic year's org tree is not the admin's: measured without role scopes.
-        ServerConfig {
-            role_scopes: false,
-            ..ServerConfig::default()
-        },
-        Clock::system(),
-    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
@@ -300,4 +341,9 @@ async fn run() {
         requests as f64 / elapsed,
         requests as f64 / 2.0 / elapsed
     );
+    if let Some((name, admin)) = pg_db {
+        let _ = admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await;
+    }
 }

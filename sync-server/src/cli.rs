@@ -18,8 +18,9 @@ use crate::clock::Clock;
 use crate::safety::{RetryPolicy, SafetyHub, WebhookNotifier};
 use crate::scope::publish;
 use crate::state::{AppState, ServerConfig};
+use crate::store::postgres::{PgStore, DEFAULT_MAX_CONNECTIONS};
 use crate::store::sqlite::SqliteStore;
-use crate::store::AuthStore;
+use crate::store::{AuthStore, ChangeStore};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -36,10 +37,46 @@ pub struct Cli {
         global = true
     )]
     pub db: PathBuf,
+    /// A PostgreSQL database instead of the SQLite file, for several server nodes sharing one
+    /// database (`postgres://user:password@host:port/database`); the schema is created or migrated
+    /// on start. Prefer the environment variable: a password on the command line is visible to
+    /// every user of the machine.
+    #[arg(
+        long,
+        env = "DONGHAENG_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub postgres: Option<String>,
+    /// Connections this node keeps at most to PostgreSQL.
+    #[arg(long, env = "DONGHAENG_PG_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS, global = true)]
+    pub pg_max_connections: usize,
     #[command(subcommand)]
     pub command: Option<Command>,
     #[command(flatten)]
     pub serve: ServeArgs,
+}
+
+/// Where the server keeps its data.
+#[derive(Debug, Clone)]
+pub enum StoreChoice {
+    /// The embedded SQLite file (the default).
+    Sqlite(PathBuf),
+    /// A PostgreSQL database shared by several nodes.
+    Postgres { url: String, max_connections: usize },
+}
+
+impl Cli {
+    /// PostgreSQL when a URL is given, the SQLite file otherwise.
+    pub fn store_choice(&self) -> StoreChoice {
+        match &self.postgres {
+            Some(url) if !url.trim().is_empty() => StoreChoice::Postgres {
+                url: url.clone(),
+                max_connections: self.pg_max_connections,
+            },
+            _ => StoreChoice::Sqlite(self.db.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,12 +210,13 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let choice = args.store_choice();
     let result = runtime.block_on(async {
         match args.command {
-            Some(Command::Admin(cmd)) => admin(args.db, cmd).await.map(|out| {
+            Some(Command::Admin(cmd)) => admin(choice, cmd).await.map(|out| {
                 println!("{out}");
             }),
-            Some(Command::Serve) | None => serve(args.db, args.serve).await,
+            Some(Command::Serve) | None => serve(choice, args.serve).await,
         }
     });
     match result {
@@ -191,8 +229,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Serves until Ctrl-C / SIGTERM.
-pub async fn serve(db: PathBuf, args: ServeArgs) -> CoreResult<()> {
-    let store = SqliteStore::open(&db, args.skew())?;
+pub async fn serve(choice: StoreChoice, args: ServeArgs) -> CoreResult<()> {
     // A bad webhook URL is refused before anything starts.
     let hook = match &args.alarm_webhook {
         Some(url) => Some(WebhookNotifier::new(url.as_str()).map_err(|e| {
@@ -205,7 +242,20 @@ pub async fn serve(db: PathBuf, args: ServeArgs) -> CoreResult<()> {
         })?),
         None => None,
     };
-    let mut state = AppState::new(store, args.config(), Clock::system());
+    let mut state = match choice {
+        StoreChoice::Sqlite(db) => {
+            let store = SqliteStore::open(&db, args.skew())?;
+            AppState::new(store, args.config(), Clock::system())
+        }
+        StoreChoice::Postgres {
+            url,
+            max_connections,
+        } => {
+            let store = PgStore::connect(&url, args.skew(), max_connections).await?;
+            tracing::info!(store = "postgres", "database schema current");
+            AppState::new(store, args.config(), Clock::system())
+        }
+    };
     state.safety = std::sync::Arc::new(SafetyHub::new(state.changes.clone(), &args.node));
     state.safety.rebuild(state.clock.now_ms()).await?;
     if let Some(hook) = hook {
@@ -258,21 +308,34 @@ async fn shutdown_signal() {
     }
 }
 
-/// Runs an admin command on the database file and returns what to print (JSON).
-pub async fn admin(db: PathBuf, cmd: AdminCommand) -> CoreResult<serde_json::Value> {
-    let store = SqliteStore::open(&db, SkewPolicy::default())?;
+/// Runs an admin command on the database (SQLite file or PostgreSQL) and returns what to print
+/// (JSON).
+pub async fn admin(choice: StoreChoice, cmd: AdminCommand) -> CoreResult<serde_json::Value> {
+    // Both sides of one store: the auth records, and the change log the admin's units, users and
+    // configuration are published into.
+    let (store, changes): (Box<dyn AuthStore>, Box<dyn ChangeStore>) = match choice {
+        StoreChoice::Sqlite(db) => {
+            let s = SqliteStore::open(&db, SkewPolicy::default())?;
+            (Box::new(s.clone()), Box::new(s))
+        }
+        // One connection is all a single admin command needs.
+        StoreChoice::Postgres { url, .. } => {
+            let s = PgStore::connect(&url, SkewPolicy::default(), 1).await?;
+            (Box::new(s.clone()), Box::new(s))
+        }
+    };
     let clock = Clock::system();
     let config = ServerConfig::default();
     Ok(match cmd {
         // Units and users also go into the change log, so that devices and scopes know them.
         AdminCommand::CreateUnit { kind, name, parent } => {
             let id = store.create_unit(kind, name.clone(), parent).await?;
-            publish::unit(&store, id, kind, &name, parent, clock.now_ms()).await?;
+            publish::unit(changes.as_ref(), id, kind, &name, parent, clock.now_ms()).await?;
             json!({"unit_id": id, "kind": kind})
         }
         AdminCommand::CreateUser { unit, name, role } => {
             let user = store.create_user(unit, name, role).await?;
-            publish::user(&store, &user, clock.now_ms()).await?;
+            publish::user(changes.as_ref(), &user, clock.now_ms()).await?;
             json!({"user_id": user.id, "unit_id": user.unit_id, "role": user.role})
         }
         AdminCommand::IssueEnrolmentCode { user } => {
@@ -293,7 +356,8 @@ pub async fn admin(db: PathBuf, cmd: AdminCommand) -> CoreResult<serde_json::Val
                     ),
                 )
             })?;
-            let id = publish::config_document(&store, kind, unit, &body, clock.now_ms()).await?;
+            let id = publish::config_document(changes.as_ref(), kind, unit, &body, clock.now_ms())
+                .await?;
             json!({"document_id": id, "kind": kind, "unit_id": unit})
         }
         AdminCommand::RevokeDevice { device } => {

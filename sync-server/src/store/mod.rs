@@ -1,5 +1,5 @@
 //! Storage (저장소) of the sync server, behind two traits so that the embedded SQLite store (the
-//! default) and a PostgreSQL store (several nodes, next slice) are interchangeable:
+//! default) and the PostgreSQL store (several nodes on one database) are interchangeable:
 //!
 //! - [`ChangeStore`]: the change log with its sequence numbers and the merged state per record —
 //!   exactly the behaviour of `donghaeng_core::sync::MemoryServer`;
@@ -9,6 +9,7 @@
 //! object-safe (`Arc<dyn ChangeStore>`) without an extra macro crate.
 
 pub mod auth;
+pub mod postgres;
 pub mod sqlite;
 
 use std::future::Future;

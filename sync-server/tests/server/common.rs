@@ -1,13 +1,21 @@
-//! Test harness: a real server on 127.0.0.1:0 (its own SQLite file in a temporary directory), driven
-//! over HTTP with reqwest, and helpers to enrol devices and make changes.
+//! Test harness: a real server on 127.0.0.1:0 (its own SQLite file in a temporary directory, or its
+//! own PostgreSQL database), driven over HTTP with reqwest, and helpers to enrol devices and make
+//! changes.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use donghaeng_core::model::{OrgUnitKind, Role};
-use donghaeng_core::sync::{Change, HybridClock, Op, ProtocolVersion, PushRequest, SkewPolicy};
+use donghaeng_core::sync::{
+    Change, HybridClock, Op, ProtocolVersion, PullRequest, PullResponse, PushRequest, PushResponse,
+    SkewPolicy,
+};
 use donghaeng_sync_server::store::sqlite::SqliteStore;
-use donghaeng_sync_server::store::AuthStore;
+use donghaeng_sync_server::store::{
+    AuthStore, ChangeStore, DeviceCredential, EnrolmentCode, IssuedToken, StoreFuture, TokenOwner,
+    UserInfo,
+};
 use donghaeng_sync_server::{build_app, AppState, Clock, ServerConfig};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -27,13 +35,90 @@ pub fn scoped_config() -> ServerConfig {
     ServerConfig::default()
 }
 
+use crate::pg_harness::PgTestDb;
+
+/// Both storage traits: what a server's store is, whichever the backend.
+pub trait ServerStore: ChangeStore + AuthStore {}
+impl<T: ChangeStore + AuthStore> ServerStore for T {}
+
+/// A test server's store, SQLite or PostgreSQL, used through the storage traits as the server
+/// uses it.
+#[derive(Clone)]
+pub struct AnyStore(Arc<dyn ServerStore>);
+
+impl ChangeStore for AnyStore {
+    fn push(&self, req: PushRequest, now_ms: i64) -> StoreFuture<'_, PushResponse> {
+        self.0.push(req, now_ms)
+    }
+    fn pull(&self, req: PullRequest, now_ms: i64) -> StoreFuture<'_, PullResponse> {
+        self.0.pull(req, now_ms)
+    }
+    fn last_seq(&self) -> StoreFuture<'_, u64> {
+        self.0.last_seq()
+    }
+    fn canonical_dump(&self) -> StoreFuture<'_, String> {
+        self.0.canonical_dump()
+    }
+}
+
+impl AuthStore for AnyStore {
+    fn create_unit(
+        &self,
+        kind: OrgUnitKind,
+        name: String,
+        parent_id: Option<Uuid>,
+    ) -> StoreFuture<'_, Uuid> {
+        self.0.create_unit(kind, name, parent_id)
+    }
+    fn create_user(&self, unit_id: Uuid, name: String, role: Role) -> StoreFuture<'_, UserInfo> {
+        self.0.create_user(unit_id, name, role)
+    }
+    fn issue_enrolment_code(
+        &self,
+        user_id: Uuid,
+        now_ms: i64,
+        ttl_ms: i64,
+    ) -> StoreFuture<'_, EnrolmentCode> {
+        self.0.issue_enrolment_code(user_id, now_ms, ttl_ms)
+    }
+    fn enrol(
+        &self,
+        code: String,
+        device_id: Option<Uuid>,
+        now_ms: i64,
+    ) -> StoreFuture<'_, DeviceCredential> {
+        self.0.enrol(code, device_id, now_ms)
+    }
+    fn issue_token(
+        &self,
+        device_id: Uuid,
+        secret: String,
+        now_ms: i64,
+        ttl_ms: i64,
+    ) -> StoreFuture<'_, IssuedToken> {
+        self.0.issue_token(device_id, secret, now_ms, ttl_ms)
+    }
+    fn authenticate(&self, token: String, now_ms: i64) -> StoreFuture<'_, TokenOwner> {
+        self.0.authenticate(token, now_ms)
+    }
+    fn revoke_device(&self, device_id: Uuid, now_ms: i64) -> StoreFuture<'_, ()> {
+        self.0.revoke_device(device_id, now_ms)
+    }
+}
+
+/// What a test server's data lives in; kept until the server is dropped.
+enum Backing {
+    Dir(tempfile::TempDir),
+    Pg(Arc<PgTestDb>),
+}
+
 pub struct TestServer {
     pub base: String,
-    pub store: SqliteStore,
+    pub store: AnyStore,
     pub state: AppState,
     pub client: reqwest::Client,
     task: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
+    _backing: Backing,
 }
 
 impl Drop for TestServer {
@@ -70,6 +155,24 @@ impl TestServer {
     pub async fn start_with(config: ServerConfig, skew: SkewPolicy) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("server.db"), skew).unwrap();
+        Self::serve(store, config, Backing::Dir(dir)).await
+    }
+
+    /// A server node on the PostgreSQL test database `db`, with its own connection pool: several
+    /// nodes on one `db` are several servers behind a load balancer.
+    pub async fn start_pg(db: &Arc<PgTestDb>) -> Self {
+        Self::start_pg_with(db, protocol_config(), SkewPolicy::default()).await
+    }
+
+    pub async fn start_pg_with(db: &Arc<PgTestDb>, config: ServerConfig, skew: SkewPolicy) -> Self {
+        let store = db.store(skew).await;
+        Self::serve(store, config, Backing::Pg(Arc::clone(db))).await
+    }
+
+    async fn serve<S>(store: S, config: ServerConfig, backing: Backing) -> Self
+    where
+        S: ChangeStore + AuthStore + Clone + 'static,
+    {
         let state = AppState::new(store.clone(), config, Clock::system());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -79,11 +182,11 @@ impl TestServer {
         });
         TestServer {
             base: format!("http://{addr}"),
-            store,
+            store: AnyStore(Arc::new(store)),
             state,
             client: reqwest::Client::new(),
             task,
-            _dir: dir,
+            _backing: backing,
         }
     }
 
@@ -236,7 +339,6 @@ pub fn upsert(dev: &mut TestDevice, now_ms: i64, record: Uuid, fields: Value) ->
 impl TestServer {
     /// The server's merged state, in the reference's canonical dump format.
     pub async fn store_dump(&self) -> String {
-        use donghaeng_sync_server::store::ChangeStore;
         self.store.canonical_dump().await.unwrap()
     }
 }

@@ -1,0 +1,620 @@
+//! The change log and merged state in PostgreSQL: [`ChangeStore`] with the exact behaviour of
+//! `donghaeng_core::sync::MemoryServer` (the tests compare the two, and with the SQLite store).
+//!
+//! ## Sequence numbers across nodes
+//!
+//! Every push transaction starts with `SELECT last_seq FROM seq_counter FOR UPDATE`. The row lock is
+//! held until COMMIT or ROLLBACK, so pushes from every node run one after the other at the
+//! database: the next push reads the counter only after the previous one is committed and visible.
+//! Hence sequence numbers are gap-free and **commit in order**, and a puller that saw seq *n* can
+//! never later find a change below *n* appear (which a plain `SEQUENCE` or `MAX(seq) + 1` without a
+//! lock would allow: numbers taken by a slow transaction that commits after a faster one, or given
+//! out twice).
+//!
+//! Why a counter row rather than `pg_advisory_xact_lock`: both serialise in the same way, but the
+//! row lock needs no magic key shared with every other application on the database, shows up by
+//! table name in `pg_locks` for an operator, and the counter answers `last_seq` without a scan. The
+//! same lock also serialises the merge itself (read the stored state, decide, write), which must not
+//! interleave between nodes either: two nodes merging edits of one record at once under READ
+//! COMMITTED could otherwise both read the old stamps and the later writer would win regardless of
+//! the stamps. The price is one push at a time per database; while the lock is held a push makes
+//! three round trips whatever its size (see [`push_tx`]).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use deadpool_postgres::Transaction;
+use serde::Serialize;
+use serde_json::Value;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{IsolationLevel, Row, Statement};
+use uuid::Uuid;
+
+use donghaeng_core::sync::entity::entity;
+use donghaeng_core::sync::validate::{effective_limit, validate_pull, validate_push};
+use donghaeng_core::sync::{
+    decide, Change, Current, Decision, FieldVersion, HlcTimestamp, Op, PullRequest, PullResponse,
+    PushRequest, PushResponse, RecordState, RejectedChange, SeqChange, SkewPolicy,
+};
+use donghaeng_core::{CoreError, CoreResult, ErrorCode};
+
+use super::{pg_error, PgStore};
+use crate::store::{ChangeStore, StoreFuture};
+
+/// (entity, record id): the key of a merged record, ordered as the canonical dump orders it.
+type RecordKey = (String, Uuid);
+
+impl ChangeStore for PgStore {
+    fn push(&self, req: PushRequest, now_ms: i64) -> StoreFuture<'_, PushResponse> {
+        Box::pin(async move {
+            // Structural validation needs no storage: refuse a bad batch before taking a connection.
+            validate_push(&req)?;
+            let mut client = self.client().await?;
+            let tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::ReadCommitted)
+                .start()
+                .await
+                .map_err(pg_error)?;
+            let resp = push_tx(&tx, &self.skew, &req, now_ms).await?;
+            tx.commit().await.map_err(pg_error)?;
+            Ok(resp)
+        })
+    }
+
+    fn pull(&self, req: PullRequest, now_ms: i64) -> StoreFuture<'_, PullResponse> {
+        Box::pin(async move {
+            validate_pull(&req)?;
+            let limit = effective_limit(&req) as usize;
+            let after = i64::try_from(req.after_seq).unwrap_or(i64::MAX);
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT seq, body FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .await
+                .map_err(pg_error)?;
+            // One row more than the page tells whether more wait, in the same statement (snapshot).
+            let rows = client
+                .query(&stmt, &[&after, &((limit + 1) as i64)])
+                .await
+                .map_err(pg_error)?;
+            let has_more = rows.len() > limit;
+            let mut changes = Vec::with_capacity(rows.len().min(limit));
+            for r in rows.iter().take(limit) {
+                let seq: i64 = r.get(0);
+                let body: &str = r.get(1);
+                let change: Change = serde_json::from_str(body)
+                    .map_err(|e| CoreError::storage(format!("corrupt change at seq {seq}: {e}")))?;
+                changes.push(SeqChange {
+                    seq: u64::try_from(seq).unwrap_or(0),
+                    change,
+                });
+            }
+            let next_seq = changes.last().map_or(req.after_seq, |c| c.seq);
+            Ok(PullResponse {
+                changes,
+                next_seq,
+                has_more,
+                purge: Vec::new(),
+                server_time_ms: now_ms,
+            })
+        })
+    }
+
+    fn last_seq(&self) -> StoreFuture<'_, u64> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let seq: i64 = client
+                .query_one("SELECT last_seq FROM seq_counter", &[])
+                .await
+                .map_err(pg_error)?
+                .get(0);
+            Ok(u64::try_from(seq).unwrap_or(0))
+        })
+    }
+
+    fn canonical_dump(&self) -> StoreFuture<'_, String> {
+        Box::pin(async move {
+            let mut client = self.client().await?;
+            // One snapshot for both tables.
+            let tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await
+                .map_err(pg_error)?;
+            let records = load_all_records(&tx).await?;
+            tx.commit().await.map_err(pg_error)?;
+            dump(&records)
+        })
+    }
+}
+
+/// The statements of a push, prepared once per connection (deadpool caches them).
+struct PushStatements {
+    lock: Statement,
+    stored: Statement,
+    records: Statement,
+    fields: Statement,
+    insert_changes: Statement,
+    upsert_records: Statement,
+    upsert_fields: Statement,
+    delete_fields: Statement,
+    set_counter: Statement,
+}
+
+impl PushStatements {
+    async fn prepare(tx: &Transaction<'_>) -> CoreResult<Self> {
+        let (lock, stored, records, fields, insert_changes) = tokio::try_join!(
+            tx.prepare_cached("SELECT last_seq FROM seq_counter FOR UPDATE"),
+            tx.prepare_cached("SELECT id, body FROM changes WHERE id = ANY($1)"),
+            tx.prepare_cached(SELECT_RECORDS_OF),
+            tx.prepare_cached(SELECT_FIELDS_OF),
+            tx.prepare_cached(
+                "INSERT INTO changes (seq, id, entity, record_id, hlc, device_id, body)
+                 SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::uuid[],
+                                      $5::text[], $6::uuid[], $7::text[])",
+            ),
+        )
+        .map_err(pg_error)?;
+        let (upsert_records, upsert_fields, delete_fields, set_counter) = tokio::try_join!(
+            tx.prepare_cached(
+                "INSERT INTO merged_records (entity, record_id, state, hlc, change_id, record)
+                 SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::uuid[],
+                                      $6::text[])
+                 ON CONFLICT (entity, record_id) DO UPDATE SET state = EXCLUDED.state,
+                     hlc = EXCLUDED.hlc, change_id = EXCLUDED.change_id, record = EXCLUDED.record",
+            ),
+            tx.prepare_cached(
+                "INSERT INTO merged_fields (entity, record_id, field, value, hlc, change_id)
+                 SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[],
+                                      $6::uuid[])
+                 ON CONFLICT (entity, record_id, field) DO UPDATE SET value = EXCLUDED.value,
+                     hlc = EXCLUDED.hlc, change_id = EXCLUDED.change_id",
+            ),
+            tx.prepare_cached(
+                "DELETE FROM merged_fields f
+                 USING unnest($1::text[], $2::uuid[]) AS d(entity, record_id)
+                 WHERE f.entity = d.entity COLLATE \"C\" AND f.record_id = d.record_id",
+            ),
+            tx.prepare_cached("UPDATE seq_counter SET last_seq = $1"),
+        )
+        .map_err(pg_error)?;
+        Ok(PushStatements {
+            lock,
+            stored,
+            records,
+            fields,
+            insert_changes,
+            upsert_records,
+            upsert_fields,
+            delete_fields,
+            set_counter,
+        })
+    }
+}
+
+// By (entity, record id) pairs, so that the primary keys are used: a filter on the record id alone
+// would scan the whole table on every push.
+const SELECT_RECORDS_OF: &str =
+    "SELECT r.entity, r.record_id, r.state, r.hlc, r.change_id, r.record
+     FROM unnest($1::text[], $2::uuid[]) AS k(entity, record_id)
+     JOIN merged_records r ON r.entity = k.entity COLLATE \"C\" AND r.record_id = k.record_id";
+const SELECT_FIELDS_OF: &str = "SELECT f.entity, f.record_id, f.field, f.value, f.hlc, f.change_id
+     FROM unnest($1::text[], $2::uuid[]) AS k(entity, record_id)
+     JOIN merged_fields f ON f.entity = k.entity COLLATE \"C\" AND f.record_id = k.record_id";
+
+/// One push inside its transaction. The time between taking the counter lock and COMMIT is what
+/// bounds the pushes per second of the whole city, so that stretch is three round trips whatever
+/// the batch size: the reads are pipelined (sent together, answered in order), the merge runs in
+/// memory, and the writes are pipelined. Reads and writes within each group are independent of
+/// one another, so their order on the wire does not matter.
+async fn push_tx(
+    tx: &Transaction<'_>,
+    skew: &SkewPolicy,
+    req: &PushRequest,
+    now_ms: i64,
+) -> CoreResult<PushResponse> {
+    let st = PushStatements::prepare(tx).await?;
+    // The lock is a statement of its own: statements after it take their snapshot once it is held,
+    // so they see everything the previous holder committed (one statement combining the lock with
+    // the reads would read an older snapshot).
+    let last: i64 = tx.query_one(&st.lock, &[]).await.map_err(pg_error)?.get(0);
+    let last = u64::try_from(last).map_err(|_| CoreError::storage("negative sequence counter"))?;
+    let mut next_seq = last;
+    let mut resp = PushResponse {
+        server_time_ms: now_ms,
+        ..PushResponse::default()
+    };
+
+    // Change ids are unique within a batch (validation), so one lookup serves the whole batch.
+    let ids: Vec<Uuid> = req.changes.iter().map(|c| c.id).collect();
+    let touched: Vec<(&str, Uuid)> = {
+        let mut v: Vec<(&str, Uuid)> = req
+            .changes
+            .iter()
+            .map(|c| (c.entity.as_str(), c.record_id))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let touched_entity: Vec<&str> = touched.iter().map(|k| k.0).collect();
+    let touched_id: Vec<Uuid> = touched.iter().map(|k| k.1).collect();
+    let by_id: [&(dyn ToSql + Sync); 1] = [&ids];
+    let by_record: [&(dyn ToSql + Sync); 2] = [&touched_entity, &touched_id];
+    let (stored, records, fields) = tokio::try_join!(
+        tx.query(&st.stored, &by_id),
+        tx.query(&st.records, &by_record),
+        tx.query(&st.fields, &by_record),
+    )
+    .map_err(pg_error)?;
+    let stored: HashMap<Uuid, String> = stored.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let mut held = records_from_rows(&records, &fields)?;
+    let mut dirty: HashSet<RecordKey> = HashSet::new();
+    let mut log = ChangeRows::default();
+
+    for (i, change) in req.changes.iter().enumerate() {
+        if let Some(body) = stored.get(&change.id) {
+            // Same id: the same content is a retried push; other content breaks "one id, one
+            // content". Compare parsed values, not bytes, exactly as the reference does.
+            let same = serde_json::from_str::<Change>(body).is_ok_and(|c| c == *change);
+            if same {
+                resp.duplicates.push(change.id);
+            } else {
+                let e = change_id_reused(change.id, i);
+                resp.rejected
+                    .push(RejectedChange::from_error(change.id, &e));
+            }
+            continue;
+        }
+        if let Err(e) = skew.check(&change.hlc, now_ms, &format!("changes[{i}].hlc")) {
+            resp.rejected
+                .push(RejectedChange::from_error(change.id, &e));
+            continue;
+        }
+        match merge(&mut held, change) {
+            Ok(Some(key)) => {
+                dirty.insert(key);
+            }
+            Ok(None) => {}
+            // Only a change that does not fit its entity fails here (validation rules it out); it is
+            // rejected alone, as in the reference, and nothing of it was merged.
+            Err(e) if e.kind != ErrorCode::Storage => {
+                resp.rejected
+                    .push(RejectedChange::from_error(change.id, &e));
+                continue;
+            }
+            Err(e) => return Err(e),
+        }
+        next_seq += 1;
+        log.push(next_seq, change)?;
+        resp.accepted.push(change.id);
+    }
+
+    if next_seq != last {
+        let w = RecordRows::of(&held, &dirty)?;
+        let seq = i64::try_from(next_seq).unwrap_or(i64::MAX);
+        let changes: [&(dyn ToSql + Sync); 7] = [
+            &log.seq,
+            &log.id,
+            &log.entity,
+            &log.record_id,
+            &log.hlc,
+            &log.device_id,
+            &log.body,
+        ];
+        let records: [&(dyn ToSql + Sync); 6] =
+            [&w.entity, &w.id, &w.state, &w.hlc, &w.cid, &w.record];
+        let fields: [&(dyn ToSql + Sync); 6] = [
+            &w.f_entity,
+            &w.f_id,
+            &w.f_field,
+            &w.f_value,
+            &w.f_hlc,
+            &w.f_cid,
+        ];
+        let gone: [&(dyn ToSql + Sync); 2] = [&w.gone_entity, &w.gone_id];
+        let counter: [&(dyn ToSql + Sync); 1] = [&seq];
+        tokio::try_join!(
+            tx.execute(&st.insert_changes, &changes),
+            tx.execute(&st.upsert_records, &records),
+            tx.execute(&st.upsert_fields, &fields),
+            tx.execute(&st.delete_fields, &gone),
+            tx.execute(&st.set_counter, &counter),
+        )
+        .map_err(pg_error)?;
+    }
+    resp.server_seq = next_seq;
+    Ok(resp)
+}
+
+/// Merges one change into the in-memory working set with the shared `decide`, changing exactly
+/// what the SQLite store writes. Returns the record's key when its state changed.
+fn merge(
+    held: &mut BTreeMap<RecordKey, RecordState>,
+    change: &Change,
+) -> CoreResult<Option<RecordKey>> {
+    let spec = entity(&change.entity).ok_or_else(|| {
+        CoreError::invalid(
+            "unknown_entity",
+            "entity",
+            format!("동기화할 수 없는 종류의 기록입니다: {:?}", change.entity),
+            format!("unknown entity: {:?}", change.entity),
+        )
+    })?;
+    let key = (spec.name.to_owned(), change.record_id);
+    let current = match held.get(&key) {
+        None => Current::Absent,
+        Some(RecordState::Live { fields }) => Current::Live(fields),
+        Some(RecordState::Deleted { hlc, .. }) => Current::Deleted(hlc),
+        Some(RecordState::Appended { hlc, .. }) => Current::Appended(hlc),
+    };
+    match (decide(spec, current, change)?, &change.op) {
+        (Decision::Skip(_), _) => return Ok(None),
+        (Decision::SetFields(names), Op::Upsert { fields }) => {
+            let state = held
+                .entry(key.clone())
+                .or_insert_with(|| RecordState::Live {
+                    fields: BTreeMap::new(),
+                });
+            // `decide` sets fields only on an absent or live record.
+            let RecordState::Live { fields: stored } = state else {
+                return Err(CoreError::storage(
+                    "fields set on a record that is not live",
+                ));
+            };
+            for name in names {
+                if let Some(value) = fields.get(name) {
+                    stored.insert(
+                        name.to_owned(),
+                        FieldVersion {
+                            value: value.clone(),
+                            hlc: change.hlc,
+                            change_id: change.id,
+                        },
+                    );
+                }
+            }
+        }
+        (Decision::Tombstone, _) => {
+            held.insert(
+                key.clone(),
+                RecordState::Deleted {
+                    hlc: change.hlc,
+                    change_id: change.id,
+                },
+            );
+        }
+        (Decision::Insert, Op::Append { record }) => {
+            held.insert(
+                key.clone(),
+                RecordState::Appended {
+                    record: record.clone(),
+                    hlc: change.hlc,
+                    change_id: change.id,
+                },
+            );
+        }
+        // `decide` returns SetFields only for an upsert and Insert only for an append.
+        (_, op) => {
+            return Err(CoreError::invalid(
+                "op_not_allowed",
+                "op",
+                format!("병합할 수 없는 작업입니다: {}", op.name()),
+                format!("cannot merge operation {}", op.name()),
+            ))
+        }
+    }
+    Ok(Some(key))
+}
+
+/// The rows of accepted changes, as column arrays for one `INSERT … SELECT FROM unnest(…)`.
+#[derive(Default)]
+struct ChangeRows {
+    seq: Vec<i64>,
+    id: Vec<Uuid>,
+    entity: Vec<String>,
+    record_id: Vec<Uuid>,
+    hlc: Vec<String>,
+    device_id: Vec<Uuid>,
+    body: Vec<String>,
+}
+
+impl ChangeRows {
+    fn push(&mut self, seq: u64, change: &Change) -> CoreResult<()> {
+        let body = serde_json::to_string(change)
+            .map_err(|e| CoreError::storage(format!("cannot encode change: {e}")))?;
+        self.seq.push(i64::try_from(seq).unwrap_or(i64::MAX));
+        self.id.push(change.id);
+        self.entity.push(change.entity.clone());
+        self.record_id.push(change.record_id);
+        self.hlc.push(change.hlc.encode());
+        self.device_id.push(change.device_id);
+        self.body.push(body);
+        Ok(())
+    }
+}
+
+/// The final state of every record the push changed, as column arrays: its row in
+/// `merged_records`; for a live record all its fields (upserted: a live record only gains or
+/// changes fields); for a tombstone, its key in `gone_*` so its fields are deleted. A record never
+/// goes from deleted back to live (`decide` skips edits of a tombstone), so the field upsert and
+/// the field delete never touch the same record and may run in either order.
+#[derive(Default)]
+struct RecordRows {
+    entity: Vec<String>,
+    id: Vec<Uuid>,
+    state: Vec<String>,
+    hlc: Vec<Option<String>>,
+    cid: Vec<Option<Uuid>>,
+    record: Vec<Option<String>>,
+    f_entity: Vec<String>,
+    f_id: Vec<Uuid>,
+    f_field: Vec<String>,
+    f_value: Vec<String>,
+    f_hlc: Vec<String>,
+    f_cid: Vec<Uuid>,
+    gone_entity: Vec<String>,
+    gone_id: Vec<Uuid>,
+}
+
+impl RecordRows {
+    fn of(held: &BTreeMap<RecordKey, RecordState>, dirty: &HashSet<RecordKey>) -> CoreResult<Self> {
+        let mut w = RecordRows::default();
+        for key in dirty {
+            let Some(state) = held.get(key) else { continue };
+            let (name, hlc, cid, record) = match state {
+                RecordState::Live { fields } => {
+                    for (field, v) in fields {
+                        w.f_entity.push(key.0.clone());
+                        w.f_id.push(key.1);
+                        w.f_field.push(field.clone());
+                        w.f_value.push(v.value.to_string());
+                        w.f_hlc.push(v.hlc.encode());
+                        w.f_cid.push(v.change_id);
+                    }
+                    ("live", None, None, None)
+                }
+                RecordState::Deleted { hlc, change_id } => {
+                    w.gone_entity.push(key.0.clone());
+                    w.gone_id.push(key.1);
+                    ("deleted", Some(hlc.encode()), Some(*change_id), None)
+                }
+                RecordState::Appended {
+                    record,
+                    hlc,
+                    change_id,
+                } => {
+                    let body = serde_json::to_string(record)
+                        .map_err(|e| CoreError::storage(format!("cannot encode record: {e}")))?;
+                    ("appended", Some(hlc.encode()), Some(*change_id), Some(body))
+                }
+            };
+            w.entity.push(key.0.clone());
+            w.id.push(key.1);
+            w.state.push(name.to_owned());
+            w.hlc.push(hlc);
+            w.cid.push(cid);
+            w.record.push(record);
+        }
+        Ok(w)
+    }
+}
+
+/// Reads every merged record with its fields (for the dump).
+async fn load_all_records(tx: &Transaction<'_>) -> CoreResult<BTreeMap<RecordKey, RecordState>> {
+    let records = tx
+        .query(
+            "SELECT entity, record_id, state, hlc, change_id, record FROM merged_records",
+            &[],
+        )
+        .await
+        .map_err(pg_error)?;
+    let fields = tx
+        .query(
+            "SELECT entity, record_id, field, value, hlc, change_id FROM merged_fields",
+            &[],
+        )
+        .await
+        .map_err(pg_error)?;
+    records_from_rows(&records, &fields)
+}
+
+/// Merged records from rows of `merged_records` and `merged_fields` (columns in the order of
+/// [`SELECT_RECORDS_OF`] and [`SELECT_FIELDS_OF`]).
+fn records_from_rows(
+    records: &[Row],
+    fields: &[Row],
+) -> CoreResult<BTreeMap<RecordKey, RecordState>> {
+    let mut out = BTreeMap::new();
+    for r in records {
+        let key: RecordKey = (r.get(0), r.get(1));
+        let state: &str = r.get(2);
+        let hlc: Option<&str> = r.get(3);
+        let change_id: Option<Uuid> = r.get(4);
+        let record: Option<&str> = r.get(5);
+        let stamp = || -> CoreResult<HlcTimestamp> {
+            decode_stamp(hlc.ok_or_else(|| CoreError::storage("merged record without a stamp"))?)
+        };
+        let cid = || change_id.ok_or_else(|| CoreError::storage("merged record without a change"));
+        let state = match state {
+            "live" => RecordState::Live {
+                fields: BTreeMap::new(),
+            },
+            "deleted" => RecordState::Deleted {
+                hlc: stamp()?,
+                change_id: cid()?,
+            },
+            "appended" => RecordState::Appended {
+                record: serde_json::from_str(record.unwrap_or("{}"))
+                    .map_err(|e| CoreError::storage(format!("corrupt record: {e}")))?,
+                hlc: stamp()?,
+                change_id: cid()?,
+            },
+            other => {
+                return Err(CoreError::storage(format!(
+                    "unknown record state {other:?}"
+                )))
+            }
+        };
+        out.insert(key, state);
+    }
+    for f in fields {
+        let key: RecordKey = (f.get(0), f.get(1));
+        // Fields of a record that is not live cannot exist (a tombstone deletes them); skip any.
+        let Some(RecordState::Live { fields }) = out.get_mut(&key) else {
+            continue;
+        };
+        let value: &str = f.get(3);
+        let value: Value = serde_json::from_str(value)
+            .map_err(|e| CoreError::storage(format!("corrupt field value: {e}")))?;
+        fields.insert(
+            f.get(2),
+            FieldVersion {
+                value,
+                hlc: decode_stamp(f.get(4))?,
+                change_id: f.get(5),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The same format as `Replica::canonical_dump`: records by (entity, record id) — the map's order,
+/// string bytes then UUID bytes — each with its fields sorted by name.
+fn dump(records: &BTreeMap<RecordKey, RecordState>) -> CoreResult<String> {
+    #[derive(Serialize)]
+    struct Line<'a> {
+        entity: &'a str,
+        id: Uuid,
+        #[serde(flatten)]
+        state: &'a RecordState,
+    }
+    let mut out = String::new();
+    for ((entity_name, id), state) in records {
+        let line = Line {
+            entity: entity_name,
+            id: *id,
+            state,
+        };
+        let s = serde_json::to_string(&line)
+            .map_err(|e| CoreError::storage(format!("cannot encode dump: {e}")))?;
+        out.push_str(&s);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+fn decode_stamp(s: &str) -> CoreResult<HlcTimestamp> {
+    HlcTimestamp::decode(s, "hlc").map_err(|e| CoreError::storage(format!("corrupt stamp: {e}")))
+}
+
+fn change_id_reused(id: Uuid, index: usize) -> CoreError {
+    CoreError::conflict(
+        "change_id_reused",
+        format!("이미 다른 내용으로 저장된 변경 ID입니다: {id} (changes[{index}])"),
+        format!("change id {id} was already stored with different content (changes[{index}])"),
+    )
+}

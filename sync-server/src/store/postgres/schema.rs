@@ -1,0 +1,141 @@
+//! The PostgreSQL schema and its migrations (스키마), forward-only and versioned like the SQLite one:
+//! `schema_version` holds the version; a database from a newer server is refused untouched.
+//!
+//! Several nodes may start at once on an empty database: the migration runs under a
+//! transaction-level advisory lock, so exactly one node creates the tables and the others wait and
+//! then find the schema current. DDL is transactional in PostgreSQL, so a step and its version
+//! number commit together or not at all.
+
+use deadpool_postgres::Client;
+
+use donghaeng_core::{CoreError, CoreResult};
+
+use super::pg_error;
+
+/// Key of the advisory lock held while migrating ("DHSCHEMA" in ASCII): a constant of our own so it
+/// does not collide with locks of other applications sharing the database.
+const MIGRATION_LOCK: i64 = 0x4448_5343_4845_4d41;
+
+/// Each step takes the schema from version `i` to `i + 1`. Text columns that are sorted for the
+/// canonical dump use the "C" collation: byte order, as Rust's `String` and SQLite sort, whatever the
+/// database's locale is.
+const MIGRATIONS: &[&str] = &[r#"
+-- The sequence counter: one row, locked for the whole of a push (see changes.rs for why).
+CREATE TABLE seq_counter (
+    id       boolean PRIMARY KEY DEFAULT true CHECK (id),
+    last_seq bigint NOT NULL CHECK (last_seq >= 0)
+);
+INSERT INTO seq_counter (id, last_seq) VALUES (true, 0);
+
+-- Every accepted change, under its sequence number (1, 2, 3 … with no gaps). `body` is the change's
+-- JSON exactly as the protocol serialises it (text, not jsonb, which would normalise it).
+CREATE TABLE changes (
+    seq       bigint PRIMARY KEY,
+    id        uuid NOT NULL UNIQUE,
+    entity    text COLLATE "C" NOT NULL,
+    record_id uuid NOT NULL,
+    hlc       text NOT NULL,
+    device_id uuid NOT NULL,
+    body      text NOT NULL
+);
+
+-- The merged state per record (the server's replica).
+CREATE TABLE merged_records (
+    entity    text COLLATE "C" NOT NULL,
+    record_id uuid NOT NULL,
+    state     text NOT NULL CHECK (state IN ('live', 'deleted', 'appended')),
+    hlc       text,
+    change_id uuid,
+    record    text,
+    PRIMARY KEY (entity, record_id)
+);
+
+-- Per field of a live mutable record: its value (JSON text) and the stamp and change that set it.
+CREATE TABLE merged_fields (
+    entity    text COLLATE "C" NOT NULL,
+    record_id uuid NOT NULL,
+    field     text COLLATE "C" NOT NULL,
+    value     text NOT NULL,
+    hlc       text NOT NULL,
+    change_id uuid NOT NULL,
+    PRIMARY KEY (entity, record_id, field)
+);
+
+-- Authentication (made by the admin command; not synced records). Only SHA-256 hashes of codes,
+-- secrets and tokens.
+CREATE TABLE auth_units (
+    id        uuid PRIMARY KEY,
+    kind      text NOT NULL,
+    name      text NOT NULL,
+    parent_id uuid REFERENCES auth_units(id)
+);
+CREATE TABLE auth_users (
+    id      uuid PRIMARY KEY,
+    unit_id uuid NOT NULL REFERENCES auth_units(id),
+    name    text NOT NULL,
+    role    text NOT NULL
+);
+CREATE TABLE enrolment_codes (
+    code_hash     bytea PRIMARY KEY,
+    user_id       uuid NOT NULL REFERENCES auth_users(id),
+    expires_at_ms bigint NOT NULL,
+    used_at_ms    bigint
+);
+CREATE TABLE devices (
+    id             uuid PRIMARY KEY,
+    user_id        uuid NOT NULL REFERENCES auth_users(id),
+    secret_hash    bytea NOT NULL,
+    enrolled_at_ms bigint NOT NULL,
+    revoked_at_ms  bigint
+);
+CREATE TABLE access_tokens (
+    token_hash    bytea PRIMARY KEY,
+    device_id     uuid NOT NULL REFERENCES devices(id),
+    expires_at_ms bigint NOT NULL
+);
+CREATE INDEX access_tokens_by_expiry ON access_tokens(expires_at_ms);
+"#];
+
+/// The schema version this server writes.
+pub const NEWEST: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the schema to the newest version, one transaction per step.
+pub async fn migrate(client: &mut Client) -> CoreResult<()> {
+    for _ in 0..MIGRATIONS.len() + 1 {
+        let tx = client.transaction().await.map_err(pg_error)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(pg_error)?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (
+                 id      boolean PRIMARY KEY DEFAULT true CHECK (id),
+                 version bigint NOT NULL
+             );
+             INSERT INTO schema_version (id, version) VALUES (true, 0) ON CONFLICT (id) DO NOTHING;",
+        )
+        .await
+        .map_err(pg_error)?;
+        let current: i64 = tx
+            .query_one("SELECT version FROM schema_version", &[])
+            .await
+            .map_err(pg_error)?
+            .get(0);
+        if current > NEWEST {
+            return Err(CoreError::schema_too_new(current, NEWEST));
+        }
+        let Some(sql) = usize::try_from(current)
+            .ok()
+            .and_then(|i| MIGRATIONS.get(i))
+        else {
+            // Current (the transaction only created the version table if it was missing).
+            tx.commit().await.map_err(pg_error)?;
+            return Ok(());
+        };
+        tx.batch_execute(sql).await.map_err(pg_error)?;
+        tx.execute("UPDATE schema_version SET version = $1", &[&(current + 1)])
+            .await
+            .map_err(pg_error)?;
+        tx.commit().await.map_err(pg_error)?;
+    }
+    Err(CoreError::storage("the schema migration did not converge"))
+}
