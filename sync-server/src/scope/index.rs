@@ -101,6 +101,8 @@ pub struct ScopeIndex {
     session_household: HashMap<Uuid, Uuid>,
     session_workers: HashMap<Uuid, HashSet<Uuid>>,
     event_session: HashMap<Uuid, Uuid>,
+    /// `volunteer_activity` → the worker whose activity it is (it may name no household).
+    activity_worker: HashMap<Uuid, Uuid>,
     /// `config_documents` → the unit it is addressed to.
     config_unit: HashMap<Uuid, Stamped<Uuid>>,
     /// visit → worker → assigned.
@@ -212,6 +214,11 @@ impl ScopeIndex {
                         set_map(&mut self.report_reporter, c.record_id, c.hlc, reporter);
                     }
                 }
+                if entity == "volunteer_activity" {
+                    if let Some(w) = uuid_field("worker_id") {
+                        self.activity_worker.insert(c.record_id, w);
+                    }
+                }
                 let key = (entity.to_owned(), c.record_id);
                 if let Some(h) = uuid_field("household_id") {
                     self.record_household.insert(key, h);
@@ -321,6 +328,11 @@ impl ScopeIndex {
     /// A worker's team.
     pub fn team_of_worker(&self, worker: Uuid) -> Option<Uuid> {
         self.worker_team.get(&worker).map(|s| s.value)
+    }
+
+    /// The worker of a volunteer-activity record.
+    pub fn activity_worker(&self, activity: Uuid) -> Option<Uuid> {
+        self.activity_worker.get(&activity).copied()
     }
 
     /// The unit a configuration document is addressed to.

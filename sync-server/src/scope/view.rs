@@ -98,6 +98,13 @@ impl Viewer {
                 }
             }
             _ if self.class == Class::Reporter => false,
+            // An activity with no household belongs to its worker: theirs, and their area's staff.
+            "volunteer_activity" if ix.household_of(entity, c.record_id).is_none() => {
+                ix.activity_worker(c.record_id).is_some_and(|w| {
+                    w == self.user_id
+                        || (self.class == Class::Staff && self.in_area(ix, ix.team_of_worker(w)))
+                })
+            }
             // A session's events reach everyone on the visit, and the staff of the household's
             // area (the team lead among them).
             "safety_events" if ix.in_session_of(c.record_id, self.user_id) => true,
@@ -213,6 +220,15 @@ impl Viewer {
                         .or_else(|| batch.uuid_of("crisis_reports", c.record_id, "dong_id")),
                 ),
             },
+            (_, "volunteer_activity") if household.is_none() => {
+                let worker = field_uuid("worker_id").or_else(|| ix.activity_worker(c.record_id));
+                worker.is_some_and(|w| {
+                    let team = ix
+                        .team_of_worker(w)
+                        .or_else(|| batch.uuid_of("workers", w, "team_id"));
+                    w == self.user_id || (self.class == Class::Staff && self.in_area(ix, team))
+                })
+            }
             (Class::Staff, _) => household.is_some_and(|h| self.in_area(ix, household_dong(h))),
             (Class::Companion, e) if COMPANION_WRITES.contains(&e) => {
                 household.is_some_and(|h| self.in_area(ix, household_dong(h)))

@@ -15,12 +15,54 @@ use donghaeng_core::store::Store;
 use donghaeng_core::sync::device::{Routes, SyncClient, SyncReport};
 use donghaeng_core::sync::SkewPolicy;
 use donghaeng_core::CoreResult;
+use donghaeng_sync_server::store::postgres::PgStore;
 use donghaeng_sync_server::store::sqlite::SqliteStore;
 use donghaeng_sync_server::store::ChangeStore;
 use serde_json::Value;
 use uuid::Uuid;
 
 pub const SERVER_EXE: &str = env!("CARGO_BIN_EXE_e2e-sync-server");
+
+/// Where a server keeps its data: an embedded SQLite file, or a PostgreSQL database that several
+/// server processes share.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+/// Anything that names a backend: a SQLite file path, or a [`Backend`].
+pub trait AsBackend {
+    fn backend(&self) -> Backend;
+}
+
+impl AsBackend for Path {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite(self.to_owned())
+    }
+}
+
+impl AsBackend for PathBuf {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite(self.clone())
+    }
+}
+
+impl AsBackend for Backend {
+    fn backend(&self) -> Backend {
+        self.clone()
+    }
+}
+
+impl Backend {
+    /// The server's command-line arguments that choose this backend.
+    fn args(&self) -> Vec<std::ffi::OsString> {
+        match self {
+            Backend::Sqlite(p) => vec!["--db".into(), p.clone().into()],
+            Backend::Postgres(url) => vec!["--postgres".into(), url.into()],
+        }
+    }
+}
 pub const DEVICE_EXE: &str = env!("CARGO_BIN_EXE_e2e-device");
 
 /// A sync-server process serving one SQLite file. Killed (SIGKILL) when dropped.
@@ -33,10 +75,9 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// Starts a server on a free loopback port and waits until it listens.
-    pub fn start(db: &Path) -> ServerProcess {
+    pub fn start(db: &(impl AsBackend + ?Sized)) -> ServerProcess {
         let mut child = Command::new(SERVER_EXE)
-            .args(["--db"])
-            .arg(db)
+            .args(db.backend().args())
             .args(["--addr", "127.0.0.1:0"])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -84,10 +125,9 @@ impl Drop for ServerProcess {
 }
 
 /// Runs an admin command of the server binary on its database file; returns its JSON answer.
-pub fn admin(db: &Path, args: &[&str]) -> Value {
+pub fn admin(db: &(impl AsBackend + ?Sized), args: &[&str]) -> Value {
     let out = Command::new(SERVER_EXE)
-        .arg("--db")
-        .arg(db)
+        .args(db.backend().args())
         .arg("admin")
         .args(args)
         .output()
@@ -101,10 +141,9 @@ pub fn admin(db: &Path, args: &[&str]) -> Value {
 }
 
 /// Runs an admin command that must fail; returns what it printed on stderr.
-pub fn admin_fails(db: &Path, args: &[&str]) -> String {
+pub fn admin_fails(db: &(impl AsBackend + ?Sized), args: &[&str]) -> String {
     let out = Command::new(SERVER_EXE)
-        .arg("--db")
-        .arg(db)
+        .args(db.backend().args())
         .arg("admin")
         .args(args)
         .output()
@@ -121,7 +160,7 @@ pub struct Org {
 }
 
 impl Org {
-    pub fn create(db: &Path) -> Org {
+    pub fn create(db: &(impl AsBackend + ?Sized)) -> Org {
         let city = unit(db, "city", "서울특별시", None);
         let district = unit(db, "district", "강남구", Some(city));
         let (dong, team) = Org::dong_with_team(db, district, "역삼1동");
@@ -133,20 +172,24 @@ impl Org {
     }
 
     /// Another 동 (with a team) in the same district; returns (동, team).
-    pub fn dong_with_team(db: &Path, district: Uuid, name: &str) -> (Uuid, Uuid) {
+    pub fn dong_with_team(
+        db: &(impl AsBackend + ?Sized),
+        district: Uuid,
+        name: &str,
+    ) -> (Uuid, Uuid) {
         let dong = unit(db, "dong", name, Some(district));
         let team = unit(db, "team", "복지1팀", Some(dong));
         (dong, team)
     }
 
     /// A new user of `role` in this org's team and a one-time enrolment code for them.
-    pub fn enrolment_code(&self, db: &Path, role: &str) -> String {
+    pub fn enrolment_code(&self, db: &(impl AsBackend + ?Sized), role: &str) -> String {
         user(db, self.team, role).1
     }
 }
 
 /// Creates an org unit with the admin command.
-pub fn unit(db: &Path, kind: &str, name: &str, parent: Option<Uuid>) -> Uuid {
+pub fn unit(db: &(impl AsBackend + ?Sized), kind: &str, name: &str, parent: Option<Uuid>) -> Uuid {
     let parent = parent.map(|p| p.to_string());
     let mut args = vec!["create-unit", "--kind", kind, "--name", name];
     if let Some(p) = &parent {
@@ -160,7 +203,7 @@ pub fn unit(db: &Path, kind: &str, name: &str, parent: Option<Uuid>) -> Uuid {
 }
 
 /// Creates a user of `role` in `unit` and issues an enrolment code: (user id, code).
-pub fn user(db: &Path, unit: Uuid, role: &str) -> (Uuid, String) {
+pub fn user(db: &(impl AsBackend + ?Sized), unit: Uuid, role: &str) -> (Uuid, String) {
     let unit = unit.to_string();
     let user = admin(
         db,
@@ -232,6 +275,14 @@ impl Device {
         }
     }
 
+    /// A second client for the same phone and token, talking to another server node or proxy.
+    pub fn client_for(&self, sync_url: &str) -> SyncClient {
+        let token = self.client.routes().bearer_token.clone();
+        SyncClient::new(Routes::new(sync_url, token))
+            .unwrap()
+            .with_batches(40, 60)
+    }
+
     pub fn sync(&self) -> CoreResult<SyncReport> {
         self.client.sync(&self.store, &mut ())
     }
@@ -256,18 +307,28 @@ impl Device {
 }
 
 /// The server's merged state, in the canonical dump format (read from its database file).
-pub fn server_dump(db: &Path) -> String {
-    let store = SqliteStore::open(db, SkewPolicy::default()).unwrap();
-    tokio::runtime::Builder::new_current_thread()
+pub fn server_dump(db: &(impl AsBackend + ?Sized)) -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
-        .unwrap()
-        .block_on(store.canonical_dump())
-        .unwrap()
+        .unwrap();
+    match db.backend() {
+        Backend::Sqlite(path) => {
+            let store = SqliteStore::open(&path, SkewPolicy::default()).unwrap();
+            rt.block_on(store.canonical_dump()).unwrap()
+        }
+        Backend::Postgres(url) => rt.block_on(async {
+            let store = PgStore::connect(&url, SkewPolicy::default(), 1)
+                .await
+                .unwrap();
+            store.canonical_dump().await.unwrap()
+        }),
+    }
 }
 
 /// Every device pulls until all hold the same as the server; returns the server's dump. Two passes:
 /// the first hands everything over, the second takes in what others handed over after.
-pub fn settle(devices: &[Device], db: &Path) -> String {
+pub fn settle(devices: &[Device], db: &(impl AsBackend + ?Sized)) -> String {
     for _ in 0..2 {
         for d in devices {
             d.sync_until_ok(20);
@@ -295,9 +356,16 @@ pub fn settle(devices: &[Device], db: &Path) -> String {
 /// The first lines where two dumps differ (a readable failure instead of two megabytes).
 fn diff(a: &str, b: &str) -> String {
     let (la, lb): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    let (sa, sb): (
+        std::collections::BTreeSet<&str>,
+        std::collections::BTreeSet<&str>,
+    ) = (la.iter().copied().collect(), lb.iter().copied().collect());
     let mut out = format!("{} lines vs {} lines\n", la.len(), lb.len());
-    for (x, y) in la.iter().zip(lb.iter()).filter(|(x, y)| x != y).take(3) {
-        out.push_str(&format!("- {x}\n+ {y}\n"));
+    for x in sa.difference(&sb).take(3) {
+        out.push_str(&format!("- device only: {x}\n"));
+    }
+    for y in sb.difference(&sa).take(3) {
+        out.push_str(&format!("+ server only: {y}\n"));
     }
     out
 }

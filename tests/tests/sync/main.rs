@@ -7,5 +7,6 @@ mod clock_skew;
 mod config_by_sync;
 mod device_crash;
 mod lossy_network;
+mod postgres_nodes;
 mod scopes;
 mod server_crash;
