@@ -213,6 +213,35 @@ fn every_role_holds_exactly_what_it_may_see_and_reassignment_purges() {
     assert!(ids(&reporter, "households").is_empty());
     assert_eq!(ids(&reporter, "crisis_reports"), set(&[report]));
 
+    // Every role, one phone each in the planner's team, none of them assigned to a visit: staff
+    // roles hold both households and the case work, companions and reporters no household.
+    for role in Role::ALL {
+        let (_, code) = user(&db, org.team, role.code());
+        let p = phone(dir.path(), &format!("role-{}", role.code()), &url, &code);
+        let staff = matches!(
+            role,
+            Role::WelfarePlanner
+                | Role::VisitingNurse
+                | Role::CareManager
+                | Role::CaseManager
+                | Role::MentalHealthOfficer
+        );
+        let (households, cases) = if staff {
+            (set(&[h1, h2]), set(&[case]))
+        } else {
+            (BTreeSet::new(), BTreeSet::new())
+        };
+        assert_eq!(ids(&p, "households"), households, "{role:?}");
+        assert_eq!(ids(&p, "cases"), cases, "{role:?}");
+        assert!(ids(&p, "org_units").contains(&org.dong), "{role:?}");
+        let reports = if staff {
+            set(&[report])
+        } else {
+            BTreeSet::new()
+        };
+        assert_eq!(ids(&p, "crisis_reports"), reports, "{role:?}");
+    }
+
     // Writes outside the scope are refused and stored nowhere: the volunteer edits the household
     // and writes a case note; the wellness check she records is hers to write.
     volunteer
