@@ -6,6 +6,8 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
+use donghaeng_core::safety::EventKind;
+use donghaeng_core::store::safety_events;
 use donghaeng_core::sync::{Change, Fields, Op, RecordRef, SeqChange};
 
 use super::index::{ScopeIndex, Trigger};
@@ -193,6 +195,10 @@ impl Viewer {
             .or_else(|| match entity {
                 "households" => Some(c.record_id),
                 "visit_workers" => batch.household_of("visits", c.record_id),
+                "safety_events" => {
+                    let session = field_uuid("session_id")?;
+                    batch.session_household.get(&session).copied()
+                }
                 e => batch.household_of(e, c.record_id),
             });
         let household_dong = |h: Uuid| {
@@ -251,6 +257,8 @@ impl Viewer {
 #[derive(Debug, Default)]
 pub struct BatchOverlay {
     fields: HashMap<(String, Uuid), HashMap<&'static str, Uuid>>,
+    /// Safety sessions started in the batch → their household.
+    session_household: HashMap<Uuid, Uuid>,
 }
 
 /// The fields that place a record.
@@ -265,6 +273,14 @@ impl BatchOverlay {
                 Op::Append { record } => record,
                 Op::Delete => continue,
             };
+            if c.entity == safety_events::ENTITY {
+                if let Ok(event) = safety_events::from_fields(c.record_id, fields) {
+                    if let EventKind::Started(plan) = &event.kind {
+                        o.session_household
+                            .insert(event.session_id, plan.household.household_id);
+                    }
+                }
+            }
             for name in PLACING {
                 let id = fields
                     .get(*name)

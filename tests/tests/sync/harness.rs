@@ -306,6 +306,14 @@ impl Device {
     }
 }
 
+/// The id in the first row of `sql` (one text column), e.g. a unit or worker the admin published.
+pub fn first_id(store: &Store, sql: &str) -> Uuid {
+    let s: String = store
+        .read(|tx| Ok(tx.query_row(sql, [], |r| r.get(0))?))
+        .unwrap();
+    s.parse().unwrap()
+}
+
 /// The server's merged state, in the canonical dump format (read from its database file).
 pub fn server_dump(db: &(impl AsBackend + ?Sized)) -> String {
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -7,6 +7,83 @@ use donghaeng_e2e::workload;
 
 use crate::harness::{settle, Device, Org, ServerProcess};
 
+use chrono::{Duration, Utc};
+use donghaeng_core::model::{HouseholdTag, Id, Worker};
+use donghaeng_core::safety::{
+    Actor, Contact, SafetyAssessment, SafetyMonitor, StartRequest, TeamSafetyConfig,
+};
+use donghaeng_core::store::households::NewHousehold;
+
+/// Starts, checks in and checks out a two-person safety session on `d` (a household of its own, the
+/// first two staff workers the admin published), recording each event in the store. Returns the
+/// session id and its event ids in order.
+fn safety_session(d: &Device, district: Id) -> (Id, Vec<Id>) {
+    let store = &d.store;
+    let dong = crate::harness::first_id(store, "SELECT id FROM org_units WHERE kind = 'dong'");
+    let household = store
+        .households()
+        .create(NewHousehold {
+            dong_id: dong,
+            head_name: "안전세션".into(),
+            address: "서울 강남구 시험로 1".into(),
+            location: Some((37.5, 127.03)),
+            crisis_level: 5,
+            tags: vec![HouseholdTag::LivesAlone],
+            risk_flags: vec![],
+            phone: None,
+        })
+        .unwrap();
+    let workers: Vec<Worker> = ["welfare_planner", "visiting_nurse"]
+        .iter()
+        .map(|role| {
+            let id = crate::harness::first_id(
+                store,
+                &format!("SELECT id FROM workers WHERE roles = '{role}' ORDER BY id"),
+            );
+            store.workers().get(id).unwrap()
+        })
+        .collect();
+    let config = TeamSafetyConfig::standard(
+        Contact::new("팀장", "010-1000-2000"),
+        Contact::new("동장", "010-3000-4000"),
+    );
+    let mut monitor = SafetyMonitor::new("phone-0");
+    let actor = Actor::new(workers[0].id, "phone-0");
+    let now = Utc::now();
+    let started = monitor
+        .start(
+            &StartRequest {
+                session_id: None,
+                visit_id: None,
+                household: &household,
+                district_id: district,
+                contact_mode: donghaeng_core::model::ContactMode::Home,
+                workers: &workers,
+                expected_return: now + Duration::hours(1),
+                checkin_interval_secs: None,
+                assessment: SafetyAssessment::complete(),
+                advisory_override: None,
+                config: &config,
+                advisories: &[],
+            },
+            &actor,
+            now,
+        )
+        .unwrap();
+    let sid = started.event.session_id;
+    let checked_in = monitor
+        .check_in(sid, &actor, now + Duration::minutes(20))
+        .unwrap();
+    let (_, checked_out) = monitor
+        .check_out(sid, &actor, None, None, now + Duration::minutes(40))
+        .unwrap();
+    let events = [started.event, checked_in.event, checked_out.event];
+    for e in &events {
+        assert!(store.safety_events().record(e).unwrap());
+    }
+    (sid, events.iter().map(|e| e.id).collect())
+}
+
 #[test]
 fn devices_converge_through_a_network_that_drops_duplicates_and_delays() {
     let dir = tempfile::tempdir().unwrap();
@@ -38,6 +115,9 @@ fn devices_converge_through_a_network_that_drops_duplicates_and_delays() {
         for d in &devices {
             d.sync_until_ok(30);
         }
+        // A safety session on the first phone (start, check-in, check-out), pushed through the
+        // same lossy network: every phone must end with each of its events exactly once.
+        let session_events = safety_session(&devices[0], org.district);
         let mut rng = Rng::new(seed);
         for _round in 0..30 {
             for d in &devices {
@@ -52,6 +132,14 @@ fn devices_converge_through_a_network_that_drops_duplicates_and_delays() {
         }
         proxy.set_faults(Faults::NONE);
         let dump = settle(&devices, &db);
+        for (i, d) in devices.iter().enumerate() {
+            let held = d.store.safety_events().session(session_events.0).unwrap();
+            let ids: Vec<_> = held.iter().map(|e| e.id).collect();
+            assert_eq!(
+                ids, session_events.1,
+                "phone {i}: safety events lost or doubled"
+            );
+        }
         let c = proxy.counts();
         eprintln!(
             "seed {seed}: {} records; proxy passed {}, dropped {} requests and {} answers, \
