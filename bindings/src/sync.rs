@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use donghaeng_core::sync::device as dv;
 
+use crate::convert::id;
+use crate::enums::Role;
 use crate::error::{DonghaengError, FfiResult, ListenerError};
 use crate::store::DonghaengStore;
 
@@ -70,6 +72,23 @@ impl dv::SyncProgress for Progress<'_> {
             }
         }
     }
+}
+
+/// What enrolment gives the phone. Keep `device_secret` in the Android Keystore / iOS Keychain: it
+/// is shown this once and is what `request_token` trades for access tokens.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct DeviceCredential {
+    pub device_id: String,
+    pub device_secret: String,
+    pub user_id: String,
+    pub role: Role,
+}
+
+/// A short-lived access token for `SyncClient`.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct AccessToken {
+    pub access_token: String,
+    pub expires_at_ms: i64,
 }
 
 /// A sync client for one server. Blocking: call it off the main thread (WorkManager, a background
@@ -154,6 +173,43 @@ impl SyncClient {
             pages: r.pages,
             cursor: r.cursor,
             listener_failures: failures.load(Ordering::Relaxed),
+        })
+    }
+
+    /// Enrols the phone (기기 등록) with its user's one-time code, under the store's own device id.
+    /// A revoked or unknown code is `unauthorised`; a device id another phone holds is
+    /// `server_refused` with `device_id_taken` in its text.
+    pub fn enrol(&self, store: Arc<DonghaengStore>, code: String) -> FfiResult<DeviceCredential> {
+        let db = store.store()?;
+        let c = self.client.enrol(&db, &code)?;
+        Ok(DeviceCredential {
+            device_id: c.device_id.to_string(),
+            device_secret: c.device_secret,
+            user_id: c.user_id.to_string(),
+            role: c.role.into(),
+        })
+    }
+
+    /// Trades the credential for an access token (make a new `SyncClient` with it). A revoked phone
+    /// gets `device_revoked`: wipe its data.
+    pub fn request_token(
+        &self,
+        store: Arc<DonghaengStore>,
+        credential: DeviceCredential,
+    ) -> FfiResult<AccessToken> {
+        let db = store.store()?;
+        let device_id = id("credential.device_id", &credential.device_id)?;
+        let user_id = id("credential.user_id", &credential.user_id)?;
+        let cred = donghaeng_core::sync::DeviceCredential {
+            device_id,
+            device_secret: credential.device_secret,
+            user_id,
+            role: credential.role.into(),
+        };
+        let t = self.client.request_token(&db, &cred)?;
+        Ok(AccessToken {
+            access_token: t.access_token,
+            expires_at_ms: t.expires_at_ms,
         })
     }
 

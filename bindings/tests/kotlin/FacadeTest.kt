@@ -460,16 +460,6 @@ class SyncClientTest {
 
     private val http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
 
-    private fun post(base: String, path: String, json: String): String {
-        val resp = http.send(
-            HttpRequest.newBuilder(URI.create(base + path)).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
-            HttpResponse.BodyHandlers.ofString(),
-        )
-        assertEquals(resp.body(), 200, resp.statusCode())
-        return resp.body()
-    }
-
     private fun field(json: String, name: String): String =
         Regex("\"$name\"\\s*:\\s*\"([^\"]+)\"").find(json)?.groupValues?.get(1) ?: throw AssertionError("no $name in $json")
 
@@ -490,8 +480,11 @@ class SyncClientTest {
         val db = File(dir, "server.db").path
         val port = ServerSocket(0).use { it.localPort }
         val base = "http://127.0.0.1:$port"
-        val unit = field(admin(bin, db, "create-unit", "--kind", "city", "--name", "서울특별시"), "unit_id")
-        val user = field(admin(bin, db, "create-user", "--unit", unit, "--name", "김간호", "--role", "visiting_nurse"), "user_id")
+        val city = field(admin(bin, db, "create-unit", "--kind", "city", "--name", "서울특별시"), "unit_id")
+        val district = field(admin(bin, db, "create-unit", "--kind", "district", "--name", "강남구", "--parent", city), "unit_id")
+        val dong = field(admin(bin, db, "create-unit", "--kind", "dong", "--name", "역삼1동", "--parent", district), "unit_id")
+        val team = field(admin(bin, db, "create-unit", "--kind", "team", "--name", "복지1팀", "--parent", dong), "unit_id")
+        val user = field(admin(bin, db, "create-user", "--unit", team, "--name", "김간호", "--role", "visiting_nurse"), "user_id")
         val code = field(admin(bin, db, "issue-enrolment-code", "--user", user), "code")
         server = ProcessBuilder(bin, "--db", db, "--addr", "127.0.0.1:$port")
             .redirectOutput(File(dir, "server.log")).redirectErrorStream(true).start()
@@ -505,23 +498,34 @@ class SyncClientTest {
             Thread.sleep(100)
         }
         assertTrue("server did not start: " + File(dir, "server.log").readText(), up)
-        val enrolled = post(base, "/v1/enrol", """{"code": "$code"}""")
-        val token = field(
-            post(base, "/v1/token", """{"device_id": "${field(enrolled, "device_id")}", "device_secret": "${field(enrolled, "device_secret")}"}"""),
-            "access_token",
-        )
-        // A new phone with nothing to push pulls the (empty) server: one page, progress reported.
+        // The phone enrols under its own device id and trades its credential for a token.
         val store = DonghaengStore.open(File(dir, "phone.db").path)
         assertEquals(0uL, store.pendingChanges())
-        assertTrue(store.deviceId().isNotBlank())
+        val anonymous = SyncClient(base, null, 10u)
+        val cred = anonymous.enrol(store, code)
+        assertEquals(store.deviceId(), cred.deviceId)
+        assertEquals(user, cred.userId)
+        assertEquals(Role.VISITING_NURSE, cred.role)
+        val token = anonymous.requestToken(store, cred).accessToken
+        // The code works once.
+        expectError<DonghaengException.Conflict>("unauthorised") { anonymous.enrol(store, code) }
+        // First sync: the four org units and the nurse herself (as a worker), published by the admin.
         val progress = RecordingProgress(throwing = true)
-        val report = SyncClient(base, token, 10u).syncNow(store, progress)
+        val client = SyncClient(base, token, 10u)
+        val report = client.syncNow(store, progress)
         assertEquals(0uL, report.pushed)
-        assertEquals(1uL, report.pages)
+        assertEquals(5uL, report.pulled)
         assertTrue(report.refused.isEmpty())
         assertEquals(listOf(SyncPhase.PULL), progress.calls.map { it.first }.distinct())
         // The listener threw on every call; the sync still finished and says so.
         assertEquals(progress.calls.size.toULong(), report.listenerFailures)
+        // A household recorded offline reaches the server: pushed under the enrolled device id.
+        store.createHousehold(NewHousehold(dongId = dong, headName = "김영수", address = "서울특별시 강남구 테헤란로 1", crisisLevel = 4))
+        assertTrue(store.pendingChanges() > 0uL)
+        val second = client.syncNow(store, null)
+        assertTrue(second.pushed > 0uL)
+        assertTrue(second.refused.isEmpty())
+        assertEquals(0uL, store.pendingChanges())
         // A wrong token: the server says 401, the app asks the worker to sign in again.
         val e = expectError<DonghaengException.Conflict>("unauthorised") { SyncClient(base, "wrong", 10u).syncNow(store, null) }
         assertTrue(e.ko, e.ko.contains("다시 로그인"))
@@ -569,7 +573,7 @@ class FacadeCoverageTest {
                 "nextDeadlineMs", "status", "sessionId", "listenerFailures"),
             declared(SafetySessionInterface::class.java),
         )
-        assertEquals(setOf("syncNow", "serverUrl"), declared(SyncClientInterface::class.java))
+        assertEquals(setOf("syncNow", "serverUrl", "enrol", "requestToken"), declared(SyncClientInterface::class.java))
         val topLevel = Class.forName("kr.donghaeng.ffi.Donghaeng_ffiKt").declaredMethods
             .filter { java.lang.reflect.Modifier.isPublic(it.modifiers) }
             .map { it.name.substringBefore("-") }
