@@ -46,6 +46,12 @@ pub struct TokenOwner {
     pub unit_id: Uuid,
 }
 
+/// How long after a code was spent the same phone (same code, same device id) may enrol again and
+/// get a fresh secret: 10 minutes (our choice). Phones enrol on poor networks; without a retry a lost
+/// answer would spend the code and leave the worker waiting for a new one from the admin. The
+/// window is short so that a leaked code cannot be used later to take over the credential.
+pub const ENROL_RETRY_WINDOW_MS: i64 = 10 * 60 * 1000;
+
 /// Org units, users, enrolment, devices and tokens.
 pub trait AuthStore: Send + Sync {
     /// Creates an org unit; a parent must exist and be of the level above (`OrgUnitKind::parent_kind`).
@@ -69,7 +75,9 @@ pub trait AuthStore: Send + Sync {
 
     /// Exchanges an unused, unexpired code for a new device credential; the code is spent. The device
     /// keeps its own id when it sends one (`device_id_taken` if another device has it — the code is
-    /// then not spent); otherwise the store makes one up.
+    /// then not spent); otherwise the store makes one up. The same device id with the same code
+    /// within [`ENROL_RETRY_WINDOW_MS`] of the first use gets a fresh secret (the old one stops
+    /// working): the retry of an enrolment whose answer was lost.
     fn enrol(
         &self,
         code: String,

@@ -18,7 +18,10 @@ use std::pin::Pin;
 use donghaeng_core::sync::{PullRequest, PullResponse, PushRequest, PushResponse};
 use donghaeng_core::CoreResult;
 
-pub use auth::{AuthStore, DeviceCredential, EnrolmentCode, IssuedToken, TokenOwner, UserInfo};
+pub use auth::{
+    AuthStore, DeviceCredential, EnrolmentCode, IssuedToken, TokenOwner, UserInfo,
+    ENROL_RETRY_WINDOW_MS,
+};
 
 /// A boxed, sendable future: what every storage method returns.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = CoreResult<T>> + Send + 'a>>;

@@ -3,6 +3,7 @@
 mod admin_cli;
 mod common;
 mod convergence;
+mod enrol_retry;
 mod http_auth;
 mod http_bad_input;
 mod http_ops;

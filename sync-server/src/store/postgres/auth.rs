@@ -12,6 +12,7 @@ use crate::error::auth_error;
 use crate::secret;
 use crate::store::{
     AuthStore, DeviceCredential, EnrolmentCode, IssuedToken, StoreFuture, TokenOwner, UserInfo,
+    ENROL_RETRY_WINDOW_MS,
 };
 
 fn code_invalid() -> CoreError {
@@ -321,6 +322,46 @@ impl PgStore {
         let code_hash = secret::hash(&secret::normalise_code(&code));
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(pg_error)?;
+        if let Some(device_id) = device_id {
+            // The retry of an enrolment whose answer was lost: the same code, already spent by this
+            // same device within the retry window, gets the device a fresh secret.
+            let row = tx
+                .query_opt(
+                    "SELECT u.id, u.role, d.revoked_at_ms
+                     FROM enrolment_codes c JOIN auth_users u ON u.id = c.user_id
+                     JOIN devices d ON d.id = c.device_id
+                     WHERE c.code_hash = $1 AND c.device_id = $2 AND c.used_at_ms IS NOT NULL
+                       AND $3 >= c.used_at_ms AND $3 - c.used_at_ms <= $4
+                     FOR UPDATE OF d",
+                    &[&code_hash, &device_id, &now_ms, &ENROL_RETRY_WINDOW_MS],
+                )
+                .await
+                .map_err(pg_error)?;
+            if let Some(row) = row {
+                let revoked: Option<i64> = row.get(2);
+                if revoked.is_some() {
+                    return Err(device_revoked());
+                }
+                let role: String = row.get(1);
+                let role: Role = role
+                    .parse()
+                    .map_err(|_| CoreError::storage(format!("unknown stored role {role:?}")))?;
+                let device_secret = secret::new_token()?;
+                tx.execute(
+                    "UPDATE devices SET secret_hash = $2 WHERE id = $1",
+                    &[&device_id, &secret::hash(&device_secret)],
+                )
+                .await
+                .map_err(pg_error)?;
+                tx.commit().await.map_err(pg_error)?;
+                return Ok(DeviceCredential {
+                    device_id,
+                    device_secret,
+                    user_id: row.get(0),
+                    role,
+                });
+            }
+        }
         // Spend the code in the same statement that checks it: a code works exactly once even if
         // two phones race with it on two nodes (the second UPDATE waits for the first's row lock,
         // then finds the code used).
@@ -353,7 +394,14 @@ impl PgStore {
             )
             .await;
         match inserted {
-            Ok(_) => {}
+            Ok(_) => {
+                tx.execute(
+                    "UPDATE enrolment_codes SET device_id = $2 WHERE code_hash = $1",
+                    &[&code_hash, &device_id],
+                )
+                .await
+                .map_err(pg_error)?;
+            }
             // Dropping the transaction rolls the spent code back.
             Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
                 return Err(device_id_taken(device_id))

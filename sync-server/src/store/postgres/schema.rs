@@ -19,7 +19,8 @@ const MIGRATION_LOCK: i64 = 0x4448_5343_4845_4d41;
 /// Each step takes the schema from version `i` to `i + 1`. Text columns that are sorted for the
 /// canonical dump use the "C" collation: byte order, as Rust's `String` and SQLite sort, whatever the
 /// database's locale is.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 -- The sequence counter: one row, locked for the whole of a push (see changes.rs for why).
 CREATE TABLE seq_counter (
     id       boolean PRIMARY KEY DEFAULT true CHECK (id),
@@ -94,7 +95,12 @@ CREATE TABLE access_tokens (
     expires_at_ms bigint NOT NULL
 );
 CREATE INDEX access_tokens_by_expiry ON access_tokens(expires_at_ms);
-"#];
+"#,
+    r#"
+-- 2: which device spent a code, so that the same phone may retry an enrolment whose answer it lost.
+ALTER TABLE enrolment_codes ADD COLUMN device_id uuid;
+"#,
+];
 
 /// The schema version this server writes.
 pub const NEWEST: i64 = MIGRATIONS.len() as i64;

@@ -11,6 +11,7 @@ use crate::error::auth_error;
 use crate::secret;
 use crate::store::{
     AuthStore, DeviceCredential, EnrolmentCode, IssuedToken, StoreFuture, TokenOwner, UserInfo,
+    ENROL_RETRY_WINDOW_MS,
 };
 
 fn code_invalid() -> CoreError {
@@ -184,6 +185,10 @@ impl AuthStore for SqliteStore {
         self.write(move |conn, _| {
             let code_hash = secret::hash(&secret::normalise_code(&code));
             let tx = conn.transaction()?;
+            if let Some(retry) = retry_enrolment(&tx, &code_hash, device_id, now_ms)? {
+                tx.commit()?;
+                return Ok(retry);
+            }
             // Spend the code in the same statement that checks it: a code works exactly once even
             // if two phones race with it.
             let spent = tx.execute(
@@ -216,6 +221,10 @@ impl AuthStore for SqliteStore {
                 return Err(device_id_taken());
             }
             let device_secret = secret::new_token()?;
+            tx.execute(
+                "UPDATE enrolment_codes SET device_id = ?2 WHERE code_hash = ?1",
+                params![code_hash, device_id.as_bytes().as_slice()],
+            )?;
             tx.execute(
                 "INSERT INTO devices (id, user_id, secret_hash, enrolled_at_ms) VALUES (?1, ?2, ?3, ?4)",
                 params![
@@ -377,4 +386,56 @@ fn device_id_taken() -> CoreError {
         "이미 다른 기기가 쓰고 있는 기기 ID입니다. 앱을 다시 설치한 뒤 등록하세요.",
         "another device is already enrolled with this device id; reinstall the app and enrol again",
     )
+}
+
+/// The retry of an enrolment whose answer was lost: the same code, already spent by this same device
+/// within [`ENROL_RETRY_WINDOW_MS`], gets the device a fresh secret. `None`: not such a retry.
+fn retry_enrolment(
+    tx: &rusqlite::Transaction<'_>,
+    code_hash: &[u8],
+    device_id: Option<Uuid>,
+    now_ms: i64,
+) -> CoreResult<Option<DeviceCredential>> {
+    let Some(device_id) = device_id else {
+        return Ok(None);
+    };
+    let row: Option<(Vec<u8>, String, Option<i64>)> = tx
+        .query_row(
+            "SELECT u.id, u.role, d.revoked_at_ms
+             FROM enrolment_codes c JOIN auth_users u ON u.id = c.user_id
+             JOIN devices d ON d.id = c.device_id
+             WHERE c.code_hash = ?1 AND c.device_id = ?2 AND c.used_at_ms IS NOT NULL
+               AND ?3 >= c.used_at_ms AND ?3 - c.used_at_ms <= ?4",
+            params![
+                code_hash,
+                device_id.as_bytes().as_slice(),
+                now_ms,
+                ENROL_RETRY_WINDOW_MS
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((user, role, revoked)) = row else {
+        return Ok(None);
+    };
+    if revoked.is_some() {
+        return Err(device_revoked());
+    }
+    let role: Role = role
+        .parse()
+        .map_err(|_| CoreError::storage(format!("unknown stored role {role:?}")))?;
+    let device_secret = secret::new_token()?;
+    tx.execute(
+        "UPDATE devices SET secret_hash = ?2 WHERE id = ?1",
+        params![
+            device_id.as_bytes().as_slice(),
+            secret::hash(&device_secret)
+        ],
+    )?;
+    Ok(Some(DeviceCredential {
+        device_id,
+        device_secret,
+        user_id: uuid_from(&user, "auth_users")?,
+        role,
+    }))
 }

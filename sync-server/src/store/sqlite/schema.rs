@@ -6,7 +6,8 @@ use rusqlite::Connection;
 use donghaeng_core::{CoreError, CoreResult};
 
 /// Each step takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 -- Every accepted change, under its sequence number (1, 2, 3 … with no gaps). `body` is the change's
 -- JSON exactly as the protocol serialises it: a re-push is compared against it, and pulls send it.
 CREATE TABLE changes (
@@ -74,7 +75,12 @@ CREATE TABLE access_tokens (
     expires_at_ms INTEGER NOT NULL
 );
 CREATE INDEX access_tokens_by_expiry ON access_tokens(expires_at_ms);
-"#];
+"#,
+    r#"
+-- 2: which device spent a code, so that the same phone may retry an enrolment whose answer it lost.
+ALTER TABLE enrolment_codes ADD COLUMN device_id BLOB;
+"#,
+];
 
 /// Brings the schema to the newest version, in one transaction per step.
 pub fn migrate(conn: &mut Connection) -> CoreResult<()> {
