@@ -506,9 +506,18 @@ class SyncClientTest {
         assertEquals(store.deviceId(), cred.deviceId)
         assertEquals(user, cred.userId)
         assertEquals(Role.VISITING_NURSE, cred.role)
-        val token = anonymous.requestToken(store, cred).accessToken
-        // The code works once.
-        expectError<DonghaengException.Conflict>("unauthorised") { anonymous.enrol(store, code) }
+        // The same phone may enrol again (its first answer lost on the way): a fresh secret, and the
+        // first one stops working.
+        val retried = anonymous.enrol(store, code)
+        assertEquals(cred.deviceId, retried.deviceId)
+        assertTrue(retried.deviceSecret != cred.deviceSecret)
+        expectError<DonghaengException.Conflict>("unauthorised") { anonymous.requestToken(store, cred) }
+        val token = anonymous.requestToken(store, retried).accessToken
+        // Another phone with the spent code is refused.
+        val other = DonghaengStore.open(File(dir, "other.db").path)
+        expectError<DonghaengException.Conflict>("unauthorised") { anonymous.enrol(other, code) }
+        other.closeStore()
+        other.destroy()
         // First sync: the four org units and the nurse herself (as a worker), published by the admin.
         val progress = RecordingProgress(throwing = true)
         val client = SyncClient(base, token, 10u)
