@@ -159,45 +159,26 @@ fn bench_config() -> ServerConfig {
     }
 }
 
-/// The synthetic year's org tree under the admin's units: its city and district become the auth
-/// store's `city` and `gu` (so the bench user, a planner of `gu`, has the year's 동 in scope). The
-/// org-unit changes are returned apart: devices may not write org units, so they go straight into
-/// the change log, as the admin command's publishing does.
-fn under_admin_units(year: Vec<Change>, city: Uuid, gu: Uuid) -> (Vec<Change>, Vec<Change>) {
-    let mut map = std::collections::HashMap::new();
-    for c in year.iter().filter(|c| c.entity == "org_units") {
-        if let Op::Upsert { fields } = &c.op {
-            match fields.get("kind").and_then(|k| k.as_str()) {
-                Some("city") => {
-                    map.insert(c.record_id, city);
-                }
-                Some("district") => {
-                    map.insert(c.record_id, gu);
-                }
-                _ => {}
-            }
-        }
-    }
-    let remap = |mut c: Change| {
-        if let Some(id) = map.get(&c.record_id) {
-            c.record_id = *id;
-        }
-        if let Op::Upsert { fields } = &mut c.op {
-            for v in fields.values_mut() {
-                let mapped = v
-                    .as_str()
-                    .and_then(|s| Uuid::try_parse(s).ok())
-                    .and_then(|u| map.get(&u));
-                if let Some(id) = mapped {
-                    *v = json!(id.to_string());
-                }
-            }
-        }
-        c
-    };
-    year.into_iter()
-        .map(remap)
-        .partition(|c| c.entity == "org_units")
+/// The synthetic year's 동 as an org unit under the admin's district `gu` (the year names its 동 only
+/// by id), so that the bench user, a planner of `gu`, has the year in scope. Devices may not write
+/// org units: this change goes straight into the change log, as the admin command's publishing does.
+fn dong_unit(g: &mut ChangeGen, year: &[Change], gu: Uuid) -> Change {
+    let dong = year
+        .iter()
+        .find_map(|c| match &c.op {
+            Op::Upsert { fields } if c.entity == "households" => fields
+                .get("dong_id")
+                .and_then(|v| v.as_str())
+                .and_then(|s| Uuid::try_parse(s).ok()),
+            _ => None,
+        })
+        .expect("the year has households");
+    let f = fields(vec![
+        ("kind", json!("dong")),
+        ("name", json!("역삼1동")),
+        ("parent_id", json!(gu.to_string())),
+    ]);
+    g.change(T0, "org_units", dong, Op::Upsert { fields: f })
 }
 
 async fn run() {
@@ -253,7 +234,9 @@ async fn run() {
     // Seeding: push the synthetic year.
     let seeder = b.device().await;
     let mut g = ChangeGen::new(seeder.id, T0);
-    let (units, rest) = under_admin_units(dong_year(&mut g).0, city, gu);
+    let rest = dong_year(&mut g).0;
+    let units = vec![dong_unit(&mut g, &rest, gu)];
+    let _ = city;
     let r = changes
         .push(
             PushRequest {
@@ -272,7 +255,15 @@ async fn run() {
     for chunk in rest.chunks(1_000) {
         let t = Instant::now();
         let r = b.push(&seeder, chunk).await;
-        assert_eq!(r.accepted.len(), chunk.len(), "{:?}", r.rejected.first());
+        assert_eq!(
+            r.accepted.len(),
+            chunk.len(),
+            "{:?} {:?}",
+            r.rejected.first(),
+            chunk
+                .iter()
+                .find(|c| r.rejected.first().is_some_and(|x| x.id == c.id))
+        );
         batch_times.push(t.elapsed());
     }
     let total = started.elapsed();
