@@ -112,6 +112,38 @@ enum Backing {
     Pg(Arc<PgTestDb>),
 }
 
+/// Which store a behaviour test runs its server on: every test of `http_sync` and `http_auth` runs
+/// on both (see [`on_both_stores!`](crate::on_both_stores)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates, for each named `async fn name(backend: Backend)` of the calling module, one test on
+/// SQLite (`on_sqlite::name`) and one on PostgreSQL (`on_postgres::name`).
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
 pub struct TestServer {
     pub base: String,
     pub store: AnyStore,
@@ -156,6 +188,22 @@ impl TestServer {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("server.db"), skew).unwrap();
         Self::serve(store, config, Backing::Dir(dir)).await
+    }
+
+    /// A server on `backend` with the protocol-mechanics settings; `None` when PostgreSQL tests are
+    /// skipped on purpose (`DONGHAENG_SKIP_PG=1`).
+    pub async fn on(backend: Backend) -> Option<Self> {
+        Self::on_with(backend, protocol_config(), SkewPolicy::default()).await
+    }
+
+    pub async fn on_with(backend: Backend, config: ServerConfig, skew: SkewPolicy) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => Some(Self::start_with(config, skew).await),
+            Backend::Postgres => {
+                let db = PgTestDb::create().await?;
+                Some(Self::start_pg_with(&db, config, skew).await)
+            }
+        }
     }
 
     /// A server node on the PostgreSQL test database `db`, with its own connection pool: several

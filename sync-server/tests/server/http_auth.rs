@@ -1,16 +1,17 @@
-//! Enrolment, tokens and revocation over HTTP.
+//! Enrolment, tokens and revocation over HTTP, each test on SQLite and again on PostgreSQL.
 
 use crate::common;
 
-use common::{upsert, v7, TestServer};
+use common::{upsert, v7, Backend, TestServer};
 use donghaeng_core::model::Role;
 use donghaeng_sync_server::store::AuthStore;
 use reqwest::StatusCode;
 use serde_json::json;
 
-#[tokio::test]
-async fn an_enrolment_code_works_once_and_yields_a_working_credential() {
-    let srv = TestServer::start().await;
+async fn an_enrolment_code_works_once_and_yields_a_working_credential(backend: Backend) {
+    let Some(srv) = TestServer::on(backend).await else {
+        return;
+    };
     let user = srv.make_user(Role::VolunteerNeighborhoodCare).await;
     let code = srv.enrolment_code(user).await;
     // Typed by a person: lower case with a dash still works.
@@ -28,9 +29,12 @@ async fn an_enrolment_code_works_once_and_yields_a_working_credential() {
     assert_eq!(wrong.code(), "enrolment_code_invalid");
 }
 
-#[tokio::test]
-async fn a_device_enrols_under_its_own_id_once_and_a_taken_id_leaves_the_code_unspent() {
-    let srv = TestServer::start().await;
+async fn a_device_enrols_under_its_own_id_once_and_a_taken_id_leaves_the_code_unspent(
+    backend: Backend,
+) {
+    let Some(srv) = TestServer::on(backend).await else {
+        return;
+    };
     let user = srv.make_user(Role::VisitingNurse).await;
     let own = v7();
     let code = srv.enrolment_code(user).await;
@@ -79,9 +83,10 @@ async fn a_device_enrols_under_its_own_id_once_and_a_taken_id_leaves_the_code_un
     assert_eq!(nil.code(), "device_id_invalid");
 }
 
-#[tokio::test]
-async fn an_expired_enrolment_code_is_refused() {
-    let srv = TestServer::start().await;
+async fn an_expired_enrolment_code_is_refused(backend: Backend) {
+    let Some(srv) = TestServer::on(backend).await else {
+        return;
+    };
     let user = srv.make_user(Role::VisitingNurse).await;
     let code = srv
         .store
@@ -94,9 +99,10 @@ async fn an_expired_enrolment_code_is_refused() {
     assert_eq!(a.code(), "enrolment_code_invalid");
 }
 
-#[tokio::test]
-async fn a_wrong_secret_gets_no_token_and_sync_needs_a_valid_token() {
-    let srv = TestServer::start().await;
+async fn a_wrong_secret_gets_no_token_and_sync_needs_a_valid_token(backend: Backend) {
+    let Some(srv) = TestServer::on(backend).await else {
+        return;
+    };
     let dev = srv.device().await;
     let a = srv
         .post(
@@ -126,9 +132,10 @@ async fn a_wrong_secret_gets_no_token_and_sync_needs_a_valid_token() {
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
 }
 
-#[tokio::test]
-async fn an_expired_token_is_refused_and_a_new_one_works() {
-    let srv = TestServer::start().await;
+async fn an_expired_token_is_refused_and_a_new_one_works(backend: Backend) {
+    let Some(srv) = TestServer::on(backend).await else {
+        return;
+    };
     let dev = srv.device().await;
     let ttl = srv.state.config.token_ttl_ms;
     srv.state.clock.advance_ms(ttl + 1);
@@ -146,9 +153,10 @@ async fn an_expired_token_is_refused_and_a_new_one_works() {
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
 }
 
-#[tokio::test]
-async fn a_revoked_device_is_refused_and_told_to_wipe_while_others_keep_syncing() {
-    let srv = TestServer::start().await;
+async fn a_revoked_device_is_refused_and_told_to_wipe_while_others_keep_syncing(backend: Backend) {
+    let Some(srv) = TestServer::on(backend).await else {
+        return;
+    };
     let mut lost = srv.device().await;
     let mut other = srv.device().await;
     srv.store
@@ -180,3 +188,12 @@ async fn a_revoked_device_is_refused_and_told_to_wipe_while_others_keep_syncing(
     let a = srv.push(&other, &[c]).await;
     assert_eq!(a.status, StatusCode::OK);
 }
+
+crate::on_both_stores!(
+    an_enrolment_code_works_once_and_yields_a_working_credential,
+    a_device_enrols_under_its_own_id_once_and_a_taken_id_leaves_the_code_unspent,
+    an_expired_enrolment_code_is_refused,
+    a_wrong_secret_gets_no_token_and_sync_needs_a_valid_token,
+    an_expired_token_is_refused_and_a_new_one_works,
+    a_revoked_device_is_refused_and_told_to_wipe_while_others_keep_syncing,
+);

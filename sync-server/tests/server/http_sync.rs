@@ -1,16 +1,18 @@
-//! Push and pull over HTTP against a real server on loopback: round trip, idempotent re-push, a
-//! reused change id, paging, the skew limit, and stored state equal to the in-memory reference.
+//! Push and pull over HTTP against a real server on loopback, each test on SQLite and again on
+//! PostgreSQL (a fresh database each): round trip, idempotent re-push, a reused change id, paging,
+//! the skew limit, stored state equal to the in-memory reference, concurrent pushes in order.
 
 use crate::common;
 
-use common::{upsert, v7, TestServer};
+use common::{upsert, v7, Backend, TestServer};
 use donghaeng_core::sync::{MemoryServer, PullResponse, PushRequest, PushResponse, SkewPolicy};
 use reqwest::StatusCode;
 use serde_json::json;
 
-#[tokio::test]
-async fn push_then_pull_round_trips_changes_with_sequence_numbers() {
-    let srv = TestServer::start().await;
+async fn push_then_pull_round_trips_changes_with_sequence_numbers(backend: Backend) {
+    let Some(srv) = TestServer::on(backend).await else {
+        return;
+    };
     let mut a = srv.device().await;
     let b = srv.device().await;
     let hh = v7();
@@ -47,9 +49,10 @@ async fn push_then_pull_round_trips_changes_with_sequence_numbers() {
     assert!(dump.contains("\"crisis_level\":{\"value\":5"), "{dump}");
 }
 
-#[tokio::test]
-async fn a_repeated_push_is_a_duplicate_and_stores_nothing_twice() {
-    let srv = TestServer::start().await;
+async fn a_repeated_push_is_a_duplicate_and_stores_nothing_twice(backend: Backend) {
+    let Some(srv) = TestServer::on(backend).await else {
+        return;
+    };
     let mut a = srv.device().await;
     let now = srv.now_ms();
     let c = upsert(&mut a, now, v7(), json!({"head_name": "이영희"}));
@@ -64,9 +67,10 @@ async fn a_repeated_push_is_a_duplicate_and_stores_nothing_twice() {
     assert_eq!(page.body["changes"].as_array().unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn a_change_id_reused_with_other_content_is_rejected_alone() {
-    let srv = TestServer::start().await;
+async fn a_change_id_reused_with_other_content_is_rejected_alone(backend: Backend) {
+    let Some(srv) = TestServer::on(backend).await else {
+        return;
+    };
     let mut a = srv.device().await;
     let now = srv.now_ms();
     let hh = v7();
@@ -87,9 +91,10 @@ async fn a_change_id_reused_with_other_content_is_rejected_alone() {
     );
 }
 
-#[tokio::test]
-async fn pulls_page_by_sequence_number_without_gaps_or_repeats() {
-    let srv = TestServer::start().await;
+async fn pulls_page_by_sequence_number_without_gaps_or_repeats(backend: Backend) {
+    let Some(srv) = TestServer::on(backend).await else {
+        return;
+    };
     let mut a = srv.device().await;
     let now = srv.now_ms();
     let changes: Vec<_> = (0..23)
@@ -124,12 +129,13 @@ async fn pulls_page_by_sequence_number_without_gaps_or_repeats() {
     assert_eq!(end.next_seq, 23);
 }
 
-#[tokio::test]
-async fn a_change_stamped_beyond_the_skew_limit_is_refused_with_clock_ahead() {
+async fn a_change_stamped_beyond_the_skew_limit_is_refused_with_clock_ahead(backend: Backend) {
     let skew = SkewPolicy {
         max_future_drift_ms: 60_000,
     };
-    let srv = TestServer::start_with(common::protocol_config(), skew).await;
+    let Some(srv) = TestServer::on_with(backend, common::protocol_config(), skew).await else {
+        return;
+    };
     let mut a = srv.device().await;
     let now = srv.now_ms();
     let ok = upsert(&mut a, now + 30_000, v7(), json!({"head_name": "정상"}));
@@ -165,9 +171,10 @@ async fn a_change_stamped_beyond_the_skew_limit_is_refused_with_clock_ahead() {
     assert_eq!(ans.body["accepted"], json!([behind.id]));
 }
 
-#[tokio::test]
-async fn stored_state_matches_the_in_memory_reference_for_the_same_pushes() {
-    let srv = TestServer::start().await;
+async fn stored_state_matches_the_in_memory_reference_for_the_same_pushes(backend: Backend) {
+    let Some(srv) = TestServer::on(backend).await else {
+        return;
+    };
     let mut a = srv.device().await;
     let mut b = srv.device().await;
     let mut mem = MemoryServer::new(SkewPolicy::default());
@@ -211,9 +218,11 @@ async fn stored_state_matches_the_in_memory_reference_for_the_same_pushes() {
 /// right after its cursor and has no gap, and in the end each puller saw every change exactly once.
 /// A server that made a sequence number visible before a smaller one had committed would make a
 /// puller skip that change for ever.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_pushes_become_visible_in_sequence_order_without_gaps() {
-    let srv = std::sync::Arc::new(TestServer::start().await);
+async fn concurrent_pushes_become_visible_in_sequence_order_without_gaps(backend: Backend) {
+    let Some(srv) = TestServer::on(backend).await else {
+        return;
+    };
+    let srv = std::sync::Arc::new(srv);
     let mut pushers = Vec::new();
     for _ in 0..4 {
         let srv = std::sync::Arc::clone(&srv);
@@ -257,3 +266,13 @@ async fn concurrent_pushes_become_visible_in_sequence_order_without_gaps() {
         assert_eq!(p.await.unwrap(), total as u64);
     }
 }
+
+crate::on_both_stores!(
+    push_then_pull_round_trips_changes_with_sequence_numbers,
+    a_repeated_push_is_a_duplicate_and_stores_nothing_twice,
+    a_change_id_reused_with_other_content_is_rejected_alone,
+    pulls_page_by_sequence_number_without_gaps_or_repeats,
+    a_change_stamped_beyond_the_skew_limit_is_refused_with_clock_ahead,
+    stored_state_matches_the_in_memory_reference_for_the_same_pushes,
+    concurrent_pushes_become_visible_in_sequence_order_without_gaps,
+);

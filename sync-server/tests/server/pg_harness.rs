@@ -129,21 +129,3 @@ fn a_database_name_is_replaced_keeping_credentials_and_options() {
         "postgres://h/new?x=1"
     );
 }
-
-/// A [`crate::common::TestServer`] on a fresh PostgreSQL database; returns from the calling test
-/// when PostgreSQL tests are skipped on purpose (`DONGHAENG_SKIP_PG=1`).
-#[macro_export]
-macro_rules! pg_server {
-    () => {
-        $crate::pg_server!(
-            $crate::common::protocol_config(),
-            ::donghaeng_core::sync::SkewPolicy::default()
-        )
-    };
-    ($config:expr, $skew:expr) => {
-        match $crate::pg_harness::PgTestDb::create().await {
-            Some(db) => $crate::common::TestServer::start_pg_with(&db, $config, $skew).await,
-            None => return,
-        }
-    };
-}
