@@ -9,11 +9,12 @@ use donghaeng_core::{CoreError, ErrorCode};
 
 use crate::clock::Clock;
 
-/// An error answer: a status and the protocol's error body.
+/// An error answer: a status and the protocol's error body (boxed: handlers pass errors around in
+/// `Result`s, which should stay small).
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub body: ErrorBody,
+    pub body: Box<ErrorBody>,
 }
 
 impl ApiError {
@@ -32,12 +33,16 @@ impl ApiError {
                 ko: "서버 저장소 오류입니다. 잠시 후 다시 시도하세요.".to_owned(),
                 en: "server storage error; try again later".to_owned(),
                 server_time_ms: None,
+                refused: Vec::new(),
             }
         } else {
             ErrorBody::from(e)
         };
         body.server_time_ms = Some(clock.now_ms());
-        ApiError { status, body }
+        ApiError {
+            status,
+            body: Box::new(body),
+        }
     }
 }
 
@@ -52,7 +57,7 @@ pub fn status_of(e: &CoreError) -> StatusCode {
         | "device_revoked"
         | "device_credential_invalid"
         | "enrolment_code_invalid" => StatusCode::UNAUTHORIZED,
-        "device_mismatch" => StatusCode::FORBIDDEN,
+        "device_mismatch" | "out_of_scope" => StatusCode::FORBIDDEN,
         "route_not_found" => StatusCode::NOT_FOUND,
         "method_not_allowed" => StatusCode::METHOD_NOT_ALLOWED,
         _ => match e.kind {
@@ -66,7 +71,7 @@ pub fn status_of(e: &CoreError) -> StatusCode {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        (self.status, Json(*self.body)).into_response()
     }
 }
 

@@ -146,6 +146,11 @@ pub struct ErrorBody {
     pub en: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_time_ms: Option<i64>,
+    /// For a push refused whole because some of its changes may not be written (`out_of_scope`,
+    /// HTTP 403): which changes, each with its reason. Nothing of the batch was stored; the device
+    /// sets these aside (`sync_refused`) and pushes the rest again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<RejectedChange>,
 }
 
 impl From<&CoreError> for ErrorBody {
@@ -156,6 +161,7 @@ impl From<&CoreError> for ErrorBody {
             ko: e.ko.clone(),
             en: e.en.clone(),
             server_time_ms: None,
+            refused: Vec::new(),
         }
     }
 }

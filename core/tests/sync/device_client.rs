@@ -78,6 +78,7 @@ fn error_json(code: &str) -> String {
         ko: "거부".into(),
         en: "refused".into(),
         server_time_ms: Some(server_now()),
+        refused: Vec::new(),
     })
     .unwrap()
 }

@@ -1,6 +1,6 @@
 //! `POST /v1/push` and `POST /v1/pull` (동기화), with scopes (`crate::scope`): a device receives only
-//! what its user may see, and a change its user may not write is rejected (`out_of_scope`) while the
-//! rest of the batch goes on.
+//! what its user may see, and a push with any change its user may not write is refused whole (403
+//! `out_of_scope`, the offending changes listed, nothing stored).
 
 use std::collections::BTreeSet;
 
@@ -21,8 +21,8 @@ use crate::scope::{BatchOverlay, Filtered, Viewer};
 use crate::state::AppState;
 
 /// A device hands over part of its outbox. Refused whole (4xx, nothing stored) when the caller is not
-/// authenticated, pushes another device's changes, or the batch is structurally bad; otherwise 200
-/// with each change accepted, duplicate or rejected.
+/// authenticated, pushes another device's changes, writes outside its user's scope, or the batch is
+/// structurally bad; otherwise 200 with each change accepted, duplicate or rejected (clock, reuse).
 pub async fn push(
     State(st): State<AppState>,
     authed: Result<Authed, ApiError>,
@@ -41,7 +41,7 @@ async fn push_inner(
     body: Result<JsonBody<PushRequest>, ApiError>,
 ) -> Result<Json<PushResponse>, ApiError> {
     let Authed(owner) = authed?;
-    let JsonBody(mut req) = body?;
+    let JsonBody(req) = body?;
     let api = |e: CoreError| ApiError::from_core(&e, &st.clock);
     if req.device_id != owner.device_id {
         return Err(api(CoreError::invalid(
@@ -52,25 +52,40 @@ async fn push_inner(
         )));
     }
     let now = st.clock.now_ms();
-    let mut out_of_scope = Vec::new();
     if st.config.role_scopes {
         catch_up(st, now).await.map_err(api)?;
         let ix = st.scope.read().await;
         let viewer = Viewer::from(&owner);
         let batch = BatchOverlay::of(&req.changes);
-        req.changes
-            .retain(|c| match viewer.write_refusal(&ix, &batch, c) {
-                None => true,
-                Some(_) => {
-                    out_of_scope.push(RejectedChange {
-                        id: c.id,
-                        code: "out_of_scope".to_owned(),
-                        ko: "이 기록을 쓸 권한이 없습니다 (담당 범위 밖).".to_owned(),
-                        en: "this user may not write this record (outside their scope)".to_owned(),
-                    });
-                    false
-                }
-            });
+        let refused: Vec<RejectedChange> = req
+            .changes
+            .iter()
+            .filter(|c| viewer.write_refusal(&ix, &batch, c).is_some())
+            .map(|c| RejectedChange {
+                id: c.id,
+                code: "out_of_scope".to_owned(),
+                ko: "이 기록을 쓸 권한이 없습니다 (담당 범위 밖).".to_owned(),
+                en: "this user may not write this record (outside their scope)".to_owned(),
+            })
+            .collect();
+        if !refused.is_empty() {
+            // Refused whole, nothing stored: a batch is all or nothing. The body names the
+            // offending changes so the device sets them aside and pushes the rest again.
+            let mut err = api(CoreError::invalid(
+                "out_of_scope",
+                "changes",
+                format!(
+                    "{}건의 변경은 이 사용자가 쓸 수 없는 기록입니다 (담당 범위 밖). 아무것도 저장되지 않았습니다.",
+                    refused.len()
+                ),
+                format!(
+                    "{} change(s) touch records this user may not write (outside their scope); nothing was stored",
+                    refused.len()
+                ),
+            ));
+            err.body.refused = refused;
+            return Err(err);
+        }
     }
     // Safety events also go to the server's safety monitor once stored (issue 5).
     let safety_req = req
@@ -86,21 +101,12 @@ async fn push_inner(
                 .collect(),
             ..req.clone()
         });
-    let mut resp = if req.changes.is_empty() && !out_of_scope.is_empty() {
-        PushResponse {
-            server_seq: st.changes.last_seq().await.map_err(api)?,
-            server_time_ms: now,
-            ..PushResponse::default()
-        }
-    } else {
-        st.changes.push(req, now).await.map_err(api)?
-    };
+    let resp = st.changes.push(req, now).await.map_err(api)?;
     if let Some(sreq) = safety_req {
         st.safety
             .observe_push(&sreq, &resp, st.clock.now_ms())
             .await;
     }
-    resp.rejected.extend(out_of_scope);
     st.metrics.observe_push(
         resp.accepted.len(),
         resp.duplicates.len(),

@@ -11,6 +11,7 @@ use donghaeng_core::sync::{
     Change, HybridClock, Op, ProtocolVersion, PullRequest, PullResponse, PushRequest, PushResponse,
     SkewPolicy,
 };
+use donghaeng_sync_server::scope::publish;
 use donghaeng_sync_server::store::sqlite::SqliteStore;
 use donghaeng_sync_server::store::{
     AuthStore, ChangeStore, DeviceCredential, EnrolmentCode, IssuedToken, StoreFuture, TokenOwner,
@@ -283,6 +284,16 @@ impl TestServer {
 
     /// Creates a city → district → dong → team and a user with `role`; returns the user id.
     pub async fn make_user(&self, role: Role) -> Uuid {
+        let (_, team) = self.make_team().await;
+        self.store
+            .create_user(team, "김복지".into(), role)
+            .await
+            .unwrap()
+            .id
+    }
+
+    /// Creates a city → district → dong → team; returns the 동's and the team's ids.
+    pub async fn make_team(&self) -> (Uuid, Uuid) {
         let city = self
             .store
             .create_unit(OrgUnitKind::City, "서울특별시".into(), None)
@@ -303,11 +314,42 @@ impl TestServer {
             .create_unit(OrgUnitKind::Team, "찾아가는 복지팀".into(), Some(dong))
             .await
             .unwrap();
-        self.store
-            .create_user(team, "김복지".into(), role)
+        (dong, team)
+    }
+
+    /// As the admin command does: a city → district → dong → team and a user with `role`, each
+    /// created and published into the change log (so role scopes know the org tree). Returns the
+    /// 동's id and the user.
+    pub async fn make_published_user(&self, role: Role) -> (Uuid, UserInfo) {
+        let now = self.now_ms();
+        let mut parent = None;
+        let mut dong = Uuid::nil();
+        for (kind, name) in [
+            (OrgUnitKind::City, "서울특별시"),
+            (OrgUnitKind::District, "성북구"),
+            (OrgUnitKind::Dong, "길음1동"),
+            (OrgUnitKind::Team, "찾아가는 복지팀"),
+        ] {
+            let id = self
+                .store
+                .create_unit(kind, name.into(), parent)
+                .await
+                .unwrap();
+            publish::unit(&self.store, id, kind, name, parent, now)
+                .await
+                .unwrap();
+            if kind == OrgUnitKind::Dong {
+                dong = id;
+            }
+            parent = Some(id);
+        }
+        let user = self
+            .store
+            .create_user(parent.unwrap(), "박간호".into(), role)
             .await
-            .unwrap()
-            .id
+            .unwrap();
+        publish::user(&self.store, &user, now).await.unwrap();
+        (dong, user)
     }
 
     pub async fn enrolment_code(&self, user: Uuid) -> String {
@@ -321,6 +363,11 @@ impl TestServer {
     /// Enrols a new device over HTTP and takes a token.
     pub async fn device(&self) -> TestDevice {
         let user = self.make_user(Role::VisitingNurse).await;
+        self.device_for(user).await
+    }
+
+    /// Enrols a new device of `user` over HTTP and takes a token.
+    pub async fn device_for(&self, user: Uuid) -> TestDevice {
         let code = self.enrolment_code(user).await;
         let a = self.post("/v1/enrol", None, &json!({"code": code})).await;
         assert_eq!(a.status, StatusCode::OK, "{}", a.body);

@@ -3,9 +3,11 @@
 
 use crate::common;
 
-use common::{upsert, v7, TestServer};
+use common::{upsert, v7, Backend, TestServer};
+use donghaeng_core::model::Role;
 use donghaeng_core::sync::validate::MAX_PUSH_CHANGES;
-use donghaeng_core::sync::ErrorBody;
+use donghaeng_core::sync::{ErrorBody, PushResponse};
+use donghaeng_sync_server::store::ChangeStore;
 use donghaeng_sync_server::ServerConfig;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -156,3 +158,49 @@ async fn unknown_routes_and_methods_answer_with_the_error_body() {
     let body: ErrorBody = resp.json().await.unwrap();
     assert_eq!(body.code, "method_not_allowed");
 }
+
+/// A push with one change its user may not write (configuration comes from the admin only) is
+/// refused whole with 403 `out_of_scope` naming that change: nothing of the batch is stored, not
+/// even the changes the user may write. The same batch without the named change then lands.
+async fn a_push_outside_scope_is_refused_whole_naming_the_changes(backend: Backend) {
+    let Some(srv) = TestServer::on_with(backend, common::scoped_config(), Default::default()).await
+    else {
+        return;
+    };
+    let (dong, nurse) = srv.make_published_user(Role::VisitingNurse).await;
+    let mut dev = srv.device_for(nurse.id).await;
+    let now = srv.now_ms();
+    let household = upsert(
+        &mut dev,
+        now,
+        v7(),
+        json!({"dong_id": dong, "head_name": "이웃"}),
+    );
+    let mut config = upsert(&mut dev, now, v7(), json!({"kind": "cadence"}));
+    config.entity = "config_documents".into();
+    let seq_before = srv.store.last_seq().await.unwrap();
+    let dump_before = srv.store_dump().await;
+
+    let a = srv.push(&dev, &[household.clone(), config.clone()]).await;
+    assert_refused(&a, StatusCode::FORBIDDEN, "out_of_scope");
+    let body: ErrorBody = serde_json::from_value(a.body.clone()).unwrap();
+    let named: Vec<_> = body.refused.iter().map(|r| r.id).collect();
+    assert_eq!(named, vec![config.id], "only the forbidden change is named");
+    assert!(body
+        .refused
+        .iter()
+        .all(|r| r.code == "out_of_scope" && !r.ko.is_empty()));
+    assert_eq!(
+        srv.store.last_seq().await.unwrap(),
+        seq_before,
+        "nothing stored"
+    );
+    assert_eq!(srv.store_dump().await, dump_before, "nothing merged");
+
+    let a = srv.push(&dev, std::slice::from_ref(&household)).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let resp: PushResponse = serde_json::from_value(a.body).unwrap();
+    assert_eq!(resp.accepted, vec![household.id]);
+}
+
+crate::on_both_stores!(a_push_outside_scope_is_refused_whole_naming_the_changes);

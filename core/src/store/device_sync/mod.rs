@@ -149,14 +149,7 @@ impl Store {
                     ahead.insert(r.id);
                     continue;
                 }
-                let moved = tx
-                    .prepare_cached(
-                        "INSERT OR REPLACE INTO sync_refused (change_id, body, code, ko, en, refused_at)
-                         SELECT change_id, body, ?2, ?3, ?4, ?5 FROM sync_outbox WHERE change_id = ?1",
-                    )?
-                    .execute(params![r.id.to_string(), r.code, r.ko, r.en, now])?;
-                if moved > 0 {
-                    outbox::remove(tx, r.id)?;
+                if set_aside_one(tx, r, now)? {
                     out.refused.push(r.clone());
                 }
             }
@@ -165,6 +158,23 @@ impl Store {
             }
             state::save(tx, &st)?;
             Ok(out)
+        })
+    }
+
+    /// Sets aside the changes of a push the server refused whole because these may not be written
+    /// (`out_of_scope`, HTTP 403): each moves from the outbox to `sync_refused` with its reason, in
+    /// one transaction, so the rest of the outbox can be pushed again. Returns those that were still
+    /// in the outbox (a second call finds none).
+    pub fn set_aside(&self, refused: &[RejectedChange]) -> CoreResult<Vec<RejectedChange>> {
+        let now = self.now_ms();
+        self.write(|tx| {
+            let mut moved = Vec::new();
+            for r in refused {
+                if set_aside_one(tx, r, now)? {
+                    moved.push(r.clone());
+                }
+            }
+            Ok(moved)
         })
     }
 
@@ -225,6 +235,21 @@ impl Store {
 
 /// The re-stamp procedure of `docs/sync.md` on the outbox, in the caller's transaction. Returns how
 /// many changes were rewritten.
+/// Moves one outbox change to `sync_refused` with the server's reason; false if it is not in the
+/// outbox (already settled).
+fn set_aside_one(tx: &Transaction, r: &RejectedChange, now: i64) -> CoreResult<bool> {
+    let moved = tx
+        .prepare_cached(
+            "INSERT OR REPLACE INTO sync_refused (change_id, body, code, ko, en, refused_at)
+             SELECT change_id, body, ?2, ?3, ?4, ?5 FROM sync_outbox WHERE change_id = ?1",
+        )?
+        .execute(params![r.id.to_string(), r.code, r.ko, r.en, now])?;
+    if moved > 0 {
+        outbox::remove(tx, r.id)?;
+    }
+    Ok(moved > 0)
+}
+
 fn restamp_outbox(
     tx: &Transaction<'_>,
     st: &mut SyncState,

@@ -139,7 +139,28 @@ impl SyncClient {
                 device_id,
                 changes,
             };
-            let resp: PushResponse = self.post(store, &self.routes.push_url(), &req)?;
+            let resp: PushResponse = match self.post_raw(store, &self.routes.push_url(), &req)? {
+                Ok(resp) => resp,
+                Err((status, body)) => {
+                    // Refused whole because some changes may not be written: those are set aside
+                    // for support staff, and the rest goes again.
+                    let out_of_scope = body
+                        .as_ref()
+                        .filter(|b| status == StatusCode::FORBIDDEN && b.code == "out_of_scope");
+                    let Some(b) = out_of_scope else {
+                        return Err(classify(status, body.as_ref()));
+                    };
+                    let moved = store.set_aside(&b.refused)?;
+                    if moved.is_empty() {
+                        // Nothing named is in this batch: pushing it again would loop for ever.
+                        return Err(classify(status, body.as_ref()));
+                    }
+                    done += moved.len() as u64;
+                    report.refused.extend(moved);
+                    progress.progress(SyncPhase::Push, done, total.max(done));
+                    continue;
+                }
+            };
             server_seq = Some(resp.server_seq);
             let outcome = store.acknowledge(&resp)?;
             let settled = (outcome.acknowledged + outcome.refused.len()) as u64;
@@ -213,6 +234,18 @@ impl SyncClient {
         url: &str,
         body: &B,
     ) -> CoreResult<T> {
+        self.post_raw(store, url, body)?
+            .map_err(|(status, err_body)| classify(status, err_body.as_ref()))
+    }
+
+    /// As [`Self::post`], but a non-2xx answer comes back as its status and error body, for callers
+    /// that act on a particular refusal.
+    fn post_raw<B: Serialize, T: DeserializeOwned>(
+        &self,
+        store: &Store,
+        url: &str,
+        body: &B,
+    ) -> CoreResult<Result<T, (StatusCode, Option<ErrorBody>)>> {
         let json = serde_json::to_vec(body)
             .map_err(|e| CoreError::storage(format!("cannot encode request: {e}")))?;
         let mut req = self
@@ -228,13 +261,14 @@ impl SyncClient {
         let bytes = resp.bytes().map_err(transport)?;
         if status.is_success() {
             return serde_json::from_slice(&bytes)
+                .map(Ok)
                 .map_err(|e| errors::incompatible_version(format!("unreadable answer: {e}")));
         }
         let err_body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
         if let Some(t) = err_body.as_ref().and_then(|b| b.server_time_ms) {
             store.learn_server_time(t)?;
         }
-        Err(classify(status, err_body.as_ref()))
+        Ok(Err((status, err_body)))
     }
 }
 
