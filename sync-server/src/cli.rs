@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
@@ -15,7 +16,7 @@ use donghaeng_core::sync::SkewPolicy;
 use donghaeng_core::{CoreError, CoreResult};
 
 use crate::clock::Clock;
-use crate::safety::{RetryPolicy, SafetyHub, WebhookNotifier};
+use crate::safety::{Leadership, RetryPolicy, SafetyHub, WebhookNotifier};
 use crate::scope::publish;
 use crate::state::{AppState, ServerConfig};
 use crate::store::postgres::{PgStore, DEFAULT_MAX_CONNECTIONS};
@@ -242,10 +243,10 @@ pub async fn serve(choice: StoreChoice, args: ServeArgs) -> CoreResult<()> {
         })?),
         None => None,
     };
-    let mut state = match choice {
+    let (mut state, leadership): (AppState, Option<Arc<dyn Leadership>>) = match choice {
         StoreChoice::Sqlite(db) => {
             let store = SqliteStore::open(&db, args.skew())?;
-            AppState::new(store, args.config(), Clock::system())
+            (AppState::new(store, args.config(), Clock::system()), None)
         }
         StoreChoice::Postgres {
             url,
@@ -253,15 +254,23 @@ pub async fn serve(choice: StoreChoice, args: ServeArgs) -> CoreResult<()> {
         } => {
             let store = PgStore::connect(&url, args.skew(), max_connections).await?;
             tracing::info!(store = "postgres", "database schema current");
-            AppState::new(store, args.config(), Clock::system())
+            let lease: Arc<dyn Leadership> = Arc::new(store.safety_leadership());
+            (
+                AppState::new(store, args.config(), Clock::system()),
+                Some(lease),
+            )
         }
     };
-    state.safety = std::sync::Arc::new(SafetyHub::new(state.changes.clone(), &args.node));
+    state.safety = Arc::new(SafetyHub::new(state.changes.clone(), &args.node));
+    if let Some(l) = leadership {
+        // Several nodes may share the database: one of them stores and pages the alarms.
+        state.safety.set_leadership(l);
+    }
     state.safety.rebuild(state.clock.now_ms()).await?;
     if let Some(hook) = hook {
         state
             .safety
-            .set_notifier(std::sync::Arc::new(hook), RetryPolicy::default());
+            .set_notifier(Arc::new(hook), RetryPolicy::default());
     }
     if args.safety_supervisors.is_empty() {
         tracing::warn!(

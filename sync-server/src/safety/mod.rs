@@ -13,8 +13,16 @@
 //!
 //! The feed (`GET /v1/safety/alarms/stream`) and the notifier receive an [`AlarmNotice`] per alarm
 //! event.
+//!
+//! Several nodes ([`leader`]): each tick, a node first follows the change log (so it knows what
+//! devices pushed to other nodes — a check-out there ends the overdue here), then runs the
+//! deadlines. Every node issues the same alerts (they are a function of the log and the time, and
+//! all nodes issue under one origin, [`SERVER_ORIGIN`], so an alert has the same event id whichever
+//! node computes it) and shows them on its own live feed; only the leader stores them and pages
+//! the notifier.
 
 pub mod alarm;
+pub mod leader;
 pub mod notifier;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -35,6 +43,7 @@ use donghaeng_core::{CoreError, CoreResult};
 
 use crate::store::ChangeStore;
 pub use alarm::{AlarmNotice, AlarmRecord};
+pub use leader::{Leadership, PgAdvisoryLease, SingleNode};
 pub use notifier::{Notifier, RetryPolicy, WebhookNotifier};
 
 /// Default tick period (issue 5: detected within one server tick, ≤ 30 s).
@@ -46,8 +55,16 @@ const FEED_CAPACITY: usize = 1024;
 /// Page size when reading the change log at start-up.
 const REBUILD_PAGE: u32 = 5_000;
 
+/// The origin under which every server node issues alerts: one origin, so that a node that takes
+/// over the lead recognises the alerts the former leader issued and does not page them again.
+pub const SERVER_ORIGIN: &str = "server";
+
 struct Inner {
     monitor: SafetyMonitor,
+    /// The change log has been read up to here (rebuild, then each tick's follow).
+    followed_seq: u64,
+    /// Whether this node led at its last tick.
+    leading: bool,
     /// The server's hybrid clock for its own changes.
     hlc: HybridClock,
     /// Server events not yet stored (the store failed): retried at the next tick, never dropped.
@@ -59,6 +76,7 @@ pub struct SafetyHub {
     inner: Mutex<Inner>,
     changes: Arc<dyn ChangeStore>,
     device_id: Uuid,
+    leadership: Mutex<Arc<dyn Leadership>>,
     feed: broadcast::Sender<AlarmNotice>,
     outbox: Mutex<Option<mpsc::UnboundedSender<AlarmNotice>>>,
     /// Set when the server shuts down: live feeds end, so a graceful shutdown does not wait for ever
@@ -92,12 +110,15 @@ impl SafetyHub {
         let device_id = node_device_id(node);
         SafetyHub {
             inner: Mutex::new(Inner {
-                monitor: SafetyMonitor::new(format!("server:{device_id}")),
+                monitor: SafetyMonitor::new(SERVER_ORIGIN),
+                followed_seq: 0,
+                leading: true,
                 hlc: HybridClock::new(device_id),
                 unsaved: Vec::new(),
             }),
             changes,
             device_id,
+            leadership: Mutex::new(Arc::new(SingleNode)),
             feed: broadcast::channel(FEED_CAPACITY).0,
             outbox: Mutex::new(None),
             closing: tokio::sync::watch::channel(false).0,
@@ -107,6 +128,18 @@ impl SafetyHub {
     /// The device id under which the server stores its own safety events.
     pub fn device_id(&self) -> Uuid {
         self.device_id
+    }
+
+    /// Decides which node stores and pages alarms (default: a single node, always leader).
+    pub fn set_leadership(&self, leadership: Arc<dyn Leadership>) {
+        *self.leadership.lock().unwrap_or_else(|p| p.into_inner()) = leadership;
+        // Not the leader until the first tick says so (it then rebuilds from the log).
+        lock(&self.inner).leading = false;
+    }
+
+    /// Whether this node led at its last tick.
+    pub fn is_leading(&self) -> bool {
+        lock(&self.inner).leading
     }
 
     /// Sends every notice to `notifier` too (with retries; see [`notifier::spawn_delivery`]).
@@ -134,10 +167,33 @@ impl SafetyHub {
     /// events read. Events the monitor refuses are counted in the log line (ids only), not dropped from
     /// the store.
     pub async fn rebuild(&self, now_ms: i64) -> CoreResult<usize> {
-        let mut after = 0;
+        {
+            let mut inner = lock(&self.inner);
+            inner.monitor = SafetyMonitor::new(SERVER_ORIGIN);
+            inner.followed_seq = 0;
+        }
+        let (read, refused, _) = self.read_log(now_ms, false).await?;
+        // Sessions closed with nothing owed stay in the log only, so a server that has run for a year
+        // does not hold a year of sessions in memory after a restart.
+        let dropped = lock(&self.inner).monitor.remove_settled().len();
+        tracing::info!(events = read, refused, dropped, "safety monitor rebuilt");
+        Ok(read)
+    }
+
+    /// Reads the change log after what was read before and feeds its safety events to the monitor:
+    /// events devices pushed to other nodes and alerts other nodes stored. With `announce`, an SOS or
+    /// duress heard this way is published like one pushed here. Returns (events read, refused,
+    /// notices).
+    async fn read_log(
+        &self,
+        now_ms: i64,
+        announce: bool,
+    ) -> CoreResult<(usize, usize, Vec<AlarmNotice>)> {
         let mut read = 0;
         let mut refused = 0;
+        let mut notices = Vec::new();
         loop {
+            let after = lock(&self.inner).followed_seq;
             let page = self
                 .changes
                 .pull(
@@ -155,24 +211,29 @@ impl SafetyHub {
                 if c.device_id == self.device_id {
                     inner.hlc.receive(&c.hlc, now_ms);
                 }
-                if let Some(e) = decode(c) {
-                    read += 1;
-                    if inner.monitor.ingest(e).is_err() {
-                        refused += 1;
+                let Some(e) = decode(c) else { continue };
+                read += 1;
+                let person_event = person_alarm_event(&e);
+                let session = e.session_id;
+                match inner.monitor.ingest(e) {
+                    Ok(true) if announce => {
+                        if let (Some((alarm, what, at)), Some(st)) =
+                            (person_event, inner.monitor.session(session))
+                        {
+                            notices.push(alarm::notice_of_event(st, alarm, what, at));
+                        }
                     }
+                    Ok(_) => {}
+                    Err(_) => refused += 1,
                 }
             }
+            inner.followed_seq = inner.followed_seq.max(page.next_seq);
             drop(inner);
             if !page.has_more || page.next_seq <= after {
                 break;
             }
-            after = page.next_seq;
         }
-        // Sessions closed with nothing owed stay in the log only, so a server that has run for a year
-        // does not hold a year of sessions in memory after a restart.
-        let dropped = lock(&self.inner).monitor.remove_settled().len();
-        tracing::info!(events = read, refused, dropped, "safety monitor rebuilt");
-        Ok(read)
+        Ok((read, refused, notices))
     }
 
     /// Feeds the safety events of a push the store accepted (or had already) to the monitor, then
@@ -217,8 +278,44 @@ impl SafetyHub {
 
     /// Runs the deadlines at `now_ms` (the server clock): records what is due, publishes it.
     /// Returns the notices published.
+    ///
+    /// First the node settles whether it leads (a node that has just taken the lead rebuilds its
+    /// monitor from the log, so it pages what the former leader had not stored) and follows the log.
     pub async fn tick(&self, now_ms: i64) -> Vec<AlarmNotice> {
-        self.tick_with(now_ms, &[]).await
+        let leadership = self
+            .leadership
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let leading = leadership.lead().await;
+        let took_over = {
+            let mut inner = lock(&self.inner);
+            let took_over = leading && !inner.leading;
+            inner.leading = leading;
+            took_over
+        };
+        if took_over {
+            if let Err(e) = self.rebuild(now_ms).await {
+                tracing::error!(
+                    code = e.code,
+                    "safety monitor not rebuilt on taking the lead"
+                );
+            }
+        }
+        let mut notices = match self.read_log(now_ms, true).await {
+            Ok((_, _, heard)) => heard,
+            Err(e) => {
+                // Ticking on what is known is still better than not ticking.
+                tracing::error!(
+                    code = e.code,
+                    "safety monitor could not follow the change log"
+                );
+                Vec::new()
+            }
+        };
+        self.publish(notices.clone());
+        notices.extend(self.tick_with(now_ms, &[]).await);
+        notices
     }
 
     /// As [`Self::tick`], and also runs each of `sessions` at its own (later) time.
@@ -231,12 +328,19 @@ impl SafetyHub {
                 actions.extend(inner.monitor.tick_session(*sid, *at));
             }
             let mut notices = Vec::new();
-            let mut events = std::mem::take(&mut inner.unsaved);
+            // A follower does not store alerts: the leader does (it computes the same ones).
+            let mut events = if inner.leading {
+                std::mem::take(&mut inner.unsaved)
+            } else {
+                Vec::new()
+            };
             for a in &actions {
                 if let Some(st) = inner.monitor.session(a.session_id) {
                     notices.extend(alarm::notice_of(st, a));
                 }
-                events.push(a.record.clone());
+                if inner.leading {
+                    events.push(a.record.clone());
+                }
             }
             (events, notices)
         };
@@ -249,11 +353,15 @@ impl SafetyHub {
         if notices.is_empty() {
             return;
         }
-        let outbox = self
-            .outbox
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        // Only the leader pages: the other nodes' feeds show the same notices.
+        let outbox = if lock(&self.inner).leading {
+            self.outbox
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+        } else {
+            None
+        };
         for n in notices {
             tracing::info!(
                 alarm_id = %n.alarm_id,

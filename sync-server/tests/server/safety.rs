@@ -12,15 +12,20 @@ use donghaeng_core::safety::{
 };
 use donghaeng_core::store::device_sync::capture::v7_at;
 use donghaeng_core::store::safety_events::{to_fields, ENTITY};
-use donghaeng_core::sync::{Change, Op, SkewPolicy};
-use donghaeng_sync_server::safety::notifier::{deliver, RetryPolicy};
-use donghaeng_sync_server::safety::{AlarmNotice, SafetyHub, WebhookNotifier};
+use donghaeng_core::sync::{
+    Change, HybridClock, Op, ProtocolVersion, PullRequest, PushRequest, SkewPolicy,
+};
+use donghaeng_sync_server::safety::notifier::{deliver, DeliveryFuture, Notifier, RetryPolicy};
+use donghaeng_sync_server::safety::{node_device_id, AlarmNotice, SafetyHub, WebhookNotifier};
+use donghaeng_sync_server::store::postgres::PgStore;
+use donghaeng_sync_server::store::ChangeStore;
 use donghaeng_sync_server::ServerConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::common::{TestDevice, TestServer};
+use crate::pg_harness::PgTestDb;
 
 const GRACE_MS: i64 = 10 * 60 * 1000;
 const STEP_MS: i64 = 5 * 60 * 1000;
@@ -732,4 +737,174 @@ async fn the_hub_sends_every_alarm_to_the_webhook() {
     assert_eq!(bodies[1]["alarm"]["type"], "sos");
     // The failed first attempt and its retry carry the same notice.
     assert_eq!(bodies[0], bodies[1]);
+}
+
+/// Counts what a node pages.
+#[derive(Default)]
+struct Pager(Mutex<Vec<AlarmNotice>>);
+
+impl Notifier for Pager {
+    fn notify<'a>(&'a self, notice: &'a AlarmNotice) -> DeliveryFuture<'a> {
+        self.0.lock().unwrap().push(notice.clone());
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// A node of a PostgreSQL deployment: its own pool, hub and pager, with advisory-lock leadership.
+fn pg_node(store: &PgStore, name: &str) -> (Arc<SafetyHub>, Arc<Pager>) {
+    let hub = Arc::new(SafetyHub::new(Arc::new(store.clone()), name));
+    hub.set_leadership(Arc::new(store.safety_leadership()));
+    let pager = Arc::new(Pager::default());
+    hub.set_notifier(pager.clone(), RetryPolicy::default());
+    (hub, pager)
+}
+
+/// The events as a phone's push, straight into the shared database (which node took it does not
+/// matter: the nodes learn of it by following the log).
+async fn push_to_db(
+    store: &PgStore,
+    clock: &mut HybridClock,
+    device: Uuid,
+    events: &[SafetyEvent],
+) {
+    let now = Utc::now().timestamp_millis();
+    let changes = events
+        .iter()
+        .map(|e| {
+            let hlc = clock.send(now);
+            Change {
+                id: v7_at(hlc.wall_ms),
+                entity: ENTITY.to_owned(),
+                record_id: e.id,
+                op: Op::Append {
+                    record: to_fields(e).unwrap(),
+                },
+                hlc,
+                device_id: device,
+            }
+        })
+        .collect();
+    let req = PushRequest {
+        protocol_version: ProtocolVersion::CURRENT,
+        device_id: device,
+        changes,
+    };
+    let resp = store.push(req, now).await.unwrap();
+    assert!(resp.rejected.is_empty(), "{:?}", resp.rejected);
+}
+
+/// The alerts stored in the log: the node (device id) that stored each.
+async fn stored_alerts(store: &PgStore) -> Vec<Uuid> {
+    let page = store
+        .pull(
+            PullRequest {
+                protocol_version: ProtocolVersion::CURRENT,
+                after_seq: 0,
+                limit: 5000,
+            },
+            Utc::now().timestamp_millis(),
+        )
+        .await
+        .unwrap();
+    page.changes
+        .iter()
+        .filter(|c| match &c.change.op {
+            Op::Append { record } => {
+                c.change.entity == ENTITY
+                    && record.get("kind") == Some(&Value::from("alert_issued"))
+            }
+            _ => false,
+        })
+        .map(|c| c.change.device_id)
+        .collect()
+}
+
+/// Two server nodes on one PostgreSQL: both follow the log (the follower learns of a session it
+/// never received a push for, and of a check-out pushed elsewhere), both show the overdue alarm,
+/// but only the leader stores and pages each alert — once. When the leader dies the other node
+/// takes over and pages the next step, without paging the first again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_two_nodes_the_leader_alone_stores_and_pages_each_alarm_once() {
+    let Some(db) = PgTestDb::create().await else {
+        return;
+    };
+    let (store_a, store_b) = (
+        db.store(SkewPolicy::default()).await,
+        db.store(SkewPolicy::default()).await,
+    );
+    let (hub_a, pager_a) = pg_node(&store_a, "node-a");
+    let (hub_b, pager_b) = pg_node(&store_b, "node-b");
+    let device = Uuid::now_v7();
+    let mut clock = HybridClock::new(device);
+    let t0 = at(Utc::now().timestamp_millis());
+    let p = phone(21, t0);
+    push_to_db(&store_a, &mut clock, device, p.monitor.events(p.session)).await;
+
+    let ms = |t: DateTime<Utc>| t.timestamp_millis();
+    hub_a.tick(ms(t0)).await;
+    hub_b.tick(ms(t0)).await;
+    assert!(hub_a.is_leading() && !hub_b.is_leading(), "one leader");
+    assert!(
+        hub_b.session(p.session, ms(t0)).is_some(),
+        "the follower followed the log"
+    );
+
+    // The phone dies: at return + grace both nodes raise the alarm on their feeds …
+    let deadline = p.expected_return + chrono::Duration::milliseconds(GRACE_MS);
+    let follower_saw = hub_b.tick(ms(deadline)).await;
+    let leader_saw = hub_a.tick(ms(deadline)).await;
+    assert_eq!(follower_saw.len(), 1, "{follower_saw:?}");
+    assert_eq!(leader_saw.len(), 1, "{leader_saw:?}");
+    assert_eq!(follower_saw[0].alarm_id, leader_saw[0].alarm_id);
+    // … the follower, hearing the leader's stored alert, raises nothing more.
+    assert!(hub_b.tick(ms(deadline)).await.is_empty());
+    // The phone's "are you safe?" prompt (due at return) and step 1, each stored once.
+    let node_a = node_device_id("node-a");
+    assert_eq!(
+        stored_alerts(&store_a).await,
+        [node_a; 2],
+        "stored once, by the leader"
+    );
+    assert!(
+        eventually(|| async { pager_a.0.lock().unwrap().len() == 1 }).await,
+        "the leader pages"
+    );
+    assert!(
+        pager_b.0.lock().unwrap().is_empty(),
+        "the follower never pages"
+    );
+
+    // The leader's process dies: its database session ends and the lock with it.
+    drop(hub_a);
+    let step2 = deadline + chrono::Duration::milliseconds(STEP_MS);
+    assert!(
+        eventually(|| async {
+            hub_b.tick(ms(step2)).await;
+            hub_b.is_leading()
+        })
+        .await,
+        "the other node takes over"
+    );
+    hub_b.tick(ms(step2)).await;
+    assert_eq!(
+        stored_alerts(&store_b).await,
+        [node_a, node_a, node_device_id("node-b")],
+        "step 2 stored once by the new leader, nothing earlier again"
+    );
+    assert!(eventually(|| async { !pager_b.0.lock().unwrap().is_empty() }).await);
+    let paged: Vec<_> = pager_b.0.lock().unwrap().iter().map(|n| n.step).collect();
+    assert_eq!(paged, vec![Some(2)], "the new leader pages step 2 only");
+
+    // A late check-out pushed to any node ends the alarm everywhere that follows the log.
+    let mut phone_monitor = p.monitor;
+    let late = step2 + chrono::Duration::minutes(1);
+    let (_, r) = phone_monitor
+        .check_out(p.session, &actor(), None, None, late)
+        .unwrap();
+    push_to_db(&store_a, &mut clock, device, std::slice::from_ref(&r.event)).await;
+    hub_b.tick(ms(late)).await;
+    assert!(
+        hub_b.alarms(ms(late), false).is_empty(),
+        "ended by the check-out"
+    );
 }

@@ -36,6 +36,8 @@ const POOL_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct PgStore {
     pool: Pool,
     skew: SkewPolicy,
+    /// For connections of their own (the safety leader's advisory lock).
+    config: tokio_postgres::Config,
 }
 
 impl PgStore {
@@ -63,7 +65,7 @@ impl PgStore {
         };
         config.options(&options);
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             tokio_postgres::NoTls,
             ManagerConfig {
                 // A connection whose server side died is found on first use and the request fails
@@ -78,10 +80,15 @@ impl PgStore {
             .create_timeout(Some(POOL_TIMEOUT))
             .build()
             .map_err(|e| CoreError::storage(format!("cannot build the connection pool: {e}")))?;
-        let store = PgStore { pool, skew };
+        let store = PgStore { pool, skew, config };
         let mut client = store.client().await?;
         schema::migrate(&mut client).await?;
         Ok(store)
+    }
+
+    /// The safety monitor's leadership among the nodes on this database (`crate::safety::leader`).
+    pub fn safety_leadership(&self) -> crate::safety::PgAdvisoryLease {
+        crate::safety::PgAdvisoryLease::new(self.config.clone())
     }
 
     /// A pooled connection.
