@@ -8,6 +8,7 @@ use donghaeng_core::sync::ErrorBody;
 use donghaeng_core::{CoreError, ErrorCode};
 
 use crate::clock::Clock;
+use crate::store::TokenOwner;
 
 /// An error answer: a status and the protocol's error body (boxed: handlers pass errors around in
 /// `Result`s, which should stay small).
@@ -15,6 +16,15 @@ use crate::clock::Clock;
 pub struct ApiError {
     pub status: StatusCode,
     pub body: Box<ErrorBody>,
+    /// Who was refused, when the request was authenticated (for the audit trail).
+    pub owner: Option<TokenOwner>,
+}
+
+/// Put on an error response for the request tracker, which records refusals in the audit trail.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub code: String,
+    pub owner: Option<TokenOwner>,
 }
 
 impl ApiError {
@@ -42,6 +52,7 @@ impl ApiError {
         ApiError {
             status,
             body: Box::new(body),
+            owner: None,
         }
     }
 }
@@ -71,7 +82,13 @@ pub fn status_of(e: &CoreError) -> StatusCode {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(*self.body)).into_response()
+        let refusal = Refusal {
+            code: self.body.code.clone(),
+            owner: self.owner,
+        };
+        let mut resp = (self.status, Json(*self.body)).into_response();
+        resp.extensions_mut().insert(refusal);
+        resp
     }
 }
 

@@ -8,6 +8,7 @@
 //! - [`routes`]: handlers; [`openapi`]: the API document served at `/openapi.json`;
 //! - [`scope`]: what each device may receive and push (partial replication per role).
 
+pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod cli;

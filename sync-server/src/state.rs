@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use donghaeng_core::sync::validate::MAX_PUSH_CHANGES;
 
+use crate::audit::AuditLog;
 use crate::clock::Clock;
 use crate::metrics::Metrics;
 use crate::safety::SafetyHub;
@@ -32,6 +33,10 @@ pub struct ServerConfig {
     /// Users (by id) who may read and acknowledge safety alarms. Empty: every authenticated device
     /// may — until the authorisation matrix of issue 10 gives the server supervisor roles and units.
     pub safety_supervisors: Vec<uuid::Uuid>,
+    /// Record the audit trail (`crate::audit`): refusals and each push's changes per household.
+    /// Always on in the server process; tests of the protocol's mechanics, which count stored
+    /// changes, turn it off.
+    pub audit: bool,
 }
 
 impl Default for ServerConfig {
@@ -43,6 +48,7 @@ impl Default for ServerConfig {
             role_scopes: true,
             safety_tick: crate::safety::DEFAULT_TICK,
             safety_supervisors: Vec::new(),
+            audit: true,
         }
     }
 }
@@ -63,6 +69,8 @@ pub struct AppState {
     pub scope: Arc<tokio::sync::RwLock<ScopeIndex>>,
     /// The server's safety monitor and alarm feed (issue 5).
     pub safety: Arc<SafetyHub>,
+    /// The server's audit writer (issue 10).
+    pub audit: Arc<AuditLog>,
 }
 
 impl AppState {
@@ -74,6 +82,12 @@ impl AppState {
         let changes: Arc<dyn ChangeStore> = Arc::new(store.clone());
         AppState {
             safety: Arc::new(SafetyHub::new(changes.clone(), "server")),
+            audit: Arc::new(AuditLog::new(
+                changes.clone(),
+                clock.clone(),
+                "server",
+                config.audit,
+            )),
             changes,
             auth: Arc::new(store),
             metrics: Arc::new(Metrics::default()),

@@ -9,6 +9,10 @@ use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 
+use donghaeng_core::store::audit::AuditAction;
+
+use crate::audit::ServerEntry;
+use crate::error::Refusal;
 use crate::state::AppState;
 
 pub async fn track(State(st): State<AppState>, req: Request, next: Next) -> Response {
@@ -32,6 +36,20 @@ pub async fn track(State(st): State<AppState>, req: Request, next: Next) -> Resp
         latency_ms = seconds * 1e3,
         "request"
     );
+    if status == 401 || status == 403 {
+        let refusal = resp.extensions().get::<Refusal>().cloned();
+        let code = refusal.as_ref().map_or("refused", |r| r.code.as_str());
+        let owner = refusal.as_ref().and_then(|r| r.owner);
+        st.audit.record(ServerEntry {
+            actor_id: owner.map(|o| o.user_id),
+            device_id: owner.map(|o| o.device_id),
+            action: AuditAction::Refused,
+            entity: None,
+            household_id: None,
+            // The route pattern, never the path (which may carry ids) or the body.
+            detail: format!("{code} {method} {route}"),
+        });
+    }
     if let Ok(v) = HeaderValue::from_str(&request_id.to_string()) {
         resp.headers_mut().insert("x-request-id", v);
     }

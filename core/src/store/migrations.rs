@@ -44,6 +44,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "safety",
         sql: include_str!("sql/0005_safety.sql"),
     },
+    Migration {
+        version: 6,
+        name: "audit",
+        sql: include_str!("sql/0006_audit.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -8,6 +8,7 @@
 //!   rejected input writes nothing.
 
 pub mod agenda;
+pub mod audit;
 pub mod cases;
 pub mod config_docs;
 pub mod conv;
@@ -242,6 +243,9 @@ impl Store {
     }
     pub fn incidents(&self) -> incidents::Incidents<'_> {
         incidents::Incidents(self)
+    }
+    pub fn audit(&self) -> audit::Audit<'_> {
+        audit::Audit(self)
     }
     pub fn safety_events(&self) -> safety_events::SafetyEvents<'_> {
         safety_events::SafetyEvents(self)

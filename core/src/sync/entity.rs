@@ -31,9 +31,6 @@ pub enum FieldSet {
     /// Exactly these fields, held only in the device's merge state (no table): documents the server
     /// publishes and the device reads whole (configuration, `super::config_docs`).
     Document(&'static [&'static str]),
-    /// An entity whose store table does not exist yet (audit entries):
-    /// any lower-case snake_case name except `id`. Pin the list when the table lands.
-    Provisional,
 }
 
 /// One syncable entity.
@@ -45,9 +42,6 @@ pub struct EntitySpec {
     pub fields: FieldSet,
 }
 
-/// Longest field name accepted for a provisional entity.
-pub const MAX_FIELD_NAME_LEN: usize = 64;
-
 impl EntitySpec {
     /// Whether `field` is a field of this entity.
     pub fn has_field(&self, field: &str) -> bool {
@@ -56,20 +50,12 @@ impl EntitySpec {
             FieldSet::WorkerIds => {
                 Uuid::try_parse(field).is_ok_and(|u| u.hyphenated().to_string() == field)
             }
-            FieldSet::Provisional => {
-                field != "id"
-                    && field.len() <= MAX_FIELD_NAME_LEN
-                    && field.starts_with(|c: char| c.is_ascii_lowercase())
-                    && field
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-            }
         }
     }
 }
 
 use EntityKind::{AppendOnly, Mutable};
-use FieldSet::{Document, Named, Provisional, WorkerIds};
+use FieldSet::{Document, Named, WorkerIds};
 
 /// Every syncable entity. Adding one is a protocol change only if older peers must understand it;
 /// removing or renaming one is always a protocol change.
@@ -262,7 +248,16 @@ pub const ENTITIES: &[EntitySpec] = &[
     EntitySpec {
         name: "audit_entries",
         kind: AppendOnly,
-        fields: Provisional,
+        fields: Named(&[
+            "at",
+            "actor_id",
+            "device_id",
+            "action",
+            "entity",
+            "record_id",
+            "household_id",
+            "detail",
+        ]),
     },
 ];
 

@@ -1,5 +1,6 @@
 //! store integration tests, one test binary for the area (fewer, smaller binaries to link).
 
+mod audit;
 mod common;
 mod crash;
 mod migrations;

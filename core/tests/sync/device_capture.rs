@@ -219,6 +219,7 @@ fn the_workload_reaches_every_syncable_table() {
     assert_eq!(
         entities,
         [
+            "audit_entries",
             "case_notes",
             "cases",
             "crisis_reports",

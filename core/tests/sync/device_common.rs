@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use donghaeng_core::clock::FixedClock;
 use donghaeng_core::model::*;
+use donghaeng_core::store::audit::AuditAction;
 use donghaeng_core::store::cases::Cases;
 use donghaeng_core::store::crisis_reports::NewCrisisReport;
 use donghaeng_core::store::households::{HouseholdUpdate, NewHousehold};
@@ -325,7 +326,24 @@ pub fn step(store: &Store, op: u8, a: u8, b: u8) -> CoreResult<()> {
             let Some(w) = pick(store, "workers", "1", b) else {
                 return missing();
             };
-            store.workers().set_active(w, a % 4 != 0)?;
+            if a % 3 == 0 {
+                // A household's detail shown: an audit entry (append-only, synced). No actor:
+                // the workload does not know the phone's user, and a server with scopes takes
+                // a phone's entries only as its own user or as nobody.
+                let Some(h) = household() else {
+                    return missing();
+                };
+                store.audit().record(
+                    None,
+                    AuditAction::Viewed,
+                    Some("households"),
+                    Some(h),
+                    Some(h),
+                    None,
+                )?;
+            } else {
+                store.workers().set_active(w, a % 4 != 0)?;
+            }
         }
         _ => {
             let Some(team) = pick(store, "org_units", "kind = 'team'", 0) else {

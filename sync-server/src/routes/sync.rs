@@ -2,21 +2,25 @@
 //! what its user may see, and a push with any change its user may not write is refused whole (403
 //! `out_of_scope`, the offending changes listed, nothing stored).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use axum::extract::State;
 use axum::Json;
 
+use donghaeng_core::store::audit::{AuditAction, ENTITY as AUDIT_ENTRIES};
 use donghaeng_core::store::safety_events::ENTITY as SAFETY_EVENTS;
 use donghaeng_core::sync::{
     ProtocolVersion, PullRequest, PullResponse, PushRequest, PushResponse, RejectedChange,
     SeqChange,
 };
 use donghaeng_core::{CoreError, CoreResult};
+use uuid::Uuid;
 
+use crate::audit::ServerEntry;
 use crate::auth::Authed;
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::scope::view::household_of;
 use crate::scope::{BatchOverlay, Filtered, Viewer};
 use crate::state::AppState;
 
@@ -44,13 +48,18 @@ async fn push_inner(
     let JsonBody(req) = body?;
     let api = |e: CoreError| ApiError::from_core(&e, &st.clock);
     if req.device_id != owner.device_id {
-        return Err(api(CoreError::invalid(
+        let mut err = api(CoreError::invalid(
             "device_mismatch",
             "device_id",
             "이 기기의 ID가 아닌 기기 ID로 보낼 수 없습니다.",
             "the push names a device other than the authenticated one",
-        )));
+        ));
+        err.owner = Some(owner);
+        return Err(err);
     }
+    // Which households this push touches, for the audit trail (learnt before the store, while
+    // the batch can still place its new records).
+    let mut touched: BTreeMap<Uuid, usize> = BTreeMap::new();
     let now = st.clock.now_ms();
     if st.config.role_scopes {
         catch_up(st, now).await.map_err(api)?;
@@ -84,7 +93,13 @@ async fn push_inner(
                 ),
             ));
             err.body.refused = refused;
+            err.owner = Some(owner);
             return Err(err);
+        }
+        for c in req.changes.iter().filter(|c| c.entity != AUDIT_ENTRIES) {
+            if let Some(h) = household_of(&ix, &batch, c) {
+                *touched.entry(h).or_default() += 1;
+            }
         }
     }
     // Safety events also go to the server's safety monitor once stored (issue 5).
@@ -106,6 +121,19 @@ async fn push_inner(
         st.safety
             .observe_push(&sreq, &resp, st.clock.now_ms())
             .await;
+    }
+    if !resp.accepted.is_empty() {
+        // One entry per household changed (what changed is in the log itself).
+        for (household, n) in touched {
+            st.audit.record(ServerEntry {
+                actor_id: Some(owner.user_id),
+                device_id: Some(owner.device_id),
+                action: AuditAction::Changed,
+                entity: None,
+                household_id: Some(household),
+                detail: format!("{n} changes pushed"),
+            });
+        }
     }
     st.metrics.observe_push(
         resp.accepted.len(),

@@ -84,6 +84,8 @@ impl Viewer {
         let entity = c.entity.as_str();
         let visible = match entity {
             "org_units" => true,
+            // The audit trail is read on the server by supervisors, never sent to other phones.
+            "audit_entries" => false,
             // Configuration reaches every user at or under the unit it is addressed to (and the
             // staff of a district see what was addressed to the teams under it).
             "config_documents" => ix
@@ -190,17 +192,7 @@ impl Viewer {
                 .and_then(|s| Uuid::try_parse(s).ok())
         };
         // The 동 the record lives in, from the change itself or from what the server knows.
-        let household = field_uuid("household_id")
-            .or_else(|| ix.household_of_change(c))
-            .or_else(|| match entity {
-                "households" => Some(c.record_id),
-                "visit_workers" => batch.household_of("visits", c.record_id),
-                "safety_events" => {
-                    let session = field_uuid("session_id")?;
-                    batch.session_household.get(&session).copied()
-                }
-                e => batch.household_of(e, c.record_id),
-            });
+        let household = household_of(ix, batch, c);
         let household_dong = |h: Uuid| {
             let own = (entity == "households")
                 .then(|| field_uuid("dong_id"))
@@ -211,6 +203,19 @@ impl Viewer {
         let allowed = match (self.class, entity) {
             // Org units and configuration come from the admin command only.
             (_, "org_units" | "config_documents") => false,
+            // A phone records only its own entries, as its own user (or as nobody).
+            (_, "audit_entries") => {
+                let own_device = fields
+                    .and_then(|f| f.get("device_id"))
+                    .and_then(|v| v.as_str())
+                    .is_some_and(|d| Uuid::try_parse(d).ok() == Some(c.device_id));
+                let actor = fields.and_then(|f| f.get("actor_id"));
+                let as_self = match actor {
+                    None | Some(serde_json::Value::Null) => true,
+                    Some(_) => field_uuid("actor_id") == Some(self.user_id),
+                };
+                own_device && as_self && matches!(c.op, Op::Append { .. })
+            }
             (Class::Staff, "workers") => self.in_area(
                 ix,
                 field_uuid("team_id")
@@ -249,6 +254,33 @@ impl Viewer {
         };
         (!allowed).then_some("out_of_scope")
     }
+}
+
+/// The household a pushed change belongs to: named in the change, known to the index, or placed by
+/// a record created earlier in the same push.
+pub fn household_of(ix: &ScopeIndex, batch: &BatchOverlay, c: &Change) -> Option<Uuid> {
+    let fields = match &c.op {
+        Op::Upsert { fields } => Some(fields),
+        Op::Append { record } => Some(record),
+        Op::Delete => None,
+    };
+    let field_uuid = |name: &str| {
+        fields
+            .and_then(|f| f.get(name))
+            .and_then(|v| v.as_str())
+            .and_then(|s| Uuid::try_parse(s).ok())
+    };
+    field_uuid("household_id")
+        .or_else(|| ix.household_of_change(c))
+        .or_else(|| match c.entity.as_str() {
+            "households" => Some(c.record_id),
+            "visit_workers" => batch.household_of("visits", c.record_id),
+            "safety_events" => {
+                let session = field_uuid("session_id")?;
+                batch.session_household.get(&session).copied()
+            }
+            e => batch.household_of(e, c.record_id),
+        })
 }
 
 /// What a push batch itself says about the records it creates (their household, 동 or team), so

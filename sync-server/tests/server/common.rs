@@ -27,6 +27,7 @@ use uuid::Uuid;
 pub fn protocol_config() -> ServerConfig {
     ServerConfig {
         role_scopes: false,
+        audit: false,
         ..ServerConfig::default()
     }
 }
@@ -435,5 +436,41 @@ impl TestServer {
     /// The server's merged state, in the reference's canonical dump format.
     pub async fn store_dump(&self) -> String {
         self.store.canonical_dump().await.unwrap()
+    }
+
+    /// The merged state without the audit trail (which records refusals too), after the queued
+    /// audit entries are stored.
+    pub async fn dump_without_audit(&self) -> String {
+        self.state.audit.flush().await;
+        let dump = self.store_dump().await;
+        dump.lines()
+            .filter(|l| !l.contains("\"audit_entries\""))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The audit entries stored (their fields), after the queued ones are stored.
+    pub async fn audit_entries(&self) -> Vec<Value> {
+        self.state.audit.flush().await;
+        let page = self
+            .store
+            .pull(
+                PullRequest {
+                    protocol_version: ProtocolVersion::CURRENT,
+                    after_seq: 0,
+                    limit: 5000,
+                },
+                self.now_ms(),
+            )
+            .await
+            .unwrap();
+        page.changes
+            .into_iter()
+            .filter(|c| c.change.entity == "audit_entries")
+            .filter_map(|c| match c.change.op {
+                Op::Append { record } => Some(serde_json::to_value(record).unwrap()),
+                _ => None,
+            })
+            .collect()
     }
 }

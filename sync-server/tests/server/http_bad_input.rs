@@ -7,10 +7,9 @@ use common::{upsert, v7, Backend, TestServer};
 use donghaeng_core::model::Role;
 use donghaeng_core::sync::validate::MAX_PUSH_CHANGES;
 use donghaeng_core::sync::{ErrorBody, PushResponse};
-use donghaeng_sync_server::store::ChangeStore;
 use donghaeng_sync_server::ServerConfig;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// Asserts a refusal: status, code, and a body that is exactly the protocol's `ErrorBody`.
 fn assert_refused(a: &common::Answer, status: StatusCode, code: &str) {
@@ -178,8 +177,7 @@ async fn a_push_outside_scope_is_refused_whole_naming_the_changes(backend: Backe
     );
     let mut config = upsert(&mut dev, now, v7(), json!({"kind": "cadence"}));
     config.entity = "config_documents".into();
-    let seq_before = srv.store.last_seq().await.unwrap();
-    let dump_before = srv.store_dump().await;
+    let dump_before = srv.dump_without_audit().await;
 
     let a = srv.push(&dev, &[household.clone(), config.clone()]).await;
     assert_refused(&a, StatusCode::FORBIDDEN, "out_of_scope");
@@ -190,12 +188,23 @@ async fn a_push_outside_scope_is_refused_whole_naming_the_changes(backend: Backe
         .refused
         .iter()
         .all(|r| r.code == "out_of_scope" && !r.ko.is_empty()));
+
     assert_eq!(
-        srv.store.last_seq().await.unwrap(),
-        seq_before,
+        srv.dump_without_audit().await,
+        dump_before,
         "nothing stored"
     );
-    assert_eq!(srv.store_dump().await, dump_before, "nothing merged");
+    // The refusal is in the audit trail, with who and from which device, and no content.
+    let refusals: Vec<Value> = srv
+        .audit_entries()
+        .await
+        .into_iter()
+        .filter(|e| e["action"] == "refused")
+        .collect();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert_eq!(refusals[0]["actor_id"], json!(nurse.id.to_string()));
+    assert_eq!(refusals[0]["device_id"], json!(dev.id.to_string()));
+    assert_eq!(refusals[0]["detail"], json!("out_of_scope POST /v1/push"));
 
     let a = srv.push(&dev, std::slice::from_ref(&household)).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);

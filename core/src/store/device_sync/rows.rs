@@ -19,10 +19,10 @@ use crate::CoreResult;
 /// The entity whose records are visit assignments.
 pub const VISIT_WORKERS: &str = "visit_workers";
 
-/// Whether the entity has a table in this store (configuration documents never do; audit entries
-/// not yet: their records live only in the merge state).
+/// Whether the entity has a table in this store (configuration documents never do: their records
+/// live only in the merge state).
 pub fn has_table(spec: &EntitySpec) -> bool {
-    !matches!(spec.fields, FieldSet::Provisional | FieldSet::Document(_))
+    !matches!(spec.fields, FieldSet::Document(_))
 }
 
 fn named(spec: &EntitySpec) -> &'static [&'static str] {
