@@ -193,8 +193,14 @@ impl ServeArgs {
 /// The whole server process: logs to stderr (no personal data: ids, routes, counts), then serve or
 /// an admin command as the command line says.
 pub fn main() -> ExitCode {
+    // DONGHAENG_LOG=error|warn|info|debug|trace (default info). Every level is free of personal
+    // data; the end-to-end log check runs at debug.
+    let level = std::env::var("DONGHAENG_LOG")
+        .ok()
+        .and_then(|v| v.parse::<tracing::Level>().ok())
+        .unwrap_or(tracing::Level::INFO);
     tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
+        .with_max_level(level)
         .with_target(false)
         // Colour codes only for a person at a terminal, never in collected log files.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

@@ -79,6 +79,8 @@ impl ServerProcess {
         let mut child = Command::new(SERVER_EXE)
             .args(db.backend().args())
             .args(["--addr", "127.0.0.1:0"])
+            // Everything the server logs, for the checks that no personal data is in it.
+            .env("DONGHAENG_LOG", "debug")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -327,4 +327,51 @@ fn every_role_holds_exactly_what_it_may_see_and_reassignment_purges() {
     assert!(ids(&volunteer2, "wellness_checks").contains(&check));
     assert!(ids(&volunteer2, "cases").is_empty());
     assert!(ids(&volunteer2, "case_notes").is_empty());
+
+    // Refusals a phone meets (a forged token, a revoked device): the errors its shell would log.
+    let mut device_log = Vec::new();
+    let mut forged = planner.client_for(&url);
+    forged.set_bearer_token("forged-token-0000");
+    device_log.push(
+        forged
+            .sync(&planner.store, &mut ())
+            .unwrap_err()
+            .to_string(),
+    );
+    crate::harness::admin(
+        &db,
+        &[
+            "revoke-device",
+            "--device",
+            &other.store.device_id().unwrap().to_string(),
+        ],
+    );
+    device_log.push(other.sync().unwrap_err().to_string());
+    assert!(device_log[1].contains("device_revoked") || device_log[1].contains("해지"));
+
+    // No personal data in anything logged during the whole scenario — every line the server wrote
+    // at debug level, and the phones' error texts: none of the names, addresses, phone numbers,
+    // note or referral text, or report address the scenario wrote.
+    let pii = [
+        "김영수",
+        "이순자",
+        "박민호",
+        "배우자",
+        "김영수로",
+        "010-1234-5678",
+        "긴급복지 생계지원 상담",
+        "정신건강복지센터",
+        "우울감",
+        "반지하",
+    ];
+    let server_log = server.log.lock().unwrap().clone();
+    assert!(server_log.len() > 20, "the server logged the scenario");
+    for line in server_log.iter().chain(&device_log) {
+        for p in pii {
+            assert!(
+                !line.contains(p),
+                "personal data ({p}) in a log line: {line}"
+            );
+        }
+    }
 }
