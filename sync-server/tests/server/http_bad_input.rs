@@ -212,4 +212,103 @@ async fn a_push_outside_scope_is_refused_whole_naming_the_changes(backend: Backe
     assert_eq!(resp.accepted, vec![household.id]);
 }
 
-crate::on_both_stores!(a_push_outside_scope_is_refused_whole_naming_the_changes);
+/// Text a hostile or careless client might put in any field.
+const SQLISH: &[&str] = &[
+    "'; DROP TABLE changes; --",
+    "\" OR 1=1 --",
+    "Robert'); DELETE FROM devices WHERE ('1'='1",
+    "\\x00\u{0}null byte",
+    "$1 $$ ; SELECT pg_sleep(10); --",
+];
+
+/// SQL-ish strings in every text field of every entity are data: stored verbatim, returned
+/// verbatim, and the store (tables, sequence, other records) is intact. A string past the limit in
+/// any field refuses the whole batch with `value_too_large` naming the field, and stores nothing.
+async fn sqlish_and_oversized_strings_in_every_field_are_data_or_refused(backend: Backend) {
+    use donghaeng_core::sync::{entity::FieldSet, validate::MAX_STRING_BYTES, ENTITIES};
+    let Some(srv) = TestServer::on(backend).await else {
+        return;
+    };
+    let mut dev = srv.device().await;
+    let now = srv.now_ms();
+    let mut changes = Vec::new();
+    for spec in ENTITIES {
+        let (FieldSet::Named(fields) | FieldSet::Document(fields)) = spec.fields else {
+            continue;
+        };
+        for (i, field) in fields.iter().enumerate() {
+            let mut c = upsert(
+                &mut dev,
+                now,
+                v7(),
+                json!({ *field: SQLISH[i % SQLISH.len()] }),
+            );
+            c.entity = spec.name.into();
+            if spec.kind == donghaeng_core::sync::EntityKind::AppendOnly {
+                let donghaeng_core::sync::Op::Upsert { fields } = c.op else {
+                    unreachable!()
+                };
+                c.op = donghaeng_core::sync::Op::Append { record: fields };
+            }
+            changes.push(c);
+        }
+    }
+    assert!(changes.len() > 100, "{} fields", changes.len());
+    for chunk in changes.chunks(MAX_PUSH_CHANGES) {
+        let a = srv.push(&dev, chunk).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        let resp: PushResponse = serde_json::from_value(a.body).unwrap();
+        assert_eq!(resp.accepted.len(), chunk.len(), "{:?}", resp.rejected);
+    }
+    // Returned verbatim, every one, by a pull; the store still answers and counts right.
+    let a = srv.pull(&dev, 0, 5000).await;
+    assert_eq!(a.status, StatusCode::OK);
+    let pulled = a.body["changes"].as_array().unwrap();
+    assert_eq!(pulled.len(), changes.len());
+    let mut values = std::collections::HashSet::new();
+    for c in pulled {
+        let op = &c["change"]["op"];
+        let fields = op.get("fields").or_else(|| op.get("record")).unwrap();
+        for v in fields.as_object().unwrap().values() {
+            values.insert(v.as_str().unwrap().to_owned());
+        }
+    }
+    for s in SQLISH {
+        assert!(values.contains(*s), "{s:?} not returned verbatim");
+    }
+    let dump = srv.store_dump().await;
+    assert_eq!(dump.lines().count(), changes.len());
+
+    // Oversized, in each entity's first field: refused whole, naming the field; nothing stored.
+    let seq = srv.pull(&dev, 0, 1).await.body["server_seq"].clone();
+    let big = "가".repeat(MAX_STRING_BYTES / 3 + 1);
+    for spec in ENTITIES {
+        let (FieldSet::Named(fields) | FieldSet::Document(fields)) = spec.fields else {
+            continue;
+        };
+        let mut c = upsert(&mut dev, now, v7(), json!({ fields[0]: big }));
+        c.entity = spec.name.into();
+        if spec.kind == donghaeng_core::sync::EntityKind::AppendOnly {
+            let donghaeng_core::sync::Op::Upsert { fields } = c.op else {
+                unreachable!()
+            };
+            c.op = donghaeng_core::sync::Op::Append { record: fields };
+        }
+        let ok = upsert(&mut dev, now, v7(), json!({"head_name": "정상"}));
+        let a = srv.push(&dev, &[ok, c]).await;
+        assert_refused(&a, StatusCode::BAD_REQUEST, "value_too_large");
+        let field = a.body["field"].as_str().unwrap_or("");
+        assert!(field.ends_with(fields[0]), "{field}");
+    }
+    assert_eq!(srv.pull(&dev, 0, 1).await.body["server_seq"], seq);
+    assert_eq!(
+        srv.store_dump().await,
+        dump,
+        "nothing of the refused batches stored"
+    );
+}
+
+crate::on_both_stores!(
+    a_push_outside_scope_is_refused_whole_naming_the_changes,
+    sqlish_and_oversized_strings_in_every_field_are_data_or_refused
+);
