@@ -29,9 +29,6 @@ pub struct ServerConfig {
     /// How often the server's safety monitor runs its deadlines (default 15 s, at most 30 s: a dead
     /// phone's overdue alarm is raised within one tick of expected return + grace).
     pub safety_tick: std::time::Duration,
-    /// Users (by id) who may read and acknowledge safety alarms. Empty: every authenticated device
-    /// may — until the authorisation matrix of issue 10 gives the server supervisor roles and units.
-    pub safety_supervisors: Vec<uuid::Uuid>,
 }
 
 impl Default for ServerConfig {
@@ -42,7 +39,6 @@ impl Default for ServerConfig {
             enrolment_ttl_ms: 24 * 60 * 60 * 1000,
             role_scopes: true,
             safety_tick: crate::safety::DEFAULT_TICK,
-            safety_supervisors: Vec::new(),
         }
     }
 }
@@ -63,6 +59,8 @@ pub struct AppState {
     pub scope: Arc<tokio::sync::RwLock<ScopeIndex>>,
     /// The server's safety monitor and alarm feed (issue 5).
     pub safety: Arc<SafetyHub>,
+    /// The supervisor dashboard's sessions settings, login throttle and record projection.
+    pub dashboard: Arc<crate::dashboard::DashboardState>,
 }
 
 impl AppState {
@@ -80,6 +78,7 @@ impl AppState {
             clock,
             config: Arc::new(config),
             scope: Arc::default(),
+            dashboard: Arc::default(),
         }
     }
 }
