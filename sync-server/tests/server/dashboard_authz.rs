@@ -432,7 +432,58 @@ async fn malformed_query_parameters_get_a_400_naming_them(backend: Backend) {
     assert_eq!(w.status, StatusCode::BAD_REQUEST);
 }
 
+/// A phone syncs the start of a visit, then (a later sync) the SOS: the SOS is accepted — it
+/// belongs to the session's household through its `session_id` — and reaches the 동's board.
+async fn an_sos_pushed_after_its_start_reaches_the_dong_lead(backend: Backend) {
+    let Some(srv) = server(backend).await else {
+        return;
+    };
+    let o = org(&srv).await;
+    let planner = user(
+        &srv,
+        o.team_a,
+        "김민지",
+        Role::WelfarePlanner,
+        Privilege::Field,
+    )
+    .await;
+    let nurse = user(
+        &srv,
+        o.team_a,
+        "이수정",
+        Role::VisitingNurse,
+        Privilege::Field,
+    )
+    .await;
+    let mut dev = device_for(&srv, planner).await;
+    let h = household(Uuid::now_v7(), o.dong_a, "서울 성북구 길음로 1, 101호");
+    push_household(&srv, &mut dev, &h).await;
+    let workers = [
+        worker(planner, o.team_a, "김민지"),
+        worker(nurse, o.team_a, "이수정"),
+    ];
+    let (session, start, sos) = session_events(&srv, &h, &workers);
+    push_events(&srv, &mut dev, &[start]).await;
+    web_user(&srv, o.team_a, "lead.a", Privilege::Supervisor).await;
+    let mut b = Browser::new(&srv);
+    b.login("lead.a", PASSWORD).await;
+    let board = b.get("/dashboard/api/board").await;
+    assert_eq!(
+        board.body["sessions"][0]["priority"], 4,
+        "calm before the SOS"
+    );
+    push_events(&srv, &mut dev, &[sos]).await;
+    let board = b.get("/dashboard/api/board").await;
+    assert_eq!(
+        sessions_of(&board.body, "sessions"),
+        vec![session.to_string()]
+    );
+    assert_eq!(board.body["sessions"][0]["priority"], 0);
+    assert_eq!(board.body["sessions"][0]["alarms"][0]["kind"], "sos");
+}
+
 on_both_stores!(
+    an_sos_pushed_after_its_start_reaches_the_dong_lead,
     the_alarm_api_answers_by_privilege_and_unit,
     the_dashboard_shows_each_supervisor_only_their_units,
     figures_count_the_records_of_the_unit_and_period,

@@ -170,7 +170,7 @@ pub async fn push_household(srv: &TestServer, dev: &mut TestDevice, h: &Househol
 }
 
 /// Starts a safety session for `workers` at `household` on a phone monitor and, if `sos`, presses
-/// SOS; pushes the events from `dev`. Returns the session id.
+/// SOS; pushes the events from `dev` in one push. Returns the session id.
 pub async fn session(
     srv: &TestServer,
     dev: &mut TestDevice,
@@ -178,6 +178,21 @@ pub async fn session(
     workers: &[Worker],
     sos: bool,
 ) -> Uuid {
+    let (id, start, sos_event) = session_events(srv, household, workers);
+    let mut events = vec![start];
+    if sos {
+        events.push(sos_event);
+    }
+    push_events(srv, dev, &events).await;
+    id
+}
+
+/// A session's start event and an SOS event of its first worker, not pushed.
+pub fn session_events(
+    srv: &TestServer,
+    household: &Household,
+    workers: &[Worker],
+) -> (Uuid, SafetyEvent, SafetyEvent) {
     let now: DateTime<Utc> =
         DateTime::from_timestamp_millis(srv.now_ms() - srv.now_ms() % 1000).unwrap();
     let cfg = TeamSafetyConfig::standard(
@@ -201,10 +216,13 @@ pub async fn session(
     };
     let actor = Actor::new(workers[0].id, "phone");
     let mut m = SafetyMonitor::new("phone");
-    let mut events: Vec<SafetyEvent> = vec![m.start(&req, &actor, now).unwrap().event];
-    if sos {
-        events.push(m.sos(session_id, &actor, now).unwrap().event);
-    }
+    let start = m.start(&req, &actor, now).unwrap().event;
+    let sos = m.sos(session_id, &actor, now).unwrap().event;
+    (session_id, start, sos)
+}
+
+/// Pushes safety events from `dev` as its outbox would; every one must be stored.
+pub async fn push_events(srv: &TestServer, dev: &mut TestDevice, events: &[SafetyEvent]) {
     let changes: Vec<Change> = events
         .iter()
         .map(|e| {
@@ -229,7 +247,6 @@ pub async fn session(
         "{}",
         a.body
     );
-    session_id
 }
 
 pub fn worker(id: Uuid, team: Uuid, name: &str) -> Worker {
