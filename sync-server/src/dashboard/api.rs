@@ -193,7 +193,7 @@ pub async fn board(State(st): State<AppState>, caller: Caller) -> Result<Json<Va
 }
 
 /// `GET /dashboard/api/board/stream`: server-sent events; a `board` event with the whole board at
-/// once and again whenever the server's safety state changes (within ~250 ms of the change), and at
+/// once and again whenever the server's safety state changes (50 ms after it, so a burst is one update), and at
 /// least every 30 s. The page keeps no other state, so a reconnect is a plain refresh.
 pub async fn board_stream(
     State(st): State<AppState>,
@@ -218,7 +218,7 @@ pub async fn board_stream(
                         _ = tokio::time::sleep(Duration::from_secs(30)) => {}
                     }
                     // Coalesce a burst (a push of many events) into one update.
-                    tokio::time::sleep(Duration::from_millis(150)).await;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                     changes.borrow_and_update();
                     match board_rows(&st, &caller).await {
                         Ok(b) => b,

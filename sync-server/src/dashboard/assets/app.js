@@ -60,6 +60,7 @@ const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '
 function applyLang() {
   document.documentElement.lang = lang;
   document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  rowCache = new Map();
   $('#lang').textContent = lang === 'ko' ? 'English' : '한국어';
   render();
 }
@@ -83,6 +84,8 @@ async function start() {
 
 function showLogin() {
   me = null;
+  rowCache = new Map();
+  $('#board tbody').replaceChildren();
   if (stream) { stream.close(); stream = null; }
   $('#login-view').hidden = false;
   for (const v of ['#board-view', '#figures-view', '#incidents-view']) $(v).hidden = true;
@@ -141,22 +144,46 @@ function left(iso) {
   return s < 0 ? `<span class="overdue-time">−${txt} ${t('overdue_by')}</span>` : txt;
 }
 
+// Rows are kept by session id with the HTML they were made from: an update re-creates only the rows
+// whose content changed and moves the others, so a change on a board of 1,000 sessions costs a few
+// rows of parsing rather than the whole table.
+let rowCache = new Map(); // session id → { html, tr }
+
+function rowHtml(r) {
+  const alarms = r.alarms.map((a) => `<span class="badge ${a.acknowledged ? 'acked' : a.kind}">${esc(t(a.kind))}${a.acknowledged ? ' · ' + esc(t('acked')) : ''}</span>`).join('');
+  const actions = r.alarms.map((a) => (a.acknowledged ? '' : `<button data-ack="${a.alarm_id}">${esc(t('ack'))}</button> `) + `<button data-resolve="${a.alarm_id}">${esc(t('resolve'))}</button>`).join(' ');
+  return `<td>${alarms}<span class="badge status">${esc(t(r.status))}</span></td>` +
+    `<td>${esc(r.workers.join(', '))}</td><td>${esc(r.address)} <span class="muted">${esc(r.household)}</span></td>` +
+    `<td>${fmtTime(r.started_at)}</td><td>${fmtTime(r.expected_return)}</td><td class="left" data-return="${esc(r.expected_return || '')}"></td><td>${actions}</td>`;
+}
+
 function render() {
   if (!me) return;
   const rows = board.sessions || [];
-  let loud = 0, open = 0;
-  const html = rows.map((r) => {
-    const alarms = r.alarms.map((a) => {
-      if (!a.acknowledged) open++;
-      if (!a.acknowledged && (a.kind === 'sos' || a.kind === 'duress')) loud++;
-      return `<span class="badge ${a.acknowledged ? 'acked' : a.kind}">${esc(t(a.kind))}${a.acknowledged ? ' · ' + esc(t('acked')) : ''}</span>`;
-    }).join('');
-    const actions = r.alarms.map((a) => (a.acknowledged ? '' : `<button data-ack="${a.alarm_id}">${esc(t('ack'))}</button> `) + `<button data-resolve="${a.alarm_id}">${esc(t('resolve'))}</button>`).join(' ');
-    return `<tr class="p${r.priority}" data-session="${r.session_id}"><td>${alarms}<span class="badge status">${esc(t(r.status))}</span></td>` +
-      `<td>${esc(r.workers.join(', '))}</td><td>${esc(r.address)} <span class="muted">${esc(r.household)}</span></td>` +
-      `<td>${fmtTime(r.started_at)}</td><td>${fmtTime(r.expected_return)}</td><td class="left" data-return="${esc(r.expected_return || '')}">${left(r.expected_return)}</td><td>${actions}</td></tr>`;
-  }).join('');
-  $('#board tbody').innerHTML = html;
+  let open = 0;
+  const tbody = $('#board tbody');
+  const next = new Map();
+  const frag = document.createDocumentFragment();
+  for (const r of rows) {
+    for (const a of r.alarms) if (!a.acknowledged) open++;
+    const html = rowHtml(r);
+    const cls = `p${r.priority}`;
+    let cached = rowCache.get(r.session_id);
+    if (!cached || cached.html !== html) {
+      const tr = document.createElement('tr');
+      tr.dataset.session = r.session_id;
+      tr.innerHTML = html;
+      // The countdown is filled here and by the 1-second timer, outside the cached HTML.
+      const td = tr.querySelector('td.left');
+      td.innerHTML = left(td.dataset.return);
+      cached = { html, tr };
+    }
+    cached.tr.className = cls;
+    next.set(r.session_id, cached);
+    frag.appendChild(cached.tr);
+  }
+  rowCache = next;
+  tbody.replaceChildren(frag);
   $('#board-empty').hidden = rows.length > 0;
   $('#counts').textContent = `${t('sessions_n')} ${rows.length} · ${t('alarms_n')} ${open}`;
   document.title = (open ? `(${open}) ` : '') + t('title');
