@@ -184,3 +184,18 @@ test('figures match the records the phones synced, and export as CSV', async () 
   await page.click('#lang');
   await page.close();
 });
+
+test("today's plan shows the pair the phones assigned and their progress", async () => {
+  const page = await chrome.context.newPage();
+  await login(page, 'lead.a');
+  await page.click('button[data-tab="plan"]');
+  await page.waitForSelector('#plan h2');
+  await page.fill('#plan-date', '2022-03-10');
+  await page.click('#plan-form button[type="submit"]');
+  await page.waitForSelector('#plan .team h3');
+  assert.equal(await page.textContent('#plan .team h3'), '김민지 · 이수정');
+  assert.match(await page.textContent('#plan .team p'), /완료 1/);
+  assert.doesNotMatch(await page.textContent('#plan'), /정릉로/);
+  await page.screenshot({ path: join(ARTIFACTS, 'plan.png'), fullPage: true });
+  await page.close();
+});

@@ -395,6 +395,33 @@ pub async fn figures(
     .into_response())
 }
 
+/// `GET /dashboard/api/plan?date=YYYY-MM-DD&unit=<id>`: the day's visits of the unit (default today
+/// in Korea and the caller's area): assigned teams with progress, unassigned visits, and the day
+/// planner's proposal for them with the reasons for what it cannot place.
+pub async fn plan(
+    State(st): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(&st, raw, &["date", "unit"])?;
+    let today = DateTime::from_timestamp_millis(st.clock.now_ms() + 9 * 3_600_000)
+        .map(|d| d.date_naive())
+        .unwrap_or_default();
+    let date = date_param(&st, &q, "date")?.unwrap_or(today);
+    catch_up_scope(&st).await?;
+    let mut p = st.dashboard.projection.lock().await;
+    p.catch_up(st.changes.as_ref(), st.clock.now_ms())
+        .await
+        .map_err(|e| core(&st, e))?;
+    let ix = st.scope.read().await;
+    let unit = report_unit(&st, &caller, &ix, &q)?;
+    let dongs = |d: Uuid| unit.is_none_or(|u| ix.within(d, u));
+    // The planner is CPU work (milliseconds for a 동's day): it runs here, under the projection lock,
+    // which only other dashboard reads wait on.
+    let plan = super::plan::day_plan(&p, date, &dongs);
+    Ok(Json(json!({"unit_id": unit, "plan": plan})))
+}
+
 /// `GET /dashboard/api/units`: the org units in the caller's area (for the unit picker).
 pub async fn units(State(st): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     catch_up_scope(&st).await?;

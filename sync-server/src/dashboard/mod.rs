@@ -5,13 +5,15 @@
 //! - [`access`]: who is asking (session cookie or bearer token) and which units they see;
 //! - [`api`]: the JSON endpoints under `/dashboard/api/`;
 //! - [`board`]: the board rows from the server's safety monitor;
-//! - [`projection`] and [`figures`]: the merged records in memory and the figures computed from them.
+//! - [`projection`] and [`figures`]: the merged records in memory and the figures computed from them;
+//! - [`plan`]: today's plan per team, with the core's day planner for unassigned visits.
 
 pub mod access;
 pub mod api;
 pub mod assets;
 pub mod board;
 pub mod figures;
+pub mod plan;
 pub mod projection;
 
 use axum::http::HeaderMap;

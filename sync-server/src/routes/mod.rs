@@ -65,6 +65,7 @@ pub fn table() -> Vec<Route> {
             "/dashboard/api/incidents",
             get(dashboard::api::incidents),
         ),
+        r("GET", "/dashboard/api/plan", get(dashboard::api::plan)),
         r("GET", "/healthz", get(ops::healthz)),
         r("GET", "/metrics", get(ops::metrics)),
         r("GET", "/openapi.json", get(ops::openapi)),

@@ -482,7 +482,124 @@ async fn an_sos_pushed_after_its_start_reaches_the_dong_lead(backend: Backend) {
     assert_eq!(board.body["sessions"][0]["alarms"][0]["kind"], "sos");
 }
 
+/// Today's plan of 동 A: the pair assigned to a visit with its progress, and an unassigned home
+/// visit to a household with no location, which the day planner cannot place and says why; 동 B's
+/// visits of the same day are not in it.
+async fn todays_plan_shows_teams_progress_and_why_a_visit_cannot_be_placed(backend: Backend) {
+    let Some(srv) = server(backend).await else {
+        return;
+    };
+    let o = org(&srv).await;
+    let planner = user(
+        &srv,
+        o.team_a,
+        "김민지",
+        Role::WelfarePlanner,
+        Privilege::Field,
+    )
+    .await;
+    let nurse = user(
+        &srv,
+        o.team_a,
+        "이수정",
+        Role::VisitingNurse,
+        Privilege::Field,
+    )
+    .await;
+    let other = user(
+        &srv,
+        o.team_b,
+        "박서연",
+        Role::WelfarePlanner,
+        Privilege::Field,
+    )
+    .await;
+    let mut dev = device_for(&srv, planner).await;
+    let mut dev_b = device_for(&srv, other).await;
+    web_user(&srv, o.team_a, "lead.a", Privilege::Supervisor).await;
+    let (h1, h2, h3) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    push_household(&srv, &mut dev, &household(h1, o.dong_a, "길음로 1")).await;
+    push_household(&srv, &mut dev, &household(h2, o.dong_a, "길음로 2")).await;
+    push_household(&srv, &mut dev_b, &household(h3, o.dong_b, "정릉로 3")).await;
+    // 2022-03-10, 10:00 and 14:00 KST.
+    let at = |h: u32| {
+        chrono::NaiveDate::from_ymd_opt(2022, 3, 10)
+            .unwrap()
+            .and_hms_opt(h - 9, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis()
+    };
+    let visit = |h: Uuid, start: i64, status: &str| {
+        json!({"household_id": h.to_string(), "purpose": "crisis_monitoring", "contact_mode": "home",
+            "window_start": start, "window_end": start + 2 * 3_600_000, "required_roles": "", "status": status,
+            "started_at": null, "completed_at": null, "outcome": null, "note": null})
+    };
+    let (v1, v2, v3) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    push_records(
+        &srv,
+        &mut dev,
+        &[
+            ("visits", v1, visit(h1, at(10), "completed")),
+            (
+                "visit_workers",
+                v1,
+                json!({planner.to_string(): true, nurse.to_string(): true}),
+            ),
+            ("visits", v2, visit(h2, at(14), "planned")),
+        ],
+    )
+    .await;
+    push_records(
+        &srv,
+        &mut dev_b,
+        &[("visits", v3, visit(h3, at(10), "planned"))],
+    )
+    .await;
+    let mut a = Browser::new(&srv);
+    a.login("lead.a", PASSWORD).await;
+    let w = a.get("/dashboard/api/plan?date=2022-03-10").await;
+    assert_eq!(w.status, StatusCode::OK, "{}", w.body);
+    let plan = &w.body["plan"];
+    assert_eq!(plan["teams"].as_array().unwrap().len(), 1);
+    let mut names: Vec<&str> = plan["teams"][0]["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["김민지", "이수정"]);
+    assert_eq!(plan["teams"][0]["progress"], json!({"completed": 1}));
+    let unassigned: Vec<&str> = plan["unassigned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["visit_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(unassigned, [v2.to_string()]);
+    assert_eq!(plan["cannot_place"][0]["visit_id"], v2.to_string());
+    assert_eq!(plan["cannot_place"][0]["code"], "missing_location");
+    assert!(
+        !w.body.to_string().contains(&v3.to_string()),
+        "nothing of 동 B"
+    );
+    // Another day: empty; a bad date: 400.
+    let w = a.get("/dashboard/api/plan?date=2022-03-11").await;
+    assert_eq!(w.body["plan"]["teams"], json!([]));
+    let w = a.get("/dashboard/api/plan?date=10.03.2022").await;
+    assert_eq!(
+        (w.status, w.body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("date"))
+    );
+    let w = a
+        .get(&format!("/dashboard/api/plan?unit={}", o.dong_b))
+        .await;
+    assert_eq!(w.status, StatusCode::NOT_FOUND);
+}
+
 on_both_stores!(
+    todays_plan_shows_teams_progress_and_why_a_visit_cannot_be_placed,
     an_sos_pushed_after_its_start_reaches_the_dong_lead,
     the_alarm_api_answers_by_privilege_and_unit,
     the_dashboard_shows_each_supervisor_only_their_units,

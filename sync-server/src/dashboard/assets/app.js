@@ -5,7 +5,7 @@
 
 const T = {
   ko: {
-    title: '동행 현황판', tab_board: '안전 현황', tab_figures: '사업 실적', tab_incidents: '안전사고',
+    title: '동행 현황판', tab_board: '안전 현황', tab_plan: '오늘 계획', date: '날짜', assigned_teams: '배정된 팀', unassigned_visits: '미배정 방문', proposed: '자동 편성 제안', cannot_place: '편성 불가', planned: '예정', in_progress: '진행 중', completed: '완료', missed: '미실시', tab_figures: '사업 실적', tab_incidents: '안전사고',
     sound: '경보음', logout: '로그아웃', login_title: '관리자 로그인', login_name: '로그인 이름',
     password: '비밀번호', login: '로그인', connecting: '연결 중…', live: '실시간', offline: '연결 끊김 — 재연결 중',
     col_status: '상태', col_workers: '방문자', col_address: '주소', col_start: '시작', col_return: '복귀 예정',
@@ -25,7 +25,7 @@ const T = {
     monitored: '모니터링', no_rate: '대상 없음',
   },
   en: {
-    title: 'Donghaeng dashboard', tab_board: 'Safety board', tab_figures: 'Program figures', tab_incidents: 'Incidents',
+    title: 'Donghaeng dashboard', tab_board: 'Safety board', tab_plan: "Today's plan", date: 'Date', assigned_teams: 'Assigned teams', unassigned_visits: 'Unassigned visits', proposed: 'Proposed pairs', cannot_place: 'Cannot be placed', planned: 'planned', in_progress: 'in progress', completed: 'completed', missed: 'missed', tab_figures: 'Program figures', tab_incidents: 'Incidents',
     sound: 'Sound', logout: 'Log out', login_title: 'Supervisor login', login_name: 'Login name',
     password: 'Password', login: 'Log in', connecting: 'Connecting…', live: 'Live', offline: 'Disconnected — reconnecting',
     col_status: 'Status', col_workers: 'Workers', col_address: 'Address', col_start: 'Start', col_return: 'Due back',
@@ -88,7 +88,7 @@ function showLogin() {
   $('#board tbody').replaceChildren();
   if (stream) { stream.close(); stream = null; }
   $('#login-view').hidden = false;
-  for (const v of ['#board-view', '#figures-view', '#incidents-view']) $(v).hidden = true;
+  for (const v of ['#board-view', '#plan-view', '#figures-view', '#incidents-view']) $(v).hidden = true;
   $('#tabs').hidden = true; $('#logout').hidden = true; $('#sound-wrap').hidden = true; $('#who').textContent = '';
   document.title = t('title');
 }
@@ -107,6 +107,8 @@ function tab(name) {
   $('#board-view').hidden = name !== 'board';
   $('#figures-view').hidden = name !== 'figures';
   $('#incidents-view').hidden = name !== 'incidents';
+  $('#plan-view').hidden = name !== 'plan';
+  if (name === 'plan') loadPlan();
   if (name === 'figures') loadUnits();
   if (name === 'incidents') loadIncidents();
 }
@@ -289,6 +291,27 @@ async function loadFigures() {
   </div>`;
 }
 $('#figures-form').addEventListener('submit', (ev) => { ev.preventDefault(); loadFigures(); });
+
+async function loadPlan() {
+  const q = new URLSearchParams();
+  if ($('#plan-date').value) q.set('date', $('#plan-date').value);
+  const r = await api('/dashboard/api/plan?' + q.toString());
+  $('#plan-error').textContent = r.status === 200 ? '' : errText(r.body);
+  if (r.status !== 200) { $('#plan').innerHTML = ''; return; }
+  const p = r.body.plan;
+  if (!$('#plan-date').value) $('#plan-date').value = p.date;
+  const addr = new Map([...p.unassigned, ...p.teams.flatMap((x) => x.visits)].map((v) => [v.visit_id, v.address]));
+  const visit = (v) => `<li>${fmtTime(v.window_start)}–${fmtTime(v.window_end)} ${esc(v.address)} · ${esc(t(v.contact_mode))} · <b>${esc(t(v.status))}</b></li>`;
+  const teams = p.teams.map((x) => `<div class="card team"><h3>${esc(x.workers.join(' · '))}</h3><p>${Object.entries(x.progress).map(([k, n]) => `${esc(t(k))} ${n}`).join(' / ')}</p><ul>${x.visits.map(visit).join('')}</ul></div>`).join('') || `<p class="muted">${t('none')}</p>`;
+  const proposed = p.proposed.map((x) => `<div class="card"><h3>${esc(x.workers.join(' · '))}</h3><ul>${x.stops.map(([id, at]) => `<li>${fmtTime(at)} ${esc(addr.get(id))}</li>`).join('')}</ul></div>`).join('');
+  const cannot = p.cannot_place.map((u) => `<li data-code="${esc(u.code)}">${esc(addr.get(u.visit_id))}: ${esc(lang === 'ko' ? u.ko : u.en)}</li>`).join('');
+  $('#plan').innerHTML = `<h2>${t('assigned_teams')}</h2><div class="cards">${teams}</div>` +
+    `<h2>${t('unassigned_visits')} (${p.unassigned.length})</h2><ul>${p.unassigned.map(visit).join('')}</ul>` +
+    (proposed ? `<h2>${t('proposed')}</h2><div class="cards">${proposed}</div>` : '') +
+    (cannot ? `<h2>${t('cannot_place')}</h2><ul id="cannot-place">${cannot}</ul>` : '') +
+    (p.planner_error ? `<p class="error">${esc(p.planner_error)}</p>` : '');
+}
+$('#plan-form').addEventListener('submit', (ev) => { ev.preventDefault(); loadPlan(); });
 
 async function loadIncidents() {
   const r = await api('/dashboard/api/incidents');
