@@ -199,3 +199,21 @@ test("today's plan shows the pair the phones assigned and their progress", async
   await page.screenshot({ path: join(ARTIFACTS, 'plan.png'), fullPage: true });
   await page.close();
 });
+
+// Last: it locks this test's client address for 30 s.
+test('five failed logins from one address lock it, whatever the login names', async () => {
+  const tryLogin = async (login, password) => {
+    const r = await fetch(`${srv.base}/dashboard/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login, password }) });
+    return { status: r.status, body: await r.json() };
+  };
+  for (let i = 0; i < 5; i++) {
+    const r = await tryLogin(`guess.${i}`, 'password-guess');
+    assert.equal(r.status, 401);
+    assert.equal(r.body.code, 'login_failed');
+  }
+  // Even the right password of a real account is refused from this address now.
+  const locked = await tryLogin('lead.b', PASSWORD);
+  assert.equal(locked.status, 429);
+  assert.equal(locked.body.code, 'login_throttled');
+  assert.match(locked.body.ko, /초 뒤에 다시 시도하세요/);
+});

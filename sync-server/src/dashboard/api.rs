@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate};
 use futures_util::stream::{self, Stream};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -293,10 +293,9 @@ fn date_param(
 
 /// The period of `from`/`to` (default: this year's current half in Korea), at most 366 days.
 fn period(st: &AppState, q: &HashMap<String, String>) -> Result<Period, ApiError> {
-    let today = (Utc::now() + chrono::Duration::hours(9)).date_naive();
     let today = DateTime::from_timestamp_millis(st.clock.now_ms() + 9 * 3_600_000)
         .map(|d| d.date_naive())
-        .unwrap_or(today);
+        .unwrap_or_default();
     let half_start =
         NaiveDate::from_ymd_opt(today.year(), if today.month() <= 6 { 1 } else { 7 }, 1)
             .unwrap_or(today);
