@@ -205,3 +205,51 @@ pub async fn catch_up_scope(st: &AppState) -> Result<(), ApiError> {
         .await
         .map_err(|e| ApiError::from_core(&e, &st.clock))
 }
+
+/// The credential a request came with, kept by long-lived streams to check it again.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    Cookie(String),
+    Bearer(String),
+}
+
+impl Credential {
+    pub fn of(headers: &axum::http::HeaderMap) -> Option<Credential> {
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_owned());
+        match bearer {
+            Some(t) => Some(Credential::Bearer(t)),
+            None => session_cookie(headers).map(Credential::Cookie),
+        }
+    }
+
+    /// Whether the credential still belongs to a supervisor or admin: a live stream ends when its
+    /// session is logged out, expires or loses its password, when its token expires or its device
+    /// is revoked, or when the user's privilege is withdrawn. Checking a session counts as use (an
+    /// open board on a desk is not idle).
+    pub async fn still_valid(&self, st: &AppState) -> bool {
+        let now = st.clock.now_ms();
+        match self {
+            Credential::Cookie(t) => st
+                .auth
+                .web_session(crate::secret::hash(t), now, st.dashboard.idle_ttl_ms)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|s| s.privilege != Privilege::Field),
+            Credential::Bearer(t) => match st.auth.authenticate(t.clone(), now).await {
+                Ok(owner) => st
+                    .auth
+                    .user_account(owner.user_id)
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some_and(|a| a.privilege != Privilege::Field),
+                Err(_) => false,
+            },
+        }
+    }
+}

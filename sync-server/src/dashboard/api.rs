@@ -198,43 +198,76 @@ pub async fn board(State(st): State<AppState>, caller: Caller) -> Result<Json<Va
 pub async fn board_stream(
     State(st): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let changes = st.safety.watch_changes();
-    let closing = st.safety.closing();
+    let cred = super::access::Credential::of(&headers);
     let first = board_rows(&st, &caller).await?;
-    let init = (st, caller, changes, closing, Some(first));
-    let s = stream::unfold(
-        init,
-        |(st, caller, mut changes, mut closing, pending)| async move {
-            let body = match pending {
-                Some(b) => b,
-                None => {
-                    if *closing.borrow() {
-                        return None;
-                    }
-                    tokio::select! {
-                        r = changes.changed() => { if r.is_err() { return None; } }
-                        _ = closing.changed() => return None,
-                        _ = tokio::time::sleep(Duration::from_secs(30)) => {}
-                    }
-                    // Coalesce a burst (a push of many events) into one update.
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    changes.borrow_and_update();
-                    match board_rows(&st, &caller).await {
-                        Ok(b) => b,
-                        Err(e) => json!({"error": e.body}),
-                    }
-                }
-            };
-            let ev = Event::default()
-                .event("board")
-                .json_data(&body)
-                .unwrap_or_default();
-            Some((Ok(ev), (st, caller, changes, closing, None)))
-        },
-    );
+    let live = LiveBoard {
+        changes: st.safety.watch_changes(),
+        closing: st.safety.closing(),
+        st,
+        caller,
+        cred,
+        pending: Some(first),
+        ended: false,
+    };
+    let s = stream::unfold(live, |mut b| async move {
+        let body = b.next().await?;
+        let ev = Event::default()
+            .event("board")
+            .json_data(&body)
+            .unwrap_or_default();
+        Some((Ok(ev), b))
+    });
     Ok(Sse::new(s).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
+
+/// One client's live board.
+struct LiveBoard {
+    st: AppState,
+    caller: Caller,
+    cred: Option<super::access::Credential>,
+    changes: tokio::sync::watch::Receiver<u64>,
+    closing: tokio::sync::watch::Receiver<bool>,
+    pending: Option<Value>,
+    ended: bool,
+}
+
+impl LiveBoard {
+    /// The next board to send, or `None` when the stream ends (server shutdown, or the credential
+    /// is no longer valid — after one last event saying so).
+    async fn next(&mut self) -> Option<Value> {
+        if let Some(b) = self.pending.take() {
+            return Some(b);
+        }
+        if self.ended || *self.closing.borrow() {
+            return None;
+        }
+        tokio::select! {
+            r = self.changes.changed() => { if r.is_err() { return None; } }
+            _ = self.closing.changed() => return None,
+            _ = tokio::time::sleep(RECHECK) => {}
+        }
+        // Coalesce a burst (a push of many events) into one update.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        self.changes.borrow_and_update();
+        let valid = match &self.cred {
+            Some(c) => c.still_valid(&self.st).await,
+            None => false,
+        };
+        if !valid {
+            self.ended = true;
+            return Some(json!({"error": super::access::session_required(&self.st).body}));
+        }
+        Some(match board_rows(&self.st, &self.caller).await {
+            Ok(b) => b,
+            Err(e) => json!({"error": e.body}),
+        })
+    }
+}
+
+/// How often a live board checks its credential even when nothing changes.
+const RECHECK: Duration = Duration::from_secs(30);
 
 /// Query parameters: `key=value` pairs of plain ASCII (dates, ids, codes); anything else is refused
 /// with the parameter's name.

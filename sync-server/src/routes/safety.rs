@@ -21,10 +21,13 @@ use serde_json::{json, Value};
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
-use crate::dashboard::access::{catch_up_scope, Caller};
+use crate::dashboard::access::{catch_up_scope, Caller, Credential};
 use crate::error::ApiError;
 use crate::safety::AlarmRecord;
 use crate::state::AppState;
+
+/// How often a live alarm feed checks its credential again.
+const RECHECK: Duration = Duration::from_secs(30);
 
 /// Whether the caller may see the alarms of the session `session_id`.
 async fn sees(st: &AppState, caller: &Caller, session_id: Uuid) -> bool {
@@ -189,7 +192,9 @@ fn note_of(st: &AppState, body: &Bytes) -> Result<Option<String>, ApiError> {
 pub async fn stream(
     State(st): State<AppState>,
     caller: Caller,
+    headers: axum::http::HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let cred = Credential::of(&headers);
     catch_up_scope(&st).await?;
     // Subscribe before the snapshot, so nothing falls between the two.
     let rx = st.safety.subscribe();
@@ -199,8 +204,8 @@ pub async fn stream(
         .event("snapshot")
         .json_data(json!({"alarms": snapshot}))
         .unwrap_or_default();
-    let init = (rx, closing, st, caller);
-    let live = stream::unfold(init, |(mut rx, mut closing, st, caller)| async move {
+    let init = (rx, closing, st, caller, cred);
+    let live = stream::unfold(init, |(mut rx, mut closing, st, caller, cred)| async move {
         let received = loop {
             if *closing.borrow() {
                 return None;
@@ -208,6 +213,18 @@ pub async fn stream(
             let r = tokio::select! {
                 r = rx.recv() => r,
                 _ = closing.changed() => return None,
+                // The credential is checked again now and then: a revoked device, an expired token
+                // or session, a withdrawn privilege ends the feed.
+                _ = tokio::time::sleep(RECHECK) => {
+                    let valid = match &cred {
+                        Some(c) => c.still_valid(&st).await,
+                        None => false,
+                    };
+                    if !valid {
+                        return None;
+                    }
+                    continue;
+                }
             };
             // Notices of sessions outside the caller's area are skipped (an admin gets them all).
             match &r {
@@ -231,7 +248,7 @@ pub async fn stream(
             }
             Err(RecvError::Closed) => return None,
         };
-        Some((Ok(event), (rx, closing, st, caller)))
+        Some((Ok(event), (rx, closing, st, caller, cred)))
     });
     let all = futures_util::StreamExt::chain(stream::once(async { Ok(first) }), live);
     Ok(Sse::new(all).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))

@@ -7,7 +7,12 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::common::Backend;
-use crate::dashboard_fixture::{org, server, web_user, Browser, PASSWORD};
+use donghaeng_core::model::Role;
+
+use crate::dashboard_fixture::{
+    device_for, household, org, push_household, server, session, user, web_user, worker, Browser,
+    PASSWORD,
+};
 use crate::on_both_stores;
 
 /// The error body without the server's clock, which differs between two answers.
@@ -203,7 +208,89 @@ async fn malformed_login_bodies_get_a_clear_400(backend: Backend) {
     assert_eq!(w.status, StatusCode::UNAUTHORIZED);
 }
 
+/// A live board whose session is logged out ends at its next wake-up, after one event that says
+/// so: a logged-out or expired session does not keep receiving the board.
+async fn a_live_board_ends_when_its_session_is_logged_out(backend: Backend) {
+    let Some(srv) = server(backend).await else {
+        return;
+    };
+    let o = org(&srv).await;
+    web_user(&srv, o.team_a, "lead.a", Privilege::Supervisor).await;
+    let planner = user(
+        &srv,
+        o.team_a,
+        "김민지",
+        Role::WelfarePlanner,
+        Privilege::Field,
+    )
+    .await;
+    let nurse = user(
+        &srv,
+        o.team_a,
+        "이수정",
+        Role::VisitingNurse,
+        Privilege::Field,
+    )
+    .await;
+    let mut dev = device_for(&srv, planner).await;
+    let h = household(uuid::Uuid::now_v7(), o.dong_a, "길음로 1");
+    push_household(&srv, &mut dev, &h).await;
+    let mut b = Browser::new(&srv);
+    b.login("lead.a", PASSWORD).await;
+    let mut resp = srv
+        .client
+        .get(format!("{}/dashboard/api/board/stream", srv.base))
+        .header(
+            "cookie",
+            format!("dh_session={}", b.cookie.clone().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let mut buf = String::new();
+    let first = next_event(&mut resp, &mut buf).await.unwrap();
+    assert!(first.starts_with("event: board"), "{first}");
+    // Still logged in: a change arrives as a new board.
+    let workers = [
+        worker(planner, o.team_a, "김민지"),
+        worker(nurse, o.team_a, "이수정"),
+    ];
+    session(&srv, &mut dev, &h, &workers, false).await;
+    let next = next_event(&mut resp, &mut buf).await.unwrap();
+    assert!(next.contains("길음로 1"), "{next}");
+    assert_eq!(
+        b.post("/dashboard/api/logout", json!({})).await.status,
+        StatusCode::OK
+    );
+    session(&srv, &mut dev, &h, &workers, true).await;
+    let last = next_event(&mut resp, &mut buf).await.unwrap();
+    assert!(last.contains("session_required"), "{last}");
+    assert!(!last.contains("길음로"), "no board after logout: {last}");
+    let end = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        next_event(&mut resp, &mut buf),
+    )
+    .await;
+    assert!(matches!(end, Ok(None)), "the stream ended: {end:?}");
+}
+
+/// The next server-sent event (keep-alive comments skipped), or `None` at the end of the stream.
+async fn next_event(resp: &mut reqwest::Response, buf: &mut String) -> Option<String> {
+    loop {
+        while let Some(i) = buf.find("\n\n") {
+            let event: String = buf.drain(..i + 2).collect();
+            if event.lines().any(|l| l.starts_with("event:")) {
+                return Some(event);
+            }
+        }
+        let chunk = resp.chunk().await.ok()??;
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
 on_both_stores!(
+    a_live_board_ends_when_its_session_is_logged_out,
     unknown_login_and_wrong_password_get_the_same_answer,
     five_failures_lock_the_account_then_time_frees_it,
     a_session_ends_after_eight_idle_hours_and_use_keeps_it_alive,
