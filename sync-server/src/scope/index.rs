@@ -222,6 +222,13 @@ impl ScopeIndex {
                 let key = (entity.to_owned(), c.record_id);
                 if let Some(h) = uuid_field("household_id") {
                     self.record_household.insert(key, h);
+                } else if entity == "incidents" {
+                    // An incident names no household: it belongs to its safety session's.
+                    if let Some(h) = uuid_field("session_id")
+                        .and_then(|s| self.session_household.get(&s).copied())
+                    {
+                        self.record_household.insert(key, h);
+                    }
                 }
                 if let Some(h) = self.household_of(entity, c.record_id) {
                     self.bind(c, h);
@@ -321,6 +328,20 @@ impl ScopeIndex {
                 })
                 .and_then(|s| self.session_household.get(&s))
                 .copied(),
+            // A new incident report is placed by its safety session, like the session's events.
+            "incidents" => self.household_of("incidents", c.record_id).or_else(|| {
+                let fields = match &c.op {
+                    Op::Upsert { fields } => fields,
+                    Op::Append { record } => record,
+                    Op::Delete => return None,
+                };
+                fields
+                    .get("session_id")
+                    .and_then(Value::as_str)
+                    .and_then(|s| Uuid::try_parse(s).ok())
+                    .and_then(|s| self.session_household.get(&s))
+                    .copied()
+            }),
             e => self.household_of(e, c.record_id),
         }
     }

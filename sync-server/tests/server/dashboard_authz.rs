@@ -598,7 +598,107 @@ async fn todays_plan_shows_teams_progress_and_why_a_visit_cannot_be_placed(backe
     assert_eq!(w.status, StatusCode::NOT_FOUND);
 }
 
+/// A phone reports an incident of a visit (a later push than the visit's start): it is accepted —
+/// placed by its safety session's household — and 동 A's lead and the district see it with its
+/// follow-up decisions and in the half-year statistics; 동 B's lead does not.
+async fn an_incident_reaches_the_dong_and_district_with_half_year_statistics(backend: Backend) {
+    let Some(srv) = server(backend).await else {
+        return;
+    };
+    let o = org(&srv).await;
+    let planner = user(
+        &srv,
+        o.team_a,
+        "김민지",
+        Role::WelfarePlanner,
+        Privilege::Field,
+    )
+    .await;
+    let nurse = user(
+        &srv,
+        o.team_a,
+        "이수정",
+        Role::VisitingNurse,
+        Privilege::Field,
+    )
+    .await;
+    let mut dev = device_for(&srv, planner).await;
+    let h = household(Uuid::now_v7(), o.dong_a, "길음로 1");
+    push_household(&srv, &mut dev, &h).await;
+    let workers = [
+        worker(planner, o.team_a, "김민지"),
+        worker(nurse, o.team_a, "이수정"),
+    ];
+    let session_id = session(&srv, &mut dev, &h, &workers, false).await;
+    let at = chrono::NaiveDate::from_ymd_opt(2022, 8, 3)
+        .unwrap()
+        .and_hms_opt(2, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis();
+    let incident = Uuid::now_v7();
+    let hlc = dev.clock.send(srv.now_ms());
+    let change = donghaeng_core::sync::Change {
+        id: donghaeng_core::store::device_sync::capture::v7_at(hlc.wall_ms),
+        entity: "incidents".into(),
+        record_id: incident,
+        op: donghaeng_core::sync::Op::Append {
+            record: serde_json::from_value(json!({
+                "session_id": session_id.to_string(), "district_id": o.gu.to_string(),
+                "occurred_at": at, "reported_at": at + 600_000, "reporter_id": planner.to_string(),
+                "affected_workers": format!("{planner},{nurse}"), "incident_type": "verbal_abuse",
+                "severity": "minor", "injuries": null, "police_called": 1, "ambulance_119_called": 0,
+                "follow_ups": "legal_action,treatment", "description": "폭언", "corrects": null,
+            }))
+            .unwrap(),
+        },
+        hlc,
+        device_id: dev.id,
+    };
+    let a = srv.push(&dev, &[change]).await;
+    assert_eq!(
+        a.body["accepted"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        a.body
+    );
+    web_user(&srv, o.team_a, "lead.a", Privilege::Supervisor).await;
+    web_user(&srv, o.dong_b, "lead.b", Privilege::Supervisor).await;
+    web_user(&srv, o.gu, "gu.officer", Privilege::Supervisor).await;
+    for login in ["lead.a", "gu.officer"] {
+        let mut b = Browser::new(&srv);
+        b.login(login, PASSWORD).await;
+        let w = b.get("/dashboard/api/incidents").await;
+        assert_eq!(w.status, StatusCode::OK, "{}", w.body);
+        let list = w.body["incidents"].as_array().unwrap();
+        assert_eq!(list.len(), 1, "{login}: {}", w.body);
+        assert_eq!(list[0]["id"], incident.to_string());
+        assert_eq!(list[0]["follow_ups"], json!(["legal_action", "treatment"]));
+        assert_eq!(list[0]["follow_up_status"], "decided");
+        let stats = &w.body["half_year"][0];
+        assert_eq!(stats["half"], "2022-H2");
+        assert_eq!(stats["district_id"], o.gu.to_string());
+        assert_eq!(
+            stats["counts"],
+            json!({"total": 1, "type:verbal_abuse": 1, "police_called": 1})
+        );
+    }
+    let mut b = Browser::new(&srv);
+    b.login("lead.b", PASSWORD).await;
+    let w = b.get("/dashboard/api/incidents").await;
+    assert_eq!(w.body["incidents"], json!([]));
+    assert_eq!(w.body["half_year"], json!([]));
+    // A period that excludes it.
+    let mut a = Browser::new(&srv);
+    a.login("lead.a", PASSWORD).await;
+    let w = a
+        .get("/dashboard/api/incidents?from=2022-01-01&to=2022-06-30")
+        .await;
+    assert_eq!(w.body["incidents"], json!([]));
+}
+
 on_both_stores!(
+    an_incident_reaches_the_dong_and_district_with_half_year_statistics,
     todays_plan_shows_teams_progress_and_why_a_visit_cannot_be_placed,
     an_sos_pushed_after_its_start_reaches_the_dong_lead,
     the_alarm_api_answers_by_privilege_and_unit,
