@@ -113,14 +113,6 @@ pub struct ServeArgs {
     /// with backoff. See docs/safety.md for the body.
     #[arg(long, env = "DONGHAENG_ALARM_WEBHOOK")]
     pub alarm_webhook: Option<String>,
-    /// A user id allowed to read and acknowledge safety alarms (repeat the flag, or a comma-separated
-    /// list in the environment). None given: every authenticated device may (until issue 10).
-    #[arg(
-        long = "safety-supervisor",
-        env = "DONGHAENG_SAFETY_SUPERVISORS",
-        value_delimiter = ','
-    )]
-    pub safety_supervisors: Vec<Uuid>,
     /// This server node's name: its safety alerts are recorded under a device id derived from it, so
     /// keep it stable across restarts and distinct per node.
     #[arg(long, env = "DONGHAENG_NODE", default_value = "server")]
@@ -170,6 +162,24 @@ pub enum AdminCommand {
         #[arg(long)]
         device: Uuid,
     },
+    /// Set a user's privilege on the dashboard and the alarm API: field | supervisor | admin.
+    SetPrivilege {
+        #[arg(long)]
+        user: Uuid,
+        #[arg(long)]
+        privilege: crate::store::Privilege,
+    },
+    /// Set a user's web login name and password (hashed with argon2id). The password is read from
+    /// a file (`--password-file path`) or from standard input (`--password-file -`), never from the
+    /// command line, where every user of the machine could see it.
+    SetLogin {
+        #[arg(long)]
+        user: Uuid,
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        password_file: PathBuf,
+    },
 }
 
 impl ServeArgs {
@@ -178,7 +188,6 @@ impl ServeArgs {
             max_body_bytes: self.max_body_bytes,
             token_ttl_ms: self.token_ttl_s.saturating_mul(1000),
             safety_tick: std::time::Duration::from_secs(self.safety_tick_secs.clamp(1, 30)),
-            safety_supervisors: self.safety_supervisors.clone(),
             ..ServerConfig::default()
         }
     }
@@ -278,11 +287,6 @@ pub async fn serve(choice: StoreChoice, args: ServeArgs) -> CoreResult<()> {
             .safety
             .set_notifier(Arc::new(hook), RetryPolicy::default());
     }
-    if args.safety_supervisors.is_empty() {
-        tracing::warn!(
-            "no --safety-supervisor given: every authenticated device may read safety alarms"
-        );
-    }
     state
         .safety
         .spawn_ticker(state.clock.clone(), state.config.safety_tick);
@@ -292,7 +296,9 @@ pub async fn serve(choice: StoreChoice, args: ServeArgs) -> CoreResult<()> {
     let bound = listener.local_addr().unwrap_or(args.addr);
     tracing::info!(addr = %bound, "serving");
     let hub = state.safety.clone();
-    axum::serve(listener, crate::build_app(state))
+    // The peer address feeds the dashboard's per-address login throttle.
+    let app = crate::build_app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
             // Live alarm feeds never end by themselves: end them so the shutdown completes.
@@ -300,6 +306,24 @@ pub async fn serve(choice: StoreChoice, args: ServeArgs) -> CoreResult<()> {
         })
         .await
         .map_err(|e| CoreError::storage(format!("server failed: {e}")))
+}
+
+/// The password from a file, or from stdin for `-` (first line).
+fn read_password(path: &std::path::Path) -> CoreResult<String> {
+    let unreadable = |e: std::io::Error| {
+        CoreError::invalid(
+            "password_file_unreadable",
+            "password_file",
+            format!("비밀번호 파일을 읽을 수 없습니다: {e}"),
+            format!("cannot read the password file: {e}"),
+        )
+    };
+    if path == std::path::Path::new("-") {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(unreadable)?;
+        return Ok(line);
+    }
+    std::fs::read_to_string(path).map_err(unreadable)
 }
 
 async fn shutdown_signal() {
@@ -378,6 +402,24 @@ pub async fn admin(choice: StoreChoice, cmd: AdminCommand) -> CoreResult<serde_j
         AdminCommand::RevokeDevice { device } => {
             store.revoke_device(device, clock.now_ms()).await?;
             json!({"revoked": device})
+        }
+        AdminCommand::SetPrivilege { user, privilege } => {
+            store.set_privilege(user, privilege).await?;
+            json!({"user_id": user, "privilege": privilege})
+        }
+        AdminCommand::SetLogin {
+            user,
+            login,
+            password_file,
+        } => {
+            let raw = read_password(&password_file)?;
+            let password = crate::accounts::password::checked_new_password(&raw)?.to_owned();
+            let phc =
+                tokio::task::spawn_blocking(move || crate::accounts::password::hash(&password))
+                    .await
+                    .map_err(|e| CoreError::storage(format!("blocking task failed: {e}")))??;
+            store.set_web_login(user, login.clone(), phc).await?;
+            json!({"user_id": user, "login": login.trim().to_lowercase()})
         }
     })
 }

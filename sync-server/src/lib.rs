@@ -8,11 +8,13 @@
 //! - [`routes`]: handlers; [`openapi`]: the API document served at `/openapi.json`;
 //! - [`scope`]: what each device may receive and push (partial replication per role).
 
+pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod cli;
 pub mod clock;
+pub mod dashboard;
 pub mod error;
 pub mod metrics;
 pub mod openapi;

@@ -30,9 +30,6 @@ pub struct ServerConfig {
     /// How often the server's safety monitor runs its deadlines (default 15 s, at most 30 s: a dead
     /// phone's overdue alarm is raised within one tick of expected return + grace).
     pub safety_tick: std::time::Duration,
-    /// Users (by id) who may read and acknowledge safety alarms. Empty: every authenticated device
-    /// may — until the authorisation matrix of issue 10 gives the server supervisor roles and units.
-    pub safety_supervisors: Vec<uuid::Uuid>,
     /// Record the audit trail (`crate::audit`): refusals and each push's changes per household.
     /// Always on in the server process; tests of the protocol's mechanics, which count stored
     /// changes, turn it off.
@@ -47,7 +44,6 @@ impl Default for ServerConfig {
             enrolment_ttl_ms: 24 * 60 * 60 * 1000,
             role_scopes: true,
             safety_tick: crate::safety::DEFAULT_TICK,
-            safety_supervisors: Vec::new(),
             audit: true,
         }
     }
@@ -71,6 +67,8 @@ pub struct AppState {
     pub safety: Arc<SafetyHub>,
     /// The server's audit writer (issue 10).
     pub audit: Arc<AuditLog>,
+    /// The supervisor dashboard's sessions settings, login throttle and record projection.
+    pub dashboard: Arc<crate::dashboard::DashboardState>,
 }
 
 impl AppState {
@@ -94,6 +92,7 @@ impl AppState {
             clock,
             config: Arc::new(config),
             scope: Arc::default(),
+            dashboard: Arc::default(),
         }
     }
 }

@@ -8,6 +8,7 @@ mod sync;
 
 use axum::routing::{get, post, MethodRouter};
 
+use crate::dashboard;
 use crate::state::AppState;
 
 /// One route: method, path pattern, handler.
@@ -32,6 +33,39 @@ pub fn table() -> Vec<Route> {
         r("GET", "/v1/safety/alarms", get(safety::list)),
         r("GET", "/v1/safety/alarms/stream", get(safety::stream)),
         r("POST", "/v1/safety/alarms/{id}/ack", post(safety::ack)),
+        r(
+            "POST",
+            "/v1/safety/alarms/{id}/resolve",
+            post(safety::resolve),
+        ),
+        r("GET", "/dashboard", get(dashboard::assets::index)),
+        r("GET", "/dashboard/app.js", get(dashboard::assets::script)),
+        r("GET", "/dashboard/app.css", get(dashboard::assets::style)),
+        r("POST", "/dashboard/api/login", post(dashboard::api::login)),
+        r(
+            "POST",
+            "/dashboard/api/logout",
+            post(dashboard::api::logout),
+        ),
+        r("GET", "/dashboard/api/me", get(dashboard::api::me)),
+        r("GET", "/dashboard/api/board", get(dashboard::api::board)),
+        r(
+            "GET",
+            "/dashboard/api/board/stream",
+            get(dashboard::api::board_stream),
+        ),
+        r("GET", "/dashboard/api/units", get(dashboard::api::units)),
+        r(
+            "GET",
+            "/dashboard/api/figures",
+            get(dashboard::api::figures),
+        ),
+        r(
+            "GET",
+            "/dashboard/api/incidents",
+            get(dashboard::api::incidents),
+        ),
+        r("GET", "/dashboard/api/plan", get(dashboard::api::plan)),
         r("GET", "/healthz", get(ops::healthz)),
         r("GET", "/metrics", get(ops::metrics)),
         r("GET", "/openapi.json", get(ops::openapi)),

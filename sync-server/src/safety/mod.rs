@@ -33,7 +33,9 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{broadcast, mpsc};
 use uuid::Uuid;
 
-use donghaeng_core::safety::{Actor, AlarmRef, EventKind, SafetyEvent, SafetyMonitor, ServerView};
+use donghaeng_core::safety::{
+    Actor, AlarmRef, EventKind, SafetyEvent, SafetyMonitor, ServerView, SessionState,
+};
 use donghaeng_core::store::device_sync::capture::v7_at;
 use donghaeng_core::store::safety_events::{from_fields, to_fields, ENTITY};
 use donghaeng_core::sync::{
@@ -82,6 +84,9 @@ pub struct SafetyHub {
     /// Set when the server shuts down: live feeds end, so a graceful shutdown does not wait for ever
     /// on dashboards that never disconnect.
     closing: tokio::sync::watch::Sender<bool>,
+    /// Bumped whenever what supervisors see may have changed (a push with safety events, a tick
+    /// that issued something, an acknowledgement): the dashboard's live board waits on it.
+    generation: tokio::sync::watch::Sender<u64>,
 }
 
 /// The server's device id for its own changes, derived from its node name so it is the same after a
@@ -122,6 +127,7 @@ impl SafetyHub {
             feed: broadcast::channel(FEED_CAPACITY).0,
             outbox: Mutex::new(None),
             closing: tokio::sync::watch::channel(false).0,
+            generation: tokio::sync::watch::channel(0).0,
         }
     }
 
@@ -156,6 +162,15 @@ impl SafetyHub {
     /// Ends every live feed (server shutdown).
     pub fn close(&self) {
         self.closing.send_replace(true);
+    }
+
+    /// A receiver that changes whenever the sessions or alarms may have changed.
+    pub fn watch_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.generation.subscribe()
+    }
+
+    fn bump(&self) {
+        self.generation.send_modify(|g| *g = g.wrapping_add(1));
     }
 
     /// Becomes `true` when the server shuts down.
@@ -272,8 +287,15 @@ impl SafetyHub {
                 }
             }
         }
+        let any_safety = req
+            .changes
+            .iter()
+            .any(|c| c.entity == ENTITY && stored.contains(&c.id));
         self.publish(notices);
         self.tick_with(now_ms, &ahead).await;
+        if any_safety {
+            self.bump();
+        }
     }
 
     /// Runs the deadlines at `now_ms` (the server clock): records what is due, publishes it.
@@ -344,8 +366,12 @@ impl SafetyHub {
             }
             (events, notices)
         };
+        let changed = !events.is_empty() || !notices.is_empty();
         self.save(events, now_ms).await;
         self.publish(notices.clone());
+        if changed {
+            self.bump();
+        }
         notices
     }
 
@@ -493,7 +519,66 @@ impl SafetyHub {
         };
         self.save(vec![event], now_ms).await;
         self.publish(vec![notice]);
+        self.bump();
         Ok(record)
+    }
+
+    /// A supervisor closes an alarm with a note (해제): it ends here and, after pull, on the phones.
+    pub async fn resolve(
+        &self,
+        alarm_id: Uuid,
+        actor_id: Uuid,
+        device: Uuid,
+        note: &str,
+        now_ms: i64,
+    ) -> CoreResult<AlarmRecord> {
+        let now = time(now_ms);
+        let (event, notice, record) = {
+            let mut inner = lock(&self.inner);
+            let (sid, alarm) = find_alarm(&inner.monitor, alarm_id, now)?;
+            let actor = Actor::new(actor_id, format!("device:{device}"));
+            let r = inner.monitor.resolve(sid, &actor, alarm, note, now)?;
+            let st = inner
+                .monitor
+                .session(sid)
+                .ok_or_else(|| CoreError::not_found("safety_alarm", alarm_id))?;
+            let notice = alarm::notice_of_event(st, alarm, "resolved", now);
+            let record = ServerView::of(st, now)
+                .alarms
+                .iter()
+                .find(|a| a.alarm == alarm)
+                .map(|a| AlarmRecord::of(st, a, now))
+                .ok_or_else(|| CoreError::not_found("safety_alarm", alarm_id))?;
+            (r.event, notice, record)
+        };
+        self.save(vec![event], now_ms).await;
+        self.publish(vec![notice]);
+        self.bump();
+        Ok(record)
+    }
+
+    /// Every session the monitor holds that passes `keep`, with its server view at `now_ms`
+    /// (closed ones included while in memory; the caller filters). For the dashboard's board.
+    pub fn sessions<F>(&self, now_ms: i64, mut keep: F) -> Vec<(SessionState, ServerView)>
+    where
+        F: FnMut(&SessionState) -> bool,
+    {
+        let now = time(now_ms);
+        let inner = lock(&self.inner);
+        inner
+            .monitor
+            .session_ids()
+            .filter_map(|sid| inner.monitor.session(sid))
+            .filter(|st| keep(st))
+            .map(|st| (st.clone(), ServerView::of(st, now)))
+            .collect()
+    }
+
+    /// The session an alarm id belongs to, if the monitor knows the alarm.
+    pub fn session_of_alarm(&self, alarm_id: Uuid, now_ms: i64) -> Option<SessionState> {
+        let inner = lock(&self.inner);
+        let (sid, _) = find_alarm(&inner.monitor, alarm_id, time(now_ms)).ok()?;
+        inner.monitor.session(sid).cloned()
     }
 
     /// Ticks every `period` on the server's clock until the hub is dropped.

@@ -222,6 +222,13 @@ impl ScopeIndex {
                 let key = (entity.to_owned(), c.record_id);
                 if let Some(h) = uuid_field("household_id") {
                     self.record_household.insert(key, h);
+                } else if entity == "incidents" {
+                    // An incident names no household: it belongs to its safety session's.
+                    if let Some(h) = uuid_field("session_id")
+                        .and_then(|s| self.session_household.get(&s).copied())
+                    {
+                        self.record_household.insert(key, h);
+                    }
                 }
                 if let Some(h) = self.household_of(entity, c.record_id) {
                     self.bind(c, h);
@@ -302,11 +309,39 @@ impl ScopeIndex {
         match c.entity.as_str() {
             "households" => Some(c.record_id),
             "visit_workers" => self.household_of("visits", c.record_id),
+            // A new event (an SOS pushed in a later sync than its session's start) is not in
+            // `event_session` yet: its own `session_id` field places it.
             "safety_events" => self
                 .event_session
                 .get(&c.record_id)
-                .and_then(|s| self.session_household.get(s))
+                .copied()
+                .or_else(|| {
+                    let fields = match &c.op {
+                        Op::Upsert { fields } => fields,
+                        Op::Append { record } => record,
+                        Op::Delete => return None,
+                    };
+                    fields
+                        .get("session_id")
+                        .and_then(Value::as_str)
+                        .and_then(|s| Uuid::try_parse(s).ok())
+                })
+                .and_then(|s| self.session_household.get(&s))
                 .copied(),
+            // A new incident report is placed by its safety session, like the session's events.
+            "incidents" => self.household_of("incidents", c.record_id).or_else(|| {
+                let fields = match &c.op {
+                    Op::Upsert { fields } => fields,
+                    Op::Append { record } => record,
+                    Op::Delete => return None,
+                };
+                fields
+                    .get("session_id")
+                    .and_then(Value::as_str)
+                    .and_then(|s| Uuid::try_parse(s).ok())
+                    .and_then(|s| self.session_household.get(&s))
+                    .copied()
+            }),
             e => self.household_of(e, c.record_id),
         }
     }

@@ -6,6 +6,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use donghaeng_core::model::{OrgUnitKind, Role};
+use donghaeng_core::{CoreError, CoreResult};
 
 use super::StoreFuture;
 
@@ -51,6 +52,72 @@ pub struct TokenOwner {
 /// answer would spend the code and leave the worker waiting for a new one from the admin. The
 /// window is short so that a leaked code cannot be used later to take over the credential.
 pub const ENROL_RETRY_WINDOW_MS: i64 = 10 * 60 * 1000;
+
+/// A user's server-side privilege (권한), separate from their worker [`Role`]: what they may do on
+/// the supervisor dashboard and the alarm API. A `supervisor` (동 팀장, 구청 담당자) sees the sessions,
+/// alarms and figures of the units at or under their own unit (the area rule of staff scopes,
+/// `crate::scope::rules`); an `admin` sees everything; `field` (every user by default) only syncs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Privilege {
+    Field,
+    Supervisor,
+    Admin,
+}
+
+impl Privilege {
+    pub fn code(self) -> &'static str {
+        match self {
+            Privilege::Field => "field",
+            Privilege::Supervisor => "supervisor",
+            Privilege::Admin => "admin",
+        }
+    }
+
+    /// Parses a stored or typed code (`field`, `supervisor`, `admin`).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "field" => Some(Privilege::Field),
+            "supervisor" => Some(Privilege::Supervisor),
+            "admin" => Some(Privilege::Admin),
+            _ => None,
+        }
+    }
+}
+
+impl std::str::FromStr for Privilege {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Privilege::parse(s)
+            .ok_or_else(|| format!("unknown privilege {s:?} (field | supervisor | admin)"))
+    }
+}
+
+/// A user as the web login sees them. `password_hash` is an argon2id PHC string (`crate::accounts`);
+/// `None` when no password was ever set (such a user cannot log in on the web).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebAccount {
+    pub user_id: Uuid,
+    pub unit_id: Uuid,
+    pub name: String,
+    pub privilege: Privilege,
+    pub login: Option<String>,
+    pub password_hash: Option<String>,
+    /// Consecutive failed logins since the last success.
+    pub failed_logins: u32,
+    /// Refused until then (server clock), after too many failures.
+    pub locked_until_ms: Option<i64>,
+}
+
+/// A live dashboard session: whose it is and the CSRF token its POSTs must carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSession {
+    pub user_id: Uuid,
+    pub unit_id: Uuid,
+    pub name: String,
+    pub privilege: Privilege,
+    pub csrf_token: String,
+}
 
 /// Org units, users, enrolment, devices and tokens.
 pub trait AuthStore: Send + Sync {
@@ -100,4 +167,80 @@ pub trait AuthStore: Send + Sync {
 
     /// Revokes a device: its tokens stop working at once and it is told to wipe its data.
     fn revoke_device(&self, device_id: Uuid, now_ms: i64) -> StoreFuture<'_, ()>;
+
+    /// Sets a user's privilege (`not_found` for an unknown user).
+    fn set_privilege(&self, user_id: Uuid, privilege: Privilege) -> StoreFuture<'_, ()>;
+
+    /// Sets a user's web login name and password hash (an argon2id PHC string made by
+    /// `crate::accounts::password`); clears their failed-login count and lock. `login_taken` if
+    /// another user has the login.
+    fn set_web_login(
+        &self,
+        user_id: Uuid,
+        login: String,
+        password_hash: String,
+    ) -> StoreFuture<'_, ()>;
+
+    /// The account of a login name, if any.
+    fn web_account(&self, login: String) -> StoreFuture<'_, Option<WebAccount>>;
+
+    /// The account of a user id, if any (for bearer-token callers of the alarm API).
+    fn user_account(&self, user_id: Uuid) -> StoreFuture<'_, Option<WebAccount>>;
+
+    /// Counts a failed login and sets (or keeps) the lock.
+    fn record_login_failure(
+        &self,
+        user_id: Uuid,
+        locked_until_ms: Option<i64>,
+    ) -> StoreFuture<'_, ()>;
+
+    /// A successful login: the failure count and lock are cleared.
+    fn record_login_success(&self, user_id: Uuid) -> StoreFuture<'_, ()>;
+
+    /// Stores a new web session under the SHA-256 of its cookie token.
+    fn create_web_session(
+        &self,
+        token_hash: Vec<u8>,
+        user_id: Uuid,
+        csrf_token: String,
+        now_ms: i64,
+    ) -> StoreFuture<'_, ()>;
+
+    /// The session of a cookie token hash if it was used less than `idle_ttl_ms` ago (its idle
+    /// clock restarts now); an idle-expired session is deleted and `None` returned.
+    fn web_session(
+        &self,
+        token_hash: Vec<u8>,
+        now_ms: i64,
+        idle_ttl_ms: i64,
+    ) -> StoreFuture<'_, Option<WebSession>>;
+
+    /// Ends a web session (logout); unknown hashes are ignored.
+    fn end_web_session(&self, token_hash: Vec<u8>) -> StoreFuture<'_, ()>;
+}
+
+/// A login name: 3–64 characters of `a-z 0-9 . _ -`, stored lower-case (our choice: typed on a
+/// tablet, compared without surprises).
+pub fn checked_login(login: &str) -> CoreResult<String> {
+    let l = login.trim().to_lowercase();
+    let ok = (3..=64).contains(&l.len())
+        && l.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if !ok {
+        return Err(CoreError::invalid(
+            "login_invalid",
+            "login",
+            "로그인 이름은 영문 소문자·숫자·. _ - 로 3~64자여야 합니다.",
+            "a login name has 3 to 64 characters of a-z, 0-9, '.', '_' or '-'",
+        ));
+    }
+    Ok(l)
+}
+
+pub fn login_taken() -> CoreError {
+    CoreError::conflict(
+        "login_taken",
+        "이미 다른 사용자가 쓰는 로그인 이름입니다.",
+        "another user already has this login name",
+    )
 }

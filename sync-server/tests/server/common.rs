@@ -14,8 +14,8 @@ use donghaeng_core::sync::{
 use donghaeng_sync_server::scope::publish;
 use donghaeng_sync_server::store::sqlite::SqliteStore;
 use donghaeng_sync_server::store::{
-    AuthStore, ChangeStore, DeviceCredential, EnrolmentCode, IssuedToken, StoreFuture, TokenOwner,
-    UserInfo,
+    AuthStore, ChangeStore, DeviceCredential, EnrolmentCode, IssuedToken, Privilege, StoreFuture,
+    TokenOwner, UserInfo, WebAccount, WebSession,
 };
 use donghaeng_sync_server::{build_app, AppState, Clock, ServerConfig};
 use reqwest::StatusCode;
@@ -105,6 +105,44 @@ impl AuthStore for AnyStore {
     }
     fn revoke_device(&self, device_id: Uuid, now_ms: i64) -> StoreFuture<'_, ()> {
         self.0.revoke_device(device_id, now_ms)
+    }
+    fn set_privilege(&self, user_id: Uuid, privilege: Privilege) -> StoreFuture<'_, ()> {
+        self.0.set_privilege(user_id, privilege)
+    }
+    fn set_web_login(&self, user_id: Uuid, login: String, hash: String) -> StoreFuture<'_, ()> {
+        self.0.set_web_login(user_id, login, hash)
+    }
+    fn web_account(&self, login: String) -> StoreFuture<'_, Option<WebAccount>> {
+        self.0.web_account(login)
+    }
+    fn user_account(&self, user_id: Uuid) -> StoreFuture<'_, Option<WebAccount>> {
+        self.0.user_account(user_id)
+    }
+    fn record_login_failure(&self, user_id: Uuid, until: Option<i64>) -> StoreFuture<'_, ()> {
+        self.0.record_login_failure(user_id, until)
+    }
+    fn record_login_success(&self, user_id: Uuid) -> StoreFuture<'_, ()> {
+        self.0.record_login_success(user_id)
+    }
+    fn create_web_session(
+        &self,
+        token_hash: Vec<u8>,
+        user_id: Uuid,
+        csrf: String,
+        now_ms: i64,
+    ) -> StoreFuture<'_, ()> {
+        self.0.create_web_session(token_hash, user_id, csrf, now_ms)
+    }
+    fn web_session(
+        &self,
+        token_hash: Vec<u8>,
+        now_ms: i64,
+        idle_ttl_ms: i64,
+    ) -> StoreFuture<'_, Option<WebSession>> {
+        self.0.web_session(token_hash, now_ms, idle_ttl_ms)
+    }
+    fn end_web_session(&self, token_hash: Vec<u8>) -> StoreFuture<'_, ()> {
+        self.0.end_web_session(token_hash)
     }
 }
 

@@ -3,6 +3,9 @@
 mod admin_cli;
 mod common;
 mod convergence;
+mod dashboard_auth;
+mod dashboard_authz;
+mod dashboard_fixture;
 mod enrol_retry;
 mod http_auth;
 mod http_bad_input;

@@ -18,7 +18,7 @@ use donghaeng_core::sync::{
 use donghaeng_sync_server::safety::notifier::{deliver, DeliveryFuture, Notifier, RetryPolicy};
 use donghaeng_sync_server::safety::{node_device_id, AlarmNotice, SafetyHub, WebhookNotifier};
 use donghaeng_sync_server::store::postgres::PgStore;
-use donghaeng_sync_server::store::ChangeStore;
+use donghaeng_sync_server::store::{AuthStore, ChangeStore, Privilege};
 use donghaeng_sync_server::ServerConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -219,6 +219,22 @@ async fn server_with_ticker() -> TestServer {
     srv
 }
 
+/// A device whose user has the `admin` privilege: these tests are about the alarm mechanics, with no
+/// org tree; who may see which alarms is tested in `dashboard_authz`.
+async fn admin_device(srv: &TestServer) -> TestDevice {
+    let dev = srv.device().await;
+    let owner = srv
+        .store
+        .authenticate(dev.token.clone(), srv.now_ms())
+        .await
+        .unwrap();
+    srv.store
+        .set_privilege(owner.user_id, Privilege::Admin)
+        .await
+        .unwrap();
+    dev
+}
+
 /// Polls (the tick task runs every 50 ms) until `f` holds, for at most 5 s.
 async fn eventually<F, Fut>(mut f: F) -> bool
 where
@@ -237,7 +253,7 @@ where
 #[tokio::test]
 async fn a_dead_phone_raises_overdue_within_one_tick_of_return_plus_grace() {
     let srv = server_with_ticker().await;
-    let mut dev = srv.device().await;
+    let mut dev = admin_device(&srv).await;
     let p = phone(1, at(srv.now_ms()));
     push_events(&srv, &mut dev, p.monitor.events(p.session)).await;
     // The phone dies. One second before return + grace: prompt time has passed, no alarm yet.
@@ -316,8 +332,8 @@ async fn next_alarm(resp: &mut reqwest::Response, buf: &mut String) -> Value {
 async fn an_sos_reaches_the_live_feed_with_the_push_itself() {
     // No tick task: the alarm must come from the push.
     let srv = start().await;
-    let mut dev = srv.device().await;
-    let supervisor = srv.device().await;
+    let mut dev = admin_device(&srv).await;
+    let supervisor = admin_device(&srv).await;
     let mut resp = srv
         .client
         .get(format!("{}/v1/safety/alarms/stream", srv.base))
@@ -358,7 +374,7 @@ async fn an_sos_reaches_the_live_feed_with_the_push_itself() {
 #[tokio::test]
 async fn an_sos_stamped_by_a_phone_clock_ahead_is_raised_at_once() {
     let srv = start().await;
-    let mut dev = srv.device().await;
+    let mut dev = admin_device(&srv).await;
     // Another session whose return + grace falls 1 minute from now (server time).
     let other = phone(10, at(srv.now_ms()) - chrono::Duration::minutes(39));
     push_events(&srv, &mut dev, other.monitor.events(other.session)).await;
@@ -388,7 +404,7 @@ async fn an_sos_stamped_by_a_phone_clock_ahead_is_raised_at_once() {
 #[tokio::test]
 async fn a_duress_check_out_is_silent_on_the_phone_and_an_alarm_on_the_server() {
     let srv = start().await;
-    let mut dev = srv.device().await;
+    let mut dev = admin_device(&srv).await;
     let mut p = phone(3, at(srv.now_ms()) - chrono::Duration::minutes(10));
     let mut normal = phone(3, p.start);
     let now = at(srv.now_ms());
@@ -420,8 +436,8 @@ async fn a_duress_check_out_is_silent_on_the_phone_and_an_alarm_on_the_server() 
 #[tokio::test]
 async fn acknowledging_stops_the_ladder_here_and_on_the_phones() {
     let srv = start().await;
-    let mut dev = srv.device().await;
-    let lead = srv.device().await;
+    let mut dev = admin_device(&srv).await;
+    let lead = admin_device(&srv).await;
     let p = phone(4, at(srv.now_ms()));
     push_events(&srv, &mut dev, p.monitor.events(p.session)).await;
     let deadline = p.expected_return + chrono::Duration::milliseconds(GRACE_MS);
@@ -492,7 +508,7 @@ async fn acknowledging_stops_the_ladder_here_and_on_the_phones() {
 #[tokio::test]
 async fn a_late_check_out_resolves_the_alarm_and_keeps_the_history() {
     let srv = start().await;
-    let mut dev = srv.device().await;
+    let mut dev = admin_device(&srv).await;
     let mut p = phone(5, at(srv.now_ms()));
     push_events(&srv, &mut dev, p.monitor.events(p.session)).await;
     let deadline = p.expected_return + chrono::Duration::milliseconds(GRACE_MS);
@@ -543,7 +559,7 @@ async fn a_late_check_out_resolves_the_alarm_and_keeps_the_history() {
 #[tokio::test]
 async fn no_safety_event_is_lost_or_duplicated_across_push_retries_and_restarts() {
     let srv = start().await;
-    let mut dev = srv.device().await;
+    let mut dev = admin_device(&srv).await;
     let mut p = phone(6, at(srv.now_ms()) - chrono::Duration::minutes(2));
     p.monitor
         .sos(
@@ -591,18 +607,14 @@ async fn no_safety_event_is_lost_or_duplicated_across_push_retries_and_restarts(
 }
 
 #[tokio::test]
-async fn alarms_need_a_token_and_a_listed_supervisor() {
+async fn alarms_need_a_token_and_the_supervisor_privilege() {
     let plain = start().await;
     let (status, _) = get(&plain, "/v1/safety/alarms", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _) = get(&plain, "/v1/safety/alarms/stream", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    // With a supervisor list, another user's token is refused.
-    let config = ServerConfig {
-        safety_supervisors: vec![Uuid::from_u128(42)],
-        ..config()
-    };
-    let srv = TestServer::start_with(config, SkewPolicy::default()).await;
+    // A field user's token is refused (the privilege matrix is in `dashboard_authz`).
+    let srv = plain;
     let dev = srv.device().await;
     let (status, body) = get(&srv, "/v1/safety/alarms", Some(&dev.token)).await;
     assert_eq!(
@@ -650,7 +662,7 @@ fn quick(attempts: u32) -> RetryPolicy {
 #[tokio::test]
 async fn the_webhook_retries_with_backoff_and_gives_up_on_a_refusal() {
     let srv = start().await;
-    let mut dev = srv.device().await;
+    let mut dev = admin_device(&srv).await;
     let mut rx = srv.state.safety.subscribe();
     let mut p = phone(7, at(srv.now_ms()) - chrono::Duration::minutes(1));
     p.monitor
@@ -721,7 +733,7 @@ async fn the_webhook_retries_with_backoff_and_gives_up_on_a_refusal() {
 #[tokio::test]
 async fn the_hub_sends_every_alarm_to_the_webhook() {
     let srv = start().await;
-    let mut dev = srv.device().await;
+    let mut dev = admin_device(&srv).await;
     let (url, seen) = receiver(1, 500).await;
     srv.state
         .safety

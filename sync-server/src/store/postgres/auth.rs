@@ -10,9 +10,10 @@ use donghaeng_core::{CoreError, CoreResult};
 use super::{pg_error, PgStore};
 use crate::error::auth_error;
 use crate::secret;
+use crate::store::auth::{checked_login, login_taken};
 use crate::store::{
-    AuthStore, DeviceCredential, EnrolmentCode, IssuedToken, StoreFuture, TokenOwner, UserInfo,
-    ENROL_RETRY_WINDOW_MS,
+    AuthStore, DeviceCredential, EnrolmentCode, IssuedToken, Privilege, StoreFuture, TokenOwner,
+    UserInfo, WebAccount, WebSession, ENROL_RETRY_WINDOW_MS,
 };
 
 fn code_invalid() -> CoreError {
@@ -307,6 +308,219 @@ impl AuthStore for PgStore {
             Ok(())
         })
     }
+
+    fn set_privilege(&self, user_id: Uuid, privilege: Privilege) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let n = client
+                .execute(
+                    "UPDATE auth_users SET privilege = $2 WHERE id = $1",
+                    &[&user_id, &privilege.code()],
+                )
+                .await
+                .map_err(pg_error)?;
+            if n == 0 {
+                return Err(CoreError::not_found("user", user_id));
+            }
+            Ok(())
+        })
+    }
+
+    fn set_web_login(
+        &self,
+        user_id: Uuid,
+        login: String,
+        password_hash: String,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let login = checked_login(&login)?;
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg_error)?;
+            let other = tx
+                .query_opt("SELECT id FROM auth_users WHERE login = $1", &[&login])
+                .await
+                .map_err(pg_error)?;
+            if other.is_some_and(|r| r.get::<_, Uuid>(0) != user_id) {
+                return Err(login_taken());
+            }
+            let n = tx
+                .execute(
+                    "UPDATE auth_users SET login = $2, password_hash = $3, failed_logins = 0,
+                     locked_until_ms = NULL WHERE id = $1",
+                    &[&user_id, &login, &password_hash],
+                )
+                .await
+                .map_err(|e| {
+                    // Two admins racing for one login: the unique index decides.
+                    if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+                        login_taken()
+                    } else {
+                        pg_error(e)
+                    }
+                })?;
+            if n == 0 {
+                return Err(CoreError::not_found("user", user_id));
+            }
+            // A new password ends every session opened with the old one.
+            tx.execute("DELETE FROM web_sessions WHERE user_id = $1", &[&user_id])
+                .await
+                .map_err(pg_error)?;
+            tx.commit().await.map_err(pg_error)?;
+            Ok(())
+        })
+    }
+
+    fn web_account(&self, login: String) -> StoreFuture<'_, Option<WebAccount>> {
+        Box::pin(async move {
+            let login = login.trim().to_lowercase();
+            let client = self.client().await?;
+            let row = client
+                .query_opt(&format!("{ACCOUNT_SELECT} WHERE login = $1"), &[&login])
+                .await
+                .map_err(pg_error)?;
+            row.map(account_of).transpose()
+        })
+    }
+
+    fn user_account(&self, user_id: Uuid) -> StoreFuture<'_, Option<WebAccount>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(&format!("{ACCOUNT_SELECT} WHERE id = $1"), &[&user_id])
+                .await
+                .map_err(pg_error)?;
+            row.map(account_of).transpose()
+        })
+    }
+
+    fn record_login_failure(
+        &self,
+        user_id: Uuid,
+        locked_until_ms: Option<i64>,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "UPDATE auth_users SET failed_logins = failed_logins + 1,
+                     locked_until_ms = COALESCE($2, locked_until_ms) WHERE id = $1",
+                    &[&user_id, &locked_until_ms],
+                )
+                .await
+                .map_err(pg_error)?;
+            Ok(())
+        })
+    }
+
+    fn record_login_success(&self, user_id: Uuid) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "UPDATE auth_users SET failed_logins = 0, locked_until_ms = NULL WHERE id = $1",
+                    &[&user_id],
+                )
+                .await
+                .map_err(pg_error)?;
+            Ok(())
+        })
+    }
+
+    fn create_web_session(
+        &self,
+        token_hash: Vec<u8>,
+        user_id: Uuid,
+        csrf_token: String,
+        now_ms: i64,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "INSERT INTO web_sessions (token_hash, user_id, csrf_token, created_at_ms, last_seen_ms)
+                     VALUES ($1, $2, $3, $4, $4)",
+                    &[&token_hash, &user_id, &csrf_token, &now_ms],
+                )
+                .await
+                .map_err(pg_error)?;
+            Ok(())
+        })
+    }
+
+    fn web_session(
+        &self,
+        token_hash: Vec<u8>,
+        now_ms: i64,
+        idle_ttl_ms: i64,
+    ) -> StoreFuture<'_, Option<WebSession>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let cutoff = now_ms.saturating_sub(idle_ttl_ms);
+            client
+                .execute(
+                    "DELETE FROM web_sessions WHERE last_seen_ms <= $1",
+                    &[&cutoff],
+                )
+                .await
+                .map_err(pg_error)?;
+            // One statement both checks the idle clock and restarts it.
+            let row = client
+                .query_opt(
+                    "UPDATE web_sessions s SET last_seen_ms = $2
+                     FROM auth_users u
+                     WHERE s.token_hash = $1 AND u.id = s.user_id AND s.last_seen_ms > $3
+                     RETURNING u.id, u.unit_id, u.name, u.privilege, s.csrf_token",
+                    &[&token_hash, &now_ms, &cutoff],
+                )
+                .await
+                .map_err(pg_error)?;
+            let Some(row) = row else { return Ok(None) };
+            let privilege: String = row.get(3);
+            Ok(Some(WebSession {
+                user_id: row.get(0),
+                unit_id: row.get(1),
+                name: row.get(2),
+                privilege: stored_privilege(&privilege)?,
+                csrf_token: row.get(4),
+            }))
+        })
+    }
+
+    fn end_web_session(&self, token_hash: Vec<u8>) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "DELETE FROM web_sessions WHERE token_hash = $1",
+                    &[&token_hash],
+                )
+                .await
+                .map_err(pg_error)?;
+            Ok(())
+        })
+    }
+}
+
+const ACCOUNT_SELECT: &str = "SELECT id, unit_id, name, privilege, login, password_hash,
+    failed_logins, locked_until_ms FROM auth_users";
+
+fn stored_privilege(s: &str) -> CoreResult<Privilege> {
+    Privilege::parse(s).ok_or_else(|| CoreError::storage(format!("unknown stored privilege {s:?}")))
+}
+
+fn account_of(row: tokio_postgres::Row) -> CoreResult<WebAccount> {
+    let privilege: String = row.get(3);
+    let failed: i32 = row.get(6);
+    Ok(WebAccount {
+        user_id: row.get(0),
+        unit_id: row.get(1),
+        name: row.get(2),
+        privilege: stored_privilege(&privilege)?,
+        login: row.get(4),
+        password_hash: row.get(5),
+        failed_logins: u32::try_from(failed).unwrap_or(0),
+        locked_until_ms: row.get(7),
+    })
 }
 
 impl PgStore {

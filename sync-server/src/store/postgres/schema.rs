@@ -100,6 +100,23 @@ CREATE INDEX access_tokens_by_expiry ON access_tokens(expires_at_ms);
 -- 2: which device spent a code, so that the same phone may retry an enrolment whose answer it lost.
 ALTER TABLE enrolment_codes ADD COLUMN device_id uuid;
 "#,
+    r#"
+ALTER TABLE auth_users ADD COLUMN privilege text NOT NULL DEFAULT 'field'
+    CHECK (privilege IN ('field', 'supervisor', 'admin'));
+ALTER TABLE auth_users ADD COLUMN login text;
+ALTER TABLE auth_users ADD COLUMN password_hash text;
+ALTER TABLE auth_users ADD COLUMN failed_logins integer NOT NULL DEFAULT 0;
+ALTER TABLE auth_users ADD COLUMN locked_until_ms bigint;
+CREATE UNIQUE INDEX auth_users_by_login ON auth_users(login) WHERE login IS NOT NULL;
+CREATE TABLE web_sessions (
+    token_hash    bytea PRIMARY KEY,
+    user_id       uuid NOT NULL REFERENCES auth_users(id),
+    csrf_token    text NOT NULL,
+    created_at_ms bigint NOT NULL,
+    last_seen_ms  bigint NOT NULL
+);
+CREATE INDEX web_sessions_by_last_seen ON web_sessions(last_seen_ms);
+"#,
 ];
 
 /// The schema version this server writes.

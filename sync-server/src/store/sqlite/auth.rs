@@ -9,9 +9,10 @@ use donghaeng_core::{CoreError, CoreResult};
 use super::{uuid_from, SqliteStore};
 use crate::error::auth_error;
 use crate::secret;
+use crate::store::auth::{checked_login, login_taken};
 use crate::store::{
-    AuthStore, DeviceCredential, EnrolmentCode, IssuedToken, StoreFuture, TokenOwner, UserInfo,
-    ENROL_RETRY_WINDOW_MS,
+    AuthStore, DeviceCredential, EnrolmentCode, IssuedToken, Privilege, StoreFuture, TokenOwner,
+    UserInfo, WebAccount, WebSession, ENROL_RETRY_WINDOW_MS,
 };
 
 fn code_invalid() -> CoreError {
@@ -355,6 +356,222 @@ impl AuthStore for SqliteStore {
             Ok(())
         })
     }
+
+    fn set_privilege(&self, user_id: Uuid, privilege: Privilege) -> StoreFuture<'_, ()> {
+        self.write(move |conn, _| {
+            let n = conn.execute(
+                "UPDATE auth_users SET privilege = ?2 WHERE id = ?1",
+                params![user_id.as_bytes().as_slice(), privilege.code()],
+            )?;
+            if n == 0 {
+                return Err(CoreError::not_found("user", user_id));
+            }
+            Ok(())
+        })
+    }
+
+    fn set_web_login(
+        &self,
+        user_id: Uuid,
+        login: String,
+        password_hash: String,
+    ) -> StoreFuture<'_, ()> {
+        self.write(move |conn, _| {
+            let login = checked_login(&login)?;
+            let tx = conn.transaction()?;
+            let other: Option<Vec<u8>> = tx
+                .query_row(
+                    "SELECT id FROM auth_users WHERE login = ?1",
+                    [&login],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if other.is_some_and(|o| o != user_id.as_bytes()) {
+                return Err(login_taken());
+            }
+            let n = tx.execute(
+                "UPDATE auth_users SET login = ?2, password_hash = ?3, failed_logins = 0,
+                 locked_until_ms = NULL WHERE id = ?1",
+                params![user_id.as_bytes().as_slice(), login, password_hash],
+            )?;
+            if n == 0 {
+                return Err(CoreError::not_found("user", user_id));
+            }
+            // A new password ends every session opened with the old one.
+            tx.execute(
+                "DELETE FROM web_sessions WHERE user_id = ?1",
+                [user_id.as_bytes().as_slice()],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn web_account(&self, login: String) -> StoreFuture<'_, Option<WebAccount>> {
+        self.read(move |conn| {
+            let login = login.trim().to_lowercase();
+            account_where(conn, "u.login = ?1", &login as &dyn rusqlite::ToSql)
+        })
+    }
+
+    fn user_account(&self, user_id: Uuid) -> StoreFuture<'_, Option<WebAccount>> {
+        self.read(move |conn| {
+            let id = user_id.as_bytes().to_vec();
+            account_where(conn, "u.id = ?1", &id as &dyn rusqlite::ToSql)
+        })
+    }
+
+    fn record_login_failure(
+        &self,
+        user_id: Uuid,
+        locked_until_ms: Option<i64>,
+    ) -> StoreFuture<'_, ()> {
+        self.write(move |conn, _| {
+            conn.execute(
+                "UPDATE auth_users SET failed_logins = failed_logins + 1,
+                 locked_until_ms = COALESCE(?2, locked_until_ms) WHERE id = ?1",
+                params![user_id.as_bytes().as_slice(), locked_until_ms],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn record_login_success(&self, user_id: Uuid) -> StoreFuture<'_, ()> {
+        self.write(move |conn, _| {
+            conn.execute(
+                "UPDATE auth_users SET failed_logins = 0, locked_until_ms = NULL WHERE id = ?1",
+                [user_id.as_bytes().as_slice()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn create_web_session(
+        &self,
+        token_hash: Vec<u8>,
+        user_id: Uuid,
+        csrf_token: String,
+        now_ms: i64,
+    ) -> StoreFuture<'_, ()> {
+        self.write(move |conn, _| {
+            conn.execute(
+                "INSERT INTO web_sessions (token_hash, user_id, csrf_token, created_at_ms, last_seen_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?4)",
+                params![token_hash, user_id.as_bytes().as_slice(), csrf_token, now_ms],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn web_session(
+        &self,
+        token_hash: Vec<u8>,
+        now_ms: i64,
+        idle_ttl_ms: i64,
+    ) -> StoreFuture<'_, Option<WebSession>> {
+        self.write(move |conn, _| {
+            let tx = conn.transaction()?;
+            // Idle sessions are useless: drop them as sessions are used, so the table stays small.
+            tx.execute(
+                "DELETE FROM web_sessions WHERE last_seen_ms <= ?1",
+                [now_ms.saturating_sub(idle_ttl_ms)],
+            )?;
+            let row: Option<SessionRow> = tx
+                .query_row(
+                    "SELECT u.id, u.unit_id, u.name, u.privilege, s.csrf_token
+                     FROM web_sessions s JOIN auth_users u ON u.id = s.user_id
+                     WHERE s.token_hash = ?1",
+                    [&token_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                )
+                .optional()?;
+            let Some((user, unit, name, privilege, csrf_token)) = row else {
+                tx.commit()?;
+                return Ok(None);
+            };
+            tx.execute(
+                "UPDATE web_sessions SET last_seen_ms = ?2 WHERE token_hash = ?1",
+                params![token_hash, now_ms],
+            )?;
+            tx.commit()?;
+            Ok(Some(WebSession {
+                user_id: uuid_from(&user, "auth_users")?,
+                unit_id: uuid_from(&unit, "auth_users")?,
+                name,
+                privilege: stored_privilege(&privilege)?,
+                csrf_token,
+            }))
+        })
+    }
+
+    fn end_web_session(&self, token_hash: Vec<u8>) -> StoreFuture<'_, ()> {
+        self.write(move |conn, _| {
+            conn.execute(
+                "DELETE FROM web_sessions WHERE token_hash = ?1",
+                [token_hash],
+            )?;
+            Ok(())
+        })
+    }
+}
+
+/// user id, unit id, name, privilege, CSRF token of a session lookup.
+type SessionRow = (Vec<u8>, Vec<u8>, String, String, String);
+
+fn stored_privilege(s: &str) -> CoreResult<Privilege> {
+    Privilege::parse(s).ok_or_else(|| CoreError::storage(format!("unknown stored privilege {s:?}")))
+}
+
+fn account_where(
+    conn: &rusqlite::Connection,
+    condition: &str,
+    key: &dyn rusqlite::ToSql,
+) -> CoreResult<Option<WebAccount>> {
+    type Row = (
+        Vec<u8>,
+        Vec<u8>,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        i64,
+        Option<i64>,
+    );
+    let row: Option<Row> = conn
+        .query_row(
+            &format!(
+                "SELECT u.id, u.unit_id, u.name, u.privilege, u.login, u.password_hash,
+                        u.failed_logins, u.locked_until_ms
+                 FROM auth_users u WHERE {condition}"
+            ),
+            [key],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((id, unit, name, privilege, login, password_hash, failed, locked)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(WebAccount {
+        user_id: uuid_from(&id, "auth_users")?,
+        unit_id: uuid_from(&unit, "auth_users")?,
+        name,
+        privilege: stored_privilege(&privilege)?,
+        login,
+        password_hash,
+        failed_logins: u32::try_from(failed).unwrap_or(u32::MAX),
+        locked_until_ms: locked,
+    }))
 }
 
 /// (device id, user id, token expiry, device revocation time) of a token lookup.

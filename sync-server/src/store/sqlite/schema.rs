@@ -80,6 +80,26 @@ CREATE INDEX access_tokens_by_expiry ON access_tokens(expires_at_ms);
 -- 2: which device spent a code, so that the same phone may retry an enrolment whose answer it lost.
 ALTER TABLE enrolment_codes ADD COLUMN device_id BLOB;
 "#,
+    r#"
+-- 3: the supervisor dashboard (issue 9) and web accounts (issue 10): a privilege per user, a web
+-- login with an argon2id password hash, the failed-login counter and lock, and web sessions stored
+-- by the SHA-256 of their cookie token.
+ALTER TABLE auth_users ADD COLUMN privilege TEXT NOT NULL DEFAULT 'field'
+    CHECK (privilege IN ('field', 'supervisor', 'admin'));
+ALTER TABLE auth_users ADD COLUMN login TEXT;
+ALTER TABLE auth_users ADD COLUMN password_hash TEXT;
+ALTER TABLE auth_users ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE auth_users ADD COLUMN locked_until_ms INTEGER;
+CREATE UNIQUE INDEX auth_users_by_login ON auth_users(login) WHERE login IS NOT NULL;
+CREATE TABLE web_sessions (
+    token_hash    BLOB PRIMARY KEY,
+    user_id       BLOB NOT NULL REFERENCES auth_users(id),
+    csrf_token    TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    last_seen_ms  INTEGER NOT NULL
+);
+CREATE INDEX web_sessions_by_last_seen ON web_sessions(last_seen_ms);
+"#,
 ];
 
 /// Brings the schema to the newest version, in one transaction per step.

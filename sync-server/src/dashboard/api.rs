@@ -1,0 +1,566 @@
+//! The dashboard's JSON endpoints (`/dashboard/api/…`). Every answer is scoped to the caller's area
+//! ([`super::access::Caller`]); a unit outside it is answered exactly like a unit that does not
+//! exist (404 `unit_not_found`), so a forged request learns nothing.
+
+use std::collections::{BTreeMap, HashMap};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Datelike, NaiveDate};
+use futures_util::stream::{self, Stream};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use donghaeng_core::CoreError;
+
+use super::access::{api_error, catch_up_scope, Caller};
+use super::board;
+use super::figures::{self, Dataset, Period};
+use super::projection::{int, text, uuid};
+use super::{session_cookie, SESSION_COOKIE};
+use crate::accounts;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+fn core(st: &AppState, e: CoreError) -> ApiError {
+    ApiError::from_core(&e, &st.clock)
+}
+
+fn bad_param(st: &AppState, field: &str, ko: &str, en: &str) -> ApiError {
+    api_error(
+        st,
+        StatusCode::BAD_REQUEST,
+        CoreError::invalid("query_param_invalid", field, ko, en),
+    )
+}
+
+fn unit_not_found(st: &AppState) -> ApiError {
+    api_error(
+        st,
+        StatusCode::NOT_FOUND,
+        CoreError::invalid(
+            "unit_not_found",
+            "unit",
+            "조직을 찾을 수 없습니다.",
+            "no such unit",
+        ),
+    )
+}
+
+fn cookie(st: &AppState, headers: &HeaderMap, value: &str, max_age_s: i64) -> HeaderValue {
+    let secure = st
+        .dashboard
+        .secure_cookies
+        .load(std::sync::atomic::Ordering::Relaxed)
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    let c = format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{}",
+        if secure { "; Secure" } else { "" }
+    );
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("dh_session=; Max-Age=0"))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    login: String,
+    password: String,
+}
+
+/// `POST /dashboard/api/login` `{login, password}` → the user and a CSRF token; sets the cookie.
+pub async fn login(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    req: axum::extract::Request,
+) -> Result<Response, ApiError> {
+    let addr = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let body = axum::body::to_bytes(req.into_body(), 64 * 1024)
+        .await
+        .map_err(|_| {
+            api_error(
+                &st,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                CoreError::invalid(
+                    "body_too_large",
+                    "body",
+                    "요청이 너무 큽니다.",
+                    "body too large",
+                ),
+            )
+        })?;
+    let body: LoginBody = serde_json::from_slice(&body).map_err(|_| {
+        api_error(
+            &st,
+            StatusCode::BAD_REQUEST,
+            CoreError::invalid(
+                "invalid_body",
+                "body",
+                "요청 본문은 {\"login\": …, \"password\": …} 이어야 합니다.",
+                "the body must be {\"login\": …, \"password\": …}",
+            ),
+        )
+    })?;
+    let now = st.clock.now_ms();
+    match accounts::login(&st, &body.login, &body.password, addr, now).await {
+        Ok(out) => {
+            let max_age = st.dashboard.idle_ttl_ms / 1000;
+            let mut resp = Json(json!({"user": out.user, "server_time_ms": now})).into_response();
+            resp.headers_mut().insert(
+                SET_COOKIE,
+                cookie(&st, &headers, &out.session_token, max_age),
+            );
+            Ok(resp)
+        }
+        Err(e) => {
+            let status = match e.code {
+                "login_failed" => StatusCode::UNAUTHORIZED,
+                "login_throttled" => StatusCode::TOO_MANY_REQUESTS,
+                _ => crate::error::status_of(&e),
+            };
+            Err(api_error(&st, status, e))
+        }
+    }
+}
+
+/// `POST /dashboard/api/logout`: ends the session, clears the cookie.
+pub async fn logout(
+    State(st): State<AppState>,
+    _caller: Caller,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(token) = session_cookie(&headers) {
+        st.auth
+            .end_web_session(crate::secret::hash(&token))
+            .await
+            .map_err(|e| core(&st, e))?;
+    }
+    let mut resp = Json(json!({"logged_out": true})).into_response();
+    resp.headers_mut()
+        .insert(SET_COOKIE, cookie(&st, &headers, "", 0));
+    Ok(resp)
+}
+
+/// `GET /dashboard/api/me`: who is logged in, their area and the CSRF token (for a page reload).
+pub async fn me(State(st): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    catch_up_scope(&st).await?;
+    let area = caller.area(&*st.scope.read().await);
+    Ok(Json(json!({
+        "user_id": caller.user_id,
+        "name": caller.name,
+        "privilege": caller.privilege,
+        "unit_id": caller.unit_id,
+        "area_id": area,
+        "csrf_token": caller.csrf_token,
+        "server_time_ms": st.clock.now_ms(),
+    })))
+}
+
+/// The board rows the caller may see.
+async fn board_rows(st: &AppState, caller: &Caller) -> Result<Value, ApiError> {
+    catch_up_scope(st).await?;
+    let now_ms = st.clock.now_ms();
+    let now = DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
+    let ix = st.scope.read().await;
+    let mut rows: Vec<board::BoardRow> = st
+        .safety
+        .sessions(now_ms, |s| caller.sees_session(&ix, s))
+        .iter()
+        .filter(|(_, v)| board::on_board(v))
+        .map(|(s, v)| board::row(s, v, now))
+        .collect();
+    drop(ix);
+    board::sort(&mut rows);
+    Ok(json!({"server_time_ms": now_ms, "sessions": rows}))
+}
+
+/// `GET /dashboard/api/board`: open sessions of the caller's teams, alarms first.
+pub async fn board(State(st): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    board_rows(&st, &caller).await.map(Json)
+}
+
+/// `GET /dashboard/api/board/stream`: server-sent events; a `board` event with the whole board at
+/// once and again whenever the server's safety state changes (50 ms after it, so a burst is one update), and at
+/// least every 30 s. The page keeps no other state, so a reconnect is a plain refresh.
+pub async fn board_stream(
+    State(st): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let cred = super::access::Credential::of(&headers);
+    let first = board_rows(&st, &caller).await?;
+    let live = LiveBoard {
+        changes: st.safety.watch_changes(),
+        closing: st.safety.closing(),
+        st,
+        caller,
+        cred,
+        pending: Some(first),
+        ended: false,
+    };
+    let s = stream::unfold(live, |mut b| async move {
+        let body = b.next().await?;
+        let ev = Event::default()
+            .event("board")
+            .json_data(&body)
+            .unwrap_or_default();
+        Some((Ok(ev), b))
+    });
+    Ok(Sse::new(s).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// One client's live board.
+struct LiveBoard {
+    st: AppState,
+    caller: Caller,
+    cred: Option<super::access::Credential>,
+    changes: tokio::sync::watch::Receiver<u64>,
+    closing: tokio::sync::watch::Receiver<bool>,
+    pending: Option<Value>,
+    ended: bool,
+}
+
+impl LiveBoard {
+    /// The next board to send, or `None` when the stream ends (server shutdown, or the credential
+    /// is no longer valid — after one last event saying so).
+    async fn next(&mut self) -> Option<Value> {
+        if let Some(b) = self.pending.take() {
+            return Some(b);
+        }
+        if self.ended || *self.closing.borrow() {
+            return None;
+        }
+        tokio::select! {
+            r = self.changes.changed() => { if r.is_err() { return None; } }
+            _ = self.closing.changed() => return None,
+            _ = tokio::time::sleep(RECHECK) => {}
+        }
+        // Coalesce a burst (a push of many events) into one update.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        self.changes.borrow_and_update();
+        let valid = match &self.cred {
+            Some(c) => c.still_valid(&self.st).await,
+            None => false,
+        };
+        if !valid {
+            self.ended = true;
+            return Some(json!({"error": super::access::session_required(&self.st).body}));
+        }
+        Some(match board_rows(&self.st, &self.caller).await {
+            Ok(b) => b,
+            Err(e) => json!({"error": e.body}),
+        })
+    }
+}
+
+/// How often a live board checks its credential even when nothing changes.
+const RECHECK: Duration = Duration::from_secs(30);
+
+/// Query parameters: `key=value` pairs of plain ASCII (dates, ids, codes); anything else is refused
+/// with the parameter's name.
+fn params(
+    st: &AppState,
+    raw: Option<String>,
+    allowed: &[&str],
+) -> Result<HashMap<String, String>, ApiError> {
+    let mut out = HashMap::new();
+    for pair in raw.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if !allowed.contains(&k) {
+            return Err(bad_param(
+                st,
+                "query",
+                &format!(
+                    "알 수 없는 매개변수입니다: {k:.40} (허용: {})",
+                    allowed.join(", ")
+                ),
+                &format!(
+                    "unknown parameter {k:.40} (allowed: {})",
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        if out.insert(k.to_owned(), v.to_owned()).is_some() {
+            return Err(bad_param(
+                st,
+                k,
+                &format!("매개변수 {k}가 두 번 있습니다."),
+                &format!("parameter {k} given twice"),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn date_param(
+    st: &AppState,
+    q: &HashMap<String, String>,
+    name: &str,
+) -> Result<Option<NaiveDate>, ApiError> {
+    q.get(name)
+        .map(|v| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+                bad_param(
+                    st,
+                    name,
+                    &format!("{name}는 YYYY-MM-DD 형식의 날짜여야 합니다."),
+                    &format!("{name} must be a date as YYYY-MM-DD"),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// The period of `from`/`to` (default: this year's current half in Korea), at most 366 days.
+fn period(st: &AppState, q: &HashMap<String, String>) -> Result<Period, ApiError> {
+    let today = DateTime::from_timestamp_millis(st.clock.now_ms() + 9 * 3_600_000)
+        .map(|d| d.date_naive())
+        .unwrap_or_default();
+    let half_start =
+        NaiveDate::from_ymd_opt(today.year(), if today.month() <= 6 { 1 } else { 7 }, 1)
+            .unwrap_or(today);
+    let from = date_param(st, q, "from")?.unwrap_or(half_start);
+    let to = date_param(st, q, "to")?.unwrap_or(today);
+    if to < from || (to - from).num_days() > 366 {
+        return Err(bad_param(
+            st,
+            "to",
+            "기간이 올바르지 않습니다: from ≤ to, 최대 366일.",
+            "invalid period: from must not be after to, and at most 366 days",
+        ));
+    }
+    Ok(Period { from, to })
+}
+
+/// The unit to report on: `unit=<id>` inside the caller's area, or the area itself.
+fn report_unit(
+    st: &AppState,
+    caller: &Caller,
+    ix: &crate::scope::ScopeIndex,
+    q: &HashMap<String, String>,
+) -> Result<Option<Uuid>, ApiError> {
+    match q.get("unit") {
+        None => Ok(caller.area(ix)),
+        Some(v) => {
+            let id = Uuid::try_parse(v).map_err(|_| {
+                bad_param(
+                    st,
+                    "unit",
+                    "unit은 조직 ID(UUID)여야 합니다.",
+                    "unit must be a unit id (UUID)",
+                )
+            })?;
+            if ix.unit_kind(id).is_none() || !caller.sees_unit(ix, id) {
+                return Err(unit_not_found(st));
+            }
+            Ok(Some(id))
+        }
+    }
+}
+
+async fn projection_dataset(st: &AppState) -> Result<Dataset, ApiError> {
+    let mut p = st.dashboard.projection.lock().await;
+    p.catch_up(st.changes.as_ref(), st.clock.now_ms())
+        .await
+        .map_err(|e| core(st, e))?;
+    Ok(Dataset::from_projection(&p))
+}
+
+/// `GET /dashboard/api/figures?from=&to=&unit=&format=json|csv`.
+pub async fn figures(
+    State(st): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = params(&st, raw, &["from", "to", "unit", "format"])?;
+    let period = period(&st, &q)?;
+    let csv = match q.get("format").map(String::as_str) {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => {
+            return Err(bad_param(
+                &st,
+                "format",
+                "format은 json 또는 csv여야 합니다.",
+                "format must be json or csv",
+            ))
+        }
+    };
+    catch_up_scope(&st).await?;
+    let data = projection_dataset(&st).await?;
+    let ix = st.scope.read().await;
+    let unit = report_unit(&st, &caller, &ix, &q)?;
+    let f = figures::compute(&data, &period, &|dong| {
+        unit.is_none_or(|u| ix.within(dong, u))
+    });
+    drop(ix);
+    if csv {
+        let name = format!("donghaeng-figures-{}-{}.csv", period.from, period.to);
+        return Ok((
+            [
+                (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+            ],
+            figures::to_csv(&f),
+        )
+            .into_response());
+    }
+    Ok(Json(json!({
+        "from": period.from, "to": period.to, "unit_id": unit, "figures": f,
+    }))
+    .into_response())
+}
+
+/// `GET /dashboard/api/plan?date=YYYY-MM-DD&unit=<id>`: the day's visits of the unit (default today
+/// in Korea and the caller's area): assigned teams with progress, unassigned visits, and the day
+/// planner's proposal for them with the reasons for what it cannot place.
+pub async fn plan(
+    State(st): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(&st, raw, &["date", "unit"])?;
+    let today = DateTime::from_timestamp_millis(st.clock.now_ms() + 9 * 3_600_000)
+        .map(|d| d.date_naive())
+        .unwrap_or_default();
+    let date = date_param(&st, &q, "date")?.unwrap_or(today);
+    catch_up_scope(&st).await?;
+    let mut p = st.dashboard.projection.lock().await;
+    p.catch_up(st.changes.as_ref(), st.clock.now_ms())
+        .await
+        .map_err(|e| core(&st, e))?;
+    let ix = st.scope.read().await;
+    let unit = report_unit(&st, &caller, &ix, &q)?;
+    let dongs = |d: Uuid| unit.is_none_or(|u| ix.within(d, u));
+    // The planner is CPU work (milliseconds for a 동's day): it runs here, under the projection lock,
+    // which only other dashboard reads wait on.
+    let plan = super::plan::day_plan(&p, date, &dongs);
+    Ok(Json(json!({"unit_id": unit, "plan": plan})))
+}
+
+/// `GET /dashboard/api/units`: the org units in the caller's area (for the unit picker).
+pub async fn units(State(st): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    catch_up_scope(&st).await?;
+    let mut p = st.dashboard.projection.lock().await;
+    p.catch_up(st.changes.as_ref(), st.clock.now_ms())
+        .await
+        .map_err(|e| core(&st, e))?;
+    let ix = st.scope.read().await;
+    let mut out: Vec<Value> = p
+        .each("org_units")
+        .filter(|(id, _)| caller.sees_unit(&ix, *id))
+        .map(|(id, f)| json!({"id": id, "kind": text(&f, "kind"), "name": text(&f, "name"), "parent_id": text(&f, "parent_id")}))
+        .collect();
+    out.sort_by_key(|u| {
+        (
+            u["kind"].as_str().map(kind_rank),
+            u["name"].as_str().map(str::to_owned),
+        )
+    });
+    Ok(Json(json!({"units": out, "area_id": caller.area(&ix)})))
+}
+
+fn kind_rank(k: &str) -> u8 {
+    match k {
+        "city" => 0,
+        "district" => 1,
+        "dong" => 2,
+        _ => 3,
+    }
+}
+
+/// `GET /dashboard/api/incidents?from=&to=`: incident reports of the caller's area (by district
+/// for district staff and admins, by the affected workers' teams for a 동), newest first, and the
+/// half-year statistics per district (Seoul keeps them per half-year).
+pub async fn incidents(
+    State(st): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(&st, raw, &["from", "to"])?;
+    let from = date_param(&st, &q, "from")?;
+    let to = date_param(&st, &q, "to")?;
+    catch_up_scope(&st).await?;
+    let mut p = st.dashboard.projection.lock().await;
+    p.catch_up(st.changes.as_ref(), st.clock.now_ms())
+        .await
+        .map_err(|e| core(&st, e))?;
+    let ix = st.scope.read().await;
+    let kst = |ms: i64| {
+        DateTime::from_timestamp_millis(ms + 9 * 3_600_000)
+            .map(|d| d.date_naive())
+            .unwrap_or_default()
+    };
+    let mut list = Vec::new();
+    let mut stats: BTreeMap<(String, String), BTreeMap<String, u64>> = BTreeMap::new();
+    for (id, f) in p.each("incidents") {
+        let Some(district) = uuid(&f, "district_id") else {
+            continue;
+        };
+        let workers: Vec<Uuid> = text(&f, "affected_workers")
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|w| Uuid::try_parse(w.trim()).ok())
+            .collect();
+        let visible = caller.sees_unit(&ix, district)
+            || workers.iter().any(|w| {
+                ix.team_of_worker(*w)
+                    .is_some_and(|t| caller.sees_unit(&ix, t))
+            });
+        let occurred = int(&f, "occurred_at").unwrap_or(0);
+        let day = kst(occurred);
+        if !visible || from.is_some_and(|d| day < d) || to.is_some_and(|d| day > d) {
+            continue;
+        }
+        let kind = text(&f, "incident_type").unwrap_or("other").to_owned();
+        let half = format!("{}-H{}", day.year(), if day.month() <= 6 { 1 } else { 2 });
+        let s = stats.entry((district.to_string(), half)).or_default();
+        *s.entry("total".into()).or_default() += 1;
+        *s.entry(format!("type:{kind}")).or_default() += 1;
+        if f.get("police_called").and_then(|v| v.as_i64()) == Some(1) {
+            *s.entry("police_called".into()).or_default() += 1;
+        }
+        if f.get("ambulance_119_called").and_then(|v| v.as_i64()) == Some(1) {
+            *s.entry("ambulance_119_called".into()).or_default() += 1;
+        }
+        let follow_ups: Vec<&str> = text(&f, "follow_ups")
+            .unwrap_or("")
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .collect();
+        list.push(json!({
+            "id": id,
+            "district_id": district,
+            "occurred_at_ms": occurred,
+            "incident_type": kind,
+            "severity": text(&f, "severity"),
+            "police_called": f.get("police_called"),
+            "ambulance_119_called": f.get("ambulance_119_called"),
+            "follow_ups": follow_ups,
+            "follow_up_status": if follow_ups.is_empty() { "none_decided" } else { "decided" },
+            "corrects": text(&f, "corrects"),
+        }));
+    }
+    list.sort_by_key(|v| std::cmp::Reverse(v["occurred_at_ms"].as_i64()));
+    let stats: Vec<Value> = stats
+        .into_iter()
+        .map(|((district, half), counts)| json!({"district_id": district, "half": half, "counts": counts}))
+        .collect();
+    Ok(Json(json!({"incidents": list, "half_year": stats})))
+}

@@ -1,0 +1,623 @@
+//! Program figures (성과 지표, `domain.md` "Figures the programs report") for a period and a set of
+//! 동, computed from synced records. Our definitions where the seeds leave a choice (also in
+//! docs/dashboard.md):
+//!
+//! - **Period**: calendar days in Korea (KST, UTC+9), both ends included.
+//! - **Contact (접촉)**: a visit completed in the period with outcome `met` (the core's rule, as in
+//!   `Visits::complete`), by its contact mode (가정방문 home, 내방 centre, 전화 phone).
+//! - **Contact rate by cohort (주민접촉률)**: cohort households contacted at least once by a universal
+//!   visit (보편방문) / cohort households. Cohorts: `age65` and `age70` (a member turning 65 / 70 in the
+//!   year the period ends in), `new_birth` and `child_rearing` (household tags). Per mode: households
+//!   with at least one contact in that mode (a household met at home and by phone counts in both).
+//! - **65세 accompanied-visit rate (동행방문률)**: completed home visits (universal visit) to `age65`
+//!   households in the period with two or more workers assigned / all such visits.
+//! - **Crisis households found (위기가구 발굴)**: crisis reports made in the period in the 동 (distinct
+//!   households named, and reports without a household yet).
+//! - **Service links (서비스 연계)**: referrals made in the period, by target.
+//! - **Lonely-death-risk households monitored**: households tagged `lonely_death_risk`, and of them
+//!   those with at least one contact in the period.
+//! - **돌봄SOS services by type / emergency support by item**: no synced record carries them yet (the
+//!   sync entities have no service-delivery or payment record); reported as unavailable, never as 0.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::projection::{int, text, uuid, Projection};
+
+/// Korea Standard Time offset in milliseconds (no daylight saving).
+const KST_MS: i64 = 9 * 3600 * 1000;
+
+/// A period of calendar days in Korea, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Period {
+    /// Start (inclusive) and end (exclusive) in UTC milliseconds.
+    pub fn bounds_ms(&self) -> (i64, i64) {
+        let start = |d: NaiveDate| {
+            d.and_hms_opt(0, 0, 0)
+                .map(|t| t.and_utc().timestamp_millis() - KST_MS)
+                .unwrap_or(0)
+        };
+        (
+            start(self.from),
+            start(self.to.succ_opt().unwrap_or(self.to)),
+        )
+    }
+
+    pub fn contains_ms(&self, ms: i64) -> bool {
+        let (a, b) = self.bounds_ms();
+        (a..b).contains(&ms)
+    }
+
+    pub fn contains_day(&self, d: NaiveDate) -> bool {
+        (self.from..=self.to).contains(&d)
+    }
+}
+
+/// The records the figures read, typed.
+#[derive(Debug, Default, Clone)]
+pub struct Dataset {
+    pub households: Vec<HouseholdRow>,
+    pub persons: Vec<PersonRow>,
+    pub visits: Vec<VisitRow>,
+    pub referrals: Vec<ReferralRow>,
+    pub crisis_reports: Vec<CrisisReportRow>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HouseholdRow {
+    pub id: Uuid,
+    pub dong_id: Uuid,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PersonRow {
+    pub household_id: Uuid,
+    pub birth_date: NaiveDate,
+}
+
+#[derive(Debug, Clone)]
+pub struct VisitRow {
+    pub id: Uuid,
+    pub household_id: Uuid,
+    pub purpose: String,
+    pub contact_mode: String,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub completed_at_ms: Option<i64>,
+    pub window_start_ms: i64,
+    pub window_end_ms: i64,
+    pub workers: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReferralRow {
+    pub household_id: Uuid,
+    pub target: String,
+    pub referred_on: NaiveDate,
+}
+
+#[derive(Debug, Clone)]
+pub struct CrisisReportRow {
+    pub dong_id: Uuid,
+    pub household_id: Option<Uuid>,
+    pub reported_at_ms: i64,
+}
+
+impl Dataset {
+    /// The typed records of a projection (rows missing a required field are skipped: the phone's
+    /// store refuses such rows too).
+    pub fn from_projection(p: &Projection) -> Self {
+        let date = |s: Option<&str>| s.and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
+        let mut workers_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for (visit, f) in p.each("visit_workers") {
+            let mut w: Vec<Uuid> = f
+                .iter()
+                .filter(|(_, v)| v.as_bool() == Some(true))
+                .filter_map(|(k, _)| Uuid::try_parse(k).ok())
+                .collect();
+            w.sort();
+            workers_of.insert(visit, w);
+        }
+        Dataset {
+            households: p
+                .each("households")
+                .filter_map(|(id, f)| {
+                    Some(HouseholdRow {
+                        id,
+                        dong_id: uuid(&f, "dong_id")?,
+                        tags: text(&f, "tags")
+                            .unwrap_or("")
+                            .split(',')
+                            .filter(|t| !t.is_empty())
+                            .map(str::to_owned)
+                            .collect(),
+                    })
+                })
+                .collect(),
+            persons: p
+                .each("persons")
+                .filter_map(|(_, f)| {
+                    Some(PersonRow {
+                        household_id: uuid(&f, "household_id")?,
+                        birth_date: date(text(&f, "birth_date"))?,
+                    })
+                })
+                .collect(),
+            visits: p
+                .each("visits")
+                .filter_map(|(id, f)| {
+                    Some(VisitRow {
+                        id,
+                        household_id: uuid(&f, "household_id")?,
+                        purpose: text(&f, "purpose")?.to_owned(),
+                        contact_mode: text(&f, "contact_mode")?.to_owned(),
+                        status: text(&f, "status")?.to_owned(),
+                        outcome: text(&f, "outcome").map(str::to_owned),
+                        completed_at_ms: int(&f, "completed_at"),
+                        window_start_ms: int(&f, "window_start")?,
+                        window_end_ms: int(&f, "window_end")?,
+                        workers: workers_of.get(&id).cloned().unwrap_or_default(),
+                    })
+                })
+                .collect(),
+            referrals: p
+                .each("referrals")
+                .filter_map(|(_, f)| {
+                    Some(ReferralRow {
+                        household_id: uuid(&f, "household_id")?,
+                        target: text(&f, "target")?.to_owned(),
+                        referred_on: date(text(&f, "referred_on"))?,
+                    })
+                })
+                .collect(),
+            crisis_reports: p
+                .each("crisis_reports")
+                .filter_map(|(_, f)| {
+                    Some(CrisisReportRow {
+                        dong_id: uuid(&f, "dong_id")?,
+                        household_id: uuid(&f, "household_id"),
+                        reported_at_ms: int(&f, "reported_at")?,
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A count out of a base, with the rate (`None` when the base is 0: no rate, not 0 %).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Ratio {
+    pub count: u64,
+    pub base: u64,
+    pub rate: Option<f64>,
+}
+
+impl Ratio {
+    pub fn new(count: u64, base: u64) -> Self {
+        Ratio {
+            count,
+            base,
+            rate: (base > 0).then(|| count as f64 / base as f64),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CohortContact {
+    pub cohort: &'static str,
+    pub households: u64,
+    pub contacted: Ratio,
+    /// Per contact mode (`home`, `centre`, `phone`).
+    pub by_mode: BTreeMap<String, Ratio>,
+}
+
+/// Every figure for one period and set of 동.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figures {
+    pub contact_rate: Vec<CohortContact>,
+    pub accompanied_65: Ratio,
+    pub crisis_reports: u64,
+    pub crisis_households: u64,
+    pub service_links: BTreeMap<String, u64>,
+    pub lonely_death_risk: Ratio,
+    /// Why 돌봄SOS services by type and emergency support by item are not given.
+    pub unavailable: Vec<&'static str>,
+}
+
+pub const COHORTS: &[&str] = &["age65", "age70", "new_birth", "child_rearing"];
+pub const MODES: &[&str] = &["home", "centre", "phone"];
+
+fn is_contact(v: &VisitRow, period: &Period) -> bool {
+    v.status == "completed"
+        && v.outcome.as_deref() == Some("met")
+        && v.completed_at_ms.is_some_and(|t| period.contains_ms(t))
+}
+
+/// Computes the figures over the households whose 동 is in `dongs`.
+pub fn compute(data: &Dataset, period: &Period, dongs: &dyn Fn(Uuid) -> bool) -> Figures {
+    let households: HashMap<Uuid, &HouseholdRow> = data
+        .households
+        .iter()
+        .filter(|h| dongs(h.dong_id))
+        .map(|h| (h.id, h))
+        .collect();
+    let year = period.to.year();
+    let mut turning: HashMap<i32, HashSet<Uuid>> = HashMap::new();
+    for p in &data.persons {
+        if households.contains_key(&p.household_id) {
+            let age = year - p.birth_date.year();
+            turning.entry(age).or_default().insert(p.household_id);
+        }
+    }
+    let cohort_of = |cohort: &str| -> HashSet<Uuid> {
+        match cohort {
+            "age65" => turning.get(&65).cloned().unwrap_or_default(),
+            "age70" => turning.get(&70).cloned().unwrap_or_default(),
+            tag => households
+                .values()
+                .filter(|h| h.tags.iter().any(|t| t == tag))
+                .map(|h| h.id)
+                .collect(),
+        }
+    };
+    // Households contacted by universal visits, per mode; and by any visit.
+    let mut universal: HashMap<&str, HashSet<Uuid>> = HashMap::new();
+    let mut any_contact: HashSet<Uuid> = HashSet::new();
+    for v in &data.visits {
+        if !households.contains_key(&v.household_id) || !is_contact(v, period) {
+            continue;
+        }
+        any_contact.insert(v.household_id);
+        if v.purpose == "universal_visit" {
+            universal
+                .entry(v.contact_mode.as_str())
+                .or_default()
+                .insert(v.household_id);
+        }
+    }
+    let contact_rate = COHORTS
+        .iter()
+        .map(|cohort| {
+            let members = cohort_of(cohort);
+            let base = members.len() as u64;
+            let contacted = members
+                .iter()
+                .filter(|h| universal.values().any(|s| s.contains(h)))
+                .count() as u64;
+            let by_mode = MODES
+                .iter()
+                .map(|m| {
+                    let n = universal
+                        .get(m)
+                        .map_or(0, |s| members.iter().filter(|h| s.contains(h)).count())
+                        as u64;
+                    ((*m).to_owned(), Ratio::new(n, base))
+                })
+                .collect();
+            CohortContact {
+                cohort,
+                households: base,
+                contacted: Ratio::new(contacted, base),
+                by_mode,
+            }
+        })
+        .collect();
+    let age65 = cohort_of("age65");
+    let home65: Vec<&VisitRow> = data
+        .visits
+        .iter()
+        .filter(|v| {
+            age65.contains(&v.household_id)
+                && v.purpose == "universal_visit"
+                && v.contact_mode == "home"
+                && v.status == "completed"
+                && v.completed_at_ms.is_some_and(|t| period.contains_ms(t))
+        })
+        .collect();
+    let accompanied = home65.iter().filter(|v| v.workers.len() >= 2).count() as u64;
+    let reports: Vec<&CrisisReportRow> = data
+        .crisis_reports
+        .iter()
+        .filter(|r| dongs(r.dong_id) && period.contains_ms(r.reported_at_ms))
+        .collect();
+    let crisis_households = reports
+        .iter()
+        .filter_map(|r| r.household_id)
+        .collect::<HashSet<_>>()
+        .len() as u64
+        + reports.iter().filter(|r| r.household_id.is_none()).count() as u64;
+    let mut service_links = BTreeMap::new();
+    for r in &data.referrals {
+        if households.contains_key(&r.household_id) && period.contains_day(r.referred_on) {
+            *service_links.entry(r.target.clone()).or_insert(0) += 1;
+        }
+    }
+    let lonely: Vec<Uuid> = cohort_of("lonely_death_risk").into_iter().collect();
+    let monitored = lonely.iter().filter(|h| any_contact.contains(h)).count() as u64;
+    Figures {
+        contact_rate,
+        accompanied_65: Ratio::new(accompanied, home65.len() as u64),
+        crisis_reports: reports.len() as u64,
+        crisis_households,
+        service_links,
+        lonely_death_risk: Ratio::new(monitored, lonely.len() as u64),
+        unavailable: vec!["care_sos_services_by_type", "emergency_support_by_item"],
+    }
+}
+
+fn rate_text(r: &Ratio) -> String {
+    r.rate.map(|x| format!("{:.4}", x)).unwrap_or_default()
+}
+
+/// The figures as CSV (UTF-8 with a BOM so that spreadsheet programs read the Korean labels):
+/// `figure,key,count,base,rate`.
+pub fn to_csv(f: &Figures) -> String {
+    let mut out = String::from("\u{feff}figure,key,count,base,rate\n");
+    let mut row = |fig: &str, key: &str, r: &Ratio| {
+        out.push_str(&format!(
+            "{fig},{key},{},{},{}\n",
+            r.count,
+            r.base,
+            rate_text(r)
+        ));
+    };
+    for c in &f.contact_rate {
+        row("contact_rate", &format!("{}:all", c.cohort), &c.contacted);
+        for (m, r) in &c.by_mode {
+            row("contact_rate", &format!("{}:{m}", c.cohort), r);
+        }
+    }
+    row("accompanied_visit_rate_65", "home", &f.accompanied_65);
+    row(
+        "crisis_households_found",
+        "households",
+        &Ratio::new(f.crisis_households, 0),
+    );
+    row(
+        "crisis_reports",
+        "reports",
+        &Ratio::new(f.crisis_reports, 0),
+    );
+    for (t, n) in &f.service_links {
+        row("service_links", t, &Ratio::new(*n, 0));
+    }
+    row(
+        "lonely_death_risk_monitored",
+        "households",
+        &f.lonely_death_risk,
+    );
+    for u in &f.unavailable {
+        out.push_str(&format!("{u},unavailable,,,\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    /// Noon KST of a day, in UTC ms.
+    fn noon(s: &str) -> i64 {
+        day(s)
+            .and_hms_opt(3, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis()
+    }
+
+    fn hh(n: u128, dong: u128, tags: &[&str]) -> HouseholdRow {
+        HouseholdRow {
+            id: id(n),
+            dong_id: id(dong),
+            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+        }
+    }
+
+    fn visit(n: u128, h: u128, mode: &str, outcome: &str, at: &str, workers: usize) -> VisitRow {
+        VisitRow {
+            id: id(n),
+            household_id: id(h),
+            purpose: "universal_visit".into(),
+            contact_mode: mode.into(),
+            status: "completed".into(),
+            outcome: Some(outcome.into()),
+            completed_at_ms: Some(noon(at)),
+            window_start_ms: noon(at),
+            window_end_ms: noon(at) + 3_600_000,
+            workers: (0..workers as u128).map(|w| id(9000 + w)).collect(),
+        }
+    }
+
+    /// 동 1: households 1–4 with a member turning 65 in 2022, household 5 turning 70, household 6
+    /// lonely-death risk; 동 2: household 7 turning 65 (must never count for 동 1).
+    fn data() -> Dataset {
+        let person = |h: u128, born: &str| PersonRow {
+            household_id: id(h),
+            birth_date: day(born),
+        };
+        Dataset {
+            households: vec![
+                hh(1, 1, &[]),
+                hh(2, 1, &[]),
+                hh(3, 1, &[]),
+                hh(4, 1, &["new_birth"]),
+                hh(5, 1, &[]),
+                hh(6, 1, &["lonely_death_risk", "lives_alone"]),
+                hh(7, 2, &[]),
+            ],
+            persons: vec![
+                person(1, "1957-03-01"),
+                person(2, "1957-12-31"),
+                person(3, "1957-06-15"),
+                person(4, "1957-01-01"),
+                person(4, "1990-01-01"),
+                person(5, "1952-05-05"),
+                person(7, "1957-02-02"),
+            ],
+            visits: vec![
+                // 65: household 1 met at home by two workers, and by phone.
+                visit(10, 1, "home", "met", "2022-03-10", 2),
+                visit(11, 1, "phone", "met", "2022-03-11", 1),
+                // 65: household 2 met at home alone (not accompanied).
+                visit(12, 2, "home", "met", "2022-04-01", 1),
+                // 65: household 3 not at home: a completed home visit but no contact.
+                visit(13, 3, "home", "not_home", "2022-04-02", 2),
+                // 65: household 4 met at the centre, but after the period.
+                visit(14, 4, "centre", "met", "2022-07-01", 1),
+                // 70: household 5 met by phone.
+                visit(15, 5, "phone", "met", "2022-05-05", 1),
+                // The other 동.
+                visit(16, 7, "home", "met", "2022-03-10", 2),
+                // Lonely-death risk household met by a wellness visit.
+                VisitRow {
+                    purpose: "wellness_check".into(),
+                    ..visit(17, 6, "home", "met", "2022-02-01", 1)
+                },
+            ],
+            referrals: vec![
+                ReferralRow {
+                    household_id: id(1),
+                    target: "care_sos".into(),
+                    referred_on: day("2022-03-12"),
+                },
+                ReferralRow {
+                    household_id: id(2),
+                    target: "care_sos".into(),
+                    referred_on: day("2022-06-30"),
+                },
+                ReferralRow {
+                    household_id: id(3),
+                    target: "public_health_centre".into(),
+                    referred_on: day("2022-07-01"),
+                },
+                ReferralRow {
+                    household_id: id(7),
+                    target: "care_sos".into(),
+                    referred_on: day("2022-03-12"),
+                },
+            ],
+            crisis_reports: vec![
+                CrisisReportRow {
+                    dong_id: id(1),
+                    household_id: Some(id(3)),
+                    reported_at_ms: noon("2022-01-05"),
+                },
+                CrisisReportRow {
+                    dong_id: id(1),
+                    household_id: Some(id(3)),
+                    reported_at_ms: noon("2022-02-05"),
+                },
+                CrisisReportRow {
+                    dong_id: id(1),
+                    household_id: None,
+                    reported_at_ms: noon("2022-02-06"),
+                },
+                CrisisReportRow {
+                    dong_id: id(2),
+                    household_id: Some(id(7)),
+                    reported_at_ms: noon("2022-02-05"),
+                },
+            ],
+        }
+    }
+
+    fn first_half() -> Period {
+        Period {
+            from: day("2022-01-01"),
+            to: day("2022-06-30"),
+        }
+    }
+
+    #[test]
+    fn exact_figures_for_one_dong_and_a_half_year() {
+        let f = compute(&data(), &first_half(), &|d| d == id(1));
+        let c65 = &f.contact_rate[0];
+        assert_eq!(c65.cohort, "age65");
+        assert_eq!(c65.households, 4, "households 1-4");
+        assert_eq!(
+            c65.contacted,
+            Ratio::new(2, 4),
+            "1 and 2; 3 not home; 4 after"
+        );
+        assert_eq!(c65.contacted.rate, Some(0.5));
+        assert_eq!(c65.by_mode["home"], Ratio::new(2, 4));
+        assert_eq!(c65.by_mode["phone"], Ratio::new(1, 4));
+        assert_eq!(c65.by_mode["centre"], Ratio::new(0, 4));
+        let c70 = &f.contact_rate[1];
+        assert_eq!((c70.cohort, c70.contacted), ("age70", Ratio::new(1, 1)));
+        let births = &f.contact_rate[2];
+        assert_eq!(births.contacted, Ratio::new(0, 1));
+        let rearing = &f.contact_rate[3];
+        assert_eq!(rearing.contacted, Ratio::new(0, 0));
+        assert_eq!(rearing.contacted.rate, None, "no base: no rate, not 0 %");
+        // Completed home visits to 65 households: 10 (2 workers), 12 (1), 13 (2, not home).
+        assert_eq!(f.accompanied_65, Ratio::new(2, 3));
+        assert_eq!(f.crisis_reports, 3);
+        assert_eq!(
+            f.crisis_households, 2,
+            "household 3 once, plus one report without"
+        );
+        assert_eq!(f.service_links.get("care_sos"), Some(&2));
+        assert_eq!(f.service_links.get("public_health_centre"), None);
+        assert_eq!(f.lonely_death_risk, Ratio::new(1, 1));
+        assert_eq!(f.unavailable.len(), 2);
+    }
+
+    #[test]
+    fn another_dong_sees_only_its_own_households() {
+        let f = compute(&data(), &first_half(), &|d| d == id(2));
+        assert_eq!(f.contact_rate[0].contacted, Ratio::new(1, 1));
+        assert_eq!(f.accompanied_65, Ratio::new(1, 1));
+        assert_eq!(f.crisis_reports, 1);
+        assert_eq!(f.service_links.get("care_sos"), Some(&1));
+        assert_eq!(f.lonely_death_risk, Ratio::new(0, 0));
+    }
+
+    #[test]
+    fn the_period_is_korean_calendar_days_both_ends_included() {
+        let p = Period {
+            from: day("2022-03-10"),
+            to: day("2022-03-10"),
+        };
+        let (a, b) = p.bounds_ms();
+        // 2022-03-10 00:00 KST is 2022-03-09 15:00 UTC.
+        assert_eq!(
+            a,
+            day("2022-03-09")
+                .and_hms_opt(15, 0, 0)
+                .unwrap()
+                .and_utc()
+                .timestamp_millis()
+        );
+        assert_eq!(b - a, 86_400_000);
+        assert!(p.contains_ms(a) && !p.contains_ms(b) && p.contains_ms(b - 1));
+    }
+
+    #[test]
+    fn csv_has_a_header_and_one_row_per_figure() {
+        let f = compute(&data(), &first_half(), &|d| d == id(1));
+        let csv = to_csv(&f);
+        assert!(csv.starts_with("\u{feff}figure,key,count,base,rate\n"));
+        assert!(csv.contains("contact_rate,age65:all,2,4,0.5000\n"), "{csv}");
+        assert!(csv.contains("accompanied_visit_rate_65,home,2,3,0.6667\n"));
+        assert!(csv.contains("service_links,care_sos,2,0,\n"));
+        assert!(csv.contains("emergency_support_by_item,unavailable,,,\n"));
+    }
+}

@@ -1,0 +1,72 @@
+//! The supervisor dashboard (관리자 현황판, issue 9), served by the sync server at `/dashboard`:
+//! a login page, the live safety board, program figures with CSV export, and incidents. Plain
+//! HTML, CSS and JavaScript embedded in the binary ([`assets`]); no bundler, no build step.
+//!
+//! - [`access`]: who is asking (session cookie or bearer token) and which units they see;
+//! - [`api`]: the JSON endpoints under `/dashboard/api/`;
+//! - [`board`]: the board rows from the server's safety monitor;
+//! - [`projection`] and [`figures`]: the merged records in memory and the figures computed from them;
+//! - [`plan`]: today's plan per team, with the core's day planner for unassigned visits.
+
+pub mod access;
+pub mod api;
+pub mod assets;
+pub mod board;
+pub mod figures;
+pub mod plan;
+pub mod projection;
+
+use axum::http::HeaderMap;
+
+use crate::accounts::{AddressLimiter, LockPolicy};
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "dh_session";
+
+/// Dashboard state shared by the handlers (one per server node).
+#[derive(Debug)]
+pub struct DashboardState {
+    /// A session unused this long ends (8 hours: a working day at the desk).
+    pub idle_ttl_ms: i64,
+    pub lock_policy: LockPolicy,
+    pub addresses: AddressLimiter,
+    /// Mark cookies `Secure` (the server serves TLS, or sits behind a TLS proxy). A request that
+    /// arrived with `X-Forwarded-Proto: https` gets `Secure` cookies whatever this says.
+    pub secure_cookies: std::sync::atomic::AtomicBool,
+    pub projection: tokio::sync::Mutex<projection::Projection>,
+}
+
+impl Default for DashboardState {
+    fn default() -> Self {
+        DashboardState {
+            idle_ttl_ms: 8 * 60 * 60 * 1000,
+            lock_policy: LockPolicy::default(),
+            addresses: AddressLimiter::new(LockPolicy::default()),
+            secure_cookies: std::sync::atomic::AtomicBool::new(false),
+            projection: tokio::sync::Mutex::default(),
+        }
+    }
+}
+
+/// The session token from the `Cookie` header, if any.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+}
+
+/// Compares two secrets without an early exit.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && !a.is_empty()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}

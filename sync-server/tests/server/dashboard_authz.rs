@@ -1,0 +1,708 @@
+//! Who sees which alarms, sessions and figures: supervisors of 동 A and 동 B, a district official,
+//! an admin and a field worker, through the alarm API (bearer tokens) and the dashboard API (session
+//! cookies). Forged requests for another unit's data get 403/404 and no data; malformed query
+//! parameters get a 400 naming the parameter.
+
+use donghaeng_core::model::Role;
+use donghaeng_sync_server::store::Privilege;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::common::{Backend, TestServer};
+use crate::dashboard_fixture::*;
+use crate::on_both_stores;
+
+struct World {
+    org: Org,
+    sos_a: Uuid,
+    sos_b: Uuid,
+    alarm_a: String,
+    alarm_b: String,
+}
+
+async fn get(srv: &TestServer, path: &str, token: &str) -> (StatusCode, Value) {
+    let r = srv
+        .client
+        .get(format!("{}{path}", srv.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+/// 동 A and 동 B each have a planner who pushed a household and an SOS session there.
+async fn world(srv: &TestServer) -> World {
+    let o = org(srv).await;
+    let planner_a = user(
+        srv,
+        o.team_a,
+        "김민지",
+        Role::WelfarePlanner,
+        Privilege::Field,
+    )
+    .await;
+    let planner_b = user(
+        srv,
+        o.team_b,
+        "박서연",
+        Role::WelfarePlanner,
+        Privilege::Field,
+    )
+    .await;
+    let mut dev_a = device_for(srv, planner_a).await;
+    let mut dev_b = device_for(srv, planner_b).await;
+    let h_a = household(Uuid::now_v7(), o.dong_a, "서울 성북구 길음로 1, 101호");
+    let h_b = household(Uuid::now_v7(), o.dong_b, "서울 성북구 정릉로 2, 202호");
+    push_household(srv, &mut dev_a, &h_a).await;
+    push_household(srv, &mut dev_b, &h_b).await;
+    let sos_a = session(
+        srv,
+        &mut dev_a,
+        &h_a,
+        &[
+            worker(planner_a, o.team_a, "김민지"),
+            worker(Uuid::now_v7(), o.team_a, "이수정"),
+        ],
+        true,
+    )
+    .await;
+    let sos_b = session(
+        srv,
+        &mut dev_b,
+        &h_b,
+        &[
+            worker(planner_b, o.team_b, "박서연"),
+            worker(Uuid::now_v7(), o.team_b, "정하늘"),
+        ],
+        true,
+    )
+    .await;
+    let alarms = srv.state.safety.alarms(srv.now_ms(), false);
+    let of = |s: Uuid| {
+        alarms
+            .iter()
+            .find(|a| a.session_id == s)
+            .map(|a| a.alarm_id.to_string())
+            .unwrap()
+    };
+    World {
+        alarm_a: of(sos_a),
+        alarm_b: of(sos_b),
+        org: o,
+        sos_a,
+        sos_b,
+    }
+}
+
+fn sessions_of(v: &Value, key: &str) -> Vec<String> {
+    v[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["session_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn the_alarm_api_answers_by_privilege_and_unit(backend: Backend) {
+    let Some(srv) = server(backend).await else {
+        return;
+    };
+    let w = world(&srv).await;
+    let (a, b) = (w.sos_a.to_string(), w.sos_b.to_string());
+    let mk = |unit, p| {
+        let srv = &srv;
+        async move { device_for(srv, user(srv, unit, "관리", Role::WelfarePlanner, p).await).await }
+    };
+    let field = mk(w.org.team_a, Privilege::Field).await;
+    let lead_a = mk(w.org.team_a, Privilege::Supervisor).await;
+    let lead_b = mk(w.org.dong_b, Privilege::Supervisor).await;
+    let district = mk(w.org.gu, Privilege::Supervisor).await;
+    let admin = mk(w.org.city, Privilege::Admin).await;
+    // A field worker: 403 on every alarm route.
+    for path in ["/v1/safety/alarms", "/v1/safety/alarms/stream"] {
+        let (s, body) = get(&srv, path, &field.token).await;
+        assert_eq!(
+            (s, body["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("not_a_supervisor")),
+            "{path}"
+        );
+    }
+    let ack = srv
+        .post(
+            &format!("/v1/safety/alarms/{}/ack", w.alarm_a),
+            Some(&field.token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(ack.status, StatusCode::FORBIDDEN);
+    // Each 동's team lead sees only their own 동's SOS; the district and the admin see both.
+    for (dev, want) in [
+        (&lead_a, vec![&a]),
+        (&lead_b, vec![&b]),
+        (&district, vec![&a, &b]),
+        (&admin, vec![&a, &b]),
+    ] {
+        let (s, body) = get(&srv, "/v1/safety/alarms", &dev.token).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let mut got = sessions_of(&body, "alarms");
+        got.sort();
+        let mut want: Vec<String> = want.into_iter().cloned().collect();
+        want.sort();
+        assert_eq!(got, want);
+    }
+    // 동 B's lead acknowledging 동 A's alarm: 404 like an unknown alarm, and nothing changes.
+    let forged = srv
+        .post(
+            &format!("/v1/safety/alarms/{}/ack", w.alarm_a),
+            Some(&lead_b.token),
+            &json!({"note": "x"}),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::NOT_FOUND, "{}", forged.body);
+    assert!(forged.body.get("alarm_id").is_none());
+    let resolve = srv
+        .post(
+            &format!("/v1/safety/alarms/{}/resolve", w.alarm_a),
+            Some(&lead_b.token),
+            &json!({"note": "x"}),
+        )
+        .await;
+    assert_eq!(resolve.status, StatusCode::NOT_FOUND);
+    assert!(srv
+        .state
+        .safety
+        .alarms(srv.now_ms(), false)
+        .iter()
+        .all(|a| !a.acknowledged));
+    // 동 A's lead may.
+    let ok = srv
+        .post(
+            &format!("/v1/safety/alarms/{}/ack", w.alarm_a),
+            Some(&lead_a.token),
+            &json!({"note": "전화 연결됨"}),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(ok.body["acknowledged"], true);
+    // Resolving needs a note.
+    let empty = srv
+        .post(
+            &format!("/v1/safety/alarms/{}/resolve", w.alarm_b),
+            Some(&lead_b.token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        (empty.status, empty.body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("note_required"))
+    );
+    let res = srv
+        .post(
+            &format!("/v1/safety/alarms/{}/resolve", w.alarm_b),
+            Some(&lead_b.token),
+            &json!({"note": "귀가 확인"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.body["ended_at"].is_string(), "{}", res.body);
+}
+
+async fn the_dashboard_shows_each_supervisor_only_their_units(backend: Backend) {
+    let Some(srv) = server(backend).await else {
+        return;
+    };
+    let w = world(&srv).await;
+    web_user(&srv, w.org.team_a, "lead.a", Privilege::Supervisor).await;
+    web_user(&srv, w.org.dong_b, "lead.b", Privilege::Supervisor).await;
+    web_user(&srv, w.org.city, "admin", Privilege::Admin).await;
+    let mut a = Browser::new(&srv);
+    a.login("lead.a", PASSWORD).await;
+    let board = a.get("/dashboard/api/board").await;
+    assert_eq!(board.status, StatusCode::OK, "{}", board.body);
+    assert_eq!(
+        sessions_of(&board.body, "sessions"),
+        vec![w.sos_a.to_string()]
+    );
+    let row = &board.body["sessions"][0];
+    assert_eq!(row["priority"], 0, "an SOS is on top");
+    assert_eq!(row["alarms"][0]["kind"], "sos");
+    assert_eq!(row["address"], "서울 성북구 길음로 1, 101호");
+    assert_eq!(row["workers"], json!(["김민지", "이수정"]));
+    assert!(
+        !board.body.to_string().contains("정릉로"),
+        "nothing of 동 B"
+    );
+    // Forged requests for 동 B: its figures are a 404 with no data, its alarm a 404.
+    let f = a
+        .get(&format!("/dashboard/api/figures?unit={}", w.org.dong_b))
+        .await;
+    assert_eq!(
+        (f.status, f.body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("unit_not_found"))
+    );
+    assert!(f.body.get("figures").is_none());
+    let f = a
+        .get(&format!("/dashboard/api/figures?unit={}", w.org.gu))
+        .await;
+    assert_eq!(
+        f.status,
+        StatusCode::NOT_FOUND,
+        "the district above is outside a 동's area too"
+    );
+    let f = a
+        .get(&format!("/dashboard/api/figures?unit={}", Uuid::now_v7()))
+        .await;
+    assert_eq!(
+        f.status,
+        StatusCode::NOT_FOUND,
+        "an unknown unit: the same answer"
+    );
+    let ack = a
+        .post(&format!("/v1/safety/alarms/{}/ack", w.alarm_b), json!({}))
+        .await;
+    assert_eq!(ack.status, StatusCode::NOT_FOUND);
+    let units = a.get("/dashboard/api/units").await;
+    let names: Vec<&str> = units.body["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"길음1동") && !names.contains(&"정릉2동"),
+        "{names:?}"
+    );
+    // 동 B's lead sees B only; the admin sees both.
+    let mut b = Browser::new(&srv);
+    b.login("lead.b", PASSWORD).await;
+    assert_eq!(
+        sessions_of(&b.get("/dashboard/api/board").await.body, "sessions"),
+        vec![w.sos_b.to_string()]
+    );
+    let mut adm = Browser::new(&srv);
+    adm.login("admin", PASSWORD).await;
+    assert_eq!(
+        sessions_of(&adm.get("/dashboard/api/board").await.body, "sessions").len(),
+        2
+    );
+    let f = adm
+        .get(&format!("/dashboard/api/figures?unit={}", w.org.dong_b))
+        .await;
+    assert_eq!(f.status, StatusCode::OK, "{}", f.body);
+}
+
+async fn figures_count_the_records_of_the_unit_and_period(backend: Backend) {
+    let Some(srv) = server(backend).await else {
+        return;
+    };
+    let o = org(&srv).await;
+    let planner = user(
+        &srv,
+        o.team_a,
+        "김민지",
+        Role::WelfarePlanner,
+        Privilege::Field,
+    )
+    .await;
+    let nurse = user(
+        &srv,
+        o.team_a,
+        "이수정",
+        Role::VisitingNurse,
+        Privilege::Field,
+    )
+    .await;
+    let other = user(
+        &srv,
+        o.team_b,
+        "박서연",
+        Role::WelfarePlanner,
+        Privilege::Field,
+    )
+    .await;
+    let mut dev = device_for(&srv, planner).await;
+    let mut dev_b = device_for(&srv, other).await;
+    web_user(&srv, o.dong_a, "lead.a", Privilege::Supervisor).await;
+    // Two 65-year-old households in 동 A (born 1957: 65 in 2022): one met at home by a pair on
+    // 2022-03-10, one never met; one in 동 B met by a pair (must not count for A).
+    let (h1, h2, h3) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    push_household(&srv, &mut dev, &household(h1, o.dong_a, "A1")).await;
+    push_household(&srv, &mut dev, &household(h2, o.dong_a, "A2")).await;
+    push_household(&srv, &mut dev_b, &household(h3, o.dong_b, "B1")).await;
+    let person = |h: Uuid| json!({"household_id": h.to_string(), "name": "최영호", "birth_date": "1957-05-01", "sex": "m", "relation": "head", "disability": "none"});
+    let at = chrono::NaiveDate::from_ymd_opt(2022, 3, 10)
+        .unwrap()
+        .and_hms_opt(3, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis();
+    let visit = |h: Uuid| {
+        json!({"household_id": h.to_string(), "purpose": "universal_visit", "contact_mode": "home",
+        "window_start": at, "window_end": at + 3_600_000, "required_roles": "", "status": "completed",
+        "started_at": at, "completed_at": at, "outcome": "met", "note": null})
+    };
+    let (v1, v3) = (Uuid::now_v7(), Uuid::now_v7());
+    push_records(&srv, &mut dev, &[
+        ("persons", Uuid::now_v7(), person(h1)),
+        ("persons", Uuid::now_v7(), person(h2)),
+        ("visits", v1, visit(h1)),
+        ("visit_workers", v1, json!({planner.to_string(): true, nurse.to_string(): true})),
+        ("referrals", Uuid::now_v7(), json!({"household_id": h1.to_string(), "case_id": null, "referred_by": planner.to_string(),
+            "target": "care_sos", "agency": null, "referred_on": "2022-03-11", "reason": "돌봄 필요",
+            "first_reply_on": null, "service_ended_on": null, "final_reply_on": null, "reply_note": null})),
+    ]).await;
+    push_records(
+        &srv,
+        &mut dev_b,
+        &[
+            ("persons", Uuid::now_v7(), person(h3)),
+            ("visits", v3, visit(h3)),
+            ("visit_workers", v3, json!({other.to_string(): true})),
+        ],
+    )
+    .await;
+    let mut a = Browser::new(&srv);
+    a.login("lead.a", PASSWORD).await;
+    let f = a
+        .get("/dashboard/api/figures?from=2022-01-01&to=2022-06-30")
+        .await;
+    assert_eq!(f.status, StatusCode::OK, "{}", f.body);
+    let figs = &f.body["figures"];
+    assert_eq!(figs["contact_rate"][0]["cohort"], "age65");
+    assert_eq!(
+        figs["contact_rate"][0]["contacted"],
+        json!({"count": 1, "base": 2, "rate": 0.5})
+    );
+    assert_eq!(figs["contact_rate"][0]["by_mode"]["home"]["count"], 1);
+    assert_eq!(
+        figs["accompanied_65"],
+        json!({"count": 1, "base": 1, "rate": 1.0})
+    );
+    assert_eq!(figs["service_links"], json!({"care_sos": 1}));
+    // Outside the period: nothing contacted.
+    let f = a
+        .get("/dashboard/api/figures?from=2022-07-01&to=2022-12-31")
+        .await;
+    assert_eq!(
+        f.body["figures"]["contact_rate"][0]["contacted"]["count"],
+        0
+    );
+    // CSV: the same numbers.
+    let csv = a
+        .get("/dashboard/api/figures?from=2022-01-01&to=2022-06-30&format=csv")
+        .await;
+    let text = csv.body.as_str().unwrap();
+    assert!(text.contains("contact_rate,age65:all,1,2,0.5000"), "{text}");
+    assert!(
+        text.contains("accompanied_visit_rate_65,home,1,1,1.0000"),
+        "{text}"
+    );
+}
+
+async fn malformed_query_parameters_get_a_400_naming_them(backend: Backend) {
+    let Some(srv) = server(backend).await else {
+        return;
+    };
+    let o = org(&srv).await;
+    web_user(&srv, o.dong_a, "lead.a", Privilege::Supervisor).await;
+    let mut a = Browser::new(&srv);
+    a.login("lead.a", PASSWORD).await;
+    for (query, field) in [
+        ("from=2022-13-01", "from"),
+        ("to=yesterday", "to"),
+        ("from=2022-06-01&to=2022-01-01", "to"),
+        ("from=2020-01-01&to=2022-01-01", "to"),
+        ("unit=not-a-uuid", "unit"),
+        ("format=xml", "format"),
+        ("colour=red", "query"),
+        ("from=2022-01-01&from=2022-02-01", "from"),
+        ("from=%27%20OR%201%3D1", "from"),
+    ] {
+        let w = a.get(&format!("/dashboard/api/figures?{query}")).await;
+        assert_eq!(w.status, StatusCode::BAD_REQUEST, "{query}: {}", w.body);
+        assert_eq!(w.body["code"], "query_param_invalid", "{query}");
+        assert_eq!(w.body["field"], field, "{query}");
+        assert!(w.body["ko"].as_str().is_some_and(|s| !s.is_empty()));
+        assert!(w.body.get("figures").is_none());
+    }
+    let w = a.get("/dashboard/api/incidents?from=2022-02-30").await;
+    assert_eq!(w.status, StatusCode::BAD_REQUEST);
+}
+
+/// A phone syncs the start of a visit, then (a later sync) the SOS: the SOS is accepted — it
+/// belongs to the session's household through its `session_id` — and reaches the 동's board.
+async fn an_sos_pushed_after_its_start_reaches_the_dong_lead(backend: Backend) {
+    let Some(srv) = server(backend).await else {
+        return;
+    };
+    let o = org(&srv).await;
+    let planner = user(
+        &srv,
+        o.team_a,
+        "김민지",
+        Role::WelfarePlanner,
+        Privilege::Field,
+    )
+    .await;
+    let nurse = user(
+        &srv,
+        o.team_a,
+        "이수정",
+        Role::VisitingNurse,
+        Privilege::Field,
+    )
+    .await;
+    let mut dev = device_for(&srv, planner).await;
+    let h = household(Uuid::now_v7(), o.dong_a, "서울 성북구 길음로 1, 101호");
+    push_household(&srv, &mut dev, &h).await;
+    let workers = [
+        worker(planner, o.team_a, "김민지"),
+        worker(nurse, o.team_a, "이수정"),
+    ];
+    let (session, start, sos) = session_events(&srv, &h, &workers);
+    push_events(&srv, &mut dev, &[start]).await;
+    web_user(&srv, o.team_a, "lead.a", Privilege::Supervisor).await;
+    let mut b = Browser::new(&srv);
+    b.login("lead.a", PASSWORD).await;
+    let board = b.get("/dashboard/api/board").await;
+    assert_eq!(
+        board.body["sessions"][0]["priority"], 4,
+        "calm before the SOS"
+    );
+    push_events(&srv, &mut dev, &[sos]).await;
+    let board = b.get("/dashboard/api/board").await;
+    assert_eq!(
+        sessions_of(&board.body, "sessions"),
+        vec![session.to_string()]
+    );
+    assert_eq!(board.body["sessions"][0]["priority"], 0);
+    assert_eq!(board.body["sessions"][0]["alarms"][0]["kind"], "sos");
+}
+
+/// Today's plan of 동 A: the pair assigned to a visit with its progress, and an unassigned home
+/// visit to a household with no location, which the day planner cannot place and says why; 동 B's
+/// visits of the same day are not in it.
+async fn todays_plan_shows_teams_progress_and_why_a_visit_cannot_be_placed(backend: Backend) {
+    let Some(srv) = server(backend).await else {
+        return;
+    };
+    let o = org(&srv).await;
+    let planner = user(
+        &srv,
+        o.team_a,
+        "김민지",
+        Role::WelfarePlanner,
+        Privilege::Field,
+    )
+    .await;
+    let nurse = user(
+        &srv,
+        o.team_a,
+        "이수정",
+        Role::VisitingNurse,
+        Privilege::Field,
+    )
+    .await;
+    let other = user(
+        &srv,
+        o.team_b,
+        "박서연",
+        Role::WelfarePlanner,
+        Privilege::Field,
+    )
+    .await;
+    let mut dev = device_for(&srv, planner).await;
+    let mut dev_b = device_for(&srv, other).await;
+    web_user(&srv, o.team_a, "lead.a", Privilege::Supervisor).await;
+    let (h1, h2, h3) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    push_household(&srv, &mut dev, &household(h1, o.dong_a, "길음로 1")).await;
+    push_household(&srv, &mut dev, &household(h2, o.dong_a, "길음로 2")).await;
+    push_household(&srv, &mut dev_b, &household(h3, o.dong_b, "정릉로 3")).await;
+    // 2022-03-10, 10:00 and 14:00 KST.
+    let at = |h: u32| {
+        chrono::NaiveDate::from_ymd_opt(2022, 3, 10)
+            .unwrap()
+            .and_hms_opt(h - 9, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis()
+    };
+    let visit = |h: Uuid, start: i64, status: &str| {
+        json!({"household_id": h.to_string(), "purpose": "crisis_monitoring", "contact_mode": "home",
+            "window_start": start, "window_end": start + 2 * 3_600_000, "required_roles": "", "status": status,
+            "started_at": null, "completed_at": null, "outcome": null, "note": null})
+    };
+    let (v1, v2, v3) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    push_records(
+        &srv,
+        &mut dev,
+        &[
+            ("visits", v1, visit(h1, at(10), "completed")),
+            (
+                "visit_workers",
+                v1,
+                json!({planner.to_string(): true, nurse.to_string(): true}),
+            ),
+            ("visits", v2, visit(h2, at(14), "planned")),
+        ],
+    )
+    .await;
+    push_records(
+        &srv,
+        &mut dev_b,
+        &[("visits", v3, visit(h3, at(10), "planned"))],
+    )
+    .await;
+    let mut a = Browser::new(&srv);
+    a.login("lead.a", PASSWORD).await;
+    let w = a.get("/dashboard/api/plan?date=2022-03-10").await;
+    assert_eq!(w.status, StatusCode::OK, "{}", w.body);
+    let plan = &w.body["plan"];
+    assert_eq!(plan["teams"].as_array().unwrap().len(), 1);
+    let mut names: Vec<&str> = plan["teams"][0]["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["김민지", "이수정"]);
+    assert_eq!(plan["teams"][0]["progress"], json!({"completed": 1}));
+    let unassigned: Vec<&str> = plan["unassigned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["visit_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(unassigned, [v2.to_string()]);
+    assert_eq!(plan["cannot_place"][0]["visit_id"], v2.to_string());
+    assert_eq!(plan["cannot_place"][0]["code"], "missing_location");
+    assert!(
+        !w.body.to_string().contains(&v3.to_string()),
+        "nothing of 동 B"
+    );
+    // Another day: empty; a bad date: 400.
+    let w = a.get("/dashboard/api/plan?date=2022-03-11").await;
+    assert_eq!(w.body["plan"]["teams"], json!([]));
+    let w = a.get("/dashboard/api/plan?date=10.03.2022").await;
+    assert_eq!(
+        (w.status, w.body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("date"))
+    );
+    let w = a
+        .get(&format!("/dashboard/api/plan?unit={}", o.dong_b))
+        .await;
+    assert_eq!(w.status, StatusCode::NOT_FOUND);
+}
+
+/// A phone reports an incident of a visit (a later push than the visit's start): it is accepted —
+/// placed by its safety session's household — and 동 A's lead and the district see it with its
+/// follow-up decisions and in the half-year statistics; 동 B's lead does not.
+async fn an_incident_reaches_the_dong_and_district_with_half_year_statistics(backend: Backend) {
+    let Some(srv) = server(backend).await else {
+        return;
+    };
+    let o = org(&srv).await;
+    let planner = user(
+        &srv,
+        o.team_a,
+        "김민지",
+        Role::WelfarePlanner,
+        Privilege::Field,
+    )
+    .await;
+    let nurse = user(
+        &srv,
+        o.team_a,
+        "이수정",
+        Role::VisitingNurse,
+        Privilege::Field,
+    )
+    .await;
+    let mut dev = device_for(&srv, planner).await;
+    let h = household(Uuid::now_v7(), o.dong_a, "길음로 1");
+    push_household(&srv, &mut dev, &h).await;
+    let workers = [
+        worker(planner, o.team_a, "김민지"),
+        worker(nurse, o.team_a, "이수정"),
+    ];
+    let session_id = session(&srv, &mut dev, &h, &workers, false).await;
+    let at = chrono::NaiveDate::from_ymd_opt(2022, 8, 3)
+        .unwrap()
+        .and_hms_opt(2, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis();
+    let incident = Uuid::now_v7();
+    let hlc = dev.clock.send(srv.now_ms());
+    let change = donghaeng_core::sync::Change {
+        id: donghaeng_core::store::device_sync::capture::v7_at(hlc.wall_ms),
+        entity: "incidents".into(),
+        record_id: incident,
+        op: donghaeng_core::sync::Op::Append {
+            record: serde_json::from_value(json!({
+                "session_id": session_id.to_string(), "district_id": o.gu.to_string(),
+                "occurred_at": at, "reported_at": at + 600_000, "reporter_id": planner.to_string(),
+                "affected_workers": format!("{planner},{nurse}"), "incident_type": "verbal_abuse",
+                "severity": "minor", "injuries": null, "police_called": 1, "ambulance_119_called": 0,
+                "follow_ups": "legal_action,treatment", "description": "폭언", "corrects": null,
+            }))
+            .unwrap(),
+        },
+        hlc,
+        device_id: dev.id,
+    };
+    let a = srv.push(&dev, &[change]).await;
+    assert_eq!(
+        a.body["accepted"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        a.body
+    );
+    web_user(&srv, o.team_a, "lead.a", Privilege::Supervisor).await;
+    web_user(&srv, o.dong_b, "lead.b", Privilege::Supervisor).await;
+    web_user(&srv, o.gu, "gu.officer", Privilege::Supervisor).await;
+    for login in ["lead.a", "gu.officer"] {
+        let mut b = Browser::new(&srv);
+        b.login(login, PASSWORD).await;
+        let w = b.get("/dashboard/api/incidents").await;
+        assert_eq!(w.status, StatusCode::OK, "{}", w.body);
+        let list = w.body["incidents"].as_array().unwrap();
+        assert_eq!(list.len(), 1, "{login}: {}", w.body);
+        assert_eq!(list[0]["id"], incident.to_string());
+        assert_eq!(list[0]["follow_ups"], json!(["legal_action", "treatment"]));
+        assert_eq!(list[0]["follow_up_status"], "decided");
+        let stats = &w.body["half_year"][0];
+        assert_eq!(stats["half"], "2022-H2");
+        assert_eq!(stats["district_id"], o.gu.to_string());
+        assert_eq!(
+            stats["counts"],
+            json!({"total": 1, "type:verbal_abuse": 1, "police_called": 1})
+        );
+    }
+    let mut b = Browser::new(&srv);
+    b.login("lead.b", PASSWORD).await;
+    let w = b.get("/dashboard/api/incidents").await;
+    assert_eq!(w.body["incidents"], json!([]));
+    assert_eq!(w.body["half_year"], json!([]));
+    // A period that excludes it.
+    let mut a = Browser::new(&srv);
+    a.login("lead.a", PASSWORD).await;
+    let w = a
+        .get("/dashboard/api/incidents?from=2022-01-01&to=2022-06-30")
+        .await;
+    assert_eq!(w.body["incidents"], json!([]));
+}
+
+on_both_stores!(
+    an_incident_reaches_the_dong_and_district_with_half_year_statistics,
+    todays_plan_shows_teams_progress_and_why_a_visit_cannot_be_placed,
+    an_sos_pushed_after_its_start_reaches_the_dong_lead,
+    the_alarm_api_answers_by_privilege_and_unit,
+    the_dashboard_shows_each_supervisor_only_their_units,
+    figures_count_the_records_of_the_unit_and_period,
+    malformed_query_parameters_get_a_400_naming_them,
+);

@@ -1,0 +1,219 @@
+// Browser tests of the supervisor dashboard (issue 9): a real server process, a simulated phone,
+// Debian's chromium. Run by run.sh (or `npm test` once the server is built).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import {
+  startServer, makeOrg, makeUser, Device, householdFields, startEvent, sosEvent, launch, uuidv7,
+  ARTIFACTS, PASSWORD,
+} from './harness.mjs';
+
+let srv, org, devA, devB, hA, hB, workersA, workersB, chrome;
+
+before(async () => {
+  srv = await startServer();
+  org = makeOrg(srv);
+  const plannerA = makeUser(srv, org.teamA, '김민지');
+  const nurseA = makeUser(srv, org.teamA, '이수정', { role: 'visiting_nurse' });
+  const plannerB = makeUser(srv, org.teamB, '박서연');
+  const nurseB = makeUser(srv, org.teamB, '정하늘', { role: 'visiting_nurse' });
+  makeUser(srv, org.teamA, '정팀장', { privilege: 'supervisor', login: 'lead.a' });
+  makeUser(srv, org.dongB, '한팀장', { privilege: 'supervisor', login: 'lead.b' });
+  workersA = [{ id: plannerA, name: '김민지' }, { id: nurseA, name: '이수정' }];
+  workersB = [{ id: plannerB, name: '박서연' }, { id: nurseB, name: '정하늘' }];
+  devA = await Device.enrol(srv, plannerA);
+  devB = await Device.enrol(srv, plannerB);
+  hA = uuidv7();
+  hB = uuidv7();
+  // Records the figures must count: in 동 A a household with a member turning 65 in 2022, met at
+  // home by the planner and the nurse together on 2022-03-10, and a 돌봄SOS referral; in 동 B one
+  // more such household that 동 A's figures must not count.
+  const at = Date.UTC(2022, 2, 10, 3);
+  const visit = (h) => ({ household_id: h, purpose: 'universal_visit', contact_mode: 'home', window_start: at, window_end: at + 3600000,
+    required_roles: '', status: 'completed', started_at: at, completed_at: at, outcome: 'met', note: null });
+  const person = (h) => ({ household_id: h, name: '최영호', birth_date: '1957-05-01', sex: 'm', relation: 'head', disability: 'none' });
+  const vA = uuidv7();
+  const vB = uuidv7();
+  await devA.push([
+    devA.upsert('households', hA, householdFields(org.dongA, '서울 성북구 길음로 1, 101호')),
+    devA.upsert('persons', uuidv7(), person(hA)),
+    devA.upsert('visits', vA, visit(hA)),
+    devA.upsert('visit_workers', vA, { [plannerA]: true, [nurseA]: true }),
+    devA.upsert('referrals', uuidv7(), { household_id: hA, case_id: null, referred_by: plannerA, target: 'care_sos', agency: null,
+      referred_on: '2022-03-11', reason: '돌봄 필요', first_reply_on: null, service_ended_on: null, final_reply_on: null, reply_note: null }),
+  ]);
+  await devB.push([
+    devB.upsert('households', hB, householdFields(org.dongB, '서울 성북구 정릉로 2, 202호')),
+    devB.upsert('persons', uuidv7(), person(hB)),
+    devB.upsert('visits', vB, visit(hB)),
+    devB.upsert('visit_workers', vB, { [plannerB]: true }),
+  ]);
+  chrome = await launch();
+});
+
+after(async () => {
+  if (chrome) await chrome.close();
+  if (srv) await srv.stop();
+});
+
+async function login(page, name) {
+  // Each test starts logged out (the browser profile keeps the cookie between pages).
+  await chrome.context.clearCookies();
+  await page.goto(`${srv.base}/dashboard`);
+  await page.fill('#login', name);
+  await page.fill('#password', PASSWORD);
+  await page.click('#login-submit');
+  await page.waitForSelector('#board-view:not([hidden])');
+  await page.waitForSelector('#live.on');
+}
+
+test('a wrong password shows the same Korean message as an unknown login', async () => {
+  const page = await chrome.context.newPage();
+  await page.goto(`${srv.base}/dashboard`);
+  await page.fill('#login', 'lead.a');
+  await page.fill('#password', 'not-the-password');
+  await page.click('#login-submit');
+  await page.waitForFunction(() => document.querySelector('#login-error').textContent.length > 0);
+  const wrong = await page.textContent('#login-error');
+  assert.equal(wrong, '로그인 이름 또는 비밀번호가 올바르지 않습니다.');
+  await page.screenshot({ path: join(ARTIFACTS, 'login-wrong-password.png') });
+  await page.fill('#login', 'nobody');
+  await page.fill('#password', 'not-the-password');
+  await page.evaluate(() => { document.querySelector('#login-error').textContent = ''; });
+  await page.click('#login-submit');
+  await page.waitForFunction(() => document.querySelector('#login-error').textContent.length > 0);
+  assert.equal(await page.textContent('#login-error'), wrong);
+  assert.equal(await page.isVisible('#board-view'), false);
+  await page.close();
+});
+
+test("a phone's SOS appears on 동 A's board without reloading, and is acknowledged there", async () => {
+  const page = await chrome.context.newPage();
+  await login(page, 'lead.a');
+  assert.equal(await page.isVisible('#board-empty'), true);
+  const loads = [];
+  page.on('load', () => loads.push(Date.now()));
+  // 동 B's SOS first: it must never reach 동 A's board.
+  const sB = uuidv7();
+  await devB.push([startEvent(devB, { session: sB, household: hB, address: '서울 성북구 정릉로 2, 202호', workers: workersB }),
+    sosEvent(devB, { session: sB, worker: workersB[0].id })]);
+  const sA = uuidv7();
+  await devA.push([startEvent(devA, { session: sA, household: hA, address: '서울 성북구 길음로 1, 101호', workers: workersA })]);
+  await page.waitForSelector(`tr[data-session="${sA}"]`, { timeout: 2000 });
+  const t0 = Date.now();
+  await devA.push([sosEvent(devA, { session: sA, worker: workersA[0].id })]);
+  const row = `tr.p0[data-session="${sA}"]`;
+  await page.waitForSelector(`${row} .badge.sos`, { timeout: 2000 });
+  const seenMs = Date.now() - t0;
+  assert.ok(seenMs < 2000, `the SOS reached the board in ${seenMs} ms`);
+  assert.deepEqual(loads, [], 'no reload');
+  assert.match(await page.title(), /^\(1\) /);
+  const text = await page.textContent('#board tbody');
+  assert.match(text, /김민지, 이수정/);
+  assert.match(text, /길음로 1, 101호/);
+  assert.doesNotMatch(text, /정릉로/);
+  assert.equal(await page.locator('#board tbody tr').count(), 1);
+  await page.screenshot({ path: join(ARTIFACTS, 'board-sos.png'), fullPage: true });
+  // Acknowledge: the badge turns to "확인됨" live, the title badge goes.
+  await page.click(`${row} button[data-ack]`);
+  await page.waitForSelector(`tr[data-session="${sA}"] .badge.acked`, { timeout: 2000 });
+  await page.waitForFunction(() => !document.title.startsWith('('));
+  await page.screenshot({ path: join(ARTIFACTS, 'board-acknowledged.png'), fullPage: true });
+  // The API says the same, through the page's own session.
+  const api = await page.evaluate(async () => (await fetch('/v1/safety/alarms')).json());
+  assert.deepEqual(api.alarms.map((a) => [a.session_id, a.acknowledged]), [[sA, true]]);
+  await page.close();
+});
+
+test("동 A's supervisor cannot see 동 B's sessions or figures, in the browser or through the API", async () => {
+  const page = await chrome.context.newPage();
+  await login(page, 'lead.a');
+  const forged = await page.evaluate(async (dongB) => {
+    const r = await fetch(`/dashboard/api/figures?unit=${dongB}&from=2022-01-01&to=2022-06-30`);
+    return { status: r.status, body: await r.json() };
+  }, org.dongB);
+  assert.equal(forged.status, 404);
+  assert.equal(forged.body.code, 'unit_not_found');
+  assert.equal(forged.body.figures, undefined);
+  const options = await page.evaluate(async () => (await (await fetch('/dashboard/api/units')).json()).units.map((u) => u.name));
+  assert.ok(options.includes('길음1동') && !options.includes('정릉2동'), options.join(','));
+  await page.close();
+  // 동 B's supervisor, in a browser of their own, sees 동 B's SOS only.
+  const other = await launch();
+  try {
+    const pb = await other.context.newPage();
+    await pb.goto(`${srv.base}/dashboard`);
+    await pb.fill('#login', 'lead.b');
+    await pb.fill('#password', PASSWORD);
+    await pb.click('#login-submit');
+    await pb.waitForSelector('#live.on');
+    await pb.waitForSelector('#board tbody tr');
+    const text = await pb.textContent('#board tbody');
+    assert.match(text, /정릉로 2, 202호/);
+    assert.doesNotMatch(text, /길음로/);
+    await pb.screenshot({ path: join(ARTIFACTS, 'board-dong-b.png'), fullPage: true });
+  } finally {
+    await other.close();
+  }
+  // And the raw API with no session at all: 401, nothing else.
+  const anon = await fetch(`${srv.base}/dashboard/api/board`);
+  assert.equal(anon.status, 401);
+});
+
+test('figures match the records the phones synced, and export as CSV', async () => {
+  const page = await chrome.context.newPage();
+  await login(page, 'lead.a');
+  await page.click('button[data-tab="figures"]');
+  await page.waitForSelector('#unit option', { state: 'attached' });
+  await page.fill('#from', '2022-01-01');
+  await page.fill('#to', '2022-06-30');
+  await page.selectOption('#unit', org.dongA);
+  await page.click('#figures-form button[type="submit"]');
+  await page.waitForFunction(() => document.querySelector('#fig-contact [data-cohort="age65"] .v')?.textContent === '1/1');
+  assert.equal(await page.textContent('#fig-accompanied .v'), '1/1');
+  assert.match(await page.textContent('#fig-links'), /care_sos: 1/);
+  await page.screenshot({ path: join(ARTIFACTS, 'figures.png'), fullPage: true });
+  const csv = await page.evaluate(async () => (await fetch(document.querySelector('#csv').href)).text());
+  assert.match(csv, /contact_rate,age65:all,1,1,1\.0000/);
+  assert.match(csv, /accompanied_visit_rate_65,home,1,1,1\.0000/);
+  // The English switch.
+  await page.click('#lang');
+  assert.equal(await page.textContent('header h1'), 'Donghaeng dashboard');
+  await page.waitForFunction(() => document.querySelector('#fig-accompanied h3')?.textContent === 'Age-65 accompanied-visit rate');
+  await page.screenshot({ path: join(ARTIFACTS, 'figures-en.png'), fullPage: true });
+  await page.click('#lang');
+  await page.close();
+});
+
+test("today's plan shows the pair the phones assigned and their progress", async () => {
+  const page = await chrome.context.newPage();
+  await login(page, 'lead.a');
+  await page.click('button[data-tab="plan"]');
+  await page.waitForSelector('#plan h2');
+  await page.fill('#plan-date', '2022-03-10');
+  await page.click('#plan-form button[type="submit"]');
+  await page.waitForSelector('#plan .team h3');
+  assert.equal(await page.textContent('#plan .team h3'), '김민지 · 이수정');
+  assert.match(await page.textContent('#plan .team p'), /완료 1/);
+  assert.doesNotMatch(await page.textContent('#plan'), /정릉로/);
+  await page.screenshot({ path: join(ARTIFACTS, 'plan.png'), fullPage: true });
+  await page.close();
+});
+
+// Last: it locks this test's client address for 30 s.
+test('five failed logins from one address lock it, whatever the login names', async () => {
+  const tryLogin = async (login, password) => {
+    const r = await fetch(`${srv.base}/dashboard/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login, password }) });
+    return { status: r.status, body: await r.json() };
+  };
+  for (let i = 0; i < 5; i++) {
+    const r = await tryLogin(`guess.${i}`, 'password-guess');
+    assert.equal(r.status, 401);
+    assert.equal(r.body.code, 'login_failed');
+  }
+  // Even the right password of a real account is refused from this address now.
+  const locked = await tryLogin('lead.b', PASSWORD);
+  assert.equal(locked.status, 429);
+  assert.equal(locked.body.code, 'login_throttled');
+  assert.match(locked.body.ko, /초 뒤에 다시 시도하세요/);
+});
