@@ -2,6 +2,7 @@
 
 mod common;
 mod crash;
+mod encryption;
 mod migrations;
 mod queries;
 mod synthetic;
