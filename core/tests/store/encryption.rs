@@ -421,3 +421,65 @@ fn a_migration_killed_at_any_moment_loses_nothing() {
         assert_eq!(leaked(&path), Vec::<String>::new(), "round {round}");
     }
 }
+
+const REKEY_CHILD_ENV: &str = "DONGHAENG_REKEY_CHILD_DB";
+
+/// Runs only as the child of the test below: opens with the first key, says so, re-keys.
+#[test]
+fn rekey_child() {
+    let Ok(path) = std::env::var(REKEY_CHILD_ENV) else {
+        return; // Not the child.
+    };
+    let store = Store::open_encrypted(&path, &key(1)).unwrap();
+    println!("ready");
+    store.rekey(&key(2)).unwrap();
+    println!("rekeyed");
+}
+
+#[test]
+fn a_rekey_killed_at_any_moment_leaves_one_key_that_opens_everything() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let exe = std::env::current_exe().unwrap();
+    for (round, delay_ms) in [0u64, 10, 40, 150, 3000].into_iter().enumerate() {
+        let path = dir.path().join(format!("phone-{round}.db"));
+        plain_file(&path, 3000);
+        let (dump, outbox, _) = reference_dump(&path);
+        drop(open_keyed(&path, &key(1)));
+        let mut child = Command::new(&exe)
+            .args(["--exact", "encryption::rekey_child", "--nocapture"])
+            .env(REKEY_CHILD_ENV, &path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        // Wait until the child holds the store, then let the rekey run for a while and kill it.
+        while let Some(Ok(line)) = lines.next() {
+            if line == "ready" {
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill().ok();
+        child.wait().unwrap();
+
+        // Exactly one of the keys opens the file, and it holds everything.
+        let old = Store::open_encrypted_with_clock(&path, &key(1), clock());
+        let new = Store::open_encrypted_with_clock(&path, &key(2), clock());
+        eprintln!(
+            "round {round}: after the kill the {} key opens the file",
+            if old.is_ok() { "old" } else { "new" }
+        );
+        let store = match (old, new) {
+            (Ok(s), Err(e)) | (Err(e), Ok(s)) => {
+                assert_eq!(e.code, "store_key_wrong", "round {round}");
+                s
+            }
+            (a, b) => panic!("round {round}: old {:?}, new {:?}", a.err(), b.err()),
+        };
+        assert_eq!(full_dump(&store), dump, "round {round}");
+        assert_eq!(store.outbox_len().unwrap(), outbox);
+        assert_eq!(store.integrity_check().unwrap(), "ok");
+    }
+}
