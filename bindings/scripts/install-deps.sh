@@ -3,7 +3,9 @@
 # skips what is there already. Runs unattended (root, or sudo without a password).
 #
 #   Debian: libjna-java (JNA for the generated Kotlin), junit4 (+ hamcrest), sqlite3 (the CLI the
-#           Kotlin test uses to fake a newer schema), a JDK, gcc (C header check), node + npm
+#           Kotlin test uses to write plain files and to show it cannot read an encrypted one), a JDK,
+#           gcc (C header check), node + npm; perl (with its modules, not only perl-base) and make,
+#           which the Rust build needs to compile the vendored OpenSSL under SQLCipher
 #   npm:    kotlin-compiler, pinned in the root package.json / package-lock.json (`npm ci`)
 #   PyPI:   pytest, tree-sitter, tree-sitter-swift, pinned in bindings/tests/python/requirements.txt
 set -euo pipefail
@@ -19,6 +21,8 @@ need_apt=()
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
 command -v java >/dev/null || need_apt+=(default-jdk-headless)
 command -v gcc >/dev/null || need_apt+=(gcc libc6-dev)
+perl -MIPC::Cmd -MFile::Compare -e 1 2>/dev/null || need_apt+=(perl)
+command -v make >/dev/null || need_apt+=(make)
 command -v npm >/dev/null || need_apt+=(nodejs npm)
 command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -2,7 +2,9 @@
 //! Python `DonghaengError`.
 //!
 //! One variant per [`ErrorCode`] of the core, plus [`DonghaengError::Closed`] for a store used after
-//! `close()`. Every variant carries the stable detailed `code` (e.g. `invalid_date`), the input `field`
+//! `close()` and [`DonghaengError::WrongKey`] for a database key that does not open the file (the core's
+//! `store_key_wrong`, an `Invalid` there: its own variant here, so that the app can catch it alone and
+//! offer recovery rather than show a form error). Every variant carries the stable detailed `code` (e.g. `invalid_date`), the input `field`
 //! when there is one (e.g. `visit.window_start_ms`), and the message in Korean (`ko`) and English (`en`).
 //!
 //! Messages: uniffi builds the Kotlin `message` / Python `str()` of an error with fields from its fields
@@ -62,6 +64,15 @@ pub enum DonghaengError {
         ko: String,
         en: String,
     },
+    /// The database key does not open the file (code `store_key_wrong`, field `key`): the keystore
+    /// entry was lost or replaced (e.g. after a device restore). The file was left untouched.
+    #[error("[{code}] {ko} ({en})")]
+    WrongKey {
+        code: String,
+        field: Option<String>,
+        ko: String,
+        en: String,
+    },
     /// The store was closed with `close()`; open it again to go on.
     #[error("[{code}] {ko} ({en})")]
     Closed {
@@ -103,6 +114,14 @@ impl From<CoreError> for DonghaengError {
             ko,
             en,
         } = e;
+        if code == donghaeng_core::store::encryption::WRONG_KEY {
+            return DonghaengError::WrongKey {
+                code: code.to_owned(),
+                field,
+                ko,
+                en,
+            };
+        }
         let code = code.to_owned();
         // Exhaustive: a new kind in the core is a compile error here.
         match kind {

@@ -3,7 +3,8 @@
 //! A thin layer for the Android (Kotlin) and iOS (Swift) shells, and Python for tests: it converts and
 //! delegates, and decides nothing about the domain.
 //!
-//! - [`store::DonghaengStore`]: the local database as one object (`open(path)`, `close()`, one method per
+//! - [`store::DonghaengStore`]: the local database as one object (`open(path, key)` — encrypted with
+//!   the 32-byte key from the platform keystore, `rekey`, `close()`, one method per
 //!   repository operation the app needs, `generate_synthetic_dong` for demos and tests).
 //! - [`eligibility::EligibilityEngine`]: a household (the core's JSON) in, decisions with every check
 //!   and the Korean explanation out; `eligibility_programs()`.
@@ -34,4 +35,4 @@ pub mod sync;
 pub use enums::*;
 pub use error::{DonghaengError, ListenerError};
 pub use records::*;
-pub use store::{crisis_level_label, DonghaengStore};
+pub use store::{crisis_level_label, encrypt_plain_database, is_plain_database, DonghaengStore};

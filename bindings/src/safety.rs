@@ -3,11 +3,17 @@
 //! foreign trait [`SafetyAlarmListener`] the app implements to receive the actions a tick issues and
 //! the deadline to set its OS alarm to. Every rule, text and deadline is the core's.
 //!
+//! Persistence: every event of the session (the start, each check-in, the alerts a tick issues …) is
+//! recorded in the store's `safety_events` log ([`donghaeng_core::store::safety_events`]) as soon as it
+//! happens, so it reaches the server at the next sync and survives the app being killed:
+//! [`resume_safety_session`] rebuilds the session from the store, and alerts already issued are not
+//! issued again. There is no file of the app's own.
+//!
 //! Duress: the core makes a duress check-out look exactly like a normal one on the phone. Actions with
 //! `silent = true` must be sent (SMS) **without any sign on the device**; [`SafetyStatus`] never shows
 //! them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -327,6 +333,57 @@ struct Inner {
     monitor: sf::SafetyMonitor,
     session: Option<Id>,
     pins: HashMap<Id, sf::WorkerPins>,
+    /// Where the session's events are recorded (from `start` or `resume_safety_session` on).
+    store: Option<Arc<DonghaengStore>>,
+    /// Events of the session already in the store.
+    saved: HashSet<Id>,
+}
+
+impl Inner {
+    fn empty(device_id: String) -> Inner {
+        Inner {
+            monitor: sf::SafetyMonitor::new(device_id),
+            session: None,
+            pins: HashMap::new(),
+            store: None,
+            saved: HashSet::new(),
+        }
+    }
+
+    /// Records the session's events not yet in the store (idempotent by event id). A failure (store
+    /// closed, disk full) never undoes or blocks the safety action itself: the events stay in memory,
+    /// are counted by `unsaved_events`, and are retried after the next command or tick.
+    fn save(&mut self) {
+        let (Some(store), Some(sid)) = (&self.store, self.session) else {
+            return;
+        };
+        let new: Vec<sf::SafetyEvent> = self
+            .monitor
+            .events(sid)
+            .iter()
+            .filter(|e| !self.saved.contains(&e.id))
+            .cloned()
+            .collect();
+        if new.is_empty() {
+            return;
+        }
+        let recorded = store
+            .store()
+            .and_then(|db| Ok(db.safety_events().record_all(&new)?));
+        if recorded.is_ok() {
+            self.saved.extend(new.iter().map(|e| e.id));
+        }
+    }
+
+    fn unsaved(&self) -> u64 {
+        self.session.map_or(0, |sid| {
+            self.monitor
+                .events(sid)
+                .iter()
+                .filter(|e| !self.saved.contains(&e.id))
+                .count() as u64
+        })
+    }
 }
 
 /// One visit's safety session on this phone. Create it, `start` it, then call `tick(now)` when the OS
@@ -390,6 +447,7 @@ impl SafetySession {
             let mut inner = self.lock();
             let sid = inner.session.ok_or_else(not_started)?;
             f(&mut inner, sid, now)?;
+            inner.save();
             status_of(&inner, sid, now)?
         };
         self.announce_deadline(deadline);
@@ -427,80 +485,15 @@ impl SafetySession {
         }
         Ok(Arc::new(SafetySession {
             device_id: device_id.clone(),
-            inner: Mutex::new(Inner {
-                monitor: sf::SafetyMonitor::new(device_id),
-                session: None,
-                pins: HashMap::new(),
-            }),
+            inner: Mutex::new(Inner::empty(device_id)),
             listener,
             listener_failures: AtomicU64::new(0),
         }))
     }
 
-    /// A session rebuilt from its saved event log (`export_events`), e.g. after Android killed the app
-    /// mid-visit. Use the same `device_id`: alerts this device already issued are not issued again.
-    #[uniffi::constructor]
-    pub fn restore(
-        device_id: String,
-        listener: Option<Arc<dyn SafetyAlarmListener>>,
-        events_json: String,
-    ) -> FfiResult<Arc<Self>> {
-        let events: Vec<sf::SafetyEvent> = serde_json::from_str(&events_json).map_err(|e| {
-            DonghaengError::invalid(
-                "events_json_invalid",
-                "events_json",
-                format!("events_json: 안전 세션 기록을 읽을 수 없습니다: {e}"),
-                format!("events_json: cannot read the safety session log: {e}"),
-            )
-        })?;
-        let sid = match events.first() {
-            Some(e) if events.iter().all(|o| o.session_id == e.session_id) => e.session_id,
-            _ => {
-                return Err(DonghaengError::invalid(
-                    "events_not_one_session",
-                    "events_json",
-                    "events_json: 한 안전 세션의 기록이어야 합니다".to_owned(),
-                    "events_json: must be the log of exactly one session".to_owned(),
-                ))
-            }
-        };
-        let session = Self::new(device_id, listener)?;
-        let deadline = {
-            let mut inner = session.lock();
-            for e in events {
-                inner.monitor.ingest(e)?;
-            }
-            if inner.monitor.session(sid).is_none_or(|s| s.plan.is_none()) {
-                return Err(DonghaengError::invalid(
-                    "events_without_start",
-                    "events_json",
-                    "events_json: 세션 시작 기록이 없습니다".to_owned(),
-                    "events_json: the log has no start event".to_owned(),
-                ));
-            }
-            inner.session = Some(sid);
-            inner.monitor.next_deadline(Utc::now())
-        };
-        session.announce_deadline(deadline);
-        Ok(session)
-    }
-
-    /// The session's event log as JSON (the core's sync format), to save after every change so that
-    /// `restore` can rebuild the session. Empty array before `start`.
-    pub fn export_events(&self) -> FfiResult<String> {
-        let inner = self.lock();
-        let events = inner
-            .session
-            .map_or(&[][..], |sid| inner.monitor.events(sid));
-        serde_json::to_string(events).map_err(|e| {
-            DonghaengError::from(donghaeng_core::CoreError::storage(format!(
-                "cannot write the safety log: {e}"
-            )))
-        })
-    }
-
     /// Opens the session (방문 시작) after the pre-visit assessment; the core refuses a lone visit,
-    /// missing companions, an incomplete assessment or a return time out of range.
+    /// missing companions, an incomplete assessment or a return time out of range. From here on every
+    /// event of the session is recorded in `store`.
     pub fn start(
         &self,
         store: Arc<DonghaengStore>,
@@ -549,6 +542,8 @@ impl SafetySession {
             let r = inner.monitor.start(&req, &actor, now)?;
             let sid = r.event.session_id;
             inner.session = Some(sid);
+            inner.store = Some(store.clone());
+            inner.save();
             status_of(&inner, sid, now)?
         };
         self.announce_deadline(deadline);
@@ -686,6 +681,9 @@ impl SafetySession {
                 .into_iter()
                 .map(SafetyAction::from)
                 .collect();
+            // The alerts just issued are events too: once saved, a resumed session does not issue
+            // them again.
+            inner.save();
             (actions, inner.monitor.next_deadline(now))
         };
         if let Some(l) = &self.listener {
@@ -716,8 +714,62 @@ impl SafetySession {
         self.lock().session.map(id_str)
     }
 
+    /// Events of the session not yet recorded in the store (0 normally). Non-zero when the store was
+    /// closed or a write failed; they are retried after every command and tick.
+    pub fn unsaved_events(&self) -> u64 {
+        let mut inner = self.lock();
+        inner.save();
+        inner.unsaved()
+    }
+
     /// How many times the listener threw (its failures never stop the session).
     pub fn listener_failures(&self) -> u64 {
         self.listener_failures.load(Ordering::Relaxed)
     }
+}
+
+/// The safety session this phone had open, rebuilt from the store after the app was killed: the
+/// latest session started on `device_id` (use the same id as for `SafetySession::new`) that may still
+/// owe something at `now_ms` (not checked out, closed within the last 2 days, or with an alarm not
+/// over, which must keep being ticked even though the phone shows the session closed). `null` if
+/// there is none. Alerts the phone already issued are in the store and are not issued again.
+#[uniffi::export]
+pub fn resume_safety_session(
+    store: Arc<DonghaengStore>,
+    device_id: String,
+    listener: Option<Arc<dyn SafetyAlarmListener>>,
+    now_ms: i64,
+) -> FfiResult<Option<Arc<SafetySession>>> {
+    let now = instant("now_ms", now_ms)?;
+    let session = SafetySession::new(device_id.clone(), listener)?;
+    let db = store.store()?;
+    let live = db.safety_events().live_sessions(now)?;
+    let Some(sid) = live
+        .iter()
+        .filter(|e| matches!(e.kind, sf::EventKind::Started(_)) && e.device_id == device_id)
+        .max_by_key(|e| (e.at, e.id))
+        .map(|e| e.session_id)
+    else {
+        return Ok(None);
+    };
+    let events: Vec<sf::SafetyEvent> = live.into_iter().filter(|e| e.session_id == sid).collect();
+    let deadline = {
+        let mut inner = session.lock();
+        let ids: Vec<Id> = events.iter().map(|e| e.id).collect();
+        // A stored event the monitor refuses (a rule newer than the event) stays in the store
+        // untouched; the session resumes from the others, as the core's rebuild_monitor does.
+        for (id, r) in ids.into_iter().zip(inner.monitor.ingest_all(events)) {
+            if r.is_ok() {
+                inner.saved.insert(id);
+            }
+        }
+        if inner.monitor.session(sid).is_none_or(|s| s.plan.is_none()) {
+            return Ok(None);
+        }
+        inner.session = Some(sid);
+        inner.store = Some(store.clone());
+        inner.monitor.next_deadline(now)
+    };
+    session.announce_deadline(deadline);
+    Ok(Some(session))
 }

@@ -4,7 +4,7 @@
 use std::sync::{Arc, RwLock};
 
 use donghaeng_core::model::CrisisLevel;
-use donghaeng_core::store::Store;
+use donghaeng_core::store::{encryption, Store};
 use donghaeng_core::synthetic::{self, SyntheticConfig};
 
 use crate::convert::*;
@@ -57,6 +57,40 @@ fn limit(field: &str, value: u32, max: u32) -> FfiResult<usize> {
     Ok(value as usize)
 }
 
+fn check_path(path: &str) -> FfiResult<()> {
+    if path.trim().is_empty() {
+        return Err(DonghaengError::invalid(
+            "required",
+            "path",
+            "path: 데이터 파일 경로를 입력하세요".to_owned(),
+            "path: a database file path is required".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Encrypts a plain database file from an earlier version in place under `key` (32 bytes), without
+/// loss; `true` if it did, `false` if the file is missing, empty or already encrypted. `open` does this
+/// by itself; this is for tools that migrate files without opening them. Crash-safe: the plain file is
+/// replaced only by a complete, synced encrypted copy.
+#[uniffi::export]
+pub fn encrypt_plain_database(path: String, key: Vec<u8>) -> FfiResult<bool> {
+    check_path(&path)?;
+    let key = encryption::StoreKey::from_bytes(&key)?;
+    Ok(encryption::encrypt_plain_file(
+        std::path::Path::new(&path),
+        &key,
+    )?)
+}
+
+/// Whether the file at `path` is a plain (unencrypted) SQLite database, e.g. one written by an earlier
+/// version of the app before `open` migrates it.
+#[uniffi::export]
+pub fn is_plain_database(path: String) -> FfiResult<bool> {
+    check_path(&path)?;
+    Ok(encryption::is_plain_database(std::path::Path::new(&path))?)
+}
+
 /// The Korean and English labels of a crisis level (1–5); the core checks the level.
 #[uniffi::export]
 pub fn crisis_level_label(level: i64) -> FfiResult<Label> {
@@ -69,21 +103,24 @@ pub fn crisis_level_label(level: i64) -> FfiResult<Label> {
 
 #[uniffi::export]
 impl DonghaengStore {
-    /// Opens (creating if needed) and migrates the database file at `path`.
+    /// Opens (creating if needed) and migrates the **encrypted** database file at `path` with `key`: 32
+    /// random bytes the app keeps in the platform keystore (Android Keystore, iOS Keychain). A plain
+    /// file from an earlier version is encrypted in place first, without loss (and a migration that was
+    /// interrupted is redone). A wrong key throws `WrongKey` (`store_key_wrong`), a key that is not 32
+    /// bytes `Invalid` (`store_key_invalid`); the file is left untouched either way.
     #[uniffi::constructor]
-    pub fn open(path: String) -> FfiResult<Arc<Self>> {
-        if path.trim().is_empty() {
-            return Err(DonghaengError::invalid(
-                "required",
-                "path",
-                "path: 데이터 파일 경로를 입력하세요".to_owned(),
-                "path: a database file path is required".to_owned(),
-            ));
-        }
-        let store = Store::open(&path)?;
+    pub fn open(path: String, key: Vec<u8>) -> FfiResult<Arc<Self>> {
+        check_path(&path)?;
+        let store = Store::open_encrypted(&path, &key)?;
         Ok(Arc::new(DonghaengStore {
             inner: RwLock::new(Some(Arc::new(store))),
         }))
+    }
+
+    /// Re-encrypts the whole file with `new_key` (32 bytes); afterwards only `new_key` opens it. Save
+    /// the new key in the keystore only once this returns (until then the old key is the valid one).
+    pub fn rekey(&self, new_key: Vec<u8>) -> FfiResult<()> {
+        Ok(self.store()?.rekey(&new_key)?)
     }
 
     /// Closes the database. Idempotent; afterwards every call fails with `Closed`.

@@ -13,20 +13,24 @@ fn code_of(e: &DonghaengError) -> &str {
         | DonghaengError::Conflict { code, .. }
         | DonghaengError::SchemaTooNew { code, .. }
         | DonghaengError::Storage { code, .. }
+        | DonghaengError::WrongKey { code, .. }
         | DonghaengError::Closed { code, .. } => code,
     }
 }
 
+const KEY: [u8; 32] = [7; 32];
+
 fn open() -> (tempfile::TempDir, std::sync::Arc<DonghaengStore>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = DonghaengStore::open(dir.path().join("t.db").display().to_string()).expect("open");
+    let store = DonghaengStore::open(dir.path().join("t.db").display().to_string(), KEY.to_vec())
+        .expect("open");
     (dir, store)
 }
 
 #[test]
 fn every_core_error_kind_maps_to_its_variant() {
     type Is = fn(&DonghaengError) -> bool;
-    let cases: [(CoreError, Is); 6] = [
+    let cases: [(CoreError, Is); 7] = [
         (
             CoreError::invalid("x", "f", "ko", "en"),
             |e| matches!(e, DonghaengError::Invalid { field, .. } if field.as_deref() == Some("f")),
@@ -46,6 +50,11 @@ fn every_core_error_kind_maps_to_its_variant() {
         (CoreError::storage("disk"), |e| {
             matches!(e, DonghaengError::Storage { .. })
         }),
+        // The core's `Invalid` for a wrong database key gets its own variant.
+        (
+            donghaeng_core::store::encryption::wrong_key(),
+            |e| matches!(e, DonghaengError::WrongKey { field, .. } if field.as_deref() == Some("key")),
+        ),
     ];
     for (core, is) in cases {
         let f = DonghaengError::from(core.clone());
@@ -54,6 +63,23 @@ fn every_core_error_kind_maps_to_its_variant() {
         // Display is the core's "[code] ko (en)".
         assert_eq!(f.to_string(), core.to_string());
     }
+}
+
+#[test]
+fn the_store_needs_its_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("k.db").display().to_string();
+    let store = DonghaengStore::open(path.clone(), KEY.to_vec()).expect("open");
+    store.rekey([8; 32].to_vec()).expect("rekey");
+    store.close();
+    drop(store);
+    assert!(!is_plain_database(path.clone()).expect("header"));
+    let e = DonghaengStore::open(path.clone(), KEY.to_vec()).unwrap_err();
+    assert!(matches!(e, DonghaengError::WrongKey { .. }), "{e:?}");
+    let e = DonghaengStore::open(path.clone(), vec![1; 16]).unwrap_err();
+    assert!(matches!(e, DonghaengError::Invalid { .. }), "{e:?}");
+    assert_eq!(code_of(&e), "store_key_invalid");
+    assert!(DonghaengStore::open(path, [8; 32].to_vec()).is_ok());
 }
 
 #[test]

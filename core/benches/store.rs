@@ -1,5 +1,6 @@
 //! Local store benchmarks on a synthetic 동 with 50,000 visits (issue 3 targets, medians):
-//! open ≤ 30 ms, agenda ≤ 5 ms, history page ≤ 5 ms, wellness-check write ≤ 2 ms.
+//! open ≤ 30 ms, agenda ≤ 5 ms, history page ≤ 5 ms, wellness-check write ≤ 2 ms. The `store_encrypted`
+//! group runs the same on the SQLCipher file the phone uses (docs/security-device.md).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -111,6 +112,116 @@ fn benches(c: &mut Criterion) {
 
     let writer = d.workers.iter().find(|w| w.is_staff()).unwrap().id;
     let target = d.household_ids[0];
+    g.bench_function("wellness_check_write", |b| {
+        b.iter(|| {
+            black_box(
+                store
+                    .wellness()
+                    .record(NewWellnessCheck {
+                        household_id: target,
+                        visit_id: None,
+                        worker_id: writer,
+                        checked_at: chrono::Utc::now(),
+                        contact_mode: ContactMode::Home,
+                        checklist: WellnessChecklist::all_good(),
+                        note: Some("식사 잘 하심, 약 복용 확인".into()),
+                        corrects: None,
+                    })
+                    .unwrap(),
+            )
+        })
+    });
+    g.finish();
+    drop(store);
+    encrypted(c, dir.path(), &path, worker, day, household, writer, target);
+}
+
+/// The same operations on the SQLCipher-encrypted file (issue 10), and what a passphrase would cost
+/// at every open (PBKDF2, 256,000 iterations) against the raw key the store uses.
+#[allow(clippy::too_many_arguments)]
+fn encrypted(
+    c: &mut Criterion,
+    dir: &Path,
+    plain: &Path,
+    worker: Id,
+    day: NaiveDate,
+    household: Id,
+    writer: Id,
+    target: Id,
+) {
+    const KEY: [u8; 32] = [0x3c; 32];
+    let enc = dir.join("encrypted.db");
+    std::fs::copy(plain, &enc).unwrap();
+    let t = std::time::Instant::now();
+    drop(Store::open_encrypted(&enc, &KEY).unwrap());
+    eprintln!(
+        "plain → encrypted migration of the {:.1} MB file: {:.0} ms",
+        std::fs::metadata(plain).map(|m| m.len()).unwrap_or(0) as f64 / 1e6,
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    // The same file under a passphrase (what SQLCipher stretches with PBKDF2 on every open).
+    let pass = dir.join("passphrase.db");
+    {
+        let conn = rusqlite::Connection::open(plain).unwrap();
+        conn.execute(
+            "ATTACH DATABASE ?1 AS p KEY 'a passphrase'",
+            [pass.to_str().unwrap()],
+        )
+        .unwrap();
+        conn.query_row("SELECT sqlcipher_export('p')", [], |_| Ok(()))
+            .unwrap();
+    }
+    let raw_key = format!(
+        "PRAGMA key = \"x'{}'\";",
+        KEY.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+
+    let mut g = c.benchmark_group("store_encrypted");
+    g.sample_size(50);
+    g.bench_function("open_existing_file", |b| {
+        b.iter_batched(
+            || {
+                let copy = dir.join("copy-enc.db");
+                std::fs::copy(&enc, &copy).unwrap();
+                copy
+            },
+            |copy| black_box(Store::open_encrypted(&copy, &KEY).unwrap()),
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("first_read_raw_key", |b| {
+        b.iter(|| {
+            let conn = rusqlite::Connection::open(&enc).unwrap();
+            conn.execute_batch(&raw_key).unwrap();
+            black_box(
+                conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .unwrap(),
+            )
+        })
+    });
+    g.sample_size(10);
+    g.bench_function("first_read_passphrase_pbkdf2", |b| {
+        b.iter(|| {
+            let conn = rusqlite::Connection::open(&pass).unwrap();
+            conn.execute_batch("PRAGMA key = 'a passphrase';").unwrap();
+            black_box(
+                conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .unwrap(),
+            )
+        })
+    });
+    g.sample_size(50);
+    let store = Store::open_encrypted(&enc, &KEY).unwrap();
+    g.bench_function("agenda_for_worker_day", |b| {
+        b.iter(|| black_box(store.agenda().for_worker(worker, day).unwrap()))
+    });
+    g.bench_function("history_first_page_20", |b| {
+        b.iter(|| black_box(store.history().page(household, None, 20).unwrap()))
+    });
     g.bench_function("wellness_check_write", |b| {
         b.iter(|| {
             black_box(

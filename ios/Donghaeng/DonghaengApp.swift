@@ -33,18 +33,49 @@ final class AppModel: ObservableObject {
     let workerId: String
     @Published var safety: SafetyController?
 
+    /// Set when the Keychain key no longer opened the file and it was kept aside (see `openStore`).
+    private(set) var unreadableFile: URL?
+
     init() {
-        // Kept in the Keychain; handed to the store once encryption at rest lands in the core (issue 10).
-        _ = try? KeychainKey.getOrCreate()
         let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         do {
-            store = try DonghaengStore.open(path: dir.appendingPathComponent("donghaeng.db").path)
+            var aside: URL?
+            store = try AppModel.openStore(dir: dir, aside: &aside)
+            unreadableFile = aside
             eligibility = try EligibilityEngine()
         } catch {
-            fatalError("cannot open the local store: \(error)")
+            fatalError("cannot open the local store: \(koreanMessage(error))")
         }
         workerId = UserDefaults.standard.string(forKey: "worker_id") ?? ""
+    }
+}
+
+extension AppModel {
+    /// Opens the encrypted store with the key from the Keychain (a plain file from an earlier version is
+    /// encrypted by the core on this open). If the key no longer opens the file (the Keychain item was
+    /// lost), the file is kept aside, never deleted, and a fresh store is opened; its data come back
+    /// from the server at the next sync. The file is excluded from backups and protected by iOS Data
+    /// Protection on top of SQLCipher.
+    static func openStore(dir: URL, aside: inout URL?) throws -> DonghaengStore {
+        var file = dir.appendingPathComponent("donghaeng.db")
+        let key = try KeychainKey.getOrCreate()
+        let store: DonghaengStore
+        do {
+            store = try DonghaengStore.open(path: file.path, key: key)
+        } catch DonghaengError.WrongKey(_, _, _, _) {
+            let moved = dir.appendingPathComponent("donghaeng.db.unreadable-\(nowMs())")
+            try FileManager.default.moveItem(at: file, to: moved)
+            for suffix in ["-wal", "-shm"] {
+                try? FileManager.default.removeItem(atPath: file.path + suffix)
+            }
+            aside = moved
+            store = try DonghaengStore.open(path: file.path, key: key)
+        }
+        var values = URLResourceValues()
+        values.isExcludedFromBackup = true
+        try? file.setResourceValues(values)
+        return store
     }
 }
 
@@ -62,6 +93,7 @@ func koreanMessage(_ error: Error) -> String {
     case let DonghaengError.Conflict(_, _, ko, _): return ko
     case let DonghaengError.SchemaTooNew(_, _, ko, _): return ko
     case let DonghaengError.Storage(_, _, ko, _): return ko
+    case let DonghaengError.WrongKey(_, _, ko, _): return ko
     case let DonghaengError.Closed(_, _, ko, _): return ko
     default: return "\(error)"
     }

@@ -2,7 +2,8 @@ import Foundation
 import Security
 
 /// The database key: 32 random bytes in the Keychain, this device only, readable after first unlock
-/// (background sync and safety alarms run while the phone is locked).
+/// (background sync and safety alarms run while the phone is locked), handed to `DonghaengStore.open`.
+/// `ThisDeviceOnly`: never in iCloud Keychain or a backup, so a copied database cannot be opened elsewhere.
 enum KeychainKey {
     private static let account = "donghaeng-db-key"
 
@@ -13,8 +14,14 @@ enum KeychainKey {
             kSecReturnData as String: true,
         ]
         var item: CFTypeRef?
-        if SecItemCopyMatching(query as CFDictionary, &item) == errSecSuccess, let data = item as? Data {
+        let found = SecItemCopyMatching(query as CFDictionary, &item)
+        if found == errSecSuccess, let data = item as? Data, data.count == 32 {
             return data
+        }
+        // Only a missing item makes a new key: any other failure (e.g. before the first unlock after a
+        // restart) must not replace the key of an existing database.
+        guard found == errSecItemNotFound else {
+            throw NSError(domain: "KeychainKey", code: Int(found))
         }
         var bytes = [UInt8](repeating: 0, count: 32)
         guard SecRandomCopyBytes(kSecRandomDefault, bytes.count, &bytes) == errSecSuccess else {

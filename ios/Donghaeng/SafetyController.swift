@@ -16,24 +16,17 @@ final class SafetyController: ObservableObject, Identifiable, SafetyAlarmListene
     /// Texts to send; silent ones are sent by the server relay without any trace on the phone.
     private(set) var outbox: [(recipients: [SafetyContact], text: String, silent: Bool)] = []
 
-    /// Where the session's log is kept, so that a killed app can restore the session.
-    static let logURL = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
-        .appendingPathComponent("safety-session.json")
-
-    /// A new session, or the saved one if the app was killed during a visit.
-    init(deviceId: String, workerId: String) throws {
+    /// This phone's session resumed from the store if the app was killed during a visit (the core
+    /// records every event of the session in the encrypted store, which also syncs them), else a new one.
+    init(store: DonghaengStore, workerId: String) throws {
         self.workerId = workerId
-        if let saved = try? String(contentsOf: SafetyController.logURL, encoding: .utf8) {
-            session = try SafetySession.restore(deviceId: deviceId, listener: self, eventsJson: saved)
+        let deviceId = try store.deviceId()
+        if let resumed = try resumeSafetySession(store: store, deviceId: deviceId, listener: self, nowMs: nowMs()) {
+            session = resumed
             status = try? session.status(nowMs: nowMs())
         } else {
             session = try SafetySession(deviceId: deviceId, listener: self)
         }
-    }
-
-    /// Forgets the saved log once the visit is over.
-    func finish() {
-        try? FileManager.default.removeItem(at: SafetyController.logURL)
     }
 
     func onNextDeadline(deadlineMs: Int64?) throws {
@@ -70,8 +63,8 @@ final class SafetyController: ObservableObject, Identifiable, SafetyAlarmListene
         do {
             try body()
             status = try session.status(nowMs: nowMs())
-            try session.exportEvents().write(to: SafetyController.logURL, atomically: true, encoding: .utf8)
-            message = nil
+            // Events the store could not take yet (retried by the core after every command and tick).
+            message = session.unsavedEvents() > 0 ? "안전 기록을 아직 저장하지 못했습니다. 앱을 닫지 마세요." : nil
         } catch {
             message = koreanMessage(error)
         }

@@ -41,6 +41,7 @@ fun codeOf(e: DonghaengException): String = when (e) {
     is DonghaengException.Conflict -> e.code
     is DonghaengException.SchemaTooNew -> e.code
     is DonghaengException.Storage -> e.code
+    is DonghaengException.WrongKey -> e.code
     is DonghaengException.Closed -> e.code
 }
 
@@ -52,6 +53,9 @@ inline fun <reified T : DonghaengException> expectError(code: String, block: () 
 }
 
 const val MIN = 60_000L
+
+/** The test database key (the app takes 32 random bytes from Android Keystore). */
+val KEY: ByteArray = ByteArray(32) { (it * 7 + 1).toByte() }
 
 class EligibilityTest {
     private val engine = EligibilityEngine()
@@ -242,7 +246,7 @@ class SafetySessionTest {
     @Before
     fun setUp() {
         dir = Files.createTempDirectory("donghaeng-safety").toFile()
-        store = DonghaengStore.open(File(dir, "app.db").path)
+        store = DonghaengStore.open(File(dir, "app.db").path, KEY)
         val city = store.createOrgUnit(OrgUnitKind.CITY, "서울특별시", null)
         district = store.createOrgUnit(OrgUnitKind.DISTRICT, "강남구", city.id)
         val dong = store.createOrgUnit(OrgUnitKind.DONG, "역삼1동", district.id)
@@ -312,14 +316,14 @@ class SafetySessionTest {
     @Test
     fun aSessionSurvivesTheAppBeingKilled() {
         val s = SafetySession("phone-1", null)
-        assertEquals("[]", s.exportEvents())
+        assertNull(resumeSafetySession(store, "phone-1", null, now))
         s.start(store, request(), now)
         assertEquals(1, s.tick(now + 60 * MIN).size) // the prompt
+        assertEquals(0uL, s.unsavedEvents())
         val id = s.sessionId()
-        val saved = s.exportEvents()
-        s.destroy() // the process dies; the app saved the log
+        s.destroy() // the process dies; its events are in the store
         val alarms = RecordingAlarms()
-        val r = SafetySession.restore("phone-1", alarms, saved)
+        val r = resumeSafetySession(store, "phone-1", alarms, now + 61 * MIN)!!
         assertEquals(id, r.sessionId())
         assertEquals(SafetySessionStatus.CHECK_IN_DUE, r.status(now + 61 * MIN).status)
         // The prompt already issued is not issued again; the OS alarm goes to the first escalation.
@@ -328,9 +332,40 @@ class SafetySessionTest {
         val step = r.tick(now + 70 * MIN).single().kind as SafetyActionKind.EscalationStep
         assertEquals(1u, step.step)
         r.checkOut(planner.id, null, now + 75 * MIN)
-        assertEquals(SafetySessionStatus.CLOSED, SafetySession.restore("phone-1", null, r.exportEvents()).status(now + 76 * MIN).status)
-        expectError<DonghaengException.Invalid>("events_json_invalid") { SafetySession.restore("phone-1", null, "nope") }
-        expectError<DonghaengException.Invalid>("events_not_one_session") { SafetySession.restore("phone-1", null, "[]") }
+        // Closed sessions stay resumable for two days (a late acknowledgement), shown closed.
+        assertEquals(SafetySessionStatus.CLOSED, resumeSafetySession(store, "phone-1", null, now + 76 * MIN)!!.status(now + 76 * MIN).status)
+        // Another device's id does not pick up this phone's session.
+        assertNull(resumeSafetySession(store, "phone-2", null, now + 76 * MIN))
+        expectError<DonghaengException.Invalid>("required") { resumeSafetySession(store, " ", null, now) }
+        r.destroy()
+    }
+
+    @Test
+    fun aSessionSurvivesReopeningTheEncryptedStoreAndItsEventsAreSynced() {
+        val path = File(dir, "app.db").path
+        val before = store.pendingChanges()
+        val s = SafetySession(store.deviceId(), null)
+        s.start(store, request(), now)
+        val sosId = s.sos(nurse.id, now + 5 * MIN)
+        assertEquals(1, s.tick(now + 5 * MIN).size) // the SOS alarm
+        val id = s.sessionId()
+        // Start, SOS and the alarm issued: three safety events waiting for the next sync.
+        assertEquals(before + 3uL, store.pendingChanges())
+        s.destroy()
+        store.closeStore()
+        store = DonghaengStore.open(path, KEY)
+        val r = resumeSafetySession(store, store.deviceId(), null, now + 6 * MIN)!!
+        assertEquals(id, r.sessionId())
+        assertEquals(listOf(sosId), r.status(now + 6 * MIN).openSos)
+        // The SOS alarm went out before the restart: not again.
+        assertTrue(r.tick(now + 6 * MIN).isEmpty())
+        r.cancelSos(nurse.id, sosId, "오작동", now + 7 * MIN)
+        assertEquals(0uL, r.unsavedEvents())
+        // The store closed while the session goes on: the check-in still counts, and its event waits
+        // in memory (counted, retried), not lost.
+        store.closeStore()
+        assertEquals(SafetySessionStatus.OPEN, r.checkIn(planner.id, now + 8 * MIN).status)
+        assertEquals(1uL, r.unsavedEvents())
         r.destroy()
     }
 
@@ -434,7 +469,7 @@ class SyncClientTest {
     @Test
     fun connectionRefusedIsTheOfflineError() {
         val port = ServerSocket(0).use { it.localPort } // closed again: nothing listens there
-        val store = DonghaengStore.open(File(dir, "app.db").path)
+        val store = DonghaengStore.open(File(dir, "app.db").path, KEY)
         store.createOrgUnit(OrgUnitKind.CITY, "서울특별시", null)
         assertTrue(store.pendingChanges() > 0uL)
         val progress = RecordingProgress()
@@ -499,7 +534,7 @@ class SyncClientTest {
         }
         assertTrue("server did not start: " + File(dir, "server.log").readText(), up)
         // The phone enrols under its own device id and trades its credential for a token.
-        val store = DonghaengStore.open(File(dir, "phone.db").path)
+        val store = DonghaengStore.open(File(dir, "phone.db").path, KEY)
         assertEquals(0uL, store.pendingChanges())
         val anonymous = SyncClient(base, null, 10u)
         val cred = anonymous.enrol(store, code)
@@ -514,7 +549,7 @@ class SyncClientTest {
         expectError<DonghaengException.Conflict>("unauthorised") { anonymous.requestToken(store, cred) }
         val token = anonymous.requestToken(store, retried).accessToken
         // Another phone with the spent code is refused.
-        val other = DonghaengStore.open(File(dir, "other.db").path)
+        val other = DonghaengStore.open(File(dir, "other.db").path, KEY)
         expectError<DonghaengException.Conflict>("unauthorised") { anonymous.enrol(other, code) }
         other.closeStore()
         other.destroy()
@@ -578,7 +613,7 @@ class FacadeCoverageTest {
     fun everyFacadeMethodIsCovered() {
         assertEquals(setOf("evaluate", "evaluateJson", "loadParameterTable"), declared(EligibilityEngineInterface::class.java))
         assertEquals(
-            setOf("start", "exportEvents", "setPins", "checkIn", "extendReturn", "checkOut", "sos", "cancelSos", "acknowledge", "tick",
+            setOf("start", "unsavedEvents", "setPins", "checkIn", "extendReturn", "checkOut", "sos", "cancelSos", "acknowledge", "tick",
                 "nextDeadlineMs", "status", "sessionId", "listenerFailures"),
             declared(SafetySessionInterface::class.java),
         )
@@ -590,7 +625,8 @@ class FacadeCoverageTest {
             .filter { !it.startsWith("uniffi") && !it.contains('$') && it != "use" }
             .toSet()
         assertEquals(
-            setOf("eligibilityPrograms", "cadenceAgenda", "planDay", "dayVisitForDueItem", "crisisLevelLabel"),
+            setOf("eligibilityPrograms", "cadenceAgenda", "planDay", "dayVisitForDueItem", "crisisLevelLabel",
+                "resumeSafetySession", "encryptPlainDatabase", "isPlainDatabase"),
             topLevel,
         )
     }

@@ -48,7 +48,7 @@ class DonghaengStoreTest {
     @Before
     fun setUp() {
         dir = Files.createTempDirectory("donghaeng-kt").toFile()
-        store = DonghaengStore.open(File(dir, "app.db").path)
+        store = DonghaengStore.open(File(dir, "app.db").path, KEY)
         val city = store.createOrgUnit(OrgUnitKind.CITY, "서울특별시", null)
         val district = store.createOrgUnit(OrgUnitKind.DISTRICT, "강남구", city.id)
         dong = store.createOrgUnit(OrgUnitKind.DONG, "역삼1동", district.id)
@@ -79,6 +79,7 @@ class DonghaengStoreTest {
             is DonghaengException.Conflict -> e.code
             is DonghaengException.SchemaTooNew -> e.code
             is DonghaengException.Storage -> e.code
+            is DonghaengException.WrongKey -> e.code
             is DonghaengException.Closed -> e.code
         }
         assertEquals(e.toString(), code, actual)
@@ -94,7 +95,7 @@ class DonghaengStoreTest {
         assertFalse(store.isClosed())
         // Reopening the same file keeps the data.
         store.closeStore()
-        store = DonghaengStore.open(File(dir, "app.db").path)
+        store = DonghaengStore.open(File(dir, "app.db").path, KEY)
         assertEquals("역삼1동", store.getOrgUnit(dong.id).name)
     }
 
@@ -359,7 +360,7 @@ class DonghaengStoreTest {
 
     @Test
     fun syntheticDong() {
-        val other = DonghaengStore.open(File(dir, "synthetic.db").path)
+        val other = DonghaengStore.open(File(dir, "synthetic.db").path, KEY)
         try {
             val d = other.generateSyntheticDong(7uL, 40u, 10u, 300u, "2026-11-01")
             assertEquals("역삼1동", d.dong.name)
@@ -438,7 +439,7 @@ class DonghaengStoreTest {
     @Test
     fun freedHandleIsAnExceptionNotACrash() {
         // Kotlin's AutoCloseable close() (not closeStore()) frees the native handle: later calls throw.
-        val s = DonghaengStore.open(File(dir, "freed.db").path)
+        val s = DonghaengStore.open(File(dir, "freed.db").path, KEY)
         s.close()
         val e = expect<IllegalStateException> { s.schemaVersion() }
         assertTrue(e.message!!.contains("destroyed"))
@@ -473,28 +474,98 @@ class DonghaengStoreTest {
 
     @Test
     fun schemaTooNew() {
+        // A plain file (as an earlier or, here, a newer app wrote it): refused untouched, not encrypted.
         val path = File(dir, "newer.db").path
-        DonghaengStore.open(path).use { it.closeStore() }
-        val p = ProcessBuilder("sqlite3", path, "PRAGMA user_version = 99;").redirectErrorStream(true).start()
+        val p = ProcessBuilder("sqlite3", path, "PRAGMA application_id = 1145980744; PRAGMA user_version = 99; CREATE TABLE t(x);")
+            .redirectErrorStream(true).start()
         assertEquals(0, p.waitFor())
-        val e = expectCode("schema_too_new") { DonghaengStore.open(path) }
+        val e = expectCode("schema_too_new") { DonghaengStore.open(path, KEY) }
         assertTrue(e is DonghaengException.SchemaTooNew)
         assertTrue((e as DonghaengException.SchemaTooNew).en.contains("schema 99"))
+        assertTrue(isPlainDatabase(path))
     }
 
     @Test
     fun storageErrors() {
+        // Not a database: SQLCipher cannot tell it from a file under another key.
         val notDb = File(dir, "notes.txt")
         notDb.writeText("이것은 데이터베이스가 아닙니다. ".repeat(100))
-        val e = expectCode("storage") { DonghaengStore.open(notDb.path) }
+        assertTrue(expectCode("store_key_wrong") { DonghaengStore.open(notDb.path, KEY) } is DonghaengException.WrongKey)
+        val e = expectCode("storage") { DonghaengStore.open(File(dir, "no/such/dir/app.db").path, KEY) }
         assertTrue(e is DonghaengException.Storage)
-        expectCode("storage") { DonghaengStore.open(File(dir, "no/such/dir/app.db").path) }
-        expectCode("storage") { DonghaengStore.open(dir.path) }
-        expectCode("required") { DonghaengStore.open("  ") }
+        expectCode("storage") { DonghaengStore.open(dir.path, KEY) }
+        expectCode("required") { DonghaengStore.open("  ", KEY) }
         // A SQLite file of another app: refused untouched.
         val foreign = File(dir, "foreign.db").path
         assertEquals(0, ProcessBuilder("sqlite3", foreign, "PRAGMA application_id = 42; CREATE TABLE t(x);").start().waitFor())
-        assertTrue(expectCode("not_a_donghaeng_file") { DonghaengStore.open(foreign) } is DonghaengException.Conflict)
+        assertTrue(expectCode("not_a_donghaeng_file") { DonghaengStore.open(foreign, KEY) } is DonghaengException.Conflict)
+        assertTrue(isPlainDatabase(foreign))
+    }
+
+    // --------------------------------------------------------------------------------- encryption
+
+    @Test
+    fun theFileIsEncryptedAndNeedsItsKey() {
+        household()
+        store.closeStore()
+        val path = File(dir, "app.db").path
+        val bytes = File(path).readBytes()
+        assertFalse(isPlainDatabase(path))
+        for (secret in listOf("김영희", "SQLite format 3")) {
+            assertFalse(secret, String(bytes, Charsets.ISO_8859_1).contains(String(secret.toByteArray(), Charsets.ISO_8859_1)))
+        }
+        // The system sqlite3 cannot read it either.
+        val p = ProcessBuilder("sqlite3", path, "SELECT count(*) FROM households;").redirectErrorStream(true).start()
+        val out = p.inputStream.bufferedReader().readText()
+        assertTrue(out, p.waitFor() != 0 && out.contains("not a database"))
+
+        val wrong = ByteArray(32) { 9 }
+        val e = expectCode("store_key_wrong") { DonghaengStore.open(path, wrong) } as DonghaengException.WrongKey
+        assertEquals("key", e.field)
+        assertTrue(e.ko, e.ko.contains("키"))
+        assertTrue(expectCode("store_key_invalid") { DonghaengStore.open(path, ByteArray(16)) } is DonghaengException.Invalid)
+        store = DonghaengStore.open(path, KEY)
+        assertEquals("역삼1동", store.getOrgUnit(dong.id).name)
+    }
+
+    @Test
+    fun rekeyThenOnlyTheNewKeyOpens() {
+        val h = household()
+        val newKey = ByteArray(32) { (255 - it).toByte() }
+        expectCode("store_key_invalid") { store.rekey(ByteArray(31)) }
+        store.rekey(newKey)
+        store.closeStore()
+        val path = File(dir, "app.db").path
+        expectCode("store_key_wrong") { DonghaengStore.open(path, KEY) }
+        store = DonghaengStore.open(path, newKey)
+        assertEquals(h.headName, store.getHousehold(h.id).household.headName)
+        assertEquals("ok", store.integrityCheck())
+        store.closeStore()
+        expectCode("closed") { store.rekey(KEY) }
+    }
+
+    @Test
+    fun aPlainFileFromAnEarlierVersionIsEncryptedWithoutLoss() {
+        // An earlier version's file, written in plain SQLite by the system sqlite3: a Donghaeng file
+        // with no tables yet (version 0) and one row of its own that must survive.
+        val path = File(dir, "old.db").path
+        val p = ProcessBuilder("sqlite3", path, "PRAGMA application_id = 1145980744; CREATE TABLE legacy(x TEXT); INSERT INTO legacy VALUES ('김옛날');")
+            .redirectErrorStream(true).start()
+        assertEquals(0, p.waitFor())
+        assertTrue(isPlainDatabase(path))
+        expectCode("store_key_invalid") { encryptPlainDatabase(path, ByteArray(3)) }
+        assertTrue(encryptPlainDatabase(path, KEY))
+        assertFalse(isPlainDatabase(path))
+        assertFalse(encryptPlainDatabase(path, KEY)) // already encrypted: nothing to do
+        val old = DonghaengStore.open(path, KEY)
+        try {
+            assertEquals(5L, old.schemaVersion())
+            assertEquals("ok", old.integrityCheck())
+        } finally {
+            old.closeStore()
+        }
+        assertFalse(String(File(path).readBytes(), Charsets.UTF_8).contains("김옛날"))
+        expectCode("required") { isPlainDatabase(" ") }
     }
 
     // -------------------------------------------------------------------------------------- enums
@@ -553,7 +624,7 @@ class DonghaengStoreTest {
     @Test
     fun everyStoreMethodIsCovered() {
         val covered = setOf(
-            "closeStore", "isClosed", "schemaVersion", "integrityCheck", "deviceId", "pendingChanges",
+            "closeStore", "isClosed", "rekey", "schemaVersion", "integrityCheck", "deviceId", "pendingChanges",
             "createOrgUnit", "getOrgUnit", "orgUnitChildren",
             "createWorker", "getWorker", "workersByTeam", "setWorkerActive",
             "createHousehold", "createHouseholdWithMembers", "getHousehold", "updateHousehold", "searchHouseholds",

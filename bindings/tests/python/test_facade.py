@@ -10,6 +10,8 @@ import donghaeng_ffi as d
 
 KST = timezone(timedelta(hours=9))
 MIN = 60_000
+# The database key (the apps take 32 random bytes from Android Keystore / iOS Keychain).
+KEY = bytes(range(1, 33))
 
 
 def kst_ms(y, mo, day, h, mi=0):
@@ -92,7 +94,7 @@ class Alarms(d.SafetyAlarmListener):
 
 
 def test_safety_session_with_a_python_listener(tmp_path):
-    store = d.DonghaengStore.open(str(tmp_path / "app.db"))
+    store = d.DonghaengStore.open(str(tmp_path / "app.db"), KEY)
     city = store.create_org_unit(d.OrgUnitKind.CITY, "서울특별시", None)
     district = store.create_org_unit(d.OrgUnitKind.DISTRICT, "강남구", city.id)
     dong = store.create_org_unit(d.OrgUnitKind.DONG, "역삼1동", district.id)
@@ -116,10 +118,16 @@ def test_safety_session_with_a_python_listener(tmp_path):
     actions = s.tick(now + 60 * MIN)
     assert len(actions) == 1 and isinstance(actions[0].kind, d.SafetyActionKind.PROMPT_WORKER)
     assert alarms.actions == actions
-    # Saved and restored (the app was killed): the prompt is not issued twice.
-    restored = d.SafetySession.restore("phone-1", None, s.export_events())
+    # The app is killed and the store reopened: the session resumes from the store's safety events,
+    # and the prompt is not issued twice.
+    assert s.unsaved_events() == 0
+    del s
+    store.close()
+    store = d.DonghaengStore.open(str(tmp_path / "app.db"), KEY)
+    restored = d.resume_safety_session(store, "phone-1", None, now + 61 * MIN)
     assert restored.status(now + 61 * MIN).status == d.SafetySessionStatus.CHECK_IN_DUE
     assert restored.tick(now + 61 * MIN) == []
+    assert d.resume_safety_session(store, "phone-9", None, now + 61 * MIN) is None
     # A Python listener that raises never stops the session.
     t = d.SafetySession("phone-3", Throwing())
     t.start(store, d.SafetyStartRequest(
@@ -141,7 +149,7 @@ def test_sync_offline_is_a_typed_error(tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    store = d.DonghaengStore.open(str(tmp_path / "app.db"))
+    store = d.DonghaengStore.open(str(tmp_path / "app.db"), KEY)
     store.create_org_unit(d.OrgUnitKind.CITY, "서울특별시", None)
     client = d.SyncClient(f"http://127.0.0.1:{port}", None, 5)
     with pytest.raises(d.DonghaengError.Conflict) as e:

@@ -7,10 +7,13 @@ import pytest
 
 import donghaeng_ffi as d
 
+# The database key (the apps take 32 random bytes from Android Keystore / iOS Keychain).
+KEY = bytes(range(1, 33))
+
 
 @pytest.fixture
 def store(tmp_path):
-    s = d.DonghaengStore.open(str(tmp_path / "app.db"))
+    s = d.DonghaengStore.open(str(tmp_path / "app.db"), KEY)
     yield s
     s.close()
 
@@ -89,7 +92,7 @@ def test_errors(store, synthetic, tmp_path):
     assert e.value.code == "worker_not_found"
 
     with pytest.raises(d.DonghaengError.Storage):
-        d.DonghaengStore.open(str(tmp_path / "missing" / "dir" / "app.db"))
+        d.DonghaengStore.open(str(tmp_path / "missing" / "dir" / "app.db"), KEY)
 
     # An invalid enum value from the foreign side: refused before it crosses, the store goes on.
     with pytest.raises((TypeError, ValueError)):
@@ -104,10 +107,59 @@ def test_errors(store, synthetic, tmp_path):
 
 
 def test_schema_too_new(tmp_path):
+    # A plain file written by a newer app: refused untouched (not encrypted either).
     path = str(tmp_path / "newer.db")
-    d.DonghaengStore.open(path).close()
     with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA application_id = 1145980744")
         conn.execute("PRAGMA user_version = 99")
+        conn.execute("CREATE TABLE t(x)")
+    conn.close()
     with pytest.raises(d.DonghaengError.SchemaTooNew) as e:
-        d.DonghaengStore.open(path)
+        d.DonghaengStore.open(path, KEY)
     assert e.value.code == "schema_too_new"
+    assert d.is_plain_database(path)
+
+
+def test_the_file_is_encrypted_and_needs_its_key(tmp_path):
+    path = str(tmp_path / "phone.db")
+    s = d.DonghaengStore.open(path, KEY)
+    s.create_org_unit(d.OrgUnitKind.CITY, "서울특별시", None)
+    s.close()
+    raw = open(path, "rb").read()
+    assert b"SQLite format 3" not in raw and "서울특별시".encode() not in raw
+    assert not d.is_plain_database(path)
+    # Python's own sqlite3 cannot read it.
+    with pytest.raises(sqlite3.DatabaseError):
+        sqlite3.connect(path).execute("SELECT count(*) FROM org_units").fetchall()
+    with pytest.raises(d.DonghaengError.WrongKey) as e:
+        d.DonghaengStore.open(path, bytes(32))
+    assert e.value.code == "store_key_wrong" and e.value.field == "key"
+    with pytest.raises(d.DonghaengError.Invalid) as e:
+        d.DonghaengStore.open(path, b"short")
+    assert e.value.code == "store_key_invalid"
+    # Re-keyed: only the new key opens it.
+    s = d.DonghaengStore.open(path, KEY)
+    s.rekey(b"\x42" * 32)
+    s.close()
+    with pytest.raises(d.DonghaengError.WrongKey):
+        d.DonghaengStore.open(path, KEY)
+    s = d.DonghaengStore.open(path, b"\x42" * 32)
+    assert s.integrity_check() == "ok"
+    s.close()
+
+
+def test_a_plain_file_is_encrypted_without_loss(tmp_path):
+    # The migration path of partners' tools: a plain Donghaeng file, encrypted in place.
+    path = str(tmp_path / "old.db")
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA application_id = 1145980744")
+        conn.execute("CREATE TABLE legacy(x TEXT)")
+        conn.executemany("INSERT INTO legacy VALUES (?)", [(f"김옛날{i}",) for i in range(500)])
+    conn.close()
+    assert d.is_plain_database(path)
+    assert d.encrypt_plain_database(path, KEY) is True
+    assert d.encrypt_plain_database(path, KEY) is False
+    assert "김옛날".encode() not in open(path, "rb").read()
+    s = d.DonghaengStore.open(path, KEY)
+    assert s.schema_version() == 5
+    s.close()

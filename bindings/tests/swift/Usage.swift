@@ -9,15 +9,17 @@ func epochMs(_ date: Date) -> Int64 {
     Int64((date.timeIntervalSince1970 * 1000).rounded())
 }
 
-func todaysAgenda(databasePath: String, workerId: String, day: String) -> [AgendaItem] {
+func todaysAgenda(databasePath: String, key: Data, workerId: String, day: String) -> [AgendaItem] {
     do {
-        let store = try DonghaengStore.open(path: databasePath)
+        let store = try DonghaengStore.open(path: databasePath, key: key)
         defer { store.close() }
         return try store.agendaForWorker(workerId: workerId, day: day)
     } catch let DonghaengError.Invalid(code, field, ko, _) {
         print("입력 오류 \(code) \(field ?? "-"): \(ko)")
     } catch let DonghaengError.SchemaTooNew(_, _, ko, _) {
         print(ko)
+    } catch let DonghaengError.WrongKey(code, _, ko, _) {
+        print("키 오류 \(code): \(ko)")
     } catch let error as DonghaengError {
         print(error.localizedDescription)
     } catch {

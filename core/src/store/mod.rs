@@ -1,5 +1,8 @@
-//! The local store: one SQLite file on the phone (bundled SQLite through rusqlite).
+//! The local store: one SQLite file on the phone (bundled SQLCipher through rusqlite).
 //!
+//! - Encrypted at rest on the phone: [`Store::open_encrypted`] with the 32-byte key from the platform
+//!   keystore ([`encryption`]); a plain file from an earlier version is migrated on that open.
+//!   [`Store::open`] (no key) stays for tests, benchmarks, the command line and the sync server.
 //! - WAL journal, `synchronous = FULL`: every committed transaction survives a crash or a dead battery,
 //!   and a transaction interrupted mid-way leaves nothing behind (SQLite's atomic commit).
 //! - Foreign keys on; a busy timeout so a background sync and the UI never fail on a lock.
@@ -14,6 +17,7 @@ pub mod config_docs;
 pub mod conv;
 pub mod crisis_reports;
 pub mod device_sync;
+pub mod encryption;
 pub mod history;
 pub mod households;
 pub mod incidents;
@@ -38,7 +42,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::{CoreError, CoreResult};
 
 /// How long a write waits for another connection's lock before failing.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 256;
@@ -50,6 +54,8 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     /// Whether repository writes record changes (always, except in the capture-overhead benchmark).
     capture: std::sync::atomic::AtomicBool,
+    /// Opened with a key (SQLCipher); only such a store can be re-keyed.
+    encrypted: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -67,6 +73,58 @@ impl Store {
     /// As [`Store::open`], with an injected clock (tests, simulations).
     pub fn open_with_clock(path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> CoreResult<Store> {
         let path = path.as_ref();
+        let conn = Self::connect(path)?;
+        // An encrypted file read without its key looks like "file is not a database": say what it is.
+        match conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+            r.get::<_, i64>(0)
+        }) {
+            Ok(_) => {}
+            Err(e) if encryption::not_a_database(&e) => return Err(encryption::key_required()),
+            Err(e) => return Err(e.into()),
+        }
+        Self::init(conn, Some(path.to_path_buf()), clock, false)
+    }
+
+    /// Opens (creating if needed) and migrates the **encrypted** database file at `path` with `key`,
+    /// 32 raw bytes from the platform keystore ([`encryption`]). A plain file from an earlier version
+    /// is first encrypted in place without loss ([`encryption::encrypt_plain_file`]). A wrong key is
+    /// `store_key_wrong`, a key of another length `store_key_invalid`; the file is left untouched.
+    pub fn open_encrypted(path: impl AsRef<Path>, key: &[u8]) -> CoreResult<Store> {
+        Self::open_encrypted_with_clock(path, key, Arc::new(SystemClock))
+    }
+
+    /// As [`Store::open_encrypted`], with an injected clock.
+    pub fn open_encrypted_with_clock(
+        path: impl AsRef<Path>,
+        key: &[u8],
+        clock: Arc<dyn Clock>,
+    ) -> CoreResult<Store> {
+        let path = path.as_ref();
+        let key = encryption::StoreKey::from_bytes(key)?;
+        Self::check_path(path)?;
+        encryption::encrypt_plain_file(path, &key)?;
+        let conn = Self::connect(path)?;
+        encryption::apply_key(&conn, &key)?;
+        Self::init(conn, Some(path.to_path_buf()), clock, true)
+    }
+
+    /// Re-encrypts the whole file with `new_key` (32 bytes); the old key stops working. Only for a
+    /// store opened with a key (`store_not_encrypted` otherwise). On failure the old key still opens
+    /// the file (the rewrite is one transaction).
+    pub fn rekey(&self, new_key: &[u8]) -> CoreResult<()> {
+        let key = encryption::StoreKey::from_bytes(new_key)?;
+        if !self.encrypted {
+            return Err(encryption::not_encrypted());
+        }
+        encryption::rekey(&self.lock(), &key)
+    }
+
+    /// Whether the store was opened with a key (its file is encrypted).
+    pub fn is_encrypted(&self) -> bool {
+        self.encrypted
+    }
+
+    fn check_path(path: &Path) -> CoreResult<()> {
         // SQLite reads an empty name as "a temporary database", which would silently lose everything.
         if path.as_os_str().is_empty() {
             return Err(CoreError::invalid(
@@ -76,12 +134,16 @@ impl Store {
                 "a database file path is required",
             ));
         }
+        Ok(())
+    }
+
+    fn connect(path: &Path) -> CoreResult<Connection> {
+        Self::check_path(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)
-            .map_err(|e| CoreError::storage(format!("cannot open {}: {e}", path.display())))?;
-        Self::init(conn, Some(path.to_path_buf()), clock)
+        Connection::open_with_flags(path, flags)
+            .map_err(|e| CoreError::storage(format!("cannot open {}: {e}", path.display())))
     }
 
     /// A private in-memory database (tests, previews).
@@ -90,13 +152,14 @@ impl Store {
     }
 
     pub fn open_in_memory_with_clock(clock: Arc<dyn Clock>) -> CoreResult<Store> {
-        Self::init(Connection::open_in_memory()?, None, clock)
+        Self::init(Connection::open_in_memory()?, None, clock, false)
     }
 
     fn init(
         mut conn: Connection,
         path: Option<PathBuf>,
         clock: Arc<dyn Clock>,
+        encrypted: bool,
     ) -> CoreResult<Store> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Repositories, change capture and apply use well over rusqlite's default 16 cached
@@ -131,6 +194,7 @@ impl Store {
             path,
             clock,
             capture: std::sync::atomic::AtomicBool::new(true),
+            encrypted,
         })
     }
 

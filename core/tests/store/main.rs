@@ -3,6 +3,7 @@
 mod audit;
 mod common;
 mod crash;
+mod encryption;
 mod migrations;
 mod queries;
 mod synthetic;

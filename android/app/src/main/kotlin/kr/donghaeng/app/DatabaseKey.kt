@@ -13,7 +13,11 @@ import javax.crypto.spec.GCMParameterSpec
 
 /**
  * The database key: 32 random bytes, stored only wrapped (AES-GCM) by a non-exportable Android Keystore
- * key. The wrapped bytes live in private app storage; the raw key exists in memory only.
+ * key (hardware-backed where the phone has it). The wrapped bytes live in private app storage; the raw
+ * key exists in memory only, is handed to `DonghaengStore.open` and wiped by the caller.
+ *
+ * The app is not backed up (`allowBackup="false"` in the manifest): the wrapped key restored onto
+ * another phone could not be unwrapped anyway, and the database must not leave the phone.
  */
 object DatabaseKey {
     private const val ALIAS = "donghaeng-db-wrap"
@@ -46,7 +50,10 @@ object DatabaseKey {
         val cipher = Cipher.getInstance("AES/GCM/NoPadding")
         cipher.init(Cipher.ENCRYPT_MODE, wrappingKey())
         val wrapped = cipher.iv + cipher.doFinal(key)
-        prefs.edit().putString("wrapped", Base64.encodeToString(wrapped, Base64.NO_WRAP)).apply()
+        // commit(), not apply(): the key must be on disk before the first encrypted write uses it.
+        check(prefs.edit().putString("wrapped", Base64.encodeToString(wrapped, Base64.NO_WRAP)).commit()) {
+            "cannot save the wrapped database key"
+        }
         return key
     }
 }

@@ -15,32 +15,29 @@ import kr.donghaeng.shared.AlarmScheduler
 import kr.donghaeng.shared.SafetySessionViewModel
 import kr.donghaeng.shared.SmsSender
 
-/** The open session of this phone (one visit at a time), its log saved in a private file so that a
- *  killed app gets it back when the alarm fires. */
+/** The open session of this phone (one visit at a time). Its events are in the encrypted store (and
+ *  synced), so a killed app gets it back from there when the alarm fires. */
 object ActiveSession {
     @Volatile
     var viewModel: SafetySessionViewModel? = null
 
-    private fun logFile(context: Context) = java.io.File(context.filesDir, "safety-session.json")
-
     fun create(context: Context, workerId: String): SafetySessionViewModel {
         val app = context.applicationContext as DonghaengApp
-        val saved = logFile(context).takeIf { it.exists() }?.readText()
-        return SafetySessionViewModel(
-            app.store.deviceId(), app.store, workerId, ExactAlarms(context), PhoneSms(context),
-            saver = { json -> logFile(context).writeText(json) }, savedLog = saved,
-        ).also { viewModel = it }
+        return SafetySessionViewModel(app.store.deviceId(), app.store, workerId, ExactAlarms(context), PhoneSms(context))
+            .also { viewModel = it }
     }
 
-    fun finish(context: Context) {
+    fun finish(@Suppress("UNUSED_PARAMETER") context: Context) {
         viewModel?.close()
         viewModel = null
-        logFile(context).delete()
     }
 
-    /** The session, restored from its log if the process was killed since. */
-    fun current(context: Context, workerId: String): SafetySessionViewModel? =
-        viewModel ?: if (logFile(context).exists()) create(context, workerId) else null
+    /** The session, resumed from the store if the process was killed since (null: none). */
+    fun current(context: Context, workerId: String): SafetySessionViewModel? = viewModel ?: run {
+        val app = context.applicationContext as DonghaengApp
+        SafetySessionViewModel.resumeOrNull(app.store.deviceId(), app.store, workerId, ExactAlarms(context), PhoneSms(context))
+            ?.also { viewModel = it }
+    }
 }
 
 /** An exact alarm at the core's next deadline; it wakes [SafetyAlarmReceiver]. */

@@ -9,16 +9,12 @@ import kr.donghaeng.ffi.SafetySession
 import kr.donghaeng.ffi.SafetySessionStatus
 import kr.donghaeng.ffi.SafetyStartRequest
 import kr.donghaeng.ffi.SafetyStatus
+import kr.donghaeng.ffi.resumeSafetySession
 
 /** Sets the one OS alarm (Android: AlarmManager exact alarm; iOS: a local notification). */
 fun interface AlarmScheduler {
     /** Wake the app at [atMs] and call [SafetySessionViewModel.onAlarm]; null cancels. */
     fun schedule(atMs: Long?)
-}
-
-/** Keeps the session's event log (a private file) so that a killed app can restore the session. */
-fun interface SessionLogSaver {
-    fun save(eventsJson: String)
 }
 
 /** Sends the SMS texts the core composed. `silent`: no sound, no notification, no trace on the phone. */
@@ -38,6 +34,8 @@ data class SafetyUiState(
     /** The SOS raised from this phone, while it is open (to cancel it). */
     val sosEventId: String? = null,
     val receipt: String? = null,
+    /** Events of the session not yet in the store (the store was closed or a write failed; retried). */
+    val unsavedEvents: Long = 0,
     val error: UiError? = null,
 )
 
@@ -47,8 +45,11 @@ data class SafetyUiState(
  * to the screen. Silent (duress) actions go to the SMS sender only and never change what the screen
  * shows, so a duress check-out looks exactly like a normal one.
  *
- * After every change the session's event log goes to [saver]; give it back as [savedLog] to restore
- * the session after the process was killed (the alarm receiver does this before it ticks).
+ * Every event of the session is recorded in the (encrypted) store by the core as it happens, so it
+ * syncs and survives the process being killed: [resumeOrNull] gets the session back from the store
+ * (the alarm receiver does this before it ticks). No file of the app's own.
+ *
+ * [resume]: pick up this device's session from the store if there is one (else a new, unstarted one).
  */
 class SafetySessionViewModel(
     deviceId: String,
@@ -57,20 +58,32 @@ class SafetySessionViewModel(
     private val alarms: AlarmScheduler,
     private val sms: SmsSender,
     private val clock: Clock = Clock.SYSTEM,
-    private val saver: SessionLogSaver? = null,
-    savedLog: String? = null,
+    resume: Boolean = false,
 ) : SafetyAlarmListener {
     val state = Observable(SafetyUiState())
     val session: SafetySession =
-        if (savedLog == null) SafetySession(deviceId, this) else SafetySession.restore(deviceId, this, savedLog)
+        (if (resume) attempt(::fail) { resumeSafetySession(store, deviceId, this, clock.nowMs()) } else null)
+            ?: SafetySession(deviceId, this)
 
     init {
-        if (savedLog != null) refresh()
+        if (session.sessionId() != null) refresh()
     }
 
-    private fun save() {
-        val s = saver ?: return
-        attempt(::fail) { session.exportEvents() }?.let(s::save)
+    companion object {
+        /** This device's session from the store after the process was killed, or null if it has none. */
+        fun resumeOrNull(
+            deviceId: String,
+            store: DonghaengStore,
+            workerId: String,
+            alarms: AlarmScheduler,
+            sms: SmsSender,
+            clock: Clock = Clock.SYSTEM,
+        ): SafetySessionViewModel? {
+            val vm = SafetySessionViewModel(deviceId, store, workerId, alarms, sms, clock, resume = true)
+            if (vm.session.sessionId() != null) return vm
+            vm.close()
+            return null
+        }
     }
 
     override fun onNextDeadline(deadlineMs: Long?) = alarms.schedule(deadlineMs)
@@ -114,7 +127,6 @@ class SafetySessionViewModel(
         val now = clock.nowMs()
         val s = attempt(::fail) { session.start(store, request, now) } ?: return false
         show(s, now)
-        save()
         return true
     }
 
@@ -130,7 +142,8 @@ class SafetySessionViewModel(
         val now = clock.nowMs()
         val s = attempt(::fail) { session.status(now) } ?: return
         show(s, now)
-        save()
+        val unsaved = session.unsavedEvents()
+        state.update { it.copy(unsavedEvents = unsaved.toLong()) }
     }
 
     /** "안전합니다" / 안부 확인. */

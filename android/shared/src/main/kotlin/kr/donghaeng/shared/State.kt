@@ -47,6 +47,7 @@ data class UiError(val code: String, val ko: String, val field: String? = null) 
             is DonghaengException.Conflict -> UiError(e.code, e.ko, e.field)
             is DonghaengException.SchemaTooNew -> UiError(e.code, e.ko, e.field)
             is DonghaengException.Storage -> UiError(e.code, e.ko, e.field)
+            is DonghaengException.WrongKey -> UiError(e.code, e.ko, e.field)
             is DonghaengException.Closed -> UiError(e.code, e.ko, e.field)
         }
     }

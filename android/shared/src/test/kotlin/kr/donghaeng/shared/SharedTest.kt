@@ -21,6 +21,9 @@ fun kstMs(y: Int, mo: Int, d: Int, h: Int, mi: Int = 0): Long =
 
 const val MINUTE = 60_000L
 
+/** The store's key (the app's comes from Android Keystore: DatabaseKey in :app). */
+val DB_KEY: ByteArray = ByteArray(32) { (31 - it).toByte() }
+
 /** A clock the test moves. */
 class TestClock(var now: Long) : Clock {
     override fun nowMs() = now
@@ -39,7 +42,7 @@ open class WithStore {
     @Before
     fun openStore() {
         dir = Files.createTempDirectory("donghaeng-shared").toFile()
-        store = DonghaengStore.open(File(dir, "app.db").path)
+        store = DonghaengStore.open(File(dir, "app.db").path, DB_KEY)
         val city = store.createOrgUnit(OrgUnitKind.CITY, "서울특별시", null)
         district = store.createOrgUnit(OrgUnitKind.DISTRICT, "강남구", city.id)
         dong = store.createOrgUnit(OrgUnitKind.DONG, "역삼1동", district.id)
@@ -154,18 +157,22 @@ class SafetySessionViewModelTest : WithStore() {
     }
 
     @Test
-    fun aKilledAppRestoresTheSessionFromItsSavedLog() {
-        var saved: String? = null
+    fun aKilledAppResumesTheSessionFromTheStore() {
         val clock = TestClock(start)
-        val vm = SafetySessionViewModel("phone-1", store, planner.id, { alarms.add(it) }, { _, _, _ -> }, clock, { saved = it })
+        val sms = SmsSender { r, t, s -> sent.add(Triple(r.map { it.phone }, t, s)) }
+        assertNull(SafetySessionViewModel.resumeOrNull("phone-1", store, planner.id, { alarms.add(it) }, sms, clock))
+        val vm = SafetySessionViewModel("phone-1", store, planner.id, { alarms.add(it) }, { _, _, _ -> }, clock)
         vm.start(request())
         clock.now = start + 60 * MINUTE
         vm.onAlarm()
         assertNotNull(vm.state.value.prompt)
-        vm.close() // the process is killed
+        assertEquals(0L, vm.state.value.unsavedEvents)
+        vm.close() // the process is killed; the store is opened again by the new process
+        store.closeStore()
+        store = DonghaengStore.open(File(dir, "app.db").path, DB_KEY)
         alarms.clear()
         clock.now = start + 65 * MINUTE
-        val back = SafetySessionViewModel("phone-1", store, planner.id, { alarms.add(it) }, { r, t, s -> sent.add(Triple(r.map { it.phone }, t, s)) }, clock, { saved = it }, saved)
+        val back = SafetySessionViewModel.resumeOrNull("phone-1", store, planner.id, { alarms.add(it) }, sms, clock)!!
         assertEquals(SafetySessionStatus.CHECK_IN_DUE, back.state.value.status)
         // The OS alarm is set again, to the first escalation step (the prompt is not repeated).
         assertEquals(start + 70 * MINUTE, alarms.last())
