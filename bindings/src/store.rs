@@ -240,6 +240,18 @@ impl DonghaengStore {
         Ok(self.store()?.households().get(id)?.into())
     }
 
+    /// A household's detail as the detail screen shows it, recorded in the audit trail (who was
+    /// shown which household, when, from this phone): use it for every screen that shows a
+    /// household to a user, `get_household` only for lookups no one sees.
+    pub fn view_household(&self, id: String, viewer_id: String) -> FfiResult<HouseholdSummary> {
+        let id = crate::convert::id("household.id", &id)?;
+        let viewer = crate::convert::id("viewer_id", &viewer_id)?;
+        let store = self.store()?;
+        let summary = store.households().get(id)?;
+        store.audit().household_viewed(viewer, id)?;
+        Ok(summary.into())
+    }
+
     /// Applies `update`; every field is validated before anything is written.
     pub fn update_household(&self, id: String, update: HouseholdUpdate) -> FfiResult<Household> {
         let id = crate::convert::id("household.id", &id)?;

@@ -90,7 +90,7 @@ class DonghaengStoreTest {
 
     @Test
     fun openSchemaIntegrity() {
-        assertEquals(5L, store.schemaVersion()) // the latest migration (core/src/store/sql)
+        assertEquals(6L, store.schemaVersion()) // the latest migration (core/src/store/sql)
         assertEquals("ok", store.integrityCheck())
         assertFalse(store.isClosed())
         // Reopening the same file keeps the data.
@@ -149,6 +149,19 @@ class DonghaengStoreTest {
         assertEquals(1, store.searchHouseholds(dong.id, "김", 10u).size)
         assertEquals(1, store.searchHouseholds(dong.id, "테헤란로", 10u).size)
         assertEquals(0, store.searchHouseholds(dong.id, "이", 10u).size)
+    }
+
+    @Test
+    fun viewingAHouseholdIsRecordedInTheAuditTrail() {
+        val h = household()
+        val before = store.pendingChanges()
+        val shown = store.viewHousehold(h.id, nurse.id)
+        assertEquals(h, shown.household)
+        // One audit entry waits to sync; a plain lookup records nothing.
+        assertEquals(before + 1uL, store.pendingChanges())
+        store.getHousehold(h.id)
+        assertEquals(before + 1uL, store.pendingChanges())
+        expectCode("invalid_id") { store.viewHousehold(h.id, "nobody") }
     }
 
     @Test
@@ -559,7 +572,7 @@ class DonghaengStoreTest {
         assertFalse(encryptPlainDatabase(path, KEY)) // already encrypted: nothing to do
         val old = DonghaengStore.open(path, KEY)
         try {
-            assertEquals(5L, old.schemaVersion())
+            assertEquals(6L, old.schemaVersion())
             assertEquals("ok", old.integrityCheck())
         } finally {
             old.closeStore()
@@ -627,7 +640,7 @@ class DonghaengStoreTest {
             "closeStore", "isClosed", "rekey", "schemaVersion", "integrityCheck", "deviceId", "pendingChanges",
             "createOrgUnit", "getOrgUnit", "orgUnitChildren",
             "createWorker", "getWorker", "workersByTeam", "setWorkerActive",
-            "createHousehold", "createHouseholdWithMembers", "getHousehold", "updateHousehold", "searchHouseholds",
+            "createHousehold", "createHouseholdWithMembers", "getHousehold", "viewHousehold", "updateHousehold", "searchHouseholds",
             "householdsDueForMonitoring", "addPerson", "personsOfHousehold",
             "planVisit", "getVisit", "assignVisit", "startVisit", "completeVisit", "cancelVisit", "markVisitMissed", "replanVisit",
             "recordWellnessCheck", "getWellnessCheck", "addCaseNote",

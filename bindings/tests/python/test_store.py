@@ -24,7 +24,7 @@ def synthetic(store):
 
 
 def test_open_and_schema(store):
-    assert store.schema_version() == 5  # the latest migration (core/src/store/sql)
+    assert store.schema_version() == 6  # the latest migration (core/src/store/sql)
     assert store.integrity_check() == "ok"
     assert not store.is_closed()
 
@@ -74,6 +74,11 @@ def test_korean_round_trip(store, synthetic):
     )
     assert store.get_household(h.id).household.head_name == "홍길동"
     assert h.tags[0].label_ko() == "1인 가구"
+    # The detail screen's read is recorded in the audit trail (one change to sync); a lookup is not.
+    before = store.pending_changes()
+    viewer = store.device_id()  # any valid id: the audit entry names who looked
+    assert store.view_household(h.id, viewer).household.head_name == "홍길동"
+    assert store.pending_changes() == before + 1
 
 
 def test_errors(store, synthetic, tmp_path):
@@ -97,7 +102,7 @@ def test_errors(store, synthetic, tmp_path):
     # An invalid enum value from the foreign side: refused before it crosses, the store goes on.
     with pytest.raises((TypeError, ValueError)):
         store.create_org_unit("dong", "가짜동", None)
-    assert store.schema_version() == 5  # the latest migration (core/src/store/sql)
+    assert store.schema_version() == 6  # the latest migration (core/src/store/sql)
 
     store.close()
     with pytest.raises(d.DonghaengError.Closed) as e:
@@ -161,5 +166,5 @@ def test_a_plain_file_is_encrypted_without_loss(tmp_path):
     assert d.encrypt_plain_database(path, KEY) is False
     assert "김옛날".encode() not in open(path, "rb").read()
     s = d.DonghaengStore.open(path, KEY)
-    assert s.schema_version() == 5
+    assert s.schema_version() == 6
     s.close()
