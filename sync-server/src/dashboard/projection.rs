@@ -26,6 +26,8 @@ pub const PROJECTED: &[&str] = &[
     "referrals",
     "crisis_reports",
     "incidents",
+    // Ids and codes only (`crate::audit`): for the supervisors' view of the audit trail.
+    "audit_entries",
 ];
 
 #[derive(Debug, Default, Clone)]

@@ -66,6 +66,7 @@ pub fn table() -> Vec<Route> {
             get(dashboard::api::incidents),
         ),
         r("GET", "/dashboard/api/plan", get(dashboard::api::plan)),
+        r("GET", "/dashboard/api/audit", get(dashboard::api::audit)),
         r("GET", "/healthz", get(ops::healthz)),
         r("GET", "/metrics", get(ops::metrics)),
         r("GET", "/openapi.json", get(ops::openapi)),

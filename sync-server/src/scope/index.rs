@@ -89,6 +89,9 @@ pub struct ScopeIndex {
     last_seq: u64,
     units: HashMap<Uuid, Unit>,
     household_dong: HashMap<Uuid, Stamped<Uuid>>,
+    /// Every 동 a household has ever been in: the devices that may hold it (a purge goes only
+    /// to them, so other 동s never learn a household's or its records' ids).
+    household_dong_history: HashMap<Uuid, Vec<Uuid>>,
     /// (entity, record) → household, for household-bound records and visits.
     record_household: HashMap<(String, Uuid), Uuid>,
     /// Worker → team (`workers.team_id`).
@@ -188,6 +191,10 @@ impl ScopeIndex {
             "households" => {
                 if let Some(dong) = uuid_field("dong_id") {
                     set_map(&mut self.household_dong, c.record_id, c.hlc, dong);
+                    let seen = self.household_dong_history.entry(c.record_id).or_default();
+                    if !seen.contains(&dong) {
+                        seen.push(dong);
+                    }
                 }
                 self.bind(c, c.record_id);
             }
@@ -355,6 +362,13 @@ impl ScopeIndex {
             .copied()
     }
 
+    /// Every 동 the household has ever been in.
+    pub fn dongs_ever_of_household(&self, household: Uuid) -> &[Uuid] {
+        self.household_dong_history
+            .get(&household)
+            .map_or(&[], Vec::as_slice)
+    }
+
     /// A household's 동.
     pub fn dong_of_household(&self, household: Uuid) -> Option<Uuid> {
         self.household_dong.get(&household).map(|s| s.value)
@@ -409,6 +423,20 @@ impl ScopeIndex {
             }
         }
         false
+    }
+
+    /// Whether `worker` is or was ever named on a visit of `household` (it may hold the household).
+    pub fn ever_assigned(&self, worker: Uuid, household: Uuid) -> bool {
+        self.household_records
+            .get(&household)
+            .into_iter()
+            .flatten()
+            .filter(|(e, _)| e == "visits")
+            .any(|(_, visit)| {
+                self.assignments
+                    .get(visit)
+                    .is_some_and(|w| w.contains_key(&worker))
+            })
     }
 
     /// Whether `worker` is assigned (now) to any visit of `household`.

@@ -75,6 +75,21 @@ impl Viewer {
         }
     }
 
+    /// Whether the device may hold the household's records from before (so a purge concerns it):
+    /// staff whose area it was ever in, a companion assigned to it now or before. Others are never
+    /// told its ids.
+    fn may_hold(&self, ix: &ScopeIndex, household: Uuid) -> bool {
+        let was_in_area = ix
+            .dongs_ever_of_household(household)
+            .iter()
+            .any(|d| self.in_area(ix, Some(*d)));
+        match self.class {
+            Class::Staff => was_in_area,
+            Class::Companion => was_in_area && ix.ever_assigned(self.user_id, household),
+            Class::Reporter => false,
+        }
+    }
+
     /// The change as this device may receive it, or `None`.
     pub fn read(&self, ix: &ScopeIndex, c: &Change) -> Option<Change> {
         if c.device_id == self.device_id {
@@ -166,7 +181,7 @@ impl Viewer {
         if self.sees_household(ix, household) {
             out.backfill
                 .extend(ix.household_seqs_upto(household, cursor));
-        } else {
+        } else if self.may_hold(ix, household) {
             out.purge.extend(ix.purge_list(household));
         }
     }

@@ -13,12 +13,14 @@ use crate::common::{Backend, TestServer};
 use crate::dashboard_fixture::*;
 use crate::on_both_stores;
 
-struct World {
-    org: Org,
-    sos_a: Uuid,
-    sos_b: Uuid,
-    alarm_a: String,
-    alarm_b: String,
+pub struct World {
+    pub org: Org,
+    pub sos_a: Uuid,
+    pub sos_b: Uuid,
+    pub alarm_a: String,
+    pub alarm_b: String,
+    pub household_a: Uuid,
+    pub household_b: Uuid,
 }
 
 async fn get(srv: &TestServer, path: &str, token: &str) -> (StatusCode, Value) {
@@ -34,7 +36,7 @@ async fn get(srv: &TestServer, path: &str, token: &str) -> (StatusCode, Value) {
 }
 
 /// 동 A and 동 B each have a planner who pushed a household and an SOS session there.
-async fn world(srv: &TestServer) -> World {
+pub async fn world(srv: &TestServer) -> World {
     let o = org(srv).await;
     let planner_a = user(
         srv,
@@ -91,6 +93,8 @@ async fn world(srv: &TestServer) -> World {
     World {
         alarm_a: of(sos_a),
         alarm_b: of(sos_b),
+        household_a: h_a.id,
+        household_b: h_b.id,
         org: o,
         sos_a,
         sos_b,

@@ -1,6 +1,7 @@
 //! Sync server integration tests: one test binary (fewer, smaller binaries to link).
 
 mod admin_cli;
+mod authz_matrix;
 mod common;
 mod convergence;
 mod dashboard_auth;
