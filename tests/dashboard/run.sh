@@ -19,6 +19,11 @@ if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
   fi
 fi
 
+# Korean text in the screenshots (the tests read the page's text, so they pass without it).
+if [ "$(id -u)" -eq 0 ] && ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then
+  apt-get install -y --no-install-recommends fonts-noto-cjk >/dev/null 2>&1 || echo "dashboard tests: no CJK font (screenshots show boxes)" >&2
+fi
+
 if [ ! -d node_modules/playwright-core ]; then
   npm ci --no-audit --no-fund >&2
 fi
