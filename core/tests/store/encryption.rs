@@ -13,6 +13,7 @@ use donghaeng_core::clock::FixedClock;
 use donghaeng_core::model::*;
 use donghaeng_core::store::encryption::{is_plain_database, migration_temp_path};
 use donghaeng_core::store::households::NewHousehold;
+use donghaeng_core::store::migrations::latest_version;
 use donghaeng_core::store::notes::NewCaseNote;
 use donghaeng_core::store::Store;
 use donghaeng_core::synthetic::{generate, SyntheticConfig};
@@ -298,7 +299,7 @@ fn a_plain_file_is_migrated_without_loss_and_nothing_plain_stays_behind() {
     assert_eq!(full_dump(&store), dump);
     assert_eq!(store.outbox_len().unwrap(), outbox);
     assert_eq!(store.device_id().unwrap().to_string(), device);
-    assert_eq!(store.schema_version().unwrap(), 5);
+    assert_eq!(store.schema_version().unwrap(), latest_version());
     assert_eq!(store.integrity_check().unwrap(), "ok");
     assert!(!migration_temp_path(&path).exists());
     checkpoint(&store);
