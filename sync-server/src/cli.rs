@@ -124,6 +124,14 @@ pub struct ServeArgs {
     /// keep it stable across restarts and distinct per node.
     #[arg(long, env = "DONGHAENG_NODE", default_value = "server")]
     pub node: String,
+    /// Serve HTTPS with this certificate chain (PEM: the server's certificate, then intermediates).
+    /// Needs --tls-key. Without both, plain HTTP (for a reverse proxy that does TLS, or loopback).
+    /// SIGHUP re-reads both files after a renewal. See docs/security-transport.md.
+    #[arg(long, env = "DONGHAENG_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "DONGHAENG_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -179,6 +187,17 @@ impl ServeArgs {
             safety_tick: std::time::Duration::from_secs(self.safety_tick_secs.clamp(1, 30)),
             safety_supervisors: self.safety_supervisors.clone(),
             ..ServerConfig::default()
+        }
+    }
+
+    /// The TLS files when both are given (clap refuses one without the other).
+    pub fn tls_files(&self) -> Option<crate::tls::TlsFiles> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(crate::tls::TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
         }
     }
 
@@ -242,6 +261,11 @@ pub async fn serve(choice: StoreChoice, args: ServeArgs) -> CoreResult<()> {
         })?),
         None => None,
     };
+    // A bad certificate or key is refused before anything starts, like a bad webhook.
+    let tls = match args.tls_files() {
+        Some(files) => Some(crate::tls::CertStore::open(files)?),
+        None => None,
+    };
     let mut state = match choice {
         StoreChoice::Sqlite(db) => {
             let store = SqliteStore::open(&db, args.skew())?;
@@ -275,16 +299,30 @@ pub async fn serve(choice: StoreChoice, args: ServeArgs) -> CoreResult<()> {
         .await
         .map_err(|e| CoreError::storage(format!("cannot listen on {}: {e}", args.addr)))?;
     let bound = listener.local_addr().unwrap_or(args.addr);
-    tracing::info!(addr = %bound, "serving");
+    tracing::info!(addr = %bound, tls = tls.is_some(), "serving");
     let hub = state.safety.clone();
-    axum::serve(listener, crate::build_app(state))
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            // Live alarm feeds never end by themselves: end them so the shutdown completes.
-            hub.close();
-        })
-        .await
-        .map_err(|e| CoreError::storage(format!("server failed: {e}")))
+    let app = crate::build_app(state);
+    let shutdown = async move {
+        shutdown_signal().await;
+        // Live alarm feeds never end by themselves: end them so the shutdown completes.
+        hub.close();
+    };
+    let served = match tls {
+        Some(certs) => {
+            let listener = crate::tls::TlsListener::new(listener, certs.server_config()?)
+                .map_err(|e| CoreError::storage(format!("cannot listen on {bound}: {e}")))?;
+            crate::tls::reload_on_hangup(certs);
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    };
+    served.map_err(|e| CoreError::storage(format!("server failed: {e}")))
 }
 
 async fn shutdown_signal() {

@@ -16,3 +16,4 @@ mod pg_store;
 mod process_restart;
 mod safety;
 mod store_restart;
+mod tls;
