@@ -17,6 +17,8 @@ echo "== binding tests: Kotlin on the JVM, Python, Swift syntax, C header"
 bindings/scripts/test.sh
 echo "== dashboard browser tests: Debian chromium driven by playwright-core (screenshots in tests/dashboard/artifacts)"
 CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}" tests/dashboard/run.sh
+echo "== fuzz smoke: every cargo-fuzz target for a few seconds from its seed corpus (long runs: fuzz/README.md)"
+FUZZ_SECONDS="${FUZZ_SECONDS:-10}" CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}" scripts/fuzz-smoke.sh
 echo "== PostgreSQL test server (the sync server's PostgreSQL store tests need one)"
 # .ci/run has already started it and exported the URL; a developer gets it started here.
 # DONGHAENG_SKIP_PG=1 skips those tests on purpose (they fail without a server otherwise).

@@ -117,6 +117,14 @@ pub struct ServeArgs {
     /// keep it stable across restarts and distinct per node.
     #[arg(long, env = "DONGHAENG_NODE", default_value = "server")]
     pub node: String,
+    /// Serve HTTPS with this certificate chain (PEM: the server's certificate, then intermediates).
+    /// Needs --tls-key. Without both, plain HTTP (for a reverse proxy that does TLS, or loopback).
+    /// SIGHUP re-reads both files after a renewal. See docs/security-transport.md.
+    #[arg(long, env = "DONGHAENG_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "DONGHAENG_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -192,6 +200,17 @@ impl ServeArgs {
         }
     }
 
+    /// The TLS files when both are given (clap refuses one without the other).
+    pub fn tls_files(&self) -> Option<crate::tls::TlsFiles> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(crate::tls::TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
+        }
+    }
+
     pub fn skew(&self) -> SkewPolicy {
         SkewPolicy {
             max_future_drift_ms: self.max_future_drift_s.saturating_mul(1000),
@@ -258,6 +277,11 @@ pub async fn serve(choice: StoreChoice, args: ServeArgs) -> CoreResult<()> {
         })?),
         None => None,
     };
+    // A bad certificate or key is refused before anything starts, like a bad webhook.
+    let tls = match args.tls_files() {
+        Some(files) => Some(crate::tls::CertStore::open(files)?),
+        None => None,
+    };
     let (mut state, leadership): (AppState, Option<Arc<dyn Leadership>>) = match choice {
         StoreChoice::Sqlite(db) => {
             let store = SqliteStore::open(&db, args.skew())?;
@@ -294,18 +318,38 @@ pub async fn serve(choice: StoreChoice, args: ServeArgs) -> CoreResult<()> {
         .await
         .map_err(|e| CoreError::storage(format!("cannot listen on {}: {e}", args.addr)))?;
     let bound = listener.local_addr().unwrap_or(args.addr);
-    tracing::info!(addr = %bound, "serving");
+    tracing::info!(addr = %bound, tls = tls.is_some(), "serving");
     let hub = state.safety.clone();
-    // The peer address feeds the dashboard's per-address login throttle.
-    let app = crate::build_app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            // Live alarm feeds never end by themselves: end them so the shutdown completes.
-            hub.close();
-        })
-        .await
-        .map_err(|e| CoreError::storage(format!("server failed: {e}")))
+    // Served over TLS, the dashboard's session cookie is marked Secure.
+    state
+        .dashboard
+        .secure_cookies
+        .store(tls.is_some(), std::sync::atomic::Ordering::Relaxed);
+    let app = crate::build_app(state);
+    let shutdown = async move {
+        shutdown_signal().await;
+        // Live alarm feeds never end by themselves: end them so the shutdown completes.
+        hub.close();
+    };
+    let served = match tls {
+        Some(certs) => {
+            let listener = crate::tls::TlsListener::new(listener, certs.server_config()?)
+                .map_err(|e| CoreError::storage(format!("cannot listen on {bound}: {e}")))?;
+            crate::tls::reload_on_hangup(certs);
+            // The peer address feeds the dashboard's per-address login throttle.
+            let app = app.into_make_service_with_connect_info::<crate::tls::PeerAddr>();
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        None => {
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    };
+    served.map_err(|e| CoreError::storage(format!("server failed: {e}")))
 }
 
 /// The password from a file, or from stdin for `-` (first line).

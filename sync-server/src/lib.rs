@@ -6,7 +6,8 @@
 //! - [`cli`]: command line (serve, admin);
 //! - [`store`]: the storage traits and the SQLite store;
 //! - [`routes`]: handlers; [`openapi`]: the API document served at `/openapi.json`;
-//! - [`scope`]: what each device may receive and push (partial replication per role).
+//! - [`scope`]: what each device may receive and push (partial replication per role);
+//! - [`tls`]: HTTPS served by the server itself (rustls), certificate reload on SIGHUP.
 
 pub mod accounts;
 pub mod audit;
@@ -24,6 +25,7 @@ pub mod scope;
 pub mod secret;
 pub mod state;
 pub mod store;
+pub mod tls;
 mod track;
 
 use axum::extract::DefaultBodyLimit;

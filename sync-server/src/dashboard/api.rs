@@ -88,7 +88,12 @@ pub async fn login(
     let addr = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+        .map(|c| c.0.ip())
+        .or_else(|| {
+            req.extensions()
+                .get::<ConnectInfo<crate::tls::PeerAddr>>()
+                .map(|c| c.0 .0.ip())
+        });
     let body = axum::body::to_bytes(req.into_body(), 64 * 1024)
         .await
         .map_err(|_| {

@@ -20,3 +20,4 @@ mod pg_store;
 mod process_restart;
 mod safety;
 mod store_restart;
+mod tls;

@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::errors;
 use super::progress::{SyncPhase, SyncProgress};
 use super::routes::Routes;
+use super::transport;
 use crate::store::Store;
 use crate::sync::enrolment::{DeviceCredential, EnrolRequest, TokenRequest, TokenResponse};
 use crate::sync::protocol::{
@@ -54,12 +55,28 @@ pub struct SyncClient {
 
 impl SyncClient {
     /// A client with the protocol's largest batches (1,000 changes per push, 5,000 per page).
+    /// Refuses (`insecure_server_url`) a plain `http://` address that is not this device itself
+    /// (see [`transport::check_server_url`]).
     pub fn new(routes: Routes) -> CoreResult<SyncClient> {
-        let http = Client::builder()
+        Self::with_root_certificates(routes, &[])
+    }
+
+    /// [`SyncClient::new`] that also trusts the root certificates in `roots_pem` (one or more PEM
+    /// `CERTIFICATE` blocks), for a private deployment whose server certificate is signed by its own
+    /// authority. The public web roots stay trusted. An empty slice adds nothing.
+    pub fn with_root_certificates(routes: Routes, roots_pem: &[u8]) -> CoreResult<SyncClient> {
+        transport::check_server_url(&routes.base_url)?;
+        let mut builder = Client::builder()
             .timeout(routes.timeout)
             .connect_timeout(routes.timeout.min(Duration::from_secs(10)))
-            .build()
-            .map_err(errors::offline)?;
+            // Never follow a redirect: it could lead from https:// to plain http:// elsewhere.
+            .redirect(reqwest::redirect::Policy::none());
+        if !roots_pem.is_empty() {
+            for cert in transport::parse_roots(roots_pem)? {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder.build().map_err(errors::offline)?;
         Ok(SyncClient {
             routes,
             http,
@@ -276,6 +293,8 @@ impl SyncClient {
 fn transport(e: reqwest::Error) -> CoreError {
     if e.is_timeout() {
         errors::timeout()
+    } else if transport::is_certificate_error(&e) {
+        transport::untrusted_server(e)
     } else {
         errors::offline(e)
     }

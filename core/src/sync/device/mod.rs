@@ -4,12 +4,14 @@
 //! - [`routes`]: the server's address, paths and token — the one place that knows the HTTP routes;
 //! - [`progress`]: progress reports for long syncs;
 //! - [`errors`]: one stable error code per failure kind;
+//! - [`transport`]: HTTPS only (plain HTTP to loopback alone), extra trusted roots;
 //! - [`client`]: the sync itself.
 
 pub mod client;
 pub mod errors;
 pub mod progress;
 pub mod routes;
+pub mod transport;
 
 pub use client::{SyncClient, SyncReport};
 pub use progress::{SyncPhase, SyncProgress};
