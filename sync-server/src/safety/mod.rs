@@ -498,29 +498,15 @@ impl SafetyHub {
         note: Option<&str>,
         now_ms: i64,
     ) -> CoreResult<AlarmRecord> {
-        let now = time(now_ms);
-        let (event, notice, record) = {
-            let mut inner = lock(&self.inner);
-            let (sid, alarm) = find_alarm(&inner.monitor, alarm_id, now)?;
-            let actor = Actor::new(actor_id, format!("device:{device}"));
-            let r = inner.monitor.acknowledge(sid, &actor, alarm, note, now)?;
-            let st = inner
-                .monitor
-                .session(sid)
-                .ok_or_else(|| CoreError::not_found("safety_alarm", alarm_id))?;
-            let notice = alarm::notice_of_event(st, alarm, "acknowledged", now);
-            let record = ServerView::of(st, now)
-                .alarms
-                .iter()
-                .find(|a| a.alarm == alarm)
-                .map(|a| AlarmRecord::of(st, a, now))
-                .ok_or_else(|| CoreError::not_found("safety_alarm", alarm_id))?;
-            (r.event, notice, record)
-        };
-        self.save(vec![event], now_ms).await;
-        self.publish(vec![notice]);
-        self.bump();
-        Ok(record)
+        self.act_on_alarm(
+            alarm_id,
+            actor_id,
+            device,
+            now_ms,
+            "acknowledged",
+            |m, sid, actor, alarm, now| m.acknowledge(sid, actor, alarm, note, now),
+        )
+        .await
     }
 
     /// A supervisor closes an alarm with a note (해제): it ends here and, after pull, on the phones.
@@ -532,17 +518,45 @@ impl SafetyHub {
         note: &str,
         now_ms: i64,
     ) -> CoreResult<AlarmRecord> {
+        self.act_on_alarm(
+            alarm_id,
+            actor_id,
+            device,
+            now_ms,
+            "resolved",
+            |m, sid, actor, alarm, now| m.resolve(sid, actor, alarm, note, now),
+        )
+        .await
+    }
+
+    /// A supervisor's action on an alarm: recorded by `act` in the monitor, stored as a safety
+    /// event, published as a notice `what`; returns the alarm as it stands after.
+    async fn act_on_alarm(
+        &self,
+        alarm_id: Uuid,
+        actor_id: Uuid,
+        device: Uuid,
+        now_ms: i64,
+        what: &'static str,
+        act: impl FnOnce(
+            &mut SafetyMonitor,
+            Uuid,
+            &Actor,
+            AlarmRef,
+            DateTime<Utc>,
+        ) -> CoreResult<donghaeng_core::safety::Recorded>,
+    ) -> CoreResult<AlarmRecord> {
         let now = time(now_ms);
         let (event, notice, record) = {
             let mut inner = lock(&self.inner);
             let (sid, alarm) = find_alarm(&inner.monitor, alarm_id, now)?;
             let actor = Actor::new(actor_id, format!("device:{device}"));
-            let r = inner.monitor.resolve(sid, &actor, alarm, note, now)?;
+            let r = act(&mut inner.monitor, sid, &actor, alarm, now)?;
             let st = inner
                 .monitor
                 .session(sid)
                 .ok_or_else(|| CoreError::not_found("safety_alarm", alarm_id))?;
-            let notice = alarm::notice_of_event(st, alarm, "resolved", now);
+            let notice = alarm::notice_of_event(st, alarm, what, now);
             let record = ServerView::of(st, now)
                 .alarms
                 .iter()

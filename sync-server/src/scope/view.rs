@@ -195,17 +195,8 @@ impl Viewer {
         c: &Change,
     ) -> Option<&'static str> {
         let entity = c.entity.as_str();
-        let fields = match &c.op {
-            Op::Upsert { fields } => Some(fields),
-            Op::Append { record } => Some(record),
-            Op::Delete => None,
-        };
-        let field_uuid = |name: &str| {
-            fields
-                .and_then(|f| f.get(name))
-                .and_then(|v| v.as_str())
-                .and_then(|s| Uuid::try_parse(s).ok())
-        };
+        let fields = fields_of(c);
+        let field_uuid = |name: &str| uuid_in(c, name);
         // The 동 the record lives in, from the change itself or from what the server knows.
         let household = household_of(ix, batch, c);
         let household_dong = |h: Uuid| {
@@ -271,20 +262,27 @@ impl Viewer {
     }
 }
 
-/// The household a pushed change belongs to: named in the change, known to the index, or placed by
-/// a record created earlier in the same push.
-pub fn household_of(ix: &ScopeIndex, batch: &BatchOverlay, c: &Change) -> Option<Uuid> {
-    let fields = match &c.op {
+/// The fields an upsert or append carries (`None` for a delete).
+fn fields_of(c: &Change) -> Option<&Fields> {
+    match &c.op {
         Op::Upsert { fields } => Some(fields),
         Op::Append { record } => Some(record),
         Op::Delete => None,
-    };
-    let field_uuid = |name: &str| {
-        fields
-            .and_then(|f| f.get(name))
-            .and_then(|v| v.as_str())
-            .and_then(|s| Uuid::try_parse(s).ok())
-    };
+    }
+}
+
+/// A UUID field of the change, if present and well formed.
+fn uuid_in(c: &Change, name: &str) -> Option<Uuid> {
+    fields_of(c)?
+        .get(name)?
+        .as_str()
+        .and_then(|s| Uuid::try_parse(s).ok())
+}
+
+/// The household a pushed change belongs to: named in the change, known to the index, or placed by
+/// a record created earlier in the same push.
+pub fn household_of(ix: &ScopeIndex, batch: &BatchOverlay, c: &Change) -> Option<Uuid> {
+    let field_uuid = |name: &str| uuid_in(c, name);
     field_uuid("household_id")
         .or_else(|| ix.household_of_change(c))
         .or_else(|| match c.entity.as_str() {
