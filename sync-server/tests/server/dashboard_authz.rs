@@ -442,30 +442,12 @@ async fn an_sos_pushed_after_its_start_reaches_the_dong_lead(backend: Backend) {
     let Some(srv) = server(backend).await else {
         return;
     };
-    let o = org(&srv).await;
-    let planner = user(
-        &srv,
-        o.team_a,
-        "김민지",
-        Role::WelfarePlanner,
-        Privilege::Field,
-    )
-    .await;
-    let nurse = user(
-        &srv,
-        o.team_a,
-        "이수정",
-        Role::VisitingNurse,
-        Privilege::Field,
-    )
-    .await;
-    let mut dev = device_for(&srv, planner).await;
-    let h = household(Uuid::now_v7(), o.dong_a, "서울 성북구 길음로 1, 101호");
-    push_household(&srv, &mut dev, &h).await;
-    let workers = [
-        worker(planner, o.team_a, "김민지"),
-        worker(nurse, o.team_a, "이수정"),
-    ];
+    let PairVisit {
+        org: o,
+        phone: mut dev,
+        household: h,
+        workers,
+    } = pair_visit(&srv, "서울 성북구 길음로 1, 101호").await;
     let (session, start, sos) = session_events(&srv, &h, &workers);
     push_events(&srv, &mut dev, &[start]).await;
     web_user(&srv, o.team_a, "lead.a", Privilege::Supervisor).await;
@@ -609,30 +591,13 @@ async fn an_incident_reaches_the_dong_and_district_with_half_year_statistics(bac
     let Some(srv) = server(backend).await else {
         return;
     };
-    let o = org(&srv).await;
-    let planner = user(
-        &srv,
-        o.team_a,
-        "김민지",
-        Role::WelfarePlanner,
-        Privilege::Field,
-    )
-    .await;
-    let nurse = user(
-        &srv,
-        o.team_a,
-        "이수정",
-        Role::VisitingNurse,
-        Privilege::Field,
-    )
-    .await;
-    let mut dev = device_for(&srv, planner).await;
-    let h = household(Uuid::now_v7(), o.dong_a, "길음로 1");
-    push_household(&srv, &mut dev, &h).await;
-    let workers = [
-        worker(planner, o.team_a, "김민지"),
-        worker(nurse, o.team_a, "이수정"),
-    ];
+    let PairVisit {
+        org: o,
+        phone: mut dev,
+        household: h,
+        workers,
+    } = pair_visit(&srv, "길음로 1").await;
+    let (planner, nurse) = (workers[0].id, workers[1].id);
     let session_id = session(&srv, &mut dev, &h, &workers, false).await;
     let at = chrono::NaiveDate::from_ymd_opt(2022, 8, 3)
         .unwrap()

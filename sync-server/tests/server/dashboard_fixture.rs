@@ -343,3 +343,44 @@ impl<'a> Browser<'a> {
         w
     }
 }
+
+/// A planner and a nurse of 동 A's team about to visit a household of 동 A: the org, the planner's
+/// phone (the household already pushed from it), the household and the pair as session workers.
+pub struct PairVisit {
+    pub org: Org,
+    pub phone: TestDevice,
+    pub household: Household,
+    pub workers: [Worker; 2],
+}
+
+pub async fn pair_visit(srv: &TestServer, address: &str) -> PairVisit {
+    let o = org(srv).await;
+    let planner = user(
+        srv,
+        o.team_a,
+        "김민지",
+        Role::WelfarePlanner,
+        Privilege::Field,
+    )
+    .await;
+    let nurse = user(
+        srv,
+        o.team_a,
+        "이수정",
+        Role::VisitingNurse,
+        Privilege::Field,
+    )
+    .await;
+    let mut phone = device_for(srv, planner).await;
+    let h = household(Uuid::now_v7(), o.dong_a, address);
+    push_household(srv, &mut phone, &h).await;
+    PairVisit {
+        workers: [
+            worker(planner, o.team_a, "김민지"),
+            worker(nurse, o.team_a, "이수정"),
+        ],
+        org: o,
+        phone,
+        household: h,
+    }
+}
