@@ -49,6 +49,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "audit",
         sql: include_str!("sql/0006_audit.sql"),
     },
+    Migration {
+        version: 7,
+        name: "service_provisions",
+        sql: include_str!("sql/0007_service_provisions.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -27,6 +27,7 @@ pub mod org;
 pub mod persons;
 pub mod referrals;
 pub mod safety_events;
+pub mod services;
 pub mod visits;
 pub mod volunteers;
 pub mod wellness;
@@ -307,6 +308,9 @@ impl Store {
     }
     pub fn incidents(&self) -> incidents::Incidents<'_> {
         incidents::Incidents(self)
+    }
+    pub fn services(&self) -> services::ServiceProvisions<'_> {
+        services::ServiceProvisions(self)
     }
     pub fn audit(&self) -> audit::Audit<'_> {
         audit::Audit(self)

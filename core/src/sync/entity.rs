@@ -246,6 +246,22 @@ pub const ENTITIES: &[EntitySpec] = &[
         ]),
     },
     EntitySpec {
+        name: "service_provisions",
+        kind: AppendOnly,
+        fields: Named(&[
+            "household_id",
+            "case_id",
+            "item",
+            "provided_on",
+            "quantity",
+            "amount_won",
+            "recorded_by",
+            "note",
+            "corrects",
+            "voided",
+        ]),
+    },
+    EntitySpec {
         name: "audit_entries",
         kind: AppendOnly,
         fields: Named(&[

@@ -6,5 +6,6 @@ mod crash;
 mod encryption;
 mod migrations;
 mod queries;
+mod services;
 mod synthetic;
 mod validation;

@@ -227,6 +227,7 @@ fn the_workload_reaches_every_syncable_table() {
             "org_units",
             "persons",
             "referrals",
+            "service_provisions",
             "visit_workers",
             "visits",
             "volunteer_activity",

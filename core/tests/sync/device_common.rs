@@ -14,6 +14,7 @@ use donghaeng_core::store::households::{HouseholdUpdate, NewHousehold};
 use donghaeng_core::store::notes::NewCaseNote;
 use donghaeng_core::store::persons::{NewMember, NewPerson};
 use donghaeng_core::store::referrals::NewReferral;
+use donghaeng_core::store::services::NewServiceProvision;
 use donghaeng_core::store::visits::NewVisit;
 use donghaeng_core::store::volunteers::NewVolunteerActivity;
 use donghaeng_core::store::wellness::NewWellnessCheck;
@@ -274,6 +275,40 @@ pub fn step(store: &Store, op: u8, a: u8, b: u8) -> CoreResult<()> {
                     1 => store.referrals().record_service_end(r, day(28))?,
                     _ => store.referrals().record_final_reply(r, day(28), None)?,
                 };
+            } else if b % 5 == 1 {
+                // A service provided: 돌봄SOS (paid or linked) or 서울형 긴급복지 money, sometimes
+                // correcting or voiding an earlier one.
+                let Some(h) = household() else {
+                    return missing();
+                };
+                let Some(w) = worker(b) else { return missing() };
+                let earlier = pick(
+                    store,
+                    "service_provisions",
+                    &format!("household_id = '{h}'"),
+                    a,
+                );
+                if let (Some(old), 0) = (earlier, a % 4) {
+                    store.services().void(old, w, "잘못 입력")?;
+                    return Ok(());
+                }
+                let item = ServiceItem::ALL[usize::from(a) % ServiceItem::ALL.len()];
+                let (quantity, amount_won) = match item.shape() {
+                    ItemShape::Paid(_) => (Some(i64::from(b) + 1), (a % 2 == 0).then_some(14_900)),
+                    ItemShape::Linked => (None, None),
+                    ItemShape::Money => (None, Some(300_000 + i64::from(b) * 1_000)),
+                };
+                store.services().record(NewServiceProvision {
+                    household_id: h,
+                    case_id: None,
+                    item,
+                    provided_on: day(b % 2),
+                    quantity,
+                    amount_won,
+                    recorded_by: w,
+                    note: None,
+                    corrects: earlier.filter(|_| a % 4 == 1),
+                })?;
             } else {
                 let Some(h) = household() else {
                     return missing();

@@ -360,10 +360,11 @@ fn the_registry_matches_the_issue() {
         "safety_events",
         "incidents",
         "audit_entries",
+        "service_provisions",
     ] {
         assert_eq!(kind(name), Some(EntityKind::AppendOnly), "{name}");
     }
-    assert_eq!(ENTITIES.len(), 16);
+    assert_eq!(ENTITIES.len(), 17);
 }
 
 #[test]
