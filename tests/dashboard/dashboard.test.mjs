@@ -26,14 +26,18 @@ before(async () => {
   hA = uuidv7();
   hB = uuidv7();
   // Records the figures must count: in 동 A a household with a member turning 65 in 2022, met at
-  // home by the planner and the nurse together on 2022-03-10, and a 돌봄SOS referral; in 동 B one
-  // more such household that 동 A's figures must not count.
+  // home by the planner and the nurse together on 2022-03-10, a 돌봄SOS referral, 일시재가 4 hours
+  // (2 × 38,390원), 10 meals (8,400원 each) and 생계비 30만원 corrected to 50만원; in 동 B one more
+  // such household and a 생계비 payment that 동 A's figures must not count.
   const at = Date.UTC(2022, 2, 10, 3);
   const visit = (h) => ({ household_id: h, purpose: 'universal_visit', contact_mode: 'home', window_start: at, window_end: at + 3600000,
     required_roles: '', status: 'completed', started_at: at, completed_at: at, outcome: 'met', note: null });
   const person = (h) => ({ household_id: h, name: '최영호', birth_date: '1957-05-01', sex: 'm', relation: 'head', disability: 'none' });
   const vA = uuidv7();
   const vB = uuidv7();
+  const service = (h, by, item, on, quantity, amount, corrects = null) => ({ household_id: h, case_id: null, item, provided_on: on,
+    quantity, amount_won: amount, recorded_by: by, note: null, corrects, voided: 0 });
+  const livingA = uuidv7();
   await devA.push([
     devA.upsert('households', hA, householdFields(org.dongA, '서울 성북구 길음로 1, 101호')),
     devA.upsert('persons', uuidv7(), person(hA)),
@@ -41,12 +45,17 @@ before(async () => {
     devA.upsert('visit_workers', vA, { [plannerA]: true, [nurseA]: true }),
     devA.upsert('referrals', uuidv7(), { household_id: hA, case_id: null, referred_by: plannerA, target: 'care_sos', agency: null,
       referred_on: '2022-03-11', reason: '돌봄 필요', first_reply_on: null, service_ended_on: null, final_reply_on: null, reply_note: null }),
+    devA.append('service_provisions', uuidv7(), service(hA, plannerA, 'temporary_home_care', '2022-03-15', 240, 76780)),
+    devA.append('service_provisions', uuidv7(), service(hA, plannerA, 'meals', '2022-04-01', 10, 84000)),
+    devA.append('service_provisions', livingA, service(hA, plannerA, 'living', '2022-03-12', null, 300000)),
+    devA.append('service_provisions', uuidv7(), service(hA, plannerA, 'living', '2022-03-12', null, 500000, livingA)),
   ]);
   await devB.push([
     devB.upsert('households', hB, householdFields(org.dongB, '서울 성북구 정릉로 2, 202호')),
     devB.upsert('persons', uuidv7(), person(hB)),
     devB.upsert('visits', vB, visit(hB)),
     devB.upsert('visit_workers', vB, { [plannerB]: true }),
+    devB.append('service_provisions', uuidv7(), service(hB, plannerB, 'living', '2022-03-12', null, 300000)),
   ]);
   chrome = await launch();
 });
@@ -172,14 +181,25 @@ test('figures match the records the phones synced, and export as CSV', async () 
   await page.waitForFunction(() => document.querySelector('#fig-contact [data-cohort="age65"] .v')?.textContent === '1/1');
   assert.equal(await page.textContent('#fig-accompanied .v'), '1/1');
   assert.match(await page.textContent('#fig-links'), /care_sos: 1/);
+  // 돌봄SOS services by type and emergency support by item: households, count, quantity, amount.
+  const cells = (table, item) => page.$$eval(`#fig-${table} tr[data-item="${item}"] td`, (tds) => tds.map((td) => td.textContent.trim()));
+  assert.deepEqual(await cells('care_sos_services', 'temporary_home_care'), ['일시재가', '1', '1', '240 분', '76,780']);
+  assert.deepEqual(await cells('care_sos_services', 'meals'), ['식사지원', '1', '1', '10 식', '84,000']);
+  assert.deepEqual(await cells('care_sos_services', 'short_stay'), ['단기시설', '0', '0', '0 일', '0']);
+  assert.deepEqual(await cells('care_sos_services', 'total'), ['합계', '1', '2', '', '160,780']);
+  assert.deepEqual(await cells('emergency_support', 'living'), ['생계비', '1', '1', '', '500,000']);
+  assert.deepEqual(await cells('emergency_support', 'total'), ['합계', '1', '1', '', '500,000']);
   await page.screenshot({ path: join(ARTIFACTS, 'figures.png'), fullPage: true });
   const csv = await page.evaluate(async () => (await fetch(document.querySelector('#csv').href)).text());
   assert.match(csv, /contact_rate,age65:all,1,1,1\.0000/);
   assert.match(csv, /accompanied_visit_rate_65,home,1,1,1\.0000/);
+  assert.match(csv, /care_sos_services,temporary_home_care,1,,,1,240,minutes,76780\n/);
+  assert.match(csv, /emergency_support,living,1,,,1,0,,500000\n/);
   // The English switch.
   await page.click('#lang');
   assert.equal(await page.textContent('header h1'), 'Donghaeng dashboard');
   await page.waitForFunction(() => document.querySelector('#fig-accompanied h3')?.textContent === 'Age-65 accompanied-visit rate');
+  await page.waitForFunction(() => document.querySelector('#fig-emergency_support tr[data-item="living"] td')?.textContent.trim() === 'living costs');
   await page.screenshot({ path: join(ARTIFACTS, 'figures-en.png'), fullPage: true });
   await page.click('#lang');
   await page.close();

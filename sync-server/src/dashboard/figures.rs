@@ -16,12 +16,20 @@
 //! - **Service links (서비스 연계)**: referrals made in the period, by target.
 //! - **Lonely-death-risk households monitored**: households tagged `lonely_death_risk`, and of them
 //!   those with at least one contact in the period.
-//! - **돌봄SOS services by type / emergency support by item**: no synced record carries them yet (the
-//!   sync entities have no service-delivery or payment record); reported as unavailable, never as 0.
+//! - **돌봄SOS services by type (돌봄SOS 서비스 제공 실적)**: services provided (`service_provisions`)
+//!   on a day in the period to households of the 동, per service type: distinct households,
+//!   deliveries, quantity in the type's unit (minutes, days, meals) and amount. Every type is listed,
+//!   0 included, so that a report form's rows are all there; a total row follows.
+//! - **Emergency support by item (긴급복지 항목별 지원 실적)**: the same for 서울형 긴급복지 support items
+//!   (households, payments, amount, `domain.md`: "households, amount").
+//!   For both, a corrected record counts as its latest correction and a voided one not at all
+//!   (`donghaeng_core::model::service::current`, the rule the phone uses).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
+use donghaeng_core::model::service::current;
+use donghaeng_core::model::{ItemShape, ServiceItem, ServiceProgram, ServiceProvision};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -69,6 +77,7 @@ pub struct Dataset {
     pub visits: Vec<VisitRow>,
     pub referrals: Vec<ReferralRow>,
     pub crisis_reports: Vec<CrisisReportRow>,
+    pub services: Vec<ServiceProvision>,
 }
 
 #[derive(Debug, Clone)]
@@ -189,6 +198,25 @@ impl Dataset {
                     })
                 })
                 .collect(),
+            services: p
+                .each("service_provisions")
+                .filter_map(|(id, f)| {
+                    Some(ServiceProvision {
+                        id,
+                        household_id: uuid(&f, "household_id")?,
+                        case_id: uuid(&f, "case_id"),
+                        item: ServiceItem::from_code(text(&f, "item")?)?,
+                        provided_on: date(text(&f, "provided_on"))?,
+                        quantity: int(&f, "quantity"),
+                        amount_won: int(&f, "amount_won"),
+                        recorded_by: uuid(&f, "recorded_by")?,
+                        note: None,
+                        corrects: uuid(&f, "corrects"),
+                        voided: int(&f, "voided").is_some_and(|v| v != 0)
+                            || f.get("voided").and_then(|v| v.as_bool()) == Some(true),
+                    })
+                })
+                .collect(),
         }
     }
 }
@@ -220,6 +248,22 @@ pub struct CohortContact {
     pub by_mode: BTreeMap<String, Ratio>,
 }
 
+/// What one service type or support item came to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemFigure {
+    /// A `ServiceItem` code, or `total`.
+    pub item: &'static str,
+    pub label_ko: &'static str,
+    pub label_en: &'static str,
+    pub households: u64,
+    /// Deliveries or payments.
+    pub count: u64,
+    /// Sum of quantities in `unit` (paid 돌봄SOS services only; 0 otherwise).
+    pub quantity: i64,
+    pub unit: Option<&'static str>,
+    pub amount_won: i64,
+}
+
 /// Every figure for one period and set of 동.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Figures {
@@ -229,8 +273,10 @@ pub struct Figures {
     pub crisis_households: u64,
     pub service_links: BTreeMap<String, u64>,
     pub lonely_death_risk: Ratio,
-    /// Why 돌봄SOS services by type and emergency support by item are not given.
-    pub unavailable: Vec<&'static str>,
+    /// 돌봄SOS services by type, every type, then `total`.
+    pub care_sos_services: Vec<ItemFigure>,
+    /// 서울형 긴급복지 support by item, every item, then `total`.
+    pub emergency_support: Vec<ItemFigure>,
 }
 
 pub const COHORTS: &[&str] = &["age65", "age70", "new_birth", "child_rearing"];
@@ -341,6 +387,12 @@ pub fn compute(data: &Dataset, period: &Period, dongs: &dyn Fn(Uuid) -> bool) ->
             *service_links.entry(r.target.clone()).or_insert(0) += 1;
         }
     }
+    // Corrections first (over every record, as a correction may move a delivery's day), then the
+    // period and the 동.
+    let provided: Vec<&ServiceProvision> = current(&data.services)
+        .into_iter()
+        .filter(|p| households.contains_key(&p.household_id) && period.contains_day(p.provided_on))
+        .collect();
     let lonely: Vec<Uuid> = cohort_of("lonely_death_risk").into_iter().collect();
     let monitored = lonely.iter().filter(|h| any_contact.contains(h)).count() as u64;
     Figures {
@@ -350,8 +402,49 @@ pub fn compute(data: &Dataset, period: &Period, dongs: &dyn Fn(Uuid) -> bool) ->
         crisis_households,
         service_links,
         lonely_death_risk: Ratio::new(monitored, lonely.len() as u64),
-        unavailable: vec!["care_sos_services_by_type", "emergency_support_by_item"],
+        care_sos_services: by_item(&provided, ServiceProgram::CareSos),
+        emergency_support: by_item(&provided, ServiceProgram::SeoulEmergencyWelfare),
     }
+}
+
+/// Per item of `program` (all of them, in code-list order), then the total.
+fn by_item(provided: &[&ServiceProvision], program: ServiceProgram) -> Vec<ItemFigure> {
+    let figure = |(item, label_ko, label_en): (&'static str, &'static str, &'static str),
+                  unit,
+                  rows: &[&&ServiceProvision]| ItemFigure {
+        item,
+        label_ko,
+        label_en,
+        households: rows
+            .iter()
+            .map(|p| p.household_id)
+            .collect::<HashSet<_>>()
+            .len() as u64,
+        count: rows.len() as u64,
+        quantity: rows.iter().filter_map(|p| p.quantity).sum(),
+        unit,
+        amount_won: rows.iter().filter_map(|p| p.amount_won).sum(),
+    };
+    let mut out: Vec<ItemFigure> = ServiceItem::of(program)
+        .map(|item| {
+            let rows: Vec<&&ServiceProvision> =
+                provided.iter().filter(|p| p.item == item).collect();
+            let unit = match item.shape() {
+                ItemShape::Paid(u) => Some(u.code()),
+                _ => None,
+            };
+            figure((item.code(), item.label_ko(), item.label_en()), unit, &rows)
+        })
+        .collect();
+    let all: Vec<&&ServiceProvision> = provided
+        .iter()
+        .filter(|p| p.item.program() == program)
+        .collect();
+    let mut total = figure(("total", "합계", "total"), None, &all);
+    // Quantities of different units do not add up.
+    total.quantity = 0;
+    out.push(total);
+    out
 }
 
 fn rate_text(r: &Ratio) -> String {
@@ -359,12 +452,14 @@ fn rate_text(r: &Ratio) -> String {
 }
 
 /// The figures as CSV (UTF-8 with a BOM so that spreadsheet programs read the Korean labels):
-/// `figure,key,count,base,rate`.
+/// `figure,key,count,base,rate,households,quantity,unit,amount_won` — the last four for the service
+/// and support rows (one row per type or item), empty elsewhere.
 pub fn to_csv(f: &Figures) -> String {
-    let mut out = String::from("\u{feff}figure,key,count,base,rate\n");
+    let mut out =
+        String::from("\u{feff}figure,key,count,base,rate,households,quantity,unit,amount_won\n");
     let mut row = |fig: &str, key: &str, r: &Ratio| {
         out.push_str(&format!(
-            "{fig},{key},{},{},{}\n",
+            "{fig},{key},{},{},{},,,,\n",
             r.count,
             r.base,
             rate_text(r)
@@ -395,8 +490,21 @@ pub fn to_csv(f: &Figures) -> String {
         "households",
         &f.lonely_death_risk,
     );
-    for u in &f.unavailable {
-        out.push_str(&format!("{u},unavailable,,,\n"));
+    for (name, rows) in [
+        ("care_sos_services", &f.care_sos_services),
+        ("emergency_support", &f.emergency_support),
+    ] {
+        for r in rows {
+            out.push_str(&format!(
+                "{name},{},{},,,{},{},{},{}\n",
+                r.item,
+                r.count,
+                r.households,
+                r.quantity,
+                r.unit.unwrap_or(""),
+                r.amount_won
+            ));
+        }
     }
     out
 }
@@ -442,6 +550,32 @@ mod tests {
             window_start_ms: noon(at),
             window_end_ms: noon(at) + 3_600_000,
             workers: (0..workers as u128).map(|w| id(9000 + w)).collect(),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn service(
+        n: u128,
+        h: u128,
+        item: ServiceItem,
+        on: &str,
+        quantity: Option<i64>,
+        amount: Option<i64>,
+        corrects: Option<u128>,
+        voided: bool,
+    ) -> ServiceProvision {
+        ServiceProvision {
+            id: id(n),
+            household_id: id(h),
+            case_id: None,
+            item,
+            provided_on: day(on),
+            quantity,
+            amount_won: amount,
+            recorded_by: id(9000),
+            note: None,
+            corrects: corrects.map(id),
+            voided,
         }
     }
 
@@ -535,7 +669,107 @@ mod tests {
                     reported_at_ms: noon("2022-02-05"),
                 },
             ],
+            services: {
+                use ServiceItem::*;
+                vec![
+                    // 일시재가: 4 hours and 2 hours at 38,390원 per 2 hours (001 §9).
+                    service(
+                        20,
+                        1,
+                        TemporaryHomeCare,
+                        "2022-03-15",
+                        Some(240),
+                        Some(76_780),
+                        None,
+                        false,
+                    ),
+                    service(
+                        21,
+                        2,
+                        TemporaryHomeCare,
+                        "2022-04-01",
+                        Some(120),
+                        Some(38_390),
+                        None,
+                        false,
+                    ),
+                    // 식사지원: 10 meals at 8,400원.
+                    service(
+                        22,
+                        1,
+                        Meals,
+                        "2022-05-01",
+                        Some(10),
+                        Some(84_000),
+                        None,
+                        false,
+                    ),
+                    // 안부확인: linked, counted only.
+                    service(23, 1, WellbeingCheck, "2022-02-01", None, None, None, false),
+                    // 생계비 30만원 corrected to 50만원 (two persons).
+                    service(
+                        24,
+                        3,
+                        Living,
+                        "2022-03-01",
+                        None,
+                        Some(300_000),
+                        None,
+                        false,
+                    ),
+                    service(
+                        25,
+                        3,
+                        Living,
+                        "2022-03-01",
+                        None,
+                        Some(500_000),
+                        Some(24),
+                        false,
+                    ),
+                    // 연료비 entered in error, then voided.
+                    service(26, 3, Fuel, "2022-01-10", None, Some(106_700), None, false),
+                    service(27, 3, Fuel, "2022-01-10", None, None, Some(26), true),
+                    // 의료비 after the period.
+                    service(
+                        28,
+                        2,
+                        Medical,
+                        "2022-07-02",
+                        None,
+                        Some(1_000_000),
+                        None,
+                        false,
+                    ),
+                    // 장제비 on the period's last day.
+                    service(
+                        29,
+                        6,
+                        Funeral,
+                        "2022-06-30",
+                        None,
+                        Some(800_000),
+                        None,
+                        false,
+                    ),
+                    // The other 동.
+                    service(
+                        30,
+                        7,
+                        Living,
+                        "2022-03-01",
+                        None,
+                        Some(300_000),
+                        None,
+                        false,
+                    ),
+                ]
+            },
         }
+    }
+
+    fn item<'a>(rows: &'a [ItemFigure], code: &str) -> &'a ItemFigure {
+        rows.iter().find(|r| r.item == code).unwrap()
     }
 
     fn first_half() -> Period {
@@ -577,7 +811,54 @@ mod tests {
         assert_eq!(f.service_links.get("care_sos"), Some(&2));
         assert_eq!(f.service_links.get("public_health_centre"), None);
         assert_eq!(f.lonely_death_risk, Ratio::new(1, 1));
-        assert_eq!(f.unavailable.len(), 2);
+
+        // 돌봄SOS by type: all 10 types and the total.
+        assert_eq!(f.care_sos_services.len(), 11);
+        let home = item(&f.care_sos_services, "temporary_home_care");
+        assert_eq!(
+            (
+                home.households,
+                home.count,
+                home.quantity,
+                home.unit,
+                home.amount_won
+            ),
+            (2, 2, 360, Some("minutes"), 115_170)
+        );
+        let meals = item(&f.care_sos_services, "meals");
+        assert_eq!(
+            (
+                meals.households,
+                meals.count,
+                meals.quantity,
+                meals.unit,
+                meals.amount_won
+            ),
+            (1, 1, 10, Some("meals"), 84_000)
+        );
+        let check = item(&f.care_sos_services, "wellbeing_check");
+        assert_eq!((check.count, check.unit, check.amount_won), (1, None, 0));
+        assert_eq!(item(&f.care_sos_services, "short_stay").count, 0);
+        let total = f.care_sos_services.last().unwrap();
+        assert_eq!(
+            (total.item, total.households, total.count, total.amount_won),
+            ("total", 2, 4, 199_170)
+        );
+        // Emergency support by item: the correction counts, the void and the later payment do not.
+        assert_eq!(f.emergency_support.len(), 12);
+        let living = item(&f.emergency_support, "living");
+        assert_eq!(
+            (living.households, living.count, living.amount_won),
+            (1, 1, 500_000)
+        );
+        assert_eq!(item(&f.emergency_support, "fuel").count, 0);
+        assert_eq!(item(&f.emergency_support, "medical").count, 0);
+        assert_eq!(item(&f.emergency_support, "funeral").amount_won, 800_000);
+        let total = f.emergency_support.last().unwrap();
+        assert_eq!(
+            (total.households, total.count, total.amount_won),
+            (2, 2, 1_300_000)
+        );
     }
 
     #[test]
@@ -588,6 +869,8 @@ mod tests {
         assert_eq!(f.crisis_reports, 1);
         assert_eq!(f.service_links.get("care_sos"), Some(&1));
         assert_eq!(f.lonely_death_risk, Ratio::new(0, 0));
+        assert_eq!(item(&f.emergency_support, "living").amount_won, 300_000);
+        assert_eq!(f.care_sos_services.last().unwrap().count, 0);
     }
 
     #[test]
@@ -614,10 +897,20 @@ mod tests {
     fn csv_has_a_header_and_one_row_per_figure() {
         let f = compute(&data(), &first_half(), &|d| d == id(1));
         let csv = to_csv(&f);
-        assert!(csv.starts_with("\u{feff}figure,key,count,base,rate\n"));
-        assert!(csv.contains("contact_rate,age65:all,2,4,0.5000\n"), "{csv}");
-        assert!(csv.contains("accompanied_visit_rate_65,home,2,3,0.6667\n"));
-        assert!(csv.contains("service_links,care_sos,2,0,\n"));
-        assert!(csv.contains("emergency_support_by_item,unavailable,,,\n"));
+        assert!(csv.starts_with(
+            "\u{feff}figure,key,count,base,rate,households,quantity,unit,amount_won\n"
+        ));
+        assert!(
+            csv.contains("contact_rate,age65:all,2,4,0.5000,,,,\n"),
+            "{csv}"
+        );
+        assert!(csv.contains("accompanied_visit_rate_65,home,2,3,0.6667,,,,\n"));
+        assert!(csv.contains("service_links,care_sos,2,0,,,,,\n"));
+        assert!(csv.contains("care_sos_services,temporary_home_care,2,,,2,360,minutes,115170\n"));
+        assert!(csv.contains("care_sos_services,short_stay,0,,,0,0,days,0\n"));
+        assert!(csv.contains("emergency_support,living,1,,,1,0,,500000\n"));
+        assert!(csv.contains("emergency_support,total,2,,,2,0,,1300000\n"));
+        // Every row has the header's nine columns.
+        assert!(csv.lines().all(|l| l.split(',').count() == 9), "{csv}");
     }
 }

@@ -28,7 +28,13 @@ pub const PROJECTED: &[&str] = &[
     "incidents",
     // Ids and codes only (`crate::audit`): for the supervisors' view of the audit trail.
     "audit_entries",
+    // Items, days and amounts, for the figures; the free note is not held (`SKIPPED_FIELDS`).
+    "service_provisions",
 ];
+
+/// Fields of projected entities the dashboard never reads and does not hold: free text about a
+/// person.
+const SKIPPED_FIELDS: &[(&str, &str)] = &[("service_provisions", "note")];
 
 #[derive(Debug, Default, Clone)]
 struct Rec {
@@ -98,6 +104,9 @@ impl Projection {
         match &c.op {
             Op::Upsert { fields } | Op::Append { record: fields } => {
                 for (k, v) in fields {
+                    if SKIPPED_FIELDS.contains(&(entity, k.as_str())) {
+                        continue;
+                    }
                     let slot = rec.fields.get(k.as_str());
                     if slot.is_none_or(|(h, _)| *h < c.hlc) {
                         rec.fields.insert(k.clone(), (c.hlc, v.clone()));

@@ -34,12 +34,14 @@ pub const HOUSEHOLD_BOUND: &[&str] = &[
     "wellness_checks",
     "case_notes",
     "incidents",
+    "service_provisions",
 ];
 
 /// The order in which a household's records are purged on a device: dependents before what they
 /// point at (the device relaxes foreign keys while applying, but a clean order costs nothing).
 const PURGE_ORDER: &[&str] = &[
     "case_notes",
+    "service_provisions",
     "wellness_checks",
     "volunteer_activity",
     "safety_events",

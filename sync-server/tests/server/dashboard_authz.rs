@@ -368,6 +368,80 @@ async fn figures_count_the_records_of_the_unit_and_period(backend: Backend) {
         ],
     )
     .await;
+    // Services provided: 일시재가 4 hours (2 × 38,390원) to A1; 생계비 to A2, 30만원 corrected to
+    // 50만원; 연료비 to A2 voided; 생계비 to B1 (must not count for A).
+    let service = |h: Uuid,
+                   item: &str,
+                   on: &str,
+                   q: Option<i64>,
+                   won: Option<i64>,
+                   corrects: Option<Uuid>,
+                   voided: bool| {
+        json!({"household_id": h.to_string(), "case_id": null, "item": item, "provided_on": on,
+        "quantity": q, "amount_won": won, "recorded_by": planner.to_string(), "note": "메모",
+        "corrects": corrects.map(|c| c.to_string()), "voided": i64::from(voided)})
+    };
+    let (living, fuel) = (Uuid::now_v7(), Uuid::now_v7());
+    push_records(
+        &srv,
+        &mut dev,
+        &[
+            (
+                "service_provisions",
+                Uuid::now_v7(),
+                service(
+                    h1,
+                    "temporary_home_care",
+                    "2022-03-15",
+                    Some(240),
+                    Some(76_780),
+                    None,
+                    false,
+                ),
+            ),
+            (
+                "service_provisions",
+                living,
+                service(h2, "living", "2022-04-01", None, Some(300_000), None, false),
+            ),
+            (
+                "service_provisions",
+                Uuid::now_v7(),
+                service(
+                    h2,
+                    "living",
+                    "2022-04-01",
+                    None,
+                    Some(500_000),
+                    Some(living),
+                    false,
+                ),
+            ),
+            (
+                "service_provisions",
+                fuel,
+                service(h2, "fuel", "2022-04-02", None, Some(106_700), None, false),
+            ),
+            (
+                "service_provisions",
+                Uuid::now_v7(),
+                service(h2, "fuel", "2022-04-02", None, None, Some(fuel), true),
+            ),
+        ],
+    )
+    .await;
+    push_records(
+        &srv,
+        &mut dev_b,
+        &[(
+            "service_provisions",
+            Uuid::now_v7(),
+            json!({"household_id": h3.to_string(), "case_id": null, "item": "living", "provided_on": "2022-04-01",
+            "quantity": null, "amount_won": 300_000, "recorded_by": other.to_string(), "note": null,
+            "corrects": null, "voided": 0}),
+        )],
+    )
+    .await;
     let mut a = Browser::new(&srv);
     a.login("lead.a", PASSWORD).await;
     let f = a
@@ -386,6 +460,44 @@ async fn figures_count_the_records_of_the_unit_and_period(backend: Backend) {
         json!({"count": 1, "base": 1, "rate": 1.0})
     );
     assert_eq!(figs["service_links"], json!({"care_sos": 1}));
+    let row = |list: &str, item: &str| {
+        figs[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["item"] == item)
+            .cloned()
+            .unwrap()
+    };
+    let home = row("care_sos_services", "temporary_home_care");
+    assert_eq!(
+        (
+            &home["households"],
+            &home["count"],
+            &home["quantity"],
+            &home["unit"],
+            &home["amount_won"]
+        ),
+        (
+            &json!(1),
+            &json!(1),
+            &json!(240),
+            &json!("minutes"),
+            &json!(76_780)
+        )
+    );
+    assert_eq!(home["label_ko"], "일시재가");
+    let living = row("emergency_support", "living");
+    assert_eq!(
+        (
+            &living["households"],
+            &living["count"],
+            &living["amount_won"]
+        ),
+        (&json!(1), &json!(1), &json!(500_000))
+    );
+    assert_eq!(row("emergency_support", "fuel")["count"], 0);
+    assert_eq!(row("emergency_support", "total")["amount_won"], 500_000);
     // Outside the period: nothing contacted.
     let f = a
         .get("/dashboard/api/figures?from=2022-07-01&to=2022-12-31")
@@ -404,6 +516,16 @@ async fn figures_count_the_records_of_the_unit_and_period(backend: Backend) {
         text.contains("accompanied_visit_rate_65,home,1,1,1.0000"),
         "{text}"
     );
+    assert!(
+        text.contains("care_sos_services,temporary_home_care,1,,,1,240,minutes,76780\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("emergency_support,living,1,,,1,0,,500000\n"),
+        "{text}"
+    );
+    // The note of a service provided is never part of what the dashboard holds or answers.
+    assert!(!figs.to_string().contains("메모") && !text.contains("메모"));
 }
 
 async fn malformed_query_parameters_get_a_400_naming_them(backend: Backend) {

@@ -10,6 +10,7 @@ use donghaeng_core::safety::{
 };
 use donghaeng_core::store::device_sync::capture::v7_at;
 use donghaeng_core::store::safety_events::{to_fields, ENTITY};
+use donghaeng_core::sync::entity::{entity as entity_spec, EntityKind};
 use donghaeng_core::sync::{Change, HybridClock, Op, SkewPolicy};
 use donghaeng_sync_server::accounts::password;
 use donghaeng_sync_server::scope::publish;
@@ -136,8 +137,13 @@ pub async fn push_records(srv: &TestServer, dev: &mut TestDevice, records: &[(&s
                 id: v7_at(hlc.wall_ms),
                 entity: (*entity).to_owned(),
                 record_id: *id,
-                op: Op::Upsert {
-                    fields: serde_json::from_value(fields.clone()).unwrap(),
+                op: match entity_spec(entity).map(|e| e.kind) {
+                    Some(EntityKind::AppendOnly) => Op::Append {
+                        record: serde_json::from_value(fields.clone()).unwrap(),
+                    },
+                    _ => Op::Upsert {
+                        fields: serde_json::from_value(fields.clone()).unwrap(),
+                    },
                 },
                 hlc,
                 device_id: dev.id,

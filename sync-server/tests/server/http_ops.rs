@@ -48,6 +48,19 @@ async fn openapi_documents_exactly_the_routes_of_the_router() {
             "{method} {path}"
         );
     }
+    // The entities a change may name are exactly the sync registry's.
+    let documented: BTreeSet<&str> = doc["components"]["schemas"]["Change"]["properties"]["entity"]
+        ["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let registered: BTreeSet<&str> = donghaeng_core::sync::entity::ENTITIES
+        .iter()
+        .map(|e| e.name)
+        .collect();
+    assert_eq!(documented, registered);
     // Every schema reference resolves.
     let mut refs = Vec::new();
     collect_refs(&doc, &mut refs);

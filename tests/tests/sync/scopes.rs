@@ -12,6 +12,7 @@ use donghaeng_core::store::households::{HouseholdUpdate, NewHousehold};
 use donghaeng_core::store::notes::NewCaseNote;
 use donghaeng_core::store::persons::NewMember;
 use donghaeng_core::store::referrals::NewReferral;
+use donghaeng_core::store::services::NewServiceProvision;
 use donghaeng_core::store::visits::NewVisit;
 use donghaeng_core::store::wellness::NewWellnessCheck;
 use uuid::Uuid;
@@ -154,6 +155,23 @@ fn every_role_holds_exactly_what_it_may_see_and_reassignment_purges() {
         })
         .unwrap()
         .id;
+    // Support paid to the household (서울형 긴급복지 생계비): staff only.
+    let provision = planner
+        .store
+        .services()
+        .record(NewServiceProvision {
+            household_id: h1,
+            case_id: Some(case),
+            item: ServiceItem::Living,
+            provided_on: NaiveDate::from_ymd_opt(2026, 11, 3).unwrap(),
+            quantity: None,
+            amount_won: Some(300_000),
+            recorded_by: planner_id,
+            note: Some("생계비 현장 지급 메모".into()),
+            corrects: None,
+        })
+        .unwrap()
+        .id;
     planner.sync_until_ok(2);
     // The other 동's nurse: a household of her own.
     let h3 = household(&other, dong_b, "박민호");
@@ -190,6 +208,8 @@ fn every_role_holds_exactly_what_it_may_see_and_reassignment_purges() {
     assert_eq!(ids(&planner, "cases"), set(&[case]));
     assert_eq!(ids(&planner, "case_notes"), set(&[note]));
     assert_eq!(ids(&planner, "referrals"), set(&[referral]));
+    assert_eq!(ids(&planner, "service_provisions"), set(&[provision]));
+    assert!(ids(&other, "service_provisions").is_empty());
     assert_eq!(ids(&planner, "crisis_reports"), set(&[report]));
     assert_eq!(ids(&planner, "visits"), set(&[v1, v2]));
     assert_eq!(ids(&other, "households"), set(&[h3]));
@@ -204,7 +224,13 @@ fn every_role_holds_exactly_what_it_may_see_and_reassignment_purges() {
     assert_eq!(ids(&volunteer, "households"), set(&[h1]));
     assert_eq!(ids(&volunteer, "visits"), set(&[v1]));
     assert_eq!(ids(&volunteer, "persons").len(), 1);
-    for table in ["cases", "case_notes", "referrals", "crisis_reports"] {
+    for table in [
+        "cases",
+        "case_notes",
+        "referrals",
+        "crisis_reports",
+        "service_provisions",
+    ] {
         assert!(ids(&volunteer, table).is_empty(), "volunteer holds {table}");
     }
     // Unassigned companions and the reporter hold no household at all.
@@ -240,10 +266,17 @@ fn every_role_holds_exactly_what_it_may_see_and_reassignment_purges() {
             BTreeSet::new()
         };
         assert_eq!(ids(&p, "crisis_reports"), reports, "{role:?}");
+        let provisions = if staff {
+            set(&[provision])
+        } else {
+            BTreeSet::new()
+        };
+        assert_eq!(ids(&p, "service_provisions"), provisions, "{role:?}");
     }
 
-    // Writes outside the scope are refused and stored nowhere: the volunteer edits the household
-    // and writes a case note; the wellness check she records is hers to write.
+    // Writes outside the scope are refused and stored nowhere: the volunteer edits the household,
+    // writes a case note and records a service provided; the wellness check she records is hers
+    // to write.
     volunteer
         .store
         .households()
@@ -269,6 +302,22 @@ fn every_role_holds_exactly_what_it_may_see_and_reassignment_purges() {
         })
         .unwrap()
         .id;
+    let paid = volunteer
+        .store
+        .services()
+        .record(NewServiceProvision {
+            household_id: h1,
+            case_id: None,
+            item: ServiceItem::Meals,
+            provided_on: NaiveDate::from_ymd_opt(2026, 11, 3).unwrap(),
+            quantity: Some(2),
+            amount_won: None,
+            recorded_by: vol_id,
+            note: None,
+            corrects: None,
+        })
+        .unwrap()
+        .id;
     let check = volunteer
         .store
         .wellness()
@@ -285,11 +334,12 @@ fn every_role_holds_exactly_what_it_may_see_and_reassignment_purges() {
         .unwrap()
         .id;
     let report_back = volunteer.sync_until_ok(2);
-    assert_eq!(report_back.refused.len(), 2, "{:?}", report_back.refused);
+    assert_eq!(report_back.refused.len(), 3, "{:?}", report_back.refused);
     assert!(report_back.refused.iter().all(|r| r.code == "out_of_scope"));
     planner.sync_until_ok(2);
     let dump = server_dump(&db);
     assert!(!dump.contains(&sneaky.to_string()));
+    assert!(!dump.contains(&paid.to_string()));
     assert!(dump.contains(&check.to_string()));
     assert!(ids(&planner, "wellness_checks").contains(&check));
     let level: i64 = planner
@@ -363,6 +413,7 @@ fn every_role_holds_exactly_what_it_may_see_and_reassignment_purges() {
         "정신건강복지센터",
         "우울감",
         "반지하",
+        "생계비 현장 지급 메모",
     ];
     let server_log = server.log.lock().unwrap().clone();
     assert!(server_log.len() > 20, "the server logged the scenario");

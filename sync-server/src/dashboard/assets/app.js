@@ -20,8 +20,10 @@ const T = {
     contact_rate: '주민접촉률 (보편방문)', age65: '65세', age70: '70세', new_birth: '출산 가구', child_rearing: '양육 가구',
     home: '가정방문', centre: '내방', phone: '전화', all: '전체',
     accompanied_65: '65세 동행방문률', crisis: '위기가구 발굴', crisis_households: '가구', crisis_reports: '신고',
-    service_links: '서비스 연계', lonely: '고독사 위험가구 모니터링', unavailable: '동기화된 기록에 없음',
-    care_sos_services_by_type: '돌봄SOS 서비스 유형별', emergency_support_by_item: '긴급지원 항목별',
+    service_links: '서비스 연계', lonely: '고독사 위험가구 모니터링',
+    care_sos_services: '돌봄SOS 서비스 유형별 제공', emergency_support: '서울형 긴급복지 항목별 지원',
+    col_item: '유형·항목', col_households: '가구', col_count: '건수', col_quantity: '제공량', col_amount: '금액(원)',
+    minutes: '분', days: '일', meals: '식',
     monitored: '모니터링', no_rate: '대상 없음',
   },
   en: {
@@ -40,8 +42,10 @@ const T = {
     contact_rate: 'Contact rate (universal visits)', age65: 'Age 65', age70: 'Age 70', new_birth: 'New birth', child_rearing: 'Child-rearing',
     home: 'Home', centre: 'Centre', phone: 'Phone', all: 'All',
     accompanied_65: 'Age-65 accompanied-visit rate', crisis: 'Crisis households found', crisis_households: 'households', crisis_reports: 'reports',
-    service_links: 'Service links', lonely: 'Lonely-death-risk households monitored', unavailable: 'not in synced records',
-    care_sos_services_by_type: 'Care SOS services by type', emergency_support_by_item: 'Emergency support by item',
+    service_links: 'Service links', lonely: 'Lonely-death-risk households monitored',
+    care_sos_services: 'Care SOS services by type', emergency_support: 'Seoul emergency welfare by item',
+    col_item: 'Type / item', col_households: 'Households', col_count: 'Count', col_quantity: 'Quantity', col_amount: 'Amount (won)',
+    minutes: 'min', days: 'days', meals: 'meals',
     monitored: 'monitored', no_rate: 'no target',
   },
 };
@@ -287,8 +291,22 @@ async function loadFigures() {
     <div class="card" id="fig-crisis"><h3>${t('crisis')}</h3><span class="v">${f.crisis_households}</span> ${t('crisis_households')} · ${f.crisis_reports} ${t('crisis_reports')}</div>
     <div class="card" id="fig-links"><h3>${t('service_links')}</h3><ul>${links}</ul></div>
     <div class="card" id="fig-lonely"><h3>${t('lonely')}</h3><span class="v">${f.lonely_death_risk.count}/${f.lonely_death_risk.base}</span> ${t('monitored')} (${pct(f.lonely_death_risk)})${bar(f.lonely_death_risk)}</div>
-    <div class="card"><h3>${t('unavailable')}</h3><ul>${f.unavailable.map((u) => `<li>${esc(t(u))}</li>`).join('')}</ul></div>
-  </div>`;
+  </div>
+  ${itemTable('care_sos_services', f.care_sos_services)}
+  ${itemTable('emergency_support', f.emergency_support)}`;
+}
+
+// One row per service type or support item, the total last; the bar compares counts.
+function itemTable(id, rows) {
+  const max = Math.max(1, ...rows.filter((r) => r.item !== 'total').map((r) => r.count));
+  const won = (n) => Number(n).toLocaleString('ko-KR');
+  const body = rows.map((r) => `<tr data-item="${esc(r.item)}"${r.item === 'total' ? ' class="total"' : ''}>
+    <td>${esc(lang === 'ko' ? r.label_ko : r.label_en)}${r.item === 'total' ? '' : `<div class="bar"><i style="width:${Math.round((r.count / max) * 100)}%"></i></div>`}</td>
+    <td class="n">${r.households}</td><td class="n">${r.count}</td>
+    <td class="n">${r.unit ? `${won(r.quantity)} ${esc(t(r.unit))}` : ''}</td><td class="n">${won(r.amount_won)}</td></tr>`).join('');
+  return `<div class="card wide" id="fig-${id}"><h3>${t(id)}</h3><table>
+    <thead><tr><th>${t('col_item')}</th><th class="n">${t('col_households')}</th><th class="n">${t('col_count')}</th><th class="n">${t('col_quantity')}</th><th class="n">${t('col_amount')}</th></tr></thead>
+    <tbody>${body}</tbody></table></div>`;
 }
 $('#figures-form').addEventListener('submit', (ev) => { ev.preventDefault(); loadFigures(); });
 
