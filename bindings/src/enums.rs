@@ -170,6 +170,28 @@ mirror_enum! {
     CrisisReportStatus => CrisisReportStatus { Referred, Handled }
 }
 
+mirror_enum! {
+    /// What was provided (서비스 제공 기록): the 10 돌봄SOS services (5 paid, 5 linked) and the 서울형
+    /// 긴급복지 support items, one list. Its program and what a record of it carries:
+    /// `service_item_info`.
+    ServiceItem => ServiceItem {
+        TemporaryHomeCare, ShortStay, Escort, HousingHelp, Meals,
+        WellbeingCheck, HealthSupport, CareSystem, CaseManagement, EmergencyLink,
+        Living, Medical, Housing, CareSos, EducationElementary, EducationMiddle, EducationHigh, Fuel,
+        Childbirth, Funeral, Electricity,
+    }
+}
+
+mirror_enum! {
+    /// The program a service item belongs to: 돌봄SOS or 서울형 긴급복지.
+    ServiceProgram => ServiceProgram { CareSos, SeoulEmergencyWelfare }
+}
+
+mirror_enum! {
+    /// What the quantity of a paid 돌봄SOS service counts: minutes, days or meals.
+    QuantityUnit => QuantityUnit { Minutes, Days, Meals }
+}
+
 /// Which reply of a referral is due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum ReplyKind {

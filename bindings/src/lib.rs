@@ -15,6 +15,8 @@
 //!   [`sync::SyncProgressListener`].
 //! - [`error::DonghaengError`] (Kotlin `DonghaengException`): one variant per core error kind plus
 //!   `Closed`, each with `code`, `field`, `ko`, `en`.
+//! - [`services`]: the service item catalogue (`service_item_info`, `service_items`): each item's
+//!   program and what its record carries, for the 서비스 제공 기록 forms.
 //! - [`records`] and [`enums`]: what crosses the boundary. Ids are strings, dates `"YYYY-MM-DD"`,
 //!   instants `i64` milliseconds since the Unix epoch; enums mirror the core's ([`convert`]).
 //!
@@ -29,10 +31,12 @@ pub mod error;
 pub mod records;
 pub mod safety;
 pub mod schedule;
+pub mod services;
 pub mod store;
 pub mod sync;
 
 pub use enums::*;
 pub use error::{DonghaengError, ListenerError};
 pub use records::*;
+pub use services::{service_item_info, service_items, ServiceItemInfo, ServiceItemShape};
 pub use store::{crisis_level_label, encrypt_plain_database, is_plain_database, DonghaengStore};

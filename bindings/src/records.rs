@@ -896,6 +896,109 @@ impl From<m::VolunteerMonth> for VolunteerMonth {
     }
 }
 
+// ----------------------------------------------------------------------------------------- services
+
+/// One service delivered or support item paid (서비스 제공 기록). Append-only: a mistake is mended by a
+/// new record that `corrects` it (or voids it, `voided`).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ServiceProvision {
+    pub id: String,
+    pub household_id: String,
+    pub case_id: Option<String>,
+    pub item: ServiceItem,
+    /// The day the service was delivered or the support paid (Korean calendar day).
+    pub provided_on: String,
+    /// How much, in the item's unit (paid 돌봄SOS services only).
+    pub quantity: Option<i64>,
+    /// Won paid or charged.
+    pub amount_won: Option<i64>,
+    pub recorded_by: String,
+    pub note: Option<String>,
+    /// The earlier record this one corrects or voids.
+    pub corrects: Option<String>,
+    /// This record withdraws the one it corrects: that delivery no longer counts.
+    pub voided: bool,
+}
+
+impl From<m::ServiceProvision> for ServiceProvision {
+    fn from(p: m::ServiceProvision) -> Self {
+        ServiceProvision {
+            id: id_str(p.id),
+            household_id: id_str(p.household_id),
+            case_id: opt_id_str(p.case_id),
+            item: p.item.into(),
+            provided_on: date_str(p.provided_on),
+            quantity: p.quantity,
+            amount_won: p.amount_won,
+            recorded_by: id_str(p.recorded_by),
+            note: p.note,
+            corrects: opt_id_str(p.corrects),
+            voided: p.voided,
+        }
+    }
+}
+
+/// A service to record. Which of `quantity` and `amount_won` an item takes: `service_item_info`.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct NewServiceProvision {
+    pub household_id: String,
+    pub item: ServiceItem,
+    pub provided_on: String,
+    pub recorded_by: String,
+    #[uniffi(default)]
+    pub quantity: Option<i64>,
+    #[uniffi(default)]
+    pub amount_won: Option<i64>,
+    #[uniffi(default)]
+    pub case_id: Option<String>,
+    #[uniffi(default)]
+    pub note: Option<String>,
+    /// The earlier record of the same household this one corrects.
+    #[uniffi(default)]
+    pub corrects: Option<String>,
+}
+
+impl NewServiceProvision {
+    pub fn into_core(self) -> FfiResult<s::services::NewServiceProvision> {
+        Ok(s::services::NewServiceProvision {
+            household_id: id("service.household_id", &self.household_id)?,
+            case_id: opt_id("service.case_id", self.case_id.as_deref())?,
+            item: self.item.into(),
+            provided_on: date("service.provided_on", &self.provided_on)?,
+            quantity: self.quantity,
+            amount_won: self.amount_won,
+            recorded_by: id("service.recorded_by", &self.recorded_by)?,
+            note: self.note,
+            corrects: opt_id("service.corrects", self.corrects.as_deref())?,
+        })
+    }
+}
+
+/// What one item came to for a household in a calendar year (records that count only: corrections
+/// applied, voided ones left out). What a worker checks against the yearly limits.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ServiceItemUsage {
+    pub item: ServiceItem,
+    /// Deliveries (돌봄SOS) or payments (긴급복지).
+    pub count: u64,
+    /// Sum of quantities, in `unit` (0 for items without one).
+    pub quantity: i64,
+    pub unit: Option<QuantityUnit>,
+    pub amount_won: i64,
+}
+
+impl From<s::services::ItemUsage> for ServiceItemUsage {
+    fn from(u: s::services::ItemUsage) -> Self {
+        ServiceItemUsage {
+            item: u.item.into(),
+            count: u.count,
+            quantity: u.quantity,
+            unit: u.unit.map(QuantityUnit::from),
+            amount_won: u.amount_won,
+        }
+    }
+}
+
 // ------------------------------------------------------------------------------------------- agenda
 
 /// A colleague on the same visit.

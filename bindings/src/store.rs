@@ -550,6 +550,52 @@ impl DonghaengStore {
         Ok(self.store()?.volunteers().month(id, year, month)?.into())
     }
 
+    // ------------------------------------------------------------------------------------ services
+
+    /// Records a 돌봄SOS service delivered or a 서울형 긴급복지 support item paid; to mend an earlier
+    /// record, pass its id in `corrects`.
+    pub fn record_service(&self, service: NewServiceProvision) -> FfiResult<ServiceProvision> {
+        let new = service.into_core()?;
+        Ok(self.store()?.services().record(new)?.into())
+    }
+
+    /// Withdraws a record entered in error with a new record that voids it (nothing is deleted);
+    /// `reason` is required.
+    pub fn void_service(
+        &self,
+        id: String,
+        recorded_by: String,
+        reason: String,
+    ) -> FfiResult<ServiceProvision> {
+        let id = crate::convert::id("service.id", &id)?;
+        let by = crate::convert::id("service.recorded_by", &recorded_by)?;
+        Ok(self.store()?.services().void(id, by, &reason)?.into())
+    }
+
+    /// One record as written (also a corrected or voided one).
+    pub fn get_service(&self, id: String) -> FfiResult<ServiceProvision> {
+        let id = crate::convert::id("service.id", &id)?;
+        Ok(self.store()?.services().get(id)?.into())
+    }
+
+    /// The household's services that count (corrections applied, voided ones left out), newest
+    /// first.
+    pub fn services_of_household(&self, household_id: String) -> FfiResult<Vec<ServiceProvision>> {
+        let id = crate::convert::id("service.household_id", &household_id)?;
+        Ok(conv_all(self.store()?.services().for_household(id)?))
+    }
+
+    /// What each item came to for the household in calendar `year`, in the catalogue's order: what a
+    /// worker checks against the yearly limits before offering more.
+    pub fn service_year_usage(
+        &self,
+        household_id: String,
+        year: i32,
+    ) -> FfiResult<Vec<ServiceItemUsage>> {
+        let id = crate::convert::id("service.household_id", &household_id)?;
+        Ok(conv_all(self.store()?.services().year_usage(id, year)?))
+    }
+
     // ---------------------------------------------------------------------------- agenda, history
 
     /// The worker's visits on `day` (Korean date), in time order.

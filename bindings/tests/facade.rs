@@ -5,6 +5,19 @@ use donghaeng_core::model as m;
 use donghaeng_core::CoreError;
 use donghaeng_ffi::*;
 
+fn field_of(e: &DonghaengError) -> Option<&str> {
+    match e {
+        DonghaengError::Invalid { field, .. }
+        | DonghaengError::NotFound { field, .. }
+        | DonghaengError::InvalidTransition { field, .. }
+        | DonghaengError::Conflict { field, .. }
+        | DonghaengError::SchemaTooNew { field, .. }
+        | DonghaengError::Storage { field, .. }
+        | DonghaengError::WrongKey { field, .. }
+        | DonghaengError::Closed { field, .. } => field.as_deref(),
+    }
+}
+
 fn code_of(e: &DonghaengError) -> &str {
     match e {
         DonghaengError::Invalid { code, .. }
@@ -177,6 +190,176 @@ fn enums_round_trip_with_the_cores_codes() {
     check::<m::ReferralTarget, ReferralTarget>(m::ReferralTarget::ALL);
     check::<m::CrisisSign, CrisisSign>(m::CrisisSign::ALL);
     check::<m::CrisisReportStatus, CrisisReportStatus>(m::CrisisReportStatus::ALL);
+    check::<m::ServiceItem, ServiceItem>(m::ServiceItem::ALL);
+    check::<m::ServiceProgram, ServiceProgram>(m::ServiceProgram::ALL);
+    check::<m::QuantityUnit, QuantityUnit>(m::QuantityUnit::ALL);
     assert_eq!(Role::VisitingNurse.code(), "visiting_nurse");
     assert_eq!(Role::VisitingNurse.label_ko(), "방문간호사");
+}
+
+#[test]
+fn the_service_catalogue_is_the_cores() {
+    let care = service_items(ServiceProgram::CareSos);
+    let money = service_items(ServiceProgram::SeoulEmergencyWelfare);
+    assert_eq!((care.len(), money.len()), (10, 11));
+    // Every item once, in the core's order, with the core's program, shape and unit.
+    let all: Vec<ServiceItem> = care.iter().chain(&money).map(|i| i.item).collect();
+    let core: Vec<ServiceItem> = m::ServiceItem::ALL.iter().map(|&i| i.into()).collect();
+    assert_eq!(all, core);
+    for info in care.iter().chain(&money) {
+        assert_eq!(*info, service_item_info(info.item));
+        let c = m::ServiceItem::from(info.item);
+        assert_eq!(info.code, c.code());
+        assert_eq!(ServiceProgram::from(c.program()), info.program);
+        match c.shape() {
+            m::ItemShape::Paid(u) => {
+                assert_eq!(info.shape, ServiceItemShape::Paid);
+                assert_eq!(info.unit, Some(u.into()));
+            }
+            m::ItemShape::Linked => {
+                assert_eq!((info.shape, info.unit), (ServiceItemShape::Linked, None))
+            }
+            m::ItemShape::Money => {
+                assert_eq!((info.shape, info.unit), (ServiceItemShape::Money, None))
+            }
+        }
+    }
+    assert_eq!(
+        care.iter()
+            .filter(|i| i.shape == ServiceItemShape::Paid)
+            .count(),
+        5
+    );
+    let stay = service_item_info(ServiceItem::ShortStay);
+    assert_eq!(
+        (stay.label_ko.as_str(), stay.unit),
+        ("단기시설", Some(QuantityUnit::Days))
+    );
+    assert_eq!(QuantityUnit::Days.label_ko(), "일");
+    assert_eq!(ServiceItem::Living.label_ko(), "생계비");
+}
+
+#[test]
+fn services_cross_both_ways_and_errors_name_their_field() {
+    let (_dir, store) = open();
+    let dong = store
+        .generate_synthetic_dong(3, 0, 2, 0, "2026-11-01".into())
+        .expect("synthetic");
+    let worker = dong.workers[0].id.clone();
+    let h = store
+        .create_household(NewHousehold {
+            dong_id: dong.dong.id.clone(),
+            head_name: "김영수".into(),
+            address: "서울 강남구 역삼로 1".into(),
+            crisis_level: 3,
+            location: None,
+            tags: vec![],
+            risk_flags: vec![],
+            phone: None,
+        })
+        .expect("household")
+        .id;
+    let new = |item, quantity, amount_won| NewServiceProvision {
+        household_id: h.clone(),
+        item,
+        provided_on: "2025-06-10".into(),
+        recorded_by: worker.clone(),
+        quantity,
+        amount_won,
+        case_id: None,
+        note: None,
+        corrects: None,
+    };
+    let stay = store
+        .record_service(NewServiceProvision {
+            note: Some("단기 보호 3일".into()),
+            ..new(ServiceItem::ShortStay, Some(3), Some(3 * 60_490))
+        })
+        .expect("short stay");
+    assert_eq!(
+        (stay.item, stay.quantity, stay.amount_won, stay.voided),
+        (ServiceItem::ShortStay, Some(3), Some(181_470), false)
+    );
+    assert_eq!(stay.provided_on, "2025-06-10");
+    assert_eq!(
+        (stay.household_id.as_str(), stay.recorded_by.as_str()),
+        (h.as_str(), worker.as_str())
+    );
+    assert_eq!(store.get_service(stay.id.clone()), Ok(stay.clone()));
+    let living = store
+        .record_service(new(ServiceItem::Living, None, Some(300_000)))
+        .expect("living");
+    let fixed = store
+        .record_service(NewServiceProvision {
+            corrects: Some(living.id.clone()),
+            ..new(ServiceItem::Living, None, Some(500_000))
+        })
+        .expect("correction");
+    assert_eq!(fixed.corrects.as_deref(), Some(living.id.as_str()));
+    let void = store
+        .void_service(stay.id.clone(), worker.clone(), "다른 가구에 입력".into())
+        .expect("void");
+    assert!(void.voided);
+    assert_eq!(void.corrects.as_deref(), Some(stay.id.as_str()));
+    let counted: Vec<String> = store
+        .services_of_household(h.clone())
+        .expect("list")
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(counted, vec![fixed.id.clone()]);
+    assert_eq!(
+        store.service_year_usage(h.clone(), 2025).expect("usage"),
+        vec![ServiceItemUsage {
+            item: ServiceItem::Living,
+            count: 1,
+            quantity: 0,
+            unit: None,
+            amount_won: 500_000,
+        }]
+    );
+    // A year far from any record is an empty answer, not an error.
+    assert_eq!(store.service_year_usage(h.clone(), i32::MIN), Ok(vec![]));
+
+    // Conversion errors name the facade's field; the core's refusals keep their code and field.
+    let e = store
+        .record_service(NewServiceProvision {
+            household_id: "x".into(),
+            ..new(ServiceItem::Fuel, None, Some(106_700))
+        })
+        .unwrap_err();
+    assert_eq!(
+        (code_of(&e), field_of(&e)),
+        ("invalid_id", Some("service.household_id"))
+    );
+    let e = store
+        .record_service(NewServiceProvision {
+            provided_on: "2025-02-30".into(),
+            ..new(ServiceItem::Fuel, None, Some(106_700))
+        })
+        .unwrap_err();
+    assert_eq!(
+        (code_of(&e), field_of(&e)),
+        ("invalid_date", Some("service.provided_on"))
+    );
+    let e = store
+        .record_service(new(ServiceItem::ShortStay, None, None))
+        .unwrap_err();
+    assert!(matches!(e, DonghaengError::Invalid { .. }), "{e:?}");
+    assert_eq!(
+        (code_of(&e), field_of(&e)),
+        ("quantity_required", Some("service.quantity"))
+    );
+    let e = store
+        .void_service(stay.id.clone(), "nobody".into(), "x".into())
+        .unwrap_err();
+    assert_eq!(
+        (code_of(&e), field_of(&e)),
+        ("invalid_id", Some("service.recorded_by"))
+    );
+    let e = store
+        .get_service("0190d5a0-0000-7000-8000-000000000000".into())
+        .unwrap_err();
+    assert!(matches!(e, DonghaengError::NotFound { .. }), "{e:?}");
+    assert_eq!(code_of(&e), "service_provision_not_found");
 }

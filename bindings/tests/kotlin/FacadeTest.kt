@@ -626,7 +626,7 @@ class FacadeCoverageTest {
             .toSet()
         assertEquals(
             setOf("eligibilityPrograms", "cadenceAgenda", "planDay", "dayVisitForDueItem", "crisisLevelLabel",
-                "resumeSafetySession", "encryptPlainDatabase", "isPlainDatabase"),
+                "resumeSafetySession", "encryptPlainDatabase", "isPlainDatabase", "serviceItemInfo", "serviceItems"),
             topLevel,
         )
     }

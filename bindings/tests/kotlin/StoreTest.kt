@@ -90,7 +90,7 @@ class DonghaengStoreTest {
 
     @Test
     fun openSchemaIntegrity() {
-        assertEquals(6L, store.schemaVersion()) // the latest migration (core/src/store/sql)
+        assertEquals(7L, store.schemaVersion()) // the latest migration (core/src/store/sql)
         assertEquals("ok", store.integrityCheck())
         assertFalse(store.isClosed())
         // Reopening the same file keeps the data.
@@ -369,6 +369,150 @@ class DonghaengStoreTest {
         expectCode("date_out_of_range") { store.volunteerMonth(volunteer.id, Int.MAX_VALUE, 1u) }
     }
 
+    // ----------------------------------------------------------------------------------- services
+
+    private fun service(h: Household, item: ServiceItem, quantity: Long? = null, amountWon: Long? = null, on: String = "2025-06-10") =
+        NewServiceProvision(householdId = h.id, item = item, providedOn = on, recordedBy = planner.id, quantity = quantity, amountWon = amountWon)
+
+    @Test
+    fun serviceCatalogue() {
+        val care = serviceItems(ServiceProgram.CARE_SOS)
+        val money = serviceItems(ServiceProgram.SEOUL_EMERGENCY_WELFARE)
+        // 001 §9: 5 paid and 5 linked 돌봄SOS services; §7 ④: 11 긴급복지 support items.
+        assertEquals(5, care.count { it.shape == ServiceItemShape.PAID })
+        assertEquals(5, care.count { it.shape == ServiceItemShape.LINKED })
+        assertEquals(11, money.size)
+        assertTrue(money.all { it.shape == ServiceItemShape.MONEY && it.unit == null && it.program == ServiceProgram.SEOUL_EMERGENCY_WELFARE })
+        assertEquals(ServiceItem.values().toList(), (care + money).map { it.item })
+        // A unit exactly for the paid services.
+        assertTrue(care.all { (it.unit != null) == (it.shape == ServiceItemShape.PAID) })
+        val stay = serviceItemInfo(ServiceItem.SHORT_STAY)
+        assertEquals(listOf("short_stay", "단기시설", "short stay"), listOf(stay.code, stay.labelKo, stay.labelEn))
+        assertEquals(QuantityUnit.DAYS, stay.unit)
+        assertEquals(QuantityUnit.MINUTES, serviceItemInfo(ServiceItem.TEMPORARY_HOME_CARE).unit)
+        assertEquals(QuantityUnit.MEALS, serviceItemInfo(ServiceItem.MEALS).unit)
+        assertEquals("돌봄SOS", serviceItemInfo(ServiceItem.WELLBEING_CHECK).program.labelKo())
+        assertEquals("생계비", ServiceItem.LIVING.labelKo())
+        assertEquals("일", QuantityUnit.DAYS.labelKo())
+    }
+
+    @Test
+    fun servicesOfEachShape() {
+        val h = household()
+        val before = store.pendingChanges()
+        // 일시재가 4 hours; 식사지원 10 meals with its fee (8,400원 × 10); 안부확인 (linked: counted only);
+        // 연료비 106,700원.
+        val care = store.recordService(service(h, ServiceItem.TEMPORARY_HOME_CARE, quantity = 240).copy(providedOn = "2025-06-01"))
+        val meals = store.recordService(service(h, ServiceItem.MEALS, quantity = 10, amountWon = 84_000).copy(providedOn = "2025-06-02"))
+        val check = store.recordService(service(h, ServiceItem.WELLBEING_CHECK).copy(providedOn = "2025-06-03", note = "전화 안부 확인"))
+        val fuel = store.recordService(service(h, ServiceItem.FUEL, amountWon = 106_700).copy(providedOn = "2025-06-04"))
+        assertEquals(240L, care.quantity)
+        assertNull(care.amountWon)
+        assertEquals(listOf(10L, 84_000L), listOf(meals.quantity, meals.amountWon))
+        assertNull(check.quantity)
+        assertNull(check.amountWon)
+        assertEquals("전화 안부 확인", check.note)
+        assertEquals(106_700L, fuel.amountWon)
+        assertNull(fuel.quantity)
+        assertFalse(fuel.voided)
+        assertEquals(h.id, fuel.householdId)
+        assertEquals(planner.id, fuel.recordedBy)
+        assertEquals("2025-06-04", fuel.providedOn)
+        assertEquals(fuel, store.getService(fuel.id))
+        // Newest first; each record one change waiting to sync.
+        assertEquals(listOf(fuel, check, meals, care), store.servicesOfHousehold(h.id))
+        assertEquals(before + 4uL, store.pendingChanges())
+        // A record tied to the household's case.
+        val c = store.openCase(h.id, planner.id, "2025-05-01")
+        val escort = store.recordService(service(h, ServiceItem.ESCORT, quantity = 90).copy(caseId = c.id))
+        assertEquals(c.id, escort.caseId)
+    }
+
+    @Test
+    fun serviceRefusalsSayWhyInBothLanguages() {
+        val h = household()
+        val other = household(head = "이영자")
+        val living = store.recordService(service(other, ServiceItem.LIVING, amountWon = 300_000))
+        val otherCase = store.openCase(other.id, planner.id, "2025-05-01")
+        val before = store.pendingChanges()
+        val e = expectCode("quantity_required") { store.recordService(service(h, ServiceItem.SHORT_STAY, amountWon = 60_490)) }
+            as DonghaengException.Invalid
+        assertEquals("service.quantity", e.field)
+        assertTrue(e.ko, e.ko.contains("단기시설") && e.ko.contains("일"))
+        assertTrue(e.en, e.en.contains("short stay") && e.en.contains("days"))
+        val tomorrow = LocalDate.now(KST).plusDays(2).toString()
+        val refusals = listOf(
+            "linked_service_has_no_amount" to service(h, ServiceItem.CASE_MANAGEMENT, amountWon = 10_000),
+            "amount_required" to service(h, ServiceItem.MEDICAL),
+            "quantity_not_applicable" to service(h, ServiceItem.LIVING, quantity = 1, amountWon = 300_000),
+            "amount_out_of_range" to service(h, ServiceItem.LIVING, amountWon = -1),
+            "quantity_out_of_range" to service(h, ServiceItem.ESCORT, quantity = 0),
+            "date_in_future" to service(h, ServiceItem.LIVING, amountWon = 300_000, on = tomorrow),
+            "correction_of_other_household" to service(h, ServiceItem.LIVING, amountWon = 500_000).copy(corrects = living.id),
+            "case_of_other_household" to service(h, ServiceItem.FUEL, amountWon = 106_700).copy(caseId = otherCase.id),
+            "invalid_date" to service(h, ServiceItem.FUEL, amountWon = 106_700, on = "2025-02-29"),
+            "invalid_id" to service(h, ServiceItem.FUEL, amountWon = 106_700).copy(recordedBy = "누구"),
+        )
+        for ((code, new) in refusals) {
+            val r = expectCode(code) { store.recordService(new) } as DonghaengException.Invalid
+            assertTrue(code, r.ko.isNotBlank() && r.en.isNotBlank() && r.ko != r.en)
+            assertTrue("$code: ${r.field}", r.field!!.startsWith("service."))
+        }
+        val linked = expectCode("linked_service_has_no_amount") { store.recordService(service(h, ServiceItem.CASE_MANAGEMENT, quantity = 1)) }
+            as DonghaengException.Invalid
+        assertTrue(linked.ko, linked.ko.contains("사례관리") && linked.ko.contains("연계"))
+        assertTrue(linked.en, linked.en.contains("case management") && linked.en.contains("linked service"))
+        val missing = expectCode("service_provision_not_found") { store.getService(UUID.randomUUID().toString()) }
+        assertTrue(missing is DonghaengException.NotFound)
+        expectCode("household_not_found") { store.recordService(service(h, ServiceItem.FUEL, amountWon = 1).copy(householdId = UUID.randomUUID().toString())) }
+        // Nothing was written by any refusal.
+        assertEquals(before, store.pendingChanges())
+        assertTrue(store.servicesOfHousehold(h.id).isEmpty())
+    }
+
+    @Test
+    fun serviceVoidAndYearUsage() {
+        val h = household()
+        // 생계비 30만원, corrected: the household has two members, 50만원 (001 §7).
+        val living = store.recordService(service(h, ServiceItem.LIVING, amountWon = 300_000))
+        val fixed = store.recordService(service(h, ServiceItem.LIVING, amountWon = 500_000).copy(corrects = living.id))
+        assertEquals(living.id, fixed.corrects)
+        // 단기시설 3 days at 60,490원 a day.
+        val stay = store.recordService(service(h, ServiceItem.SHORT_STAY, quantity = 3, amountWon = 3 * 60_490L))
+        // 일시재가 entered for the wrong household: voided, with a reason.
+        val wrong = store.recordService(service(h, ServiceItem.TEMPORARY_HOME_CARE, quantity = 120))
+        expectCode("required") { store.voidService(wrong.id, nurse.id, "   ") }
+        val void = store.voidService(wrong.id, nurse.id, "다른 가구에 입력")
+        assertTrue(void.voided)
+        assertEquals(wrong.id, void.corrects)
+        assertEquals(nurse.id, void.recordedBy)
+        assertEquals("다른 가구에 입력", void.note)
+        assertNull(void.quantity)
+        assertNull(void.amountWon)
+        expectCode("service_provision_not_found") { store.voidService(UUID.randomUUID().toString(), nurse.id, "x") }
+        // Last year's meals do not count for this year; two more meals this year add up.
+        store.recordService(service(h, ServiceItem.MEALS, quantity = 5, on = "2024-12-30"))
+        store.recordService(service(h, ServiceItem.MEALS, quantity = 4, amountWon = 4 * 8_400L, on = "2025-01-03"))
+        store.recordService(service(h, ServiceItem.MEALS, quantity = 6, on = "2025-02-03"))
+
+        assertEquals(setOf(fixed.id, stay.id), store.servicesOfHousehold(h.id).filter { it.item != ServiceItem.MEALS }.map { it.id }.toSet())
+        assertEquals(
+            listOf(
+                ServiceItemUsage(item = ServiceItem.SHORT_STAY, count = 1uL, quantity = 3, unit = QuantityUnit.DAYS, amountWon = 181_470),
+                ServiceItemUsage(item = ServiceItem.MEALS, count = 2uL, quantity = 10, unit = QuantityUnit.MEALS, amountWon = 33_600),
+                ServiceItemUsage(item = ServiceItem.LIVING, count = 1uL, quantity = 0, unit = null, amountWon = 500_000),
+            ),
+            store.serviceYearUsage(h.id, 2025),
+        )
+        assertEquals(
+            listOf(ServiceItemUsage(item = ServiceItem.MEALS, count = 1uL, quantity = 5, unit = QuantityUnit.MEALS, amountWon = 0)),
+            store.serviceYearUsage(h.id, 2024),
+        )
+        assertTrue(store.serviceYearUsage(h.id, 2023).isEmpty())
+        expectCode("household_not_found") { store.serviceYearUsage(UUID.randomUUID().toString(), 2025) }
+        expectCode("invalid_id") { store.servicesOfHousehold("x") }
+    }
+
     // ---------------------------------------------------------------------------------- synthetic
 
     @Test
@@ -572,7 +716,7 @@ class DonghaengStoreTest {
         assertFalse(encryptPlainDatabase(path, KEY)) // already encrypted: nothing to do
         val old = DonghaengStore.open(path, KEY)
         try {
-            assertEquals(6L, old.schemaVersion())
+            assertEquals(7L, old.schemaVersion())
             assertEquals("ok", old.integrityCheck())
         } finally {
             old.closeStore()
@@ -591,7 +735,8 @@ class DonghaengStoreTest {
             ContactMode.values().toList(), VisitStatus.values().toList(), VisitOutcome.values().toList(),
             Observation.values().toList(), CaseStage.values().toList(), CaseClassification.values().toList(),
             ClosureReason.values().toList(), ClosureCategory.values().toList(), ReferralTarget.values().toList(),
-            CrisisSign.values().toList(), CrisisReportStatus.values().toList(),
+            CrisisSign.values().toList(), CrisisReportStatus.values().toList(), ServiceItem.values().toList(),
+            ServiceProgram.values().toList(), QuantityUnit.values().toList(),
         )
         var n = 0
         for (values in all) {
@@ -616,6 +761,9 @@ class DonghaengStoreTest {
                     is ReferralTarget -> Triple(v.code(), v.labelKo(), v.labelEn())
                     is CrisisSign -> Triple(v.code(), v.labelKo(), v.labelEn())
                     is CrisisReportStatus -> Triple(v.code(), v.labelKo(), v.labelEn())
+                    is ServiceItem -> Triple(v.code(), v.labelKo(), v.labelEn())
+                    is ServiceProgram -> Triple(v.code(), v.labelKo(), v.labelEn())
+                    is QuantityUnit -> Triple(v.code(), v.labelKo(), v.labelEn())
                     else -> throw AssertionError("unexpected $v")
                 }
                 assertTrue(code.matches(Regex("[a-z0-9_]+")))
@@ -648,6 +796,7 @@ class DonghaengStoreTest {
             "createReferral", "getReferral", "recordReferralFirstReply", "recordReferralServiceEnd", "recordReferralFinalReply",
             "referralRepliesDue", "reportCrisis", "getCrisisReport", "crisisInbox", "markCrisisReportHandled",
             "recordVolunteerActivity", "volunteerMonth", "agendaForWorker", "historyPage", "generateSyntheticDong",
+            "recordService", "voidService", "getService", "servicesOfHousehold", "serviceYearUsage",
         )
         // Kotlin mangles the names of methods with unsigned parameters ("searchHouseholds-jXDDuk8").
         val declared = DonghaengStoreInterface::class.java.declaredMethods.map { it.name.substringBefore("-") }.toSet()

@@ -1,4 +1,4 @@
-"""Python tests over the generated bindings: open, a synthetic 동, search, agenda, errors."""
+"""Python tests over the generated bindings: open, a synthetic 동, search, agenda, services, errors."""
 
 import sqlite3
 from datetime import date, timedelta
@@ -24,7 +24,7 @@ def synthetic(store):
 
 
 def test_open_and_schema(store):
-    assert store.schema_version() == 6  # the latest migration (core/src/store/sql)
+    assert store.schema_version() == 7  # the latest migration (core/src/store/sql)
     assert store.integrity_check() == "ok"
     assert not store.is_closed()
 
@@ -81,6 +81,49 @@ def test_korean_round_trip(store, synthetic):
     assert store.pending_changes() == before + 1
 
 
+def test_services_record_correct_void_and_year_usage(store, synthetic):
+    h = store.create_household(
+        d.NewHousehold(dong_id=synthetic.dong.id, head_name="김영수", address="서울 강남구 역삼로 1", crisis_level=3)
+    )
+    worker = synthetic.workers[0].id
+
+    def new(item, provided_on="2025-06-10", **kw):
+        return d.NewServiceProvision(household_id=h.id, item=item, provided_on=provided_on, recorded_by=worker, **kw)
+
+    info = d.service_item_info(d.ServiceItem.SHORT_STAY)
+    assert (info.shape, info.unit, info.program) == (
+        d.ServiceItemShape.PAID,
+        d.QuantityUnit.DAYS,
+        d.ServiceProgram.CARE_SOS,
+    )
+    # 단기시설 3 days at 60,490원; 생계비 30만원 corrected to 50만원 (two members); 안부확인 counted only.
+    stay = store.record_service(new(d.ServiceItem.SHORT_STAY, quantity=3, amount_won=3 * 60_490))
+    living = store.record_service(new(d.ServiceItem.LIVING, amount_won=300_000))
+    fixed = store.record_service(new(d.ServiceItem.LIVING, amount_won=500_000, corrects=living.id))
+    store.record_service(new(d.ServiceItem.WELLBEING_CHECK, provided_on="2025-07-01"))
+    wrong = store.record_service(new(d.ServiceItem.TEMPORARY_HOME_CARE, quantity=120))
+    void = store.void_service(wrong.id, worker, "다른 가구에 입력")
+    assert void.voided and void.corrects == wrong.id
+    assert (stay.quantity, stay.amount_won, stay.provided_on) == (3, 181_470, "2025-06-10")
+
+    counted = store.services_of_household(h.id)
+    assert counted[0].item == d.ServiceItem.WELLBEING_CHECK  # newest first
+    assert {p.id for p in counted[1:]} == {stay.id, fixed.id}
+    usage = {u.item: u for u in store.service_year_usage(h.id, 2025)}
+    assert set(usage) == {d.ServiceItem.SHORT_STAY, d.ServiceItem.WELLBEING_CHECK, d.ServiceItem.LIVING}
+    s = usage[d.ServiceItem.SHORT_STAY]
+    assert (s.count, s.quantity, s.unit, s.amount_won) == (1, 3, d.QuantityUnit.DAYS, 181_470)
+    lv = usage[d.ServiceItem.LIVING]
+    assert (lv.count, lv.quantity, lv.unit, lv.amount_won) == (1, 0, None, 500_000)
+    assert usage[d.ServiceItem.WELLBEING_CHECK].count == 1
+    assert store.service_year_usage(h.id, 2024) == []
+
+    with pytest.raises(d.DonghaengError.Invalid) as e:
+        store.record_service(new(d.ServiceItem.FUEL))
+    assert (e.value.code, e.value.field) == ("amount_required", "service.amount_won")
+    assert "연료비" in e.value.ko and "fuel" in e.value.en
+
+
 def test_errors(store, synthetic, tmp_path):
     with pytest.raises(d.DonghaengError.Invalid) as e:
         store.get_household("not-an-id")
@@ -102,7 +145,7 @@ def test_errors(store, synthetic, tmp_path):
     # An invalid enum value from the foreign side: refused before it crosses, the store goes on.
     with pytest.raises((TypeError, ValueError)):
         store.create_org_unit("dong", "가짜동", None)
-    assert store.schema_version() == 6  # the latest migration (core/src/store/sql)
+    assert store.schema_version() == 7  # the latest migration (core/src/store/sql)
 
     store.close()
     with pytest.raises(d.DonghaengError.Closed) as e:
@@ -166,5 +209,5 @@ def test_a_plain_file_is_encrypted_without_loss(tmp_path):
     assert d.encrypt_plain_database(path, KEY) is False
     assert "김옛날".encode() not in open(path, "rb").read()
     s = d.DonghaengStore.open(path, KEY)
-    assert s.schema_version() == 6
+    assert s.schema_version() == 7
     s.close()

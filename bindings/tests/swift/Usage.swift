@@ -50,3 +50,23 @@ func registerAndVisit(store: DonghaengStore, dongId: String, planner: String, nu
         return visit
     }
 }
+
+/// 서비스 제공 기록: the item decides which fields the form shows; the core checks the record.
+func recordShortStay(store: DonghaengStore, householdId: String, worker: String, day: String) throws -> [ServiceItemUsage] {
+    let info = serviceItemInfo(item: .shortStay)
+    switch info.shape {
+    case .paid:
+        print("제공량 (\(info.unit?.labelKo() ?? "-"))")
+    case .linked, .money:
+        break
+    }
+    do {
+        _ = try store.recordService(service: NewServiceProvision(
+            householdId: householdId, item: .shortStay, providedOn: day, recordedBy: worker,
+            quantity: 3, amountWon: 3 * 60_490))
+    } catch let DonghaengError.Invalid(code, field, ko, _) {
+        print("입력 오류 \(code) \(field ?? "-"): \(ko)")
+    }
+    let year = Int32(day.prefix(4)) ?? 0
+    return try store.serviceYearUsage(householdId: householdId, year: year)
+}

@@ -272,6 +272,79 @@ class WellnessFormTest : WithStore() {
     }
 }
 
+class ServiceFormTest : WithStore() {
+    private val today = TestClock(kstMs(2026, 11, 2, 10))
+
+    @Test
+    fun theItemDecidesTheFieldsAndTheCoreChecksTheRest() {
+        val f = ServiceForm(store, household.id, nurse.id, clock = today)
+        assertEquals("2026-11-02", f.state.value.providedOn)
+        assertFalse(f.submit())
+        assertEquals(listOf("service.item"), f.state.value.errors.map { it.field })
+        assertEquals(10, f.items(ServiceProgram.CARE_SOS).size)
+
+        // 단기시설: days, with the fee: 3 × 60,490원.
+        f.choose(ServiceItem.SHORT_STAY)
+        assertTrue(f.state.value.showsQuantity && f.state.value.showsAmount && !f.state.value.amountRequired)
+        assertEquals("일", f.state.value.quantityUnit)
+        f.setQuantity("3일")
+        f.setAmount("백팔십일만원")
+        assertFalse(f.submit())
+        assertEquals(listOf("service.amount_won"), f.state.value.errors.map { it.field })
+        f.setAmount("181,470원")
+        assertTrue(f.submit())
+        val stay = f.state.value.saved!!
+        assertEquals(listOf(3L, 181_470L), listOf(stay.quantity, stay.amountWon))
+        assertEquals("2026-11-02", stay.providedOn)
+
+        // 생계비: the quantity typed for the stay is emptied, not saved with it; an empty amount is the
+        // core's refusal, shown on its field in Korean.
+        f.choose(ServiceItem.LIVING)
+        assertEquals("", f.state.value.quantity)
+        assertFalse(f.state.value.showsQuantity)
+        assertTrue(f.state.value.amountRequired)
+        f.setAmount("")
+        assertFalse(f.submit())
+        val e = f.state.value.errors.single()
+        assertEquals(listOf("amount_required", "service.amount_won"), listOf(e.code, e.field))
+        assertTrue(e.ko, e.ko.contains("생계비"))
+        // A day after today is the core's refusal too.
+        f.setAmount("300,000")
+        f.setProvidedOn("2999-01-01")
+        assertFalse(f.submit())
+        assertEquals("date_in_future", f.state.value.errors.single().code)
+
+        // 안부확인 (linked): nothing but the day.
+        f.choose(ServiceItem.WELLBEING_CHECK)
+        assertFalse(f.state.value.showsQuantity || f.state.value.showsAmount)
+        f.setProvidedOn("2026-11-02")
+        f.setNote("  전화로 안부 확인  ")
+        assertTrue(f.submit())
+        val check = f.state.value.saved!!
+        assertEquals(listOf(null, null), listOf(check.quantity, check.amountWon))
+        assertEquals("전화로 안부 확인", check.note)
+        // Only the two saved records, newest first: the refused attempts wrote nothing.
+        assertEquals(listOf(check.id, stay.id), store.servicesOfHousehold(household.id).map { it.id })
+    }
+
+    @Test
+    fun aCorrectionStartsFromTheRecordAndReplacesIt() {
+        val living = store.recordService(NewServiceProvision(householdId = household.id, item = ServiceItem.LIVING, providedOn = "2026-10-05",
+            recordedBy = planner.id, amountWon = 300_000))
+        val f = ServiceForm(store, household.id, planner.id, corrects = living, clock = today)
+        assertEquals(listOf("2026-10-05", "300000"), listOf(f.state.value.providedOn, f.state.value.amount))
+        assertEquals(ServiceItem.LIVING, f.state.value.item?.item)
+        // Two members: 50만원, not 30만원.
+        f.setAmount("500,000")
+        assertTrue(f.submit())
+        val fixed = f.state.value.saved!!
+        assertEquals(living.id, fixed.corrects)
+        assertEquals(listOf(fixed), store.servicesOfHousehold(household.id))
+        val usage = store.serviceYearUsage(household.id, 2026).single()
+        assertEquals(listOf(1uL, 500_000L), listOf(usage.count, usage.amountWon))
+    }
+}
+
 class EligibilityCalculatorTest {
     private val engine = EligibilityEngine()
 
