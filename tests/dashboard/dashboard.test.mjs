@@ -180,7 +180,7 @@ test('figures match the records the phones synced, and export as CSV', async () 
   await page.click('#figures-form button[type="submit"]');
   await page.waitForFunction(() => document.querySelector('#fig-contact [data-cohort="age65"] .v')?.textContent === '1/1');
   assert.equal(await page.textContent('#fig-accompanied .v'), '1/1');
-  assert.match(await page.textContent('#fig-links'), /care_sos: 1/);
+  assert.equal(await page.textContent('#fig-links li[data-target="care_sos"]'), '돌봄SOS센터: 1');
   // 돌봄SOS services by type and emergency support by item: households, count, quantity, amount.
   const cells = (table, item) => page.$$eval(`#fig-${table} tr[data-item="${item}"] td`, (tds) => tds.map((td) => td.textContent.trim()));
   assert.deepEqual(await cells('care_sos_services', 'temporary_home_care'), ['일시재가', '1', '1', '240 분', '76,780']);

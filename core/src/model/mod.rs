@@ -3,6 +3,7 @@
 
 pub mod case;
 pub mod code;
+pub mod correction;
 pub mod crisis_report;
 pub mod household;
 pub mod note;

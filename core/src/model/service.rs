@@ -159,42 +159,13 @@ pub struct ServiceProvision {
     pub voided: bool,
 }
 
-/// The records that count: one per delivery.
-///
-/// Records linked by `corrects` describe one delivery; the one with the greatest id (ids are UUID v7,
-/// time-ordered where they were written) is its current state, and the delivery counts only if that
-/// record is not a voiding one. Taking whole groups rather than "records nobody corrects" keeps two
-/// corrections of the same record made offline on two phones from counting the delivery twice, and
-/// gives every replica the same answer whatever order the records arrived in.
+/// The records that count: one per delivery, its latest record ([`super::correction::current_ids`]),
+/// unless that record voids it. Newest first.
 pub fn current(records: &[ServiceProvision]) -> Vec<&ServiceProvision> {
-    let index: std::collections::HashMap<Id, usize> =
-        records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
-    let mut parent: Vec<usize> = (0..records.len()).collect();
-    fn root(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        i
-    }
-    for (i, r) in records.iter().enumerate() {
-        if let Some(j) = r.corrects.and_then(|c| index.get(&c).copied()) {
-            let (a, b) = (root(&mut parent, i), root(&mut parent, j));
-            parent[a] = b;
-        }
-    }
-    let mut latest: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
-    for i in 0..records.len() {
-        let g = root(&mut parent, i);
-        let best = latest.entry(g).or_insert(i);
-        if records[i].id > records[*best].id {
-            *best = i;
-        }
-    }
-    let mut out: Vec<&ServiceProvision> = latest
-        .into_values()
-        .map(|i| &records[i])
-        .filter(|r| !r.voided)
+    let ids = super::correction::current_ids(records.iter().map(|r| (r.id, r.corrects)));
+    let mut out: Vec<&ServiceProvision> = records
+        .iter()
+        .filter(|r| ids.contains(&r.id) && !r.voided)
         .collect();
     out.sort_by(|a, b| b.provided_on.cmp(&a.provided_on).then(b.id.cmp(&a.id)));
     out

@@ -19,6 +19,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use donghaeng_core::model::correction::current_ids;
+use donghaeng_core::model::ReferralTarget;
+use donghaeng_core::safety::incident::{FollowUp, IncidentSeverity, IncidentType};
 use donghaeng_core::store::audit::ENTITY as AUDIT_ENTRIES;
 use donghaeng_core::CoreError;
 
@@ -427,8 +430,20 @@ pub async fn figures(
         )
             .into_response());
     }
+    // Labels of the referral targets the service links are counted by (the page shows codes
+    // otherwise).
+    let targets: serde_json::Map<String, Value> = ReferralTarget::ALL
+        .iter()
+        .map(|t| {
+            (
+                t.code().to_owned(),
+                json!({"ko": t.label_ko(), "en": t.label_en()}),
+            )
+        })
+        .collect();
     Ok(Json(json!({
         "from": period.from, "to": period.to, "unit_id": unit, "figures": f,
+        "referral_targets": targets,
     }))
     .into_response())
 }
@@ -515,10 +530,26 @@ pub async fn incidents(
     };
     let mut list = Vec::new();
     let mut stats: BTreeMap<(String, String), BTreeMap<String, u64>> = BTreeMap::new();
+    // A corrected report counts as its latest correction only (the list and the statistics).
+    let current = current_ids(
+        p.each("incidents")
+            .map(|(id, f)| (id, uuid(&f, "corrects"))),
+    );
+    let unit_names: HashMap<Uuid, String> = p
+        .each("org_units")
+        .filter_map(|(id, f)| Some((id, text(&f, "name")?.to_owned())))
+        .collect();
+    let label = |code: Option<&str>, of: &dyn Fn(&str) -> Option<(&'static str, &'static str)>| {
+        code.and_then(of)
+            .map_or(Value::Null, |(ko, en)| json!({"ko": ko, "en": en}))
+    };
     for (id, f) in p.each("incidents") {
         let Some(district) = uuid(&f, "district_id") else {
             continue;
         };
+        if !current.contains(&id) {
+            continue;
+        }
         let workers: Vec<Uuid> = text(&f, "affected_workers")
             .unwrap_or("")
             .split(',')
@@ -550,9 +581,21 @@ pub async fn incidents(
             .split(',')
             .filter(|s| !s.is_empty())
             .collect();
+        let follow_up_labels: Vec<Value> = follow_ups
+            .iter()
+            .map(|c| {
+                label(Some(c), &|c| {
+                    FollowUp::from_code(c).map(|x| (x.label_ko(), x.label_en()))
+                })
+            })
+            .collect();
         list.push(json!({
             "id": id,
             "district_id": district,
+            "district_name": unit_names.get(&district),
+            "incident_type_label": label(Some(&kind), &|c| IncidentType::from_code(c).map(|x| (x.label_ko(), x.label_en()))),
+            "severity_label": label(text(&f, "severity"), &|c| IncidentSeverity::from_code(c).map(|x| (x.label_ko(), x.label_en()))),
+            "follow_up_labels": follow_up_labels,
             "occurred_at_ms": occurred,
             "incident_type": kind,
             "severity": text(&f, "severity"),
@@ -566,7 +609,12 @@ pub async fn incidents(
     list.sort_by_key(|v| std::cmp::Reverse(v["occurred_at_ms"].as_i64()));
     let stats: Vec<Value> = stats
         .into_iter()
-        .map(|((district, half), counts)| json!({"district_id": district, "half": half, "counts": counts}))
+        .map(|((district, half), counts)| {
+            let name = Uuid::try_parse(&district)
+                .ok()
+                .and_then(|d| unit_names.get(&d));
+            json!({"district_id": district, "district_name": name, "half": half, "counts": counts})
+        })
         .collect();
     Ok(Json(json!({"incidents": list, "half_year": stats})))
 }

@@ -728,31 +728,22 @@ async fn an_incident_reaches_the_dong_and_district_with_half_year_statistics(bac
         .and_utc()
         .timestamp_millis();
     let incident = Uuid::now_v7();
-    let hlc = dev.clock.send(srv.now_ms());
-    let change = donghaeng_core::sync::Change {
-        id: donghaeng_core::store::device_sync::capture::v7_at(hlc.wall_ms),
-        entity: "incidents".into(),
-        record_id: incident,
-        op: donghaeng_core::sync::Op::Append {
-            record: serde_json::from_value(json!({
-                "session_id": session_id.to_string(), "district_id": o.gu.to_string(),
-                "occurred_at": at, "reported_at": at + 600_000, "reporter_id": planner.to_string(),
-                "affected_workers": format!("{planner},{nurse}"), "incident_type": "verbal_abuse",
-                "severity": "minor", "injuries": null, "police_called": 1, "ambulance_119_called": 0,
-                "follow_ups": "legal_action,treatment", "description": "폭언", "corrects": null,
-            }))
-            .unwrap(),
-        },
-        hlc,
-        device_id: dev.id,
+    let report = |kind: &str, corrects: Option<Uuid>| {
+        json!({
+            "session_id": session_id.to_string(), "district_id": o.gu.to_string(),
+            "occurred_at": at, "reported_at": at + 600_000, "reporter_id": planner.to_string(),
+            "affected_workers": format!("{planner},{nurse}"), "incident_type": kind,
+            "severity": "minor", "injuries": null, "police_called": 1, "ambulance_119_called": 0,
+            "follow_ups": "legal_action,treatment", "description": "폭언",
+            "corrects": corrects.map(|c| c.to_string()),
+        })
     };
-    let a = srv.push(&dev, &[change]).await;
-    assert_eq!(
-        a.body["accepted"].as_array().map(Vec::len),
-        Some(1),
-        "{}",
-        a.body
-    );
+    push_records(
+        &srv,
+        &mut dev,
+        &[("incidents", incident, report("verbal_abuse", None))],
+    )
+    .await;
     web_user(&srv, o.team_a, "lead.a", Privilege::Supervisor).await;
     web_user(&srv, o.dong_b, "lead.b", Privilege::Supervisor).await;
     web_user(&srv, o.gu, "gu.officer", Privilege::Supervisor).await;
@@ -766,9 +757,14 @@ async fn an_incident_reaches_the_dong_and_district_with_half_year_statistics(bac
         assert_eq!(list[0]["id"], incident.to_string());
         assert_eq!(list[0]["follow_ups"], json!(["legal_action", "treatment"]));
         assert_eq!(list[0]["follow_up_status"], "decided");
+        assert_eq!(list[0]["incident_type_label"]["ko"], "폭언");
+        assert_eq!(list[0]["severity_label"]["en"], "minor");
+        assert_eq!(list[0]["follow_up_labels"][0]["ko"], "법적 대응");
+        assert_eq!(list[0]["district_name"], "성북구");
         let stats = &w.body["half_year"][0];
         assert_eq!(stats["half"], "2022-H2");
         assert_eq!(stats["district_id"], o.gu.to_string());
+        assert_eq!(stats["district_name"], "성북구");
         assert_eq!(
             stats["counts"],
             json!({"total": 1, "type:verbal_abuse": 1, "police_called": 1})
@@ -786,6 +782,23 @@ async fn an_incident_reaches_the_dong_and_district_with_half_year_statistics(bac
         .get("/dashboard/api/incidents?from=2022-01-01&to=2022-06-30")
         .await;
     assert_eq!(w.body["incidents"], json!([]));
+    // A correction (it was a threat): the list and the statistics count the report once, as
+    // corrected.
+    let fixed = Uuid::now_v7();
+    push_records(
+        &srv,
+        &mut dev,
+        &[("incidents", fixed, report("threat", Some(incident)))],
+    )
+    .await;
+    let w = a.get("/dashboard/api/incidents").await;
+    let list = w.body["incidents"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{}", w.body);
+    assert_eq!(list[0]["id"], fixed.to_string());
+    assert_eq!(
+        w.body["half_year"][0]["counts"],
+        json!({"total": 1, "type:threat": 1, "police_called": 1})
+    );
 }
 
 on_both_stores!(

@@ -25,6 +25,7 @@ const T = {
     col_item: '유형·항목', col_households: '가구', col_count: '건수', col_quantity: '제공량', col_amount: '금액(원)',
     minutes: '분', days: '일', meals: '식',
     monitored: '모니터링', no_rate: '대상 없음',
+    count_total: '합계', count_police_called: '경찰 신고', count_ambulance_119_called: '119 신고',
   },
   en: {
     title: 'Donghaeng dashboard', tab_board: 'Safety board', tab_plan: "Today's plan", date: 'Date', assigned_teams: 'Assigned teams', unassigned_visits: 'Unassigned visits', proposed: 'Proposed pairs', cannot_place: 'Cannot be placed', planned: 'planned', in_progress: 'in progress', completed: 'completed', missed: 'missed', tab_figures: 'Program figures', tab_incidents: 'Incidents',
@@ -47,6 +48,7 @@ const T = {
     col_item: 'Type / item', col_households: 'Households', col_count: 'Count', col_quantity: 'Quantity', col_amount: 'Amount (won)',
     minutes: 'min', days: 'days', meals: 'meals',
     monitored: 'monitored', no_rate: 'no target',
+    count_total: 'total', count_police_called: 'police called', count_ambulance_119_called: '119 called',
   },
 };
 
@@ -275,16 +277,27 @@ function figuresQuery() {
 const pct = (r) => (r.rate === null ? t('no_rate') : (r.rate * 100).toFixed(1) + '%');
 const bar = (r) => `<div class="bar"><i style="width:${r.rate === null ? 0 : Math.round(r.rate * 100)}%"></i></div>`;
 
+// A request answered after a newer one of the same kind is dropped: a slow answer for the old
+// period or date must never overwrite the one the user asked for last.
+const latest = {};
+async function fresh(kind, url) {
+  const n = (latest[kind] = (latest[kind] || 0) + 1);
+  const r = await api(url);
+  return n === latest[kind] ? r : null;
+}
+
 async function loadFigures() {
   const q = figuresQuery();
   $('#csv').href = '/dashboard/api/figures?' + q.toString() + '&format=csv';
-  const r = await api('/dashboard/api/figures?' + q.toString());
+  const r = await fresh('figures', '/dashboard/api/figures?' + q.toString());
+  if (!r) return;
   $('#figures-error').textContent = r.status === 200 ? '' : errText(r.body);
   if (r.status !== 200) { $('#figures').innerHTML = ''; return; }
   const f = r.body.figures;
   const cohorts = f.contact_rate.map((c) => `<div data-cohort="${c.cohort}"><b>${esc(t(c.cohort))}</b> ${t('all')} <span class="v">${c.contacted.count}/${c.contacted.base}</span> (${pct(c.contacted)})${bar(c.contacted)}` +
     Object.entries(c.by_mode).map(([m, x]) => `<small>${esc(t(m))} ${x.count} (${pct(x)})</small>`).join(' · ') + '</div>').join('');
-  const links = Object.entries(f.service_links).map(([k, n]) => `<li>${esc(k)}: ${n}</li>`).join('') || `<li>${t('none')}</li>`;
+  const target = (k) => (r.body.referral_targets[k] || {})[lang] || k;
+  const links = Object.entries(f.service_links).map(([k, n]) => `<li data-target="${esc(k)}">${esc(target(k))}: ${n}</li>`).join('') || `<li>${t('none')}</li>`;
   $('#figures').innerHTML = `<div class="cards">
     <div class="card" id="fig-contact"><h3>${t('contact_rate')}</h3>${cohorts}</div>
     <div class="card" id="fig-accompanied"><h3>${t('accompanied_65')}</h3><span class="v">${f.accompanied_65.count}/${f.accompanied_65.base}</span> (${pct(f.accompanied_65)})${bar(f.accompanied_65)}</div>
@@ -313,7 +326,8 @@ $('#figures-form').addEventListener('submit', (ev) => { ev.preventDefault(); loa
 async function loadPlan() {
   const q = new URLSearchParams();
   if ($('#plan-date').value) q.set('date', $('#plan-date').value);
-  const r = await api('/dashboard/api/plan?' + q.toString());
+  const r = await fresh('plan', '/dashboard/api/plan?' + q.toString());
+  if (!r) return;
   $('#plan-error').textContent = r.status === 200 ? '' : errText(r.body);
   if (r.status !== 200) { $('#plan').innerHTML = ''; return; }
   const p = r.body.plan;
@@ -332,10 +346,16 @@ async function loadPlan() {
 $('#plan-form').addEventListener('submit', (ev) => { ev.preventDefault(); loadPlan(); });
 
 async function loadIncidents() {
-  const r = await api('/dashboard/api/incidents');
+  const r = await fresh('incidents', '/dashboard/api/incidents');
+  if (!r) return;
   if (r.status !== 200) return;
-  $('#incident-stats tbody').innerHTML = r.body.half_year.map((s) => `<tr><td>${esc(s.district_id.slice(0, 8))}</td><td>${esc(s.half)}</td><td>${esc(Object.entries(s.counts).map(([k, v]) => k + ' ' + v).join(', '))}</td></tr>`).join('');
-  $('#incident-list tbody').innerHTML = r.body.incidents.map((i) => `<tr><td>${esc(new Date(i.occurred_at_ms).toLocaleString(lang === 'ko' ? 'ko-KR' : 'en-GB', { timeZone: 'Asia/Seoul' }))}</td><td>${esc(i.incident_type)}</td><td>${esc(i.severity)}</td><td>${esc(i.follow_ups.join(', ') || t('none'))}</td></tr>`).join('');
+  // Labels come with each incident; the statistics name types by code, so look them up there.
+  const lbl = (l, code) => (l ? l[lang] : code) ?? '';
+  const types = {};
+  r.body.incidents.forEach((i) => { types['type:' + i.incident_type] = lbl(i.incident_type_label, i.incident_type); });
+  const countName = (k) => types[k] ?? t('count_' + k);
+  $('#incident-stats tbody').innerHTML = r.body.half_year.map((s) => `<tr><td>${esc(s.district_name ?? s.district_id.slice(0, 8))}</td><td>${esc(s.half)}</td><td>${esc(Object.entries(s.counts).map(([k, v]) => countName(k) + ' ' + v).join(', '))}</td></tr>`).join('');
+  $('#incident-list tbody').innerHTML = r.body.incidents.map((i) => `<tr data-incident="${esc(i.id)}"><td>${esc(new Date(i.occurred_at_ms).toLocaleString(lang === 'ko' ? 'ko-KR' : 'en-GB', { timeZone: 'Asia/Seoul' }))}</td><td>${esc(lbl(i.incident_type_label, i.incident_type))}</td><td>${esc(lbl(i.severity_label, i.severity))}</td><td>${esc(i.follow_up_labels.map((l, n) => lbl(l, i.follow_ups[n])).join(', ') || t('none'))}</td></tr>`).join('');
 }
 
 applyLang();
