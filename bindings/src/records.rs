@@ -1049,9 +1049,19 @@ impl From<s::agenda::AgendaItem> for AgendaItem {
 /// in Kotlin and Swift a nested type of that name would hide the record of the same name.)
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum HistoryEntry {
-    VisitEntry { visit: Visit },
-    WellnessEntry { check: WellnessCheck },
-    NoteEntry { note: CaseNote },
+    VisitEntry {
+        visit: Visit,
+    },
+    WellnessEntry {
+        check: WellnessCheck,
+    },
+    NoteEntry {
+        note: CaseNote,
+    },
+    /// A service provided, as recorded (corrections and voids included).
+    ServiceEntry {
+        service: ServiceProvision,
+    },
 }
 
 impl From<s::history::HistoryEntry> for HistoryEntry {
@@ -1062,6 +1072,9 @@ impl From<s::history::HistoryEntry> for HistoryEntry {
                 HistoryEntry::WellnessEntry { check: c.into() }
             }
             s::history::HistoryEntry::Note(n) => HistoryEntry::NoteEntry { note: n.into() },
+            s::history::HistoryEntry::Service(p) => {
+                HistoryEntry::ServiceEntry { service: p.into() }
+            }
         }
     }
 }

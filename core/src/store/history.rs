@@ -1,4 +1,5 @@
-//! A household's history: visits, wellness checks and notes, newest first, in pages.
+//! A household's history: visits, wellness checks, notes and services provided, newest first, in
+//! pages.
 //!
 //! Keyset paging (the cursor is the last entry's time and id), so a page costs the same at the start and
 //! deep in a long history, and entries synced in meanwhile never shift or repeat a page.
@@ -9,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::conv::{from_ms, get_id, ms};
 use super::Store;
-use crate::model::{CaseNote, Id, Visit, WellnessCheck};
+use crate::model::{CaseNote, Id, ServiceProvision, Visit, WellnessCheck};
 use crate::{CoreError, CoreResult};
 
 pub struct History<'a>(pub(super) &'a Store);
@@ -23,6 +24,21 @@ pub enum HistoryEntry {
     Visit(Visit),
     Wellness(WellnessCheck),
     Note(CaseNote),
+    /// Every record as written, corrections and voids included (`corrects`, `voided` say which):
+    /// the history shows what happened; `Store::services().for_household` gives what counts.
+    Service(ServiceProvision),
+}
+
+impl HistoryEntry {
+    /// The id of the record the entry shows.
+    pub fn id(&self) -> Id {
+        match self {
+            HistoryEntry::Visit(v) => v.id,
+            HistoryEntry::Wellness(w) => w.id,
+            HistoryEntry::Note(n) => n.id,
+            HistoryEntry::Service(p) => p.id,
+        }
+    }
 }
 
 /// Where the next page starts: strictly older than this (time, id).
@@ -34,7 +50,8 @@ pub struct HistoryCursor {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryPage {
-    /// Each entry with the time it is sorted by (a visit: completed, else started, else planned start).
+    /// Each entry with the time it is sorted by (a visit: completed, else started, else planned start;
+    /// a service: the start of its day in Korea).
     pub entries: Vec<(DateTime<Utc>, HistoryEntry)>,
     /// `None` on the last page.
     pub next: Option<HistoryCursor>,
@@ -65,7 +82,12 @@ impl History<'_> {
                      UNION ALL
                      SELECT 'wellness', id, checked_at FROM wellness_checks WHERE household_id = ?1
                      UNION ALL
-                     SELECT 'note', id, written_at FROM case_notes WHERE household_id = ?1)
+                     SELECT 'note', id, written_at FROM case_notes WHERE household_id = ?1
+                     UNION ALL
+                     -- Midnight KST of the day provided, in ms (julianday 2440587.5 = the epoch).
+                     SELECT 'service', id,
+                            CAST(round((julianday(provided_on) - 2440587.5) * 86400000) AS INTEGER) - 32400000
+                       FROM service_provisions WHERE household_id = ?1)
                   WHERE ?2 IS NULL OR at < ?2 OR (at = ?2 AND id < ?3)
                   ORDER BY at DESC, id DESC LIMIT ?4",
             )?;
@@ -88,6 +110,9 @@ impl History<'_> {
                     "wellness" => HistoryEntry::Wellness(
                         super::wellness::get(tx, id)?.ok_or_else(|| CoreError::not_found("wellness_check", id))?,
                     ),
+                    "service" => HistoryEntry::Service(super::services::get(tx, id)?.ok_or_else(
+                        || CoreError::not_found("service_provision", id),
+                    )?),
                     _ => HistoryEntry::Note(
                         super::notes::get(tx, id)?.ok_or_else(|| CoreError::not_found("note", id))?,
                     ),
@@ -97,11 +122,7 @@ impl History<'_> {
             let next = if more {
                 entries.last().map(|(at, e)| HistoryCursor {
                     at: *at,
-                    id: match e {
-                        HistoryEntry::Visit(v) => v.id,
-                        HistoryEntry::Wellness(w) => w.id,
-                        HistoryEntry::Note(n) => n.id,
-                    },
+                    id: e.id(),
                 })
             } else {
                 None

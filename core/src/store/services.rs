@@ -71,7 +71,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ServiceProvision> {
     })
 }
 
-fn get(conn: &Connection, id: Id) -> CoreResult<Option<ServiceProvision>> {
+pub(crate) fn get(conn: &Connection, id: Id) -> CoreResult<Option<ServiceProvision>> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM service_provisions WHERE id = ?1"

@@ -9,7 +9,7 @@ use chrono::Duration;
 use common::{date, fixture, kst_time, now};
 use donghaeng_core::model::*;
 use donghaeng_core::store::crisis_reports::NewCrisisReport;
-use donghaeng_core::store::history::{HistoryCursor, HistoryEntry};
+use donghaeng_core::store::history::HistoryCursor;
 use donghaeng_core::store::households::{HouseholdUpdate, MonitoringIntervals, NewHousehold};
 use donghaeng_core::store::notes::NewCaseNote;
 use donghaeng_core::store::persons::NewPerson;
@@ -238,14 +238,7 @@ fn history_pages_newest_first_without_gaps_or_repeats() {
             let newest = kst_time(2024, 6, 1, 9, 0);
             visit(&f, h.id, newest, vec![f.planner.id, f.nurse.id]);
         }
-        seen.extend(page.entries.iter().map(|(at, e)| {
-            let id = match e {
-                HistoryEntry::Visit(v) => v.id,
-                HistoryEntry::Wellness(w) => w.id,
-                HistoryEntry::Note(n) => n.id,
-            };
-            (*at, id)
-        }));
+        seen.extend(page.entries.iter().map(|(at, e)| (*at, e.id())));
         match page.next {
             Some(c) => cursor = Some(c),
             None => break,

@@ -228,3 +228,34 @@ fn each_record_is_one_append_change_with_every_field() {
     assert_eq!(record["provided_on"], "2024-05-02");
     assert_eq!(record["voided"], 0);
 }
+
+#[test]
+fn the_household_history_shows_each_service_record_on_its_day() {
+    use donghaeng_core::store::history::HistoryEntry;
+    let f = fixture();
+    let h = f.household("김영수", "서울 강남구 역삼로 1", 3).id;
+    let s = f.store.services();
+    let fuel = s
+        .record(NewServiceProvision {
+            provided_on: date(2024, 5, 1),
+            amount_won: Some(106_700),
+            ..new(&f, h, ServiceItem::Fuel)
+        })
+        .unwrap();
+    let void = s.void(fuel.id, f.planner.id, "중복 입력").unwrap();
+    let page = f.store.history().page(h, None, 10).unwrap();
+    let services: Vec<_> = page
+        .entries
+        .iter()
+        .filter_map(|(at, e)| match e {
+            HistoryEntry::Service(p) => Some((*at, p.id, p.voided)),
+            _ => None,
+        })
+        .collect();
+    // Both records, newest first by id on the same day, at 2024-05-01 00:00 KST (= 04-30 15:00 UTC).
+    let midnight = crate::common::kst_time(2024, 5, 1, 0, 0);
+    assert_eq!(
+        services,
+        vec![(midnight, void.id, true), (midnight, fuel.id, false)]
+    );
+}

@@ -192,6 +192,7 @@ pub fn run(args: &DemoArgs) -> CoreResult<()> {
                     }
                 ),
                 HistoryEntry::Note(_) => println!("  {at}  상담 기록"),
+                HistoryEntry::Service(p) => println!("  {at}  서비스 제공 {}", p.item.label_ko()),
             }
         }
     }

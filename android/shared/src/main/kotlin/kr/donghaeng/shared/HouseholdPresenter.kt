@@ -3,7 +3,21 @@ package kr.donghaeng.shared
 import kr.donghaeng.ffi.DonghaengStore
 import kr.donghaeng.ffi.HistoryCursor
 import kr.donghaeng.ffi.HistoryEntry
+import kr.donghaeng.ffi.ServiceProvision
 import kr.donghaeng.ffi.crisisLevelLabel
+import kr.donghaeng.ffi.serviceItemInfo
+
+/** "일시재가 240분 · 76,780원", "생계비 500,000원 (정정)", "연료비 (취소: 중복 입력)". */
+internal fun serviceLine(p: ServiceProvision): String {
+    val name = p.item.labelKo()
+    if (p.voided) return "$name (취소${p.note?.let { ": $it" } ?: ""})"
+    val parts = listOfNotNull(
+        p.quantity?.let { q -> "%,d%s".format(q, serviceItemInfo(p.item).unit?.labelKo() ?: "") },
+        p.amountWon?.let { "%,d원".format(it) },
+    )
+    val body = if (parts.isEmpty()) name else "$name ${parts.joinToString(" · ")}"
+    return if (p.corrects != null) "$body (정정)" else body
+}
 
 /** One line of a household's history, newest first. */
 data class HistoryLine(val atMs: Long, val date: String, val kind: String, val text: String)
@@ -64,6 +78,7 @@ class HouseholdPresenter(
                 is HistoryEntry.WellnessEntry -> "안부 확인" to (if (e.check.isUrgent) "긴급 확인 필요" else "이상 없음") +
                     (e.check.note?.let { " · $it" } ?: "")
                 is HistoryEntry.NoteEntry -> "상담 메모" to e.note.body
+                is HistoryEntry.ServiceEntry -> "서비스 제공" to serviceLine(e.service)
             }
             HistoryLine(item.atMs, kstDate(item.atMs), kind, text)
         }

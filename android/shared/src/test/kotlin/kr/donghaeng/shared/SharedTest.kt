@@ -447,6 +447,31 @@ class HouseholdPresenterTest : WithStore() {
     }
 
     @Test
+    fun servicesProvidedShowInTheHistoryAsTheyWereRecorded() {
+        val base = NewServiceProvision(householdId = household.id, item = ServiceItem.TEMPORARY_HOME_CARE, providedOn = "2026-10-01",
+            recordedBy = planner.id, quantity = 240, amountWon = 76_780)
+        store.recordService(base)
+        val living = store.recordService(base.copy(item = ServiceItem.LIVING, providedOn = "2026-10-02", quantity = null, amountWon = 300_000))
+        store.recordService(base.copy(item = ServiceItem.LIVING, providedOn = "2026-10-02", quantity = null, amountWon = 500_000, corrects = living.id))
+        val fuel = store.recordService(base.copy(item = ServiceItem.FUEL, providedOn = "2026-10-03", quantity = null, amountWon = 106_700))
+        store.voidService(fuel.id, planner.id, "중복 입력")
+        val p = HouseholdPresenter(store, household.id)
+        p.load()
+        assertNull(p.state.value.error)
+        val lines = p.state.value.history.filter { it.kind == "서비스 제공" }.map { it.date to it.text }
+        assertEquals(
+            listOf(
+                "2026-10-03" to "연료비 (취소: 중복 입력)",
+                "2026-10-03" to "연료비 106,700원",
+                "2026-10-02" to "생계비 500,000원 (정정)",
+                "2026-10-02" to "생계비 300,000원",
+                "2026-10-01" to "일시재가 240분 · 76,780원",
+            ),
+            lines,
+        )
+    }
+
+    @Test
     fun anUnknownHouseholdIsAnError() {
         val p = HouseholdPresenter(store, java.util.UUID.randomUUID().toString())
         p.load()
