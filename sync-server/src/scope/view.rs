@@ -246,6 +246,14 @@ impl Viewer {
                     w == self.user_id || (self.class == Class::Staff && self.in_area(ix, team))
                 })
             }
+            // An incident away from any visit (at the 주민센터, on the way): no household places
+            // it, so its reporter files it, as themself, in the district they work in. Phones
+            // other than the reporter's never receive it (no household); the dashboard reads it.
+            (Class::Staff | Class::Companion, "incidents") if household.is_none() => {
+                field_uuid("reporter_id") == Some(self.user_id)
+                    && field_uuid("district_id").is_some_and(|d| ix.within(self.unit, d))
+                    && matches!(c.op, Op::Append { .. })
+            }
             (Class::Staff, _) => household.is_some_and(|h| self.in_area(ix, household_dong(h))),
             (Class::Companion, e) if COMPANION_WRITES.contains(&e) => {
                 household.is_some_and(|h| self.in_area(ix, household_dong(h)))

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::common::{Backend, TestServer};
+use crate::common::{Backend, TestDevice, TestServer};
 use crate::dashboard_fixture::*;
 use crate::on_both_stores;
 
@@ -801,7 +801,72 @@ async fn an_incident_reaches_the_dong_and_district_with_half_year_statistics(bac
     );
 }
 
+/// An incident away from any visit (no safety session): its reporter files it as themself in their
+/// district, the 동 lead sees it; filing it for someone else or in another district is refused.
+async fn an_incident_without_a_visit_is_filed_by_its_reporter_in_their_district(backend: Backend) {
+    let Some(srv) = server(backend).await else {
+        return;
+    };
+    let PairVisit {
+        org: o,
+        phone: mut dev,
+        workers,
+        ..
+    } = pair_visit(&srv, "길음로 1").await;
+    let (planner, nurse) = (workers[0].id, workers[1].id);
+    let at = chrono::NaiveDate::from_ymd_opt(2022, 9, 5)
+        .unwrap()
+        .and_hms_opt(1, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis();
+    let report = |reporter: Uuid, district: Uuid| {
+        json!({
+            "session_id": null, "district_id": district.to_string(),
+            "occurred_at": at, "reported_at": at + 60_000, "reporter_id": reporter.to_string(),
+            "affected_workers": planner.to_string(), "incident_type": "verbal_abuse",
+            "severity": "moderate", "injuries": null, "police_called": 0, "ambulance_119_called": 0,
+            "follow_ups": "", "description": "민원실 폭언", "corrects": null,
+        })
+    };
+    let change = |dev: &mut TestDevice, fields: Value| {
+        let hlc = dev.clock.send(srv.now_ms());
+        donghaeng_core::sync::Change {
+            id: donghaeng_core::store::device_sync::capture::v7_at(hlc.wall_ms),
+            entity: "incidents".into(),
+            record_id: Uuid::now_v7(),
+            op: donghaeng_core::sync::Op::Append {
+                record: serde_json::from_value(fields).unwrap(),
+            },
+            hlc,
+            device_id: dev.id,
+        }
+    };
+    for (fields, why) in [
+        (report(nurse, o.gu), "as someone else"),
+        (report(planner, Uuid::now_v7()), "in another district"),
+    ] {
+        let c = change(&mut dev, fields);
+        let a = srv.push(&dev, &[c]).await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{why}: {}", a.body);
+        assert_eq!(a.body["code"], "out_of_scope", "{why}");
+    }
+    let c = change(&mut dev, report(planner, o.gu));
+    let id = c.record_id;
+    let a = srv.push(&dev, &[c]).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    web_user(&srv, o.team_a, "lead.a", Privilege::Supervisor).await;
+    let mut b = Browser::new(&srv);
+    b.login("lead.a", PASSWORD).await;
+    let w = b.get("/dashboard/api/incidents").await;
+    let list = w.body["incidents"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{}", w.body);
+    assert_eq!(list[0]["id"], id.to_string());
+    assert_eq!(list[0]["follow_up_status"], "none_decided");
+}
+
 on_both_stores!(
+    an_incident_without_a_visit_is_filed_by_its_reporter_in_their_district,
     an_incident_reaches_the_dong_and_district_with_half_year_statistics,
     todays_plan_shows_teams_progress_and_why_a_visit_cannot_be_placed,
     an_sos_pushed_after_its_start_reaches_the_dong_lead,
