@@ -217,6 +217,14 @@ test("today's plan shows the pair the phones assigned and their progress", async
   assert.match(await page.textContent('#plan .team p'), /완료 1/);
   assert.doesNotMatch(await page.textContent('#plan'), /정릉로/);
   await page.screenshot({ path: join(ARTIFACTS, 'plan.png'), fullPage: true });
+  // Ten days later nothing is planned for the household met on 03-10 (crisis level 5: weekly), so
+  // it is listed as due, three days late; 동 B's household never is.
+  await page.fill('#plan-date', '2022-03-20');
+  await page.click('#plan-form button[type="submit"]');
+  const due = await page.waitForSelector(`#due-unplanned li[data-household="${hA}"]`);
+  assert.match(await due.textContent(), /길음로 1, 101호 · 위기도 5 · 마지막 접촉 2022-03-10 · 3일 지연/);
+  assert.equal(await page.$(`#due-unplanned li[data-household="${hB}"]`), null);
+  await page.screenshot({ path: join(ARTIFACTS, 'plan-due.png'), fullPage: true });
   await page.close();
 });
 

@@ -6,13 +6,14 @@ use std::collections::{HashMap, HashSet};
 
 use super::Id;
 
-/// The ids that count: one per group of records linked by `corrects` — the greatest id of the group
-/// (ids are UUID v7, time-ordered where they were written).
+/// The ids that count: one per group of records linked by `corrects` — the group's tip, a record no
+/// other record corrects. When a group has several tips (two phones corrected the same record
+/// offline), the one with the greatest id counts, so the delivery or report is never counted twice.
 ///
-/// Taking whole groups rather than "records nobody corrects" keeps two corrections of the same
-/// record, made offline on two phones, from counting it twice, and gives every replica the same
+/// The chain's structure decides, never the ids' time order alone: a correction made on a phone
+/// whose clock runs behind still replaces the record it corrects. Every replica gives the same
 /// answer whatever order the records arrived in. A correction whose original has not arrived yet
-/// counts on its own.
+/// counts on its own; a malformed cycle (records correcting each other) counts once, by greatest id.
 pub fn current_ids(records: impl IntoIterator<Item = (Id, Option<Id>)>) -> HashSet<Id> {
     let records: Vec<(Id, Option<Id>)> = records.into_iter().collect();
     let index: HashMap<Id, usize> = records
@@ -34,15 +35,18 @@ pub fn current_ids(records: impl IntoIterator<Item = (Id, Option<Id>)>) -> HashS
             parent[a] = b;
         }
     }
-    let mut latest: HashMap<usize, Id> = HashMap::new();
+    let corrected: HashSet<Id> = records.iter().filter_map(|(_, c)| *c).collect();
+    // Per group: (is a tip, id) — a tip beats any non-tip, then the greater id.
+    let mut best: HashMap<usize, (bool, Id)> = HashMap::new();
     for (i, (id, _)) in records.iter().enumerate() {
         let g = root(&mut parent, i);
-        let best = latest.entry(g).or_insert(*id);
-        if *id > *best {
-            *best = *id;
+        let candidate = (!corrected.contains(id), *id);
+        let b = best.entry(g).or_insert(candidate);
+        if candidate > *b {
+            *b = candidate;
         }
     }
-    latest.into_values().collect()
+    best.into_values().map(|(_, id)| id).collect()
 }
 
 #[cfg(test)]
@@ -77,6 +81,20 @@ mod tests {
         assert_eq!(ids(&pairs), vec![8]);
         pairs.reverse();
         assert_eq!(ids(&pairs), vec![8]);
+    }
+
+    #[test]
+    fn a_correction_counts_even_when_its_id_sorts_before_the_original() {
+        // Made on a phone whose clock runs behind: its UUID v7 is older than the original's.
+        assert_eq!(ids(&[(5, None), (3, Some(5))]), vec![3]);
+        assert_eq!(ids(&[(5, None), (3, Some(5)), (4, Some(3))]), vec![4]);
+        // Two offline corrections of 5: the tips 3 and 2; the greater id counts.
+        assert_eq!(ids(&[(5, None), (3, Some(5)), (2, Some(5))]), vec![3]);
+    }
+
+    #[test]
+    fn records_correcting_each_other_count_once() {
+        assert_eq!(ids(&[(1, Some(2)), (2, Some(1))]), vec![2]);
     }
 
     #[test]

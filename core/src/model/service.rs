@@ -159,8 +159,8 @@ pub struct ServiceProvision {
     pub voided: bool,
 }
 
-/// The records that count: one per delivery, its latest record ([`super::correction::current_ids`]),
-/// unless that record voids it. Newest first.
+/// The records that count: one per delivery, the tip of its correction chain
+/// ([`super::correction::current_ids`]), unless that record voids it. Newest first.
 pub fn current(records: &[ServiceProvision]) -> Vec<&ServiceProvision> {
     let ids = super::correction::current_ids(records.iter().map(|r| (r.id, r.corrects)));
     let mut out: Vec<&ServiceProvision> = records

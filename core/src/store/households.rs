@@ -79,6 +79,23 @@ impl MonitoringIntervals {
     pub fn days(&self, level: CrisisLevel) -> u32 {
         self.0[level.value() as usize - 1]
     }
+
+    /// The day monitoring falls due: the last contact's day plus the level's interval; a household
+    /// never contacted is due `today`. Past the end of the calendar means "not due in any horizon
+    /// we can ask for". One rule for the phone's list and the dashboard's.
+    pub fn due_on(
+        &self,
+        level: CrisisLevel,
+        last_contact: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> NaiveDate {
+        match last_contact {
+            Some(d) => d
+                .checked_add_days(Days::new(u64::from(self.days(level))))
+                .unwrap_or(NaiveDate::MAX),
+            None => today,
+        }
+    }
 }
 
 const COLUMNS: &str =
@@ -334,14 +351,11 @@ impl Households<'_> {
         let mut due: Vec<MonitoringDue> = all
             .into_iter()
             .filter_map(|s| {
-                let interval = Days::new(intervals.days(s.household.crisis_level) as u64);
-                let due_on = match s.last_contact_at {
-                    // Past the end of the calendar means "not due in any horizon we can ask for".
-                    Some(at) => local_date(at)
-                        .checked_add_days(interval)
-                        .unwrap_or(NaiveDate::MAX),
-                    None => today,
-                };
+                let due_on = intervals.due_on(
+                    s.household.crisis_level,
+                    s.last_contact_at.map(local_date),
+                    today,
+                );
                 (due_on <= horizon).then(|| MonitoringDue {
                     days_overdue: (today - due_on).num_days(),
                     due_on,

@@ -6,12 +6,14 @@
 //! - [`api`]: the JSON endpoints under `/dashboard/api/`;
 //! - [`board`]: the board rows from the server's safety monitor;
 //! - [`projection`] and [`figures`]: the merged records in memory and the figures computed from them;
-//! - [`plan`]: today's plan per team, with the core's day planner for unassigned visits.
+//! - [`plan`]: today's plan per team, with the core's day planner for unassigned visits, and
+//!   [`due`]: the households due for monitoring that nothing is planned for.
 
 pub mod access;
 pub mod api;
 pub mod assets;
 pub mod board;
+pub mod due;
 pub mod figures;
 pub mod plan;
 pub mod projection;

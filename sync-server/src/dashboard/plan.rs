@@ -65,6 +65,8 @@ pub struct DayPlan {
     pub unassigned: Vec<DayVisit>,
     pub proposed: Vec<ProposedTeam>,
     pub cannot_place: Vec<Unplaceable>,
+    /// Households due for monitoring by the day with no visit planned ([`super::due`]).
+    pub due_unplanned: Vec<super::due::DueHousehold>,
     /// Set when the planner itself refused the input (its message), never a crash.
     pub planner_error: Option<String>,
 }
@@ -298,6 +300,7 @@ pub fn day_plan(p: &Projection, date: NaiveDate, dongs: &dyn Fn(Uuid) -> bool) -
         unassigned,
         proposed,
         cannot_place,
+        due_unplanned: super::due::unplanned(p, date, dongs),
         planner_error,
     }
 }

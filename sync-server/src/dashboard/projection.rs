@@ -14,8 +14,8 @@ use donghaeng_core::CoreResult;
 
 use crate::store::ChangeStore;
 
-/// Entities the dashboard reads; the rest of the log is skipped (case notes, wellness checks and
-/// other bodies are never held here).
+/// Entities the dashboard reads; the rest of the log is skipped (case notes and other bodies are
+/// never held here, and of some entities only the fields in `KEPT_ONLY`).
 pub const PROJECTED: &[&str] = &[
     "org_units",
     "workers",
@@ -28,13 +28,40 @@ pub const PROJECTED: &[&str] = &[
     "incidents",
     // Ids and codes only (`crate::audit`): for the supervisors' view of the audit trail.
     "audit_entries",
-    // Items, days and amounts, for the figures; the free note is not held (`SKIPPED_FIELDS`).
+    // Items, days and amounts, for the figures (not the free note).
     "service_provisions",
+    // When a household was last seen, for today's plan (not the checklist or note).
+    "wellness_checks",
+    // The cadence table that applies to a 동, for today's plan.
+    "config_documents",
 ];
 
-/// Fields of projected entities the dashboard never reads and does not hold: free text about a
-/// person.
-const SKIPPED_FIELDS: &[(&str, &str)] = &[("service_provisions", "note")];
+/// Entities of which the dashboard holds only these fields: it never needs, so never keeps, free
+/// text or observations about a person.
+const KEPT_ONLY: &[(&str, &[&str])] = &[
+    (
+        "service_provisions",
+        &[
+            "household_id",
+            "case_id",
+            "item",
+            "provided_on",
+            "quantity",
+            "amount_won",
+            "recorded_by",
+            "corrects",
+            "voided",
+        ],
+    ),
+    ("wellness_checks", &["household_id", "checked_at"]),
+];
+
+fn kept(entity: &str, field: &str) -> bool {
+    KEPT_ONLY
+        .iter()
+        .find(|(e, _)| *e == entity)
+        .is_none_or(|(_, fields)| fields.contains(&field))
+}
 
 #[derive(Debug, Default, Clone)]
 struct Rec {
@@ -104,7 +131,7 @@ impl Projection {
         match &c.op {
             Op::Upsert { fields } | Op::Append { record: fields } => {
                 for (k, v) in fields {
-                    if SKIPPED_FIELDS.contains(&(entity, k.as_str())) {
+                    if !kept(entity, k) {
                         continue;
                     }
                     let slot = rec.fields.get(k.as_str());
@@ -150,4 +177,65 @@ pub fn uuid(f: &Fields<'_>, name: &str) -> Option<Uuid> {
 /// A field as an integer (times are milliseconds since the epoch).
 pub fn int(f: &Fields<'_>, name: &str) -> Option<i64> {
     f.get(name).and_then(|v| v.as_i64())
+}
+
+#[cfg(test)]
+mod tests {
+    use donghaeng_core::sync::{Change, Fields, HlcTimestamp, Op, SeqChange};
+    use serde_json::json;
+    use uuid::Uuid;
+
+    use super::Projection;
+
+    fn append(seq: u64, entity: &str, record: serde_json::Value) -> SeqChange {
+        let record: Fields = serde_json::from_value(record).unwrap();
+        SeqChange {
+            seq,
+            change: Change {
+                id: Uuid::now_v7(),
+                entity: entity.into(),
+                record_id: Uuid::from_u128(u128::from(seq)),
+                op: Op::Append { record },
+                hlc: HlcTimestamp {
+                    wall_ms: 1,
+                    counter: 0,
+                    node: Uuid::from_u128(9),
+                },
+                device_id: Uuid::from_u128(9),
+            },
+        }
+    }
+
+    #[test]
+    fn only_the_fields_the_dashboard_reads_are_held() {
+        let mut p = Projection::default();
+        p.apply(&append(
+            1,
+            "wellness_checks",
+            json!({"household_id": "h", "checked_at": 5, "mood": "low", "note": "우울해 보임"}),
+        ));
+        p.apply(&append(
+            2,
+            "service_provisions",
+            json!({"household_id": "h", "item": "living", "amount_won": 300000, "note": "현금 지급"}),
+        ));
+        p.apply(&append(
+            3,
+            "case_notes",
+            json!({"household_id": "h", "body": "상담"}),
+        ));
+        let mut wellness: Vec<&str> = p
+            .each("wellness_checks")
+            .flat_map(|(_, f)| f.into_keys())
+            .collect();
+        wellness.sort();
+        assert_eq!(wellness, ["checked_at", "household_id"]);
+        let mut service: Vec<&str> = p
+            .each("service_provisions")
+            .flat_map(|(_, f)| f.into_keys())
+            .collect();
+        service.sort();
+        assert_eq!(service, ["amount_won", "household_id", "item"]);
+        assert_eq!(p.each("case_notes").count(), 0, "not projected at all");
+    }
 }

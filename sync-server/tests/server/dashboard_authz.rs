@@ -865,7 +865,129 @@ async fn an_incident_without_a_visit_is_filed_by_its_reporter_in_their_district(
     assert_eq!(list[0]["follow_up_status"], "none_decided");
 }
 
+/// Today's plan lists the households of the unit due for monitoring with no visit planned: the
+/// last contact (a met visit or a wellness check) plus the crisis level's interval from the cadence
+/// table that applies, the default until the district publishes its own.
+async fn the_plan_lists_households_due_with_nothing_planned(backend: Backend) {
+    let Some(srv) = server(backend).await else {
+        return;
+    };
+    let o = org(&srv).await;
+    let planner = user(
+        &srv,
+        o.team_a,
+        "김민지",
+        Role::WelfarePlanner,
+        Privilege::Field,
+    )
+    .await;
+    let other = user(
+        &srv,
+        o.team_b,
+        "박서연",
+        Role::WelfarePlanner,
+        Privilege::Field,
+    )
+    .await;
+    let mut dev = device_for(&srv, planner).await;
+    let mut dev_b = device_for(&srv, other).await;
+    web_user(&srv, o.team_a, "lead.a", Privilege::Supervisor).await;
+    let ms = |d: u32, h: u32| {
+        chrono::NaiveDate::from_ymd_opt(2022, 3, d)
+            .unwrap()
+            .and_hms_opt(h, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis()
+    };
+    let ids: Vec<Uuid> = (0..6).map(|_| Uuid::now_v7()).collect();
+    let (met, checked, never, planned, archived, in_b) =
+        (ids[0], ids[1], ids[2], ids[3], ids[4], ids[5]);
+    // Crisis level 5 (weekly by default) unless said otherwise.
+    for (h, addr) in [
+        (met, "길음로 1"),
+        (checked, "길음로 2"),
+        (planned, "길음로 4"),
+    ] {
+        push_household(&srv, &mut dev, &household(h, o.dong_a, addr)).await;
+    }
+    let mut stable = household(never, o.dong_a, "길음로 3");
+    stable.crisis_level = donghaeng_core::model::CrisisLevel::new(1).unwrap();
+    push_household(&srv, &mut dev, &stable).await;
+    let mut gone = household(archived, o.dong_a, "길음로 5");
+    gone.archived = true;
+    push_household(&srv, &mut dev, &gone).await;
+    push_household(&srv, &mut dev_b, &household(in_b, o.dong_b, "정릉로 6")).await;
+    let visit = |h: Uuid, start: i64, status: &str, outcome: Option<&str>| {
+        json!({"household_id": h.to_string(), "purpose": "crisis_monitoring", "contact_mode": "home",
+            "window_start": start, "window_end": start + 3_600_000, "required_roles": "", "status": status,
+            "started_at": null, "completed_at": outcome.map(|_| start), "outcome": outcome, "note": null})
+    };
+    push_records(
+        &srv,
+        &mut dev,
+        &[
+            // Met on 2022-03-01: due 03-08, two days late on 03-10.
+            ("visits", Uuid::now_v7(), visit(met, ms(1, 2), "completed", Some("met"))),
+            // A visit that found nobody home is no contact.
+            ("visits", Uuid::now_v7(), visit(met, ms(9, 2), "completed", Some("not_home"))),
+            // Seen by a wellness check on 03-09: due 03-16.
+            (
+                "wellness_checks",
+                Uuid::now_v7(),
+                json!({"household_id": checked.to_string(), "checked_at": ms(9, 2), "contact_mode": "phone"}),
+            ),
+            // Overdue too, but a visit is planned for 03-11.
+            ("visits", Uuid::now_v7(), visit(planned, ms(1, 2), "completed", Some("met"))),
+            ("visits", Uuid::now_v7(), visit(planned, ms(11, 2), "planned", None)),
+            ("visits", Uuid::now_v7(), visit(archived, ms(1, 2), "completed", Some("met"))),
+        ],
+    )
+    .await;
+    let mut b = Browser::new(&srv);
+    b.login("lead.a", PASSWORD).await;
+    let due = |body: &Value| -> Vec<(String, i64, Value)> {
+        body["plan"]["due_unplanned"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["address"].as_str().unwrap().to_owned(),
+                    d["days_overdue"].as_i64().unwrap(),
+                    d["last_contact"].clone(),
+                )
+            })
+            .collect()
+    };
+    let w = b.get("/dashboard/api/plan?date=2022-03-10").await;
+    assert_eq!(w.status, StatusCode::OK, "{}", w.body);
+    assert_eq!(
+        due(&w.body),
+        vec![
+            ("길음로 1".to_owned(), 2, json!("2022-03-01")),
+            ("길음로 3".to_owned(), 0, Value::Null),
+        ]
+    );
+    // The district publishes a fortnightly interval for level 5: the household met on 03-01 is due
+    // 03-15 now.
+    let mut cadence = donghaeng_core::schedule::CadenceConfig::default();
+    cadence.crisis_interval_days[4] = 14;
+    donghaeng_sync_server::scope::publish::config_document(
+        &srv.store,
+        donghaeng_core::sync::config_docs::ConfigKind::Cadence,
+        o.gu,
+        &serde_json::to_string(&cadence).unwrap(),
+        srv.now_ms(),
+    )
+    .await
+    .unwrap();
+    let w = b.get("/dashboard/api/plan?date=2022-03-10").await;
+    assert_eq!(due(&w.body), vec![("길음로 3".to_owned(), 0, Value::Null)]);
+}
+
 on_both_stores!(
+    the_plan_lists_households_due_with_nothing_planned,
     an_incident_without_a_visit_is_filed_by_its_reporter_in_their_district,
     an_incident_reaches_the_dong_and_district_with_half_year_statistics,
     todays_plan_shows_teams_progress_and_why_a_visit_cannot_be_placed,

@@ -168,8 +168,8 @@ pub async fn push_household(srv: &TestServer, dev: &mut TestDevice, h: &Househol
             "households",
             h.id,
             json!({"dong_id": h.dong_id.to_string(), "head_name": h.head_name, "address": h.address,
-                   "lat": null, "lon": null, "crisis_level": 5, "tags": "", "risk_flags": "",
-                   "phone": null, "archived": 0}),
+                   "lat": null, "lon": null, "crisis_level": h.crisis_level.value(), "tags": "",
+                   "risk_flags": "", "phone": null, "archived": i64::from(h.archived)}),
         )],
     )
     .await;

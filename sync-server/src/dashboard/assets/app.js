@@ -25,6 +25,7 @@ const T = {
     col_item: '유형·항목', col_households: '가구', col_count: '건수', col_quantity: '제공량', col_amount: '금액(원)',
     minutes: '분', days: '일', meals: '식',
     monitored: '모니터링', no_rate: '대상 없음',
+    due_unplanned: '방문 계획 없는 모니터링 대상', crisis_level: '위기도', last_contact: '마지막 접촉', never_contacted: '접촉 기록 없음', days_late: '일 지연', due_today: '오늘 도래',
     count_total: '합계', count_police_called: '경찰 신고', count_ambulance_119_called: '119 신고',
   },
   en: {
@@ -48,6 +49,7 @@ const T = {
     col_item: 'Type / item', col_households: 'Households', col_count: 'Count', col_quantity: 'Quantity', col_amount: 'Amount (won)',
     minutes: 'min', days: 'days', meals: 'meals',
     monitored: 'monitored', no_rate: 'no target',
+    due_unplanned: 'Due for monitoring, nothing planned', crisis_level: 'crisis level', last_contact: 'last contact', never_contacted: 'never contacted', days_late: ' days late', due_today: 'due today',
     count_total: 'total', count_police_called: 'police called', count_ambulance_119_called: '119 called',
   },
 };
@@ -336,11 +338,16 @@ async function loadPlan() {
   const visit = (v) => `<li>${fmtTime(v.window_start)}–${fmtTime(v.window_end)} ${esc(v.address)} · ${esc(t(v.contact_mode))} · <b>${esc(t(v.status))}</b></li>`;
   const teams = p.teams.map((x) => `<div class="card team"><h3>${esc(x.workers.join(' · '))}</h3><p>${Object.entries(x.progress).map(([k, n]) => `${esc(t(k))} ${n}`).join(' / ')}</p><ul>${x.visits.map(visit).join('')}</ul></div>`).join('') || `<p class="muted">${t('none')}</p>`;
   const proposed = p.proposed.map((x) => `<div class="card"><h3>${esc(x.workers.join(' · '))}</h3><ul>${x.stops.map(([id, at]) => `<li>${fmtTime(at)} ${esc(addr.get(id))}</li>`).join('')}</ul></div>`).join('');
+  const due = (d) => `<li data-household="${esc(d.household_id)}">${esc(d.address)} · ${t('crisis_level')} ${d.crisis_level} · ` +
+    (d.last_contact ? `${t('last_contact')} ${esc(d.last_contact)}` : t('never_contacted')) +
+    (d.days_overdue > 0 ? ` · <b class="overdue-time">${d.days_overdue}${t('days_late')}</b>` : ` · ${t('due_today')}`) + '</li>';
   const cannot = p.cannot_place.map((u) => `<li data-code="${esc(u.code)}">${esc(addr.get(u.visit_id))}: ${esc(lang === 'ko' ? u.ko : u.en)}</li>`).join('');
   $('#plan').innerHTML = `<h2>${t('assigned_teams')}</h2><div class="cards">${teams}</div>` +
     `<h2>${t('unassigned_visits')} (${p.unassigned.length})</h2><ul>${p.unassigned.map(visit).join('')}</ul>` +
     (proposed ? `<h2>${t('proposed')}</h2><div class="cards">${proposed}</div>` : '') +
     (cannot ? `<h2>${t('cannot_place')}</h2><ul id="cannot-place">${cannot}</ul>` : '') +
+    `<h2>${t('due_unplanned')} (${p.due_unplanned.length})</h2>` +
+    (p.due_unplanned.length ? `<ul id="due-unplanned">${p.due_unplanned.map(due).join('')}</ul>` : `<p class="muted">${t('none')}</p>`) +
     (p.planner_error ? `<p class="error">${esc(p.planner_error)}</p>` : '');
 }
 $('#plan-form').addEventListener('submit', (ev) => { ev.preventDefault(); loadPlan(); });
