@@ -302,33 +302,14 @@ async fn figures_count_the_records_of_the_unit_and_period(backend: Backend) {
     let Some(srv) = server(backend).await else {
         return;
     };
-    let o = org(&srv).await;
-    let planner = user(
-        &srv,
-        o.team_a,
-        "김민지",
-        Role::WelfarePlanner,
-        Privilege::Field,
-    )
-    .await;
-    let nurse = user(
-        &srv,
-        o.team_a,
-        "이수정",
-        Role::VisitingNurse,
-        Privilege::Field,
-    )
-    .await;
-    let other = user(
-        &srv,
-        o.team_b,
-        "박서연",
-        Role::WelfarePlanner,
-        Privilege::Field,
-    )
-    .await;
-    let mut dev = device_for(&srv, planner).await;
-    let mut dev_b = device_for(&srv, other).await;
+    let TwoDongs {
+        org: o,
+        planner,
+        nurse,
+        other,
+        phone_a: mut dev,
+        phone_b: mut dev_b,
+    } = two_dongs(&srv).await;
     web_user(&srv, o.dong_a, "lead.a", Privilege::Supervisor).await;
     // Two 65-year-old households in 동 A (born 1957: 65 in 2022): one met at home by a pair on
     // 2022-03-10, one never met; one in 동 B met by a pair (must not count for A).
@@ -597,33 +578,14 @@ async fn todays_plan_shows_teams_progress_and_why_a_visit_cannot_be_placed(backe
     let Some(srv) = server(backend).await else {
         return;
     };
-    let o = org(&srv).await;
-    let planner = user(
-        &srv,
-        o.team_a,
-        "김민지",
-        Role::WelfarePlanner,
-        Privilege::Field,
-    )
-    .await;
-    let nurse = user(
-        &srv,
-        o.team_a,
-        "이수정",
-        Role::VisitingNurse,
-        Privilege::Field,
-    )
-    .await;
-    let other = user(
-        &srv,
-        o.team_b,
-        "박서연",
-        Role::WelfarePlanner,
-        Privilege::Field,
-    )
-    .await;
-    let mut dev = device_for(&srv, planner).await;
-    let mut dev_b = device_for(&srv, other).await;
+    let TwoDongs {
+        org: o,
+        planner,
+        nurse,
+        phone_a: mut dev,
+        phone_b: mut dev_b,
+        ..
+    } = two_dongs(&srv).await;
     web_user(&srv, o.team_a, "lead.a", Privilege::Supervisor).await;
     let (h1, h2, h3) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
     push_household(&srv, &mut dev, &household(h1, o.dong_a, "길음로 1")).await;
@@ -872,25 +834,12 @@ async fn the_plan_lists_households_due_with_nothing_planned(backend: Backend) {
     let Some(srv) = server(backend).await else {
         return;
     };
-    let o = org(&srv).await;
-    let planner = user(
-        &srv,
-        o.team_a,
-        "김민지",
-        Role::WelfarePlanner,
-        Privilege::Field,
-    )
-    .await;
-    let other = user(
-        &srv,
-        o.team_b,
-        "박서연",
-        Role::WelfarePlanner,
-        Privilege::Field,
-    )
-    .await;
-    let mut dev = device_for(&srv, planner).await;
-    let mut dev_b = device_for(&srv, other).await;
+    let TwoDongs {
+        org: o,
+        phone_a: mut dev,
+        phone_b: mut dev_b,
+        ..
+    } = two_dongs(&srv).await;
     web_user(&srv, o.team_a, "lead.a", Privilege::Supervisor).await;
     let ms = |d: u32, h: u32| {
         chrono::NaiveDate::from_ymd_opt(2022, 3, d)

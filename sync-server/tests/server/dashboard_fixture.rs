@@ -112,6 +112,33 @@ pub async fn device_for(srv: &TestServer, user: Uuid) -> TestDevice {
     }
 }
 
+/// Field staff of both 동: a planner and a nurse in 동 A's team, a planner in 동 B's, and a phone
+/// for each planner.
+pub struct TwoDongs {
+    pub org: Org,
+    pub planner: Uuid,
+    pub nurse: Uuid,
+    pub other: Uuid,
+    pub phone_a: TestDevice,
+    pub phone_b: TestDevice,
+}
+
+pub async fn two_dongs(srv: &TestServer) -> TwoDongs {
+    let org = org(srv).await;
+    let field = |unit, name, role| user(srv, unit, name, role, Privilege::Field);
+    let planner = field(org.team_a, "김민지", Role::WelfarePlanner).await;
+    let nurse = field(org.team_a, "이수정", Role::VisitingNurse).await;
+    let other = field(org.team_b, "박서연", Role::WelfarePlanner).await;
+    TwoDongs {
+        phone_a: device_for(srv, planner).await,
+        phone_b: device_for(srv, other).await,
+        org,
+        planner,
+        nurse,
+        other,
+    }
+}
+
 pub fn household(id: Uuid, dong: Uuid, address: &str) -> Household {
     Household {
         id,
