@@ -2,7 +2,8 @@
 # Installs what the binding tests (bindings/scripts/test.sh) need on a fresh Debian 12 machine, and
 # skips what is there already. Runs unattended (root, or sudo without a password).
 #
-#   Debian: libjna-java (JNA for the generated Kotlin), junit4 (+ hamcrest), sqlite3 (the CLI the
+#   Debian: libjna-java (JNA for the generated Kotlin), junit4 (+ hamcrest), openssl (the CLI makes a
+#           private authority for the TLS test), sqlite3 (the CLI the
 #           Kotlin test uses to write plain files and to show it cannot read an encrypted one), a JDK,
 #           gcc (C header check), node + npm; perl (with its modules, not only perl-base) and make,
 #           which the Rust build needs to compile the vendored OpenSSL under SQLCipher
@@ -19,6 +20,7 @@ need_apt=()
 [ -f /usr/share/java/jna.jar ] || need_apt+=(libjna-java)
 [ -f /usr/share/java/junit4.jar ] && [ -f /usr/share/java/hamcrest.jar ] || need_apt+=(junit4 libhamcrest-java)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
+command -v openssl >/dev/null || need_apt+=(openssl)
 command -v java >/dev/null || need_apt+=(default-jdk-headless)
 command -v gcc >/dev/null || need_apt+=(gcc libc6-dev)
 perl -MIPC::Cmd -MFile::Compare -e 1 2>/dev/null || need_apt+=(perl)

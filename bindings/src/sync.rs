@@ -107,6 +107,36 @@ impl std::fmt::Debug for SyncClient {
 /// Longest per-request time limit the facade passes on (ten minutes).
 pub const MAX_TIMEOUT_SECS: u32 = 600;
 
+/// The checked address, token and time limit of a client.
+fn routes(
+    server_url: &str,
+    access_token: Option<String>,
+    timeout_secs: Option<u32>,
+) -> FfiResult<dv::Routes> {
+    let url = server_url.trim();
+    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() <= 8 {
+        return Err(DonghaengError::invalid(
+            "invalid_url",
+            "server_url",
+            format!("server_url: http:// 또는 https://로 시작하는 주소여야 합니다: {url:?}"),
+            format!("server_url: must be an http:// or https:// address: {url:?}"),
+        ));
+    }
+    let mut routes = dv::Routes::new(url, access_token);
+    if let Some(t) = timeout_secs {
+        if t == 0 || t > MAX_TIMEOUT_SECS {
+            return Err(DonghaengError::invalid(
+                "timeout_out_of_range",
+                "timeout_secs",
+                format!("timeout_secs: 1~{MAX_TIMEOUT_SECS}초여야 합니다 (입력: {t})"),
+                format!("timeout_secs: must be 1..={MAX_TIMEOUT_SECS} (got {t})"),
+            ));
+        }
+        routes.timeout = Duration::from_secs(u64::from(t));
+    }
+    Ok(routes)
+}
+
 #[uniffi::export]
 impl SyncClient {
     /// `server_url` e.g. `https://sync.gangnam.example.kr`; `access_token` from `/v1/token`;
@@ -117,29 +147,29 @@ impl SyncClient {
         access_token: Option<String>,
         timeout_secs: Option<u32>,
     ) -> FfiResult<Arc<Self>> {
-        let url = server_url.trim();
-        if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() <= 8 {
-            return Err(DonghaengError::invalid(
-                "invalid_url",
-                "server_url",
-                format!("server_url: http:// 또는 https://로 시작하는 주소여야 합니다: {url:?}"),
-                format!("server_url: must be an http:// or https:// address: {url:?}"),
-            ));
-        }
-        let mut routes = dv::Routes::new(url, access_token);
-        if let Some(t) = timeout_secs {
-            if t == 0 || t > MAX_TIMEOUT_SECS {
-                return Err(DonghaengError::invalid(
-                    "timeout_out_of_range",
-                    "timeout_secs",
-                    format!("timeout_secs: 1~{MAX_TIMEOUT_SECS}초여야 합니다 (입력: {t})"),
-                    format!("timeout_secs: must be 1..={MAX_TIMEOUT_SECS} (got {t})"),
-                ));
-            }
-            routes.timeout = Duration::from_secs(u64::from(t));
-        }
+        let routes = routes(&server_url, access_token, timeout_secs)?;
         Ok(Arc::new(SyncClient {
             client: dv::SyncClient::new(routes)?,
+        }))
+    }
+
+    /// [`SyncClient::new`] that also trusts the root certificates in `roots_pem` (one or more PEM
+    /// `CERTIFICATE` blocks): for a district server whose certificate is signed by a private or
+    /// government authority the phone's system store does not hold. The public roots stay trusted.
+    /// Bad PEM: `root_certificate_invalid`.
+    #[uniffi::constructor]
+    pub fn with_root_certificates(
+        server_url: String,
+        access_token: Option<String>,
+        timeout_secs: Option<u32>,
+        roots_pem: String,
+    ) -> FfiResult<Arc<Self>> {
+        let routes = routes(&server_url, access_token, timeout_secs)?;
+        // Checked here too: the core reads an empty bundle as "no extra roots", but a caller of this
+        // constructor meant to give one.
+        dv::transport::parse_roots(roots_pem.as_bytes())?;
+        Ok(Arc::new(SyncClient {
+            client: dv::SyncClient::with_root_certificates(routes, roots_pem.as_bytes())?,
         }))
     }
 

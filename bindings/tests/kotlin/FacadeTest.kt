@@ -508,19 +508,78 @@ class SyncClientTest {
 
     /** A real donghaeng-sync-server on loopback: enrol, get a token, sync a new device; a bad token is
      *  `unauthorised`. */
-    @Test
-    fun realServerOnLoopback() {
+    private fun serverBin(): String {
         val bin = System.getProperty("donghaeng.syncServer") ?: "target/debug/donghaeng-sync-server"
         assertTrue("build it: cargo build -p donghaeng-sync-server ($bin)", File(bin).canExecute())
-        val db = File(dir, "server.db").path
-        val port = ServerSocket(0).use { it.localPort }
-        val base = "http://127.0.0.1:$port"
+        return bin
+    }
+
+    /** The 동 of a nurse the admin created, her user id and her one-time enrolment code. */
+    private data class Enrolment(val dong: String, val user: String, val code: String)
+
+    /** An org tree with one nurse in a team of 역삼1동. */
+    private fun nurseWithCode(bin: String, db: String): Enrolment {
         val city = field(admin(bin, db, "create-unit", "--kind", "city", "--name", "서울특별시"), "unit_id")
         val district = field(admin(bin, db, "create-unit", "--kind", "district", "--name", "강남구", "--parent", city), "unit_id")
         val dong = field(admin(bin, db, "create-unit", "--kind", "dong", "--name", "역삼1동", "--parent", district), "unit_id")
         val team = field(admin(bin, db, "create-unit", "--kind", "team", "--name", "복지1팀", "--parent", dong), "unit_id")
         val user = field(admin(bin, db, "create-user", "--unit", team, "--name", "김간호", "--role", "visiting_nurse"), "user_id")
-        val code = field(admin(bin, db, "issue-enrolment-code", "--user", user), "code")
+        return Enrolment(dong, user, field(admin(bin, db, "issue-enrolment-code", "--user", user), "code"))
+    }
+
+    /** A district server whose certificate a private authority signed (as on a government network):
+     *  the phone refuses it by default and trusts it once given that authority's root. */
+    @Test
+    fun privateAuthorityOverTls() {
+        val bin = serverBin()
+        val db = File(dir, "server.db").path
+        val code = nurseWithCode(bin, db).code
+        // A root authority and a server certificate for 127.0.0.1 signed by it (openssl CLI).
+        val script = """
+            set -e
+            openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj "/CN=Donghaeng test CA" 2>/dev/null
+            openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
+            printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > ext.cnf
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf 2>/dev/null
+        """.trimIndent()
+        val gen = ProcessBuilder("bash", "-c", script).directory(dir).redirectErrorStream(true).start()
+        val genOut = gen.inputStream.bufferedReader().readText()
+        assertTrue(gen.waitFor(60, TimeUnit.SECONDS))
+        assertEquals(genOut, 0, gen.exitValue())
+        val port = ServerSocket(0).use { it.localPort }
+        server = ProcessBuilder(bin, "--db", db, "--addr", "127.0.0.1:$port",
+            "--tls-cert", File(dir, "server.pem").path, "--tls-key", File(dir, "server.key").path)
+            .redirectOutput(File(dir, "server.log")).redirectErrorStream(true).start()
+        // Wait until it listens (a bounded wait for start-up, not a timing assertion).
+        var up = false
+        for (i in 0 until 300) {
+            up = try { java.net.Socket("127.0.0.1", port).use { true } } catch (e: java.io.IOException) { false }
+            if (up) break
+            Thread.sleep(100)
+        }
+        assertTrue("server did not start: " + File(dir, "server.log").readText(), up)
+        val base = "https://127.0.0.1:$port"
+        val store = DonghaengStore.open(File(dir, "phone.db").path, KEY)
+        val e = expectError<DonghaengException.Conflict>("server_certificate_untrusted") { SyncClient(base, null, 10u).enrol(store, code) }
+        assertTrue(e.ko.isNotEmpty() && e.en.isNotEmpty())
+        val roots = File(dir, "ca.pem").readText()
+        val cred = SyncClient.withRootCertificates(base, null, 10u, roots).enrol(store, code)
+        assertEquals(store.deviceId(), cred.deviceId)
+        expectError<DonghaengException.Invalid>("root_certificate_invalid") {
+            SyncClient.withRootCertificates(base, null, 10u, "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
+        }
+        expectError<DonghaengException.Invalid>("root_certificate_invalid") { SyncClient.withRootCertificates(base, null, 10u, "") }
+        store.closeStore()
+        store.destroy()
+    }
+
+    @Test
+    fun realServerOnLoopback() {
+        val bin = serverBin()
+        val db = File(dir, "server.db").path
+        val port = ServerSocket(0).use { it.localPort }
+        val base = "http://127.0.0.1:$port"
+        val (dong, user, code) = nurseWithCode(bin, db)
         server = ProcessBuilder(bin, "--db", db, "--addr", "127.0.0.1:$port")
             .redirectOutput(File(dir, "server.log")).redirectErrorStream(true).start()
         // Wait until it answers (not a timing assertion: a bounded wait for start-up).
