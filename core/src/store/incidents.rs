@@ -6,6 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::conv::{canonical, codes, get_codes, get_id, get_opt_id, get_time, ms};
 use super::Store;
+use crate::model::correction::current_ids;
 use crate::model::Id;
 use crate::safety::incident::{half_year_stats, HalfYear, IncidentReport, IncidentStats};
 use crate::{CoreError, CoreResult};
@@ -134,23 +135,33 @@ impl Incidents<'_> {
         })
     }
 
-    /// The current reports (not replaced by a correction) that occurred in `[from, to)`, by time.
+    /// The current reports that occurred in `[from, to)`, by time: of each correction chain the
+    /// one [`crate::model::correction::current_ids`] picks (the rule the dashboard uses too), so
+    /// two offline corrections of one report count once.
     pub fn current_between(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> CoreResult<Vec<IncidentReport>> {
         self.0.read(|tx| {
+            let links = tx
+                .prepare_cached("SELECT id, corrects FROM incidents")?
+                .query_map([], |r| Ok((get_id(r, 0)?, get_opt_id(r, 1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let current = current_ids(links);
             let rows = tx
                 .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM incidents i
+                    "SELECT {COLUMNS} FROM incidents
                       WHERE occurred_at >= ?1 AND occurred_at < ?2
-                        AND NOT EXISTS (SELECT 1 FROM incidents c WHERE c.corrects = i.id)
                       ORDER BY occurred_at, id"
                 ))?
                 .query_map(params![ms(from), ms(to)], from_row)?
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows.into_iter().map(|s| s.report).collect())
+            Ok(rows
+                .into_iter()
+                .map(|s| s.report)
+                .filter(|r| current.contains(&r.id))
+                .collect())
         })
     }
 

@@ -96,6 +96,15 @@ fn a_bad_report_writes_nothing_and_a_correction_replaces_the_original() {
     assert_eq!((s.total, s.police_called), (1, 1));
     // The original stays stored: nothing is lost.
     assert!(store.incidents().get(first.id).unwrap().is_some());
+    // A second correction of the same original (made offline on another phone): still one report.
+    let also = report(5, IncidentType::Threat);
+    store.incidents().add(&also, Some(first.id)).unwrap();
+    let current = store
+        .incidents()
+        .current_between(t(0, 0, 0), t(23, 0, 0))
+        .unwrap();
+    assert_eq!(current.len(), 1, "{current:?}");
+    assert_eq!(current[0].id, also.id, "the greater id of the two tips");
 }
 
 #[test]
