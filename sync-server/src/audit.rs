@@ -5,10 +5,12 @@
 //! entries (a household's detail shown) arrive in — so the trail works on SQLite and on several
 //! PostgreSQL nodes alike and is never sent to phones (`crate::scope`).
 //!
-//! Writing is off the request path: entries queue in memory and a task stores them in batches. An
-//! attacker hammering the server with forged tokens must not fill the disk: refusals from unknown
-//! callers are capped per minute, and what is over the cap is recorded as one `suppressed` entry.
-//! Entries hold ids and codes only.
+//! What a push changed is stored with the push, in its transaction ([`AuditLog::push_entries`],
+//! `crate::store::Attached`): an acknowledged change always has its entry, even after a crash.
+//! Refusals are written off the request path: they queue in memory and a task stores them in
+//! batches. An attacker hammering the server with forged tokens must not fill the disk: refusals
+//! from unknown callers are capped per minute, and what is over the cap is recorded as one
+//! `suppressed` entry. Entries hold ids and codes only.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -22,7 +24,8 @@ use donghaeng_core::sync::validate::MAX_PUSH_CHANGES;
 use donghaeng_core::sync::{Change, Fields, HybridClock, Op, ProtocolVersion, PushRequest};
 
 use crate::clock::Clock;
-use crate::store::ChangeStore;
+use crate::scope::Judged;
+use crate::store::{Attached, ChangeStore, TokenOwner};
 
 /// Entries waiting to be stored before new ones are dropped (and counted).
 const MAX_PENDING: usize = 10_000;
@@ -156,25 +159,10 @@ impl AuditLog {
                 p.entries.drain(..n).collect()
             };
             let now = self.clock.now_ms();
-            let changes: Vec<Change> = {
-                let mut hlc = lock(&self.hlc);
-                batch
-                    .iter()
-                    .map(|(e, at)| {
-                        let stamp = hlc.send(now);
-                        Change {
-                            id: v7_at(stamp.wall_ms),
-                            entity: ENTITY.to_owned(),
-                            record_id: donghaeng_core::model::new_id(),
-                            op: Op::Append {
-                                record: fields(e, *at, self.node),
-                            },
-                            hlc: stamp,
-                            device_id: self.node,
-                        }
-                    })
-                    .collect()
-            };
+            let changes: Vec<Change> = batch
+                .iter()
+                .map(|(e, at)| self.change_of(e, *at, now))
+                .collect();
             let req = PushRequest {
                 protocol_version: ProtocolVersion::CURRENT,
                 device_id: self.node,
@@ -195,6 +183,74 @@ impl AuditLog {
                     return;
                 }
             }
+        }
+    }
+}
+
+impl AuditLog {
+    /// The entries of a push its judge allowed, to store in the push's own transaction: one per
+    /// household changed (what changed is in the log itself) and one per household moved between
+    /// 동. Each is stored only if a change it is about is accepted.
+    pub fn push_entries(
+        &self,
+        owner: &TokenOwner,
+        changes: &[Change],
+        judged: &Judged,
+    ) -> Vec<Attached> {
+        if !self.enabled {
+            return Vec::new();
+        }
+        let now = self.clock.now_ms();
+        let mut by_household: std::collections::BTreeMap<Uuid, Vec<Uuid>> = Default::default();
+        for (c, h) in changes.iter().zip(&judged.households) {
+            if let (Some(h), false) = (h, c.entity == ENTITY) {
+                by_household.entry(*h).or_default().push(c.id);
+            }
+        }
+        let entry = |household: Uuid, entity: Option<&str>, detail: String| ServerEntry {
+            actor_id: Some(owner.user_id),
+            device_id: Some(owner.device_id),
+            action: AuditAction::Changed,
+            entity: entity.map(str::to_owned),
+            household_id: Some(household),
+            detail,
+        };
+        let mut out: Vec<Attached> = by_household
+            .into_iter()
+            .map(|(h, about)| Attached {
+                change: self.change_of(
+                    &entry(h, None, format!("{} changes pushed", about.len())),
+                    now,
+                    now,
+                ),
+                about,
+            })
+            .collect();
+        for t in &judged.transfers {
+            let detail = format!(
+                "household transferred from dong {} to dong {}",
+                t.from, t.to
+            );
+            out.push(Attached {
+                change: self.change_of(&entry(t.household, Some("households"), detail), now, now),
+                about: vec![t.change_id],
+            });
+        }
+        out
+    }
+
+    /// An entry as a change of this node's own device id.
+    fn change_of(&self, e: &ServerEntry, at: i64, now: i64) -> Change {
+        let stamp = lock(&self.hlc).send(now);
+        Change {
+            id: v7_at(stamp.wall_ms),
+            entity: ENTITY.to_owned(),
+            record_id: donghaeng_core::model::new_id(),
+            op: Op::Append {
+                record: fields(e, at, self.node),
+            },
+            hlc: stamp,
+            device_id: self.node,
         }
     }
 }

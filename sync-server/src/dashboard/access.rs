@@ -149,15 +149,7 @@ impl Caller {
         if self.privilege == Privilege::Admin {
             return None;
         }
-        let mut at = Some(self.unit_id);
-        for _ in 0..16 {
-            let Some(u) = at else { break };
-            if ix.unit_kind(u) == Some("dong") {
-                return Some(u);
-            }
-            at = ix.unit_parent(u);
-        }
-        Some(self.unit_id)
+        Some(ix.area_of(self.unit_id))
     }
 
     /// Whether `unit` lies in the caller's area.

@@ -2,26 +2,21 @@
 //! what its user may see, and a push with any change its user may not write is refused whole (403
 //! `out_of_scope`, the offending changes listed, nothing stored).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use axum::extract::State;
 use axum::Json;
 
-use donghaeng_core::store::audit::{AuditAction, ENTITY as AUDIT_ENTRIES};
 use donghaeng_core::store::safety_events::ENTITY as SAFETY_EVENTS;
 use donghaeng_core::sync::{
-    ProtocolVersion, PullRequest, PullResponse, PushRequest, PushResponse, RejectedChange,
-    SeqChange,
+    ProtocolVersion, PullRequest, PullResponse, PushRequest, PushResponse, SeqChange,
 };
 use donghaeng_core::{CoreError, CoreResult};
-use uuid::Uuid;
 
-use crate::audit::ServerEntry;
 use crate::auth::Authed;
 use crate::body::JsonBody;
 use crate::error::ApiError;
-use crate::scope::view::household_of;
-use crate::scope::{BatchOverlay, Filtered, Viewer};
+use crate::scope::{Filtered, Viewer};
 use crate::state::AppState;
 
 /// A device hands over part of its outbox. Refused whole (4xx, nothing stored) when the caller is not
@@ -57,52 +52,39 @@ async fn push_inner(
         err.owner = Some(owner);
         return Err(err);
     }
-    // Which households this push touches, for the audit trail (learnt before the store, while
-    // the batch can still place its new records).
-    let mut touched: BTreeMap<Uuid, usize> = BTreeMap::new();
     let now = st.clock.now_ms();
+    let mut attached = Vec::new();
+    // Held until the push is stored: on this node no other push's judgement can slip between this
+    // judgement and its write (the next pusher catches up on this push first).
+    let mut judged_on = None;
     if st.config.role_scopes {
         catch_up(st, now).await.map_err(api)?;
-        let ix = st.scope.read().await;
-        let viewer = Viewer::from(&owner);
-        let batch = BatchOverlay::of(&req.changes);
-        let refused: Vec<RejectedChange> = req
-            .changes
-            .iter()
-            .filter(|c| viewer.write_refusal(&ix, &batch, c).is_some())
-            .map(|c| RejectedChange {
-                id: c.id,
-                code: "out_of_scope".to_owned(),
-                ko: "이 기록을 쓸 권한이 없습니다 (담당 범위 밖).".to_owned(),
-                en: "this user may not write this record (outside their scope)".to_owned(),
-            })
-            .collect();
-        if !refused.is_empty() {
-            // Refused whole, nothing stored: a batch is all or nothing. The body names the
-            // offending changes so the device sets them aside and pushes the rest again.
-            let mut err = api(CoreError::invalid(
-                "out_of_scope",
-                "changes",
-                format!(
-                    "{}건의 변경은 이 사용자가 쓸 수 없는 기록입니다 (담당 범위 밖). 아무것도 저장되지 않았습니다.",
-                    refused.len()
-                ),
-                format!(
-                    "{} change(s) touch records this user may not write (outside their scope); nothing was stored",
-                    refused.len()
-                ),
-            ));
-            err.body.refused = refused;
-            err.owner = Some(owner);
-            return Err(err);
-        }
-        for c in req.changes.iter().filter(|c| c.entity != AUDIT_ENTRIES) {
-            if let Some(h) = household_of(&ix, &batch, c) {
-                *touched.entry(h).or_default() += 1;
+        let ix = judged_on.insert(st.scope.read().await);
+        match Viewer::from(&owner).judge_push(ix, &req.changes) {
+            Ok(judged) => attached = st.audit.push_entries(&owner, &req.changes, &judged),
+            Err(refused) => {
+                // Refused whole, nothing stored: a batch is all or nothing. The body names the
+                // offending changes, each with its reason, so the device sets them aside and
+                // pushes the rest again.
+                let mut err = api(CoreError::invalid(
+                    "out_of_scope",
+                    "changes",
+                    format!(
+                        "{}건의 변경은 이 사용자가 쓸 수 없습니다 (담당 범위 밖이거나 바꿀 수 없는 항목). 아무것도 저장되지 않았습니다.",
+                        refused.len()
+                    ),
+                    format!(
+                        "{} change(s) may not be written by this user (outside their scope, or a field that cannot change); nothing was stored",
+                        refused.len()
+                    ),
+                ));
+                err.body.refused = refused;
+                err.owner = Some(owner);
+                return Err(err);
             }
         }
     }
-    // Safety events also go to the server's safety monitor once stored (issue 5).
+    // Safety events also go to the server's safety monitor once stored (docs/safety.md).
     let safety_req = req
         .changes
         .iter()
@@ -116,24 +98,17 @@ async fn push_inner(
                 .collect(),
             ..req.clone()
         });
-    let resp = st.changes.push(req, now).await.map_err(api)?;
+    // The audit entries of what the push changed are stored in its own transaction.
+    let resp = st
+        .changes
+        .push_attached(req, attached, now)
+        .await
+        .map_err(api)?;
+    drop(judged_on);
     if let Some(sreq) = safety_req {
         st.safety
             .observe_push(&sreq, &resp, st.clock.now_ms())
             .await;
-    }
-    if !resp.accepted.is_empty() {
-        // One entry per household changed (what changed is in the log itself).
-        for (household, n) in touched {
-            st.audit.record(ServerEntry {
-                actor_id: Some(owner.user_id),
-                device_id: Some(owner.device_id),
-                action: AuditAction::Changed,
-                entity: None,
-                household_id: Some(household),
-                detail: format!("{n} changes pushed"),
-            });
-        }
     }
     st.metrics.observe_push(
         resp.accepted.len(),

@@ -15,12 +15,15 @@ use uuid::Uuid;
 
 use donghaeng_core::safety::EventKind;
 use donghaeng_core::store::safety_events;
+use donghaeng_core::sync::entity::{entity, EntityKind};
 use donghaeng_core::sync::validate::MAX_PULL_LIMIT;
 use donghaeng_core::sync::{
     Change, Fields, HlcTimestamp, Op, ProtocolVersion, PullRequest, RecordRef, SeqChange,
 };
 use donghaeng_core::CoreResult;
 
+use super::placement::Placement;
+use super::publish::ADMIN_NODE;
 use crate::store::ChangeStore;
 
 /// Entities whose records belong to a household through their `household_id` field.
@@ -116,6 +119,16 @@ pub struct ScopeIndex {
     household_records: HashMap<Uuid, HashSet<(String, Uuid)>>,
     /// household → the sequence numbers of its records' changes, ascending.
     household_seqs: HashMap<Uuid, Vec<u64>>,
+    /// Every device id changes were written under (phones, the server's nodes, the admin).
+    writers: HashSet<Uuid>,
+    /// Append-only record → the device that appended it: nobody else may append under its id
+    /// (the merge keeps the earliest stamp, so a second append could replace the record).
+    appended_by: HashMap<Uuid, Uuid>,
+    /// SOS event → the device that pushed it (only that device may withdraw it).
+    sos_raised_by: HashMap<Uuid, Uuid>,
+    /// Workers the admin command published (users of the server): their team and roles are the
+    /// administrator's, never a phone's.
+    published_workers: HashSet<Uuid>,
 }
 
 impl ScopeIndex {
@@ -161,6 +174,12 @@ impl ScopeIndex {
                 .and_then(Value::as_str)
                 .and_then(|s| Uuid::try_parse(s).ok())
         };
+        self.writers.insert(c.device_id);
+        if matches!(c.op, Op::Append { .. })
+            && entity(&c.entity).is_some_and(|e| e.kind == EntityKind::AppendOnly)
+        {
+            self.appended_by.entry(c.record_id).or_insert(c.device_id);
+        }
         match c.entity.as_str() {
             "org_units" => {
                 let unit = self.units.entry(c.record_id).or_default();
@@ -186,6 +205,9 @@ impl ScopeIndex {
                 }
             }
             "workers" => {
+                if c.device_id == ADMIN_NODE {
+                    self.published_workers.insert(c.record_id);
+                }
                 if let Some(team) = uuid_field("team_id") {
                     set_map(&mut self.worker_team, c.record_id, c.hlc, team);
                 }
@@ -278,13 +300,21 @@ impl ScopeIndex {
             return; // malformed records reach nobody but their author
         };
         self.event_session.insert(c.record_id, event.session_id);
-        if let EventKind::Started(plan) = &event.kind {
-            self.session_household
-                .insert(event.session_id, plan.household.household_id);
-            self.session_workers
-                .entry(event.session_id)
-                .or_default()
-                .extend(plan.participants.iter().map(|p| p.worker_id));
+        match &event.kind {
+            // The first start places the session; a later one (refused at push since the write
+            // rules, but possible in an older log) can neither move it nor add participants.
+            EventKind::Started(plan) if !self.session_household.contains_key(&event.session_id) => {
+                self.session_household
+                    .insert(event.session_id, plan.household.household_id);
+                self.session_workers.insert(
+                    event.session_id,
+                    plan.participants.iter().map(|p| p.worker_id).collect(),
+                );
+            }
+            EventKind::Sos => {
+                self.sos_raised_by.entry(c.record_id).or_insert(c.device_id);
+            }
+            _ => {}
         }
     }
 
@@ -294,6 +324,36 @@ impl ScopeIndex {
             .get(&event)
             .and_then(|s| self.session_workers.get(s))
             .is_some_and(|w| w.contains(&worker))
+    }
+
+    /// A safety session's household, from its start.
+    pub fn session_household(&self, session: Uuid) -> Option<Uuid> {
+        self.session_household.get(&session).copied()
+    }
+
+    /// A safety session's participants, from its start (`None`: not started on the server).
+    pub fn session_participants(&self, session: Uuid) -> Option<&HashSet<Uuid>> {
+        self.session_workers.get(&session)
+    }
+
+    /// The device that pushed an SOS event.
+    pub fn sos_raised_by(&self, event: Uuid) -> Option<Uuid> {
+        self.sos_raised_by.get(&event).copied()
+    }
+
+    /// The device that appended an append-only record, if it is stored.
+    pub fn appended_by(&self, record: Uuid) -> Option<Uuid> {
+        self.appended_by.get(&record).copied()
+    }
+
+    /// Whether any change was ever written under `device` (by a phone, a node or the admin).
+    pub fn has_writer(&self, device: Uuid) -> bool {
+        self.writers.contains(&device)
+    }
+
+    /// Whether the admin command published this worker (a user of the server).
+    pub fn is_published_worker(&self, worker: Uuid) -> bool {
+        self.published_workers.contains(&worker)
     }
 
     fn bind(&mut self, c: &Change, household: Uuid) {
@@ -364,6 +424,42 @@ impl ScopeIndex {
             .copied()
     }
 
+    /// Where a stored record is placed, as far as the log tells (`None`: it says nothing of it).
+    pub fn placement(&self, entity: &str, record: Uuid) -> Option<Placement> {
+        let p = match entity {
+            "households" => Placement {
+                household: Some(record),
+                dong: Some(self.dong_of_household(record)?),
+                ..Placement::default()
+            },
+            "workers" => Placement {
+                team: self.team_of_worker(record),
+                ..Placement::default()
+            },
+            "crisis_reports" => Placement {
+                household: self.household_of(entity, record),
+                dong: self.crisis_report_dong(record),
+                reporter: self.crisis_report_reporter(record),
+                ..Placement::default()
+            },
+            "volunteer_activity" => Placement {
+                household: self.household_of(entity, record),
+                worker: self.activity_worker(record),
+                ..Placement::default()
+            },
+            "visit_workers" => Placement {
+                household: self.household_of("visits", record),
+                ..Placement::default()
+            },
+            e if HOUSEHOLD_BOUND.contains(&e) => Placement {
+                household: self.household_of(e, record),
+                ..Placement::default()
+            },
+            _ => return None,
+        };
+        (p != Placement::default()).then_some(p)
+    }
+
     /// Every 동 the household has ever been in.
     pub fn dongs_ever_of_household(&self, household: Uuid) -> &[Uuid] {
         self.household_dong_history
@@ -425,6 +521,20 @@ impl ScopeIndex {
             }
         }
         false
+    }
+
+    /// The area a unit's people work in: the nearest 동 at or above it (a team's 동), or the unit
+    /// itself for district and city units (a bounded walk).
+    pub fn area_of(&self, unit: Uuid) -> Uuid {
+        let mut at = Some(unit);
+        for _ in 0..16 {
+            let Some(u) = at else { break };
+            if self.unit_kind(u) == Some("dong") {
+                return u;
+            }
+            at = self.unit_parent(u);
+        }
+        unit
     }
 
     /// Whether `worker` is or was ever named on a visit of `household` (it may hold the household).

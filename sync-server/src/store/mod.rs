@@ -15,8 +15,9 @@ pub mod sqlite;
 use std::future::Future;
 use std::pin::Pin;
 
-use donghaeng_core::sync::{PullRequest, PullResponse, PushRequest, PushResponse};
+use donghaeng_core::sync::{Change, PullRequest, PullResponse, PushRequest, PushResponse};
 use donghaeng_core::CoreResult;
+use uuid::Uuid;
 
 pub use auth::{
     AuthStore, DeviceCredential, EnrolmentCode, IssuedToken, Privilege, TokenOwner, UserInfo,
@@ -26,13 +27,48 @@ pub use auth::{
 /// A boxed, sendable future: what every storage method returns.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = CoreResult<T>> + Send + 'a>>;
 
+/// A record the server writes with a device's push, in the same transaction (an audit entry of what
+/// the push changed): stored only if at least one of the changes it is `about` was accepted, so an
+/// acknowledged change always has its entry and a retried push (all duplicates) adds none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attached {
+    /// A change under one of the server's own device ids.
+    pub change: Change,
+    /// Ids of pushed changes it is about.
+    pub about: Vec<Uuid>,
+}
+
+/// The attached records a push must store, given the changes it accepted (one rule for every store).
+pub fn attached_to_store<'a>(
+    attached: &'a [Attached],
+    accepted: &[Uuid],
+) -> impl Iterator<Item = &'a Change> {
+    let accepted: std::collections::HashSet<Uuid> = accepted.iter().copied().collect();
+    attached
+        .iter()
+        .filter(move |a| a.about.iter().any(|id| accepted.contains(id)))
+        .map(|a| &a.change)
+}
+
 /// The change log and merged state.
 pub trait ChangeStore: Send + Sync {
     /// Handles a push judged at server time `now_ms`, as `MemoryServer::push` does: the whole batch is
     /// validated first (an error refuses it whole, nothing stored); then per change duplicate,
     /// `change_id_reused`, `clock_ahead`, or merged and stored under the next sequence number — all in
-    /// one transaction, so a crash stores all of the batch or none of it.
-    fn push(&self, req: PushRequest, now_ms: i64) -> StoreFuture<'_, PushResponse>;
+    /// one transaction, so a crash stores all of the batch or none of it. The [`Attached`] records
+    /// whose changes were accepted are stored in the same transaction, after the batch (an attached
+    /// record that cannot be stored fails the whole push).
+    fn push_attached(
+        &self,
+        req: PushRequest,
+        attached: Vec<Attached>,
+        now_ms: i64,
+    ) -> StoreFuture<'_, PushResponse>;
+
+    /// A push with nothing attached.
+    fn push(&self, req: PushRequest, now_ms: i64) -> StoreFuture<'_, PushResponse> {
+        self.push_attached(req, Vec::new(), now_ms)
+    }
 
     /// Handles a pull, as `MemoryServer::pull` does: the changes after `after_seq`, ascending, at most
     /// the effective limit. Only committed changes are seen, and sequence numbers commit in order.

@@ -14,8 +14,8 @@ use donghaeng_core::sync::{
 use donghaeng_sync_server::scope::publish;
 use donghaeng_sync_server::store::sqlite::SqliteStore;
 use donghaeng_sync_server::store::{
-    AuthStore, ChangeStore, DeviceCredential, EnrolmentCode, IssuedToken, Privilege, StoreFuture,
-    TokenOwner, UserInfo, WebAccount, WebSession,
+    Attached, AuthStore, ChangeStore, DeviceCredential, EnrolmentCode, IssuedToken, Privilege,
+    StoreFuture, TokenOwner, UserInfo, WebAccount, WebSession,
 };
 use donghaeng_sync_server::{build_app, AppState, Clock, ServerConfig};
 use reqwest::StatusCode;
@@ -49,8 +49,13 @@ impl<T: ChangeStore + AuthStore> ServerStore for T {}
 pub struct AnyStore(Arc<dyn ServerStore>);
 
 impl ChangeStore for AnyStore {
-    fn push(&self, req: PushRequest, now_ms: i64) -> StoreFuture<'_, PushResponse> {
-        self.0.push(req, now_ms)
+    fn push_attached(
+        &self,
+        req: PushRequest,
+        attached: Vec<Attached>,
+        now_ms: i64,
+    ) -> StoreFuture<'_, PushResponse> {
+        self.0.push_attached(req, attached, now_ms)
     }
     fn pull(&self, req: PullRequest, now_ms: i64) -> StoreFuture<'_, PullResponse> {
         self.0.pull(req, now_ms)

@@ -66,7 +66,18 @@ pub async fn world(srv: &TestServer) -> World {
         &h_a,
         &[
             worker(planner_a, o.team_a, "김민지"),
-            worker(Uuid::now_v7(), o.team_a, "이수정"),
+            worker(
+                user(
+                    srv,
+                    o.team_a,
+                    "이수정",
+                    Role::VisitingNurse,
+                    Privilege::Field,
+                )
+                .await,
+                o.team_a,
+                "이수정",
+            ),
         ],
         true,
     )
@@ -77,7 +88,18 @@ pub async fn world(srv: &TestServer) -> World {
         &h_b,
         &[
             worker(planner_b, o.team_b, "박서연"),
-            worker(Uuid::now_v7(), o.team_b, "정하늘"),
+            worker(
+                user(
+                    srv,
+                    o.team_b,
+                    "정하늘",
+                    Role::VisitingNurse,
+                    Privilege::Field,
+                )
+                .await,
+                o.team_b,
+                "정하늘",
+            ),
         ],
         true,
     )
@@ -551,7 +573,7 @@ async fn an_sos_pushed_after_its_start_reaches_the_dong_lead(backend: Backend) {
         household: h,
         workers,
     } = pair_visit(&srv, "서울 성북구 길음로 1, 101호").await;
-    let (session, start, sos) = session_events(&srv, &h, &workers);
+    let (session, start, sos) = session_events(&srv, dev.id, &h, &workers);
     push_events(&srv, &mut dev, &[start]).await;
     web_user(&srv, o.team_a, "lead.a", Privilege::Supervisor).await;
     let mut b = Browser::new(&srv);

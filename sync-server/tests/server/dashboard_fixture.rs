@@ -211,7 +211,7 @@ pub async fn session(
     workers: &[Worker],
     sos: bool,
 ) -> Uuid {
-    let (id, start, sos_event) = session_events(srv, household, workers);
+    let (id, start, sos_event) = session_events(srv, dev.id, household, workers);
     let mut events = vec![start];
     if sos {
         events.push(sos_event);
@@ -220,9 +220,11 @@ pub async fn session(
     id
 }
 
-/// A session's start event and an SOS event of its first worker, not pushed.
+/// A session's start event and an SOS event of its first worker, recorded on `device` (the phone
+/// that will push them), not pushed.
 pub fn session_events(
     srv: &TestServer,
+    device: Uuid,
     household: &Household,
     workers: &[Worker],
 ) -> (Uuid, SafetyEvent, SafetyEvent) {
@@ -247,8 +249,8 @@ pub fn session_events(
         config: &cfg,
         advisories: &[],
     };
-    let actor = Actor::new(workers[0].id, "phone");
-    let mut m = SafetyMonitor::new("phone");
+    let actor = Actor::new(workers[0].id, device.to_string());
+    let mut m = SafetyMonitor::new(device.to_string());
     let start = m.start(&req, &actor, now).unwrap().event;
     let sos = m.sos(session_id, &actor, now).unwrap().event;
     (session_id, start, sos)

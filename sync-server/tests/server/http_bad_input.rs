@@ -184,10 +184,10 @@ async fn a_push_outside_scope_is_refused_whole_naming_the_changes(backend: Backe
     let body: ErrorBody = serde_json::from_value(a.body.clone()).unwrap();
     let named: Vec<_> = body.refused.iter().map(|r| r.id).collect();
     assert_eq!(named, vec![config.id], "only the forbidden change is named");
-    assert!(body
-        .refused
-        .iter()
-        .all(|r| r.code == "out_of_scope" && !r.ko.is_empty()));
+    // The reason names the record and field, in Korean and English.
+    assert!(body.refused.iter().all(|r| r.code == "server_only"
+        && r.ko.starts_with("config_documents.")
+        && r.en.starts_with("config_documents.")));
 
     assert_eq!(
         srv.dump_without_audit().await,

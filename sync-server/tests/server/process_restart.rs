@@ -1,14 +1,25 @@
 //! The real binary as a separate process: serve with no set-up beyond the admin command, push, kill
-//! the server with SIGKILL, start it again on the same file, retry the push (its answer "was lost")
-//! → nothing stored twice, nothing lost, sequence numbers continue.
+//! the server with SIGKILL, start it again on the same file (or PostgreSQL database), retry the
+//! push (its answer "was lost") → nothing stored twice, nothing lost, sequence numbers continue,
+//! and every stored change has its audit entry.
 
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use donghaeng_core::model::new_id;
-use donghaeng_core::sync::{Change, HybridClock, Op, PushRequest};
+use donghaeng_core::sync::{
+    Change, HybridClock, Op, ProtocolVersion, PullRequest, PushRequest, SkewPolicy,
+};
+use donghaeng_sync_server::store::postgres::PgStore;
+use donghaeng_sync_server::store::sqlite::SqliteStore;
+use donghaeng_sync_server::store::ChangeStore;
 use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::pg_harness::PgTestDb;
 
 const BIN: &str = env!("CARGO_BIN_EXE_donghaeng-sync-server");
 
@@ -16,6 +27,89 @@ const BIN: &str = env!("CARGO_BIN_EXE_donghaeng-sync-server");
 /// and a `workers` record), ahead of any device's change. The households pushed below name that
 /// unit as their 동, so that the user's scope (the unit) allows them.
 const PUBLISHED: u64 = 2;
+
+/// Where a server process keeps its data.
+enum Db {
+    Sqlite(PathBuf),
+    Postgres(Arc<PgTestDb>),
+}
+
+impl Db {
+    /// The server's arguments and environment for this store.
+    fn configure<'c>(&self, cmd: &'c mut Command, unused: &Path) -> &'c mut Command {
+        match self {
+            Db::Sqlite(path) => cmd
+                .arg("--db")
+                .arg(path)
+                .env_remove("DONGHAENG_DATABASE_URL"),
+            Db::Postgres(db) => cmd
+                .arg("--db")
+                .arg(unused.join("unused.db"))
+                .env("DONGHAENG_DATABASE_URL", &db.url),
+        }
+    }
+
+    fn admin(&self, args: &[&str]) -> Value {
+        let dir = tempfile::tempdir().unwrap();
+        let out = self
+            .configure(&mut Command::new(BIN), dir.path())
+            .arg("admin")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// The store itself, opened beside (or after) the server process.
+    async fn store(&self) -> Box<dyn ChangeStore> {
+        match self {
+            Db::Sqlite(path) => Box::new(SqliteStore::open(path, SkewPolicy::default()).unwrap()),
+            Db::Postgres(db) => Box::new(
+                PgStore::connect(&db.url, SkewPolicy::default(), 2)
+                    .await
+                    .unwrap(),
+            ),
+        }
+    }
+}
+
+/// How many audit entries the store holds for each household.
+async fn audit_entries_per_household(db: &Db) -> HashMap<Uuid, usize> {
+    let store = db.store().await;
+    let mut out = HashMap::new();
+    let mut after = 0;
+    loop {
+        let page = store
+            .pull(
+                PullRequest {
+                    protocol_version: ProtocolVersion::CURRENT,
+                    after_seq: after,
+                    limit: 5000,
+                },
+                chrono::Utc::now().timestamp_millis(),
+            )
+            .await
+            .unwrap();
+        for c in &page.changes {
+            if let (true, Op::Append { record }) =
+                (c.change.entity == "audit_entries", &c.change.op)
+            {
+                if let Some(h) = record["household_id"].as_str() {
+                    *out.entry(h.parse().unwrap()).or_default() += 1;
+                }
+            }
+        }
+        after = page.next_seq;
+        if !page.has_more {
+            return out;
+        }
+    }
+}
 
 fn admin(db: &Path, args: &[&str]) -> Value {
     let out = Command::new(BIN)
@@ -52,9 +146,13 @@ fn free_port() -> u16 {
 }
 
 async fn start(db: &Path, port: u16, client: &reqwest::Client) -> Server {
-    let child = Command::new(BIN)
-        .arg("--db")
-        .arg(db)
+    start_on(&Db::Sqlite(db.to_owned()), port, client).await
+}
+
+async fn start_on(db: &Db, port: u16, client: &reqwest::Client) -> Server {
+    let unused = tempfile::tempdir().unwrap();
+    let child = db
+        .configure(&mut Command::new(BIN), unused.path())
         .arg("--addr")
         .arg(format!("127.0.0.1:{port}"))
         .stdout(Stdio::null())
@@ -188,7 +286,8 @@ async fn a_server_killed_with_sigkill_restarts_and_a_retried_push_is_not_stored_
         .unwrap();
     assert_eq!(r["accepted"], json!([]));
     assert_eq!(r["duplicates"].as_array().unwrap().len(), 50);
-    assert_eq!(r["server_seq"], json!(PUBLISHED + 50));
+    // Each household's audit entry was stored with the push, after its 50 changes.
+    assert_eq!(r["server_seq"], json!(PUBLISHED + 50 + 50));
     let page: Value = client
         .post(format!("{base}/v1/pull"))
         .bearer_auth(&t1)
@@ -210,37 +309,29 @@ async fn a_server_killed_with_sigkill_restarts_and_a_retried_push_is_not_stored_
 
 /// SIGKILL while pushes are in flight: every push acknowledged before the kill is durable (a retry
 /// finds it duplicate), a push cut off is stored whole or not at all, and after retrying every batch
-/// the server holds each change exactly once under gap-free sequence numbers.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkill_mid_push_loses_no_acknowledged_change_and_stores_none_twice() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
-    let city = admin(&db, &["create-unit", "--kind", "city", "--name", "서울"]);
+/// the server holds each change exactly once under gap-free sequence numbers — each with its audit
+/// entry, stored in the push's own transaction (none lost with the process, none added twice).
+async fn sigkill_mid_push_loses_no_acknowledged_change_and_stores_none_twice(db: Db) {
+    let city = db.admin(&["create-unit", "--kind", "city", "--name", "서울"]);
     let unit = city["unit_id"].as_str().unwrap().to_owned();
-    let user = admin(
-        &db,
-        &[
-            "create-user",
-            "--unit",
-            &unit,
-            "--name",
-            "김",
-            "--role",
-            "welfare_planner",
-        ],
-    );
-    let code = admin(
-        &db,
-        &[
-            "issue-enrolment-code",
-            "--user",
-            user["user_id"].as_str().unwrap(),
-        ],
-    );
+    let user = db.admin(&[
+        "create-user",
+        "--unit",
+        &unit,
+        "--name",
+        "김",
+        "--role",
+        "welfare_planner",
+    ]);
+    let code = db.admin(&[
+        "issue-enrolment-code",
+        "--user",
+        user["user_id"].as_str().unwrap(),
+    ]);
     let client = reqwest::Client::new();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = start(&db, port, &client).await;
+    let mut server = start_on(&db, port, &client).await;
     let cred: Value = client
         .post(format!("{base}/v1/enrol"))
         .json(&json!({"code": code["code"]}))
@@ -327,7 +418,18 @@ async fn sigkill_mid_push_loses_no_acknowledged_change_and_stores_none_twice() {
         acked.push(i);
     }
     drop(server);
-    let _server = start(&db, port, &client).await;
+    let _server = start_on(&db, port, &client).await;
+    // What the killed process acknowledged has its audit entries already.
+    let audited = audit_entries_per_household(&db).await;
+    for &i in &acked {
+        for c in &batches[i].changes {
+            assert_eq!(
+                audited.get(&c.record_id),
+                Some(&1),
+                "batch {i}: no audit entry"
+            );
+        }
+    }
 
     let mut stored_now = 0;
     for (i, b) in batches.iter().enumerate() {
@@ -357,7 +459,7 @@ async fn sigkill_mid_push_loses_no_acknowledged_change_and_stores_none_twice() {
     }
     assert!(stored_now <= 25 * 100);
     let mut cursor = 0u64;
-    let mut ids = std::collections::HashSet::new();
+    let mut ids = HashSet::new();
     loop {
         let page: Value = client
             .post(format!("{base}/v1/pull"))
@@ -369,8 +471,11 @@ async fn sigkill_mid_push_loses_no_acknowledged_change_and_stores_none_twice() {
             .json()
             .await
             .unwrap();
-        for (k, c) in page["changes"].as_array().unwrap().iter().enumerate() {
-            assert_eq!(c["seq"].as_u64().unwrap(), cursor + 1 + k as u64);
+        // The phone does not receive the audit trail: its own changes come in ascending order.
+        for c in page["changes"].as_array().unwrap() {
+            let seq = c["seq"].as_u64().unwrap();
+            assert!(seq > cursor);
+            cursor = seq;
             assert!(ids.insert(c["change"]["id"].as_str().unwrap().to_owned()));
         }
         cursor = page["next_seq"].as_u64().unwrap();
@@ -379,5 +484,29 @@ async fn sigkill_mid_push_loses_no_acknowledged_change_and_stores_none_twice() {
         }
     }
     assert_eq!(ids.len() as u64, PUBLISHED + 30 * 100);
-    assert_eq!(cursor, PUBLISHED + 3000);
+    // Gap-free: the changes, the published org tree and one audit entry per household.
+    assert_eq!(cursor, PUBLISHED + 2 * 3000);
+    let audited = audit_entries_per_household(&db).await;
+    for b in &batches {
+        for c in &b.changes {
+            assert_eq!(audited.get(&c.record_id), Some(&1), "one audit entry each");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_push_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    sigkill_mid_push_loses_no_acknowledged_change_and_stores_none_twice(Db::Sqlite(
+        dir.path().join("server.db"),
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_push_on_postgres() {
+    let Some(db) = PgTestDb::create().await else {
+        return;
+    };
+    sigkill_mid_push_loses_no_acknowledged_change_and_stores_none_twice(Db::Postgres(db)).await;
 }

@@ -96,6 +96,9 @@ impl ServerProcess {
                     let addr = rest.split_whitespace().next().unwrap_or("").to_owned();
                     let _ = tx.send(addr);
                 }
+                if line.contains("DEBUG") {
+                    eprintln!("{line}");
+                }
                 sink.lock().unwrap().push(line);
             }
         });
@@ -232,6 +235,8 @@ pub struct Device {
     pub store: Store,
     pub client: SyncClient,
     pub path: PathBuf,
+    /// The enrolled user (`None` for a reopened store: the test knows whose it is).
+    pub user_id: Option<Uuid>,
 }
 
 impl Device {
@@ -261,6 +266,7 @@ impl Device {
             store,
             client,
             path,
+            user_id: Some(cred.user_id),
         }
     }
 
@@ -274,6 +280,7 @@ impl Device {
             store,
             client,
             path,
+            user_id: None,
         }
     }
 
@@ -290,7 +297,21 @@ impl Device {
     }
 
     /// Syncs until one sync succeeds (faults make some fail); panics after `tries`.
+    /// Syncs until a sync succeeds (network failures only are retried); an honest phone's work is
+    /// never refused by the server's write rules, so any refusal fails the test.
     pub fn sync_until_ok(&self, tries: usize) -> SyncReport {
+        let r = self.sync_allowing_refusals(tries);
+        let refused: Vec<String> = r
+            .refused
+            .iter()
+            .map(|x| format!("{}: {}", x.code, x.en))
+            .collect();
+        assert!(refused.is_empty(), "the server refused: {refused:#?}");
+        r
+    }
+
+    /// Like [`Device::sync_until_ok`], for a phone that pushes what it may not write.
+    pub fn sync_allowing_refusals(&self, tries: usize) -> SyncReport {
         let mut last = None;
         for _ in 0..tries {
             match self.sync() {

@@ -15,8 +15,8 @@ use donghaeng_core::safety::{
 use donghaeng_core::store::households::NewHousehold;
 
 /// Starts, checks in and checks out a two-person safety session on `d` (a household of its own, the
-/// first two staff workers the admin published), recording each event in the store. Returns the
-/// session id and its event ids in order.
+/// phone's user and the first visiting nurse the admin published), recording each event in the
+/// store as the phone's user. Returns the session id and its event ids in order.
 fn safety_session(d: &Device, district: Id) -> (Id, Vec<Id>) {
     let store = &d.store;
     let dong = crate::harness::first_id(store, "SELECT id FROM org_units WHERE kind = 'dong'");
@@ -33,22 +33,22 @@ fn safety_session(d: &Device, district: Id) -> (Id, Vec<Id>) {
             phone: None,
         })
         .unwrap();
-    let workers: Vec<Worker> = ["welfare_planner", "visiting_nurse"]
-        .iter()
-        .map(|role| {
-            let id = crate::harness::first_id(
-                store,
-                &format!("SELECT id FROM workers WHERE roles = '{role}' ORDER BY id"),
-            );
-            store.workers().get(id).unwrap()
-        })
+    let nurse = crate::harness::first_id(
+        store,
+        "SELECT id FROM workers WHERE roles = 'visiting_nurse' ORDER BY id",
+    );
+    let workers: Vec<Worker> = [d.user_id.unwrap(), nurse]
+        .into_iter()
+        .map(|id| store.workers().get(id).unwrap())
         .collect();
     let config = TeamSafetyConfig::standard(
         Contact::new("팀장", "010-1000-2000"),
         Contact::new("동장", "010-3000-4000"),
     );
-    let mut monitor = SafetyMonitor::new("phone-0");
-    let actor = Actor::new(workers[0].id, "phone-0");
+    // The phone records its events under its own (enrolled) device id, as the app does.
+    let device = store.device_id().unwrap().to_string();
+    let mut monitor = SafetyMonitor::new(device.clone());
+    let actor = Actor::new(workers[0].id, device);
     let now = Utc::now();
     let started = monitor
         .start(

@@ -38,13 +38,18 @@ use donghaeng_core::sync::{
 use donghaeng_core::{CoreError, CoreResult, ErrorCode};
 
 use super::{pg_error, PgStore};
-use crate::store::{ChangeStore, StoreFuture};
+use crate::store::{attached_to_store, Attached, ChangeStore, StoreFuture};
 
 /// (entity, record id): the key of a merged record, ordered as the canonical dump orders it.
 type RecordKey = (String, Uuid);
 
 impl ChangeStore for PgStore {
-    fn push(&self, req: PushRequest, now_ms: i64) -> StoreFuture<'_, PushResponse> {
+    fn push_attached(
+        &self,
+        req: PushRequest,
+        attached: Vec<Attached>,
+        now_ms: i64,
+    ) -> StoreFuture<'_, PushResponse> {
         Box::pin(async move {
             // Structural validation needs no storage: refuse a bad batch before taking a connection.
             validate_push(&req)?;
@@ -55,7 +60,7 @@ impl ChangeStore for PgStore {
                 .start()
                 .await
                 .map_err(pg_error)?;
-            let resp = push_tx(&tx, &self.skew, &req, now_ms).await?;
+            let resp = push_tx(&tx, &self.skew, &req, &attached, now_ms).await?;
             tx.commit().await.map_err(pg_error)?;
             Ok(resp)
         })
@@ -214,6 +219,7 @@ async fn push_tx(
     tx: &Transaction<'_>,
     skew: &SkewPolicy,
     req: &PushRequest,
+    attached: &[Attached],
     now_ms: i64,
 ) -> CoreResult<PushResponse> {
     let st = PushStatements::prepare(tx).await?;
@@ -291,6 +297,14 @@ async fn push_tx(
         next_seq += 1;
         log.push(next_seq, change)?;
         resp.accepted.push(change.id);
+    }
+    // The server's records of the push (fresh ids of its own: nothing stored to compare with).
+    for change in attached_to_store(attached, &resp.accepted) {
+        if let Some(key) = merge(&mut held, change)? {
+            dirty.insert(key);
+        }
+        next_seq += 1;
+        log.push(next_seq, change)?;
     }
 
     if next_seq != last {

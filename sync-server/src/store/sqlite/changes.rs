@@ -17,15 +17,20 @@ use donghaeng_core::sync::{
 use donghaeng_core::{CoreError, CoreResult};
 
 use super::{uuid_from, SqliteStore};
-use crate::store::{ChangeStore, StoreFuture};
+use crate::store::{attached_to_store, Attached, ChangeStore, StoreFuture};
 
 impl ChangeStore for SqliteStore {
-    fn push(&self, req: PushRequest, now_ms: i64) -> StoreFuture<'_, PushResponse> {
+    fn push_attached(
+        &self,
+        req: PushRequest,
+        attached: Vec<Attached>,
+        now_ms: i64,
+    ) -> StoreFuture<'_, PushResponse> {
         // Structural validation needs no storage: refuse a bad batch before queueing for the writer.
         if let Err(e) = validate_push(&req) {
             return Box::pin(async move { Err(e) });
         }
-        self.write(move |conn, skew| push_blocking(conn, skew, &req, now_ms))
+        self.write(move |conn, skew| push_blocking(conn, skew, &req, &attached, now_ms))
     }
 
     fn pull(&self, req: PullRequest, now_ms: i64) -> StoreFuture<'_, PullResponse> {
@@ -55,6 +60,7 @@ fn push_blocking(
     conn: &mut Connection,
     skew: &SkewPolicy,
     req: &PushRequest,
+    attached: &[Attached],
     now_ms: i64,
 ) -> CoreResult<PushResponse> {
     // IMMEDIATE takes the write lock now: the sequence numbers read below cannot be taken by another
@@ -66,63 +72,89 @@ fn push_blocking(
         ..PushResponse::default()
     };
     for (i, change) in req.changes.iter().enumerate() {
-        let stored: Option<String> = tx
-            .query_row(
-                "SELECT body FROM changes WHERE id = ?1",
-                [change.id.as_bytes().as_slice()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(body) = stored {
-            // Same id: the same content is a retried push; other content breaks "one id, one
-            // content". Compare parsed values, not bytes, exactly as the reference does.
-            let same = serde_json::from_str::<Change>(&body).is_ok_and(|c| c == *change);
-            if same {
-                resp.duplicates.push(change.id);
-            } else {
-                let e = change_id_reused(change.id, i);
-                resp.rejected
-                    .push(RejectedChange::from_error(change.id, &e));
-            }
-            continue;
+        match store_change(&tx, skew, change, i, now_ms, &mut next_seq)? {
+            Stored::Accepted => resp.accepted.push(change.id),
+            Stored::Duplicate => resp.duplicates.push(change.id),
+            Stored::Rejected(e) => resp
+                .rejected
+                .push(RejectedChange::from_error(change.id, &e)),
         }
-        if let Err(e) = skew.check(&change.hlc, now_ms, &format!("changes[{i}].hlc")) {
-            resp.rejected
-                .push(RejectedChange::from_error(change.id, &e));
-            continue;
+    }
+    for (i, change) in attached_to_store(attached, &resp.accepted).enumerate() {
+        if let Stored::Rejected(e) = store_change(&tx, skew, change, i, now_ms, &mut next_seq)? {
+            // Dropping the transaction stores nothing: no accepted change without its record.
+            return Err(CoreError::storage(format!(
+                "a server record of the push was refused: {}",
+                e.code
+            )));
         }
-        match merge(&tx, change) {
-            Ok(()) => {}
-            // Only a change that does not fit its entity fails here (validation rules it out); it is
-            // rejected alone, as in the reference. A storage failure aborts the whole push.
-            Err(e) if e.kind != donghaeng_core::ErrorCode::Storage => {
-                resp.rejected
-                    .push(RejectedChange::from_error(change.id, &e));
-                continue;
-            }
-            Err(e) => return Err(e),
-        }
-        next_seq += 1;
-        let body = serde_json::to_string(change)
-            .map_err(|e| CoreError::storage(format!("cannot encode change: {e}")))?;
-        tx.execute(
-            "INSERT INTO changes (seq, id, entity, record_id, hlc, device_id, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                i64::try_from(next_seq).unwrap_or(i64::MAX),
-                change.id.as_bytes().as_slice(),
-                change.entity,
-                change.record_id.as_bytes().as_slice(),
-                change.hlc.encode(),
-                change.device_id.as_bytes().as_slice(),
-                body,
-            ],
-        )?;
-        resp.accepted.push(change.id);
     }
     tx.commit()?;
     resp.server_seq = next_seq;
     Ok(resp)
+}
+
+/// What became of one change of a push.
+enum Stored {
+    Accepted,
+    Duplicate,
+    Rejected(CoreError),
+}
+
+/// Merges and logs one change under the next sequence number (`Err`: storage failed, the push
+/// aborts).
+fn store_change(
+    tx: &Transaction<'_>,
+    skew: &SkewPolicy,
+    change: &Change,
+    i: usize,
+    now_ms: i64,
+    next_seq: &mut u64,
+) -> CoreResult<Stored> {
+    let stored: Option<String> = tx
+        .query_row(
+            "SELECT body FROM changes WHERE id = ?1",
+            [change.id.as_bytes().as_slice()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(body) = stored {
+        // Same id: the same content is a retried push; other content breaks "one id, one
+        // content". Compare parsed values, not bytes, exactly as the reference does.
+        let same = serde_json::from_str::<Change>(&body).is_ok_and(|c| c == *change);
+        return Ok(if same {
+            Stored::Duplicate
+        } else {
+            Stored::Rejected(change_id_reused(change.id, i))
+        });
+    }
+    if let Err(e) = skew.check(&change.hlc, now_ms, &format!("changes[{i}].hlc")) {
+        return Ok(Stored::Rejected(e));
+    }
+    match merge(tx, change) {
+        Ok(()) => {}
+        // Only a change that does not fit its entity fails here (validation rules it out); it is
+        // rejected alone, as in the reference. A storage failure aborts the whole push.
+        Err(e) if e.kind != donghaeng_core::ErrorCode::Storage => return Ok(Stored::Rejected(e)),
+        Err(e) => return Err(e),
+    }
+    *next_seq += 1;
+    let body = serde_json::to_string(change)
+        .map_err(|e| CoreError::storage(format!("cannot encode change: {e}")))?;
+    tx.execute(
+        "INSERT INTO changes (seq, id, entity, record_id, hlc, device_id, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            i64::try_from(*next_seq).unwrap_or(i64::MAX),
+            change.id.as_bytes().as_slice(),
+            change.entity,
+            change.record_id.as_bytes().as_slice(),
+            change.hlc.encode(),
+            change.device_id.as_bytes().as_slice(),
+            body,
+        ],
+    )?;
+    Ok(Stored::Accepted)
 }
 
 /// What the store holds about one record, read for `decide`.
