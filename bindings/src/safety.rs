@@ -1,5 +1,5 @@
 //! Worker safety (방문인력 안전관리) for the shells: a [`SafetySession`] over the core's `SafetyMonitor`
-//! (start, check-in, check-out with PIN, SOS, acknowledge, `tick(now)`, `next_deadline`), and the
+//! (start, check-in, check-out with PIN, SOS, `tick(now)`, `next_deadline`), and the
 //! foreign trait [`SafetyAlarmListener`] the app implements to receive the actions a tick issues and
 //! the deadline to set its OS alarm to. Every rule, text and deadline is the core's.
 //!
@@ -55,7 +55,9 @@ impl From<sf::Contact> for SafetyContact {
     }
 }
 
-/// An alarm a supervisor acknowledges.
+/// An alarm of a session (as a tick's actions name it). Alarms are acknowledged and resolved by
+/// supervisors on the server (`POST /v1/safety/alarms/{id}/ack`), never by a phone's event: the
+/// server refuses such an event from a field phone (docs/threat-model.md).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum SafetyAlarmRef {
     /// The overdue episode whose deadline was `due_ms`.
@@ -81,22 +83,6 @@ impl From<sf::AlarmRef> for SafetyAlarmRef {
                 event_id: id_str(event_id),
             },
         }
-    }
-}
-
-impl SafetyAlarmRef {
-    fn into_core(self) -> FfiResult<sf::AlarmRef> {
-        Ok(match self {
-            SafetyAlarmRef::Overdue { due_ms } => sf::AlarmRef::Overdue {
-                due: instant("alarm.due_ms", due_ms)?,
-            },
-            SafetyAlarmRef::Sos { event_id } => sf::AlarmRef::Sos {
-                event_id: id("alarm.event_id", &event_id)?,
-            },
-            SafetyAlarmRef::Duress { event_id } => sf::AlarmRef::Duress {
-                event_id: id("alarm.event_id", &event_id)?,
-            },
-        })
     }
 }
 
@@ -647,24 +633,6 @@ impl SafetySession {
             inner
                 .monitor
                 .cancel_sos(sid, &actor, sos, reason.as_deref(), now)?;
-            Ok(())
-        })
-    }
-
-    /// A supervisor or partner takes charge of an alarm: the ladder stops.
-    pub fn acknowledge(
-        &self,
-        worker_id: String,
-        alarm: SafetyAlarmRef,
-        note: Option<String>,
-        now_ms: i64,
-    ) -> FfiResult<SafetyStatus> {
-        let actor = self.actor("worker_id", &worker_id)?;
-        let alarm = alarm.into_core()?;
-        self.command(now_ms, |inner, sid, now| {
-            inner
-                .monitor
-                .acknowledge(sid, &actor, alarm, note.as_deref(), now)?;
             Ok(())
         })
     }

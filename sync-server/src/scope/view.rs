@@ -170,7 +170,12 @@ impl Viewer {
             out.backfill
                 .extend(ix.household_seqs_upto(household, cursor));
         } else if self.may_hold(ix, household) {
-            out.purge.extend(ix.purge_list(household));
+            // A participant keeps her session's events (she still receives them, see `read`).
+            let keep = |r: &RecordRef| {
+                r.entity == "safety_events" && ix.in_session_of(r.record_id, self.user_id)
+            };
+            out.purge
+                .extend(ix.purge_list(household).into_iter().filter(|r| !keep(r)));
         }
     }
 }

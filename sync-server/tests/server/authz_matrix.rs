@@ -10,6 +10,8 @@
 use std::collections::BTreeSet;
 
 use donghaeng_core::model::Role;
+use donghaeng_core::safety::{EventKind, SafetyEvent};
+use donghaeng_core::store::safety_events::to_fields;
 use donghaeng_core::sync::{Change, Op, ProtocolVersion, PushRequest};
 use donghaeng_sync_server::store::{AuthStore, Privilege};
 use reqwest::{Method, StatusCode};
@@ -160,27 +162,28 @@ fn expected(method: &str, path: &str, who: Who, scope: Scope) -> Expect {
     }
 }
 
+/// Who, their device (if any), its token (if any), and their user id (if any).
+type Caller = (Who, Option<TestDevice>, Option<String>, Option<Uuid>);
+
 struct Callers {
-    devices: Vec<(Who, Option<TestDevice>, Option<String>)>,
+    devices: Vec<Caller>,
 }
 
 impl Callers {
     async fn make(srv: &TestServer, w: &World) -> Callers {
         let mut devices = Vec::new();
         let field_device = |role| async move {
-            device_for(
-                srv,
-                user(srv, w.org.team_a, "직원", role, Privilege::Field).await,
-            )
-            .await
+            let u = user(srv, w.org.team_a, "직원", role, Privilege::Field).await;
+            (device_for(srv, u).await, u)
         };
-        devices.push((Who::NoToken, None, None));
+        devices.push((Who::NoToken, None, None, None));
         devices.push((
             Who::Forged,
             None,
             Some("forged-token-0123456789".to_owned()),
+            None,
         ));
-        let expired = field_device(Role::WelfarePlanner).await;
+        let (expired, _) = field_device(Role::WelfarePlanner).await;
         let ttl = srv.state.config.token_ttl_ms;
         let old = srv
             .store
@@ -192,29 +195,26 @@ impl Callers {
             )
             .await
             .unwrap();
-        devices.push((Who::Expired, None, Some(old.access_token)));
-        let revoked = field_device(Role::VisitingNurse).await;
+        devices.push((Who::Expired, None, Some(old.access_token), None));
+        let (revoked, _) = field_device(Role::VisitingNurse).await;
         srv.store
             .revoke_device(revoked.id, srv.now_ms())
             .await
             .unwrap();
-        devices.push((Who::Revoked, None, Some(revoked.token.clone())));
+        devices.push((Who::Revoked, None, Some(revoked.token.clone()), None));
         for (who, unit, privilege) in [
             (Who::Admin, w.org.city, Privilege::Admin),
             (Who::Supervisor, w.org.team_a, Privilege::Supervisor),
         ] {
-            let d = device_for(
-                srv,
-                user(srv, unit, "관리", Role::WelfarePlanner, privilege).await,
-            )
-            .await;
+            let u = user(srv, unit, "관리", Role::WelfarePlanner, privilege).await;
+            let d = device_for(srv, u).await;
             let t = d.token.clone();
-            devices.push((who, Some(d), Some(t)));
+            devices.push((who, Some(d), Some(t), Some(u)));
         }
         for role in Role::ALL {
-            let d = field_device(*role).await;
+            let (d, u) = field_device(*role).await;
             let t = d.token.clone();
-            devices.push((Who::Field(*role), Some(d), Some(t)));
+            devices.push((Who::Field(*role), Some(d), Some(t), Some(u)));
         }
         Callers { devices }
     }
@@ -330,7 +330,7 @@ async fn every_endpoint_answers_every_caller_as_the_matrix_says(backend: Backend
     let mut order: Vec<&(&str, &str)> = ENDPOINTS.iter().collect();
     order.sort_by_key(|(m, p)| (p.contains("{id}"), *p == "/dashboard/api/logout", *m));
     for &&(method, path) in &order {
-        for (who, device, token) in callers.devices.iter_mut() {
+        for (who, device, token, _) in callers.devices.iter_mut() {
             for scope in [Scope::Own, Scope::Other] {
                 let want = expected(method, path, *who, scope);
                 let (status, sees) = ask(
@@ -498,7 +498,265 @@ async fn supervisors_see_the_audit_trail_of_their_households_only(backend: Backe
     assert_eq!(body["field"], "household_id");
 }
 
+/// The write semantics of `POST /v1/push` (docs/threat-model.md): what a change *does* to a record
+/// as the server holds it, by caller and by whose 동 the record is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    /// A household moved between 동: own → other (Own), other → own (Other).
+    Move,
+    /// A person re-pointed at another household: within the caller's 동 (Own), from the other 동
+    /// into it (Other).
+    Repoint,
+    /// A person deleted.
+    Delete,
+    /// A check-out pushed into the 동's SOS session by someone not on it.
+    SessionEvent,
+    /// An SOS resolved by a phone's event instead of the supervisor route.
+    PhoneResolve,
+    /// A phone's audit entry that the caller viewed the 동's household.
+    Audit,
+}
+
+const WRITES: &[Write] = &[
+    Write::Move,
+    Write::Repoint,
+    Write::Delete,
+    Write::SessionEvent,
+    Write::PhoneResolve,
+    Write::Audit,
+];
+
+/// The write matrix: the status of the push.
+fn expected_write(write: Write, who: Who, scope: Scope) -> u16 {
+    use Who::*;
+    let own = scope == Scope::Own;
+    if matches!(who, NoToken | Forged | Expired | Revoked) {
+        return 401;
+    }
+    // The admin account here is a welfare planner of the city (its area holds both 동); the
+    // supervisor a welfare planner of 동 A's team: the privilege gives no write rights.
+    let city_staff = who == Admin;
+    let staff_a = matches!(who, Supervisor) || matches!(who, Field(r) if is_staff(r));
+    let allowed = match write {
+        // Moving needs both ends in the area; re-pointing is never allowed; no phone resolves
+        // an alarm or writes into a session it is not on.
+        Write::Move => city_staff,
+        Write::Repoint | Write::SessionEvent | Write::PhoneResolve => false,
+        Write::Delete | Write::Audit => city_staff || (staff_a && own),
+    };
+    if allowed {
+        200
+    } else {
+        403
+    }
+}
+
+async fn every_write_answers_every_caller_as_the_write_matrix_says(backend: Backend) {
+    let Some(srv) = server(backend).await else {
+        return;
+    };
+    let w = world(&srv).await;
+    let mut callers = Callers::make(&srv, &w).await;
+    // Records made afresh for each cell, by staff of each 동 who are not callers.
+    let mut setup_a = device_for(
+        &srv,
+        user(
+            &srv,
+            w.org.team_a,
+            "준비",
+            Role::WelfarePlanner,
+            Privilege::Field,
+        )
+        .await,
+    )
+    .await;
+    let mut setup_b = device_for(
+        &srv,
+        user(
+            &srv,
+            w.org.team_b,
+            "준비",
+            Role::WelfarePlanner,
+            Privilege::Field,
+        )
+        .await,
+    )
+    .await;
+    let sos = |session: Uuid| {
+        srv.state
+            .safety
+            .alarms(srv.now_ms(), false)
+            .into_iter()
+            .find(|a| a.session_id == session)
+            .map(|a| a.alarm)
+            .unwrap()
+    };
+    let (sos_a, sos_b) = (sos(w.sos_a), sos(w.sos_b));
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for &write in WRITES {
+        for (who, device, token, caller) in callers.devices.iter_mut() {
+            for scope in [Scope::Own, Scope::Other] {
+                let (h_a, p_a) = fresh(&srv, &mut setup_a, w.org.dong_a).await;
+                let (h_b, p_b) = fresh(&srv, &mut setup_b, w.org.dong_b).await;
+                let (mine, theirs, dong_a, dong_b) = (h_a, h_b, w.org.dong_a, w.org.dong_b);
+                let (session, alarm, household) = match scope {
+                    Scope::Own => (w.sos_a, sos_a, w.household_a),
+                    Scope::Other => (w.sos_b, sos_b, w.household_b),
+                };
+                let own = scope == Scope::Own;
+                let (entity, record, op) = match write {
+                    Write::Move => {
+                        let (h, to) = if own {
+                            (mine, dong_b)
+                        } else {
+                            (theirs, dong_a)
+                        };
+                        (
+                            "households",
+                            h,
+                            upsert_op(json!({"dong_id": to.to_string()})),
+                        )
+                    }
+                    Write::Repoint => {
+                        let p = if own { p_a } else { p_b };
+                        let to = w.household_a.to_string();
+                        ("persons", p, upsert_op(json!({"household_id": to})))
+                    }
+                    Write::Delete => ("persons", if own { p_a } else { p_b }, Op::Delete),
+                    Write::SessionEvent | Write::PhoneResolve => {
+                        let kind = if write == Write::SessionEvent {
+                            EventKind::CheckedOut
+                        } else {
+                            EventKind::AlarmResolved {
+                                alarm,
+                                note: "phone".into(),
+                            }
+                        };
+                        let dev = device.as_ref().map_or(Uuid::now_v7(), |d| d.id);
+                        let event = SafetyEvent {
+                            id: Uuid::now_v7(),
+                            session_id: session,
+                            at: chrono::Utc::now(),
+                            worker_id: *caller,
+                            device_id: dev.to_string(),
+                            location: None,
+                            kind,
+                        };
+                        (
+                            "safety_events",
+                            event.id,
+                            Op::Append {
+                                record: to_fields(&event).unwrap(),
+                            },
+                        )
+                    }
+                    Write::Audit => {
+                        let dev = device.as_ref().map_or(Uuid::now_v7(), |d| d.id);
+                        (
+                            "audit_entries",
+                            Uuid::now_v7(),
+                            Op::Append {
+                                record: serde_json::from_value(json!({
+                                    "at": srv.now_ms(),
+                                    "actor_id": caller.map(|u| u.to_string()),
+                                    "device_id": dev.to_string(), "action": "viewed",
+                                    "household_id": household.to_string()
+                                }))
+                                .unwrap(),
+                            },
+                        )
+                    }
+                };
+                let status =
+                    push_one(&srv, device.as_mut(), token.as_deref(), entity, record, op).await;
+                let want = expected_write(write, *who, scope);
+                checked += 1;
+                if status != want {
+                    failures.push(format!(
+                        "{write:?} as {who:?} ({scope:?}): expected {want}, got {status}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} cells wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(checked, WRITES.len() * (6 + Role::ALL.len()) * 2);
+}
+
+fn upsert_op(fields: Value) -> Op {
+    Op::Upsert {
+        fields: serde_json::from_value(fields).unwrap(),
+    }
+}
+
+/// A fresh household of `dong` with one member, pushed by `dev`: (household, person).
+async fn fresh(srv: &TestServer, dev: &mut TestDevice, dong: Uuid) -> (Uuid, Uuid) {
+    let (h, p) = (Uuid::now_v7(), Uuid::now_v7());
+    crate::dashboard_fixture::push_records(
+        srv,
+        dev,
+        &[
+            (
+                "households",
+                h,
+                json!({"dong_id": dong.to_string(), "head_name": "새 가구"}),
+            ),
+            (
+                "persons",
+                p,
+                json!({"household_id": h.to_string(), "name": "가족"}),
+            ),
+        ],
+    )
+    .await;
+    (h, p)
+}
+
+/// Pushes one change as the caller (its own device, or an unknown one for callers without).
+async fn push_one(
+    srv: &TestServer,
+    device: Option<&mut TestDevice>,
+    token: Option<&str>,
+    entity: &str,
+    record_id: Uuid,
+    op: Op,
+) -> u16 {
+    let (device_id, hlc) = match device {
+        Some(d) => (d.id, d.clock.send(srv.now_ms())),
+        None => {
+            let mut clock = donghaeng_core::sync::HybridClock::new(Uuid::now_v7());
+            let hlc = clock.send(srv.now_ms());
+            (hlc.node, hlc)
+        }
+    };
+    let change = Change {
+        id: donghaeng_core::store::device_sync::capture::v7_at(hlc.wall_ms),
+        entity: entity.into(),
+        record_id,
+        op,
+        hlc,
+        device_id,
+    };
+    let req = PushRequest {
+        protocol_version: ProtocolVersion::CURRENT,
+        device_id,
+        changes: vec![change],
+    };
+    let mut rq = srv.client.post(format!("{}/v1/push", srv.base)).json(&req);
+    if let Some(t) = token {
+        rq = rq.bearer_auth(t);
+    }
+    rq.send().await.unwrap().status().as_u16()
+}
+
 crate::on_both_stores!(
     every_endpoint_answers_every_caller_as_the_matrix_says,
+    every_write_answers_every_caller_as_the_write_matrix_says,
     supervisors_see_the_audit_trail_of_their_households_only
 );
