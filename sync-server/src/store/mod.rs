@@ -19,8 +19,8 @@ use donghaeng_core::sync::{PullRequest, PullResponse, PushRequest, PushResponse}
 use donghaeng_core::CoreResult;
 
 pub use auth::{
-    AuthStore, DeviceCredential, EnrolmentCode, IssuedToken, Privilege, TokenOwner, UserInfo,
-    WebAccount, WebSession, ENROL_RETRY_WINDOW_MS,
+    AuthStore, DeviceCredential, EnrolmentCode, IssuedToken, LoginAttempt, LoginState, Privilege,
+    TokenOwner, UserInfo, WebAccount, WebSession, ENROL_RETRY_WINDOW_MS,
 };
 
 /// A boxed, sendable future: what every storage method returns.
