@@ -61,8 +61,8 @@ pub struct RateLimits {
     /// 600 at once, then two a second (7,200 an hour): hundreds of phones behind one carrier NAT,
     /// each renewing its token every 15 minutes.
     pub token_per_address: RateLimit,
-    /// 20 at once, then one every 30 s: a phone renews every 15 minutes, a little more after
-    /// restarts.
+    /// Wrong secrets per device: 20 at once, then one every 30 s. Requests with the right secret
+    /// are not counted ([`Throttles::token_failure`]).
     pub token_per_device: RateLimit,
     /// 60 at once, then one every 5 s (720 an hour): an office of supervisors logging in.
     pub login_per_address: RateLimit,
@@ -204,15 +204,28 @@ impl Throttles {
         )
     }
 
-    /// A token request for `device` from `addr`.
-    pub fn token(&self, addr: Option<IpAddr>, device: Uuid) -> Result<(), Limited> {
-        self.both(
-            &self.token_by_address,
-            addr,
-            &self.token_by_device,
-            &device,
-            "device_id",
-        )
+    /// A token request from `addr` (checked before the store is asked).
+    pub fn token(&self, addr: Option<IpAddr>) -> Result<(), Limited> {
+        match addr {
+            Some(a) => self
+                .token_by_address
+                .check(&a, &self.time)
+                .map_err(|wait| Limited { wait, field: None }),
+            None => Ok(()),
+        }
+    }
+
+    /// A token request for `device` whose secret was wrong: counted per device, and refused (429
+    /// instead of 401) past the limit. Only failures count, so that a phone holding its secret is
+    /// never refused because someone else hammers its id (every colleague's phone knows it: it is on
+    /// every change), which would keep its SOS from reaching the server.
+    pub fn token_failure(&self, device: Uuid) -> Result<(), Limited> {
+        self.token_by_device
+            .check(&device, &self.time)
+            .map_err(|wait| Limited {
+                wait,
+                field: Some("device_id"),
+            })
     }
 
     /// A dashboard login attempt of `login` from `addr`.

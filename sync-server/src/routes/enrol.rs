@@ -38,19 +38,24 @@ pub async fn token(
     JsonBody(req): JsonBody<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     st.throttles
-        .token(addr, req.device_id)
+        .token(addr)
         .map_err(|l| rate_limited(l, &st.clock))?;
     let now = st.clock.now_ms();
-    let t = st
+    let device_id = req.device_id;
+    let issued = st
         .auth
-        .issue_token(
-            req.device_id,
-            req.device_secret,
-            now,
-            st.config.token_ttl_ms,
-        )
-        .await
-        .map_err(|e| ApiError::from_core(&e, &st.clock))?;
+        .issue_token(device_id, req.device_secret, now, st.config.token_ttl_ms)
+        .await;
+    let t = match issued {
+        Ok(t) => t,
+        Err(e) if e.code == "device_credential_invalid" => {
+            st.throttles
+                .token_failure(device_id)
+                .map_err(|l| rate_limited(l, &st.clock))?;
+            return Err(ApiError::from_core(&e, &st.clock));
+        }
+        Err(e) => return Err(ApiError::from_core(&e, &st.clock)),
+    };
     Ok(Json(TokenResponse {
         access_token: t.access_token,
         token_type: "Bearer".to_owned(),

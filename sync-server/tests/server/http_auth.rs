@@ -331,6 +331,7 @@ async fn enrolment_past_its_rate_limits_gets_429_with_retry_after(backend: Backe
 
 async fn token_requests_past_their_rate_limits_get_429_with_retry_after(backend: Backend) {
     let limits = RateLimits {
+        token_per_address: RateLimit::new(7, 60_000),
         token_per_device: RateLimit::new(3, 30_000),
         ..RateLimits::default()
     };
@@ -341,7 +342,7 @@ async fn token_requests_past_their_rate_limits_get_429_with_retry_after(backend:
     };
     let dev = srv.device().await; // one token request
     let guess = json!({"device_id": dev.id, "device_secret": "guess"});
-    for _ in 0..2 {
+    for _ in 0..3 {
         let a = srv.post("/v1/token", None, &guess).await;
         assert_eq!(a.code(), "device_credential_invalid");
     }
@@ -354,11 +355,24 @@ async fn token_requests_past_their_rate_limits_get_429_with_retry_after(backend:
     );
     assert_eq!(a.body["field"], "device_id");
     assert_eq!(a.retry_after.as_deref(), Some("30"));
-    // Another device is not affected; the limited one is served again after the refill.
-    let other = srv.device().await;
-    srv.token(other.id, &other.secret).await;
-    srv.state.clock.advance_ms(30_000);
+    // Wrong secrets do not lock the phone that holds the right one out (its SOS must get through).
     srv.token(dev.id, &dev.secret).await;
+    // Per address: the eighth request of this client is refused, whatever it carries.
+    srv.token(dev.id, &dev.secret).await;
+    let a = srv
+        .post(
+            "/v1/token",
+            None,
+            &json!({"device_id": dev.id, "device_secret": dev.secret}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{}", a.body);
+    assert_eq!(a.body.get("field"), None, "the address: {}", a.body);
+    let wait: u64 = a.retry_after.as_deref().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    srv.state.clock.advance_ms(60_000);
+    let a = srv.post("/v1/token", None, &guess).await;
+    assert_eq!(a.code(), "device_credential_invalid", "{}", a.body);
 }
 
 /// The defaults never refuse normal use: a team enrolling 20 phones from one office, each taking a
