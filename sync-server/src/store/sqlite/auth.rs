@@ -2,6 +2,7 @@
 //! Writes go through the one writer connection, so a step's statements never interleave with
 //! another's; reads use the pooled readers.
 
+use rusqlite::types::FromSql;
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
@@ -17,6 +18,26 @@ use crate::store::{Privilege, StoreFuture, TokenOwner, UserInfo, WebAccount, Web
 
 fn blob(id: Uuid) -> Vec<u8> {
     id.as_bytes().to_vec()
+}
+
+/// The first six columns of a row.
+fn six<A, B, C, D, E, F>(r: &rusqlite::Row<'_>) -> rusqlite::Result<(A, B, C, D, E, F)>
+where
+    A: FromSql,
+    B: FromSql,
+    C: FromSql,
+    D: FromSql,
+    E: FromSql,
+    F: FromSql,
+{
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
 }
 
 fn exists(conn: &Connection, sql: &str, key: &[u8]) -> CoreResult<bool> {
@@ -113,16 +134,7 @@ impl AuthStorage for SqliteStore {
                      FROM enrolment_codes c JOIN auth_users u ON u.id = c.user_id
                      WHERE c.code_hash = ?1",
                     [code_hash],
-                    |r| {
-                        Ok((
-                            r.get(0)?,
-                            r.get(1)?,
-                            r.get(2)?,
-                            r.get(3)?,
-                            r.get(4)?,
-                            r.get(5)?,
-                        ))
-                    },
+                    six,
                 )
                 .optional()?;
             let Some((user, role, expires_at_ms, used_at_ms, device, retry_key_hash)) = row else {
@@ -250,16 +262,7 @@ impl AuthStorage for SqliteStore {
                      JOIN auth_users u ON u.id = d.user_id
                      WHERE t.token_hash = ?1",
                     [token_hash],
-                    |r| {
-                        Ok((
-                            r.get(0)?,
-                            r.get(1)?,
-                            r.get(2)?,
-                            r.get(3)?,
-                            r.get(4)?,
-                            r.get(5)?,
-                        ))
-                    },
+                    six,
                 )
                 .optional()?;
             let Some((device, user, expires_at_ms, revoked_at_ms, role, unit)) = row else {
