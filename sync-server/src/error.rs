@@ -18,6 +18,8 @@ pub struct ApiError {
     pub body: Box<ErrorBody>,
     /// Who was refused, when the request was authenticated (for the audit trail).
     pub owner: Option<TokenOwner>,
+    /// Seconds to wait before trying again: sent as `Retry-After` (429 answers).
+    pub retry_after_s: Option<u64>,
 }
 
 /// Put on an error response for the request tracker, which records refusals in the audit trail.
@@ -53,7 +55,15 @@ impl ApiError {
             status,
             body: Box::new(body),
             owner: None,
+            retry_after_s: None,
         }
+    }
+
+    /// Adds a `Retry-After` of `wait`, rounded up to whole seconds (at least 1).
+    pub fn retry_after(mut self, wait: std::time::Duration) -> Self {
+        let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        self.retry_after_s = Some(ms.div_ceil(1000).max(1));
+        self
     }
 }
 
@@ -67,7 +77,9 @@ pub fn status_of(e: &CoreError) -> StatusCode {
         | "token_expired"
         | "device_revoked"
         | "device_credential_invalid"
-        | "enrolment_code_invalid" => StatusCode::UNAUTHORIZED,
+        | "enrolment_code_invalid"
+        | "enrolment_code_used" => StatusCode::UNAUTHORIZED,
+        "rate_limited" | "login_throttled" => StatusCode::TOO_MANY_REQUESTS,
         "device_mismatch" | "out_of_scope" => StatusCode::FORBIDDEN,
         "route_not_found" => StatusCode::NOT_FOUND,
         "method_not_allowed" => StatusCode::METHOD_NOT_ALLOWED,
@@ -87,6 +99,10 @@ impl IntoResponse for ApiError {
             owner: self.owner,
         };
         let mut resp = (self.status, Json(*self.body)).into_response();
+        if let Some(s) = self.retry_after_s {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
         resp.extensions_mut().insert(refusal);
         resp
     }

@@ -25,6 +25,7 @@ pub mod scope;
 pub mod secret;
 pub mod state;
 pub mod store;
+pub mod throttle;
 pub mod tls;
 mod track;
 

@@ -34,6 +34,11 @@ pub struct ServerConfig {
     /// Always on in the server process; tests of the protocol's mechanics, which count stored
     /// changes, turn it off.
     pub audit: bool,
+    /// Request rate limits of enrolment, tokens and the dashboard login (`crate::throttle`).
+    pub rate_limits: crate::throttle::RateLimits,
+    /// Failed dashboard logins one client address may make per window (100 per 15 minutes by
+    /// default, `crate::accounts::lockout`).
+    pub login_address_budget: crate::accounts::AddressBudget,
 }
 
 impl Default for ServerConfig {
@@ -45,6 +50,8 @@ impl Default for ServerConfig {
             role_scopes: true,
             safety_tick: crate::safety::DEFAULT_TICK,
             audit: true,
+            rate_limits: crate::throttle::RateLimits::default(),
+            login_address_budget: crate::accounts::AddressBudget::default(),
         }
     }
 }
@@ -69,6 +76,8 @@ pub struct AppState {
     pub audit: Arc<AuditLog>,
     /// The supervisor dashboard's sessions settings, login throttle and record projection.
     pub dashboard: Arc<crate::dashboard::DashboardState>,
+    /// Request rate limits (`crate::throttle`).
+    pub throttles: Arc<crate::throttle::Throttles>,
 }
 
 impl AppState {
@@ -89,10 +98,13 @@ impl AppState {
             changes,
             auth: Arc::new(store),
             metrics: Arc::new(Metrics::default()),
+            throttles: Arc::new(crate::throttle::Throttles::new(&config.rate_limits, &clock)),
+            dashboard: Arc::new(crate::dashboard::DashboardState::with_address_budget(
+                config.login_address_budget,
+            )),
             clock,
             config: Arc::new(config),
             scope: Arc::default(),
-            dashboard: Arc::default(),
         }
     }
 }

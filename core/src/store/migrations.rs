@@ -54,6 +54,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "service_provisions",
         sql: include_str!("sql/0007_service_provisions.sql"),
     },
+    Migration {
+        version: 8,
+        name: "enrol_retry_key",
+        sql: include_str!("sql/0008_enrol_retry_key.sql"),
+    },
 ];
 
 /// The schema version this build writes.

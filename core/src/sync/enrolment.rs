@@ -5,11 +5,18 @@
 //! device id: the id its store already stamps into every change's hybrid logical clock. The server
 //! records that id, so a change's `device_id` and the device the token belongs to are the same thing.
 //! The device then trades its secret for short-lived access tokens.
+//!
+//! A phone on a poor network may lose the answer to its enrolment. It may then enrol again with the
+//! same code for a short while, but only with proof that it is the phone that spent the code: the
+//! *retry key* it made before its first attempt ([`new_retry_key`]), whose hash the server kept with
+//! the spent code. Someone who only overheard the code and the device id cannot take the credential.
 
+use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+use uuid::{Uuid, Variant};
 
 use crate::model::Role;
+use crate::{CoreError, CoreResult};
 
 /// `POST /v1/enrol` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +28,11 @@ pub struct EnrolRequest {
     /// admin's tests); the device must then adopt the returned id before its first change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_id: Option<Uuid>,
+    /// A random string of at least 128 bits ([`new_retry_key`]) that the phone made before its first
+    /// attempt and keeps until it has saved the credential. A retry within the server's window must
+    /// present the same key. Absent (older clients): the enrolment works, but cannot be retried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_key: Option<String>,
 }
 
 /// `POST /v1/enrol` answer: the device's credential. The secret is shown this once; the server keeps
@@ -51,7 +63,115 @@ pub struct TokenResponse {
     pub expires_in_s: i64,
 }
 
-/// Whether `id` may name a device: not the nil id, which the store uses for "not yet known".
+/// Whether `id` may name a device: a random UUID, version 4 or 7 (what `crate::model::new_id` makes),
+/// of the RFC 4122 variant. Everything else is refused: the nil id (the store's "not yet known"), and
+/// the derived (v5, v8) or otherwise made-up ids a server writes its own changes under. The server
+/// refuses, besides, the few ids of this shape it reserves for itself (its admin node) and the ids of
+/// its users and org units.
 pub fn is_usable_device_id(id: Uuid) -> bool {
-    !id.is_nil()
+    matches!(id.get_version_num(), 4 | 7) && id.get_variant() == Variant::RFC4122
+}
+
+/// [`is_usable_device_id`] as an error naming the field (`device_id_invalid`).
+pub fn check_device_id(id: Uuid) -> CoreResult<()> {
+    if is_usable_device_id(id) {
+        return Ok(());
+    }
+    Err(CoreError::invalid(
+        "device_id_invalid",
+        "device_id",
+        "기기 ID(device_id)는 무작위 UUID(버전 4 또는 7)여야 합니다.",
+        "device_id must be a random UUID (version 4 or 7)",
+    ))
+}
+
+/// Shortest retry key accepted: 32 characters (a hex string of 128 bits).
+pub const RETRY_KEY_MIN_LEN: usize = 32;
+/// Longest retry key accepted (bounds what the server hashes and stores).
+pub const RETRY_KEY_MAX_LEN: usize = 128;
+
+/// A new retry key: 256 OS-random bits as 64 hex characters.
+pub fn new_retry_key() -> CoreResult<String> {
+    let mut bytes = [0u8; 32];
+    OsRng
+        .try_fill_bytes(&mut bytes)
+        .map_err(|e| CoreError::storage(format!("OS randomness unavailable: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// A retry key must have [`RETRY_KEY_MIN_LEN`] to [`RETRY_KEY_MAX_LEN`] printable ASCII characters
+/// (`retry_key_invalid`).
+pub fn check_retry_key(key: &str) -> CoreResult<()> {
+    let ok = (RETRY_KEY_MIN_LEN..=RETRY_KEY_MAX_LEN).contains(&key.len())
+        && key.bytes().all(|b| b.is_ascii_graphic());
+    if ok {
+        return Ok(());
+    }
+    Err(CoreError::invalid(
+        "retry_key_invalid",
+        "retry_key",
+        format!(
+            "재시도 열쇠(retry_key)는 {RETRY_KEY_MIN_LEN}~{RETRY_KEY_MAX_LEN}자의 영문·숫자·기호여야 합니다."
+        ),
+        format!(
+            "retry_key must have {RETRY_KEY_MIN_LEN} to {RETRY_KEY_MAX_LEN} printable ASCII characters"
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_random_rfc_4122_ids_name_a_device() {
+        assert!(is_usable_device_id(crate::model::new_id()));
+        assert!(is_usable_device_id(Uuid::from_u128(
+            0x9f4c_1b7e_5a2d_4c3b_8e6f_0123_4567_89ab
+        )));
+        assert!(!is_usable_device_id(Uuid::nil()));
+        assert!(!is_usable_device_id(Uuid::max()));
+        // v8 (the server's ids derived from a hash), v5, and a v7 of another variant.
+        let v8 = uuid::Builder::from_custom_bytes([7; 16]).into_uuid();
+        assert!(!is_usable_device_id(v8));
+        assert!(!is_usable_device_id(Uuid::from_u128(
+            0x9f4c_1b7e_5a2d_5c3b_8e6f_0123_4567_89ab
+        )));
+        assert!(!is_usable_device_id(Uuid::from_u128(
+            0x9f4c_1b7e_5a2d_7c3b_ce6f_0123_4567_89ab
+        )));
+        assert_eq!(check_device_id(v8).unwrap_err().code, "device_id_invalid");
+        assert_eq!(
+            check_device_id(v8).unwrap_err().field.as_deref(),
+            Some("device_id")
+        );
+    }
+
+    #[test]
+    fn retry_keys_are_long_random_and_checked() {
+        let a = new_retry_key().unwrap();
+        let b = new_retry_key().unwrap();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+        check_retry_key(&a).unwrap();
+        for bad in [
+            "short",
+            &"x".repeat(RETRY_KEY_MAX_LEN + 1),
+            &format!("{a} "),
+        ] {
+            let e = check_retry_key(bad).unwrap_err();
+            assert_eq!(
+                (e.code, e.field.as_deref()),
+                ("retry_key_invalid", Some("retry_key"))
+            );
+        }
+    }
+
+    #[test]
+    fn an_older_client_without_a_retry_key_still_parses() {
+        let r: EnrolRequest = serde_json::from_str(r#"{"code": "ABCDE12345"}"#).unwrap();
+        assert_eq!(r.retry_key, None);
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(!json.contains("retry_key"), "{json}");
+    }
 }

@@ -1,5 +1,5 @@
 //! Web accounts (웹 계정) for the supervisor dashboard: argon2id password hashes ([`password`]),
-//! login throttling per account and per client address ([`lockout`]), and the login itself with
+//! login throttling per account, per (address, login) and per address ([`lockout`]), and the login itself with
 //! cookie sessions and CSRF tokens ([`session`]).
 //!
 //! Passwords are set only by the admin command (`admin set-login`, read from a file or stdin, never
@@ -10,5 +10,5 @@ pub mod lockout;
 pub mod password;
 pub mod session;
 
-pub use lockout::{AddressLimiter, LockPolicy};
-pub use session::{login, LoginOutcome, WebUser, SESSION_COOKIE};
+pub use lockout::{AddressBudget, LockPolicy, LoginGuard};
+pub use session::{login, LoginOutcome, LoginRefused, WebUser, SESSION_COOKIE};

@@ -1,18 +1,19 @@
-//! Web login (웹 로그인): checks the password, applies the per-account and per-address locks, and
-//! opens a session whose random token goes into an HttpOnly, SameSite=Strict cookie (only its
-//! SHA-256 is stored) with a second random token for CSRF. Unknown login, wrong password, no
-//! password set and a field user all get the same answer, after the same argon2 work.
+//! Web login (웹 로그인): counts the attempt on the account, (address, login) and address counters of
+//! [`super::lockout`], checks the password, and opens a session whose random token goes into an
+//! HttpOnly, SameSite=Strict cookie (only its SHA-256 is stored) with a second random token for CSRF.
+//! Unknown login, wrong password, no password set and a field user all get the same answer, after
+//! the same argon2 work.
 
 use std::net::IpAddr;
 
 use uuid::Uuid;
 
-use donghaeng_core::{CoreError, CoreResult};
+use donghaeng_core::CoreError;
 
 use crate::error::auth_error;
 use crate::secret;
 use crate::state::AppState;
-use crate::store::Privilege;
+use crate::store::{LoginAttempt, Privilege};
 
 pub use crate::dashboard::SESSION_COOKIE;
 
@@ -44,6 +45,29 @@ pub fn login_failed() -> CoreError {
     )
 }
 
+/// A refused login: the error, and the end of the lock when the refusal is one.
+#[derive(Debug, Clone)]
+pub struct LoginRefused {
+    pub error: CoreError,
+    pub locked_until_ms: Option<i64>,
+}
+
+impl From<CoreError> for LoginRefused {
+    fn from(error: CoreError) -> Self {
+        LoginRefused {
+            error,
+            locked_until_ms: None,
+        }
+    }
+}
+
+fn throttled(until_ms: i64, now_ms: i64) -> LoginRefused {
+    LoginRefused {
+        error: login_throttled(until_ms, now_ms),
+        locked_until_ms: Some(until_ms),
+    }
+}
+
 /// Too many failures: from this address, or for this account.
 pub fn login_throttled(until_ms: i64, now_ms: i64) -> CoreError {
     let secs = ((until_ms - now_ms).max(0) + 999) / 1000;
@@ -54,23 +78,22 @@ pub fn login_throttled(until_ms: i64, now_ms: i64) -> CoreError {
     )
 }
 
-/// Checks `login` / `password` at `now_ms` for a client at `addr` (when known).
+/// Checks `login` / `password` at `now_ms` for a client at `addr` (when known). The attempt is
+/// counted per (address, login) and per address ([`super::LoginGuard`]) and on the account before
+/// argon2 runs, so parallel guesses cannot outrun the lock (see [`super::lockout`]).
 pub async fn login(
     st: &AppState,
     login: &str,
     password: &str,
     addr: Option<IpAddr>,
     now_ms: i64,
-) -> CoreResult<LoginOutcome> {
-    let web = &st.dashboard;
-    if let Some(until) = addr.and_then(|a| web.addresses.locked_until(a, now_ms)) {
-        return Err(login_throttled(until, now_ms));
+) -> Result<LoginOutcome, LoginRefused> {
+    let guard = &st.dashboard.guard;
+    if let Some(a) = addr {
+        guard
+            .reserve(a, login, now_ms)
+            .map_err(|until| throttled(until, now_ms))?;
     }
-    let fail = |addr: Option<IpAddr>| {
-        if let Some(a) = addr {
-            web.addresses.failure(a, now_ms);
-        }
-    };
     let account = if login.len() > 128 || password.len() > password::MAX_LEN * 4 {
         None
     } else {
@@ -85,27 +108,31 @@ pub async fn login(
         tokio::task::spawn_blocking(move || password::burn(&pw))
             .await
             .map_err(|e| CoreError::storage(format!("blocking task failed: {e}")))?;
-        fail(addr);
-        return Err(login_failed());
+        return Err(login_failed().into());
     };
-    if let Some(until) = account.locked_until_ms.filter(|&t| t > now_ms) {
-        fail(addr);
-        return Err(login_throttled(until, now_ms));
+    let policy = st.dashboard.lock_policy;
+    let attempt = st
+        .auth
+        .reserve_login_attempt(account.user_id, account.login_state(), policy, now_ms)
+        .await?;
+    if let LoginAttempt::LockedUntil(until) = attempt {
+        // Not checked, so not counted against this address either.
+        if let Some(a) = addr {
+            guard.release(a, login);
+        }
+        return Err(throttled(until, now_ms));
     }
     let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &phc))
         .await
         .map_err(|e| CoreError::storage(format!("blocking task failed: {e}")))?;
     if !ok {
-        let failures = account.failed_logins.saturating_add(1);
-        let lock = web.lock_policy.lock_after(failures, now_ms);
-        st.auth.record_login_failure(account.user_id, lock).await?;
-        fail(addr);
-        tracing::info!(user_id = %account.user_id, failures, locked = lock.is_some(), "web login refused");
-        return Err(login_failed());
+        // Already counted (before the check).
+        tracing::info!(user_id = %account.user_id, "web login refused");
+        return Err(login_failed().into());
     }
     st.auth.record_login_success(account.user_id).await?;
     if let Some(a) = addr {
-        web.addresses.success(a);
+        guard.success(a, login);
     }
     let session_token = secret::new_token()?;
     let csrf_token = secret::new_token()?;

@@ -4,10 +4,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -88,15 +87,7 @@ pub async fn login(
     headers: HeaderMap,
     req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
-    let addr = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .or_else(|| {
-            req.extensions()
-                .get::<ConnectInfo<crate::tls::PeerAddr>>()
-                .map(|c| c.0 .0.ip())
-        });
+    let addr = crate::throttle::client_addr(req.extensions());
     let body = axum::body::to_bytes(req.into_body(), 64 * 1024)
         .await
         .map_err(|_| {
@@ -123,6 +114,9 @@ pub async fn login(
             ),
         )
     })?;
+    st.throttles
+        .login(addr, &body.login)
+        .map_err(|l| crate::throttle::rate_limited(l, &st.clock))?;
     let now = st.clock.now_ms();
     match accounts::login(&st, &body.login, &body.password, addr, now).await {
         Ok(out) => {
@@ -134,13 +128,18 @@ pub async fn login(
             );
             Ok(resp)
         }
-        Err(e) => {
+        Err(refused) => {
+            let e = refused.error;
             let status = match e.code {
                 "login_failed" => StatusCode::UNAUTHORIZED,
-                "login_throttled" => StatusCode::TOO_MANY_REQUESTS,
                 _ => crate::error::status_of(&e),
             };
-            Err(api_error(&st, status, e))
+            let mut err = api_error(&st, status, e);
+            if let Some(until) = refused.locked_until_ms {
+                let wait = u64::try_from(until.saturating_sub(now)).unwrap_or(0);
+                err = err.retry_after(Duration::from_millis(wait));
+            }
+            Err(err)
         }
     }
 }

@@ -20,7 +20,7 @@ pub mod projection;
 
 use axum::http::HeaderMap;
 
-use crate::accounts::{AddressLimiter, LockPolicy};
+use crate::accounts::{LockPolicy, LoginGuard};
 
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "dh_session";
@@ -30,8 +30,10 @@ pub const SESSION_COOKIE: &str = "dh_session";
 pub struct DashboardState {
     /// A session unused this long ends (8 hours: a working day at the desk).
     pub idle_ttl_ms: i64,
+    /// The per-account lock rule (the store keeps the account's counter).
     pub lock_policy: LockPolicy,
-    pub addresses: AddressLimiter,
+    /// The in-memory login counters per (address, login) and per address.
+    pub guard: LoginGuard,
     /// Mark cookies `Secure` (the server serves TLS, or sits behind a TLS proxy). A request that
     /// arrived with `X-Forwarded-Proto: https` gets `Secure` cookies whatever this says.
     pub secure_cookies: std::sync::atomic::AtomicBool,
@@ -40,10 +42,17 @@ pub struct DashboardState {
 
 impl Default for DashboardState {
     fn default() -> Self {
+        Self::with_address_budget(crate::accounts::AddressBudget::default())
+    }
+}
+
+impl DashboardState {
+    /// The defaults, with `budget` failed logins per client address and window.
+    pub fn with_address_budget(budget: crate::accounts::AddressBudget) -> Self {
         DashboardState {
             idle_ttl_ms: 8 * 60 * 60 * 1000,
             lock_policy: LockPolicy::default(),
-            addresses: AddressLimiter::new(LockPolicy::default()),
+            guard: LoginGuard::new(LockPolicy::default(), budget),
             secure_cookies: std::sync::atomic::AtomicBool::new(false),
             projection: tokio::sync::Mutex::default(),
         }
@@ -63,12 +72,7 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty() && v.len() <= 128)
 }
 
-/// Compares two secrets without an early exit.
+/// Compares two secrets without an early exit (an empty one never matches).
 pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && !a.is_empty()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    !a.is_empty() && crate::store::auth::rules::same_secret(a.as_bytes(), b.as_bytes())
 }

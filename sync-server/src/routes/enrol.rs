@@ -1,33 +1,31 @@
 //! `POST /v1/enrol` (기기 등록) and `POST /v1/token` (접근 토큰). The wire types live in
-//! `donghaeng_core::sync::enrolment`, shared with the device client.
+//! `donghaeng_core::sync::enrolment`, shared with the device client; the rules (which ids a device
+//! may take, the retry with its key, tokens) in `crate::store::auth::rules`, once for every store.
+//! Here: the rate limits (`crate::throttle`), then the store.
 
 use axum::extract::State;
 use axum::Json;
 
-use donghaeng_core::sync::enrolment::is_usable_device_id;
 use donghaeng_core::sync::{DeviceCredential, EnrolRequest, TokenRequest, TokenResponse};
-use donghaeng_core::CoreError;
 
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::throttle::{rate_limited, ClientAddr};
 
 pub async fn enrol(
     State(st): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     JsonBody(req): JsonBody<EnrolRequest>,
 ) -> Result<Json<DeviceCredential>, ApiError> {
-    if req.device_id.is_some_and(|id| !is_usable_device_id(id)) {
-        let e = CoreError::invalid(
-            "device_id_invalid",
-            "device_id",
-            "기기 ID로 쓸 수 없는 값입니다 (nil UUID).",
-            "the nil UUID cannot be a device id",
-        );
-        return Err(ApiError::from_core(&e, &st.clock));
-    }
+    st.throttles
+        .enrol(addr, &req.code)
+        .map_err(|l| rate_limited(l, &st.clock))?;
+    // Checks of the device id against the change log (an id another writer already used) belong
+    // here, before the store is asked.
     let cred = st
         .auth
-        .enrol(req.code, req.device_id, st.clock.now_ms())
+        .enrol(req.code, req.device_id, req.retry_key, st.clock.now_ms())
         .await
         .map_err(|e| ApiError::from_core(&e, &st.clock))?;
     tracing::info!(device_id = %cred.device_id, "device enrolled");
@@ -36,19 +34,28 @@ pub async fn enrol(
 
 pub async fn token(
     State(st): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     JsonBody(req): JsonBody<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
+    st.throttles
+        .token(addr)
+        .map_err(|l| rate_limited(l, &st.clock))?;
     let now = st.clock.now_ms();
-    let t = st
+    let device_id = req.device_id;
+    let issued = st
         .auth
-        .issue_token(
-            req.device_id,
-            req.device_secret,
-            now,
-            st.config.token_ttl_ms,
-        )
-        .await
-        .map_err(|e| ApiError::from_core(&e, &st.clock))?;
+        .issue_token(device_id, req.device_secret, now, st.config.token_ttl_ms)
+        .await;
+    let t = match issued {
+        Ok(t) => t,
+        Err(e) if e.code == "device_credential_invalid" => {
+            st.throttles
+                .token_failure(device_id)
+                .map_err(|l| rate_limited(l, &st.clock))?;
+            return Err(ApiError::from_core(&e, &st.clock));
+        }
+        Err(e) => return Err(ApiError::from_core(&e, &st.clock)),
+    };
     Ok(Json(TokenResponse {
         access_token: t.access_token,
         token_type: "Bearer".to_owned(),

@@ -1,14 +1,22 @@
 //! The authentication side of storage (인증 저장소): org units and users made by the admin command,
 //! one-time enrolment codes, device credentials and short-lived access tokens. Only SHA-256 hashes of
 //! codes, secrets and tokens are stored (see `crate::secret`).
+//!
+//! The rules live once in [`rules`], over the narrow [`storage::AuthStorage`] that each backend
+//! implements; every refusal is built in [`errors`]. Any [`storage::AuthStorage`] is an [`AuthStore`].
+
+pub mod errors;
+pub mod rules;
+pub mod storage;
 
 use serde::Serialize;
 use uuid::Uuid;
 
 use donghaeng_core::model::{OrgUnitKind, Role};
-use donghaeng_core::{CoreError, CoreResult};
 
 use super::StoreFuture;
+use crate::accounts::LockPolicy;
+pub use storage::LoginState;
 
 /// A user as the admin command made them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,10 +55,11 @@ pub struct TokenOwner {
     pub unit_id: Uuid,
 }
 
-/// How long after a code was spent the same phone (same code, same device id) may enrol again and
-/// get a fresh secret: 10 minutes (our choice). Phones enrol on poor networks; without a retry a lost
-/// answer would spend the code and leave the worker waiting for a new one from the admin. The
-/// window is short so that a leaked code cannot be used later to take over the credential.
+/// How long after a code was spent the same phone (same code, same device id, same retry key) may
+/// enrol again and get a fresh secret: 10 minutes (our choice). Phones enrol on poor networks;
+/// without a retry a lost answer would spend the code and leave the worker waiting for a new one
+/// from the admin. The window is short, and a retry needs the retry key of the first attempt, so
+/// that someone holding the code and the device id cannot take over the credential.
 pub const ENROL_RETRY_WINDOW_MS: i64 = 10 * 60 * 1000;
 
 /// A user's server-side privilege (권한), separate from their worker [`Role`]: what they may do on
@@ -103,10 +112,29 @@ pub struct WebAccount {
     pub privilege: Privilege,
     pub login: Option<String>,
     pub password_hash: Option<String>,
-    /// Consecutive failed logins since the last success.
+    /// Login attempts since the last success (each counted before its password is checked).
     pub failed_logins: u32,
     /// Refused until then (server clock), after too many failures.
     pub locked_until_ms: Option<i64>,
+}
+
+impl WebAccount {
+    /// The failure counter and lock as read.
+    pub fn login_state(&self) -> LoginState {
+        LoginState {
+            failed_logins: self.failed_logins,
+            locked_until_ms: self.locked_until_ms,
+        }
+    }
+}
+
+/// What [`AuthStore::reserve_login_attempt`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginAttempt {
+    /// Counted: the password may be checked.
+    Reserved,
+    /// Locked until then (server clock): not counted, not checked.
+    LockedUntil(i64),
 }
 
 /// A live dashboard session: whose it is and the CSRF token its POSTs must carry.
@@ -141,14 +169,18 @@ pub trait AuthStore: Send + Sync {
     ) -> StoreFuture<'_, EnrolmentCode>;
 
     /// Exchanges an unused, unexpired code for a new device credential; the code is spent. The device
-    /// keeps its own id when it sends one (`device_id_taken` if another device has it — the code is
-    /// then not spent); otherwise the store makes one up. The same device id with the same code
-    /// within [`ENROL_RETRY_WINDOW_MS`] of the first use gets a fresh secret (the old one stops
-    /// working): the retry of an enrolment whose answer was lost.
+    /// keeps its own id when it sends one: it must be a random UUID (`device_id_invalid`), not an id
+    /// the server writes under nor a user's or an org unit's (`device_id_reserved`), nor another
+    /// device's (`device_id_taken` — the code is then not spent); otherwise the store makes one up.
+    /// The same device id with the same code and the same `retry_key` within
+    /// [`ENROL_RETRY_WINDOW_MS`] of the first use gets a fresh secret (the old one stops working):
+    /// the retry of an enrolment whose answer was lost. A retry without that key is refused
+    /// (`enrolment_code_used`) and changes nothing.
     fn enrol(
         &self,
         code: String,
         device_id: Option<Uuid>,
+        retry_key: Option<String>,
         now_ms: i64,
     ) -> StoreFuture<'_, DeviceCredential>;
 
@@ -187,12 +219,16 @@ pub trait AuthStore: Send + Sync {
     /// The account of a user id, if any (for bearer-token callers of the alarm API).
     fn user_account(&self, user_id: Uuid) -> StoreFuture<'_, Option<WebAccount>>;
 
-    /// Counts a failed login and sets (or keeps) the lock.
-    fn record_login_failure(
+    /// Counts a login attempt on the account before its password is checked, unless the account is
+    /// locked; the count that reaches `policy.free_failures` sets the lock. Atomic: N attempts at
+    /// once let at most `free_failures` through. `seen` is the state the caller read.
+    fn reserve_login_attempt(
         &self,
         user_id: Uuid,
-        locked_until_ms: Option<i64>,
-    ) -> StoreFuture<'_, ()>;
+        seen: LoginState,
+        policy: LockPolicy,
+        now_ms: i64,
+    ) -> StoreFuture<'_, LoginAttempt>;
 
     /// A successful login: the failure count and lock are cleared.
     fn record_login_success(&self, user_id: Uuid) -> StoreFuture<'_, ()>;
@@ -217,30 +253,4 @@ pub trait AuthStore: Send + Sync {
 
     /// Ends a web session (logout); unknown hashes are ignored.
     fn end_web_session(&self, token_hash: Vec<u8>) -> StoreFuture<'_, ()>;
-}
-
-/// A login name: 3–64 characters of `a-z 0-9 . _ -`, stored lower-case (our choice: typed on a
-/// tablet, compared without surprises).
-pub fn checked_login(login: &str) -> CoreResult<String> {
-    let l = login.trim().to_lowercase();
-    let ok = (3..=64).contains(&l.len())
-        && l.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
-    if !ok {
-        return Err(CoreError::invalid(
-            "login_invalid",
-            "login",
-            "로그인 이름은 영문 소문자·숫자·. _ - 로 3~64자여야 합니다.",
-            "a login name has 3 to 64 characters of a-z, 0-9, '.', '_' or '-'",
-        ));
-    }
-    Ok(l)
-}
-
-pub fn login_taken() -> CoreError {
-    CoreError::conflict(
-        "login_taken",
-        "이미 다른 사용자가 쓰는 로그인 이름입니다.",
-        "another user already has this login name",
-    )
 }

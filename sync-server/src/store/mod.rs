@@ -20,8 +20,8 @@ use donghaeng_core::CoreResult;
 use uuid::Uuid;
 
 pub use auth::{
-    AuthStore, DeviceCredential, EnrolmentCode, IssuedToken, Privilege, TokenOwner, UserInfo,
-    WebAccount, WebSession, ENROL_RETRY_WINDOW_MS,
+    AuthStore, DeviceCredential, EnrolmentCode, IssuedToken, LoginAttempt, LoginState, Privilege,
+    TokenOwner, UserInfo, WebAccount, WebSession, ENROL_RETRY_WINDOW_MS,
 };
 
 /// A boxed, sendable future: what every storage method returns.

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use donghaeng_core::model::Role;
 use donghaeng_core::safety::{EventKind, SafetyEvent};
 use donghaeng_core::store::safety_events::to_fields;
-use donghaeng_core::sync::{Change, Op, ProtocolVersion, PushRequest};
+use donghaeng_core::sync::{Change, Op, ProtocolVersion, PushRequest, SkewPolicy};
 use donghaeng_sync_server::store::{AuthStore, Privilege};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -274,7 +274,10 @@ async fn ask(
         "/v1/pull" => json!({"protocol_version": 1, "after_seq": 0, "limit": 5000}),
         "/v1/enrol" => json!({"code": "NOT-A-CODE"}),
         "/v1/token" => json!({"device_id": Uuid::now_v7(), "device_secret": "guess"}),
-        "/dashboard/api/login" => json!({"login": "nobody", "password": "wrong-password"}),
+        // A new unknown login each time: five failures of one login from one address lock it.
+        "/dashboard/api/login" => {
+            json!({"login": format!("nobody.{}", Uuid::now_v7().simple()), "password": "wrong-password"})
+        }
         _ => json!({}),
     };
     let url = format!("{}{url_path}{query}", srv.base);
@@ -305,7 +308,9 @@ async fn ask(
 }
 
 async fn every_endpoint_answers_every_caller_as_the_matrix_says(backend: Backend) {
-    let Some(srv) = server(backend).await else {
+    // Who may do what, not how often: bogus credentials are sent for every cell.
+    let config = crate::common::unthrottled(crate::common::scoped_config());
+    let Some(srv) = TestServer::on_with(backend, config, SkewPolicy::default()).await else {
         return;
     };
     // Every route has rows, and every row names a route.

@@ -11,11 +11,12 @@ use donghaeng_core::sync::{
     Change, HybridClock, Op, ProtocolVersion, PullRequest, PullResponse, PushRequest, PushResponse,
     SkewPolicy,
 };
+use donghaeng_sync_server::accounts::LockPolicy;
 use donghaeng_sync_server::scope::publish;
 use donghaeng_sync_server::store::sqlite::SqliteStore;
 use donghaeng_sync_server::store::{
-    Attached, AuthStore, ChangeStore, DeviceCredential, EnrolmentCode, IssuedToken, Privilege,
-    StoreFuture, TokenOwner, UserInfo, WebAccount, WebSession,
+    Attached, AuthStore, ChangeStore, DeviceCredential, EnrolmentCode, IssuedToken, LoginAttempt,
+    LoginState, Privilege, StoreFuture, TokenOwner, UserInfo, WebAccount, WebSession,
 };
 use donghaeng_sync_server::{build_app, AppState, Clock, ServerConfig};
 use reqwest::StatusCode;
@@ -35,6 +36,28 @@ pub fn protocol_config() -> ServerConfig {
 /// The settings the server process runs with.
 pub fn scoped_config() -> ServerConfig {
     ServerConfig::default()
+}
+
+/// `config` without request rate limits or an address failure budget, for tests that send many
+/// bogus credentials on purpose to check something else (the throttle has its own tests).
+pub fn unthrottled(config: ServerConfig) -> ServerConfig {
+    use donghaeng_sync_server::throttle::{RateLimit, RateLimits};
+    let free = RateLimit::new(u32::MAX, 1);
+    ServerConfig {
+        rate_limits: RateLimits {
+            enrol_per_address: free,
+            enrol_per_code: free,
+            token_per_address: free,
+            token_per_device: free,
+            login_per_address: free,
+            login_per_account: free,
+        },
+        login_address_budget: donghaeng_sync_server::accounts::AddressBudget {
+            failures: u32::MAX,
+            window_ms: 1,
+        },
+        ..config
+    }
 }
 
 use crate::pg_harness::PgTestDb;
@@ -92,9 +115,10 @@ impl AuthStore for AnyStore {
         &self,
         code: String,
         device_id: Option<Uuid>,
+        retry_key: Option<String>,
         now_ms: i64,
     ) -> StoreFuture<'_, DeviceCredential> {
-        self.0.enrol(code, device_id, now_ms)
+        self.0.enrol(code, device_id, retry_key, now_ms)
     }
     fn issue_token(
         &self,
@@ -123,8 +147,14 @@ impl AuthStore for AnyStore {
     fn user_account(&self, user_id: Uuid) -> StoreFuture<'_, Option<WebAccount>> {
         self.0.user_account(user_id)
     }
-    fn record_login_failure(&self, user_id: Uuid, until: Option<i64>) -> StoreFuture<'_, ()> {
-        self.0.record_login_failure(user_id, until)
+    fn reserve_login_attempt(
+        &self,
+        user_id: Uuid,
+        seen: LoginState,
+        policy: LockPolicy,
+        now_ms: i64,
+    ) -> StoreFuture<'_, LoginAttempt> {
+        self.0.reserve_login_attempt(user_id, seen, policy, now_ms)
     }
     fn record_login_success(&self, user_id: Uuid) -> StoreFuture<'_, ()> {
         self.0.record_login_success(user_id)
@@ -208,6 +238,8 @@ impl Drop for TestServer {
 pub struct Answer {
     pub status: StatusCode,
     pub body: Value,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<String>,
 }
 
 impl Answer {
@@ -270,6 +302,9 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = build_app(state.clone());
+        // With the client's address, as the server process serves (rate limits and login counters
+        // per address).
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -299,10 +334,15 @@ impl TestServer {
         }
         let resp = rq.send().await.unwrap();
         let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
         let bytes = resp.bytes().await.unwrap();
         Answer {
             status,
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            retry_after,
         }
     }
 

@@ -6,8 +6,14 @@ use donghaeng_sync_server::store::{AuthStore, Privilege};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::common::Backend;
+use crate::common::{scoped_config, Backend, TestServer};
 use donghaeng_core::model::Role;
+use donghaeng_core::sync::SkewPolicy;
+use donghaeng_sync_server::accounts::{AddressBudget, LockPolicy};
+use donghaeng_sync_server::store::{LoginAttempt, LoginState};
+use donghaeng_sync_server::throttle::{RateLimit, RateLimits};
+use donghaeng_sync_server::ServerConfig;
+use std::net::IpAddr;
 
 use crate::dashboard_fixture::{
     device_for, household, org, push_household, server, session, user, web_user, worker, Browser,
@@ -289,7 +295,246 @@ async fn next_event(resp: &mut reqwest::Response, buf: &mut String) -> Option<St
     }
 }
 
+/// The outside tester's attack: 30 wrong passwords for one account at once. Each attempt is counted
+/// before argon2 runs, so at most five are checked (401) and the rest are refused as throttled
+/// (429) — first from one address (the (address, login) counter), then from 30 addresses, where only
+/// the account's counter in the store stands in the way.
+async fn thirty_concurrent_wrong_passwords_get_at_most_five_checks(backend: Backend) {
+    let config = ServerConfig {
+        // Request rate limits off, to test the lock alone.
+        rate_limits: RateLimits {
+            login_per_address: RateLimit::new(1_000, 1),
+            login_per_account: RateLimit::new(1_000, 1),
+            ..RateLimits::default()
+        },
+        ..scoped_config()
+    };
+    let Some(srv) = TestServer::on_with(backend, config, SkewPolicy::default()).await else {
+        return;
+    };
+    let o = org(&srv).await;
+    let a = web_user(&srv, o.dong_a, "lead.a", Privilege::Supervisor).await;
+    let b = web_user(&srv, o.dong_b, "lead.b", Privilege::Supervisor).await;
+    for (login, id, spread) in [("lead.a", a, false), ("lead.b", b, true)] {
+        let browsers: Vec<Browser> = (0..30u8)
+            .map(|n| {
+                let ip = if spread {
+                    IpAddr::from([127, 0, 1, 10 + n])
+                } else {
+                    IpAddr::from([127, 0, 0, 1])
+                };
+                Browser::at(&srv, ip)
+            })
+            .collect();
+        let answers = futures_util::future::join_all(
+            browsers
+                .into_iter()
+                .map(|mut b| async move { b.login(login, "wrong-password-1").await }),
+        )
+        .await;
+        let checked = answers
+            .iter()
+            .filter(|w| w.status == StatusCode::UNAUTHORIZED)
+            .count();
+        let throttled = answers
+            .iter()
+            .filter(|w| w.status == StatusCode::TOO_MANY_REQUESTS)
+            .count();
+        assert!(
+            (1..=5).contains(&checked),
+            "{login}: {checked} wrong passwords checked"
+        );
+        assert_eq!(checked + throttled, 30, "{login}");
+        for w in answers
+            .iter()
+            .filter(|w| w.status == StatusCode::TOO_MANY_REQUESTS)
+        {
+            assert_eq!(w.body["code"], "login_throttled", "{}", w.body);
+            assert!(w.retry_after.is_some(), "{}", w.body);
+        }
+        let acct = srv.store.user_account(id).await.unwrap().unwrap();
+        assert!(acct.failed_logins <= 5, "{}", acct.failed_logins);
+        assert!(acct.locked_until_ms.is_some());
+    }
+}
+
+/// The account's counter alone, as every backend must keep it: 30 reservations at once from one
+/// read state, exactly five granted, and the fifth sets the lock.
+async fn the_store_grants_five_of_thirty_concurrent_login_reservations(backend: Backend) {
+    let Some(srv) = server(backend).await else {
+        return;
+    };
+    let o = org(&srv).await;
+    let id = web_user(&srv, o.dong_a, "lead.a", Privilege::Supervisor).await;
+    let seen = srv
+        .store
+        .user_account(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .login_state();
+    let now = srv.now_ms();
+    let policy = LockPolicy::default();
+    let tries = (0..30).map(|_| {
+        let store = srv.store.clone();
+        tokio::spawn(async move { store.reserve_login_attempt(id, seen, policy, now).await })
+    });
+    let outcomes: Vec<LoginAttempt> = futures_util::future::join_all(tries)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().unwrap())
+        .collect();
+    let granted = outcomes
+        .iter()
+        .filter(|o| **o == LoginAttempt::Reserved)
+        .count();
+    assert_eq!(granted, 5, "{outcomes:?}");
+    let acct = srv.store.user_account(id).await.unwrap().unwrap();
+    assert_eq!(
+        acct.login_state(),
+        LoginState {
+            failed_logins: 5,
+            locked_until_ms: Some(now + 30_000)
+        }
+    );
+    // A success clears it; a stale state no longer matches, so it is re-read, not trusted.
+    srv.store.record_login_success(id).await.unwrap();
+    let stale = LoginState {
+        failed_logins: 3,
+        locked_until_ms: None,
+    };
+    assert_eq!(
+        srv.store
+            .reserve_login_attempt(id, stale, policy, now)
+            .await
+            .unwrap(),
+        LoginAttempt::Reserved
+    );
+    assert_eq!(
+        srv.store
+            .user_account(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .failed_logins,
+        1
+    );
+}
+
+/// Five wrong passwords lock that login, not the office: a colleague behind the same NAT address
+/// logs in, and so does the locked person's colleague right after.
+async fn one_persons_lockout_does_not_lock_a_colleague_behind_the_same_address(backend: Backend) {
+    let Some(srv) = server(backend).await else {
+        return;
+    };
+    let o = org(&srv).await;
+    web_user(&srv, o.dong_a, "lead.a", Privilege::Supervisor).await;
+    web_user(&srv, o.dong_b, "lead.b", Privilege::Supervisor).await;
+    let mut mistyping = Browser::new(&srv);
+    for _ in 0..5 {
+        assert_eq!(
+            mistyping.login("lead.a", "wrong-password-1").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let locked = mistyping.login("lead.a", PASSWORD).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(locked.retry_after.as_deref(), Some("30"));
+    // Same address, another login: not locked.
+    let mut colleague = Browser::new(&srv);
+    let ok = colleague.login("lead.b", PASSWORD).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    // A login name that does not exist locks the same way (the lock says nothing about names).
+    let mut guesser = Browser::new(&srv);
+    for _ in 0..5 {
+        assert_eq!(
+            guesser
+                .login("nobody.here", "wrong-password-1")
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        guesser
+            .login("nobody.here", "wrong-password-1")
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+/// A guesser trying many logins from one address runs out of the address's failure budget, and is
+/// then refused for every login, right passwords included, until the window ends.
+async fn an_address_past_its_failure_budget_is_throttled_for_every_login(backend: Backend) {
+    let config = ServerConfig {
+        login_address_budget: AddressBudget {
+            failures: 8,
+            window_ms: 15 * 60_000,
+        },
+        ..scoped_config()
+    };
+    let Some(srv) = TestServer::on_with(backend, config, SkewPolicy::default()).await else {
+        return;
+    };
+    let o = org(&srv).await;
+    web_user(&srv, o.dong_a, "lead.a", Privilege::Supervisor).await;
+    let mut b = Browser::new(&srv);
+    // Successes give their attempt back.
+    for _ in 0..3 {
+        assert_eq!(b.login("lead.a", PASSWORD).await.status, StatusCode::OK);
+    }
+    for n in 0..8 {
+        let w = b.login(&format!("guess.{n}"), "wrong-password-1").await;
+        assert_eq!(w.status, StatusCode::UNAUTHORIZED, "{n}");
+    }
+    let w = b.login("lead.a", PASSWORD).await;
+    assert_eq!(w.status, StatusCode::TOO_MANY_REQUESTS, "{}", w.body);
+    assert_eq!(w.body["code"], "login_throttled");
+    assert!(w.retry_after.is_some());
+    // Another address is served; this one again after the window.
+    let mut elsewhere = Browser::at(&srv, IpAddr::from([127, 0, 0, 2]));
+    assert_eq!(
+        elsewhere.login("lead.a", PASSWORD).await.status,
+        StatusCode::OK
+    );
+    srv.state.clock.advance_ms(15 * 60_000);
+    assert_eq!(b.login("lead.a", PASSWORD).await.status, StatusCode::OK);
+}
+
+async fn dashboard_logins_past_the_rate_limit_get_429_with_retry_after(backend: Backend) {
+    let config = ServerConfig {
+        rate_limits: RateLimits {
+            login_per_address: RateLimit::new(3, 5_000),
+            ..RateLimits::default()
+        },
+        ..scoped_config()
+    };
+    let Some(srv) = TestServer::on_with(backend, config, SkewPolicy::default()).await else {
+        return;
+    };
+    let o = org(&srv).await;
+    web_user(&srv, o.dong_a, "lead.a", Privilege::Supervisor).await;
+    let mut b = Browser::new(&srv);
+    for _ in 0..3 {
+        assert_eq!(b.login("lead.a", PASSWORD).await.status, StatusCode::OK);
+    }
+    let w = b.login("lead.a", PASSWORD).await;
+    assert_eq!(w.status, StatusCode::TOO_MANY_REQUESTS, "{}", w.body);
+    assert_eq!(w.body["code"], "rate_limited");
+    assert!(w.body["server_time_ms"].is_i64());
+    assert!(w.body["ko"].as_str().unwrap().contains("초"));
+    assert_eq!(w.retry_after.as_deref(), Some("5"));
+    srv.state.clock.advance_ms(5_000);
+    assert_eq!(b.login("lead.a", PASSWORD).await.status, StatusCode::OK);
+}
+
 on_both_stores!(
+    thirty_concurrent_wrong_passwords_get_at_most_five_checks,
+    the_store_grants_five_of_thirty_concurrent_login_reservations,
+    one_persons_lockout_does_not_lock_a_colleague_behind_the_same_address,
+    an_address_past_its_failure_budget_is_throttled_for_every_login,
+    dashboard_logins_past_the_rate_limit_get_429_with_retry_after,
     a_live_board_ends_when_its_session_is_logged_out,
     unknown_login_and_wrong_password_get_the_same_answer,
     five_failures_lock_the_account_then_time_frees_it,

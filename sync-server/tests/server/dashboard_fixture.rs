@@ -300,6 +300,8 @@ pub struct Web {
     pub status: StatusCode,
     pub body: Value,
     pub set_cookie: Option<String>,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<String>,
 }
 
 /// A browser-like client: sends the session cookie and the CSRF header it was given.
@@ -307,6 +309,7 @@ pub struct Browser<'a> {
     pub srv: &'a TestServer,
     pub cookie: Option<String>,
     pub csrf: Option<String>,
+    client: reqwest::Client,
 }
 
 impl<'a> Browser<'a> {
@@ -315,6 +318,19 @@ impl<'a> Browser<'a> {
             srv,
             cookie: None,
             csrf: None,
+            client: srv.client.clone(),
+        }
+    }
+
+    /// A browser on another machine: its connections come from `addr` (a loopback address such as
+    /// 127.0.0.7), so the server sees another client address.
+    pub fn at(srv: &'a TestServer, addr: std::net::IpAddr) -> Self {
+        Browser {
+            client: reqwest::Client::builder()
+                .local_address(addr)
+                .build()
+                .unwrap(),
+            ..Browser::new(srv)
         }
     }
 
@@ -332,24 +348,28 @@ impl<'a> Browser<'a> {
             .headers()
             .get("set-cookie")
             .map(|v| v.to_str().unwrap().to_owned());
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
         let bytes = resp.bytes().await.unwrap();
         Web {
             status,
             body: serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned())),
             set_cookie,
+            retry_after,
         }
     }
 
     pub async fn get(&self, path: &str) -> Web {
-        self.send(self.srv.client.get(format!("{}{path}", self.srv.base)))
+        self.send(self.client.get(format!("{}{path}", self.srv.base)))
             .await
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Web {
         self.send(
-            self.srv
-                .client
+            self.client
                 .post(format!("{}{path}", self.srv.base))
                 .json(&body),
         )

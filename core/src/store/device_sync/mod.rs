@@ -83,6 +83,33 @@ impl Store {
         Ok(self.sync_state()?.device_id)
     }
 
+    /// The enrolment retry key (`crate::sync::enrolment::new_retry_key`): the one kept, or a new one
+    /// made and saved now, before the enrolment request that will carry it is sent.
+    pub fn enrol_retry_key(&self) -> CoreResult<String> {
+        let fresh = crate::sync::enrolment::new_retry_key()?;
+        self.write(|tx| {
+            tx.prepare_cached(
+                "UPDATE sync_state SET enrol_retry_key = COALESCE(enrol_retry_key, ?1) WHERE id = 1",
+            )?
+            .execute([&fresh])?;
+            let key: Option<String> = tx
+                .prepare_cached("SELECT enrol_retry_key FROM sync_state WHERE id = 1")?
+                .query_row([], |r| r.get(0))
+                .optional()?
+                .flatten();
+            key.ok_or_else(|| crate::CoreError::storage("sync_state row missing"))
+        })
+    }
+
+    /// Forgets the enrolment retry key: the credential is known to have reached the app.
+    pub fn forget_enrol_retry_key(&self) -> CoreResult<()> {
+        self.write(|tx| {
+            tx.prepare_cached("UPDATE sync_state SET enrol_retry_key = NULL WHERE id = 1")?
+                .execute([])?;
+            Ok(())
+        })
+    }
+
     /// At most `limit` outbox changes, oldest stamp first: the next push batch.
     pub fn outbox(&self, limit: usize) -> CoreResult<Vec<Change>> {
         self.read(|tx| outbox::list(tx, Some(limit)))

@@ -16,7 +16,7 @@ use super::progress::{SyncPhase, SyncProgress};
 use super::routes::Routes;
 use super::transport;
 use crate::store::Store;
-use crate::sync::enrolment::{DeviceCredential, EnrolRequest, TokenRequest, TokenResponse};
+use crate::sync::enrolment::{self, DeviceCredential, EnrolRequest, TokenRequest, TokenResponse};
 use crate::sync::protocol::{
     ErrorBody, ProtocolVersion, PullRequest, PullResponse, PushRequest, PushResponse,
     RejectedChange,
@@ -104,10 +104,18 @@ impl SyncClient {
     /// Enrols this device (기기 등록) with the one-time `code` its user received, under the store's own
     /// device id, so that the changes it already stamped belong to the enrolled device. The returned
     /// secret is the device's long-lived credential: the shell keeps it in the Keystore / Keychain.
+    ///
+    /// The request carries the store's retry key ([`Store::enrol_retry_key`], saved before the first
+    /// attempt and kept until [`Self::request_token`] succeeds): when the answer is lost (timeout,
+    /// killed app), calling `enrol` again with the same code within the server's retry window (10
+    /// minutes) gets the credential anew, and nobody else holding the code can.
     pub fn enrol(&self, store: &Store, code: &str) -> CoreResult<DeviceCredential> {
+        let device_id = store.device_id()?;
+        enrolment::check_device_id(device_id)?;
         let req = EnrolRequest {
             code: code.to_owned(),
-            device_id: Some(store.device_id()?),
+            device_id: Some(device_id),
+            retry_key: Some(store.enrol_retry_key()?),
         };
         self.post(store, &self.routes.enrol_url(), &req)
     }
@@ -123,7 +131,10 @@ impl SyncClient {
             device_id: credential.device_id,
             device_secret: credential.device_secret.clone(),
         };
-        self.post(store, &self.routes.token_url(), &req)
+        let token: TokenResponse = self.post(store, &self.routes.token_url(), &req)?;
+        // The credential works, so the app has it: an enrolment retry is no longer needed.
+        store.forget_enrol_retry_key()?;
+        Ok(token)
     }
 
     /// One full sync: push the whole outbox, then pull and apply every page after the cursor.

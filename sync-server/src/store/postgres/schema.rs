@@ -117,6 +117,11 @@ CREATE TABLE web_sessions (
 );
 CREATE INDEX web_sessions_by_last_seen ON web_sessions(last_seen_ms);
 "#,
+    r#"
+-- 4: the SHA-256 of the retry key the spending device sent: a retry of the enrolment must present
+-- the same key (src/store/auth/rules.rs).
+ALTER TABLE enrolment_codes ADD COLUMN retry_key_hash bytea;
+"#,
 ];
 
 /// The schema version this server writes.
