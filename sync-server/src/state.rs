@@ -81,6 +81,20 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Brings the scope index up to the change log before anything is decided on it (several
+    /// nodes: what the others stored too).
+    pub async fn catch_up_scope(&self) -> donghaeng_core::CoreResult<()> {
+        let last = self.changes.last_seq().await?;
+        if self.scope.read().await.last_seq() >= last {
+            return Ok(());
+        }
+        self.scope
+            .write()
+            .await
+            .catch_up(self.changes.as_ref(), self.clock.now_ms())
+            .await
+    }
+
     /// State over one store that implements both traits (the SQLite store does).
     pub fn new<S>(store: S, config: ServerConfig, clock: Clock) -> Self
     where

@@ -182,18 +182,7 @@ impl Caller {
 /// Brings the scope index up to the log before deciding anything (several nodes: what the others
 /// stored too).
 pub async fn catch_up_scope(st: &AppState) -> Result<(), ApiError> {
-    let last = st
-        .changes
-        .last_seq()
-        .await
-        .map_err(|e| ApiError::from_core(&e, &st.clock))?;
-    if st.scope.read().await.last_seq() >= last {
-        return Ok(());
-    }
-    st.scope
-        .write()
-        .await
-        .catch_up(st.changes.as_ref(), st.clock.now_ms())
+    st.catch_up_scope()
         .await
         .map_err(|e| ApiError::from_core(&e, &st.clock))
 }

@@ -11,6 +11,7 @@ use donghaeng_core::sync::{DeviceCredential, EnrolRequest, TokenRequest, TokenRe
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::store::auth::errors::device_id_taken;
 use crate::throttle::{rate_limited, ClientAddr};
 
 pub async fn enrol(
@@ -21,8 +22,16 @@ pub async fn enrol(
     st.throttles
         .enrol(addr, &req.code)
         .map_err(|l| rate_limited(l, &st.clock))?;
-    // Checks of the device id against the change log (an id another writer already used) belong
-    // here, before the store is asked.
+    // An id any change in the log was written under belongs to that writer (a server node, the
+    // admin, another phone): a phone enrolled under it would pull that writer's changes as its own.
+    if let Some(id) = req.device_id {
+        st.catch_up_scope()
+            .await
+            .map_err(|e| ApiError::from_core(&e, &st.clock))?;
+        if st.scope.read().await.has_writer(id) {
+            return Err(ApiError::from_core(&device_id_taken(), &st.clock));
+        }
+    }
     let cred = st
         .auth
         .enrol(req.code, req.device_id, req.retry_key, st.clock.now_ms())

@@ -58,7 +58,7 @@ async fn push_inner(
     // judgement and its write (the next pusher catches up on this push first).
     let mut judged_on = None;
     if st.config.role_scopes {
-        catch_up(st, now).await.map_err(api)?;
+        st.catch_up_scope().await.map_err(api)?;
         let ix = judged_on.insert(st.scope.read().await);
         match Viewer::from(&owner).judge_push(ix, &req.changes) {
             Ok(judged) => attached = st.audit.push_entries(&owner, &req.changes, &judged),
@@ -139,7 +139,7 @@ pub async fn pull(
     if !st.config.role_scopes {
         return Ok(Json(page));
     }
-    catch_up(&st, now).await.map_err(api)?;
+    st.catch_up_scope().await.map_err(api)?;
     let ix = st.scope.read().await;
     let viewer = Viewer::from(&owner);
     let mut f = Filtered::default();
@@ -175,19 +175,6 @@ pub async fn pull(
         purge,
         ..page
     }))
-}
-
-/// Brings the scope index up to the log (several nodes: what others stored too).
-async fn catch_up(st: &AppState, now: i64) -> CoreResult<()> {
-    let last = st.changes.last_seq().await?;
-    if st.scope.read().await.last_seq() >= last {
-        return Ok(());
-    }
-    st.scope
-        .write()
-        .await
-        .catch_up(st.changes.as_ref(), now)
-        .await
 }
 
 /// One stored change by its sequence number.

@@ -395,7 +395,64 @@ async fn the_default_limits_let_an_office_enrol_20_phones_and_renew_tokens_all_d
     }
 }
 
+/// An id some change in the log was written under belongs to that writer (a server node of an
+/// older version, an import, a phone whose enrolment row is gone): a phone enrolled under it would
+/// pull that writer's changes as its own, without any scope. Refused, and the code stays unspent.
+async fn a_device_cannot_enrol_under_an_id_another_writer_used(backend: Backend) {
+    let Some(srv) = TestServer::on(backend).await else {
+        return;
+    };
+    let writer = v7();
+    let mut clock = donghaeng_core::sync::HybridClock::new(writer);
+    let change = donghaeng_core::sync::Change {
+        id: v7(),
+        entity: "households".into(),
+        record_id: v7(),
+        op: donghaeng_core::sync::Op::Upsert {
+            fields: serde_json::from_value(json!({"head_name": "다른 작성자"})).unwrap(),
+        },
+        hlc: clock.send(srv.now_ms()),
+        device_id: writer,
+    };
+    use donghaeng_sync_server::store::ChangeStore;
+    let stored = srv
+        .store
+        .push(
+            donghaeng_core::sync::PushRequest {
+                protocol_version: donghaeng_core::sync::ProtocolVersion::CURRENT,
+                device_id: writer,
+                changes: vec![change],
+            },
+            srv.now_ms(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored.accepted.len(), 1);
+    let user = srv.make_user(Role::VisitingNurse).await;
+    let code = srv.enrolment_code(user).await;
+    let a = srv
+        .post(
+            "/v1/enrol",
+            None,
+            &json!({"code": code, "device_id": writer}),
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::CONFLICT, "device_id_taken"),
+        "{}",
+        a.body
+    );
+    assert_eq!(a.body["field"], "device_id");
+    // The code was not spent: the phone's own fresh id enrols.
+    let a = srv
+        .post("/v1/enrol", None, &json!({"code": code, "device_id": v7()}))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+}
+
 crate::on_both_stores!(
+    a_device_cannot_enrol_under_an_id_another_writer_used,
     a_device_cannot_enrol_under_a_server_user_or_unit_id_and_the_code_stays_unspent,
     enrolment_past_its_rate_limits_gets_429_with_retry_after,
     token_requests_past_their_rate_limits_get_429_with_retry_after,
