@@ -54,6 +54,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "service_provisions",
         sql: include_str!("sql/0007_service_provisions.sql"),
     },
+    Migration {
+        version: 8,
+        name: "pull_resume",
+        sql: include_str!("sql/0008_pull_resume.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -52,8 +52,13 @@ impl ChangeStore for AnyStore {
     fn push(&self, req: PushRequest, now_ms: i64) -> StoreFuture<'_, PushResponse> {
         self.0.push(req, now_ms)
     }
-    fn pull(&self, req: PullRequest, now_ms: i64) -> StoreFuture<'_, PullResponse> {
-        self.0.pull(req, now_ms)
+    fn pull_page(
+        &self,
+        req: PullRequest,
+        max_bytes: usize,
+        now_ms: i64,
+    ) -> StoreFuture<'_, PullResponse> {
+        self.0.pull_page(req, max_bytes, now_ms)
     }
     fn last_seq(&self) -> StoreFuture<'_, u64> {
         self.0.last_seq()
@@ -497,6 +502,7 @@ impl TestServer {
                     protocol_version: ProtocolVersion::CURRENT,
                     after_seq: 0,
                     limit: 5000,
+                    resume: None,
                 },
                 self.now_ms(),
             )
