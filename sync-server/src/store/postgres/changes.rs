@@ -83,15 +83,16 @@ impl ChangeStore for PgStore {
             let stmt = client
                 .prepare_cached(
                     "SELECT w.seq, w.cost,
-                            CASE WHEN w.rn = 1 OR (w.rn <= $2 AND w.before + w.cost <= $3)
+                            CASE WHEN w.rn = 1 OR (w.rn <= $2::bigint AND w.before + w.cost <= $3::bigint)
                                  THEN c.body END
                        FROM (SELECT seq, cost, ROW_NUMBER() OVER win AS rn,
                                     (SUM(cost) OVER win)::bigint - cost AS before
-                               FROM (SELECT seq, octet_length(body)::bigint + $4 AS cost
-                                       FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2 + 1) AS s
+                               FROM (SELECT seq, octet_length(body)::bigint + $4::bigint AS cost
+                                       FROM changes WHERE seq > $1::bigint ORDER BY seq
+                                      LIMIT $2::bigint + 1) AS s
                              WINDOW win AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)) AS w
                        JOIN changes c ON c.seq = w.seq
-                      WHERE w.rn <= 2 OR w.before <= $3
+                      WHERE w.rn <= 2 OR w.before <= $3::bigint
                       ORDER BY w.seq",
                 )
                 .await
