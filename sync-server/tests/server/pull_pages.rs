@@ -273,7 +273,7 @@ async fn a_backfill_larger_than_a_page_resumes_and_an_old_device_still_converges
             json!({ volunteer.id.to_string(): true }),
         )
     };
-    let a = srv.push(&staff, &[assign.clone()]).await;
+    let a = srv.push(&staff, std::slice::from_ref(&assign)).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
 
     let expected: BTreeSet<Uuid> = history.iter().chain([&assign]).map(|c| c.id).collect();
@@ -331,9 +331,9 @@ async fn pull_all(
         }
         let advanced = page.next_seq > cursor || page.resume > resume;
         assert!(advanced || !page.has_more, "no progress at {cursor}");
-        if page.resume.is_some() {
+        if let Some(r) = page.resume {
             resumed += 1;
-            assert_eq!(page.resume.unwrap().seq, page.next_seq + 1);
+            assert_eq!(r.seq, page.next_seq + 1);
         }
         ids.extend(page.changes.iter().map(|c| c.change.id));
         if page.next_seq > cursor {
