@@ -40,6 +40,7 @@ fn benches(c: &mut Criterion) {
         has_more: true,
         purge: Vec::new(),
         server_time_ms: T0 as i64,
+        resume: None,
     };
     let page_bytes = serde_json::to_vec(&page).map(|v| v.len()).unwrap_or(0);
     let all_bytes: usize = year

@@ -99,6 +99,7 @@ impl Bench {
             protocol_version: ProtocolVersion::CURRENT,
             after_seq,
             limit: 5_000,
+            resume: None,
         };
         let (n, v) = self.post("/v1/pull", Some(&dev.token), &req).await;
         (n, serde_json::from_value(v).unwrap())

@@ -26,7 +26,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
         let bytes = match Bytes::from_request(req, state).await {
             Ok(b) => b,
             Err(rejection) => {
-                let e = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                let e = if crate::serve::is_body_timeout(&rejection) {
+                    let secs = state.config.body_timeout.as_secs();
+                    CoreError::invalid(
+                        "body_timeout",
+                        "body",
+                        format!("요청 본문이 {secs}초 안에 도착하지 않았습니다. 다시 시도하세요."),
+                        format!("the request body did not arrive within {secs} s; try again"),
+                    )
+                } else if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     CoreError::invalid(
                         "body_too_large",
                         "body",

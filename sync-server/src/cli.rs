@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use donghaeng_core::model::{OrgUnitKind, Role};
 use donghaeng_core::sync::config_docs::ConfigKind;
+use donghaeng_core::sync::validate::DEFAULT_PULL_PAGE_BYTES;
 use donghaeng_core::sync::SkewPolicy;
 use donghaeng_core::{CoreError, CoreResult};
 
@@ -125,6 +126,26 @@ pub struct ServeArgs {
     /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
     #[arg(long, env = "DONGHAENG_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Byte budget of one pull page, backfill included (at least one change per page, however
+    /// large; docs/sync.md "Pull pages").
+    #[arg(long, env = "DONGHAENG_PULL_PAGE_BYTES", default_value_t = DEFAULT_PULL_PAGE_BYTES as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub pull_page_bytes: u64,
+    /// How long a client may take to send a request's headers (also an idle keep-alive
+    /// connection's lifetime), in seconds.
+    #[arg(long, env = "DONGHAENG_HEADER_TIMEOUT_S", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout_s: u64,
+    /// How long a request's body may take to arrive after its headers, in seconds (408
+    /// body_timeout beyond).
+    #[arg(long, env = "DONGHAENG_BODY_TIMEOUT_S", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout_s: u64,
+    /// Most connections open at once, TLS handshakes included; beyond it new connections wait in
+    /// the listen queue. Lowered at start-up to fit the open-file limit (64 kept for the server).
+    #[arg(long, env = "DONGHAENG_MAX_CONNECTIONS", default_value_t = 512,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -196,6 +217,10 @@ impl ServeArgs {
             max_body_bytes: self.max_body_bytes,
             token_ttl_ms: self.token_ttl_s.saturating_mul(1000),
             safety_tick: std::time::Duration::from_secs(self.safety_tick_secs.clamp(1, 30)),
+            pull_page_bytes: usize::try_from(self.pull_page_bytes).unwrap_or(usize::MAX),
+            header_timeout: std::time::Duration::from_secs(self.header_timeout_s),
+            body_timeout: std::time::Duration::from_secs(self.body_timeout_s),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
             ..ServerConfig::default()
         }
     }
@@ -325,31 +350,26 @@ pub async fn serve(choice: StoreChoice, args: ServeArgs) -> CoreResult<()> {
         .dashboard
         .secure_cookies
         .store(tls.is_some(), std::sync::atomic::Ordering::Relaxed);
+    let limits = crate::serve::Limits {
+        max_connections: crate::serve::effective_max_connections(state.config.max_connections),
+        ..crate::serve::Limits::of(&state.config)
+    };
     let app = crate::build_app(state);
     let shutdown = async move {
         shutdown_signal().await;
         // Live alarm feeds never end by themselves: end them so the shutdown completes.
         hub.close();
     };
-    let served = match tls {
+    match tls {
         Some(certs) => {
-            let listener = crate::tls::TlsListener::new(listener, certs.server_config()?)
-                .map_err(|e| CoreError::storage(format!("cannot listen on {bound}: {e}")))?;
+            let config = certs.server_config()?;
             crate::tls::reload_on_hangup(certs);
-            // The peer address feeds the dashboard's per-address login throttle.
-            let app = app.into_make_service_with_connect_info::<crate::tls::PeerAddr>();
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
+            // The peer address (`tls::PeerAddr`) feeds the dashboard's per-address login throttle.
+            crate::serve::serve_tls(listener, config, app, limits, shutdown).await;
         }
-        None => {
-            let app = app.into_make_service_with_connect_info::<SocketAddr>();
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-        }
-    };
-    served.map_err(|e| CoreError::storage(format!("server failed: {e}")))
+        None => crate::serve::serve_plain(listener, app, limits, shutdown).await,
+    }
+    Ok(())
 }
 
 /// The password from a file, or from stdin for `-` (first line).

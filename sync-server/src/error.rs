@@ -72,6 +72,7 @@ pub fn status_of(e: &CoreError) -> StatusCode {
     match e.code {
         "protocol_version_unsupported" => StatusCode::UPGRADE_REQUIRED,
         "push_too_large" | "body_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
+        "body_timeout" => StatusCode::REQUEST_TIMEOUT,
         "auth_required"
         | "token_invalid"
         | "token_expired"

@@ -7,6 +7,7 @@
 //! - [`store`]: the storage traits and the SQLite store;
 //! - [`routes`]: handlers; [`openapi`]: the API document served at `/openapi.json`;
 //! - [`scope`]: what each device may receive and push (partial replication per role);
+//! - [`serve`]: the serve loop — connection cap, header read timeout, body read deadline;
 //! - [`tls`]: HTTPS served by the server itself (rustls), certificate reload on SIGHUP.
 
 pub mod accounts;
@@ -23,6 +24,7 @@ pub mod routes;
 pub mod safety;
 pub mod scope;
 pub mod secret;
+pub mod serve;
 pub mod state;
 pub mod store;
 pub mod throttle;
@@ -36,7 +38,8 @@ pub use clock::Clock;
 pub use state::{AppState, ServerConfig};
 
 /// The router: every route of [`routes::table`], JSON answers for unknown routes and methods, the
-/// body limit, and request tracking (request id, structured log line, metrics).
+/// body limit and body read deadline, and request tracking (request id, structured log line,
+/// metrics).
 pub fn build_app(state: AppState) -> Router {
     let mut router = Router::new();
     for r in routes::table() {
@@ -50,5 +53,9 @@ pub fn build_app(state: AppState) -> Router {
             track::track,
         ))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.config.body_timeout,
+            serve::body_deadline,
+        ))
         .with_state(state)
 }

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use donghaeng_core::sync::validate::MAX_PUSH_CHANGES;
+use std::time::Duration;
+
+use donghaeng_core::sync::validate::{DEFAULT_PULL_PAGE_BYTES, MAX_PUSH_CHANGES};
 
 use crate::audit::AuditLog;
 use crate::clock::Clock;
@@ -39,6 +41,24 @@ pub struct ServerConfig {
     /// Failed dashboard logins one client address may make per window (100 per 15 minutes by
     /// default, `crate::accounts::lockout`).
     pub login_address_budget: crate::accounts::AddressBudget,
+    /// Byte budget of one pull page, backfill included (core's `PageBudget`: at least one change
+    /// per page, however large). Default `DEFAULT_PULL_PAGE_BYTES`, 4 MiB: see its reasons there.
+    pub pull_page_bytes: usize,
+    /// How long a client may take to send a request's headers, from the moment the connection is
+    /// ready for one (also bounds an idle keep-alive connection). Default 10 s (our choice): a phone
+    /// sends its ~1 KB of headers in one packet; a client that trickles them is holding a slot.
+    pub header_timeout: Duration,
+    /// How long a request's body may take to arrive, from the end of its headers. Default 60 s (our
+    /// choice): twice the phone's own 30 s request timeout, so no request a phone still waits for
+    /// is cut; a client that declares a body and sends it slowly or never is answered 408
+    /// `body_timeout` and dropped.
+    pub body_timeout: Duration,
+    /// Most connections open at once (TLS handshakes included); beyond it the server stops
+    /// accepting until one closes, and new clients wait in the listen queue. Default 512 (our
+    /// choice): far above what one district's phones open at once, and with the reserve the server
+    /// keeps for its own files it fits the common 1,024 open-file limit; at start-up it is lowered
+    /// to fit the process's actual limit (`crate::serve`).
+    pub max_connections: usize,
 }
 
 impl Default for ServerConfig {
@@ -52,6 +72,10 @@ impl Default for ServerConfig {
             audit: true,
             rate_limits: crate::throttle::RateLimits::default(),
             login_address_budget: crate::accounts::AddressBudget::default(),
+            pull_page_bytes: DEFAULT_PULL_PAGE_BYTES,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(60),
+            max_connections: 512,
         }
     }
 }

@@ -6,9 +6,9 @@
 //!   in a renewed one on [`CertStore::reload`] (the serve loop calls it on `SIGHUP`), without a
 //!   restart and without dropping connections; a renewed pair that does not load is refused and
 //!   the old certificate keeps serving;
-//! - [`TlsListener`]: an [`axum::serve::Listener`] that accepts TCP connections and hands axum
-//!   only finished TLS streams. Handshakes run in their own tasks with a time limit, so a client
-//!   that connects and says nothing holds up no one else.
+//! - [`accept_tls`]: accepts TCP connections under the connection cap (`crate::serve`) and hands
+//!   the serve loop only finished TLS streams. Handshakes run in their own tasks with a time
+//!   limit, so a client that connects and says nothing holds up no one else.
 //!
 //! Plain HTTP stays the default for a server behind a reverse proxy that does the TLS (see
 //! `docs/security-transport.md`).
@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use donghaeng_core::{CoreError, CoreResult};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::crypto::CryptoProvider;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
@@ -30,6 +30,8 @@ use tokio_rustls::rustls::server::{ClientHello, ResolvesServerCert};
 use tokio_rustls::rustls::sign::CertifiedKey;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
+
+use crate::serve::{accept_tcp, take_slot, Accepted};
 
 /// How long a client may take to finish the TLS handshake (our choice: generous for a phone on a
 /// slow link, short enough that idle half-open connections do not pile up).
@@ -175,47 +177,42 @@ impl ResolvesServerCert for CertStore {
     }
 }
 
-/// A listener that yields finished TLS connections.
-pub struct TlsListener {
-    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
-    local: SocketAddr,
-}
-
-impl TlsListener {
-    /// Starts accepting on `tcp`; the accept task ends when the listener is dropped.
-    pub fn new(tcp: TcpListener, config: Arc<rustls::ServerConfig>) -> std::io::Result<Self> {
-        let local = tcp.local_addr()?;
-        let (tx, ready) = mpsc::channel(READY_QUEUE);
-        tokio::spawn(accept_loop(tcp, TlsAcceptor::from(config), tx));
-        Ok(TlsListener { ready, local })
-    }
+/// Accepts TCP connections on `tcp` under the connection cap and yields them once their TLS
+/// handshake has finished. A slot is taken before `accept` and travels with the connection, so
+/// handshakes in progress count against the cap too. Handshakes run in their own tasks with a time
+/// limit, so a client that connects and says nothing holds up no one else. The accept task ends
+/// when the receiver is dropped.
+pub fn accept_tls(
+    tcp: TcpListener,
+    config: Arc<rustls::ServerConfig>,
+    slots: Arc<Semaphore>,
+) -> mpsc::Receiver<Accepted<TlsStream<TcpStream>>> {
+    let (tx, ready) = mpsc::channel(READY_QUEUE);
+    tokio::spawn(accept_loop(tcp, TlsAcceptor::from(config), slots, tx));
+    ready
 }
 
 async fn accept_loop(
     tcp: TcpListener,
     acceptor: TlsAcceptor,
-    tx: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
+    slots: Arc<Semaphore>,
+    tx: mpsc::Sender<Accepted<TlsStream<TcpStream>>>,
 ) {
     loop {
-        let accepted = tokio::select! {
+        let slot = tokio::select! {
             () = tx.closed() => return,
-            r = tcp.accept() => r,
+            s = take_slot(&slots) => s,
         };
-        let (stream, peer) = match accepted {
-            Ok(a) => a,
-            Err(e) => {
-                // Out of file descriptors and the like: wait a little, as axum's own listener does.
-                tracing::warn!(error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
+        let (stream, peer) = tokio::select! {
+            () = tx.closed() => return,
+            a = accept_tcp(&tcp) => a,
         };
         let acceptor = acceptor.clone();
         let tx = tx.clone();
         tokio::spawn(async move {
             match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => {
-                    let _ = tx.send((tls, peer)).await;
+                Ok(Ok(io)) => {
+                    let _ = tx.send(Accepted { io, peer, slot }).await;
                 }
                 // A failed handshake (a scanner, plain HTTP on the TLS port, an untrusting client)
                 // is logged without the peer's address: no personal data in logs.
@@ -223,24 +220,6 @@ async fn accept_loop(
                 Err(_) => tracing::info!("TLS handshake timed out"),
             }
         });
-    }
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.ready.recv().await {
-            Some(conn) => conn,
-            // The accept task ended (it only does when this listener is dropped): nothing more
-            // will come.
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        Ok(self.local)
     }
 }
 
@@ -270,11 +249,3 @@ pub fn reload_on_hangup(store: Arc<CertStore>) {
 /// dashboard's per-address login throttle reads either).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeerAddr(pub SocketAddr);
-
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TlsListener>>
-    for PeerAddr
-{
-    fn connect_info(stream: axum::serve::IncomingStream<'_, TlsListener>) -> Self {
-        PeerAddr(*stream.remote_addr())
-    }
-}

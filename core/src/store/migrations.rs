@@ -59,6 +59,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "enrol_retry_key",
         sql: include_str!("sql/0008_enrol_retry_key.sql"),
     },
+    Migration {
+        version: 9,
+        name: "pull_resume",
+        sql: include_str!("sql/0009_pull_resume.sql"),
+    },
 ];
 
 /// The schema version this build writes.

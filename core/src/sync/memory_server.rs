@@ -15,18 +15,34 @@ use super::protocol::{
     PullRequest, PullResponse, PushRequest, PushResponse, RejectedChange, SeqChange,
 };
 use super::replica::Replica;
-use super::validate::{effective_limit, validate_pull, validate_push};
+use super::validate::{
+    encoded_len, validate_pull, validate_push, PageBudget, DEFAULT_PULL_PAGE_BYTES,
+};
 use crate::{CoreError, CoreResult};
 
 /// One server (or the shared storage of several server nodes).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct MemoryServer {
     skew: SkewPolicy,
+    /// The byte budget of a pull page ([`PageBudget`]).
+    page_bytes: usize,
     /// Every accepted change; its sequence number is its index + 1.
     log: Vec<Change>,
     /// Change id → sequence number, for idempotency.
     by_id: HashMap<Uuid, u64>,
     state: Replica,
+}
+
+impl Default for MemoryServer {
+    fn default() -> Self {
+        MemoryServer {
+            skew: SkewPolicy::default(),
+            page_bytes: DEFAULT_PULL_PAGE_BYTES,
+            log: Vec::new(),
+            by_id: HashMap::new(),
+            state: Replica::default(),
+        }
+    }
 }
 
 impl MemoryServer {
@@ -35,6 +51,12 @@ impl MemoryServer {
             skew,
             ..Self::default()
         }
+    }
+
+    /// The same server with pull pages of at most `page_bytes` (the server's `pull_page_bytes`).
+    pub fn with_page_bytes(mut self, page_bytes: usize) -> Self {
+        self.page_bytes = page_bytes;
+        self
     }
 
     /// The merged state of everything accepted.
@@ -100,23 +122,26 @@ impl MemoryServer {
         Ok(resp)
     }
 
-    /// Handles a pull at server time `now_ms`: the changes after `after_seq`, at most the effective
-    /// limit, ascending.
+    /// Handles a pull at server time `now_ms`: the changes after `after_seq`, ascending, as many as
+    /// the [`PageBudget`] of the effective limit and the page byte budget admits (at least one).
     pub fn pull(&self, req: &PullRequest, now_ms: i64) -> CoreResult<PullResponse> {
         validate_pull(req)?;
-        let limit = effective_limit(req) as usize;
+        let mut budget = PageBudget::for_pull(req, self.page_bytes);
         let start = usize::try_from(req.after_seq)
             .unwrap_or(usize::MAX)
             .min(self.log.len());
-        let end = start.saturating_add(limit).min(self.log.len());
-        let changes: Vec<SeqChange> = self.log[start..end]
-            .iter()
-            .enumerate()
-            .map(|(k, c)| SeqChange {
-                seq: (start + k + 1) as u64,
+        let mut changes = Vec::new();
+        let mut end = start;
+        for c in &self.log[start..] {
+            if !budget.admit(PageBudget::cost(encoded_len(c))) {
+                break;
+            }
+            end += 1;
+            changes.push(SeqChange {
+                seq: end as u64,
                 change: c.clone(),
-            })
-            .collect();
+            });
+        }
         let next_seq = changes.last().map_or(req.after_seq, |c| c.seq);
         Ok(PullResponse {
             has_more: end < self.log.len(),
@@ -124,6 +149,7 @@ impl MemoryServer {
             changes,
             purge: Vec::new(),
             server_time_ms: now_ms,
+            resume: None,
         })
     }
 }

@@ -38,7 +38,7 @@ pub use hlc::{ClockOffset, HlcTimestamp, HybridClock, SkewPolicy};
 pub use memory_server::MemoryServer;
 pub use merge::{decide, Current, Decision, Skip};
 pub use protocol::{
-    ErrorBody, ProtocolVersion, PullRequest, PullResponse, PushRequest, PushResponse,
+    ErrorBody, ProtocolVersion, PullRequest, PullResponse, PullResume, PushRequest, PushResponse,
     RejectedChange, SeqChange,
 };
 pub use replica::{Applied, FieldVersion, RecordState, Replica};

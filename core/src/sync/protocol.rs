@@ -15,8 +15,9 @@ use crate::{CoreError, CoreResult};
 pub struct ProtocolVersion;
 
 impl ProtocolVersion {
-    /// The version this build speaks.
-    pub const CURRENT: u32 = 1;
+    /// The version this build speaks. Version 2 added the backfill resume point of a pull
+    /// ([`PullResume`]); a version-1 peer neither sends nor receives it.
+    pub const CURRENT: u32 = 2;
     /// The oldest version this build still accepts (`CURRENT - 1`, but never below 1).
     pub const MIN_ACCEPTED: u32 = if Self::CURRENT > 1 {
         Self::CURRENT - 1
@@ -104,8 +105,37 @@ pub struct PullRequest {
     pub protocol_version: u32,
     /// The last sequence number the device has applied (0 for a new device).
     pub after_seq: u64,
-    /// Page size wanted; the server may send fewer (it caps it at [`super::validate::MAX_PULL_LIMIT`]).
+    /// Page size wanted; the server may send fewer (it caps it at [`super::validate::MAX_PULL_LIMIT`]
+    /// and at its page byte budget).
     pub limit: u32,
+    /// Version 2: the resume point of the previous page, sent back as it came (the device keeps it
+    /// with its cursor). Absent when the previous page had none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<PullResume>,
+}
+
+impl PullRequest {
+    /// A request of the current version with no resume point.
+    pub fn new(after_seq: u64, limit: u32) -> PullRequest {
+        PullRequest {
+            protocol_version: ProtocolVersion::CURRENT,
+            after_seq,
+            limit,
+            resume: None,
+        }
+    }
+}
+
+/// Where a page stopped inside a backfill (protocol version 2, `docs/sync.md` "Pull pages"): the
+/// change at `seq` (= the page's `next_seq + 1`) brought a household into the device's scope, and
+/// of that household's earlier changes the ones up to `backfill_after` have been sent. The next
+/// pull, after `next_seq` with this resume point, goes on from there; without it the backfill
+/// starts again (harmless, merely repeated).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullResume {
+    pub seq: u64,
+    pub backfill_after: u64,
 }
 
 /// A stored change with its server sequence number.
@@ -132,6 +162,11 @@ pub struct PullResponse {
     pub purge: Vec<RecordRef>,
     /// The server's clock when it answered (see [`PushResponse::server_time_ms`]).
     pub server_time_ms: i64,
+    /// Version 2: set when the page stopped inside a backfill (its byte budget was reached); the
+    /// device stores it with its cursor, in the same transaction, and sends it with the next pull.
+    /// Never sent to a version-1 device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<PullResume>,
 }
 
 /// The body of every 4xx / 5xx answer: a stable code, the field concerned and a message in Korean and

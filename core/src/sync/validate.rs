@@ -24,6 +24,22 @@ pub const MAX_FIELDS_PER_CHANGE: usize = 64;
 /// Longest string value in bytes: notes are at most 4,000 characters (docs/store.md), 12,000 bytes of
 /// UTF-8 for Korean, with room to spare.
 pub const MAX_STRING_BYTES: usize = 16 * 1024;
+/// Largest change, in bytes of its JSON encoding (our choice: 64 KiB). The widest record a phone
+/// writes is a referral — a 4,000-character reason and a 4,000-character reply note: ~24 KiB of
+/// Korean UTF-8, at worst ~32 KiB if every character were a 4-byte emoji — so 64 KiB holds the
+/// largest real record twice over, while the other limits alone (64 fields of 16 KiB) would allow
+/// ~1 MiB. It bounds what one change costs in a push, a pull page
+/// ([`DEFAULT_PULL_PAGE_BYTES`] holds at least 64 of the largest) and the server's memory.
+pub const MAX_CHANGE_BYTES: usize = 64 * 1024;
+/// Default byte budget of one pull page (our choice: 4 MiB; the server's `--pull-page-bytes`). A
+/// full page of 5,000 ordinary changes (~450 bytes each, ~2.3 MiB) still fits, so an initial sync
+/// keeps its ten pages; a page of large changes stops at 4 MiB, which a phone downloads in about
+/// 17 s at 2 Mbit/s, inside its 30 s request timeout; and a pull holds a few times its page in the
+/// server's memory, not the 5,000 × 64 KiB a count alone would allow. See [`PageBudget`].
+pub const DEFAULT_PULL_PAGE_BYTES: usize = 4 * 1024 * 1024;
+/// What an entry of a pull page costs beyond its change's JSON: `{"seq":…,"change":…},` with the
+/// widest sequence number. Counting it makes the budget bound the page's JSON, not only its changes.
+pub const PAGE_ENTRY_OVERHEAD: usize = 40;
 
 fn invalid(code: &'static str, field: &str, ko: String, en: String) -> CoreError {
     CoreError::invalid(code, field, ko, en)
@@ -156,7 +172,99 @@ pub fn validate_change(change: &Change, path: &str) -> CoreResult<()> {
     if let Some(fields) = fields {
         validate_fields(fields, spec, &fields_path)?;
     }
+    let bytes = encoded_len(change);
+    if bytes > MAX_CHANGE_BYTES {
+        return Err(invalid(
+            "change_too_large",
+            path,
+            format!(
+                "변경 하나가 너무 큽니다 ({path}): {bytes}바이트 (최대 {MAX_CHANGE_BYTES}바이트). 내용을 줄이거나 나누어 저장하세요."
+            ),
+            format!(
+                "one change is too large ({path}): {bytes} bytes (max {MAX_CHANGE_BYTES}); shorten or split it"
+            ),
+        ));
+    }
     Ok(())
+}
+
+/// The length in bytes of a change's JSON encoding (what the server stores and sends), counted
+/// without building the string.
+pub fn encoded_len(change: &Change) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut n = Count(0);
+    // Encoding a `Change` cannot fail: its maps have string keys and its values are JSON already.
+    let _ = serde_json::to_writer(&mut n, change);
+    n.0
+}
+
+/// The rule that fills a pull page, shared by the reference, both server stores and the scope
+/// filter: entries in sequence order until `limit` entries or `max_bytes` bytes (each entry
+/// costing its change's JSON plus [`PAGE_ENTRY_OVERHEAD`]), whichever comes first — except that
+/// the first entry is always taken, however large, or a phone could never get past it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageBudget {
+    limit: usize,
+    max_bytes: usize,
+    count: usize,
+    bytes: usize,
+}
+
+impl PageBudget {
+    pub fn new(limit: usize, max_bytes: usize) -> PageBudget {
+        PageBudget {
+            limit: limit.max(1),
+            max_bytes,
+            count: 0,
+            bytes: 0,
+        }
+    }
+
+    /// The budget of a pull request: its effective count limit and `max_bytes`.
+    pub fn for_pull(req: &PullRequest, max_bytes: usize) -> PageBudget {
+        PageBudget::new(effective_limit(req) as usize, max_bytes)
+    }
+
+    /// What an entry whose change encodes to `change_bytes` costs.
+    pub fn cost(change_bytes: usize) -> usize {
+        change_bytes.saturating_add(PAGE_ENTRY_OVERHEAD)
+    }
+
+    /// Whether an entry of `cost` bytes still fits the page (always true for the first entry);
+    /// if it does, it is counted.
+    pub fn admit(&mut self, cost: usize) -> bool {
+        let fits = self.count == 0
+            || (self.count < self.limit && self.bytes.saturating_add(cost) <= self.max_bytes);
+        if fits {
+            self.count += 1;
+            self.bytes = self.bytes.saturating_add(cost);
+        }
+        fits
+    }
+
+    /// Whether the page has reached its entry count.
+    pub fn full(&self) -> bool {
+        self.count >= self.limit
+    }
+
+    /// Entries taken so far.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Bytes taken so far.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
 }
 
 fn validate_fields(fields: &Fields, spec: &EntitySpec, path: &str) -> CoreResult<()> {

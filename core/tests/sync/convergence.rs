@@ -197,6 +197,7 @@ impl Device {
             protocol_version: ProtocolVersion::CURRENT,
             after_seq: self.cursor,
             limit,
+            resume: None,
         };
         let resp = server.pull(&req, t).unwrap();
         if lose_response {
@@ -507,6 +508,7 @@ fn run(skews: &[i64], steps: &[Step]) -> Result<(), TestCaseError> {
                         protocol_version: ProtocolVersion::CURRENT,
                         after_seq: after,
                         limit: 1000,
+                        resume: None,
                     },
                     t,
                 )

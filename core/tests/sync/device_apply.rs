@@ -50,6 +50,7 @@ fn pull(store: &Store, server: &MemoryServer, limit: u32, mode: PullMode) -> boo
         protocol_version: ProtocolVersion::CURRENT,
         after_seq,
         limit,
+        resume: None,
     };
     let mut page = server.pull(&req, now()).unwrap();
     match mode {
@@ -251,6 +252,7 @@ fn a_page_that_fails_half_way_commits_nothing_not_even_its_cursor() {
                 protocol_version: ProtocolVersion::CURRENT,
                 after_seq: 0,
                 limit: 5000,
+                resume: None,
             },
             now(),
         )
@@ -342,6 +344,7 @@ fn a_purge_removes_row_and_merge_state_without_a_tombstone_or_a_change() {
             },
         ],
         server_time_ms: now(),
+        resume: None,
     };
     let stats = b.apply_pull(&page).unwrap();
     assert_eq!(stats.purged, 3);
@@ -355,4 +358,65 @@ fn a_purge_removes_row_and_merge_state_without_a_tombstone_or_a_change() {
         "a purge makes no change of its own"
     );
     assert!(b.sync_mismatches().unwrap().is_empty());
+}
+
+#[test]
+fn a_backfill_resume_point_is_kept_with_the_cursor_and_never_goes_back() {
+    let store = w::store();
+    let page = |next_seq: u64, resume: Option<PullResume>| PullResponse {
+        changes: vec![],
+        next_seq,
+        has_more: true,
+        purge: vec![],
+        server_time_ms: now(),
+        resume,
+    };
+    let at = |backfill_after: u64| {
+        Some(PullResume {
+            seq: 11,
+            backfill_after,
+        })
+    };
+    let state = |s: &Store| {
+        let st = s.sync_state().unwrap();
+        (st.cursor, st.resume)
+    };
+    store.apply_pull(&page(10, at(3))).unwrap();
+    assert_eq!(state(&store), (10, at(3)));
+    // Further into the same backfill: kept; a late copy of the earlier page: ignored.
+    store.apply_pull(&page(10, at(7))).unwrap();
+    store.apply_pull(&page(10, at(3))).unwrap();
+    store.apply_pull(&page(10, None)).unwrap();
+    assert_eq!(state(&store), (10, at(7)));
+    // An older page moves neither.
+    store.apply_pull(&page(4, None)).unwrap();
+    assert_eq!(state(&store), (10, at(7)));
+    // A page past the cursor replaces both (here: no backfill under way any more).
+    store.apply_pull(&page(15, None)).unwrap();
+    assert_eq!(state(&store), (15, None));
+    // Kept across reopening the file is the same row: read back as stored.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("device.db");
+    {
+        let s = Store::open(&path).unwrap();
+        s.apply_pull(&page(
+            20,
+            Some(PullResume {
+                seq: 21,
+                backfill_after: 5,
+            }),
+        ))
+        .unwrap();
+    }
+    let s = Store::open(&path).unwrap();
+    assert_eq!(
+        state(&s),
+        (
+            20,
+            Some(PullResume {
+                seq: 21,
+                backfill_after: 5
+            })
+        )
+    );
 }

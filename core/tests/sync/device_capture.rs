@@ -243,3 +243,50 @@ fn the_workload_reaches_every_syncable_table() {
         .count();
     assert!(edits > 10, "{edits} visit edits");
 }
+
+/// The widest record a phone writes — a referral with the longest reason and reply note, every
+/// character a 4-byte one — makes changes well under `MAX_CHANGE_BYTES`; one character more is
+/// refused by the repository (`too_long`, naming the field) before any change exists.
+#[test]
+fn the_widest_record_a_phone_writes_fits_one_change_and_longer_text_is_refused_first() {
+    use donghaeng_core::store::referrals::NewReferral;
+    use donghaeng_core::sync::validate::{encoded_len, MAX_CHANGE_BYTES};
+    let store = w::store();
+    w::seed_org(&store);
+    w::step(&store, 0, 1, 0).unwrap();
+    let h = w::pick(&store, "households", "1", 0).unwrap();
+    let worker = w::pick(&store, "workers", "1", 0).unwrap();
+    let longest = "🙂".repeat(donghaeng_core::model::validate::NOTE_MAX_CHARS);
+    let new = |reason: &str| NewReferral {
+        household_id: h,
+        case_id: None,
+        referred_by: worker,
+        target: ReferralTarget::ALL[0],
+        agency: "가".repeat(donghaeng_core::model::validate::NAME_MAX_CHARS),
+        referred_on: chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+        reason: reason.to_owned(),
+    };
+    let r = store.referrals().create(new(&longest)).unwrap();
+    store
+        .referrals()
+        .record_first_reply(
+            r.id,
+            chrono::NaiveDate::from_ymd_opt(2026, 3, 3).unwrap(),
+            Some(&longest),
+        )
+        .unwrap();
+    let widest = all_changes(&store).iter().map(encoded_len).max().unwrap();
+    assert!(
+        widest > 16_000,
+        "the longest text is in the change: {widest}"
+    );
+    assert!(widest * 2 < MAX_CHANGE_BYTES, "{widest} bytes");
+
+    let before = store.outbox_len().unwrap();
+    let longer = format!("{longest}🙂");
+    let e = store.referrals().create(new(&longer)).unwrap_err();
+    assert_eq!(e.code, "too_long");
+    assert_eq!(e.field.as_deref(), Some("referral.reason"));
+    assert!(!e.ko.is_empty() && !e.en.is_empty());
+    assert_eq!(store.outbox_len().unwrap(), before, "nothing captured");
+}

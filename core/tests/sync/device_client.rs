@@ -252,6 +252,7 @@ fn a_phone_three_days_ahead_is_refused_then_restamps_and_converges() {
                 protocol_version: 1,
                 after_seq: 0,
                 limit: 5000,
+                resume: None,
             },
             server_now(),
         )

@@ -397,6 +397,7 @@ fn pulls_page_by_sequence_number() {
                 protocol_version: ProtocolVersion::CURRENT,
                 after_seq: after,
                 limit,
+                resume: None,
             },
             T as i64,
         )

@@ -315,6 +315,7 @@ fn pull_requests_are_checked() {
         protocol_version: ProtocolVersion::CURRENT,
         after_seq: 0,
         limit: 100,
+        resume: None,
     };
     validate_pull(&ok).unwrap();
     let zero = PullRequest { limit: 0, ..ok };
@@ -406,4 +407,145 @@ fn error_bodies_carry_code_field_and_both_languages() {
     assert!(v["ko"].as_str().unwrap().contains("기록"));
     assert!(v["en"].as_str().unwrap().contains("unknown entity"));
     assert!(v.get("server_time_ms").is_none());
+}
+
+#[test]
+fn a_change_over_max_change_bytes_is_refused_naming_it() {
+    // Five strings each under the per-value limit, together over the per-change limit.
+    let long = "가".repeat(5_000);
+    assert!(long.len() <= MAX_STRING_BYTES);
+    let wide = change(
+        9,
+        "households",
+        Op::Upsert {
+            fields: fields(&[
+                ("head_name", json!(long)),
+                ("address", json!(long)),
+                ("tags", json!(long)),
+                ("risk_flags", json!(long)),
+                ("phone", json!(long)),
+            ]),
+        },
+    );
+    assert!(encoded_len(&wide) > MAX_CHANGE_BYTES);
+    assert_eq!(encoded_len(&wide), serde_json::to_vec(&wide).unwrap().len());
+    let batch = push(vec![good(), change(2, "households", Op::Delete), wide]);
+    let e = validate_push(&batch).unwrap_err();
+    assert_eq!(e.code, "change_too_large");
+    assert_eq!(e.field.as_deref(), Some("changes[2]"));
+    assert!(
+        e.ko.contains("changes[2]") && e.ko.contains("65536"),
+        "{}",
+        e.ko
+    );
+    assert!(
+        e.en.contains("changes[2]") && e.en.contains("65536"),
+        "{}",
+        e.en
+    );
+
+    // Four of them fit.
+    let fits = change(
+        9,
+        "households",
+        Op::Upsert {
+            fields: fields(&[
+                ("head_name", json!(long)),
+                ("address", json!(long)),
+                ("tags", json!(long)),
+                ("risk_flags", json!(long)),
+            ]),
+        },
+    );
+    assert!(encoded_len(&fits) <= MAX_CHANGE_BYTES);
+    validate_push(&push(vec![fits])).unwrap();
+}
+
+#[test]
+fn the_page_budget_takes_a_prefix_within_count_and_bytes_and_always_one() {
+    let mut b = PageBudget::new(3, 100);
+    assert!(b.admit(60));
+    assert!(b.admit(40));
+    assert!(!b.admit(1), "100 bytes taken: the next entry waits");
+    assert_eq!((b.count(), b.bytes()), (2, 100));
+
+    let mut big = PageBudget::new(3, 100);
+    assert!(
+        big.admit(1_000_000),
+        "the first entry goes whatever its size"
+    );
+    assert!(!big.admit(1));
+
+    let mut counted = PageBudget::new(2, usize::MAX);
+    assert!(counted.admit(1) && counted.admit(1));
+    assert!(counted.full());
+    assert!(!counted.admit(1));
+}
+
+/// A log of large and small changes, read page by page from the reference under a small byte
+/// budget: every change exactly once, in order; no page over the budget unless it holds one change.
+#[test]
+fn pages_of_large_changes_stay_within_the_byte_budget_and_lose_nothing() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let mut runner = TestRunner::new(Config::with_cases(64));
+    let sizes = proptest::collection::vec(prop_oneof![0usize..200, 2_000usize..15_000], 1..80);
+    runner
+        .run(
+            &(sizes, 1u32..20, 500usize..40_000),
+            |(sizes, limit, budget)| {
+                let mut server = MemoryServer::default().with_page_bytes(budget);
+                let mut clock = HybridClock::new(device());
+                let changes: Vec<Change> = sizes
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &n)| {
+                        let hlc = clock.send(T as i64);
+                        Change {
+                            id: v7(k as u64 + 1),
+                            entity: "case_notes".into(),
+                            record_id: v7(10_000 + k as u64),
+                            op: Op::Append {
+                                record: fields(&[("body", json!("메".repeat(n / 3)))]),
+                            },
+                            hlc,
+                            device_id: device(),
+                        }
+                    })
+                    .collect();
+                for batch in changes.chunks(MAX_PUSH_CHANGES) {
+                    let resp = server.push(&push(batch.to_vec()), T as i64).unwrap();
+                    prop_assert_eq!(resp.accepted.len(), batch.len());
+                }
+                let mut cursor = 0;
+                let mut got = Vec::new();
+                loop {
+                    let page = server
+                        .pull(&PullRequest::new(cursor, limit), T as i64)
+                        .unwrap();
+                    prop_assert!(!page.changes.is_empty() || !page.has_more);
+                    prop_assert!(page.changes.len() <= limit as usize);
+                    let bytes: usize = page
+                        .changes
+                        .iter()
+                        .map(|c| PageBudget::cost(encoded_len(&c.change)))
+                        .sum();
+                    prop_assert!(page.changes.len() <= 1 || bytes <= budget);
+                    // Nothing left out that would have fitted.
+                    if page.has_more && page.changes.len() < limit as usize {
+                        let next = &changes[page.changes.len() + cursor as usize];
+                        prop_assert!(bytes + PageBudget::cost(encoded_len(next)) > budget);
+                    }
+                    got.extend(page.changes.iter().map(|c| c.change.id));
+                    cursor = page.next_seq;
+                    if !page.has_more {
+                        break;
+                    }
+                }
+                let want: Vec<_> = changes.iter().map(|c| c.id).collect();
+                prop_assert_eq!(got, want);
+                Ok(())
+            },
+        )
+        .unwrap();
 }

@@ -102,6 +102,7 @@ impl Projection {
                         protocol_version: ProtocolVersion::CURRENT,
                         after_seq: self.last_seq,
                         limit: MAX_PULL_LIMIT,
+                        resume: None,
                     },
                     now_ms,
                 )

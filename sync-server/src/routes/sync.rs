@@ -8,15 +8,16 @@ use axum::extract::State;
 use axum::Json;
 
 use donghaeng_core::store::safety_events::ENTITY as SAFETY_EVENTS;
+use donghaeng_core::sync::validate::{encoded_len, PageBudget};
 use donghaeng_core::sync::{
-    ProtocolVersion, PullRequest, PullResponse, PushRequest, PushResponse, SeqChange,
+    PullRequest, PullResponse, PullResume, PushRequest, PushResponse, RecordRef, SeqChange,
 };
 use donghaeng_core::{CoreError, CoreResult};
 
 use crate::auth::Authed;
 use crate::body::JsonBody;
 use crate::error::ApiError;
-use crate::scope::{Filtered, Viewer};
+use crate::scope::{Filtered, ScopeIndex, Viewer};
 use crate::state::AppState;
 
 /// A device hands over part of its outbox. Refused whole (4xx, nothing stored) when the caller is not
@@ -128,6 +129,15 @@ async fn push_inner(
 
 /// A device asks for the changes after its cursor: the page as its scope allows, records that just
 /// entered its scope sent again (backfill), and records that left it listed for purging.
+///
+/// The page keeps to the byte budget (`ServerConfig::pull_page_bytes`, core's `PageBudget`)
+/// however the filter reshapes it: the store reads a budgeted page; each change is then taken in
+/// sequence order with, before it, the backfill its triggers bring (each backfilled change counted
+/// like any other) and, with it, its purge list. When the budget runs out the page ends before the
+/// change being worked on (`next_seq` = its seq − 1); a version-2 device also gets a resume point
+/// saying how far that change's backfill went, so the next page goes on from there
+/// (`docs/sync.md`, "Pull pages"). A version-1 device cannot resume: a change and its whole
+/// backfill go in one page, as before, up to [`LEGACY_BACKFILL_MAX_BYTES`].
 pub async fn pull(
     State(st): State<AppState>,
     Authed(owner): Authed,
@@ -135,45 +145,166 @@ pub async fn pull(
 ) -> Result<Json<PullResponse>, ApiError> {
     let api = |e: CoreError| ApiError::from_core(&e, &st.clock);
     let now = st.clock.now_ms();
-    let page = st.changes.pull(req, now).await.map_err(api)?;
+    let max_bytes = st.config.pull_page_bytes;
+    let page = st
+        .changes
+        .pull_page(req, max_bytes, now)
+        .await
+        .map_err(api)?;
     if !st.config.role_scopes {
         return Ok(Json(page));
     }
     st.catch_up_scope().await.map_err(api)?;
     let ix = st.scope.read().await;
     let viewer = Viewer::from(&owner);
-    let mut f = Filtered::default();
-    for sc in &page.changes {
+    let resumable = req.protocol_version >= 2;
+    // A resume point concerns the change right after the cursor; any other is stale and ignored
+    // (the backfill is then merely sent again).
+    let resume = req
+        .resume
+        .filter(|r| resumable && Some(r.seq) == req.after_seq.checked_add(1));
+    let mut budget = PageBudget::for_pull(&req, max_bytes);
+    let mut changes: Vec<SeqChange> = Vec::new();
+    let mut purge: Vec<RecordRef> = Vec::new();
+    // Backfilled seqs already in this page (two triggers of one household send its history once).
+    let mut sent = BTreeSet::new();
+    // Where the page stopped short of the store's page: (next_seq, resume point).
+    let mut cut: Option<(u64, Option<PullResume>)> = None;
+    'page: for sc in &page.changes {
+        let mut f = Filtered::default();
         for t in ix.triggers(&sc.change) {
             viewer.on_trigger(&ix, &t, req.after_seq, &mut f);
         }
-        if let Some(change) = viewer.read(&ix, &sc.change) {
-            f.changes.push(SeqChange {
-                seq: sc.seq,
-                change,
-            });
-        }
-    }
-    let backfill: BTreeSet<u64> = f.backfill.iter().copied().collect();
-    let mut changes = Vec::with_capacity(backfill.len() + f.changes.len());
-    for seq in backfill {
-        if let Some(sc) = fetch(&st, seq, now).await.map_err(api)? {
-            if let Some(change) = viewer.read(&ix, &sc.change) {
-                changes.push(SeqChange { seq, change });
+        let done_upto = resume
+            .filter(|r| r.seq == sc.seq)
+            .map_or(0, |r| r.backfill_after);
+        let backfill: BTreeSet<u64> = f
+            .backfill
+            .iter()
+            .copied()
+            .filter(|&q| q > done_upto && !sent.contains(&q))
+            .collect();
+        let before = sc.seq.saturating_sub(1);
+        let own = viewer.read(&ix, &sc.change).map(|change| SeqChange {
+            seq: sc.seq,
+            change,
+        });
+        let mut own_cost = own
+            .as_ref()
+            .map_or(0, |c| PageBudget::cost(encoded_len(&c.change)));
+        own_cost = own_cost.saturating_add(f.purge.iter().map(purge_cost).sum::<usize>());
+        let has_own = own.is_some() || !f.purge.is_empty();
+        if resumable {
+            for &q in &backfill {
+                let Some(item) = fetch_visible(&st, &ix, &viewer, q, now)
+                    .await
+                    .map_err(api)?
+                else {
+                    continue;
+                };
+                if !budget.admit(PageBudget::cost(encoded_len(&item.change))) {
+                    cut = Some((
+                        before,
+                        Some(PullResume {
+                            seq: sc.seq,
+                            backfill_after: q - 1,
+                        }),
+                    ));
+                    break 'page;
+                }
+                sent.insert(q);
+                changes.push(item);
+            }
+            if has_own && !budget.admit(own_cost) {
+                // The backfill is all sent: the next page starts with this change itself.
+                let resume = (!backfill.is_empty()).then_some(PullResume {
+                    seq: sc.seq,
+                    backfill_after: before,
+                });
+                cut = Some((before, resume));
+                break 'page;
+            }
+        } else {
+            // Version 1: the change and its whole backfill are one unit of the page.
+            let mut unit = Vec::new();
+            let mut unit_cost = own_cost;
+            for &q in &backfill {
+                if let Some(item) = fetch_visible(&st, &ix, &viewer, q, now)
+                    .await
+                    .map_err(api)?
+                {
+                    unit_cost =
+                        unit_cost.saturating_add(PageBudget::cost(encoded_len(&item.change)));
+                    if unit_cost > LEGACY_BACKFILL_MAX_BYTES {
+                        return Err(api(legacy_backfill_too_large()));
+                    }
+                    unit.push((q, item));
+                }
+            }
+            if (has_own || !unit.is_empty()) && !budget.admit(unit_cost) {
+                cut = Some((before, None));
+                break 'page;
+            }
+            for (q, item) in unit {
+                sent.insert(q);
+                changes.push(item);
             }
         }
+        changes.extend(own);
+        purge.extend(f.purge);
     }
-    changes.extend(f.changes);
+    let (next_seq, has_more, resume) = match cut {
+        Some((next_seq, resume)) => (next_seq, true, resume),
+        None => (page.next_seq, page.has_more, None),
+    };
     let mut seen = BTreeSet::new();
-    let purge = f
-        .purge
+    let purge = purge
         .into_iter()
         .filter(|r| seen.insert((r.entity.clone(), r.record_id)))
         .collect();
     Ok(Json(PullResponse {
         changes,
         purge,
+        next_seq,
+        has_more,
+        resume,
         ..page
+    }))
+}
+
+/// Most bytes a version-1 device's page may take for one change and the backfill it brings (our
+/// choice: 64 MiB, sixteen default pages). A version-1 device cannot resume a backfill across
+/// pages, so it gets it whole; a household whose history is larger than this is refused with
+/// `protocol_version_unsupported` (update the app) rather than held in the server's memory.
+pub const LEGACY_BACKFILL_MAX_BYTES: usize = 64 * 1024 * 1024;
+
+fn legacy_backfill_too_large() -> CoreError {
+    CoreError::invalid(
+        "protocol_version_unsupported",
+        "protocol_version",
+        "담당 범위에 들어온 가구의 이전 기록이 너무 많아 이 앱 버전으로는 받을 수 없습니다. 앱을 업데이트하세요.",
+        "the history of a household that entered this device's scope is too large for this app version to receive; update the app",
+    )
+}
+
+/// What a purge entry costs in a page: its JSON and a separator.
+fn purge_cost(r: &RecordRef) -> usize {
+    // `{"entity":"…","record_id":"<36>"},`
+    r.entity.len() + 64
+}
+
+/// A backfilled change as this device may receive it, or `None` (gone from its view).
+async fn fetch_visible(
+    st: &AppState,
+    ix: &ScopeIndex,
+    viewer: &Viewer,
+    seq: u64,
+    now: i64,
+) -> CoreResult<Option<SeqChange>> {
+    Ok(fetch(st, seq, now).await?.and_then(|sc| {
+        viewer
+            .read(ix, &sc.change)
+            .map(|change| SeqChange { seq, change })
     }))
 }
 
@@ -181,14 +312,7 @@ pub async fn pull(
 async fn fetch(st: &AppState, seq: u64, now: i64) -> CoreResult<Option<SeqChange>> {
     let page = st
         .changes
-        .pull(
-            PullRequest {
-                protocol_version: ProtocolVersion::CURRENT,
-                after_seq: seq.saturating_sub(1),
-                limit: 1,
-            },
-            now,
-        )
+        .pull(PullRequest::new(seq.saturating_sub(1), 1), now)
         .await?;
     Ok(page.changes.into_iter().find(|c| c.seq == seq))
 }

@@ -216,6 +216,7 @@ impl SafetyHub {
                         protocol_version: ProtocolVersion::CURRENT,
                         after_seq: after,
                         limit: REBUILD_PAGE,
+                        resume: None,
                     },
                     now_ms,
                 )

@@ -146,6 +146,7 @@ impl ScopeIndex {
                         protocol_version: ProtocolVersion::CURRENT,
                         after_seq: self.last_seq,
                         limit: MAX_PULL_LIMIT,
+                        resume: None,
                     },
                     now_ms,
                 )

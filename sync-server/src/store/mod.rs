@@ -15,6 +15,7 @@ pub mod sqlite;
 use std::future::Future;
 use std::pin::Pin;
 
+use donghaeng_core::sync::validate::DEFAULT_PULL_PAGE_BYTES;
 use donghaeng_core::sync::{Change, PullRequest, PullResponse, PushRequest, PushResponse};
 use donghaeng_core::CoreResult;
 use uuid::Uuid;
@@ -70,9 +71,23 @@ pub trait ChangeStore: Send + Sync {
         self.push_attached(req, Vec::new(), now_ms)
     }
 
-    /// Handles a pull, as `MemoryServer::pull` does: the changes after `after_seq`, ascending, at most
-    /// the effective limit. Only committed changes are seen, and sequence numbers commit in order.
-    fn pull(&self, req: PullRequest, now_ms: i64) -> StoreFuture<'_, PullResponse>;
+    /// Handles a pull, as `MemoryServer::pull` does with the same page byte budget: the changes
+    /// after `after_seq`, ascending, as many as `PageBudget` admits for the effective limit and
+    /// `max_bytes` — at least one, and without reading the bodies of changes that do not fit. Only
+    /// committed changes are seen, and sequence numbers commit in order. The resume point is the
+    /// scope filter's (`routes::sync`): the store never sets one.
+    fn pull_page(
+        &self,
+        req: PullRequest,
+        max_bytes: usize,
+        now_ms: i64,
+    ) -> StoreFuture<'_, PullResponse>;
+
+    /// [`ChangeStore::pull_page`] with the default budget (`DEFAULT_PULL_PAGE_BYTES`): what the
+    /// server's own readers of the log use (scope index, safety monitor, dashboard).
+    fn pull(&self, req: PullRequest, now_ms: i64) -> StoreFuture<'_, PullResponse> {
+        self.pull_page(req, DEFAULT_PULL_PAGE_BYTES, now_ms)
+    }
 
     /// The highest sequence number given out (0 when empty).
     fn last_seq(&self) -> StoreFuture<'_, u64>;

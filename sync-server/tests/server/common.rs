@@ -80,8 +80,13 @@ impl ChangeStore for AnyStore {
     ) -> StoreFuture<'_, PushResponse> {
         self.0.push_attached(req, attached, now_ms)
     }
-    fn pull(&self, req: PullRequest, now_ms: i64) -> StoreFuture<'_, PullResponse> {
-        self.0.pull(req, now_ms)
+    fn pull_page(
+        &self,
+        req: PullRequest,
+        max_bytes: usize,
+        now_ms: i64,
+    ) -> StoreFuture<'_, PullResponse> {
+        self.0.pull_page(req, max_bytes, now_ms)
     }
     fn last_seq(&self) -> StoreFuture<'_, u64> {
         self.0.last_seq()
@@ -542,6 +547,7 @@ impl TestServer {
                     protocol_version: ProtocolVersion::CURRENT,
                     after_seq: 0,
                     limit: 5000,
+                    resume: None,
                 },
                 self.now_ms(),
             )

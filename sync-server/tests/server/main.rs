@@ -19,6 +19,7 @@ mod pg_harness;
 mod pg_process;
 mod pg_store;
 mod process_restart;
+mod pull_pages;
 mod safety;
 mod store_restart;
 mod tls;

@@ -152,6 +152,7 @@ impl World {
             protocol_version: 1,
             after_seq: cursor,
             limit,
+            resume: None,
         };
         let want = self.mem.pull(&req, got.server_time_ms).unwrap();
         assert_eq!(

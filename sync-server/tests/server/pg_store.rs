@@ -64,6 +64,7 @@ async fn a_restarted_node_keeps_state_sequence_numbers_and_idempotency() {
                 protocol_version: 1,
                 after_seq: 0,
                 limit: 10,
+                resume: None,
             },
             now,
         )

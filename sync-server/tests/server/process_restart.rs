@@ -90,6 +90,7 @@ async fn audit_entries_per_household(db: &Db) -> HashMap<Uuid, usize> {
                     protocol_version: ProtocolVersion::CURRENT,
                     after_seq: after,
                     limit: 5000,
+                    resume: None,
                 },
                 chrono::Utc::now().timestamp_millis(),
             )

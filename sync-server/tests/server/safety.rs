@@ -813,6 +813,7 @@ async fn stored_alerts(store: &PgStore) -> Vec<Uuid> {
                 protocol_version: ProtocolVersion::CURRENT,
                 after_seq: 0,
                 limit: 5000,
+                resume: None,
             },
             Utc::now().timestamp_millis(),
         )

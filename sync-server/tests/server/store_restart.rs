@@ -60,6 +60,7 @@ async fn reopening_the_file_keeps_state_sequence_numbers_and_idempotency() {
                 protocol_version: 1,
                 after_seq: 0,
                 limit: 10,
+                resume: None,
             },
             now,
         )

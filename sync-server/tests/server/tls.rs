@@ -298,3 +298,66 @@ fn bad_tls_files_stop_the_server_before_it_listens() {
     let err = run(&mut serve_args(&db, free_port(), &garbage, &key_path));
     assert!(err.contains("tls_config_invalid"), "{err}");
 }
+
+/// Over TLS too, the connection cap and the header timeout hold (here 3 connections, 1 s): three
+/// clients that finish the handshake and send nothing fill the server; a fourth waits, and is
+/// answered once they are dropped by the header timeout.
+#[test]
+fn over_tls_silent_clients_are_dropped_by_the_header_timeout_and_the_cap_lets_others_in() {
+    use std::sync::Arc;
+    use tokio::io::AsyncReadExt;
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let (cert, key) = self_signed();
+    let (cert_path, key_path) = write_pair(dir.path(), &cert, &key);
+    let port = free_port();
+    let mut cmd = serve_args(&db, port, &cert_path, &key_path);
+    cmd.args(["--header-timeout-s", "1", "--max-connections", "3"]);
+    let _server = start(cmd, port, &cert);
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(cert.as_bytes()).unwrap())
+        .unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let silent = rt.block_on(async {
+        let mut open = Vec::new();
+        for _ in 0..3 {
+            let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .unwrap();
+            let name = ServerName::try_from("localhost").unwrap();
+            open.push(connector.connect(name, tcp).await.unwrap());
+        }
+        open
+    });
+    let opened = std::time::Instant::now();
+    assert!(
+        healthy(&strict_client(&cert), port),
+        "a newcomer is answered once the silent ones are dropped"
+    );
+    rt.block_on(async {
+        for mut s in silent {
+            let mut buf = [0u8; 64];
+            let read = tokio::time::timeout(Duration::from_secs(30), s.read(&mut buf)).await;
+            let closed = match read {
+                Ok(Ok(0)) | Ok(Err(_)) => true,
+                Ok(Ok(_)) | Err(_) => false,
+            };
+            assert!(closed, "a silent TLS client was not dropped: {read:?}");
+        }
+    });
+    assert!(opened.elapsed() < Duration::from_secs(60));
+}

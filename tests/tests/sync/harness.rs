@@ -76,9 +76,15 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts a server on a free loopback port and waits until it listens.
     pub fn start(db: &(impl AsBackend + ?Sized)) -> ServerProcess {
+        Self::start_with(db, &[])
+    }
+
+    /// [`ServerProcess::start`] with more command-line flags (limits, timeouts).
+    pub fn start_with(db: &(impl AsBackend + ?Sized), extra: &[&str]) -> ServerProcess {
         let mut child = Command::new(SERVER_EXE)
             .args(db.backend().args())
             .args(["--addr", "127.0.0.1:0"])
+            .args(extra)
             // Everything the server logs, for the checks that no personal data is in it.
             .env("DONGHAENG_LOG", "debug")
             .stdout(Stdio::null())
@@ -110,6 +116,24 @@ impl ServerProcess {
             addr: addr.parse().expect("a socket address in the log"),
             log,
         }
+    }
+
+    /// Waits up to `limit` for the process to exit by itself; its status, or `None` if it still
+    /// runs.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let until = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < until {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// The server process's id (to read its memory in `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn url(&self) -> String {

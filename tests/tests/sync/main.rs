@@ -6,6 +6,7 @@ mod harness;
 mod clock_skew;
 mod config_by_sync;
 mod device_crash;
+mod limits;
 mod lossy_network;
 mod postgres_nodes;
 mod scopes;

@@ -64,6 +64,7 @@ impl Capture {
                 cursor: 0,
                 received_max: None,
                 acked_max: None,
+                resume: None,
             },
             clock: HybridClock::new(device_id),
             now_ms: 0,

@@ -29,7 +29,7 @@ pub use capture::Capture;
 pub use state::SyncState;
 
 use super::Store;
-use crate::sync::protocol::{PullResponse, PushResponse, RejectedChange};
+use crate::sync::protocol::{PullResponse, PullResume, PushResponse, RejectedChange};
 use crate::sync::{restamp, Change, HlcTimestamp};
 use crate::CoreResult;
 
@@ -208,15 +208,17 @@ impl Store {
     /// Applies one pulled page — its changes, in any order, then moves the cursor to `next_seq` — in
     /// one transaction. Idempotent: a page applied twice changes nothing the second time.
     pub fn apply_page(&self, changes: &[Change], next_seq: u64) -> CoreResult<ApplyStats> {
-        self.apply(changes.iter(), &[], next_seq, None)
+        self.apply(changes.iter(), &[], next_seq, None, None)
     }
 
-    /// Applies a whole pull response: its changes and purges, the server's time, the cursor.
+    /// Applies a whole pull response: its changes and purges, the server's time, the cursor and
+    /// its resume point (kept for the next pull).
     pub fn apply_pull(&self, page: &PullResponse) -> CoreResult<ApplyStats> {
         self.apply(
             page.changes.iter().map(|c| &c.change),
             &page.purge,
             page.next_seq,
+            page.resume,
             Some(page.server_time_ms),
         )
     }
@@ -226,6 +228,7 @@ impl Store {
         changes: impl Iterator<Item = &'a Change> + Clone,
         purge: &[crate::sync::RecordRef],
         next_seq: u64,
+        resume: Option<PullResume>,
         server_time_ms: Option<i64>,
     ) -> CoreResult<ApplyStats> {
         let now = self.now_ms();
@@ -252,8 +255,14 @@ impl Store {
                 st.last_hlc = Some(clock.last());
                 st.received_max = st.received_max.max(Some(max));
             }
-            // Pages come in order; a late duplicate of an older page must not move the cursor back.
-            st.cursor = st.cursor.max(next_seq);
+            // Pages come in order; a late duplicate of an older page must not move the cursor back,
+            // nor a backfill's resume point (at one cursor, further into the backfill is later).
+            if next_seq > st.cursor {
+                st.cursor = next_seq;
+                st.resume = resume;
+            } else if next_seq == st.cursor {
+                st.resume = st.resume.max(resume);
+            }
             state::save(tx, &st)?;
             Ok(stats)
         })

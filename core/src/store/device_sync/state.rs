@@ -4,7 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
 use crate::model::new_id;
-use crate::sync::{ClockOffset, HlcTimestamp, HybridClock};
+use crate::sync::{ClockOffset, HlcTimestamp, HybridClock, PullResume};
 use crate::{CoreError, CoreResult};
 
 /// What the device keeps between syncs.
@@ -22,6 +22,9 @@ pub struct SyncState {
     pub received_max: Option<HlcTimestamp>,
     /// The greatest own stamp the server acknowledged (re-stamp floor).
     pub acked_max: Option<HlcTimestamp>,
+    /// Where the last page stopped inside a backfill, sent back with the next pull (kept with the
+    /// cursor: both move in the transaction that applies a page).
+    pub resume: Option<PullResume>,
 }
 
 impl SyncState {
@@ -51,7 +54,8 @@ pub fn ensure(conn: &Connection) -> CoreResult<bool> {
 pub fn load(conn: &Connection) -> CoreResult<SyncState> {
     let row = conn
         .prepare_cached(
-            "SELECT device_id, last_hlc, clock_offset_ms, cursor, received_max, acked_max
+            "SELECT device_id, last_hlc, clock_offset_ms, cursor, received_max, acked_max,
+                    pull_resume
                FROM sync_state WHERE id = 1",
         )?
         .query_row([], |r| {
@@ -62,10 +66,11 @@ pub fn load(conn: &Connection) -> CoreResult<SyncState> {
                 r.get::<_, i64>(3)?,
                 r.get::<_, Option<String>>(4)?,
                 r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<String>>(6)?,
             ))
         })
         .optional()?;
-    let Some((device, last, offset_ms, cursor, received, acked)) = row else {
+    let Some((device, last, offset_ms, cursor, received, acked, resume)) = row else {
         return Err(CoreError::storage("sync_state row missing"));
     };
     Ok(SyncState {
@@ -76,13 +81,17 @@ pub fn load(conn: &Connection) -> CoreResult<SyncState> {
         cursor: u64::try_from(cursor).unwrap_or(0),
         received_max: opt_hlc(received, "sync_state.received_max")?,
         acked_max: opt_hlc(acked, "sync_state.acked_max")?,
+        resume: resume
+            .map(|s| serde_json::from_str(&s))
+            .transpose()
+            .map_err(|e| CoreError::storage(format!("sync_state.pull_resume: {e}")))?,
     })
 }
 
 pub fn save(conn: &Connection, s: &SyncState) -> CoreResult<()> {
     conn.prepare_cached(
         "UPDATE sync_state SET last_hlc = ?1, clock_offset_ms = ?2, cursor = ?3, received_max = ?4,
-             acked_max = ?5 WHERE id = 1",
+             acked_max = ?5, pull_resume = ?6 WHERE id = 1",
     )?
     .execute(params![
         s.last_hlc.map(|h| h.encode()),
@@ -90,6 +99,10 @@ pub fn save(conn: &Connection, s: &SyncState) -> CoreResult<()> {
         i64::try_from(s.cursor).unwrap_or(i64::MAX),
         s.received_max.map(|h| h.encode()),
         s.acked_max.map(|h| h.encode()),
+        s.resume
+            .map(|r| serde_json::to_string(&r))
+            .transpose()
+            .map_err(|e| CoreError::storage(format!("cannot encode the pull resume point: {e}")))?,
     ])?;
     Ok(())
 }

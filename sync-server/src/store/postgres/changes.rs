@@ -30,7 +30,9 @@ use tokio_postgres::{IsolationLevel, Row, Statement};
 use uuid::Uuid;
 
 use donghaeng_core::sync::entity::entity;
-use donghaeng_core::sync::validate::{effective_limit, validate_pull, validate_push};
+use donghaeng_core::sync::validate::{
+    effective_limit, validate_pull, validate_push, PageBudget, PAGE_ENTRY_OVERHEAD,
+};
 use donghaeng_core::sync::{
     decide, Change, Current, Decision, FieldVersion, HlcTimestamp, Op, PullRequest, PullResponse,
     PushRequest, PushResponse, RecordState, RejectedChange, SeqChange, SkewPolicy,
@@ -66,28 +68,59 @@ impl ChangeStore for PgStore {
         })
     }
 
-    fn pull(&self, req: PullRequest, now_ms: i64) -> StoreFuture<'_, PullResponse> {
+    /// One statement (one snapshot), as the SQLite store's: the sizes and running sum of up to
+    /// limit + 1 changes (`octet_length` reads a stored value's header, never detoasts it), and the
+    /// bodies of only those that fit core's [`PageBudget`].
+    fn pull_page(
+        &self,
+        req: PullRequest,
+        max_bytes: usize,
+        now_ms: i64,
+    ) -> StoreFuture<'_, PullResponse> {
         Box::pin(async move {
             validate_pull(&req)?;
-            let limit = effective_limit(&req) as usize;
+            let mut budget = PageBudget::for_pull(&req, max_bytes);
+            let limit = i64::from(effective_limit(&req));
             let after = i64::try_from(req.after_seq).unwrap_or(i64::MAX);
+            let max = i64::try_from(max_bytes).unwrap_or(i64::MAX);
+            let overhead = PAGE_ENTRY_OVERHEAD as i64;
             let client = self.client().await?;
             let stmt = client
                 .prepare_cached(
-                    "SELECT seq, body FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+                    "SELECT w.seq, w.cost,
+                            CASE WHEN w.rn = 1 OR (w.rn <= $2::bigint AND w.before + w.cost <= $3::bigint)
+                                 THEN c.body END
+                       FROM (SELECT seq, cost, ROW_NUMBER() OVER win AS rn,
+                                    (SUM(cost) OVER win)::bigint - cost AS before
+                               FROM (SELECT seq, octet_length(body)::bigint + $4::bigint AS cost
+                                       FROM changes WHERE seq > $1::bigint ORDER BY seq
+                                      LIMIT $2::bigint + 1) AS s
+                             WINDOW win AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)) AS w
+                       JOIN changes c ON c.seq = w.seq
+                      WHERE w.rn <= 2 OR w.before <= $3::bigint
+                      ORDER BY w.seq",
                 )
                 .await
                 .map_err(pg_error)?;
-            // One row more than the page tells whether more wait, in the same statement (snapshot).
             let rows = client
-                .query(&stmt, &[&after, &((limit + 1) as i64)])
+                .query(&stmt, &[&after, &limit, &max, &overhead])
                 .await
                 .map_err(pg_error)?;
-            let has_more = rows.len() > limit;
-            let mut changes = Vec::with_capacity(rows.len().min(limit));
-            for r in rows.iter().take(limit) {
+            let mut changes = Vec::new();
+            let mut has_more = false;
+            for r in &rows {
                 let seq: i64 = r.get(0);
-                let body: &str = r.get(1);
+                let cost: i64 = r.get(1);
+                if !budget.admit(usize::try_from(cost).unwrap_or(usize::MAX)) {
+                    has_more = true;
+                    break;
+                }
+                let body: Option<&str> = r.get(2);
+                let body = body.ok_or_else(|| {
+                    CoreError::storage(format!(
+                        "page rule disagrees with the statement at seq {seq}"
+                    ))
+                })?;
                 let change: Change = serde_json::from_str(body)
                     .map_err(|e| CoreError::storage(format!("corrupt change at seq {seq}: {e}")))?;
                 changes.push(SeqChange {
@@ -102,6 +135,7 @@ impl ChangeStore for PgStore {
                 has_more,
                 purge: Vec::new(),
                 server_time_ms: now_ms,
+                resume: None,
             })
         })
     }

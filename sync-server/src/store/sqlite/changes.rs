@@ -9,7 +9,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use donghaeng_core::sync::entity::entity;
-use donghaeng_core::sync::validate::{effective_limit, validate_pull, validate_push};
+use donghaeng_core::sync::validate::{
+    effective_limit, validate_pull, validate_push, PageBudget, PAGE_ENTRY_OVERHEAD,
+};
 use donghaeng_core::sync::{
     decide, Change, Current, Decision, FieldVersion, HlcTimestamp, Op, PullRequest, PullResponse,
     PushRequest, PushResponse, RecordState, RejectedChange, SeqChange, SkewPolicy,
@@ -33,11 +35,16 @@ impl ChangeStore for SqliteStore {
         self.write(move |conn, skew| push_blocking(conn, skew, &req, &attached, now_ms))
     }
 
-    fn pull(&self, req: PullRequest, now_ms: i64) -> StoreFuture<'_, PullResponse> {
+    fn pull_page(
+        &self,
+        req: PullRequest,
+        max_bytes: usize,
+        now_ms: i64,
+    ) -> StoreFuture<'_, PullResponse> {
         if let Err(e) = validate_pull(&req) {
             return Box::pin(async move { Err(e) });
         }
-        self.read(move |conn| pull_blocking(conn, &req, now_ms))
+        self.read(move |conn| pull_blocking(conn, &req, max_bytes, now_ms))
     }
 
     fn last_seq(&self) -> StoreFuture<'_, u64> {
@@ -281,22 +288,49 @@ fn merge(tx: &Transaction<'_>, change: &Change) -> CoreResult<()> {
     Ok(())
 }
 
-fn pull_blocking(conn: &Connection, req: &PullRequest, now_ms: i64) -> CoreResult<PullResponse> {
-    let limit = effective_limit(req) as usize;
+/// The page: the sizes of up to limit + 1 changes after the cursor and their running sum come from
+/// one windowed statement that never reads a body (`octet_length` reads the record header only),
+/// and only the bodies of the changes that fit are read — plus the size of the first one that does
+/// not, which tells whether more wait, in the same statement (snapshot). The rule itself is core's
+/// [`PageBudget`], as in the reference; the statement only narrows the rows to it.
+fn pull_blocking(
+    conn: &Connection,
+    req: &PullRequest,
+    max_bytes: usize,
+    now_ms: i64,
+) -> CoreResult<PullResponse> {
+    let mut budget = PageBudget::for_pull(req, max_bytes);
+    let limit = i64::from(effective_limit(req));
     let after = i64::try_from(req.after_seq).unwrap_or(i64::MAX);
-    // One row more than the page tells whether more wait, in the same snapshot.
-    let mut stmt =
-        conn.prepare_cached("SELECT seq, body FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
-    let mut rows = stmt.query(params![after, (limit + 1) as i64])?;
-    let mut changes = Vec::with_capacity(limit.min(1024));
+    let max = i64::try_from(max_bytes).unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare_cached(
+        "SELECT w.seq, w.cost,
+                CASE WHEN w.rn = 1 OR (w.rn <= ?4 AND w.before + w.cost <= ?3) THEN c.body END
+           FROM (SELECT seq, cost, ROW_NUMBER() OVER win AS rn, SUM(cost) OVER win - cost AS before
+                   FROM (SELECT seq, octet_length(body) + ?5 AS cost FROM changes
+                          WHERE seq > ?1 ORDER BY seq LIMIT ?4 + 1)
+                 WINDOW win AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)) AS w
+           JOIN changes c ON c.seq = w.seq
+          WHERE w.rn <= 2 OR w.before <= ?3
+          ORDER BY w.seq",
+    )?;
+    let overhead = PAGE_ENTRY_OVERHEAD as i64;
+    let mut rows = stmt.query(params![after, limit, max, limit, overhead])?;
+    let mut changes = Vec::new();
     let mut has_more = false;
     while let Some(r) = rows.next()? {
-        if changes.len() == limit {
+        let seq: i64 = r.get(0)?;
+        let cost: i64 = r.get(1)?;
+        if !budget.admit(usize::try_from(cost).unwrap_or(usize::MAX)) {
             has_more = true;
             break;
         }
-        let seq: i64 = r.get(0)?;
-        let body: String = r.get(1)?;
+        let body: Option<String> = r.get(2)?;
+        let body = body.ok_or_else(|| {
+            CoreError::storage(format!(
+                "page rule disagrees with the statement at seq {seq}"
+            ))
+        })?;
         let change: Change = serde_json::from_str(&body)
             .map_err(|e| CoreError::storage(format!("corrupt change at seq {seq}: {e}")))?;
         changes.push(SeqChange {
@@ -311,6 +345,7 @@ fn pull_blocking(conn: &Connection, req: &PullRequest, now_ms: i64) -> CoreResul
         has_more,
         purge: Vec::new(),
         server_time_ms: now_ms,
+        resume: None,
     })
 }
 
