@@ -33,6 +33,8 @@ struct Fake {
     server: MemoryServer,
     fault: Fault,
     requests: usize,
+    /// The body size of every push received.
+    push_bytes: Vec<usize>,
 }
 
 type Shared = Arc<Mutex<Fake>>;
@@ -48,6 +50,7 @@ fn start() -> (Shared, String) {
         server: MemoryServer::new(SkewPolicy::default()),
         fault: Fault::None,
         requests: 0,
+        push_bytes: Vec::new(),
     }));
     let s = shared.clone();
     std::thread::spawn(move || {
@@ -122,6 +125,9 @@ fn serve(conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
         return respond(conn, 401, &error_json("token_invalid"));
     }
     let mut f = shared.lock().unwrap();
+    if path == "/v1/push" {
+        f.push_bytes.push(body.len());
+    }
     let answer = match path.as_str() {
         "/v1/push" => match serde_json::from_slice::<PushRequest>(&body) {
             Ok(req) => f
@@ -157,6 +163,50 @@ fn client(addr: &str) -> SyncClient {
     let mut routes = Routes::new(addr, Some(TOKEN.to_owned()));
     routes.timeout = Duration::from_millis(700);
     SyncClient::new(routes).unwrap().with_batches(7, 11)
+}
+
+/// A day of long case notes (the longest a phone accepts, 4,000 characters of Korean: ~12 KiB each)
+/// goes up in pushes of at most `PUSH_BATCH_BYTES` — well under the server's body limit, so no
+/// batch is refused for ever — and every note arrives.
+#[test]
+fn long_notes_are_pushed_in_batches_under_the_byte_limit() {
+    use donghaeng_core::store::notes::NewCaseNote;
+    use donghaeng_core::sync::device::client::PUSH_BATCH_BYTES;
+    let (shared, addr) = start();
+    let a = w::store();
+    w::seed_org(&a);
+    w::step(&a, 0, 1, 1).unwrap();
+    let household = w::pick(&a, "households", "1", 0).unwrap();
+    let author = w::pick(&a, "workers", "1", 0).unwrap();
+    let body: String = "가".repeat(donghaeng_core::model::validate::NOTE_MAX_CHARS);
+    for _ in 0..400 {
+        a.notes()
+            .add(NewCaseNote {
+                household_id: household,
+                case_id: None,
+                visit_id: None,
+                author_id: author,
+                written_at: w::t0(),
+                body: body.clone(),
+                corrects: None,
+            })
+            .unwrap();
+    }
+    let mut routes = Routes::new(&addr, Some(TOKEN.to_owned()));
+    routes.timeout = Duration::from_secs(20);
+    let c = SyncClient::new(routes).unwrap();
+    c.sync(&a, &mut ()).unwrap();
+    assert_eq!(a.outbox_len().unwrap(), 0);
+    let f = shared.lock().unwrap();
+    assert!(f.push_bytes.len() >= 2, "{:?}", f.push_bytes);
+    // The request envelope adds a few hundred bytes to the changes themselves.
+    assert!(
+        f.push_bytes.iter().all(|&n| n <= PUSH_BATCH_BYTES + 4096),
+        "{:?}",
+        f.push_bytes
+    );
+    let notes = f.server.state().live_ids("case_notes").len();
+    assert_eq!(notes, 400);
 }
 
 #[test]

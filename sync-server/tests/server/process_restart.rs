@@ -112,22 +112,6 @@ async fn audit_entries_per_household(db: &Db) -> HashMap<Uuid, usize> {
     }
 }
 
-fn admin(db: &Path, args: &[&str]) -> Value {
-    let out = Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .arg("admin")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 /// Kills the child on drop so a failing test leaves no server behind.
 struct Server(Child);
 
@@ -144,10 +128,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-async fn start(db: &Path, port: u16, client: &reqwest::Client) -> Server {
-    start_on(&Db::Sqlite(db.to_owned()), port, client).await
 }
 
 async fn start_on(db: &Db, port: u16, client: &reqwest::Client) -> Server {
@@ -182,33 +162,28 @@ async fn start_on(db: &Db, port: u16, client: &reqwest::Client) -> Server {
 async fn a_server_killed_with_sigkill_restarts_and_a_retried_push_is_not_stored_twice() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.db");
-    let city = admin(&db, &["create-unit", "--kind", "city", "--name", "서울"]);
+    let db = Db::Sqlite(db);
+    let city = db.admin(&["create-unit", "--kind", "city", "--name", "서울"]);
     let unit = city["unit_id"].as_str().unwrap().to_owned();
-    let user = admin(
-        &db,
-        &[
-            "create-user",
-            "--unit",
-            &unit,
-            "--name",
-            "김",
-            "--role",
-            "welfare_planner",
-        ],
-    );
-    let code = admin(
-        &db,
-        &[
-            "issue-enrolment-code",
-            "--user",
-            user["user_id"].as_str().unwrap(),
-        ],
-    );
+    let user = db.admin(&[
+        "create-user",
+        "--unit",
+        &unit,
+        "--name",
+        "김",
+        "--role",
+        "welfare_planner",
+    ]);
+    let code = db.admin(&[
+        "issue-enrolment-code",
+        "--user",
+        user["user_id"].as_str().unwrap(),
+    ]);
 
     let client = reqwest::Client::new();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = start(&db, port, &client).await;
+    let mut server = start_on(&db, port, &client).await;
     let cred: Value = client
         .post(format!("{base}/v1/enrol"))
         .json(&json!({"code": code["code"]}))
@@ -272,7 +247,7 @@ async fn a_server_killed_with_sigkill_restarts_and_a_retried_push_is_not_stored_
     server.0.kill().unwrap();
     server.0.wait().unwrap();
     drop(server);
-    let _server = start(&db, port, &client).await;
+    let _server = start_on(&db, port, &client).await;
 
     // The token survives the restart (it is stored, hashed); the retried push is all duplicates.
     let r: Value = client
