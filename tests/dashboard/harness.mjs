@@ -158,7 +158,7 @@ export function startEvent(dev, { session, household, address, workers, minutes 
     advisory_overrides: [], config: CONFIG,
   };
   return dev.append('safety_events', uuidv7(atMs), {
-    session_id: session, at: atMs, worker_id: workers[0].id, device_id: 'phone', lat: null, lon: null, kind: 'started', payload: JSON.stringify(payload),
+    session_id: session, at: atMs, worker_id: workers[0].id, device_id: dev.id, lat: null, lon: null, kind: 'started', payload: JSON.stringify(payload),
   });
 }
 
@@ -166,7 +166,7 @@ export function startEvent(dev, { session, household, address, workers, minutes 
 export function sosEvent(dev, { session, worker, at = Date.now() }) {
   const atMs = at - (at % 1000);
   return dev.append('safety_events', uuidv7(atMs), {
-    session_id: session, at: atMs, worker_id: worker, device_id: 'phone', lat: null, lon: null, kind: 'sos', payload: '{"type":"sos"}',
+    session_id: session, at: atMs, worker_id: worker, device_id: dev.id, lat: null, lon: null, kind: 'sos', payload: '{"type":"sos"}',
   });
 }
 
