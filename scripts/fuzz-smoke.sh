@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Fuzz smoke test (issue 10 item 6): builds every cargo-fuzz target of fuzz/ and runs each for a
-# short time from the committed seed corpus (fuzz/corpus/<target>/). A crash, a failed invariant
-# or a build error fails the script. Long runs are done by hand: see fuzz/README.md.
+# Fuzz smoke test: builds every cargo-fuzz target of fuzz/ and runs each for a short time from the
+# committed seed corpus (fuzz/corpus/<target>/). A crash, a failed invariant or a build error fails
+# the script. Run by hand (not in CI, which replays the seeds and their mutants through the same
+# target bodies in the test suite: tests/fuzz-checks); long runs: see fuzz/README.md.
 #
 #   scripts/fuzz-smoke.sh            # every target, 20 s each
 #   FUZZ_SECONDS=60 scripts/fuzz-smoke.sh sync_push_body eligibility_input

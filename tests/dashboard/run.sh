@@ -4,7 +4,7 @@
 # Screenshots land in tests/dashboard/artifacts/ (gitignored). Environment:
 #   DONGHAENG_SERVER_BIN  a prebuilt server binary (skips the build)
 #   CHROMIUM              the browser binary (default /usr/bin/chromium)
-#   CARGO_BUILD_JOBS      passed to cargo (default 1)
+#   CARGO_BUILD_JOBS      build parallelism (read by cargo)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT="$(cd ../.. && pwd)"
@@ -29,7 +29,7 @@ if [ ! -d node_modules/playwright-core ]; then
 fi
 
 if [ -z "${DONGHAENG_SERVER_BIN:-}" ]; then
-  (cd "$ROOT" && cargo build -j "${CARGO_BUILD_JOBS:-1}" -p donghaeng-sync-server --bin donghaeng-sync-server >&2)
+  (cd "$ROOT" && scripts/build-for-tests.sh >&2)
   export DONGHAENG_SERVER_BIN="$ROOT/target/debug/donghaeng-sync-server"
 fi
 

@@ -1,5 +1,9 @@
-//! Invariants shared by the fuzz targets. Each target is a thin wrapper over a real entry point of
-//! the core or the server; what it adds is only the checks below, cheap enough for every input.
+//! The fuzz targets' bodies and the invariants they check. Each target is a thin wrapper over a real
+//! entry point of the core or the server; what it adds is only the checks below, cheap enough for
+//! every input. `fuzz/fuzz_targets/*.rs` hand libFuzzer's inputs to [`targets`]; the workspace's test
+//! (`tests/replay.rs`) hands them the committed seeds and mutants of them.
+
+pub mod targets;
 
 use donghaeng_core::CoreError;
 use serde::de::DeserializeOwned;
