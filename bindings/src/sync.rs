@@ -228,23 +228,36 @@ impl SyncClient {
         credential: DeviceCredential,
     ) -> FfiResult<AccessToken> {
         let db = store.store()?;
-        let device_id = id("credential.device_id", &credential.device_id)?;
-        let user_id = id("credential.user_id", &credential.user_id)?;
-        let cred = donghaeng_core::sync::DeviceCredential {
-            device_id,
-            device_secret: credential.device_secret,
-            user_id,
-            role: credential.role.into(),
-        };
-        let t = self.client.request_token(&db, &cred)?;
+        let t = self
+            .client
+            .request_token(&db, &core_credential(credential)?)?;
         Ok(AccessToken {
             access_token: t.access_token,
             expires_at_ms: t.expires_at_ms,
         })
     }
 
+    /// Gives the client the device credential (from `enrol`, kept in the Keystore / Keychain): it
+    /// then fetches its own access token and renews it before it runs out, or when the server says it
+    /// has, so a long sync or a client kept all day never fails for a stale token. A revoked phone
+    /// still gets `device_revoked`: wipe its data.
+    pub fn use_credential(&self, credential: DeviceCredential) -> FfiResult<()> {
+        self.client.use_credential(core_credential(credential)?);
+        Ok(())
+    }
+
     /// The server address this client talks to.
     pub fn server_url(&self) -> String {
         self.client.routes().base_url.clone()
     }
+}
+
+/// The core's credential from the shell's, ids checked.
+fn core_credential(c: DeviceCredential) -> FfiResult<donghaeng_core::sync::DeviceCredential> {
+    Ok(donghaeng_core::sync::DeviceCredential {
+        device_id: id("credential.device_id", &c.device_id)?,
+        device_secret: c.device_secret,
+        user_id: id("credential.user_id", &c.user_id)?,
+        role: c.role.into(),
+    })
 }

@@ -630,6 +630,14 @@ class SyncClientTest {
         // A wrong token: the server says 401, the app asks the worker to sign in again.
         val e = expectError<DonghaengException.Conflict>("unauthorised") { SyncClient(base, "wrong", 10u).syncNow(store, null) }
         assertTrue(e.ko, e.ko.contains("다시 로그인"))
+        // Given the credential instead of a token, a client fetches (and later renews) its own.
+        val renewing = SyncClient(base, null, 10u)
+        renewing.useCredential(retried)
+        store.createHousehold(NewHousehold(dongId = dong, headName = "이순자", address = "서울특별시 강남구 테헤란로 2", crisisLevel = 3))
+        val third = renewing.syncNow(store, null)
+        assertTrue(third.pushed > 0uL)
+        assertEquals(0uL, store.pendingChanges())
+        expectError<DonghaengException.Invalid>("invalid_id") { renewing.useCredential(retried.copy(deviceId = "not-a-uuid")) }
         store.closeStore()
         store.destroy()
     }
@@ -674,7 +682,7 @@ class FacadeCoverageTest {
                 "nextDeadlineMs", "status", "sessionId", "listenerFailures"),
             declared(SafetySessionInterface::class.java),
         )
-        assertEquals(setOf("syncNow", "serverUrl", "enrol", "requestToken"), declared(SyncClientInterface::class.java))
+        assertEquals(setOf("syncNow", "serverUrl", "enrol", "requestToken", "useCredential"), declared(SyncClientInterface::class.java))
         val topLevel = Class.forName("kr.donghaeng.ffi.Donghaeng_ffiKt").declaredMethods
             .filter { java.lang.reflect.Modifier.isPublic(it.modifiers) }
             .map { it.name.substringBefore("-") }

@@ -23,3 +23,4 @@ mod pull_pages;
 mod safety;
 mod store_restart;
 mod tls;
+mod token_renewal;

@@ -179,7 +179,7 @@ fn a_device_trusting_the_servers_certificate_enrols_and_syncs_over_https_and_oth
     );
 
     // The same device with the deployment's root enrols (the code was not spent above) and syncs.
-    let mut client =
+    let client =
         SyncClient::with_root_certificates(Routes::new(base.clone(), None), cert.as_bytes())
             .unwrap();
     let cred = client.enrol(&phone, &code).unwrap();

@@ -38,7 +38,7 @@ fn a_device_killed_mid_apply_resumes_and_converges() {
         &org.enrolment_code(&db, "visiting_nurse"),
         &url,
     );
-    let token = fresh.client.routes().bearer_token.clone().unwrap();
+    let token = fresh.client.bearer_token().unwrap();
     let path = fresh.path.clone();
     drop(fresh);
 

@@ -310,7 +310,7 @@ impl Device {
 
     /// A second client for the same phone and token, talking to another server node or proxy.
     pub fn client_for(&self, sync_url: &str) -> SyncClient {
-        let token = self.client.routes().bearer_token.clone();
+        let token = self.client.bearer_token();
         SyncClient::new(Routes::new(sync_url, token))
             .unwrap()
             .with_batches(40, 60)

@@ -111,7 +111,7 @@ fn proc_kb(pid: u32, key: &str) -> u64 {
 }
 
 fn token_of(d: &Device) -> String {
-    d.client.routes().bearer_token.clone().unwrap()
+    d.client.bearer_token().unwrap()
 }
 
 /// A household edit of ~60 KB (four strings of 15,000 bytes): near the 64 KiB limit of a change.

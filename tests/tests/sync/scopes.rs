@@ -380,7 +380,7 @@ fn every_role_holds_exactly_what_it_may_see_and_reassignment_purges() {
 
     // Refusals a phone meets (a forged token, a revoked device): the errors its shell would log.
     let mut device_log = Vec::new();
-    let mut forged = planner.client_for(&url);
+    let forged = planner.client_for(&url);
     forged.set_bearer_token("forged-token-0000");
     device_log.push(
         forged

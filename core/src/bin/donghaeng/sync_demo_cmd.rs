@@ -44,17 +44,17 @@ impl SyncProgress for Printed {
     }
 }
 
-/// A phone: a fresh store file, enrolled, with an access token.
+/// A phone: a fresh store file, enrolled; its client fetches and renews access tokens itself.
 fn phone(args: &SyncDemoArgs, name: &str, code: &str) -> CoreResult<(Store, SyncClient, Id)> {
     std::fs::create_dir_all(&args.dir).map_err(CoreError::storage)?;
     let path = args.dir.join(format!("{name}.db"));
     remove_db(&path);
     let store = Store::open(&path)?;
-    let mut client = SyncClient::new(Routes::new(args.server.clone(), None))?;
+    let client = SyncClient::new(Routes::new(args.server.clone(), None))?;
     let cred = client.enrol(&store, code)?;
-    let token = client.request_token(&store, &cred)?;
-    client.set_bearer_token(token.access_token);
-    Ok((store, client, cred.user_id))
+    let user_id = cred.user_id;
+    client.use_credential(cred);
+    Ok((store, client, user_id))
 }
 
 fn remove_db(path: &Path) {

@@ -4,7 +4,8 @@
 //! a change only when a response acknowledges it; a page and its cursor commit in one transaction.
 //! So a lost response, a killed app or a dead network at any moment costs a repeat, never a record.
 
-use std::time::Duration;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use reqwest::blocking::Client;
 use reqwest::StatusCode;
@@ -14,6 +15,7 @@ use serde::Serialize;
 use super::errors;
 use super::progress::{SyncPhase, SyncProgress};
 use super::routes::Routes;
+use super::token::{is_token_refusal, TokenKeeper};
 use super::transport;
 use crate::store::Store;
 use crate::sync::enrolment::{self, DeviceCredential, EnrolRequest, TokenRequest, TokenResponse};
@@ -51,12 +53,15 @@ pub struct SyncReport {
     pub cursor: u64,
 }
 
-/// A sync client for one server.
+/// A sync client for one server. Given the device credential ([`SyncClient::use_credential`]), it
+/// fetches and renews its own access token.
 pub struct SyncClient {
+    /// The server's address and paths; its `bearer_token` is moved into `tokens` at construction.
     routes: Routes,
     http: Client,
     push_batch: usize,
     pull_limit: u32,
+    tokens: Mutex<TokenKeeper>,
 }
 
 impl SyncClient {
@@ -70,7 +75,7 @@ impl SyncClient {
     /// [`SyncClient::new`] that also trusts the root certificates in `roots_pem` (one or more PEM
     /// `CERTIFICATE` blocks), for a private deployment whose server certificate is signed by its own
     /// authority. The public web roots stay trusted. An empty slice adds nothing.
-    pub fn with_root_certificates(routes: Routes, roots_pem: &[u8]) -> CoreResult<SyncClient> {
+    pub fn with_root_certificates(mut routes: Routes, roots_pem: &[u8]) -> CoreResult<SyncClient> {
         transport::check_server_url(&routes.base_url)?;
         let mut builder = Client::builder()
             .timeout(routes.timeout)
@@ -83,11 +88,13 @@ impl SyncClient {
             }
         }
         let http = builder.build().map_err(errors::offline)?;
+        let tokens = Mutex::new(TokenKeeper::new(routes.bearer_token.take()));
         Ok(SyncClient {
             routes,
             http,
             push_batch: MAX_PUSH_CHANGES,
             pull_limit: MAX_PULL_LIMIT,
+            tokens,
         })
     }
 
@@ -103,8 +110,26 @@ impl SyncClient {
     }
 
     /// Uses `token` (from [`SyncClient::request_token`]) for the requests that follow.
-    pub fn set_bearer_token(&mut self, token: impl Into<String>) {
-        self.routes.bearer_token = Some(token.into());
+    pub fn set_bearer_token(&self, token: impl Into<String>) {
+        self.keeper().set_token(token.into());
+    }
+
+    /// Lets the client fetch its own access tokens with the device credential: before a push or a
+    /// pull when it has none or its token is within a minute of its end, and once again when the
+    /// server answers that the token expired (a sync may outlive a token; the phone's clock may
+    /// disagree with the server's). A revoked device still gets `device_revoked`.
+    pub fn use_credential(&self, credential: DeviceCredential) {
+        self.keeper().set_credential(credential);
+    }
+
+    /// The access token the next request will carry (the last one issued or handed in).
+    pub fn bearer_token(&self) -> Option<String> {
+        self.keeper().token()
+    }
+
+    fn keeper(&self) -> MutexGuard<'_, TokenKeeper> {
+        // The keeper holds plain values: one poisoned by a panic elsewhere is still consistent.
+        self.tokens.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Enrols this device (기기 등록) with the one-time `code` its user received, under the store's own
@@ -140,6 +165,7 @@ impl SyncClient {
         let token: TokenResponse = self.post(store, &self.routes.token_url(), &req)?;
         // The credential works, so the app has it: an enrolment retry is no longer needed.
         store.forget_enrol_retry_key()?;
+        self.keeper().issued(&token, Instant::now());
         Ok(token)
     }
 
@@ -184,7 +210,7 @@ impl SyncClient {
                 device_id,
                 changes,
             };
-            let resp: PushResponse = match self.post_raw(store, &self.routes.push_url(), &req)? {
+            let resp: PushResponse = match self.post_authed(store, &self.routes.push_url(), &req)? {
                 Ok(resp) => resp,
                 Err((status, body)) => {
                     // Refused whole because some changes may not be written: those are set aside
@@ -248,7 +274,9 @@ impl SyncClient {
                 limit: self.pull_limit,
                 resume,
             };
-            let page: PullResponse = self.post(store, &self.routes.pull_url(), &req)?;
+            let page: PullResponse = self
+                .post_authed(store, &self.routes.pull_url(), &req)?
+                .map_err(|(status, body)| classify(status, body.as_ref()))?;
             // A page moves the cursor, or stays at it one step further into a backfill (its resume
             // point). One that promises more and does neither would loop for ever.
             let advanced = page.next_seq > cursor
@@ -279,6 +307,37 @@ impl SyncClient {
         Ok(())
     }
 
+    /// [`Self::post_raw`] with an access token: renewed first when due, and once more if the server
+    /// refuses the token although it seemed alive (its clock is ahead, or it was restarted with new
+    /// keys). Without a credential the token is sent as it is.
+    fn post_authed<B: Serialize, T: DeserializeOwned>(
+        &self,
+        store: &Store,
+        url: &str,
+        body: &B,
+    ) -> CoreResult<Result<T, (StatusCode, Option<ErrorBody>)>> {
+        let due = self.keeper().needs_renewal(Instant::now());
+        if due {
+            self.renew_token(store)?;
+        }
+        let answer = self.post_raw(store, url, body)?;
+        let refused_token = matches!(&answer, Err((StatusCode::UNAUTHORIZED, Some(b))) if is_token_refusal(&b.code));
+        if refused_token && !due && self.keeper().credential().is_some() {
+            self.renew_token(store)?;
+            return self.post_raw(store, url, body);
+        }
+        Ok(answer)
+    }
+
+    fn renew_token(&self, store: &Store) -> CoreResult<()> {
+        // Not held across the request: `post_raw` reads the token from the same lock.
+        let credential = self.keeper().credential();
+        if let Some(c) = credential {
+            self.request_token(store, &c)?;
+        }
+        Ok(())
+    }
+
     /// POSTs `body` as JSON and decodes a 2xx answer as `T`; anything else becomes the matching
     /// error. The server's time in an error body still corrects the device's clock offset.
     fn post<B: Serialize, T: DeserializeOwned>(
@@ -306,7 +365,8 @@ impl SyncClient {
             .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(json);
-        if let Some(token) = &self.routes.bearer_token {
+        let token = self.keeper().token();
+        if let Some(token) = token {
             req = req.bearer_auth(token);
         }
         let resp = req.send().map_err(transport)?;

@@ -5,12 +5,14 @@
 //! - [`progress`]: progress reports for long syncs;
 //! - [`errors`]: one stable error code per failure kind;
 //! - [`transport`]: HTTPS only (plain HTTP to loopback alone), extra trusted roots;
-//! - [`client`]: the sync itself.
+//! - [`client`]: the sync itself;
+//! - `token`: the access token the client holds and renews with the device credential.
 
 pub mod client;
 pub mod errors;
 pub mod progress;
 pub mod routes;
+mod token;
 pub mod transport;
 
 pub use client::{SyncClient, SyncReport};
