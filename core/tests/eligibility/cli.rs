@@ -111,6 +111,8 @@ fn bad_input_exits_non_zero_with_the_field_on_stderr() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("file_unreadable"));
 
+    // A date without tables is not bad input (issue 17): the programs without a table answer
+    // `not_evaluated` with the reason, exit 0.
     let mut v = example();
     v["as_of"] = json!("2030-01-01");
     let input = write_temp(&dir, "late.json", &v.to_string());
@@ -120,8 +122,17 @@ fn bad_input_exits_non_zero_with_the_field_on_stderr() {
         "--input",
         input.to_str().unwrap(),
     ]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no_parameters_for_date"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["programs"][0]["decision"], "not_evaluated");
+    assert_eq!(
+        v["programs"][0]["notes"][0]["code"],
+        "no_parameters_for_date"
+    );
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! eligibility integration tests, one test binary for the area (fewer, smaller binaries to link).
 
+mod after_2022;
 mod cli;
 mod figures;
 mod input;

@@ -12,10 +12,14 @@ use proptest::prelude::*;
 /// Higher is better for the household. `case_conference` is between: support may still come.
 fn rank(d: Decision) -> u8 {
     match d {
-        Decision::Eligible => 3,
-        Decision::CaseConference => 2,
+        Decision::Eligible => 4,
+        Decision::CaseConference => 3,
+        // 본인부담 (issue 17): the service is available, at the household's cost.
+        Decision::SelfPay => 2,
         Decision::Ineligible => 1,
         Decision::NotApplicable => 0,
+        // No table for the date (issue 17): depends on the date only, never on income or property.
+        Decision::NotEvaluated => 0,
     }
 }
 

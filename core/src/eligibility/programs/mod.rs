@@ -98,7 +98,8 @@ pub fn age_on(birth: NaiveDate, date: NaiveDate) -> i64 {
     age
 }
 
-/// A result being built: starts as not applicable with no checks.
+/// A result being built: starts as not applicable with no checks. A provisional result says so, and a
+/// set that carries values over from another year says which, in every result that uses it.
 pub fn start<V>(program: ProgramCode, set: &Dated<V>, provisional: bool) -> ProgramResult {
     let mut r = ProgramResult {
         program,
@@ -117,6 +118,13 @@ pub fn start<V>(program: ProgramCode, set: &Dated<V>, provisional: bool) -> Prog
             ko: "잠정 기준: 구청에 확인하세요 (확인되지 않은 수치를 포함한 기준표)".into(),
             en: "provisional parameters: verify with the district (the table holds unconfirmed figures)"
                 .into(),
+        });
+    }
+    if let Some(c) = &set.carried_forward {
+        r.notes.push(Note {
+            code: "carried_forward",
+            ko: format!("잠정 기준(다른 해의 값): {}", c.ko),
+            en: format!("provisional (values from another year): {}", c.en),
         });
     }
     r
