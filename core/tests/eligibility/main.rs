@@ -4,6 +4,7 @@ mod after_2022;
 mod cli;
 mod figures;
 mod input;
+mod living_allowance;
 mod params;
 mod props;
 mod rules;

@@ -97,8 +97,10 @@ fn emergency_property_and_financial_limits_at_and_over() {
     assert_eq!(run(&i, EW).decision, Decision::Eligible);
     i.household.property_won = 379_000_001;
     assert_eq!(run(&i, EW).decision, Decision::CaseConference);
+    // Issue 17: the financial limit applies after the 생활준비금 (100% of the 2-person 2022 median,
+    // 3,260,085원); 10,000,001원 of financial assets, formerly over, is now well within.
     i.household.property_won = 379_000_000;
-    i.household.financial_assets_won = 10_000_001;
+    i.household.financial_assets_won = 13_260_086;
     assert_eq!(run(&i, EW).decision, Decision::CaseConference);
 }
 

@@ -5,6 +5,8 @@
 //! - support of this program for the same reason began less than `no_resupport_months` (3) months
 //!   before the evaluation date → `ineligible` (exactly 3 months later is allowed again: "3개월 이내
 //!   지원 불가" read as "within the 3 months");
+//! - financial assets are compared with their limit after deducting the living-preparation allowance
+//!   (생활준비금 = the dated rate × the household's median income: 65%, 100% in the 2022 relaxation);
 //! - with a crisis, income, property or financial assets over a limit, or overlapping support
 //!   (국민기초 수급, 국가 긴급복지, 서울형 기초보장, or this program already) → `case_conference`
 //!   ("중복 수급 및 기준 초과자에 대해 동·구 사례회의를 통해 특별지원 가능");
@@ -12,7 +14,7 @@
 
 use chrono::Months;
 
-use super::{income_check, residence_check, start, Ctx};
+use super::{income_check, living_allowance, residence_check, start, Ctx};
 use crate::eligibility::check::{self, Basis};
 use crate::eligibility::codes::{CrisisReason, ProgramCode, Receiving, SupportItem};
 use crate::eligibility::money::{format_rate, group_thousands};
@@ -123,13 +125,19 @@ pub fn evaluate(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
         p.property_limit_won,
         &prop_basis,
     ));
-    r.checks.push(check::at_most_won(
-        "financial_assets",
-        "금융재산",
-        "financial assets",
+    // 001 §7 ①: "금융재산 : 10백만원 이하(생활준비금 공제비율 기준 중위소득 65%→100%)" — the limit
+    // applies to financial assets after the living-preparation allowance.
+    let (allowance, allowance_basis) = living_allowance(
+        ctx,
+        median,
+        p.living_allowance_rate,
+        p.living_allowance_rate_unrelaxed,
+    )?;
+    r.checks.push(check::financial_after_allowance(
         ctx.input.household.financial_assets_won,
+        allowance,
         p.financial_limit_won,
-        &Basis::plain("금융재산 기준", "financial-asset limit"),
+        &allowance_basis,
     ));
 
     let overlapping: Vec<Receiving> = OVERLAPPING

@@ -172,3 +172,29 @@ pub fn income_check(
         &basis,
     ))
 }
+
+/// The living-preparation allowance (생활준비금) for the household: `rate` × its median income, rounded
+/// half up to the won — the rounding of every published rate row (85%, 46%, 45%), so 65% of
+/// 4,199,292 is 2,729,540 (2,729,539.8). With the sentence of its basis, naming a relaxation if any.
+pub fn living_allowance(
+    ctx: &Ctx<'_>,
+    row: &Dated<MedianRow>,
+    rate: Rate,
+    unrelaxed: Option<Rate>,
+) -> CoreResult<(i64, Basis)> {
+    let allowance = ctx.line(row, rate)?;
+    let mut basis = Basis::median_rate(ctx.size, row.values.year, rate);
+    if let Some(u) = unrelaxed {
+        basis.ko.push_str(&format!(
+            "; 한시 완화 {}% → {}%",
+            crate::eligibility::money::format_rate(u),
+            crate::eligibility::money::format_rate(rate)
+        ));
+        basis.en.push_str(&format!(
+            "; temporarily relaxed from {}% to {}%",
+            crate::eligibility::money::format_rate(u),
+            crate::eligibility::money::format_rate(rate)
+        ));
+    }
+    Ok((allowance, basis))
+}
