@@ -19,6 +19,7 @@
 pub mod check;
 pub mod codes;
 pub mod input;
+pub mod input_schema;
 pub mod money;
 pub mod output;
 pub mod params;

@@ -195,3 +195,46 @@ fn params_are_loaded_and_checked() {
         "visiting_health_care 2030-01-01 (test)"
     );
 }
+
+#[test]
+fn schema_prints_the_input_json_schema() {
+    let out = donghaeng(&["eligibility", "schema"]);
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    assert_eq!(v["properties"]["household"]["additionalProperties"], false);
+}
+
+#[test]
+fn bad_input_exits_2_with_the_exact_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = example();
+    v["household"]
+        .as_object_mut()
+        .unwrap()
+        .remove("lonely_death_risk");
+    let input = write_temp(&dir, "missing.json", &v.to_string());
+    let out = donghaeng(&[
+        "eligibility",
+        "evaluate",
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("field: household.lonely_death_risk"), "{err}");
+    let text = example().to_string();
+    let input = write_temp(&dir, "cut.json", &text[..40]);
+    let out = donghaeng(&[
+        "eligibility",
+        "evaluate",
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("1번째 줄") && err.contains("line 1, column"),
+        "{err}"
+    );
+}

@@ -18,6 +18,7 @@ fn input(as_of: &str, size: i64, financial: i64) -> EvaluationInput {
             size,
             members: vec![],
             monthly_income_won: 0,
+            recognised_income_won: None,
             property_won: 100_000_000,
             financial_assets_won: financial,
             lonely_death_risk: false,

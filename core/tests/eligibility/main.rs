@@ -3,8 +3,10 @@
 mod after_2022;
 mod cli;
 mod figures;
+mod income_concepts;
 mod input;
 mod living_allowance;
 mod params;
 mod props;
 mod rules;
+mod schema;

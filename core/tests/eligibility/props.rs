@@ -65,6 +65,7 @@ prop_compose! {
                     disabled,
                 }],
                 monthly_income_won: income,
+                recognised_income_won: None,
                 property_won: property,
                 financial_assets_won: property / 100 * financial_share / 10,
                 lonely_death_risk: lonely,
@@ -147,7 +148,7 @@ proptest! {
                 as_of,
                 residence: Residence::Seoul,
                 household: HouseholdInput {
-                    size: s, members: vec![], monthly_income_won: income, property_won: 0,
+                    size: s, members: vec![], monthly_income_won: income, recognised_income_won: None, property_won: 0,
                     financial_assets_won: 0, lonely_death_risk: false, receiving: vec![],
                     health_insurance_bottom_20pct: false,
                 },

@@ -20,7 +20,7 @@
 //!   crisis over the line still goes to the case conference first (the seed's exception route), and
 //!   the 2022 table (the seed says nothing of self-pay) keeps `ineligible`.
 
-use super::{income_check, residence_check, start, Ctx};
+use super::{income_check, residence_check, start, Ctx, IncomeConcept};
 use crate::eligibility::check;
 use crate::eligibility::codes::{CareService, ProgramCode};
 use crate::eligibility::input::CareSosRequest;
@@ -153,7 +153,14 @@ pub fn evaluate(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
     } else {
         (p.income_rate, "", "")
     };
-    r.checks.push(income_check(ctx, median, rate, ko, en)?);
+    r.checks.push(income_check(
+        ctx,
+        IncomeConcept::Income,
+        median,
+        rate,
+        ko,
+        en,
+    )?);
 
     let only_income_failed = r.checks.iter().all(|c| c.passed || c.code == "income");
     r.decision = if r.all_passed() {

@@ -14,7 +14,7 @@
 
 use chrono::Months;
 
-use super::{income_check, living_allowance, residence_check, start, Ctx};
+use super::{income_check, living_allowance, residence_check, start, Ctx, IncomeConcept};
 use crate::eligibility::check::{self, Basis};
 use crate::eligibility::codes::{CrisisReason, ProgramCode, Receiving, SupportItem};
 use crate::eligibility::money::{format_rate, group_thousands};
@@ -97,6 +97,7 @@ pub fn evaluate(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
         .unwrap_or_default();
     r.checks.push(income_check(
         ctx,
+        IncomeConcept::Income,
         median,
         p.income_rate,
         &unrelaxed_ko,
