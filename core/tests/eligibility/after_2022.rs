@@ -341,3 +341,92 @@ fn a_carried_forward_value_needs_a_provisional_set() {
     assert_eq!(e.field.as_deref(), Some("sets[0].carried_forward"));
     r.load_json(&table(true)).unwrap();
 }
+
+#[test]
+fn national_emergency_welfare_is_screened_first_from_2025_10_23() {
+    // 2026, 2 persons: 75% of 4,199,292 = 3,149,469; 생활준비금 65% = 2,729,540.
+    let mut i = household("2026-12-03");
+    i.programs = Some(vec![ProgramCode::SeoulEmergencyWelfare]);
+    i.household.monthly_income_won = 3_149_469;
+    let r = evaluate(&i).unwrap().programs[0].clone();
+    assert_eq!(r.decision, Decision::NotApplicable);
+    let c = r.check("national_emergency_screen").unwrap();
+    assert!(!c.passed);
+    assert!(c.ko.contains("소득 3,149,469원 ≤ 3,149,469원"), "{}", c.ko);
+    assert!(r.notes.iter().any(|n| n.code == "national_emergency_first"));
+    assert!(r.provisional);
+    // One won over the national line: the Seoul program decides (its line is 100%).
+    i.household.monthly_income_won = 3_149_470;
+    let r = evaluate(&i).unwrap().programs[0].clone();
+    assert!(r.check("national_emergency_screen").unwrap().passed);
+    assert_eq!(r.decision, Decision::Eligible);
+    // Financial assets: 6,000,000 + 2,729,540 is within, one won more is not.
+    i.household.monthly_income_won = 1_000_000;
+    i.household.financial_assets_won = 8_729_540;
+    let r = evaluate(&i).unwrap().programs[0].clone();
+    assert_eq!(r.decision, Decision::NotApplicable);
+    i.household.financial_assets_won = 8_729_541;
+    let r = evaluate(&i).unwrap().programs[0].clone();
+    assert_eq!(r.decision, Decision::Eligible);
+    // Property over 2억4,100만 (large city): not national.
+    i.household.financial_assets_won = 0;
+    i.household.property_won = 241_000_001;
+    assert_eq!(
+        evaluate(&i).unwrap().programs[0].decision,
+        Decision::Eligible
+    );
+    // A Seoul-only reason (utility cut-off) is not a §2 situation.
+    i.household.property_won = 100_000_000;
+    i.crisis.as_mut().unwrap().reasons = vec![CrisisReason::UtilityCutoff];
+    let r = evaluate(&i).unwrap().programs[0].clone();
+    assert_eq!(r.decision, Decision::Eligible);
+    assert!(r.check("national_emergency_screen").unwrap().passed);
+    // Before 2025-10-23 there is no national table: no screen.
+    let mut i = household("2025-10-22");
+    i.programs = Some(vec![ProgramCode::SeoulEmergencyWelfare]);
+    let r = evaluate(&i).unwrap().programs[0].clone();
+    assert!(r.check("national_emergency_screen").is_none());
+}
+
+#[test]
+fn care_sos_over_the_2026_line_is_self_pay_with_the_cost() {
+    use donghaeng_core::eligibility::CareSosRequest;
+    let mut i = household("2026-12-03");
+    i.crisis = None;
+    i.programs = Some(vec![ProgramCode::CareSos]);
+    i.care_sos_request = Some(CareSosRequest {
+        temporary_home_care_hours: 2,
+        meals: 10,
+        ..Default::default()
+    });
+    // At 100% of the 2026 2-person median: covered in full.
+    i.household.monthly_income_won = 4_199_292;
+    let r = evaluate(&i).unwrap().programs[0].clone();
+    assert_eq!(r.decision, Decision::Eligible);
+    let c = r.care_sos_cost.unwrap();
+    // 2 hours = 4 × 17,450; 10 meals × 10,400.
+    assert_eq!(
+        (c.services_total_won, c.covered_total_won, c.self_pay_won),
+        (173_800, 173_800, 0)
+    );
+    // One won over: 본인부담, the same cost paid by the household.
+    i.household.monthly_income_won = 4_199_293;
+    let r = evaluate(&i).unwrap().programs[0].clone();
+    assert_eq!(r.decision, Decision::SelfPay);
+    let c = r.care_sos_cost.clone().unwrap();
+    assert_eq!(
+        (c.services_total_won, c.covered_total_won, c.self_pay_won),
+        (173_800, 0, 173_800)
+    );
+    assert!(r
+        .notes
+        .iter()
+        .any(|n| n.code == "self_pay" && n.ko.contains("본인부담 173,800원")));
+    assert!(render_text(&evaluate(&i).unwrap()).contains("본인부담 합계 173,800원"));
+    // Not in a target group: ineligible, not self-pay.
+    i.household.members[0].birth_date = d("1990-01-01");
+    assert_eq!(
+        evaluate(&i).unwrap().programs[0].decision,
+        Decision::Ineligible
+    );
+}
