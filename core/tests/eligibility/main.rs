@@ -2,6 +2,7 @@
 
 mod after_2022;
 mod cli;
+mod docs;
 mod figures;
 mod income_concepts;
 mod input;
