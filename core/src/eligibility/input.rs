@@ -219,7 +219,15 @@ fn found_ko(found: &str) -> String {
 /// plain English.
 fn expected_words(expected: &str) -> (&'static str, &'static str) {
     let e = expected.trim();
-    if e.starts_with('i') || e.starts_with('u') && e[1..].chars().all(|c| c.is_ascii_digit()) {
+    // serde names integer targets by their Rust type: i64, u32, … (serde_json appends " at line L
+    // column C", hence the first word only).
+    let first = e.split_whitespace().next().unwrap_or("");
+    let integer = ["i", "u"].iter().any(|p| {
+        first
+            .strip_prefix(p)
+            .is_some_and(|bits| !bits.is_empty() && bits.chars().all(|c| c.is_ascii_digit()))
+    });
+    if integer {
         (
             "정수 (원 단위 숫자, 쉼표·단위·따옴표 없이)",
             "a whole number (won, without commas, units or quotes)",
