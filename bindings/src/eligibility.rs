@@ -17,6 +17,10 @@ pub enum EligibilityDecision {
     /// A 동/구 case conference may grant special support.
     CaseConference,
     NotApplicable,
+    /// No parameter set of the program on the date; the note `no_parameters_for_date` says why.
+    NotEvaluated,
+    /// 돌봄SOS over the income line: usable at the household's own cost (본인부담).
+    SelfPay,
 }
 
 impl From<e::Decision> for EligibilityDecision {
@@ -26,6 +30,8 @@ impl From<e::Decision> for EligibilityDecision {
             e::Decision::Ineligible => EligibilityDecision::Ineligible,
             e::Decision::CaseConference => EligibilityDecision::CaseConference,
             e::Decision::NotApplicable => EligibilityDecision::NotApplicable,
+            e::Decision::NotEvaluated => EligibilityDecision::NotEvaluated,
+            e::Decision::SelfPay => EligibilityDecision::SelfPay,
         }
     }
 }
@@ -93,6 +99,8 @@ pub struct CareSosCostSummary {
     pub yearly_total_limit_won: i64,
     pub covered_total_won: i64,
     pub over_total_limit_won: i64,
+    /// What the household pays itself (본인부담) for a `SelfPay` decision; otherwise 0.
+    pub self_pay_won: i64,
 }
 
 /// The decision for one program.
@@ -170,6 +178,7 @@ fn program_decision(p: e::ProgramResult) -> ProgramDecision {
             yearly_total_limit_won: c.yearly_total_limit_won,
             covered_total_won: c.covered_total_won,
             over_total_limit_won: c.over_total_limit_won,
+            self_pay_won: c.self_pay_won,
         }),
         checks: p
             .checks

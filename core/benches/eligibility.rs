@@ -31,6 +31,7 @@ fn example() -> EvaluationInput {
                 disabled: false,
             }],
             monthly_income_won: 1_500_000,
+            recognised_income_won: None,
             property_won: 120_000_000,
             financial_assets_won: 3_000_000,
             lonely_death_risk: false,

@@ -114,11 +114,16 @@ class EligibilityTest {
 
     @Test
     fun badInputIsATypedErrorNamingTheField() {
-        val e = expectError<DonghaengException.Invalid>("no_parameters_for_date") {
-            engine.evaluate(exampleHousehold(asOf = "2031-01-01"))
+        val e = expectError<DonghaengException.Invalid>("negative_amount") {
+            engine.evaluate(exampleHousehold(income = -1))
         }
-        assertEquals("as_of", e.field)
-        assertTrue(e.ko.contains("기준표"))
+        assertEquals("household.monthly_income_won", e.field)
+        assertTrue(e.ko.contains("음수"))
+        // A date without tables is not bad input (issue 17): each program without one is NOT_EVALUATED.
+        val late = engine.evaluate(exampleHousehold(asOf = "2031-01-01"))
+        val ew = late.programs.first { it.program.code == "seoul_emergency_welfare" }
+        assertEquals(EligibilityDecision.NOT_EVALUATED, ew.decision)
+        assertEquals("no_parameters_for_date", ew.notes.first().code)
         expectError<DonghaengException.Invalid>("json_syntax") { engine.evaluate("{") }
         expectError<DonghaengException.Invalid>("invalid_date") { engine.evaluate(exampleHousehold(asOf = "2022-02-30")) }
         expectError<DonghaengException.Invalid>("unknown_field") { engine.evaluateJson("""{"as_of": "2022-06-15", "x": 1}""") }

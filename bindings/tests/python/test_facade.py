@@ -43,9 +43,14 @@ def test_eligibility_example():
 def test_eligibility_errors_name_the_field():
     engine = d.EligibilityEngine()
     with pytest.raises(d.DonghaengError.Invalid) as e:
-        engine.evaluate(EXAMPLE.replace("2022-06-15", "2031-01-01"))
-    assert e.value.code == "no_parameters_for_date"
-    assert e.value.field == "as_of"
+        engine.evaluate(EXAMPLE.replace('"lonely_death_risk": false, ', ""))
+    assert e.value.code == "missing_field"
+    assert e.value.field == "household.lonely_death_risk"
+    # A date without tables is not bad input (issue 17): the program answers NOT_EVALUATED.
+    late = engine.evaluate(EXAMPLE.replace("2022-06-15", "2031-01-01"))
+    ew = [p for p in late.programs if p.program.code == "seoul_emergency_welfare"][0]
+    assert ew.decision == d.EligibilityDecision.NOT_EVALUATED
+    assert ew.notes[0].code == "no_parameters_for_date"
     with pytest.raises(d.DonghaengError.Invalid) as e:
         engine.load_parameter_table('{"table": "nope", "sets": []}')
     assert e.value.code == "param_unknown_table"

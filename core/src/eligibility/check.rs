@@ -92,3 +92,43 @@ pub fn numeric(
         en,
     }
 }
+
+/// Financial assets after the living-preparation allowance (생활준비금 공제, 001 §7 ①) compared with
+/// the limit: "금융재산 13,000,000원 − 생활준비금 3,260,085원 (…) = 9,739,915원 ≤ 기준 10,000,000원".
+/// The counted amount never goes below 0 (an allowance larger than the assets leaves nothing).
+pub fn financial_after_allowance(
+    financial: i64,
+    allowance: i64,
+    limit: i64,
+    allowance_basis: &Basis,
+) -> Check {
+    let counted = (financial - allowance).max(0);
+    let passed = counted <= limit;
+    let (op, word_en) = if passed {
+        ("≤", "within")
+    } else {
+        (">", "over")
+    };
+    Check {
+        code: "financial_assets",
+        passed,
+        value: Some(counted),
+        limit: Some(limit),
+        ko: format!(
+            "금융재산 {}원 − 생활준비금 {}원 ({}) = {}원 {op} 기준 {}원",
+            group_thousands(financial),
+            group_thousands(allowance),
+            allowance_basis.ko,
+            group_thousands(counted),
+            group_thousands(limit)
+        ),
+        en: format!(
+            "financial assets {} won − living-preparation allowance {} won ({}) = {} won {op} limit {} won: {word_en} the limit",
+            group_thousands(financial),
+            group_thousands(allowance),
+            allowance_basis.en,
+            group_thousands(counted),
+            group_thousands(limit)
+        ),
+    }
+}

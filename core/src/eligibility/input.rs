@@ -31,8 +31,13 @@ pub struct HouseholdInput {
     pub size: i64,
     /// Members described (may be fewer than `size`).
     pub members: Vec<Member>,
-    /// Monthly income (소득인정액 for 서울형 기초보장), won.
+    /// 소득: monthly income, won — what 서울형 긴급복지, 돌봄SOS and 안심소득 compare with their lines.
     pub monthly_income_won: i64,
+    /// 소득인정액: monthly recognised income (소득평가액 + 재산의 소득환산액), won — what 서울형
+    /// 기초보장 compares with its line and pays on. Entered, not computed: the conversion rates of
+    /// property into income are not in the documents. `None` (older inputs, which had one income for
+    /// every program): 기초보장 uses `monthly_income_won` and its explanation says so.
+    pub recognised_income_won: Option<i64>,
     /// Total property including financial assets, won.
     pub property_won: i64,
     /// The financial part of `property_won`, won.
@@ -107,6 +112,8 @@ struct RawHousehold {
     #[serde(default)]
     members: Option<Vec<RawMember>>,
     monthly_income_won: i64,
+    #[serde(default)]
+    recognised_income_won: Option<i64>,
     property_won: i64,
     financial_assets_won: i64,
     lonely_death_risk: bool,
@@ -168,30 +175,146 @@ fn parse_codes<T: std::str::FromStr<Err = CoreError>>(
         .collect()
 }
 
-/// Maps a serde error to a stable code; serde_json only says which kind of error it was in its text.
+/// The names between backticks in a serde message: "missing field `size`" → ["size"]; "unknown
+/// field `x`, expected one of `a`, `b`" → ["x", "a", "b"].
+fn backticked(msg: &str) -> Vec<&str> {
+    msg.split('`').skip(1).step_by(2).collect()
+}
+
+/// `parent.name`, or `name` at the top level.
+fn join_path(parent: &str, name: &str) -> String {
+    if parent.is_empty() || parent == "." {
+        name.to_owned()
+    } else {
+        format!("{parent}.{name}")
+    }
+}
+
+/// What serde says it found ("string \"90만원\"", "integer `5`", "map"), in Korean.
+fn found_ko(found: &str) -> String {
+    let found = found.trim();
+    for (en, ko) in [
+        ("string", "문자열"),
+        ("integer", "정수"),
+        ("floating point", "소수"),
+        ("boolean", "참/거짓 값"),
+        ("map", "객체"),
+        ("sequence", "배열"),
+        ("null", "null"),
+        ("unit value", "null"),
+    ] {
+        if let Some(rest) = found.strip_prefix(en) {
+            let rest = rest.trim().trim_matches('`');
+            return if rest.is_empty() {
+                ko.to_owned()
+            } else {
+                format!("{ko} {rest}")
+            };
+        }
+    }
+    "다른 형식의 값".to_owned()
+}
+
+/// What serde expected ("i64", "a boolean", "a sequence", "struct RawHousehold"), in Korean and in
+/// plain English.
+fn expected_words(expected: &str) -> (&'static str, &'static str) {
+    let e = expected.trim();
+    // serde names integer targets by their Rust type: i64, u32, … (serde_json appends " at line L
+    // column C", hence the first word only).
+    let first = e.split_whitespace().next().unwrap_or("");
+    let integer = ["i", "u"].iter().any(|p| {
+        first
+            .strip_prefix(p)
+            .is_some_and(|bits| !bits.is_empty() && bits.chars().all(|c| c.is_ascii_digit()))
+    });
+    if integer {
+        (
+            "정수 (원 단위 숫자, 쉼표·단위·따옴표 없이)",
+            "a whole number (won, without commas, units or quotes)",
+        )
+    } else if e.contains("bool") {
+        ("true 또는 false", "true or false")
+    } else if e.contains("string") {
+        ("문자열(따옴표 안의 글)", "a string")
+    } else if e.contains("sequence") {
+        ("배열([…])", "an array ([…])")
+    } else if e.starts_with("struct") || e.contains("map") {
+        ("객체({…})", "an object ({…})")
+    } else {
+        ("다른 형식", "another type")
+    }
+}
+
+/// Maps a serde error to a stable code, the exact field path and a sentence of our own: serde_json
+/// says which kind of error it was only in its English text, which is parsed here and never shown in
+/// the Korean sentence. Syntax errors give the line and column.
 fn structural_error(path: &str, e: &serde_json::Error) -> CoreError {
     let msg = e.to_string();
-    let field = if path.is_empty() || path == "." {
-        "input"
+    let at = if path.is_empty() || path == "." {
+        ""
     } else {
         path
     };
-    let (code, ko_what) = if e.is_syntax() || e.is_eof() {
-        ("json_syntax", "JSON 문법 오류")
-    } else if msg.starts_with("unknown field") {
-        ("unknown_field", "알 수 없는 필드")
-    } else if msg.starts_with("missing field") {
-        ("missing_field", "필수 필드 누락")
-    } else if msg.starts_with("invalid type") {
-        ("invalid_type", "값의 형식이 맞지 않음")
-    } else {
-        ("invalid_value", "잘못된 값")
-    };
+    if e.is_syntax() || e.is_eof() {
+        let (line, column) = (e.line(), e.column());
+        let (ko_why, en_why) = if e.is_eof() {
+            ("입력이 중간에 끊겼습니다", "the input ends too early")
+        } else {
+            ("JSON 문법에 맞지 않습니다", "not valid JSON")
+        };
+        return invalid(
+            "json_syntax",
+            if at.is_empty() { "input" } else { at },
+            format!("JSON 문법 오류: {line}번째 줄 {column}번째 칸에서 {ko_why}"),
+            format!("JSON syntax error at line {line}, column {column}: {en_why}"),
+        );
+    }
+    let names = backticked(&msg);
+    if msg.starts_with("unknown field") {
+        let name = names.first().copied().unwrap_or("?");
+        // serde_path_to_error already ends the path with the unknown key; do not repeat it.
+        let field = if at.ends_with(name) {
+            at.to_owned()
+        } else {
+            join_path(at, name)
+        };
+        let valid = names.get(1..).unwrap_or(&[]).join(", ");
+        return invalid(
+            "unknown_field",
+            &field,
+            format!("알 수 없는 필드입니다: {field} (이 위치에 쓸 수 있는 필드: {valid})"),
+            format!("unknown field {field} (fields allowed here: {valid})"),
+        );
+    }
+    if msg.starts_with("missing field") {
+        let name = names.first().copied().unwrap_or("?");
+        let field = join_path(at, name);
+        return invalid(
+            "missing_field",
+            &field,
+            format!("필수 필드가 없습니다: {field}"),
+            format!("required field missing: {field}"),
+        );
+    }
+    let field = if at.is_empty() { "input" } else { at };
+    if let Some(rest) = msg.strip_prefix("invalid type: ") {
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        let (exp_ko, exp_en) = expected_words(expected);
+        return invalid(
+            "invalid_type",
+            field,
+            format!(
+                "값의 형식이 맞지 않습니다: {field}에는 {exp_ko}이(가) 와야 하는데 {}을(를) 받았습니다",
+                found_ko(found)
+            ),
+            format!("wrong type at {field}: expected {exp_en}, got {found}"),
+        );
+    }
     invalid(
-        code,
+        "invalid_value",
         field,
-        format!("입력 오류 ({ko_what}) — {field}: {msg}"),
-        format!("invalid input at {field}: {msg}"),
+        format!("허용되지 않는 값입니다 (범위를 벗어났거나 형식이 다름): {field}"),
+        format!("value not allowed at {field} (out of range or malformed): {msg}"),
     )
 }
 
@@ -252,6 +375,7 @@ impl EvaluationInput {
                 size: h.size,
                 members,
                 monthly_income_won: h.monthly_income_won,
+                recognised_income_won: h.recognised_income_won,
                 property_won: h.property_won,
                 financial_assets_won: h.financial_assets_won,
                 lonely_death_risk: h.lonely_death_risk,
@@ -301,6 +425,15 @@ impl EvaluationInput {
             ("household.financial_assets_won", h.financial_assets_won),
         ] {
             check_amount(field, v, MAX_AMOUNT_WON, "원", "won")?;
+        }
+        if let Some(v) = h.recognised_income_won {
+            check_amount(
+                "household.recognised_income_won",
+                v,
+                MAX_AMOUNT_WON,
+                "원",
+                "won",
+            )?;
         }
         if h.financial_assets_won > h.property_won {
             return Err(invalid(

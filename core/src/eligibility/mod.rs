@@ -12,12 +12,14 @@
 //! - [`input`] / [`output`]: the JSON the command line and the bindings exchange;
 //! - [`text`]: the Korean explanation with English beside it.
 //!
-//! Evaluation is a pure function of the input and the registry. A date on which a requested program
-//! has no parameter set is an error (`no_parameters_for_date`), never a guess.
+//! Evaluation is a pure function of the input and the registry. A requested program with no parameter
+//! set on the date answers `not_evaluated` with the reason (note `no_parameters_for_date`), never a
+//! guess; the other programs are still evaluated (issue 17). Errors are for bad input only.
 
 pub mod check;
 pub mod codes;
 pub mod input;
+pub mod input_schema;
 pub mod money;
 pub mod output;
 pub mod params;
@@ -38,21 +40,47 @@ pub use text::render_text;
 
 use crate::{CoreError, CoreResult};
 
-/// The error for programs without a parameter set on `date`.
+/// The error for a program without a parameter set on `date`. The dispatcher answers such a program
+/// `not_evaluated` before calling it, so this is reached only if a program module is called directly.
 pub(crate) fn no_parameters(programs: &[ProgramCode], date: NaiveDate) -> CoreError {
     let codes: Vec<&str> = programs.iter().map(|p| p.code()).collect();
     CoreError::invalid(
         "no_parameters_for_date",
         "as_of",
         format!(
-            "{date}에 적용할 기준표가 없습니다: {}. 해당 연도 기준표를 불러오거나 programs로 평가할 사업을 고르세요",
+            "{date}에 적용할 기준표가 없습니다: {}. 해당 연도 기준표를 불러오세요",
             codes.join(", ")
         ),
         format!(
-            "no parameter set in force on {date} for: {}. Load that year's table or choose programs with `programs`",
+            "no parameter set in force on {date} for: {}. Load that year's table",
             codes.join(", ")
         ),
     )
+}
+
+/// The answer for a program without a parameter set on `date`: `not_evaluated`, with the reason.
+fn not_evaluated(program: ProgramCode, date: NaiveDate) -> ProgramResult {
+    ProgramResult {
+        program,
+        decision: Decision::NotEvaluated,
+        support: Vec::new(),
+        monthly_benefit_won: None,
+        care_sos_cost: None,
+        checks: Vec::new(),
+        parameters: String::new(),
+        provisional: false,
+        notes: vec![Note {
+            code: "no_parameters_for_date",
+            ko: format!(
+                "{date}에 적용할 {} 기준표가 없어 판정하지 않았습니다: 해당 연도 기준표를 불러오거나 구청에 확인하세요",
+                program.label_ko()
+            ),
+            en: format!(
+                "not evaluated: no {} parameter set is in force on {date}; load that year's table or check with the district",
+                program.label_en()
+            ),
+        }],
+    }
 }
 
 impl ParameterRegistry {
@@ -60,18 +88,14 @@ impl ParameterRegistry {
     pub fn evaluate(&self, input: &EvaluationInput) -> CoreResult<EvaluationOutput> {
         input.validate()?;
         let programs: &[ProgramCode] = input.programs.as_deref().unwrap_or(ProgramCode::ALL);
-        let missing: Vec<ProgramCode> = programs
-            .iter()
-            .copied()
-            .filter(|p| !self.covers(*p, input.as_of))
-            .collect();
-        if !missing.is_empty() {
-            return Err(no_parameters(&missing, input.as_of));
-        }
         let ctx = programs::Ctx::new(input, self);
         let mut out = Vec::with_capacity(programs.len());
         for program in programs {
             if out.iter().any(|r: &ProgramResult| r.program == *program) {
+                continue;
+            }
+            if !self.covers(*program, input.as_of) {
+                out.push(not_evaluated(*program, input.as_of));
                 continue;
             }
             out.push(match program {

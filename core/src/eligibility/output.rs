@@ -13,6 +13,12 @@ crate::code_enum! {
         /// A 동/구 case conference may grant special support (over a limit, or overlapping support).
         CaseConference = ("case_conference", "사례회의 판단 필요", "case conference may decide"),
         NotApplicable = ("not_applicable", "해당 없음", "not applicable"),
+        /// No parameter set of the program is in force on the date: the other programs are still
+        /// evaluated, and the note `no_parameters_for_date` says why (issue 17).
+        NotEvaluated = ("not_evaluated", "판정하지 않음 (해당 날짜 기준표 없음)", "not evaluated (no parameters for the date)"),
+        /// 돌봄SOS over the income line where the dated table says the service may be used at the
+        /// household's own cost (본인부담): the cost is computed, the program pays nothing.
+        SelfPay = ("self_pay", "본인부담으로 이용 가능", "may use the service at its own cost"),
     }
 }
 
@@ -76,6 +82,9 @@ pub struct CareSosCost {
     pub covered_total_won: i64,
     /// The part of the services' total above the yearly limit (not covered).
     pub over_total_limit_won: i64,
+    /// What the household pays itself (본인부담): the services' total for a `self_pay` decision,
+    /// otherwise 0 (parts over a limit are reported above, not charged here).
+    pub self_pay_won: i64,
 }
 
 /// The decision for one program.

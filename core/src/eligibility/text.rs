@@ -37,7 +37,11 @@ fn render_program(s: &mut String, p: &ProgramResult) {
         p.decision.label_ko(),
         p.decision.label_en()
     );
-    let _ = writeln!(s, "  기준표 / parameters: {}", p.parameters);
+    if p.parameters.is_empty() {
+        let _ = writeln!(s, "  기준표 / parameters: 없음 / none");
+    } else {
+        let _ = writeln!(s, "  기준표 / parameters: {}", p.parameters);
+    }
     if p.provisional {
         let _ = writeln!(
             s,
@@ -102,6 +106,14 @@ fn render_program(s: &mut String, p: &ProgramResult) {
                 sc.requested,
                 sc.unit,
                 group_thousands(sc.cost_won)
+            );
+        }
+        if c.self_pay_won > 0 {
+            let _ = writeln!(
+                s,
+                "  → 본인부담 합계 {}원 / paid by the household {} won",
+                group_thousands(c.self_pay_won),
+                group_thousands(c.self_pay_won)
             );
         }
         let _ = writeln!(

@@ -38,6 +38,11 @@ macro_rules! code_enum {
                 match self { $( $name::$variant => $en ),+ }
             }
 
+            /// Every stable code, comma-separated: what an error for an unknown code lists.
+            pub fn valid_codes() -> String {
+                [$( $code ),+].join(", ")
+            }
+
             /// Parses a stable code, or `None` if it is unknown.
             pub fn from_code(code: &str) -> Option<Self> {
                 match code { $( $code => Some($name::$variant), )+ _ => None }
@@ -57,8 +62,8 @@ macro_rules! code_enum {
                     $crate::CoreError::invalid(
                         "unknown_code",
                         $field,
-                        format!("알 수 없는 코드입니다: {} = {:?}", $field, s),
-                        format!("unknown code for {}: {:?}", $field, s),
+                        format!("알 수 없는 코드입니다: {} = {:?} (가능한 값: {})", $field, s, Self::valid_codes()),
+                        format!("unknown code for {}: {:?} (valid codes: {})", $field, s, Self::valid_codes()),
                     )
                 })
             }

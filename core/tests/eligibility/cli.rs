@@ -111,6 +111,8 @@ fn bad_input_exits_non_zero_with_the_field_on_stderr() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("file_unreadable"));
 
+    // A date without tables is not bad input (issue 17): the programs without a table answer
+    // `not_evaluated` with the reason, exit 0.
     let mut v = example();
     v["as_of"] = json!("2030-01-01");
     let input = write_temp(&dir, "late.json", &v.to_string());
@@ -120,8 +122,17 @@ fn bad_input_exits_non_zero_with_the_field_on_stderr() {
         "--input",
         input.to_str().unwrap(),
     ]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no_parameters_for_date"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["programs"][0]["decision"], "not_evaluated");
+    assert_eq!(
+        v["programs"][0]["notes"][0]["code"],
+        "no_parameters_for_date"
+    );
 }
 
 #[test]
@@ -182,5 +193,48 @@ fn params_are_loaded_and_checked() {
     assert_eq!(
         v["programs"][0]["parameters"],
         "visiting_health_care 2030-01-01 (test)"
+    );
+}
+
+#[test]
+fn schema_prints_the_input_json_schema() {
+    let out = donghaeng(&["eligibility", "schema"]);
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    assert_eq!(v["properties"]["household"]["additionalProperties"], false);
+}
+
+#[test]
+fn bad_input_exits_2_with_the_exact_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = example();
+    v["household"]
+        .as_object_mut()
+        .unwrap()
+        .remove("lonely_death_risk");
+    let input = write_temp(&dir, "missing.json", &v.to_string());
+    let out = donghaeng(&[
+        "eligibility",
+        "evaluate",
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("field: household.lonely_death_risk"), "{err}");
+    let text = example().to_string();
+    let input = write_temp(&dir, "cut.json", &text[..40]);
+    let out = donghaeng(&[
+        "eligibility",
+        "evaluate",
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("1번째 줄") && err.contains("line 1, column"),
+        "{err}"
     );
 }

@@ -222,3 +222,119 @@ fn absurd_amounts_and_financial_over_property() {
         )
     );
 }
+
+/// Issue 17: errors name the exact field, say it in a Korean sentence of our own (no serde English),
+/// list the valid codes or fields, and give line and column for broken JSON.
+mod exact_errors {
+    use super::*;
+    use donghaeng_core::CoreError;
+
+    fn err(v: &Value) -> CoreError {
+        EvaluationInput::from_json(&v.to_string()).unwrap_err()
+    }
+
+    fn no_serde_english(e: &CoreError) {
+        for w in [
+            "invalid type",
+            "expected",
+            "missing field",
+            "unknown field",
+            "line ",
+        ] {
+            assert!(
+                !e.ko.contains(w),
+                "serde English in the Korean text: {}",
+                e.ko
+            );
+        }
+    }
+
+    #[test]
+    fn a_missing_sub_field_names_itself() {
+        let mut v = example();
+        v["household"]
+            .as_object_mut()
+            .unwrap()
+            .remove("lonely_death_risk");
+        let e = err(&v);
+        assert_eq!(e.code, "missing_field");
+        assert_eq!(e.field.as_deref(), Some("household.lonely_death_risk"));
+        assert!(e
+            .ko
+            .contains("필수 필드가 없습니다: household.lonely_death_risk"));
+        no_serde_english(&e);
+        let mut v = example();
+        v.as_object_mut().unwrap().remove("as_of");
+        assert_eq!(err(&v).field.as_deref(), Some("as_of"));
+        let mut v = example();
+        v["history"][0].as_object_mut().unwrap().remove("date");
+        assert_eq!(err(&v).field.as_deref(), Some("history[0].date"));
+    }
+
+    #[test]
+    fn a_mistyped_amount_is_explained_in_korean() {
+        let mut v = example();
+        v["household"]["monthly_income_won"] = json!("90만원");
+        let e = err(&v);
+        assert_eq!(e.code, "invalid_type");
+        assert_eq!(e.field.as_deref(), Some("household.monthly_income_won"));
+        assert_eq!(
+            e.ko,
+            "값의 형식이 맞지 않습니다: household.monthly_income_won에는 정수 (원 단위 숫자, 쉼표·단위·따옴표 없이)이(가) 와야 하는데 문자열 \"90만원\"을(를) 받았습니다"
+        );
+        no_serde_english(&e);
+        assert!(e.en.contains("expected a whole number"), "{}", e.en);
+        let mut v = example();
+        v["household"]["lonely_death_risk"] = json!("yes");
+        let e = err(&v);
+        assert!(e.ko.contains("true 또는 false"), "{}", e.ko);
+        no_serde_english(&e);
+    }
+
+    #[test]
+    fn an_unknown_field_lists_the_allowed_ones() {
+        let mut v = example();
+        v["household"]["income"] = json!(5);
+        let e = err(&v);
+        assert_eq!(e.code, "unknown_field");
+        assert_eq!(e.field.as_deref(), Some("household.income"));
+        assert!(e.ko.contains("monthly_income_won"), "{}", e.ko);
+        no_serde_english(&e);
+    }
+
+    #[test]
+    fn an_unknown_code_lists_the_valid_codes() {
+        let mut v = example();
+        v["household"]["receiving"] = json!(["pension"]);
+        let e = err(&v);
+        assert_eq!(e.field.as_deref(), Some("household.receiving[0]"));
+        assert!(
+            e.ko.contains("가능한 값: national_basic_livelihood, near_poor"),
+            "{}",
+            e.ko
+        );
+        assert!(e.en.contains("valid codes: national_basic_livelihood"));
+        let mut v = example();
+        v["crisis"]["reasons"] = json!(["bored"]);
+        assert!(err(&v).ko.contains("main_earner_loss, serious_illness"));
+    }
+
+    #[test]
+    fn broken_and_truncated_json_give_line_and_column() {
+        let text = serde_json::to_string_pretty(&example()).unwrap();
+        let cut = &text[..text.find("\"property_won\"").unwrap()];
+        let e = EvaluationInput::from_json(cut).unwrap_err();
+        assert_eq!(e.code, "json_syntax");
+        let line = cut.lines().count();
+        assert!(
+            e.ko.contains(&format!("{line}번째 줄")) && e.ko.contains("끊겼습니다"),
+            "{}",
+            e.ko
+        );
+        assert!(e.en.contains(&format!("line {line}")), "{}", e.en);
+        let e = EvaluationInput::from_json("{\n  \"as_of\": \"2022-06-15\",,\n}").unwrap_err();
+        assert_eq!(e.code, "json_syntax");
+        assert!(e.ko.contains("2번째 줄"), "{}", e.ko);
+        assert!(e.field.is_some());
+    }
+}

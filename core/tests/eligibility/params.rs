@@ -178,14 +178,15 @@ fn unknown_tables_fields_and_units_are_refused() {
 fn a_refused_table_adds_nothing() {
     let mut reg = ParameterRegistry::with_builtin().unwrap();
     let mut v = emergency();
-    v["sets"][0]["valid_from"] = json!("2023-01-01");
-    v["sets"][0]["valid_to"] = json!("2023-12-31");
-    v["sets"][0]["values"]["median_year"] = json!(2023);
+    // 2027: a year no built-in table covers (built-in sets reach 2026 since issue 17).
+    v["sets"][0]["valid_from"] = json!("2027-01-01");
+    v["sets"][0]["valid_to"] = json!("2027-12-31");
+    v["sets"][0]["values"]["median_year"] = json!(2026);
     v["sets"][0]["values"]["fuel_won"] = json!(-5);
     assert!(reg.load_json(&v.to_string()).is_err());
     assert!(!reg.covers(
         ProgramCode::SeoulEmergencyWelfare,
-        NaiveDate::from_ymd_opt(2023, 6, 1).unwrap()
+        NaiveDate::from_ymd_opt(2027, 6, 1).unwrap()
     ));
 }
 

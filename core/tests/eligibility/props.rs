@@ -12,10 +12,14 @@ use proptest::prelude::*;
 /// Higher is better for the household. `case_conference` is between: support may still come.
 fn rank(d: Decision) -> u8 {
     match d {
-        Decision::Eligible => 3,
-        Decision::CaseConference => 2,
+        Decision::Eligible => 4,
+        Decision::CaseConference => 3,
+        // 본인부담 (issue 17): the service is available, at the household's cost.
+        Decision::SelfPay => 2,
         Decision::Ineligible => 1,
         Decision::NotApplicable => 0,
+        // No table for the date (issue 17): depends on the date only, never on income or property.
+        Decision::NotEvaluated => 0,
     }
 }
 
@@ -61,6 +65,7 @@ prop_compose! {
                     disabled,
                 }],
                 monthly_income_won: income,
+                recognised_income_won: None,
                 property_won: property,
                 financial_assets_won: property / 100 * financial_share / 10,
                 lonely_death_risk: lonely,
@@ -143,7 +148,7 @@ proptest! {
                 as_of,
                 residence: Residence::Seoul,
                 household: HouseholdInput {
-                    size: s, members: vec![], monthly_income_won: income, property_won: 0,
+                    size: s, members: vec![], monthly_income_won: income, recognised_income_won: None, property_won: 0,
                     financial_assets_won: 0, lonely_death_risk: false, receiving: vec![],
                     health_insurance_bottom_20pct: false,
                 },

@@ -24,6 +24,7 @@ fn base() -> EvaluationInput {
                 disabled: false,
             }],
             monthly_income_won: 1_500_000,
+            recognised_income_won: None,
             property_won: 120_000_000,
             financial_assets_won: 3_000_000,
             lonely_death_risk: false,
@@ -97,8 +98,10 @@ fn emergency_property_and_financial_limits_at_and_over() {
     assert_eq!(run(&i, EW).decision, Decision::Eligible);
     i.household.property_won = 379_000_001;
     assert_eq!(run(&i, EW).decision, Decision::CaseConference);
+    // Issue 17: the financial limit applies after the 생활준비금 (100% of the 2-person 2022 median,
+    // 3,260,085원); 10,000,001원 of financial assets, formerly over, is now well within.
     i.household.property_won = 379_000_000;
-    i.household.financial_assets_won = 10_000_001;
+    i.household.financial_assets_won = 13_260_086;
     assert_eq!(run(&i, EW).decision, Decision::CaseConference);
 }
 
@@ -550,17 +553,31 @@ fn provisional_parameters_are_flagged_in_the_output() {
     );
 }
 
+/// Issue 17 replaced the former error (`no_parameters_for_date` for the whole request) with a
+/// per-program answer: a program without a table is `not_evaluated` with the reason, the others are
+/// evaluated.
 #[test]
-fn a_date_without_parameters_is_an_error_naming_the_programs() {
+fn a_date_without_parameters_answers_not_evaluated_per_program() {
     let mut i = base();
-    i.as_of = d("2023-05-01");
-    let e = evaluate(&i).unwrap_err();
-    assert_eq!(e.code, "no_parameters_for_date");
-    assert_eq!(e.field.as_deref(), Some("as_of"));
-    assert!(e.en.contains("seoul_emergency_welfare"));
+    i.as_of = d("2020-05-01");
+    let out = evaluate(&i).unwrap();
+    assert_eq!(out.programs.len(), ProgramCode::ALL.len());
+    for p in &out.programs {
+        assert_eq!(p.decision, Decision::NotEvaluated, "{}", p.program);
+        let n = &p.notes[0];
+        assert_eq!(n.code, "no_parameters_for_date");
+        assert!(n.ko.contains("2020-05-01") && n.en.contains("2020-05-01"));
+        assert!(p.checks.is_empty() && p.support.is_empty());
+    }
     i.as_of = d("2021-12-31");
-    assert_eq!(evaluate(&i).unwrap_err().code, "no_parameters_for_date");
-    // Only the programs asked for need parameters: 2021 basic security exists.
+    let out = evaluate(&i).unwrap();
+    assert_eq!(
+        out.program(SOS).unwrap().decision,
+        Decision::NotEvaluated,
+        "no 2021 Care SOS table"
+    );
+    assert_ne!(out.program(BS).unwrap().decision, Decision::NotEvaluated);
+    // Only the programs asked for are answered: 2021 basic security exists.
     i.programs = Some(vec![BS]);
     i.household.monthly_income_won = 0;
     let out = evaluate(&i).unwrap();

@@ -207,7 +207,12 @@ pub fn run(args: &DemoArgs) -> CoreResult<()> {
     }"#;
     let input = donghaeng_core::eligibility::EvaluationInput::from_json(sample)?;
     let out = donghaeng_core::eligibility::evaluate(&input)?;
+    // The demo's date is fixed so that its output does not change from day to day; 2022 is the year
+    // whose figures are the seed's own (not provisional). `eligibility evaluate` takes any date.
     println!("\n-- 복지 자격 판정 예시 / eligibility example (2인 가구, 실직)");
+    println!(
+        "   기준일 2022-06-15: 시드 문서(2022년 계획)의 확정 수치로 보여 줍니다 / evaluated on 2022-06-15, the year of the seed's confirmed figures"
+    );
     for line in donghaeng_core::eligibility::render_text(&out).lines() {
         println!("  {line}");
     }

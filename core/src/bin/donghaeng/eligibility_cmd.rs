@@ -1,4 +1,5 @@
-//! `donghaeng eligibility …`: evaluate a household from a JSON file, or check a parameter table.
+//! `donghaeng eligibility …`: evaluate a household from a JSON file, print the input's JSON Schema,
+//! or check a parameter table.
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,8 @@ pub enum EligibilityCommand {
         #[arg(long = "params")]
         params: Vec<PathBuf>,
     },
+    /// Prints the JSON Schema of the `evaluate` input (documented in docs/eligibility.md).
+    Schema,
     /// Validates parameter table files without evaluating anything.
     CheckParams {
         /// The table files.
@@ -78,6 +81,10 @@ pub fn run(cmd: EligibilityCommand) -> CoreResult<()> {
                 Format::Json => println!("{}", eligibility::to_json(&out)?),
                 Format::Text => print!("{}", eligibility::render_text(&out)),
             }
+            Ok(())
+        }
+        EligibilityCommand::Schema => {
+            println!("{}", eligibility::input_schema::input_schema_json());
             Ok(())
         }
         EligibilityCommand::CheckParams { files } => {

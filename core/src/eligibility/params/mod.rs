@@ -12,8 +12,8 @@ use std::sync::OnceLock;
 use chrono::NaiveDate;
 
 pub use schema::{
-    BasicSecurityParams, CareSosParams, Dated, ElderlyCareParams, EmergencyParams,
-    HealthCareParams, MedianRow, SafetyIncomeParams, ServiceParams,
+    BasicSecurityParams, CareSosParams, CarriedForward, Dated, ElderlyCareParams, EmergencyParams,
+    HealthCareParams, MedianRow, NationalEmergencyParams, SafetyIncomeParams, ServiceParams,
 };
 
 use crate::eligibility::codes::ProgramCode;
@@ -23,9 +23,19 @@ use crate::{CoreError, CoreResult};
 /// to its years.
 const BUILTIN: &[(&str, &str)] = &[
     ("median_income.json", include_str!("median_income.json")),
+    // 서울형 긴급복지: the 2022 seed figures, then 2021 and 2023–2026 in files of their own, so that the
+    // 2022 file stays exactly the seed's table.
+    (
+        "seoul_emergency_welfare_2021.json",
+        include_str!("seoul_emergency_welfare_2021.json"),
+    ),
     (
         "seoul_emergency_welfare.json",
         include_str!("seoul_emergency_welfare.json"),
+    ),
+    (
+        "seoul_emergency_welfare_2023_2026.json",
+        include_str!("seoul_emergency_welfare_2023_2026.json"),
     ),
     (
         "seoul_basic_security.json",
@@ -33,8 +43,16 @@ const BUILTIN: &[(&str, &str)] = &[
     ),
     ("care_sos.json", include_str!("care_sos.json")),
     (
+        "care_sos_2023_2026.json",
+        include_str!("care_sos_2023_2026.json"),
+    ),
+    (
         "seoul_safety_income.json",
         include_str!("seoul_safety_income.json"),
+    ),
+    (
+        "seoul_safety_income_2023_2025.json",
+        include_str!("seoul_safety_income_2023_2025.json"),
     ),
     (
         "visiting_health_care.json",
@@ -44,10 +62,18 @@ const BUILTIN: &[(&str, &str)] = &[
         "elderly_basic_care.json",
         include_str!("elderly_basic_care.json"),
     ),
+    (
+        "national_emergency_welfare.json",
+        include_str!("national_emergency_welfare.json"),
+    ),
 ];
 
 /// The code of the median-income table.
 pub const MEDIAN_TABLE: &str = "median_income";
+
+/// The code of the national emergency welfare table (긴급복지지원법): not a program the engine answers
+/// for on its own, but the screen 서울형 긴급복지 runs first.
+pub const NATIONAL_EMERGENCY_TABLE: &str = "national_emergency_welfare";
 
 /// Every parameter set the engine knows: built-in and loaded.
 #[derive(Debug, Clone, Default)]
@@ -59,9 +85,11 @@ pub struct ParameterRegistry {
     pub(crate) safety_income: Vec<Dated<SafetyIncomeParams>>,
     pub(crate) health_care: Vec<Dated<HealthCareParams>>,
     pub(crate) elderly_care: Vec<Dated<ElderlyCareParams>>,
+    pub(crate) national_emergency: Vec<Dated<NationalEmergencyParams>>,
 }
 
 /// The set in force on `date`: the last one (loaded tables come after built-in ones) that covers it.
+/// Built-in files of one program do not overlap (tested), so among them exactly one covers a day.
 fn in_force<V>(sets: &[Dated<V>], date: NaiveDate) -> Option<&Dated<V>> {
     sets.iter().rev().find(|s| s.covers(date))
 }
@@ -103,6 +131,12 @@ impl ParameterRegistry {
         if code == MEDIAN_TABLE {
             let sets = schema::parse_table::<MedianRow>(json)?;
             self.medians.extend(sets);
+            return Ok(());
+        }
+        if code == NATIONAL_EMERGENCY_TABLE {
+            let sets = schema::parse_table::<NationalEmergencyParams>(json)?;
+            self.require_median_years(sets.iter().map(|s| s.values.median_year))?;
+            self.national_emergency.extend(sets);
             return Ok(());
         }
         let program = ProgramCode::from_code(&code).ok_or_else(|| {
@@ -198,5 +232,11 @@ impl ParameterRegistry {
     }
     pub fn elderly_care_on(&self, date: NaiveDate) -> Option<&Dated<ElderlyCareParams>> {
         in_force(&self.elderly_care, date)
+    }
+    pub fn national_emergency_on(
+        &self,
+        date: NaiveDate,
+    ) -> Option<&Dated<NationalEmergencyParams>> {
+        in_force(&self.national_emergency, date)
     }
 }

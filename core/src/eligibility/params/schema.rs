@@ -27,7 +27,19 @@ pub struct Dated<V> {
     pub source: String,
     /// Figures marked [S]/[U] in domain.md: every decision using them says so.
     pub provisional: bool,
+    /// Values not known for the set's dates and taken from another year: which, and from when. Only a
+    /// provisional set may carry values over (checked on loading), and every decision using the set
+    /// repeats this sentence.
+    pub carried_forward: Option<CarriedForward>,
     pub values: V,
+}
+
+/// Which values a provisional set took from another year, in Korean and English.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CarriedForward {
+    pub ko: String,
+    pub en: String,
 }
 
 impl<V> Dated<V> {
@@ -56,6 +68,8 @@ struct RawSet<R> {
     valid_to: Option<String>,
     source: String,
     provisional: bool,
+    #[serde(default)]
+    carried_forward: Option<CarriedForward>,
     values: R,
 }
 
@@ -144,12 +158,33 @@ pub fn parse_table<V: TableValues>(json: &str) -> CoreResult<Vec<Dated<V>>> {
                 "the source is empty".into(),
             ));
         }
+        if let Some(c) = &set.carried_forward {
+            // A carried-over value is a guess about its year: only a provisional set, which every
+            // decision flags, may hold one.
+            if !set.provisional {
+                return Err(param_error(
+                    "param_carried_not_provisional",
+                    &format!("{base}.carried_forward"),
+                    "다른 해의 값을 가져온 기준 집합은 잠정(provisional: true)이어야 합니다".into(),
+                    "a set carrying values over from another year must be provisional".into(),
+                ));
+            }
+            if c.ko.trim().is_empty() || c.en.trim().is_empty() {
+                return Err(param_error(
+                    "param_source_missing",
+                    &format!("{base}.carried_forward"),
+                    "가져온 값의 설명(ko, en)이 비어 있습니다".into(),
+                    "the carried-forward sentence (ko, en) is empty".into(),
+                ));
+            }
+        }
         let values = V::validate(set.values, &format!("{base}.values"))?;
         out.push(Dated {
             valid_from,
             valid_to,
             source: set.source,
             provisional: set.provisional,
+            carried_forward: set.carried_forward,
             values,
         });
     }
@@ -314,6 +349,11 @@ pub struct EmergencyParams {
     pub property_limit_won: i64,
     pub property_limit_unrelaxed_won: Option<i64>,
     pub financial_limit_won: i64,
+    /// 생활준비금 공제비율: financial assets are compared with the limit after deducting this share of
+    /// the household's median income (001 §7 ①: 65%, relaxed to 100% in 2022).
+    pub living_allowance_rate: Rate,
+    /// The ordinary deduction rate before a relaxation, quoted in explanations.
+    pub living_allowance_rate_unrelaxed: Option<Rate>,
     pub no_resupport_months: u32,
     pub resupport_window_months: u32,
     /// Index 0 = 1 person; the last value applies to every larger household ("4인 이상").
@@ -343,6 +383,8 @@ pub struct RawEmergency {
     property_limit_won: i64,
     property_limit_unrelaxed_won: Option<i64>,
     financial_limit_won: i64,
+    living_allowance_rate: f64,
+    living_allowance_rate_unrelaxed: Option<f64>,
     no_resupport_months: u32,
     resupport_window_months: u32,
     living_by_size_won: Vec<i64>,
@@ -379,6 +421,11 @@ impl TableValues for EmergencyParams {
                 None => None,
             },
             financial_limit_won: amount(r.financial_limit_won, &f("financial_limit_won"))?,
+            living_allowance_rate: rate(r.living_allowance_rate, &f("living_allowance_rate"))?,
+            living_allowance_rate_unrelaxed: match r.living_allowance_rate_unrelaxed {
+                Some(x) => Some(rate(x, &f("living_allowance_rate_unrelaxed"))?),
+                None => None,
+            },
             no_resupport_months: r.no_resupport_months,
             resupport_window_months: r.resupport_window_months,
             living_by_size_won: rising_row(r.living_by_size_won, 1, &f("living_by_size_won"))?,
@@ -501,6 +548,9 @@ pub struct CareSosParams {
     /// In [`CareService::ALL`] order.
     pub services: Vec<(CareService, ServiceParams)>,
     pub yearly_total_limit_won: i64,
+    /// Whether a household over the income line may use the paid services at its own cost
+    /// (본인부담): then it gets `self_pay` with the cost instead of `ineligible`.
+    pub self_pay_over_line: bool,
 }
 
 impl CareSosParams {
@@ -548,6 +598,7 @@ pub struct RawCareSos {
     middle_aged_from_age: u32,
     services: RawServices,
     yearly_total_limit_won: i64,
+    self_pay_over_line: bool,
 }
 
 fn service(s: CareService, r: RawService, p: &str) -> CoreResult<(CareService, ServiceParams)> {
@@ -610,6 +661,7 @@ impl TableValues for CareSosParams {
                 service(CareService::Meals, s.meals, p)?,
             ],
             yearly_total_limit_won: amount(r.yearly_total_limit_won, &f("yearly_total_limit_won"))?,
+            self_pay_over_line: r.self_pay_over_line,
         })
     }
 }
@@ -718,5 +770,48 @@ impl TableValues for ElderlyCareParams {
     type Raw = RawElderlyCare;
     fn validate(r: RawElderlyCare, _p: &str) -> CoreResult<Self> {
         Ok(ElderlyCareParams { min_age: r.min_age })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 국가 긴급복지 (긴급복지지원법): screened before 서울형 긴급복지, not a program of its own here
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NationalEmergencyParams {
+    pub median_year: i32,
+    /// Income line as a share of the median (decree §7②: 75%).
+    pub income_rate: Rate,
+    /// Property limit for a large city (대도시): Seoul is one, and only Seoul residents reach the
+    /// screen (it runs inside 서울형 긴급복지).
+    pub property_limit_large_city_won: i64,
+    pub financial_limit_won: i64,
+    /// 생활준비금 deducted from financial assets before the limit.
+    pub living_allowance_rate: Rate,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNationalEmergency {
+    median_year: i32,
+    income_rate: f64,
+    property_limit_large_city_won: i64,
+    financial_limit_won: i64,
+    living_allowance_rate: f64,
+}
+
+impl TableValues for NationalEmergencyParams {
+    type Raw = RawNationalEmergency;
+    fn validate(r: RawNationalEmergency, p: &str) -> CoreResult<Self> {
+        let f = |name: &str| format!("{p}.{name}");
+        Ok(NationalEmergencyParams {
+            median_year: r.median_year,
+            income_rate: rate(r.income_rate, &f("income_rate"))?,
+            property_limit_large_city_won: amount(
+                r.property_limit_large_city_won,
+                &f("property_limit_large_city_won"),
+            )?,
+            financial_limit_won: amount(r.financial_limit_won, &f("financial_limit_won"))?,
+            living_allowance_rate: rate(r.living_allowance_rate, &f("living_allowance_rate"))?,
+        })
     }
 }

@@ -1,6 +1,7 @@
 //! 서울형 기초보장 (Seoul basic security, 001 §8): selection and the monthly living benefit.
 //!
-//! Selection: income (소득인정액; we take `monthly_income_won` as that amount) ≤ the line, property and
+//! Selection: 소득인정액 (`recognised_income_won`; when not entered, `monthly_income_won`, and a note
+//! says so) ≤ the line, property and
 //! financial assets within their limits, and not a 국민기초생활보장 recipient. Over a limit is
 //! `ineligible` (the seed provides no case-conference route for this program).
 //!
@@ -10,7 +11,7 @@
 //! maximum (I = 0) and minimum (I = the 46% line) of the seed; how the benefit falls between those two
 //! points is not in the seed, so the formula is marked unverified [U] in every result that uses it.
 
-use super::{income_check, residence_check, start, Ctx};
+use super::{income_check, recognised_income_note, residence_check, start, Ctx, IncomeConcept};
 use crate::eligibility::check::{self, Basis};
 use crate::eligibility::codes::{ProgramCode, Receiving};
 use crate::eligibility::money::{apply_rate, div_round_half_up, group_thousands};
@@ -65,8 +66,14 @@ pub fn evaluate(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
             "not a national basic livelihood recipient".into()
         },
     ));
-    r.checks
-        .push(income_check(ctx, sel, p.income_rate, "", "")?);
+    r.checks.push(income_check(
+        ctx,
+        IncomeConcept::Recognised,
+        sel,
+        p.income_rate,
+        "",
+        "",
+    )?);
     r.checks.push(check::at_most_won(
         "property",
         "재산",
@@ -84,6 +91,7 @@ pub fn evaluate(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
         &Basis::plain("금융재산 기준", "financial-asset limit"),
     ));
 
+    r.notes.extend(recognised_income_note(ctx));
     r.decision = if r.all_passed() {
         Decision::Eligible
     } else {
@@ -91,12 +99,12 @@ pub fn evaluate(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
     };
     if r.decision == Decision::Eligible {
         let n = apply_rate(ctx.median_for_size(ben)?, p.national_living_rate);
-        let benefit = monthly_benefit(p, n, ctx.input.household.monthly_income_won);
+        let benefit = monthly_benefit(p, n, ctx.income_for(IncomeConcept::Recognised).0);
         r.monthly_benefit_won = Some(benefit);
         r.notes.push(Note {
             code: "benefit_formula_unverified",
             ko: format!(
-                "생계급여 {}원 = min(N/2, max((N − 소득)/2, N/6)), N = 국민기초 생계급여 선정기준 {}원. 최대·최소액은 시 계획(001 §8)과 같으나 그 사이 계산식은 확인되지 않음 [U]: 사업안내로 확인하세요",
+                "생계급여 {}원 = min(N/2, max((N − 소득인정액)/2, N/6)), N = 국민기초 생계급여 선정기준 {}원. 최대·최소액은 시 계획(001 §8)과 같으나 그 사이 계산식은 확인되지 않음 [U]: 사업안내로 확인하세요",
                 group_thousands(benefit),
                 group_thousands(n)
             ),

@@ -13,9 +13,14 @@
 //!   to the won; quantities over a service's yearly limit are not covered, and the covered total is
 //!   capped at the yearly total limit. Earlier use in the same year is not known to the engine, so the
 //!   yearly limits are applied to this request alone.
-//! - the cost is computed for `eligible` and `case_conference` decisions only.
+//! - the cost is computed for `eligible`, `case_conference` and `self_pay` decisions only.
+//! - over the income line, where the dated table allows it (2026: "full cost covered up to 100% of the
+//!   median"), a household in a target group answers `self_pay` (본인부담): the same fees and
+//!   per-service limits, the program pays nothing, `self_pay_won` is the whole cost. A household in
+//!   crisis over the line still goes to the case conference first (the seed's exception route), and
+//!   the 2022 table (the seed says nothing of self-pay) keeps `ineligible`.
 
-use super::{income_check, residence_check, start, Ctx};
+use super::{income_check, residence_check, start, Ctx, IncomeConcept};
 use crate::eligibility::check;
 use crate::eligibility::codes::{CareService, ProgramCode};
 use crate::eligibility::input::CareSosRequest;
@@ -81,6 +86,19 @@ pub fn cost(p: &CareSosParams, req: &CareSosRequest) -> CareSosCost {
         yearly_total_limit_won: p.yearly_total_limit_won,
         covered_total_won,
         over_total_limit_won: services_total_won - covered_total_won,
+        self_pay_won: 0,
+    }
+}
+
+/// The cost when the household pays itself (본인부담): the fees within each service's own limit, all
+/// of it the household's; the program's yearly total does not apply because the program pays nothing.
+pub fn self_pay_cost(p: &CareSosParams, req: &CareSosRequest) -> CareSosCost {
+    let c = cost(p, req);
+    CareSosCost {
+        covered_total_won: 0,
+        over_total_limit_won: 0,
+        self_pay_won: c.services_total_won,
+        ..c
     }
 }
 
@@ -135,8 +153,16 @@ pub fn evaluate(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
     } else {
         (p.income_rate, "", "")
     };
-    r.checks.push(income_check(ctx, median, rate, ko, en)?);
+    r.checks.push(income_check(
+        ctx,
+        IncomeConcept::Income,
+        median,
+        rate,
+        ko,
+        en,
+    )?);
 
+    let only_income_failed = r.checks.iter().all(|c| c.passed || c.code == "income");
     r.decision = if r.all_passed() {
         Decision::Eligible
     } else if has_crisis {
@@ -146,9 +172,33 @@ pub fn evaluate(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
             en: "a household in crisis that misses a criterion: the 동 may provide care as an exception (support first, verify later)".into(),
         });
         Decision::CaseConference
+    } else if p.self_pay_over_line && only_income_failed {
+        Decision::SelfPay
     } else {
         Decision::Ineligible
     };
+
+    if r.decision == Decision::SelfPay {
+        let c = ctx
+            .input
+            .care_sos_request
+            .as_ref()
+            .map(|req| self_pay_cost(p, req));
+        let total = c.as_ref().map_or(0, |c| c.self_pay_won);
+        r.notes.push(Note {
+            code: "self_pay",
+            ko: format!(
+                "소득이 지원 기준을 넘어 돌봄SOS 서비스를 본인부담으로 이용할 수 있습니다: 요청 서비스 본인부담 {}원 (같은 수가·서비스별 연 한도)",
+                group_thousands(total)
+            ),
+            en: format!(
+                "income is over the line: the household may use Care SOS at its own cost; the requested services cost it {} won (same fees and per-service yearly limits)",
+                group_thousands(total)
+            ),
+        });
+        r.care_sos_cost = c;
+        return Ok(r);
+    }
 
     if matches!(r.decision, Decision::Eligible | Decision::CaseConference) {
         if let Some(req) = &ctx.input.care_sos_request {

@@ -5,6 +5,8 @@
 //! - support of this program for the same reason began less than `no_resupport_months` (3) months
 //!   before the evaluation date → `ineligible` (exactly 3 months later is allowed again: "3개월 이내
 //!   지원 불가" read as "within the 3 months");
+//! - financial assets are compared with their limit after deducting the living-preparation allowance
+//!   (생활준비금 = the dated rate × the household's median income: 65%, 100% in the 2022 relaxation);
 //! - with a crisis, income, property or financial assets over a limit, or overlapping support
 //!   (국민기초 수급, 국가 긴급복지, 서울형 기초보장, or this program already) → `case_conference`
 //!   ("중복 수급 및 기준 초과자에 대해 동·구 사례회의를 통해 특별지원 가능");
@@ -12,7 +14,7 @@
 
 use chrono::Months;
 
-use super::{income_check, residence_check, start, Ctx};
+use super::{income_check, living_allowance, residence_check, start, Ctx, IncomeConcept};
 use crate::eligibility::check::{self, Basis};
 use crate::eligibility::codes::{CrisisReason, ProgramCode, Receiving, SupportItem};
 use crate::eligibility::money::{format_rate, group_thousands};
@@ -95,6 +97,7 @@ pub fn evaluate(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
         .unwrap_or_default();
     r.checks.push(income_check(
         ctx,
+        IncomeConcept::Income,
         median,
         p.income_rate,
         &unrelaxed_ko,
@@ -123,13 +126,19 @@ pub fn evaluate(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
         p.property_limit_won,
         &prop_basis,
     ));
-    r.checks.push(check::at_most_won(
-        "financial_assets",
-        "금융재산",
-        "financial assets",
+    // 001 §7 ①: "금융재산 : 10백만원 이하(생활준비금 공제비율 기준 중위소득 65%→100%)" — the limit
+    // applies to financial assets after the living-preparation allowance.
+    let (allowance, allowance_basis) = living_allowance(
+        ctx,
+        median,
+        p.living_allowance_rate,
+        p.living_allowance_rate_unrelaxed,
+    )?;
+    r.checks.push(check::financial_after_allowance(
         ctx.input.household.financial_assets_won,
+        allowance,
         p.financial_limit_won,
-        &Basis::plain("금융재산 기준", "financial-asset limit"),
+        &allowance_basis,
     ));
 
     let overlapping: Vec<Receiving> = OVERLAPPING
@@ -155,6 +164,8 @@ pub fn evaluate(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
         )
     });
 
+    let national_applies = national_screen(ctx, reasons, &mut r)?;
+
     let limits_ok = [
         "income",
         "property",
@@ -165,6 +176,13 @@ pub fn evaluate(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
     .all(|c| r.check(c).is_some_and(|c| c.passed));
     r.decision = if !has_crisis || blocked {
         Decision::Ineligible
+    } else if national_applies {
+        r.notes.push(Note {
+            code: "national_emergency_first",
+            ko: "국가 긴급복지(긴급복지지원법) 기준에 맞습니다: 국가 긴급복지를 먼저 신청하세요. 서울형 긴급복지는 국가 긴급복지가 지원하지 않는 가구를 위한 제도입니다".into(),
+            en: "the household meets the national emergency welfare criteria (Emergency Welfare Support Act): apply for national support first. Seoul emergency welfare is for households national support does not cover".into(),
+        });
+        Decision::NotApplicable
     } else if !limits_ok {
         r.notes.push(Note {
             code: "case_conference",
@@ -182,6 +200,106 @@ pub fn evaluate(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
         r.support = support_lines(ctx, p, &mut r.notes);
     }
     Ok(r)
+}
+
+/// Crisis reasons of 긴급복지지원법 §2 (domain.md). Utility cut-offs, heat or cold waves and reasons a
+/// case conference recognises are Seoul ordinance reasons here, not national ones (our reading: the
+/// Act's list does not name them; an ordinance or ministerial reason would have to be entered as such).
+pub const NATIONAL_REASONS: [CrisisReason; 7] = [
+    CrisisReason::MainEarnerLoss,
+    CrisisReason::SeriousIllness,
+    CrisisReason::AbuseNeglect,
+    CrisisReason::DomesticViolence,
+    CrisisReason::FireDisaster,
+    CrisisReason::BusinessClosure,
+    CrisisReason::JobLoss,
+];
+
+/// 국가 긴급복지 screened first (issue 17): where a national table covers the date and the household,
+/// in crisis and not already receiving national support, meets its criteria — a §2 crisis reason,
+/// 소득 ≤ 75% of the median, property ≤ the large-city limit (Seoul), financial assets after the
+/// 생활준비금 ≤ the limit — the national program applies instead. Adds one check; true = applies.
+fn national_screen(
+    ctx: &Ctx<'_>,
+    reasons: &[CrisisReason],
+    r: &mut ProgramResult,
+) -> CoreResult<bool> {
+    let Some(set) = ctx.reg.national_emergency_on(ctx.input.as_of) else {
+        return Ok(false);
+    };
+    if reasons.is_empty() || ctx.input.receives(Receiving::NationalEmergencyWelfare) {
+        return Ok(false);
+    }
+    let n = &set.values;
+    let median = ctx.median(n.median_year)?;
+    r.provisional |= set.provisional || median.provisional;
+    let h = &ctx.input.household;
+    let national_reason = reasons.iter().find(|x| NATIONAL_REASONS.contains(x));
+    let line = ctx.line(median, n.income_rate)?;
+    let allowance = ctx.line(median, n.living_allowance_rate)?;
+    let counted = (h.financial_assets_won - allowance).max(0);
+    let income_ok = h.monthly_income_won <= line;
+    let property_ok = h.property_won <= n.property_limit_large_city_won;
+    let financial_ok = counted <= n.financial_limit_won;
+    let applies = national_reason.is_some() && income_ok && property_ok && financial_ok;
+    let mark = |ok: bool| if ok { "≤" } else { ">" };
+    let figures_ko = format!(
+        "소득 {}원 {} {}원({}년 기준 중위소득 {}%), 재산 {}원 {} {}원(대도시), 금융재산 {}원 − 생활준비금 {}원 = {}원 {} {}원",
+        group_thousands(h.monthly_income_won),
+        mark(income_ok),
+        group_thousands(line),
+        median.values.year,
+        format_rate(n.income_rate),
+        group_thousands(h.property_won),
+        mark(property_ok),
+        group_thousands(n.property_limit_large_city_won),
+        group_thousands(h.financial_assets_won),
+        group_thousands(allowance),
+        group_thousands(counted),
+        mark(financial_ok),
+        group_thousands(n.financial_limit_won),
+    );
+    let figures_en = format!(
+        "income {} won {} {} won ({}% of the {} median), property {} won {} {} won (large city), financial assets {} won − allowance {} won = {} won {} {} won",
+        group_thousands(h.monthly_income_won),
+        mark(income_ok),
+        group_thousands(line),
+        format_rate(n.income_rate),
+        median.values.year,
+        group_thousands(h.property_won),
+        mark(property_ok),
+        group_thousands(n.property_limit_large_city_won),
+        group_thousands(h.financial_assets_won),
+        group_thousands(allowance),
+        group_thousands(counted),
+        mark(financial_ok),
+        group_thousands(n.financial_limit_won),
+    );
+    let (reason_ko, reason_en) = match national_reason {
+        Some(x) => (
+            format!("긴급복지지원법 위기사유({})", x.label_ko()),
+            format!("a crisis situation of the Act ({})", x.label_en()),
+        ),
+        None => (
+            "긴급복지지원법 §2의 위기사유 아님".to_owned(),
+            "no crisis situation of the Act's §2".to_owned(),
+        ),
+    };
+    r.checks.push(check::flag(
+        "national_emergency_screen",
+        !applies,
+        if applies {
+            format!("국가 긴급복지 대상: {reason_ko}, {figures_ko} — 국가 긴급복지가 먼저 적용됩니다")
+        } else {
+            format!("국가 긴급복지 대상 아님: {reason_ko}, {figures_ko} — 서울형 긴급복지로 판정합니다")
+        },
+        if applies {
+            format!("national emergency welfare applies: {reason_en}, {figures_en} — the national program comes first")
+        } else {
+            format!("not covered by national emergency welfare: {reason_en}, {figures_en} — judged under the Seoul program")
+        },
+    ));
+    Ok(applies)
 }
 
 /// The re-support rule; returns true when support is barred (same reason within the 3 months).

@@ -98,7 +98,8 @@ pub fn age_on(birth: NaiveDate, date: NaiveDate) -> i64 {
     age
 }
 
-/// A result being built: starts as not applicable with no checks.
+/// A result being built: starts as not applicable with no checks. A provisional result says so, and a
+/// set that carries values over from another year says which, in every result that uses it.
 pub fn start<V>(program: ProgramCode, set: &Dated<V>, provisional: bool) -> ProgramResult {
     let mut r = ProgramResult {
         program,
@@ -117,6 +118,13 @@ pub fn start<V>(program: ProgramCode, set: &Dated<V>, provisional: bool) -> Prog
             ko: "잠정 기준: 구청에 확인하세요 (확인되지 않은 수치를 포함한 기준표)".into(),
             en: "provisional parameters: verify with the district (the table holds unconfirmed figures)"
                 .into(),
+        });
+    }
+    if let Some(c) = &set.carried_forward {
+        r.notes.push(Note {
+            code: "carried_forward",
+            ko: format!("잠정 기준(다른 해의 값): {}", c.ko),
+            en: format!("provisional (values from another year): {}", c.en),
         });
     }
     r
@@ -141,9 +149,34 @@ pub fn residence_check(ctx: &Ctx<'_>) -> Check {
     )
 }
 
-/// Income compared with `rate` of the median.
+/// Which income a program compares with its line (issue 17).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncomeConcept {
+    /// 소득: 서울형 긴급복지, 돌봄SOS, 안심소득.
+    Income,
+    /// 소득인정액: 서울형 기초보장.
+    Recognised,
+}
+
+impl<'a> Ctx<'a> {
+    /// The household's figure for `concept`, and whether it was entered as such (a 소득인정액 not
+    /// entered is taken as the 소득, which the explanation says).
+    pub fn income_for(&self, concept: IncomeConcept) -> (i64, bool) {
+        let h = &self.input.household;
+        match concept {
+            IncomeConcept::Income => (h.monthly_income_won, true),
+            IncomeConcept::Recognised => match h.recognised_income_won {
+                Some(v) => (v, true),
+                None => (h.monthly_income_won, false),
+            },
+        }
+    }
+}
+
+/// Income (of `concept`) compared with `rate` of the median; the sentence names the concept.
 pub fn income_check(
     ctx: &Ctx<'_>,
+    concept: IncomeConcept,
     row: &Dated<MedianRow>,
     rate: Rate,
     extra_ko: &str,
@@ -155,12 +188,54 @@ pub fn income_check(
         basis.ko.push_str(extra_ko);
         basis.en.push_str(extra_en);
     }
+    let (value, entered) = ctx.income_for(concept);
+    let (what_ko, what_en) = match (concept, entered) {
+        (IncomeConcept::Income, _) => ("소득", "income"),
+        (IncomeConcept::Recognised, true) => ("소득인정액", "recognised income (소득인정액)"),
+        (IncomeConcept::Recognised, false) => (
+            "소득인정액(미입력: 소득을 그대로 씀)",
+            "recognised income (not entered: the income is used)",
+        ),
+    };
     Ok(check::at_most_won(
-        "income",
-        "소득",
-        "income",
-        ctx.input.household.monthly_income_won,
-        limit,
-        &basis,
+        "income", what_ko, what_en, value, limit, &basis,
     ))
+}
+
+/// The note a program adds when it needed the 소득인정액 and only the 소득 was entered.
+pub fn recognised_income_note(ctx: &Ctx<'_>) -> Option<Note> {
+    if ctx.income_for(IncomeConcept::Recognised).1 {
+        return None;
+    }
+    Some(Note {
+        code: "recognised_income_not_entered",
+        ko: "이 사업은 소득인정액(소득평가액 + 재산의 소득환산액)으로 판정합니다. 소득인정액이 입력되지 않아 소득을 그대로 썼습니다: 재산이 있으면 실제 소득인정액은 더 클 수 있으니 recognised_income_won을 입력하세요".into(),
+        en: "this program is judged on recognised income (소득인정액: assessed income plus the income value of property). None was entered, so the income was used: with property the real figure may be higher; enter recognised_income_won".into(),
+    })
+}
+
+/// The living-preparation allowance (생활준비금) for the household: `rate` × its median income, rounded
+/// half up to the won — the rounding of every published rate row (85%, 46%, 45%), so 65% of
+/// 4,199,292 is 2,729,540 (2,729,539.8). With the sentence of its basis, naming a relaxation if any.
+pub fn living_allowance(
+    ctx: &Ctx<'_>,
+    row: &Dated<MedianRow>,
+    rate: Rate,
+    unrelaxed: Option<Rate>,
+) -> CoreResult<(i64, Basis)> {
+    let allowance = ctx.line(row, rate)?;
+    let mut basis = Basis::median_rate(ctx.size, row.values.year, rate);
+    if let Some(u) = unrelaxed {
+        basis.ko.push_str(&format!(
+            "; 한시 완화 {}% → {}%",
+            crate::eligibility::money::format_rate(u),
+            crate::eligibility::money::format_rate(rate)
+        ));
+        basis.en.push_str(&format!(
+            "; temporarily relaxed from {}% to {}%",
+            crate::eligibility::money::format_rate(u),
+            crate::eligibility::money::format_rate(rate)
+        ));
+    }
+    Ok((allowance, basis))
 }

@@ -4,7 +4,7 @@
 //! Each says whether the household fits the published target; the program itself (lottery for the
 //! pilot, a needs assessment for care) decides the rest, which the notes say.
 
-use super::{income_check, residence_check, start, Ctx};
+use super::{income_check, residence_check, start, Ctx, IncomeConcept};
 use crate::eligibility::check::{self, Basis};
 use crate::eligibility::codes::{ProgramCode, Receiving};
 use crate::eligibility::money::{apply_rate, format_rate, group_thousands};
@@ -49,8 +49,14 @@ pub fn safety_income(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
             },
         ));
     }
-    r.checks
-        .push(income_check(ctx, median, p.income_rate, "", "")?);
+    r.checks.push(income_check(
+        ctx,
+        IncomeConcept::Income,
+        median,
+        p.income_rate,
+        "",
+        "",
+    )?);
     if let Some(limit) = p.property_limit_won {
         r.checks.push(check::at_most_won(
             "property",

@@ -11,7 +11,10 @@ data class EligibilityForm(
     val size: String = "1",
     val memberBirthDates: List<String> = emptyList(),
     val disabledMembers: Set<Int> = emptySet(),
+    /** 소득 (monthly income): 긴급복지, 돌봄SOS, 안심소득. */
     val monthlyIncome: String = "",
+    /** 소득인정액 (recognised income): 서울형 기초보장; left empty, the core uses the income and says so. */
+    val recognisedIncome: String = "",
     val property: String = "",
     val financialAssets: String = "",
     val lonelyDeathRisk: Boolean = false,
@@ -75,6 +78,8 @@ class EligibilityCalculator(private val engine: EligibilityEngine, private val c
         val size = f.size.trim().toLongOrNull()
         if (size == null) errors += UiError("not_a_number", "가구원 수: 숫자로 입력하세요", "household.size")
         val income = amount(f.monthlyIncome, "household.monthly_income_won", "월 소득", errors)
+        val recognised = if (f.recognisedIncome.isBlank()) null
+        else amount(f.recognisedIncome, "household.recognised_income_won", "소득인정액", errors)
         val property = amount(f.property, "household.property_won", "재산", errors)
         val assets = amount(f.financialAssets, "household.financial_assets_won", "금융재산", errors)
         if (errors.isNotEmpty()) return null to errors
@@ -84,7 +89,7 @@ class EligibilityCalculator(private val engine: EligibilityEngine, private val c
         val json = """
             {"as_of": ${quote(f.asOf)}, "residence": ${quote(if (f.residenceSeoul) "seoul" else "other")},
              "household": {"size": $size, "members": ${members.joinToString(",", "[", "]")},
-                           "monthly_income_won": $income, "property_won": $property, "financial_assets_won": $assets,
+                           "monthly_income_won": $income,${recognised?.let { " \"recognised_income_won\": $it," } ?: ""} "property_won": $property, "financial_assets_won": $assets,
                            "lonely_death_risk": ${f.lonelyDeathRisk}, "receiving": ${list(f.receiving)},
                            "health_insurance_bottom_20pct": ${f.healthInsuranceBottom20}},
              "crisis": $crisis}

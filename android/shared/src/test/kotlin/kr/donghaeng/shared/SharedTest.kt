@@ -375,6 +375,23 @@ class EligibilityCalculatorTest {
     }
 
     @Test
+    fun todayEvaluatesEveryProgramWithProvisionalFiguresFlagged() {
+        // The calculator defaults to today (issue 17: this used to fail for every program).
+        val c = EligibilityCalculator(engine, Clock { 1_796_266_800_000L }) // 2026-12-03 12:00 KST
+        assertEquals("2026-12-03", c.state.value.form.asOf)
+        c.edit { it.copy(size = "2", memberBirthDates = listOf("1950-03-02"), monthlyIncome = "1,500,000",
+            recognisedIncome = "1,700,000", property = "120,000,000", financialAssets = "3,000,000") }
+        assertTrue(c.state.value.errors.toString(), c.evaluate())
+        val cards = c.state.value.cards
+        assertEquals(6, cards.size)
+        assertTrue(cards.none { it.decision == EligibilityDecision.NOT_EVALUATED })
+        val bs = cards.first { it.title == "서울형 기초보장" }
+        assertTrue(bs.provisional)
+        assertTrue(bs.checks.toString(), bs.checks.any { it.contains("소득인정액 1,700,000원") })
+        assertTrue(bs.notes.any { it.startsWith("잠정 기준") })
+    }
+
+    @Test
     fun typingErrorsAndCoreErrorsLandOnTheirFields() {
         val c = EligibilityCalculator(engine)
         example(c)
