@@ -119,7 +119,7 @@ class EligibilityTest {
         }
         assertEquals("household.monthly_income_won", e.field)
         assertTrue(e.ko.contains("음수"))
-        // A date without tables is not bad input (issue 17): each program without one is NOT_EVALUATED.
+        // A date without tables is not bad input: each program without one is NOT_EVALUATED.
         val late = engine.evaluate(exampleHousehold(asOf = "2031-01-01"))
         val ew = late.programs.first { it.program.code == "seoul_emergency_welfare" }
         assertEquals(EligibilityDecision.NOT_EVALUATED, ew.decision)

@@ -46,7 +46,7 @@ def test_eligibility_errors_name_the_field():
         engine.evaluate(EXAMPLE.replace('"lonely_death_risk": false, ', ""))
     assert e.value.code == "missing_field"
     assert e.value.field == "household.lonely_death_risk"
-    # A date without tables is not bad input (issue 17): the program answers NOT_EVALUATED.
+    # A date without tables is not bad input: the program answers NOT_EVALUATED.
     late = engine.evaluate(EXAMPLE.replace("2022-06-15", "2031-01-01"))
     ew = [p for p in late.programs if p.program.code == "seoul_emergency_welfare"][0]
     assert ew.decision == d.EligibilityDecision.NOT_EVALUATED

@@ -14,7 +14,7 @@
 //!
 //! Evaluation is a pure function of the input and the registry. A requested program with no parameter
 //! set on the date answers `not_evaluated` with the reason (note `no_parameters_for_date`), never a
-//! guess; the other programs are still evaluated (issue 17). Errors are for bad input only.
+//! guess; the other programs are still evaluated. Errors are for bad input only.
 
 pub mod check;
 pub mod codes;

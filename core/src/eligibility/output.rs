@@ -14,7 +14,7 @@ crate::code_enum! {
         CaseConference = ("case_conference", "사례회의 판단 필요", "case conference may decide"),
         NotApplicable = ("not_applicable", "해당 없음", "not applicable"),
         /// No parameter set of the program is in force on the date: the other programs are still
-        /// evaluated, and the note `no_parameters_for_date` says why (issue 17).
+        /// evaluated, and the note `no_parameters_for_date` says why.
         NotEvaluated = ("not_evaluated", "판정하지 않음 (해당 날짜 기준표 없음)", "not evaluated (no parameters for the date)"),
         /// 돌봄SOS over the income line where the dated table says the service may be used at the
         /// household's own cost (본인부담): the cost is computed, the program pays nothing.

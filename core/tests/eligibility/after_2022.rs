@@ -1,4 +1,4 @@
-//! Tables through 2026 (issue 17): every [C] figure of domain.md "Figures after 2022" pinned to the
+//! Tables through 2026: every [C] figure of domain.md "Figures after 2022" pinned to the
 //! number; [S]/[U] figures and values carried over from another year only in provisional sets, which
 //! every decision using them flags; today (2026-12-03) and a date in 2021 evaluate every program.
 

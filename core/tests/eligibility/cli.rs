@@ -111,7 +111,7 @@ fn bad_input_exits_non_zero_with_the_field_on_stderr() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("file_unreadable"));
 
-    // A date without tables is not bad input (issue 17): the programs without a table answer
+    // A date without tables is not bad input: the programs without a table answer
     // `not_evaluated` with the reason, exit 0.
     let mut v = example();
     v["as_of"] = json!("2030-01-01");

@@ -1,4 +1,4 @@
-//! 소득 and 소득인정액 (issue 17): distinct inputs; 서울형 기초보장 judges and pays on 소득인정액,
+//! 소득 and 소득인정액: distinct inputs; 서울형 기초보장 judges and pays on 소득인정액,
 //! 긴급복지, 돌봄SOS and 안심소득 on 소득; each says which in its explanation.
 
 use donghaeng_core::eligibility::{evaluate_json, EvaluationInput};

@@ -1,4 +1,4 @@
-//! 생활준비금 (issue 17, 001 §7 ①): 서울형 긴급복지 compares financial assets with the limit after
+//! 생활준비금 (001 §7 ①): 서울형 긴급복지 compares financial assets with the limit after
 //! deducting the living-preparation allowance = the dated rate × the median income for the household
 //! size (65% normally, 100% under the 2022 relaxation), rounded half up to the won.
 

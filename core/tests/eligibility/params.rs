@@ -178,7 +178,7 @@ fn unknown_tables_fields_and_units_are_refused() {
 fn a_refused_table_adds_nothing() {
     let mut reg = ParameterRegistry::with_builtin().unwrap();
     let mut v = emergency();
-    // 2027: a year no built-in table covers (built-in sets reach 2026 since issue 17).
+    // 2027: a year no built-in table covers (the built-in sets reach 2026).
     v["sets"][0]["valid_from"] = json!("2027-01-01");
     v["sets"][0]["valid_to"] = json!("2027-12-31");
     v["sets"][0]["values"]["median_year"] = json!(2026);

@@ -14,11 +14,11 @@ fn rank(d: Decision) -> u8 {
     match d {
         Decision::Eligible => 4,
         Decision::CaseConference => 3,
-        // 본인부담 (issue 17): the service is available, at the household's cost.
+        // 본인부담: the service is available, at the household's cost.
         Decision::SelfPay => 2,
         Decision::Ineligible => 1,
         Decision::NotApplicable => 0,
-        // No table for the date (issue 17): depends on the date only, never on income or property.
+        // No table for the date: depends on the date only, never on income or property.
         Decision::NotEvaluated => 0,
     }
 }

@@ -161,8 +161,8 @@ pub fn eligibility_params(data: &[u8]) {
         assert_clear_error(&e);
         return;
     }
-    // One program at a time: a loaded table covers its own program only, and evaluating all six at
-    // once would stop at the first program without a table for the date.
+    // One program at a time, so that each loaded table is evaluated on its own program (a program
+    // without a table for the date answers `not_evaluated`).
     for year in 2019..=2027 {
         for household in HOUSEHOLDS {
             for program in PROGRAMS {

@@ -215,7 +215,7 @@ pub const NATIONAL_REASONS: [CrisisReason; 7] = [
     CrisisReason::JobLoss,
 ];
 
-/// 국가 긴급복지 screened first (issue 17): where a national table covers the date and the household,
+/// 국가 긴급복지 screened first: where a national table covers the date and the household,
 /// in crisis and not already receiving national support, meets its criteria — a §2 crisis reason,
 /// 소득 ≤ 75% of the median, property ≤ the large-city limit (Seoul), financial assets after the
 /// 생활준비금 ≤ the limit — the national program applies instead. Adds one check; true = applies.

@@ -149,7 +149,7 @@ pub fn residence_check(ctx: &Ctx<'_>) -> Check {
     )
 }
 
-/// Which income a program compares with its line (issue 17).
+/// Which income a program compares with its line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IncomeConcept {
     /// 소득: 서울형 긴급복지, 돌봄SOS, 안심소득.

@@ -376,7 +376,7 @@ class EligibilityCalculatorTest {
 
     @Test
     fun todayEvaluatesEveryProgramWithProvisionalFiguresFlagged() {
-        // The calculator defaults to today (issue 17: this used to fail for every program).
+        // The calculator defaults to today (this used to fail for every program).
         val c = EligibilityCalculator(engine, Clock { 1_796_266_800_000L }) // 2026-12-03 12:00 KST
         assertEquals("2026-12-03", c.state.value.form.asOf)
         c.edit { it.copy(size = "2", memberBirthDates = listOf("1950-03-02"), monthlyIncome = "1,500,000",
