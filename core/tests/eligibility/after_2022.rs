@@ -2,51 +2,26 @@
 //! number; [S]/[U] figures and values carried over from another year only in provisional sets, which
 //! every decision using them flags; today (2026-12-03) and a date in 2021 evaluate every program.
 
-use chrono::NaiveDate;
 use donghaeng_core::eligibility::codes::CareService;
 use donghaeng_core::eligibility::money::apply_rate;
 use donghaeng_core::eligibility::programs::basic_security::monthly_benefit;
 use donghaeng_core::eligibility::{
-    evaluate, render_text, CrisisInput, CrisisReason, Decision, EvaluationInput, HouseholdInput,
-    Member, ParameterRegistry, ProgramCode, Residence, SupportItem,
+    evaluate, render_text, CrisisReason, Decision, EvaluationInput, ParameterRegistry, ProgramCode,
 };
 use serde_json::json;
 
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
+use crate::fixtures::{crisis_household, d};
 
 fn reg() -> &'static ParameterRegistry {
     ParameterRegistry::builtin().unwrap()
 }
 
-/// A 2-person Seoul household with an older member, in crisis (job loss).
+/// A 2-person Seoul household with an older member, in crisis (job loss), in the bottom 20 % of
+/// health insurance premiums.
 fn household(as_of: &str) -> EvaluationInput {
-    EvaluationInput {
-        as_of: d(as_of),
-        residence: Residence::Seoul,
-        household: HouseholdInput {
-            size: 2,
-            members: vec![Member {
-                birth_date: d("1950-03-02"),
-                disabled: false,
-            }],
-            monthly_income_won: 1_500_000,
-            recognised_income_won: None,
-            property_won: 120_000_000,
-            financial_assets_won: 3_000_000,
-            lonely_death_risk: false,
-            receiving: vec![],
-            health_insurance_bottom_20pct: true,
-        },
-        crisis: Some(CrisisInput {
-            reasons: vec![CrisisReason::JobLoss],
-            requested_items: vec![SupportItem::Living],
-        }),
-        history: vec![],
-        care_sos_request: None,
-        programs: None,
-    }
+    let mut input = crisis_household(as_of);
+    input.household.health_insurance_bottom_20pct = true;
+    input
 }
 
 #[test]

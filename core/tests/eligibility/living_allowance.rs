@@ -2,37 +2,25 @@
 //! deducting the living-preparation allowance = the dated rate × the median income for the household
 //! size (65% normally, 100% under the 2022 relaxation), rounded half up to the won.
 
-use chrono::NaiveDate;
 use donghaeng_core::eligibility::{
-    evaluate, CrisisInput, CrisisReason, Decision, EvaluationInput, HouseholdInput, ProgramCode,
-    ProgramResult, Residence, SupportItem,
+    evaluate, Decision, EvaluationInput, ProgramCode, ProgramResult,
 };
+
+use crate::fixtures::crisis_household;
 
 const EW: ProgramCode = ProgramCode::SeoulEmergencyWelfare;
 
+/// A household of `size` in crisis with no income and 1억원 of property: only its financial
+/// assets decide.
 fn input(as_of: &str, size: i64, financial: i64) -> EvaluationInput {
-    EvaluationInput {
-        as_of: NaiveDate::parse_from_str(as_of, "%Y-%m-%d").unwrap(),
-        residence: Residence::Seoul,
-        household: HouseholdInput {
-            size,
-            members: vec![],
-            monthly_income_won: 0,
-            recognised_income_won: None,
-            property_won: 100_000_000,
-            financial_assets_won: financial,
-            lonely_death_risk: false,
-            receiving: vec![],
-            health_insurance_bottom_20pct: false,
-        },
-        crisis: Some(CrisisInput {
-            reasons: vec![CrisisReason::JobLoss],
-            requested_items: vec![SupportItem::Living],
-        }),
-        history: vec![],
-        care_sos_request: None,
-        programs: Some(vec![EW]),
-    }
+    let mut input = crisis_household(as_of);
+    input.household.size = size;
+    input.household.members.clear();
+    input.household.monthly_income_won = 0;
+    input.household.property_won = 100_000_000;
+    input.household.financial_assets_won = financial;
+    input.programs = Some(vec![EW]);
+    input
 }
 
 fn run(as_of: &str, size: i64, financial: i64) -> ProgramResult {

@@ -4,6 +4,7 @@ mod after_2022;
 mod cli;
 mod docs;
 mod figures;
+mod fixtures;
 mod income_concepts;
 mod input;
 mod living_allowance;

@@ -2,43 +2,16 @@
 //! the 3-month re-support rule, case conferences, residence, the cost calculator, and the choices made
 //! where the seed is silent.
 
-use chrono::NaiveDate;
 use donghaeng_core::eligibility::{
     evaluate, CareSosRequest, CrisisInput, CrisisReason, Decision, EvaluationInput, HistoryEntry,
-    HouseholdInput, Member, ProgramCode, ProgramResult, Receiving, Residence, SupportItem,
+    Member, ProgramCode, ProgramResult, Receiving, Residence, SupportItem,
 };
 
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
+use crate::fixtures::{crisis_household, d};
 
 /// A 2-person Seoul household in crisis (job loss) on 2022-06-15, under every limit.
 fn base() -> EvaluationInput {
-    EvaluationInput {
-        as_of: d("2022-06-15"),
-        residence: Residence::Seoul,
-        household: HouseholdInput {
-            size: 2,
-            members: vec![Member {
-                birth_date: d("1950-03-02"),
-                disabled: false,
-            }],
-            monthly_income_won: 1_500_000,
-            recognised_income_won: None,
-            property_won: 120_000_000,
-            financial_assets_won: 3_000_000,
-            lonely_death_risk: false,
-            receiving: vec![],
-            health_insurance_bottom_20pct: false,
-        },
-        crisis: Some(CrisisInput {
-            reasons: vec![CrisisReason::JobLoss],
-            requested_items: vec![SupportItem::Living],
-        }),
-        history: vec![],
-        care_sos_request: None,
-        programs: None,
-    }
+    crisis_household("2022-06-15")
 }
 
 fn run(input: &EvaluationInput, program: ProgramCode) -> ProgramResult {
