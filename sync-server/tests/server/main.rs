@@ -1,6 +1,8 @@
 //! Sync server integration tests: one test binary (fewer, smaller binaries to link).
 
 mod admin_cli;
+mod admin_errors;
+mod admin_listing;
 mod authz_matrix;
 mod common;
 mod convergence;
