@@ -23,5 +23,6 @@ mod pg_store;
 mod process_restart;
 mod pull_pages;
 mod safety;
+mod server_logs;
 mod store_restart;
 mod tls;
