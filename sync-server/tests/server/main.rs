@@ -10,6 +10,7 @@ mod dashboard_auth;
 mod dashboard_authz;
 mod dashboard_fixture;
 mod enrol_retry;
+mod figures_xlsx;
 mod forged_pushes;
 mod http_auth;
 mod http_bad_input;
