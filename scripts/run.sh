@@ -8,9 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ADDR="${DONGHAENG_ADDR:-127.0.0.1:8080}"
-cargo build --release --locked -p donghaeng-sync-server -p donghaeng-core --bins
+LOG="donghaeng-server.log"
+# The same invocation as README's `cargo build --release --workspace`: selecting packages (-p) would
+# unify dependency features differently and rebuild crates a workspace build already made.
+cargo build --release --locked --workspace
 
-target/release/donghaeng-sync-server --addr "$ADDR" --db donghaeng-server.db &
+# The server's log goes to a file, so the terminal is the demo's.
+target/release/donghaeng-sync-server --addr "$ADDR" --db donghaeng-server.db 2>>"$LOG" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true' EXIT INT TERM
 
@@ -19,10 +23,10 @@ for _ in $(seq 1 60); do
   if python3 -c "import urllib.request,sys; urllib.request.urlopen('http://$ADDR/healthz', timeout=1)" 2>/dev/null; then
     break
   fi
-  kill -0 "$server" 2>/dev/null || { echo "sync server failed to start" >&2; exit 1; }
+  kill -0 "$server" 2>/dev/null || { echo "동기화 서버를 시작하지 못했습니다 / sync server failed to start (see $LOG):" >&2; tail -n 5 "$LOG" >&2; exit 1; }
   sleep 0.5
 done
-echo "동기화 서버 / sync server: http://$ADDR  (/healthz, /metrics, /openapi.json)"
+echo "동기화 서버 / sync server: http://$ADDR  (/healthz, /metrics, /openapi.json; 로그 / log: $LOG)"
 
 target/release/donghaeng demo --db donghaeng-demo.db "$@"
 

@@ -134,6 +134,34 @@ impl CoreError {
         )
     }
 
+    /// A command line that could not be read (an unknown option, a malformed id): `detail` is the
+    /// argument parser's explanation, `field` the argument it concerns.
+    pub fn usage(field: Option<&str>, detail: impl fmt::Display) -> Self {
+        Self::new(
+            ErrorCode::Invalid,
+            "usage_invalid",
+            field,
+            format!("명령줄을 해석할 수 없습니다: {detail} (사용법: --help)"),
+            format!("cannot read the command line: {detail} (usage: --help)"),
+        )
+    }
+
+    /// What a command-line program prints on stderr for this error, newline-terminated: Korean,
+    /// English, then the stable code (and field) for scripts. The one format of every Donghaeng
+    /// command (`donghaeng`, `donghaeng-sync-server` and its `admin` subcommands), which exit
+    /// with [`CLI_ERROR_EXIT`].
+    pub fn cli_report(&self) -> String {
+        let field = self
+            .field
+            .as_deref()
+            .map(|f| format!(", field: {f}"))
+            .unwrap_or_default();
+        format!(
+            "오류: {}\nerror: {}\ncode: {}{field}\n",
+            self.ko, self.en, self.code
+        )
+    }
+
     pub fn storage(detail: impl fmt::Display) -> Self {
         Self::new(
             ErrorCode::Storage,
@@ -152,3 +180,30 @@ impl From<rusqlite::Error> for CoreError {
 }
 
 pub type CoreResult<T> = Result<T, CoreError>;
+
+/// The exit status of a Donghaeng command that failed with a [`CoreError`] (as clap's usage
+/// errors: 2).
+pub const CLI_ERROR_EXIT: u8 = 2;
+
+#[cfg(test)]
+mod cli_report_tests {
+    use super::*;
+
+    #[test]
+    fn a_cli_report_is_korean_english_and_the_code_each_on_its_own_line() {
+        let e = CoreError::invalid(
+            "name_invalid",
+            "name",
+            "이름이 비어 있습니다",
+            "name is empty",
+        );
+        assert_eq!(
+            e.cli_report(),
+            "오류: 이름이 비어 있습니다\nerror: name is empty\ncode: name_invalid, field: name\n"
+        );
+        assert_eq!(
+            CoreError::storage("disk full").cli_report(),
+            "오류: 저장소 오류: disk full\nerror: storage error: disk full\ncode: storage\n"
+        );
+    }
+}

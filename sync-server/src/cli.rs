@@ -7,22 +7,18 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use serde_json::json;
-use uuid::Uuid;
 
-use donghaeng_core::model::{OrgUnitKind, Role};
-use donghaeng_core::sync::config_docs::ConfigKind;
+use donghaeng_core::error::CLI_ERROR_EXIT;
 use donghaeng_core::sync::validate::DEFAULT_PULL_PAGE_BYTES;
 use donghaeng_core::sync::SkewPolicy;
 use donghaeng_core::{CoreError, CoreResult};
 
+pub use crate::admin::{admin, AdminCommand, AdminOutput};
 use crate::clock::Clock;
 use crate::safety::{Leadership, RetryPolicy, SafetyHub, WebhookNotifier};
-use crate::scope::publish;
 use crate::state::{AppState, ServerConfig};
 use crate::store::postgres::{PgStore, DEFAULT_MAX_CONNECTIONS};
 use crate::store::sqlite::SqliteStore;
-use crate::store::{AuthStore, ChangeStore};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -53,10 +49,21 @@ pub struct Cli {
     /// Connections this node keeps at most to PostgreSQL.
     #[arg(long, env = "DONGHAENG_PG_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS, global = true)]
     pub pg_max_connections: usize,
+    /// Log lines on stderr: `text` for a person (the default) or `json`, one JSON object per line
+    /// for a log collector. Either way no personal data: ids, routes, statuses, counts.
+    #[arg(long, env = "DONGHAENG_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Option<Command>,
     #[command(flatten)]
     pub serve: ServeArgs,
+}
+
+/// The format of the log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// Where the server keeps its data.
@@ -148,69 +155,6 @@ pub struct ServeArgs {
     pub max_connections: u64,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum AdminCommand {
-    /// Create an org unit (city, district, dong, team); prints its id.
-    CreateUnit {
-        #[arg(long)]
-        kind: OrgUnitKind,
-        #[arg(long)]
-        name: String,
-        /// The parent unit (required except for a city).
-        #[arg(long)]
-        parent: Option<Uuid>,
-    },
-    /// Create a user in a unit with a role; prints the user.
-    CreateUser {
-        #[arg(long)]
-        unit: Uuid,
-        #[arg(long)]
-        name: String,
-        #[arg(long)]
-        role: Role,
-    },
-    /// Issue a one-time enrolment code for a user (valid 24 hours); prints it once.
-    IssueEnrolmentCode {
-        #[arg(long)]
-        user: Uuid,
-    },
-    /// Publish configuration to the devices of a unit and below: a cadence table, a team's safety
-    /// ladder, a disaster advisory or an eligibility parameter set (JSON file, checked first).
-    PublishConfig {
-        /// cadence | safety_ladder | disaster_advisory | eligibility_params
-        #[arg(long)]
-        kind: ConfigKind,
-        #[arg(long)]
-        unit: Uuid,
-        /// The JSON document.
-        #[arg(long)]
-        file: PathBuf,
-    },
-    /// Revoke a device: it is refused from now on and told to wipe its data.
-    RevokeDevice {
-        #[arg(long)]
-        device: Uuid,
-    },
-    /// Set a user's privilege on the dashboard and the alarm API: field | supervisor | admin.
-    SetPrivilege {
-        #[arg(long)]
-        user: Uuid,
-        #[arg(long)]
-        privilege: crate::store::Privilege,
-    },
-    /// Set a user's web login name and password (hashed with argon2id). The password is read from
-    /// a file (`--password-file path`) or from standard input (`--password-file -`), never from the
-    /// command line, where every user of the machine could see it.
-    SetLogin {
-        #[arg(long)]
-        user: Uuid,
-        #[arg(long)]
-        login: String,
-        #[arg(long)]
-        password_file: PathBuf,
-    },
-}
-
 impl ServeArgs {
     pub fn config(&self) -> ServerConfig {
         ServerConfig {
@@ -244,48 +188,115 @@ impl ServeArgs {
 }
 
 /// The whole server process: logs to stderr (no personal data: ids, routes, counts), then serve or
-/// an admin command as the command line says.
+/// an admin command as the command line says. Every failure, an unreadable command line included,
+/// prints in the one format of the Donghaeng commands ([`CoreError::cli_report`]).
 pub fn main() -> ExitCode {
-    // DONGHAENG_LOG=error|warn|info|debug|trace (default info). Every level is free of personal
-    // data; the end-to-end log check runs at debug.
-    let level = std::env::var("DONGHAENG_LOG")
-        .ok()
-        .and_then(|v| v.parse::<tracing::Level>().ok())
-        .unwrap_or(tracing::Level::INFO);
-    tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_target(false)
-        // Colour codes only for a person at a terminal, never in collected log files.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .init();
-    let args = Cli::parse();
+    let args = match Cli::try_parse() {
+        Ok(args) => args,
+        Err(e) => return usage_failure(e),
+    };
+    init_logs(args.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
+            return failure(&CoreError::storage(format!(
+                "cannot start the async runtime: {e}"
+            )))
         }
     };
     let choice = args.store_choice();
     let result = runtime.block_on(async {
         match args.command {
             Some(Command::Admin(cmd)) => admin(choice, cmd).await.map(|out| {
-                println!("{out}");
+                print!("{}", out.render());
             }),
             Some(Command::Serve) | None => serve(choice, args.serve).await,
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("{e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => failure(&e),
     }
+}
+
+/// Log lines to stderr in the chosen format. DONGHAENG_LOG=error|warn|info|debug|trace (default
+/// info); every level is free of personal data (the end-to-end log check runs at debug).
+fn init_logs(format: LogFormat) {
+    let level = std::env::var("DONGHAENG_LOG")
+        .ok()
+        .and_then(|v| v.parse::<tracing::Level>().ok())
+        .unwrap_or(tracing::Level::INFO);
+    let base = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_target(false)
+        .with_writer(std::io::stderr);
+    match format {
+        // Colour codes only for a person at a terminal, never in collected log files.
+        LogFormat::Text => base
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        // The event's fields at the top level of each object (`"latency_ms":1.2`), no span
+        // context (the server opens no spans).
+        LogFormat::Json => base
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .init(),
+    }
+}
+
+/// Prints a failure in the common format and gives the common exit status.
+fn failure(e: &CoreError) -> ExitCode {
+    eprint!("{}", e.cli_report());
+    ExitCode::from(CLI_ERROR_EXIT)
+}
+
+/// A command line clap could not read: help and version print as clap does; anything else (an
+/// unknown subcommand or option, a malformed id, a missing argument) is a `usage_invalid` error in
+/// the common format.
+fn usage_failure(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    failure(&usage_error(&e))
+}
+
+/// The [`CoreError`] of a clap error: clap's own explanation (its first paragraph, on one line)
+/// and the argument concerned as the field (`unit` for `--unit <UNIT>`).
+pub fn usage_error(e: &clap::Error) -> CoreError {
+    use clap::error::{ContextKind, ContextValue};
+    let rendered = e.render().to_string();
+    let detail = rendered
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let detail = detail.strip_prefix("error: ").unwrap_or(&detail).to_owned();
+    let field = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => Some(arg.clone()),
+        Some(ContextValue::Strings(args)) => args.first().cloned(),
+        _ => None,
+    }
+    .map(|arg| {
+        arg.split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_start_matches('-')
+            .to_owned()
+    })
+    .filter(|f| !f.is_empty());
+    CoreError::usage(field.as_deref(), detail)
 }
 
 /// Serves until Ctrl-C / SIGTERM.
@@ -372,24 +383,6 @@ pub async fn serve(choice: StoreChoice, args: ServeArgs) -> CoreResult<()> {
     Ok(())
 }
 
-/// The password from a file, or from stdin for `-` (first line).
-fn read_password(path: &std::path::Path) -> CoreResult<String> {
-    let unreadable = |e: std::io::Error| {
-        CoreError::invalid(
-            "password_file_unreadable",
-            "password_file",
-            format!("비밀번호 파일을 읽을 수 없습니다: {e}"),
-            format!("cannot read the password file: {e}"),
-        )
-    };
-    if path == std::path::Path::new("-") {
-        let mut line = String::new();
-        std::io::stdin().read_line(&mut line).map_err(unreadable)?;
-        return Ok(line);
-    }
-    std::fs::read_to_string(path).map_err(unreadable)
-}
-
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -409,81 +402,4 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
-}
-
-/// Runs an admin command on the database (SQLite file or PostgreSQL) and returns what to print
-/// (JSON).
-pub async fn admin(choice: StoreChoice, cmd: AdminCommand) -> CoreResult<serde_json::Value> {
-    // Both sides of one store: the auth records, and the change log the admin's units, users and
-    // configuration are published into.
-    let (store, changes): (Box<dyn AuthStore>, Box<dyn ChangeStore>) = match choice {
-        StoreChoice::Sqlite(db) => {
-            let s = SqliteStore::open(&db, SkewPolicy::default())?;
-            (Box::new(s.clone()), Box::new(s))
-        }
-        // One connection is all a single admin command needs.
-        StoreChoice::Postgres { url, .. } => {
-            let s = PgStore::connect(&url, SkewPolicy::default(), 1).await?;
-            (Box::new(s.clone()), Box::new(s))
-        }
-    };
-    let clock = Clock::system();
-    let config = ServerConfig::default();
-    Ok(match cmd {
-        // Units and users also go into the change log, so that devices and scopes know them.
-        AdminCommand::CreateUnit { kind, name, parent } => {
-            let id = store.create_unit(kind, name.clone(), parent).await?;
-            publish::unit(changes.as_ref(), id, kind, &name, parent, clock.now_ms()).await?;
-            json!({"unit_id": id, "kind": kind})
-        }
-        AdminCommand::CreateUser { unit, name, role } => {
-            let user = store.create_user(unit, name, role).await?;
-            publish::user(changes.as_ref(), &user, clock.now_ms()).await?;
-            json!({"user_id": user.id, "unit_id": user.unit_id, "role": user.role})
-        }
-        AdminCommand::IssueEnrolmentCode { user } => {
-            let code = store
-                .issue_enrolment_code(user, clock.now_ms(), config.enrolment_ttl_ms)
-                .await?;
-            json!({"code": code.code, "user_id": code.user_id, "expires_at_ms": code.expires_at_ms})
-        }
-        AdminCommand::PublishConfig { kind, unit, file } => {
-            let body = std::fs::read_to_string(&file).map_err(|e| {
-                CoreError::invalid(
-                    "config_file_unreadable",
-                    "file",
-                    format!("설정 파일을 읽을 수 없습니다: {} ({e})", file.display()),
-                    format!(
-                        "cannot read the configuration file {} ({e})",
-                        file.display()
-                    ),
-                )
-            })?;
-            let id = publish::config_document(changes.as_ref(), kind, unit, &body, clock.now_ms())
-                .await?;
-            json!({"document_id": id, "kind": kind, "unit_id": unit})
-        }
-        AdminCommand::RevokeDevice { device } => {
-            store.revoke_device(device, clock.now_ms()).await?;
-            json!({"revoked": device})
-        }
-        AdminCommand::SetPrivilege { user, privilege } => {
-            store.set_privilege(user, privilege).await?;
-            json!({"user_id": user, "privilege": privilege})
-        }
-        AdminCommand::SetLogin {
-            user,
-            login,
-            password_file,
-        } => {
-            let raw = read_password(&password_file)?;
-            let password = crate::accounts::password::checked_new_password(&raw)?.to_owned();
-            let phc =
-                tokio::task::spawn_blocking(move || crate::accounts::password::hash(&password))
-                    .await
-                    .map_err(|e| CoreError::storage(format!("blocking task failed: {e}")))??;
-            store.set_web_login(user, login.clone(), phc).await?;
-            json!({"user_id": user, "login": login.trim().to_lowercase()})
-        }
-    })
 }

@@ -3,7 +3,7 @@
 //! embedded SQLite store is the default, so the server runs with no set-up.
 //!
 //! - [`build_app`]: the router with every route, body limit, request tracking (logs + metrics);
-//! - [`cli`]: command line (serve, admin);
+//! - [`cli`]: command line (serve, admin); [`admin`]: the admin commands and listings;
 //! - [`store`]: the storage traits and the SQLite store;
 //! - [`routes`]: handlers; [`openapi`]: the API document served at `/openapi.json`;
 //! - [`scope`]: what each device may receive and push (partial replication per role);
@@ -11,6 +11,7 @@
 //! - [`tls`]: HTTPS served by the server itself (rustls), certificate reload on SIGHUP.
 
 pub mod accounts;
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod body;

@@ -15,6 +15,12 @@ use crate::audit::ServerEntry;
 use crate::error::Refusal;
 use crate::state::AppState;
 
+/// A request's latency in milliseconds, rounded to 0.1 ms: finer digits are noise in a log line
+/// (the metrics keep the exact value).
+pub fn latency_ms(seconds: f64) -> f64 {
+    (seconds * 1e4).round() / 10.0
+}
+
 pub async fn track(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let route = req
@@ -33,7 +39,7 @@ pub async fn track(State(st): State<AppState>, req: Request, next: Next) -> Resp
         method = %method,
         route = %route,
         status,
-        latency_ms = seconds * 1e3,
+        latency_ms = latency_ms(seconds),
         "request"
     );
     if status == 401 || status == 403 {
@@ -54,4 +60,18 @@ pub async fn track(State(st): State<AppState>, req: Request, next: Next) -> Resp
         resp.headers_mut().insert("x-request-id", v);
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::latency_ms;
+
+    #[test]
+    fn latency_is_rounded_to_a_tenth_of_a_millisecond() {
+        assert_eq!(latency_ms(0.001_234_567), 1.2);
+        assert_eq!(latency_ms(0.000_049), 0.0);
+        assert_eq!(latency_ms(0.000_06), 0.1);
+        assert_eq!(latency_ms(1.5), 1500.0);
+        assert_eq!(latency_ms(0.012_345).to_string(), "12.3");
+    }
 }

@@ -169,7 +169,7 @@ test("동 A's supervisor cannot see 동 B's sessions or figures, in the browser 
   assert.equal(anon.status, 401);
 });
 
-test('figures match the records the phones synced, and export as CSV', async () => {
+test('figures match the records the phones synced, and export as CSV and xlsx', async () => {
   const page = await chrome.context.newPage();
   await login(page, 'lead.a');
   await page.click('button[data-tab="figures"]');
@@ -190,17 +190,34 @@ test('figures match the records the phones synced, and export as CSV', async () 
   assert.deepEqual(await cells('emergency_support', 'living'), ['생계비', '1', '1', '', '500,000']);
   assert.deepEqual(await cells('emergency_support', 'total'), ['합계', '1', '1', '', '500,000']);
   await page.screenshot({ path: join(ARTIFACTS, 'figures.png'), fullPage: true });
+  // The CSV report: Korean labels, the unit and the period in the file, the same numbers, the
+  // codes in the last two columns.
   const csv = await page.evaluate(async () => (await fetch(document.querySelector('#csv').href)).text());
-  assert.match(csv, /contact_rate,age65:all,1,1,1\.0000/);
-  assert.match(csv, /accompanied_visit_rate_65,home,1,1,1\.0000/);
-  assert.match(csv, /care_sos_services,temporary_home_care,1,,,1,240,minutes,76780\n/);
-  assert.match(csv, /emergency_support,living,1,,,1,0,,500000\n/);
+  // (fetch's text() drops the BOM the file starts with; the server's tests check it.)
+  assert.match(csv, /^\ufeff?동행 사업 실적\n조직,길음1동\n/);
+  assert.match(csv, /\n기간,2022-01-01 ~ 2022-06-30\n/);
+  assert.match(csv, /\n구분,유형·항목,건수,대상,비율,가구,제공량,단위,금액\(원\),지표 코드,항목 코드\n/);
+  assert.match(csv, /\n주민접촉률 \(보편방문\),65세 · 전체,1,1,1\.0000,,,,,contact_rate,age65:all\n/);
+  assert.match(csv, /\n65세 동행방문률,가정방문,1,1,1\.0000,,,,,accompanied_visit_rate_65,home\n/);
+  assert.match(csv, /\n돌봄SOS 서비스 유형별 제공,일시재가,1,,,1,240,분,76780,care_sos_services,temporary_home_care\n/);
+  assert.match(csv, /\n서울형 긴급복지 항목별 지원,생계비,1,,,1,0,,500000,emergency_support,living\n/);
+  // The xlsx link asks for the same figures as a spreadsheet.
+  const xlsx = await page.evaluate(async () => {
+    const r = await fetch(document.querySelector('#xlsx').href);
+    const b = new Uint8Array(await r.arrayBuffer());
+    return { status: r.status, type: r.headers.get('content-type'), zip: b[0] === 0x50 && b[1] === 0x4b };
+  });
+  assert.deepEqual(xlsx, { status: 200, type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', zip: true });
   // The English switch.
   await page.click('#lang');
   assert.equal(await page.textContent('header h1'), 'Donghaeng dashboard');
   await page.waitForFunction(() => document.querySelector('#fig-accompanied h3')?.textContent === 'Age-65 accompanied-visit rate');
   await page.waitForFunction(() => document.querySelector('#fig-emergency_support tr[data-item="living"] td')?.textContent.trim() === 'living costs');
   await page.screenshot({ path: join(ARTIFACTS, 'figures-en.png'), fullPage: true });
+  // In English the report links ask for English labels; the numbers and codes are the same.
+  const csvEn = await page.evaluate(async () => (await fetch(document.querySelector('#csv').href)).text());
+  assert.match(csvEn, /\nContact rate \(universal visits\),Age 65 · All,1,1,1\.0000,,,,,contact_rate,age65:all\n/);
+  assert.match(csvEn, /\nPeriod,2022-01-01 ~ 2022-06-30\n/);
   await page.click('#lang');
   await page.close();
 });

@@ -27,7 +27,9 @@ use donghaeng_core::CoreError;
 use super::access::{api_error, catch_up_scope, Caller};
 use super::board;
 use super::figures::{self, Dataset, Period};
+use super::labels::{self, Lang};
 use super::projection::{int, text, uuid};
+use super::report::{self, ReportHead};
 use super::{session_cookie, SESSION_COOKIE};
 use crate::accounts;
 use crate::error::ApiError;
@@ -387,25 +389,45 @@ async fn projection_dataset(st: &AppState) -> Result<Dataset, ApiError> {
     Ok(Dataset::from_projection(&p))
 }
 
-/// `GET /dashboard/api/figures?from=&to=&unit=&format=json|csv`.
+/// The export format of the figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FiguresFormat {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+/// `GET /dashboard/api/figures?from=&to=&unit=&format=json|csv|xlsx&lang=ko|en`: the figures as
+/// JSON (with the labels the page shows), or as a report file (labels in `lang`, Korean by
+/// default; the unit and the period written in it). The same session, CSRF-free GET, and scope
+/// checks for every format.
 pub async fn figures(
     State(st): State<AppState>,
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let q = params(&st, raw, &["from", "to", "unit", "format"])?;
+    let q = params(&st, raw, &["from", "to", "unit", "format", "lang"])?;
     let period = period(&st, &q)?;
-    let csv = match q.get("format").map(String::as_str) {
-        None | Some("json") => false,
-        Some("csv") => true,
+    let format = match q.get("format").map(String::as_str) {
+        None | Some("json") => FiguresFormat::Json,
+        Some("csv") => FiguresFormat::Csv,
+        Some("xlsx") => FiguresFormat::Xlsx,
         Some(_) => {
             return Err(bad_param(
                 &st,
                 "format",
-                "format은 json 또는 csv여야 합니다.",
-                "format must be json or csv",
+                "format은 json, csv 또는 xlsx여야 합니다.",
+                "format must be json, csv or xlsx",
             ))
         }
+    };
+    let Some(lang) = Lang::parse(q.get("lang").map(String::as_str)) else {
+        return Err(bad_param(
+            &st,
+            "lang",
+            "lang은 ko 또는 en이어야 합니다.",
+            "lang must be ko or en",
+        ));
     };
     catch_up_scope(&st).await?;
     let data = projection_dataset(&st).await?;
@@ -415,17 +437,38 @@ pub async fn figures(
         unit.is_none_or(|u| ix.within(dong, u))
     });
     drop(ix);
-    if csv {
-        let name = format!("donghaeng-figures-{}-{}.csv", period.from, period.to);
+    if format != FiguresFormat::Json {
+        let head = ReportHead {
+            unit_name: match unit {
+                Some(u) => Some(unit_name(&st, u).await?),
+                None => None,
+            },
+            from: period.from,
+            to: period.to,
+        };
+        let (body, content_type, ext) = match format {
+            FiguresFormat::Csv => (
+                report::to_csv(&f, &head, lang),
+                "text/csv; charset=utf-8",
+                "csv",
+            ),
+            _ => (
+                report::to_xlsx(&f, &head, lang),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+            ),
+        };
+        let body = body.map_err(|e| core(&st, e))?;
+        let name = format!("donghaeng-figures-{}-{}.{ext}", period.from, period.to);
         return Ok((
             [
-                (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (CONTENT_TYPE, content_type.to_owned()),
                 (
                     CONTENT_DISPOSITION,
                     format!("attachment; filename=\"{name}\""),
                 ),
             ],
-            figures::to_csv(&f),
+            body,
         )
             .into_response());
     }
@@ -442,9 +485,20 @@ pub async fn figures(
         .collect();
     Ok(Json(json!({
         "from": period.from, "to": period.to, "unit_id": unit, "figures": f,
-        "referral_targets": targets,
+        "referral_targets": targets, "labels": labels::all_json(),
     }))
     .into_response())
+}
+
+/// The name of a unit the caller may see (the report's heading); its id if the projection has no
+/// name for it yet.
+async fn unit_name(st: &AppState, unit: Uuid) -> Result<String, ApiError> {
+    let p = st.dashboard.projection.lock().await;
+    let name = p
+        .each("org_units")
+        .find(|(id, _)| *id == unit)
+        .and_then(|(_, f)| text(&f, "name").map(str::to_owned));
+    Ok(name.unwrap_or_else(|| unit.to_string()))
 }
 
 /// `GET /dashboard/api/plan?date=YYYY-MM-DD&unit=<id>`: the day's visits of the unit (default today

@@ -447,68 +447,6 @@ fn by_item(provided: &[&ServiceProvision], program: ServiceProgram) -> Vec<ItemF
     out
 }
 
-fn rate_text(r: &Ratio) -> String {
-    r.rate.map(|x| format!("{:.4}", x)).unwrap_or_default()
-}
-
-/// The figures as CSV (UTF-8 with a BOM so that spreadsheet programs read the Korean labels):
-/// `figure,key,count,base,rate,households,quantity,unit,amount_won` — the last four for the service
-/// and support rows (one row per type or item), empty elsewhere.
-pub fn to_csv(f: &Figures) -> String {
-    let mut out =
-        String::from("\u{feff}figure,key,count,base,rate,households,quantity,unit,amount_won\n");
-    let mut row = |fig: &str, key: &str, r: &Ratio| {
-        out.push_str(&format!(
-            "{fig},{key},{},{},{},,,,\n",
-            r.count,
-            r.base,
-            rate_text(r)
-        ));
-    };
-    for c in &f.contact_rate {
-        row("contact_rate", &format!("{}:all", c.cohort), &c.contacted);
-        for (m, r) in &c.by_mode {
-            row("contact_rate", &format!("{}:{m}", c.cohort), r);
-        }
-    }
-    row("accompanied_visit_rate_65", "home", &f.accompanied_65);
-    row(
-        "crisis_households_found",
-        "households",
-        &Ratio::new(f.crisis_households, 0),
-    );
-    row(
-        "crisis_reports",
-        "reports",
-        &Ratio::new(f.crisis_reports, 0),
-    );
-    for (t, n) in &f.service_links {
-        row("service_links", t, &Ratio::new(*n, 0));
-    }
-    row(
-        "lonely_death_risk_monitored",
-        "households",
-        &f.lonely_death_risk,
-    );
-    for (name, rows) in [
-        ("care_sos_services", &f.care_sos_services),
-        ("emergency_support", &f.emergency_support),
-    ] {
-        for r in rows {
-            out.push_str(&format!(
-                "{name},{},{},,,{},{},{},{}\n",
-                r.item,
-                r.count,
-                r.households,
-                r.quantity,
-                r.unit.unwrap_or(""),
-                r.amount_won
-            ));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -894,23 +832,70 @@ mod tests {
     }
 
     #[test]
-    fn csv_has_a_header_and_one_row_per_figure() {
+    fn csv_has_the_title_unit_period_a_header_and_one_row_per_figure() {
+        use crate::dashboard::labels::Lang;
+        use crate::dashboard::report::{to_csv, ReportHead};
         let f = compute(&data(), &first_half(), &|d| d == id(1));
-        let csv = to_csv(&f);
-        assert!(csv.starts_with(
-            "\u{feff}figure,key,count,base,rate,households,quantity,unit,amount_won\n"
-        ));
+        let head = ReportHead {
+            unit_name: Some("길음1동".to_owned()),
+            from: first_half().from,
+            to: first_half().to,
+        };
+        let csv = String::from_utf8(to_csv(&f, &head, Lang::Ko).unwrap()).unwrap();
         assert!(
-            csv.contains("contact_rate,age65:all,2,4,0.5000,,,,\n"),
+            csv.starts_with(
+                "\u{feff}동행 사업 실적\n조직,길음1동\n기간,2022-01-01 ~ 2022-06-30\n\
+                 구분,유형·항목,건수,대상,비율,가구,제공량,단위,금액(원),지표 코드,항목 코드\n"
+            ),
             "{csv}"
         );
-        assert!(csv.contains("accompanied_visit_rate_65,home,2,3,0.6667,,,,\n"));
-        assert!(csv.contains("service_links,care_sos,2,0,,,,,\n"));
-        assert!(csv.contains("care_sos_services,temporary_home_care,2,,,2,360,minutes,115170\n"));
-        assert!(csv.contains("care_sos_services,short_stay,0,,,0,0,days,0\n"));
-        assert!(csv.contains("emergency_support,living,1,,,1,0,,500000\n"));
-        assert!(csv.contains("emergency_support,total,2,,,2,0,,1300000\n"));
-        // Every row has the header's nine columns.
-        assert!(csv.lines().all(|l| l.split(',').count() == 9), "{csv}");
+        assert!(
+            csv.contains(
+                "주민접촉률 (보편방문),65세 · 전체,2,4,0.5000,,,,,contact_rate,age65:all\n"
+            ),
+            "{csv}"
+        );
+        assert!(csv
+            .contains("65세 동행방문률,가정방문,2,3,0.6667,,,,,accompanied_visit_rate_65,home\n"));
+        assert!(
+            csv.contains("돌봄SOS센터,2,,,,,,,service_links,care_sos\n"),
+            "{csv}"
+        );
+        assert!(csv.contains(",2,,,2,360,분,115170,care_sos_services,temporary_home_care\n"));
+        assert!(csv.contains(",0,,,0,0,일,0,care_sos_services,short_stay\n"));
+        assert!(csv.contains(",1,,,1,0,,500000,emergency_support,living\n"));
+        assert!(csv.contains("합계,2,,,2,0,,1300000,emergency_support,total\n"));
+        // Every figure row has the header's eleven columns.
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(csv.as_bytes());
+        let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert!(records[3..].iter().all(|r| r.len() == 11), "{csv}");
+        assert_eq!(
+            records.len(),
+            3 + 1 + crate::dashboard::report::rows(&f, Lang::Ko).len()
+        );
+        // English on request, codes unchanged.
+        let en = String::from_utf8(to_csv(&f, &head, Lang::En).unwrap()).unwrap();
+        assert!(en.contains("Contact rate (universal visits),Age 65 · All,2,4,0.5000,,,,,contact_rate,age65:all\n"), "{en}");
+        assert!(
+            en.contains("\nUnit,길음1동\nPeriod,2022-01-01 ~ 2022-06-30\n"),
+            "{en}"
+        );
+    }
+
+    #[test]
+    fn a_unit_name_with_a_comma_or_a_quote_stays_in_its_cell() {
+        use crate::dashboard::labels::Lang;
+        use crate::dashboard::report::{to_csv, ReportHead};
+        let f = compute(&data(), &first_half(), &|d| d == id(1));
+        let head = ReportHead {
+            unit_name: Some("성북구, \"시범\"동".to_owned()),
+            from: first_half().from,
+            to: first_half().to,
+        };
+        let csv = String::from_utf8(to_csv(&f, &head, Lang::Ko).unwrap()).unwrap();
+        assert!(csv.contains("\n조직,\"성북구, \"\"시범\"\"동\"\n"), "{csv}");
     }
 }

@@ -1,11 +1,13 @@
 //! The supervisor dashboard (관리자 현황판, issue 9), served by the sync server at `/dashboard`:
-//! a login page, the live safety board, program figures with CSV export, and incidents. Plain
+//! a login page, the live safety board, program figures with CSV and xlsx export, and incidents. Plain
 //! HTML, CSS and JavaScript embedded in the binary ([`assets`]); no bundler, no build step.
 //!
 //! - [`access`]: who is asking (session cookie or bearer token) and which units they see;
 //! - [`api`]: the JSON endpoints under `/dashboard/api/`;
 //! - [`board`]: the board rows from the server's safety monitor;
 //! - [`projection`] and [`figures`]: the merged records in memory and the figures computed from them;
+//! - [`labels`]: the figures' Korean and English labels (page and exports); [`report`]: the CSV and
+//!   xlsx report of the figures;
 //! - [`plan`]: today's plan per team, with the core's day planner for unassigned visits, and
 //!   [`due`]: the households due for monitoring that nothing is planned for.
 
@@ -15,8 +17,10 @@ pub mod assets;
 pub mod board;
 pub mod due;
 pub mod figures;
+pub mod labels;
 pub mod plan;
 pub mod projection;
+pub mod report;
 
 use axum::http::HeaderMap;
 

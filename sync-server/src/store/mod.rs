@@ -3,12 +3,14 @@
 //!
 //! - [`ChangeStore`]: the change log with its sequence numbers and the merged state per record —
 //!   exactly the behaviour of `donghaeng_core::sync::MemoryServer`;
-//! - [`AuthStore`]: org units, users, enrolment codes, devices and access tokens.
+//! - [`AuthStore`]: org units, users, enrolment codes, devices and access tokens;
+//! - [`Directory`]: the operator's listings of units, users and devices (no credentials).
 //!
 //! The traits use only protocol and core types (no SQLite types) and return boxed futures, so they are
 //! object-safe (`Arc<dyn ChangeStore>`) without an extra macro crate.
 
 pub mod auth;
+pub mod directory;
 pub mod postgres;
 pub mod sqlite;
 
@@ -24,6 +26,7 @@ pub use auth::{
     AuthStore, DeviceCredential, EnrolmentCode, IssuedToken, LoginAttempt, LoginState, Privilege,
     TokenOwner, UserInfo, WebAccount, WebSession, ENROL_RETRY_WINDOW_MS,
 };
+pub use directory::{DeviceEntry, Directory, UnitEntry, UserEntry};
 
 /// A boxed, sendable future: what every storage method returns.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = CoreResult<T>> + Send + 'a>>;

@@ -25,6 +25,23 @@ fn admin(db: &Path, args: &[&str]) -> Result<Value, String> {
     }
 }
 
+/// The text a listing printed for people.
+fn admin_text(db: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_donghaeng-sync-server"))
+        .arg("--db")
+        .arg(db)
+        .arg("admin")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 fn id(v: &Value, key: &str) -> String {
     v[key].as_str().unwrap().to_owned()
 }
@@ -136,7 +153,33 @@ async fn admin_commands_make_a_user_whose_phone_enrols_and_can_be_revoked() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 
+    // The operator finds the phone in the listing: enrolled, not revoked, and no secret shown.
+    let listed = admin(&db, &["list-devices", "--json"]).unwrap();
+    let devices = listed["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 1, "{listed}");
+    assert_eq!(devices[0]["device_id"], json!(device));
+    assert_eq!(devices[0]["user_id"], user["user_id"]);
+    assert_eq!(devices[0]["revoked_at_ms"], Value::Null);
+    assert!(devices[0]["enrolled_at_ms"].as_i64().unwrap() > 0);
+    let secret = cred["device_secret"].as_str().unwrap();
+    assert!(!listed.to_string().contains(secret));
+
     admin(&db, &["revoke-device", "--device", &device]).unwrap();
+    let listed = admin(
+        &db,
+        &["list-devices", "--user", &id(&user, "user_id"), "--json"],
+    )
+    .unwrap();
+    assert!(
+        listed["devices"][0]["revoked_at_ms"].as_i64().is_some(),
+        "{listed}"
+    );
+    let table = admin_text(&db, &["list-devices"]);
+    let row = table.lines().find(|l| l.starts_with(&device)).unwrap();
+    assert!(
+        row.contains("김간호") && row.contains("폐기됨 revoked"),
+        "{table}"
+    );
     let r = client
         .post(format!("{base}/v1/token"))
         .json(&token_req)

@@ -509,24 +509,48 @@ async fn figures_count_the_records_of_the_unit_and_period(backend: Backend) {
         f.body["figures"]["contact_rate"][0]["contacted"]["count"],
         0
     );
-    // CSV: the same numbers.
+    // CSV: the same numbers, with Korean labels, the unit and the period in the file.
     let csv = a
         .get("/dashboard/api/figures?from=2022-01-01&to=2022-06-30&format=csv")
         .await;
     let text = csv.body.as_str().unwrap();
-    assert!(text.contains("contact_rate,age65:all,1,2,0.5000"), "{text}");
+    assert!(text.starts_with("\u{feff}동행 사업 실적\n조직,"), "{text}");
+    assert!(text.contains("\n기간,2022-01-01 ~ 2022-06-30\n"), "{text}");
     assert!(
-        text.contains("accompanied_visit_rate_65,home,1,1,1.0000"),
+        text.contains("주민접촉률 (보편방문),65세 · 전체,1,2,0.5000,,,,,contact_rate,age65:all\n"),
         "{text}"
     );
     assert!(
-        text.contains("care_sos_services,temporary_home_care,1,,,1,240,minutes,76780\n"),
+        text.contains("65세 동행방문률,가정방문,1,1,1.0000,,,,,accompanied_visit_rate_65,home\n"),
         "{text}"
     );
     assert!(
-        text.contains("emergency_support,living,1,,,1,0,,500000\n"),
+        text.contains("일시재가,1,,,1,240,분,76780,care_sos_services,temporary_home_care\n"),
         "{text}"
     );
+    assert!(
+        text.contains(",1,,,1,0,,500000,emergency_support,living\n"),
+        "{text}"
+    );
+    let en = a
+        .get("/dashboard/api/figures?from=2022-01-01&to=2022-06-30&format=csv&lang=en")
+        .await;
+    let en = en.body.as_str().unwrap();
+    assert!(
+        en.starts_with("\u{feff}Donghaeng program figures\nUnit,"),
+        "{en}"
+    );
+    assert!(
+        en.contains(
+            "Contact rate (universal visits),Age 65 · All,1,2,0.5000,,,,,contact_rate,age65:all\n"
+        ),
+        "{en}"
+    );
+    let bad = a.get("/dashboard/api/figures?format=csv&lang=fr").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.body["field"], "lang");
+    // xlsx: a spreadsheet reader finds the Korean labels and the JSON API's numbers.
+    crate::figures_xlsx::check_against_json(&a, "from=2022-01-01&to=2022-06-30", figs).await;
     // The note of a service provided is never part of what the dashboard holds or answers.
     assert!(!figs.to_string().contains("메모") && !text.contains("메모"));
 }
@@ -546,6 +570,7 @@ async fn malformed_query_parameters_get_a_400_naming_them(backend: Backend) {
         ("from=2020-01-01&to=2022-01-01", "to"),
         ("unit=not-a-uuid", "unit"),
         ("format=xml", "format"),
+        ("format=xlsx&lang=de", "lang"),
         ("colour=red", "query"),
         ("from=2022-01-01&from=2022-02-01", "from"),
         ("from=%27%20OR%201%3D1", "from"),

@@ -362,6 +362,22 @@ impl<'a> Browser<'a> {
         }
     }
 
+    /// A GET whose body is a file (an xlsx export): the status, the content type and the bytes.
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, String, Vec<u8>) {
+        let mut rq = self.client.get(format!("{}{path}", self.srv.base));
+        if let Some(c) = &self.cookie {
+            rq = rq.header("cookie", format!("dh_session={c}"));
+        }
+        let resp = rq.send().await.unwrap();
+        let status = resp.status();
+        let kind = resp
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (status, kind, resp.bytes().await.unwrap().to_vec())
+    }
+
     pub async fn get(&self, path: &str) -> Web {
         self.send(self.client.get(format!("{}{path}", self.srv.base)))
             .await

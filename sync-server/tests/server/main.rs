@@ -1,6 +1,8 @@
 //! Sync server integration tests: one test binary (fewer, smaller binaries to link).
 
 mod admin_cli;
+mod admin_errors;
+mod admin_listing;
 mod authz_matrix;
 mod common;
 mod convergence;
@@ -8,6 +10,7 @@ mod dashboard_auth;
 mod dashboard_authz;
 mod dashboard_fixture;
 mod enrol_retry;
+mod figures_xlsx;
 mod forged_pushes;
 mod http_auth;
 mod http_bad_input;
@@ -21,6 +24,7 @@ mod pg_store;
 mod process_restart;
 mod pull_pages;
 mod safety;
+mod server_logs;
 mod store_restart;
 mod tls;
 mod token_renewal;

@@ -42,17 +42,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // Korean first, English beside it; the stable code and field for scripts.
-            eprintln!("오류: {}", e.ko);
-            eprintln!("error: {}", e.en);
-            eprintln!(
-                "code: {}{}",
-                e.code,
-                e.field
-                    .as_deref()
-                    .map(|f| format!(", field: {f}"))
-                    .unwrap_or_default()
-            );
-            ExitCode::from(2)
+            eprint!("{}", e.cli_report());
+            ExitCode::from(donghaeng_core::error::CLI_ERROR_EXIT)
         }
     }
 }

@@ -11,20 +11,12 @@ const T = {
     col_status: '상태', col_workers: '방문자', col_address: '주소', col_start: '시작', col_return: '복귀 예정',
     col_left: '남은 시간', col_action: '조치', board_empty: '진행 중인 방문이 없습니다.',
     ack: '확인', resolve: '해제', cancel: '취소', resolve_title: '경보 해제', note: '조치 내용',
-    from: '시작일', to: '종료일', unit: '조직', show: '조회', csv: 'CSV 내려받기', half_year: '반기별 통계',
+    from: '시작일', to: '종료일', unit: '조직', show: '조회', csv: 'CSV 내려받기', xlsx: '엑셀(xlsx) 내려받기', half_year: '반기별 통계',
     district: '구', half: '반기', counts: '건수', incident_list: '사고 목록', occurred: '발생', type: '유형',
     severity: '정도', follow_up: '후속 조치', none: '없음',
     sos: 'SOS', duress: '위급(강요)', overdue: '복귀 지연', acked: '확인됨',
     open: '방문 중', check_in_due: '안부 확인 요청', escalating: '비상 연락 중', acknowledged: '담당자 확인', closed: '복귀', pending: '시작 미수신',
     overdue_by: '지연', alarms_n: '경보', sessions_n: '방문 중',
-    contact_rate: '주민접촉률 (보편방문)', age65: '65세', age70: '70세', new_birth: '출산 가구', child_rearing: '양육 가구',
-    home: '가정방문', centre: '내방', phone: '전화', all: '전체',
-    accompanied_65: '65세 동행방문률', crisis: '위기가구 발굴', crisis_households: '가구', crisis_reports: '신고',
-    service_links: '서비스 연계', lonely: '고독사 위험가구 모니터링',
-    care_sos_services: '돌봄SOS 서비스 유형별 제공', emergency_support: '서울형 긴급복지 항목별 지원',
-    col_item: '유형·항목', col_households: '가구', col_count: '건수', col_quantity: '제공량', col_amount: '금액(원)',
-    minutes: '분', days: '일', meals: '식',
-    monitored: '모니터링', no_rate: '대상 없음',
     due_unplanned: '방문 계획 없는 모니터링 대상', crisis_level: '위기도', last_contact: '마지막 접촉', never_contacted: '접촉 기록 없음', days_late: '일 지연', due_today: '오늘 도래',
     count_total: '합계', count_police_called: '경찰 신고', count_ambulance_119_called: '119 신고',
   },
@@ -35,20 +27,12 @@ const T = {
     col_status: 'Status', col_workers: 'Workers', col_address: 'Address', col_start: 'Start', col_return: 'Due back',
     col_left: 'Time left', col_action: 'Action', board_empty: 'No visit in progress.',
     ack: 'Acknowledge', resolve: 'Resolve', cancel: 'Cancel', resolve_title: 'Resolve alarm', note: 'What was done',
-    from: 'From', to: 'To', unit: 'Unit', show: 'Show', csv: 'Download CSV', half_year: 'Half-year statistics',
+    from: 'From', to: 'To', unit: 'Unit', show: 'Show', csv: 'Download CSV', xlsx: 'Download Excel (xlsx)', half_year: 'Half-year statistics',
     district: 'District', half: 'Half', counts: 'Counts', incident_list: 'Incidents', occurred: 'Occurred', type: 'Type',
     severity: 'Severity', follow_up: 'Follow-up', none: 'none',
     sos: 'SOS', duress: 'Duress', overdue: 'Overdue', acked: 'acknowledged',
     open: 'Out on a visit', check_in_due: 'Asked if safe', escalating: 'Escalating', acknowledged: 'Acknowledged', closed: 'Checked out', pending: 'Start not received',
     overdue_by: 'late', alarms_n: 'alarms', sessions_n: 'out',
-    contact_rate: 'Contact rate (universal visits)', age65: 'Age 65', age70: 'Age 70', new_birth: 'New birth', child_rearing: 'Child-rearing',
-    home: 'Home', centre: 'Centre', phone: 'Phone', all: 'All',
-    accompanied_65: 'Age-65 accompanied-visit rate', crisis: 'Crisis households found', crisis_households: 'households', crisis_reports: 'reports',
-    service_links: 'Service links', lonely: 'Lonely-death-risk households monitored',
-    care_sos_services: 'Care SOS services by type', emergency_support: 'Seoul emergency welfare by item',
-    col_item: 'Type / item', col_households: 'Households', col_count: 'Count', col_quantity: 'Quantity', col_amount: 'Amount (won)',
-    minutes: 'min', days: 'days', meals: 'meals',
-    monitored: 'monitored', no_rate: 'no target',
     due_unplanned: 'Due for monitoring, nothing planned', crisis_level: 'crisis level', last_contact: 'last contact', never_contacted: 'never contacted', days_late: ' days late', due_today: 'due today',
     count_total: 'total', count_police_called: 'police called', count_ambulance_119_called: '119 called',
   },
@@ -290,11 +274,16 @@ async function fresh(kind, url) {
 
 async function loadFigures() {
   const q = figuresQuery();
-  $('#csv').href = '/dashboard/api/figures?' + q.toString() + '&format=csv';
+  $('#csv').href = '/dashboard/api/figures?' + q.toString() + `&format=csv&lang=${lang}`;
+  $('#xlsx').href = '/dashboard/api/figures?' + q.toString() + `&format=xlsx&lang=${lang}`;
   const r = await fresh('figures', '/dashboard/api/figures?' + q.toString());
   if (!r) return;
   $('#figures-error').textContent = r.status === 200 ? '' : errText(r.body);
   if (r.status !== 200) { $('#figures').innerHTML = ''; return; }
+  // The figures' labels come from the server (src/dashboard/labels.rs), the same table as the
+  // CSV and xlsx reports.
+  Object.assign(T.ko, r.body.labels.ko);
+  Object.assign(T.en, r.body.labels.en);
   const f = r.body.figures;
   const cohorts = f.contact_rate.map((c) => `<div data-cohort="${c.cohort}"><b>${esc(t(c.cohort))}</b> ${t('all')} <span class="v">${c.contacted.count}/${c.contacted.base}</span> (${pct(c.contacted)})${bar(c.contacted)}` +
     Object.entries(c.by_mode).map(([m, x]) => `<small>${esc(t(m))} ${x.count} (${pct(x)})</small>`).join(' · ') + '</div>').join('');

@@ -9,6 +9,7 @@
 
 mod auth;
 mod changes;
+mod directory;
 mod schema;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,291 @@
+//! The figures as a district report (실적 보고): the same rows for the CSV and the xlsx export, with
+//! the figures' labels in Korean (English on request), the unit and the period written in the file,
+//! and the stable codes in the last two columns for scripts. The numbers are those of
+//! [`Figures`], which the JSON API answers too.
+
+use chrono::NaiveDate;
+use donghaeng_core::model::ReferralTarget;
+use donghaeng_core::{CoreError, CoreResult};
+use rust_xlsxwriter::{Format, FormatBorder, Workbook};
+
+use super::figures::{Figures, ItemFigure, Ratio};
+use super::labels::{label, Lang};
+
+/// What the report is about: the unit's name (`None`: every unit the caller sees) and the period.
+#[derive(Debug, Clone)]
+pub struct ReportHead {
+    pub unit_name: Option<String>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// One row of the report. Empty cells are `None`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRow {
+    /// Stable code of the figure (`contact_rate`, `care_sos_services`, …).
+    pub figure: &'static str,
+    /// Stable code of the row within it (`age65:all`, `temporary_home_care`, …).
+    pub key: String,
+    pub figure_label: String,
+    pub key_label: String,
+    pub count: u64,
+    pub base: Option<u64>,
+    pub rate: Option<f64>,
+    pub households: Option<u64>,
+    pub quantity: Option<i64>,
+    pub unit: Option<String>,
+    pub amount_won: Option<i64>,
+}
+
+/// The header row's label keys, in column order.
+pub const COLUMNS: &[&str] = &[
+    "col_figure",
+    "col_item",
+    "col_count",
+    "col_base",
+    "col_rate",
+    "col_households",
+    "col_quantity",
+    "col_unit",
+    "col_amount",
+    "col_figure_code",
+    "col_key_code",
+];
+
+fn ratio_row(figure: &'static str, key: String, labels: (String, String), r: &Ratio) -> ReportRow {
+    ReportRow {
+        figure,
+        key,
+        figure_label: labels.0,
+        key_label: labels.1,
+        count: r.count,
+        base: Some(r.base),
+        rate: r.rate,
+        households: None,
+        quantity: None,
+        unit: None,
+        amount_won: None,
+    }
+}
+
+fn count_row(figure: &'static str, key: &str, labels: (String, String), n: u64) -> ReportRow {
+    ReportRow {
+        base: None,
+        rate: None,
+        ..ratio_row(figure, key.to_owned(), labels, &Ratio::new(n, 0))
+    }
+}
+
+fn item_row(figure: &'static str, r: &ItemFigure, lang: Lang) -> ReportRow {
+    ReportRow {
+        figure,
+        key: r.item.to_owned(),
+        figure_label: label(figure, lang).to_owned(),
+        key_label: lang.pick(r.label_ko, r.label_en).to_owned(),
+        count: r.count,
+        base: None,
+        rate: None,
+        households: Some(r.households),
+        quantity: Some(r.quantity),
+        unit: r.unit.map(|u| label(u, lang).to_owned()),
+        amount_won: Some(r.amount_won),
+    }
+}
+
+/// Every row, in the order the page shows the figures.
+pub fn rows(f: &Figures, lang: Lang) -> Vec<ReportRow> {
+    let l = |k: &str| label(k, lang).to_owned();
+    let mut out = Vec::new();
+    for c in &f.contact_rate {
+        let key_label = |mode: &str| format!("{} · {}", l(c.cohort), l(mode));
+        out.push(ratio_row(
+            "contact_rate",
+            format!("{}:all", c.cohort),
+            (l("contact_rate"), key_label("all")),
+            &c.contacted,
+        ));
+        for (m, r) in &c.by_mode {
+            out.push(ratio_row(
+                "contact_rate",
+                format!("{}:{m}", c.cohort),
+                (l("contact_rate"), key_label(m)),
+                r,
+            ));
+        }
+    }
+    out.push(ratio_row(
+        "accompanied_visit_rate_65",
+        "home".to_owned(),
+        (l("accompanied_65"), l("home")),
+        &f.accompanied_65,
+    ));
+    out.push(count_row(
+        "crisis_households_found",
+        "households",
+        (l("crisis"), l("crisis_households")),
+        f.crisis_households,
+    ));
+    out.push(count_row(
+        "crisis_reports",
+        "reports",
+        (l("crisis"), l("crisis_reports")),
+        f.crisis_reports,
+    ));
+    for (target, n) in &f.service_links {
+        let target_label = ReferralTarget::from_code(target).map_or(target.clone(), |t| {
+            lang.pick(t.label_ko(), t.label_en()).to_owned()
+        });
+        out.push(count_row(
+            "service_links",
+            target,
+            (l("service_links"), target_label),
+            *n,
+        ));
+    }
+    out.push(ratio_row(
+        "lonely_death_risk_monitored",
+        "households".to_owned(),
+        (l("lonely"), l("monitored")),
+        &f.lonely_death_risk,
+    ));
+    for r in &f.care_sos_services {
+        out.push(item_row("care_sos_services", r, lang));
+    }
+    for r in &f.emergency_support {
+        out.push(item_row("emergency_support", r, lang));
+    }
+    out
+}
+
+fn head_cells(head: &ReportHead, lang: Lang) -> [(String, String); 2] {
+    [
+        (
+            label("report_unit", lang).to_owned(),
+            head.unit_name
+                .clone()
+                .unwrap_or_else(|| label("report_all_units", lang).to_owned()),
+        ),
+        (
+            label("report_period", lang).to_owned(),
+            format!("{} ~ {}", head.from, head.to),
+        ),
+    ]
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+/// The report as CSV, UTF-8 with a BOM (so that spreadsheet programs read the Korean): the title,
+/// the unit and the period, then the header row and one row per figure. Quoted by the `csv`
+/// crate, so a name with a comma or a quote stays in its cell.
+pub fn to_csv(f: &Figures, head: &ReportHead, lang: Lang) -> CoreResult<Vec<u8>> {
+    let failed = |e: csv::Error| CoreError::storage(format!("cannot write the CSV: {e}"));
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(b"\xEF\xBB\xBF".to_vec());
+    w.write_record([label("report_title", lang)])
+        .map_err(failed)?;
+    for (name, value) in head_cells(head, lang) {
+        w.write_record([name, value]).map_err(failed)?;
+    }
+    w.write_record(COLUMNS.iter().map(|c| label(c, lang)))
+        .map_err(failed)?;
+    for r in rows(f, lang) {
+        w.write_record([
+            r.figure_label,
+            r.key_label,
+            r.count.to_string(),
+            opt(r.base),
+            r.rate.map(|x| format!("{x:.4}")).unwrap_or_default(),
+            opt(r.households),
+            opt(r.quantity),
+            r.unit.unwrap_or_default(),
+            opt(r.amount_won),
+            r.figure.to_owned(),
+            r.key,
+        ])
+        .map_err(failed)?;
+    }
+    w.into_inner()
+        .map_err(|e| CoreError::storage(format!("cannot write the CSV: {e}")))
+}
+
+/// The sheet's name.
+pub fn sheet_name(lang: Lang) -> &'static str {
+    lang.pick("실적", "Figures")
+}
+
+/// The row of the header in the xlsx sheet (0-based): title, unit, period, a blank row, header.
+pub const XLSX_HEADER_ROW: u32 = 4;
+
+/// The report as an xlsx workbook laid out like a district report: the title, the unit and the
+/// period, a header row with the labels, then one row per figure with the numbers as numbers
+/// (rates as percentages, amounts with thousands separators).
+pub fn to_xlsx(f: &Figures, head: &ReportHead, lang: Lang) -> CoreResult<Vec<u8>> {
+    let failed = |e: rust_xlsxwriter::XlsxError| {
+        CoreError::storage(format!("cannot write the spreadsheet: {e}"))
+    };
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(sheet_name(lang)).map_err(failed)?;
+    let title = Format::new().set_bold().set_font_size(16);
+    let bold = Format::new().set_bold();
+    let header = Format::new()
+        .set_bold()
+        .set_border(FormatBorder::Thin)
+        .set_background_color("#E8EEF7");
+    let percent = Format::new().set_num_format("0.0%");
+    let thousands = Format::new().set_num_format("#,##0");
+    sheet
+        .write_string_with_format(0, 0, label("report_title", lang), &title)
+        .map_err(failed)?;
+    for (row, (name, value)) in (1u32..).zip(head_cells(head, lang)) {
+        sheet
+            .write_string_with_format(row, 0, &name, &bold)
+            .map_err(failed)?;
+        sheet.write_string(row, 1, &value).map_err(failed)?;
+    }
+    for (col, key) in (0u16..).zip(COLUMNS) {
+        sheet
+            .write_string_with_format(XLSX_HEADER_ROW, col, label(key, lang), &header)
+            .map_err(failed)?;
+    }
+    for (row, r) in (XLSX_HEADER_ROW + 1..).zip(rows(f, lang)) {
+        sheet
+            .write_string(row, 0, &r.figure_label)
+            .map_err(failed)?;
+        sheet.write_string(row, 1, &r.key_label).map_err(failed)?;
+        sheet.write_number(row, 2, r.count as f64).map_err(failed)?;
+        if let Some(b) = r.base {
+            sheet.write_number(row, 3, b as f64).map_err(failed)?;
+        }
+        if let Some(x) = r.rate {
+            sheet
+                .write_number_with_format(row, 4, x, &percent)
+                .map_err(failed)?;
+        }
+        if let Some(h) = r.households {
+            sheet.write_number(row, 5, h as f64).map_err(failed)?;
+        }
+        if let Some(q) = r.quantity {
+            sheet
+                .write_number_with_format(row, 6, q as f64, &thousands)
+                .map_err(failed)?;
+        }
+        if let Some(u) = &r.unit {
+            sheet.write_string(row, 7, u).map_err(failed)?;
+        }
+        if let Some(a) = r.amount_won {
+            sheet
+                .write_number_with_format(row, 8, a as f64, &thousands)
+                .map_err(failed)?;
+        }
+        sheet.write_string(row, 9, r.figure).map_err(failed)?;
+        sheet.write_string(row, 10, &r.key).map_err(failed)?;
+    }
+    for (col, width) in [(0u16, 28.0), (1, 26.0), (9, 26.0), (10, 22.0)] {
+        sheet.set_column_width(col, width).map_err(failed)?;
+    }
+    book.save_to_buffer().map_err(failed)
+}
