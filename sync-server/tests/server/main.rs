@@ -25,6 +25,7 @@ mod process_restart;
 mod pull_pages;
 mod safety;
 mod server_logs;
+mod server_process;
 mod store_restart;
 mod tls;
 mod token_renewal;

@@ -3,7 +3,7 @@
 //! from one to the other; one node is killed with SIGKILL after a push whose answer "was lost", and
 //! the retry on the other node stores nothing twice; the killed node restarts and serves it all.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use donghaeng_core::model::new_id;
@@ -11,6 +11,7 @@ use donghaeng_core::sync::{Change, HybridClock, Op, PushRequest};
 use serde_json::{json, Value};
 
 use crate::pg_harness::PgTestDb;
+use crate::server_process::{free_port, Server};
 
 const BIN: &str = env!("CARGO_BIN_EXE_donghaeng-sync-server");
 
@@ -28,24 +29,6 @@ fn admin(url: &str, args: &[&str]) -> Result<Value, String> {
     } else {
         Err(String::from_utf8_lossy(&out.stderr).into_owned())
     }
-}
-
-/// Kills the child on drop so a failing test leaves no server behind.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn start(url: &str, port: u16, client: &reqwest::Client) -> Server {

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +20,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::pg_harness::PgTestDb;
+use crate::server_process::{free_port, Server};
 
 const BIN: &str = env!("CARGO_BIN_EXE_donghaeng-sync-server");
 
@@ -110,24 +111,6 @@ async fn audit_entries_per_household(db: &Db) -> HashMap<Uuid, usize> {
             return out;
         }
     }
-}
-
-/// Kills the child on drop so a failing test leaves no server behind.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn start_on(db: &Db, port: u16, client: &reqwest::Client) -> Server {

@@ -2,30 +2,13 @@
 //! with the request's fields at the top level; both formats round `latency_ms` to 0.1 ms; neither
 //! carries a path parameter.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::server_process::{free_port, Server};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_donghaeng-sync-server");
-
-/// Kills the child on drop so a failing test leaves no server behind.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Starts the server with `extra` arguments, makes a few requests (one to a route with a path
 /// parameter), stops it and returns its stderr.
