@@ -2,7 +2,6 @@
 //! then accepts over HTTP, and a revocation the server then enforces.
 
 use std::path::Path;
-use std::process::Command;
 
 use donghaeng_core::sync::SkewPolicy;
 use donghaeng_sync_server::store::sqlite::SqliteStore;
@@ -10,36 +9,15 @@ use donghaeng_sync_server::{build_app, AppState, Clock, ServerConfig};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+use crate::server_process::run_admin;
+
 fn admin(db: &Path, args: &[&str]) -> Result<Value, String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_donghaeng-sync-server"))
-        .arg("--db")
-        .arg(db)
-        .arg("admin")
-        .args(args)
-        .output()
-        .unwrap();
-    if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).unwrap())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+    run_admin(db, args).map(|out| serde_json::from_str(&out).unwrap())
 }
 
 /// The text a listing printed for people.
 fn admin_text(db: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_donghaeng-sync-server"))
-        .arg("--db")
-        .arg(db)
-        .arg("admin")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    run_admin(db, args).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn id(v: &Value, key: &str) -> String {

@@ -21,3 +21,20 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// Runs `donghaeng-sync-server --db DB admin ARGS…`: its standard output, or its standard error
+/// when it fails.
+pub fn run_admin(db: &std::path::Path, args: &[&str]) -> Result<String, String> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_donghaeng-sync-server"))
+        .arg("--db")
+        .arg(db)
+        .arg("admin")
+        .args(args)
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(String::from_utf8(out.stdout).unwrap())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}

@@ -12,6 +12,8 @@ use donghaeng_core::store::Store;
 use donghaeng_core::sync::device::{Routes, SyncClient};
 use serde_json::Value;
 
+use crate::server_process::run_admin;
+
 const BIN: &str = env!("CARGO_BIN_EXE_donghaeng-sync-server");
 
 /// Kills the child on drop so a failing test leaves no server behind.
@@ -25,19 +27,7 @@ impl Drop for Server {
 }
 
 fn admin(db: &Path, args: &[&str]) -> Value {
-    let out = Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .arg("admin")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_str(&run_admin(db, args).unwrap_or_else(|e| panic!("{e}"))).unwrap()
 }
 
 fn free_port() -> u16 {
