@@ -53,6 +53,9 @@ pub struct SyncReport {
     pub restamped: u64,
     pub refused: Vec<RefusedChange>,
     pub pulled: u64,
+    /// Records a new phone took from a snapshot instead of the change feed (docs/sync.md
+    /// "Snapshot").
+    pub snapshot_records: u64,
     pub pages: u64,
     pub cursor: u64,
     /// How many times the progress listener threw.
@@ -200,6 +203,7 @@ impl SyncClient {
                 })
                 .collect(),
             pulled: r.pulled,
+            snapshot_records: r.snapshot_records,
             pages: r.pages,
             cursor: r.cursor,
             listener_failures: failures.load(Ordering::Relaxed),

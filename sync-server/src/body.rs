@@ -1,13 +1,16 @@
 //! The JSON body extractor (요청 본문): every way a body can be wrong becomes the protocol's error body
 //! with a stable code and the path of the offending field, never axum's plain-text rejection.
 //!
-//! - too large for the body limit → 413 `body_too_large`;
+//! - too large for the body limit → 413 `body_too_large` (a gzip body: once inflated);
+//! - an encoding other than gzip → 415 `unsupported_encoding`; gzip that does not inflate → 400
+//!   `body_unreadable`;
 //! - not JSON (syntax, truncated, trailing bytes) → 400 `malformed_json`;
 //! - an unknown field → 400 `unknown_field` (every protocol object refuses unknown fields);
 //! - a wrong type or a missing field → 400 `invalid_body`, with the field path.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
+use axum::http::header::CONTENT_ENCODING;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
@@ -23,6 +26,18 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        // The router inflates gzip (the header is gone then); any other encoding is refused.
+        if let Some(encoding) = req.headers().get(CONTENT_ENCODING) {
+            if !encoding.as_bytes().eq_ignore_ascii_case(b"identity") {
+                let e = CoreError::invalid(
+                    "unsupported_encoding",
+                    "Content-Encoding",
+                    "요청 본문의 압축 방식을 지원하지 않습니다 (gzip만 지원).",
+                    "the request body's Content-Encoding is not supported (gzip only)",
+                );
+                return Err(ApiError::from_core(&e, &state.clock));
+            }
+        }
         let bytes = match Bytes::from_request(req, state).await {
             Ok(b) => b,
             Err(rejection) => {
@@ -48,11 +63,12 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                         ),
                     )
                 } else {
+                    // Also a gzip body that does not inflate (the layer's error ends the stream).
                     CoreError::invalid(
                         "body_unreadable",
                         "body",
-                        "요청 본문을 읽을 수 없습니다.",
-                        "the request body could not be read",
+                        "요청 본문을 읽을 수 없습니다 (연결이 끊겼거나 gzip 압축이 깨졌습니다).",
+                        "the request body could not be read (the connection broke, or its gzip is corrupt)",
                     )
                 };
                 return Err(ApiError::from_core(&e, &state.clock));

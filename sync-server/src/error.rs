@@ -72,6 +72,7 @@ pub fn status_of(e: &CoreError) -> StatusCode {
     match e.code {
         "protocol_version_unsupported" => StatusCode::UPGRADE_REQUIRED,
         "push_too_large" | "body_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
+        "unsupported_encoding" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "body_timeout" => StatusCode::REQUEST_TIMEOUT,
         "auth_required"
         | "token_invalid"
@@ -82,7 +83,7 @@ pub fn status_of(e: &CoreError) -> StatusCode {
         | "enrolment_code_used" => StatusCode::UNAUTHORIZED,
         "rate_limited" | "login_throttled" => StatusCode::TOO_MANY_REQUESTS,
         "device_mismatch" | "out_of_scope" => StatusCode::FORBIDDEN,
-        "route_not_found" => StatusCode::NOT_FOUND,
+        "route_not_found" | "snapshot_unavailable" => StatusCode::NOT_FOUND,
         "method_not_allowed" => StatusCode::METHOD_NOT_ALLOWED,
         _ => match e.kind {
             ErrorCode::Invalid | ErrorCode::InvalidTransition => StatusCode::BAD_REQUEST,

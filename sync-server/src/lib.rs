@@ -34,6 +34,8 @@ mod track;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::decompression::RequestDecompressionLayer;
 
 pub use clock::Clock;
 pub use state::{AppState, ServerConfig};
@@ -54,6 +56,21 @@ pub fn build_app(state: AppState) -> Router {
             track::track,
         ))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        // gzip request bodies are inflated here, before the body limit above counts them (a small
+        // body that inflates past it is a 413); other encodings pass through to `JsonBody`, which
+        // refuses them with the protocol's error body. Answers are gzipped for clients that accept
+        // it, at the fastest level: a pull page is mostly repeated ids and stamps, and shrinks
+        // several times at any level (docs/sync.md, "Compression").
+        .layer(
+            RequestDecompressionLayer::new()
+                .gzip(true)
+                .pass_through_unaccepted(true),
+        )
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .quality(CompressionLevel::Fastest),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.config.body_timeout,
             serve::body_deadline,

@@ -615,12 +615,14 @@ class SyncClientTest {
         expectError<DonghaengException.Conflict>("unauthorised") { anonymous.enrol(other, code) }
         other.closeStore()
         other.destroy()
-        // First sync: the four org units and the nurse herself (as a worker), published by the admin.
+        // First sync: the four org units and the nurse herself (as a worker), published by the admin,
+        // taken as a snapshot of the merged state (a new phone reads no change feed to get there).
         val progress = RecordingProgress(throwing = true)
         val client = SyncClient(base, token, 10u)
         val report = client.syncNow(store, progress)
         assertEquals(0uL, report.pushed)
-        assertEquals(5uL, report.pulled)
+        assertEquals(5uL, report.snapshotRecords)
+        assertEquals(0uL, report.pulled)
         assertTrue(report.refused.isEmpty())
         assertEquals(listOf(SyncPhase.PULL), progress.calls.map { it.first }.distinct())
         // The listener threw on every call; the sync still finished and says so.

@@ -64,6 +64,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "pull_resume",
         sql: include_str!("sql/0009_pull_resume.sql"),
     },
+    Migration {
+        version: 10,
+        name: "snapshot_progress",
+        sql: include_str!("sql/0010_snapshot_progress.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -15,6 +15,7 @@ use super::protocol::{
     PullRequest, PullResponse, PushRequest, PushResponse, RejectedChange, SeqChange,
 };
 use super::replica::Replica;
+use super::snapshot::{SnapshotRecord, SnapshotRequest, SnapshotResponse};
 use super::validate::{
     encoded_len, validate_pull, validate_push, PageBudget, DEFAULT_PULL_PAGE_BYTES,
 };
@@ -120,6 +121,41 @@ impl MemoryServer {
         }
         resp.server_seq = self.last_seq();
         Ok(resp)
+    }
+
+    /// A snapshot page of everything (the reference has no scopes): records after `after` in
+    /// (entity, record id) order, within the pull's count and byte budget; the position is the
+    /// log's end when the first page is made (docs/sync.md "Snapshot").
+    pub fn snapshot(&self, req: &SnapshotRequest, now_ms: i64) -> CoreResult<SnapshotResponse> {
+        req.validate()?;
+        let feed_from = req
+            .feed_from
+            .map_or(self.last_seq(), |f| f.min(self.last_seq()));
+        let after = req.after.as_ref().map(|a| (a.entity.as_str(), a.record_id));
+        let mut budget = PageBudget::new(req.effective_limit(), self.page_bytes);
+        let mut records = Vec::new();
+        let mut has_more = false;
+        for (entity, id, state) in self.state.records() {
+            if after.is_some_and(|a| (entity, id) <= a) {
+                continue;
+            }
+            let rec = SnapshotRecord::of(entity, id, state);
+            if !budget.admit(PageBudget::cost(encoded_len(&rec))) {
+                has_more = true;
+                break;
+            }
+            records.push(rec);
+        }
+        Ok(SnapshotResponse {
+            after: records
+                .last()
+                .map(SnapshotRecord::record_ref)
+                .or(req.after.clone()),
+            records,
+            has_more,
+            feed_from,
+            server_time_ms: now_ms,
+        })
     }
 
     /// Handles a pull at server time `now_ms`: the changes after `after_seq`, ascending, as many as

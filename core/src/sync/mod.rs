@@ -16,6 +16,7 @@
 //! - [`replica`]: the in-memory reference replica and its canonical dump;
 //! - [`memory_server`]: the server's behaviour (idempotent push, sequence numbers, pages);
 //! - [`restamp`]: how a device whose clock ran ahead recovers;
+//! - [`snapshot`]: a first sync from the merged state instead of the whole log;
 //! - [`device`]: the device's HTTP sync client (the SQLite side is `crate::store::device_sync`).
 
 pub mod change;
@@ -29,6 +30,7 @@ pub mod merge;
 pub mod protocol;
 pub mod replica;
 pub mod restamp;
+pub mod snapshot;
 pub mod validate;
 
 pub use change::{Change, Fields, Op, RecordRef};
@@ -42,3 +44,4 @@ pub use protocol::{
     RejectedChange, SeqChange,
 };
 pub use replica::{Applied, FieldVersion, RecordState, Replica};
+pub use snapshot::{SnapshotRecord, SnapshotRequest, SnapshotResponse, SnapshotState};

@@ -168,6 +168,11 @@ impl Replica {
             .collect()
     }
 
+    /// Every record held, in (entity, record id) order.
+    pub fn records(&self) -> impl Iterator<Item = (&'static str, Uuid, &RecordState)> + '_ {
+        self.records.iter().map(|((e, id), s)| (*e, *id, s))
+    }
+
     /// Number of records held (tombstones included).
     pub fn len(&self) -> usize {
         self.records.len()

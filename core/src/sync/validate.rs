@@ -188,9 +188,9 @@ pub fn validate_change(change: &Change, path: &str) -> CoreResult<()> {
     Ok(())
 }
 
-/// The length in bytes of a change's JSON encoding (what the server stores and sends), counted
-/// without building the string.
-pub fn encoded_len(change: &Change) -> usize {
+/// The length in bytes of a change's JSON encoding (what the server stores and sends) — or of a
+/// snapshot record's — counted without building the string.
+pub fn encoded_len(change: &impl serde::Serialize) -> usize {
     struct Count(usize);
     impl std::io::Write for Count {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -202,7 +202,7 @@ pub fn encoded_len(change: &Change) -> usize {
         }
     }
     let mut n = Count(0);
-    // Encoding a `Change` cannot fail: its maps have string keys and its values are JSON already.
+    // Encoding a protocol message cannot fail: its maps have string keys, its values are JSON.
     let _ = serde_json::to_writer(&mut n, change);
     n.0
 }

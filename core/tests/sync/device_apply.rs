@@ -1,7 +1,9 @@
-//! Applying pulled changes on the device (issue 7 item 2): two SQLite stores and the reference
-//! server (`MemoryServer`) — random repository writes on both, deletes by a third peer, pushes whose
-//! response is lost, pulls applied twice or backwards — converge to the server's canonical dump, and
-//! their rows agree with it. A page that fails half-way commits nothing, not even its cursor.
+//! Applying pulled changes on the device: three SQLite stores and the reference server
+//! (`MemoryServer`) — random repository writes on all, deletes by a fourth peer, pushes whose
+//! response is lost, pulls applied twice or backwards, one store starting from a snapshot
+//! (docs/sync.md "Snapshot") whose pages are lost, repeated or reversed — converge to the server's
+//! canonical dump, and their rows agree with it. A page that fails half-way commits nothing, not even
+//! its cursor.
 
 use crate::device_common as sync_device_common;
 
@@ -43,6 +45,60 @@ enum PullMode {
     Lost,
 }
 
+/// Whether a store with no cursor (or one under way) should take a snapshot page instead.
+fn wants_snapshot(store: &Store) -> bool {
+    let st = store.sync_state().unwrap();
+    st.cursor == 0 || st.snapshot.is_some()
+}
+
+/// One snapshot page after the store's progress, applied as `mode` says.
+fn snapshot(store: &Store, server: &MemoryServer, limit: u32, mode: PullMode) -> bool {
+    let st = store.sync_state().unwrap();
+    let mut req = SnapshotRequest::first(limit);
+    if let Some(p) = st.snapshot {
+        req.after = p.after;
+        req.feed_from = Some(p.feed_from);
+    }
+    let mut page = server.snapshot(&req, now()).unwrap();
+    match mode {
+        PullMode::Normal => {
+            store.apply_snapshot(&page).unwrap();
+        }
+        PullMode::Twice => {
+            store.apply_snapshot(&page).unwrap();
+            let again = store.apply_snapshot(&page).unwrap();
+            assert_eq!(
+                again.changed, 0,
+                "a snapshot page applied twice changes nothing"
+            );
+        }
+        PullMode::Backwards => {
+            page.records.reverse();
+            store.apply_snapshot(&page).unwrap();
+        }
+        PullMode::Lost => {}
+    }
+    page.has_more
+}
+
+/// Pulls one page after the store's cursor and applies it as `mode` says; the third store, with no
+/// cursor yet, takes its snapshot first.
+fn pull_or_snapshot(
+    d: usize,
+    store: &Store,
+    server: &MemoryServer,
+    limit: u32,
+    mode: PullMode,
+) -> bool {
+    if d == SNAPSHOT_STORE && wants_snapshot(store) {
+        return snapshot(store, server, limit, mode);
+    }
+    pull(store, server, limit, mode)
+}
+
+/// The store that starts from a snapshot (the others read the feed from the start).
+const SNAPSHOT_STORE: usize = 2;
+
 /// Pulls one page after the store's cursor and applies it as `mode` says.
 fn pull(store: &Store, server: &MemoryServer, limit: u32, mode: PullMode) -> bool {
     let after_seq = store.sync_state().unwrap().cursor;
@@ -71,10 +127,11 @@ fn pull(store: &Store, server: &MemoryServer, limit: u32, mode: PullMode) -> boo
     page.has_more
 }
 
-fn sync_fully(store: &Store, server: &mut MemoryServer) {
+fn sync_fully(d: usize, store: &Store, server: &mut MemoryServer) {
     while store.outbox_len().unwrap() > 0 {
         push(store, server, 1000, false);
     }
+    while pull_or_snapshot(d, store, server, 500, PullMode::Normal) {}
     while pull(store, server, 500, PullMode::Normal) {}
 }
 
@@ -124,18 +181,21 @@ enum Step {
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        6 => (0..2usize, any::<u8>(), any::<u8>(), any::<u8>()).prop_map(|(d, o, a, b)| Step::Write(d, o, a, b)),
-        2 => (0..2usize, 1..40usize, any::<bool>()).prop_map(|(d, n, l)| Step::Push(d, n, l)),
-        2 => (0..2usize, 1..60u32, any::<u8>()).prop_map(|(d, n, m)| Step::Pull(d, n, m)),
+        6 => (0..3usize, any::<u8>(), any::<u8>(), any::<u8>()).prop_map(|(d, o, a, b)| Step::Write(d, o, a, b)),
+        2 => (0..3usize, 1..40usize, any::<bool>()).prop_map(|(d, n, l)| Step::Push(d, n, l)),
+        3 => (0..3usize, 1..60u32, any::<u8>()).prop_map(|(d, n, m)| Step::Pull(d, n, m)),
         1 => any::<u8>().prop_map(Step::Delete),
     ]
 }
 
 fn run(steps: &[Step]) -> Result<(), TestCaseError> {
     let mut server = MemoryServer::new(SkewPolicy::default());
-    let stores = [w::store(), w::store()];
+    // Stores 0 and 1 read the feed from the start; store 2 starts from a snapshot, page by page
+    // while the others write (its pages are read at different moments), and may write itself
+    // before it (its own unsent work is merged into what the snapshot brings).
+    let stores = [w::store(), w::store(), w::store()];
     w::seed_org(&stores[0]);
-    sync_fully(&stores[0], &mut server);
+    sync_fully(0, &stores[0], &mut server);
     let mut peer = HybridClock::new(Uuid::now_v7());
     let mut ids = 0u64;
     for s in steps {
@@ -151,14 +211,14 @@ fn run(steps: &[Step]) -> Result<(), TestCaseError> {
                     PullMode::Backwards,
                     PullMode::Lost,
                 ][usize::from(m) % 4];
-                pull(&stores[d], &server, n, mode);
+                pull_or_snapshot(d, &stores[d], &server, n, mode);
             }
             Step::Delete(k) => peer_delete(&mut server, &mut peer, &mut ids, k),
         }
     }
     for _ in 0..2 {
-        for s in &stores {
-            sync_fully(s, &mut server);
+        for (d, s) in stores.iter().enumerate() {
+            sync_fully(d, s, &mut server);
         }
     }
     let expected = server.state().canonical_dump();
@@ -195,8 +255,8 @@ fn pulled_records_become_rows_with_their_derived_columns() {
     w::step(&a, 0, 3, 2).unwrap(); // a household with two members
     let h = w::pick(&a, "households", "1", 0).unwrap();
     w::step(&a, 9, 0, 1).unwrap(); // a wellness check: contact
-    sync_fully(&a, &mut server);
-    sync_fully(&b, &mut server);
+    sync_fully(0, &a, &mut server);
+    sync_fully(0, &b, &mut server);
     let got = b.households().get(h).unwrap();
     assert_eq!(got, a.households().get(h).unwrap());
     assert!(got.last_contact_at.is_some());
@@ -224,11 +284,11 @@ fn a_delete_removes_the_row_and_keeps_a_tombstone_that_wins_over_older_edits() {
     w::step(&store, 0, 1, 0).unwrap();
     let h = w::pick(&store, "households", "1", 0).unwrap();
     let edit = store.outbox(usize::MAX).unwrap().pop().unwrap();
-    sync_fully(&store, &mut server);
+    sync_fully(0, &store, &mut server);
     let mut peer = HybridClock::new(Uuid::now_v7());
     let mut ids = 0;
     peer_delete(&mut server, &mut peer, &mut ids, 0);
-    sync_fully(&store, &mut server);
+    sync_fully(0, &store, &mut server);
     assert!(store.households().get(h).is_err());
     assert!(store.sync_dump().unwrap().contains("\"state\":\"deleted\""));
     // The old create pulled again (a duplicate page) does not bring it back.
@@ -245,7 +305,7 @@ fn a_page_that_fails_half_way_commits_nothing_not_even_its_cursor() {
     for k in 0..5 {
         w::step(&a, 0, k, k).unwrap();
     }
-    sync_fully(&a, &mut server);
+    sync_fully(0, &a, &mut server);
     let page = server
         .pull(
             &PullRequest {
@@ -279,12 +339,59 @@ fn a_page_that_fails_half_way_commits_nothing_not_even_its_cursor() {
 }
 
 #[test]
+fn a_snapshot_page_that_fails_half_way_commits_nothing_not_even_its_progress() {
+    let mut server = MemoryServer::new(SkewPolicy::default());
+    let (a, b) = (w::store(), w::store());
+    w::seed_org(&a);
+    for k in 0..5 {
+        w::step(&a, 0, k, k).unwrap();
+    }
+    sync_fully(0, &a, &mut server);
+    let mut first = SnapshotRequest::first(5);
+    let page = server.snapshot(&first, now()).unwrap();
+    assert!(page.has_more && page.records.len() == 5);
+    let mut broken = page.clone();
+    let mut bad = broken.records[1].clone();
+    bad.entity = "no_such_table".into();
+    broken.records.insert(3, bad);
+    let before = (b.sync_dump().unwrap(), b.sync_state().unwrap());
+    let err = b.apply_snapshot(&broken).unwrap_err();
+    assert_eq!(err.code, "unknown_entity");
+    assert_eq!((b.sync_dump().unwrap(), b.sync_state().unwrap()), before);
+    // The good page applies whole and keeps its progress; the rest follows from there, then the
+    // feed from the snapshot's position, and the store holds what the server holds.
+    b.apply_snapshot(&page).unwrap();
+    let progress = b
+        .sync_state()
+        .unwrap()
+        .snapshot
+        .expect("a snapshot under way");
+    assert_eq!(progress.after, page.after);
+    assert_eq!(progress.feed_from, server.last_seq());
+    assert_eq!(
+        b.sync_state().unwrap().cursor,
+        0,
+        "the cursor waits for the last page"
+    );
+    first.after = progress.after;
+    first.feed_from = Some(progress.feed_from);
+    first.limit = 5000;
+    let rest = server.snapshot(&first, now()).unwrap();
+    assert!(!rest.has_more);
+    b.apply_snapshot(&rest).unwrap();
+    let st = b.sync_state().unwrap();
+    assert_eq!((st.cursor, st.snapshot), (server.last_seq(), None));
+    assert_eq!(b.sync_dump().unwrap(), server.state().canonical_dump());
+    assert!(b.sync_mismatches().unwrap().is_empty());
+}
+
+#[test]
 fn an_edit_pulled_before_its_create_waits_for_it_and_the_row_appears_with_both() {
     let mut server = MemoryServer::new(SkewPolicy::default());
     let (a, b) = (w::store(), w::store());
     w::seed_org(&a);
-    sync_fully(&a, &mut server);
-    sync_fully(&b, &mut server);
+    sync_fully(0, &a, &mut server);
+    sync_fully(0, &b, &mut server);
     w::step(&a, 0, 1, 0).unwrap();
     let h = w::pick(&a, "households", "1", 0).unwrap();
     w::step(&a, 1, 0, 3).unwrap(); // crisis level 2 → 4 and the address
@@ -321,8 +428,8 @@ fn a_purge_removes_row_and_merge_state_without_a_tombstone_or_a_change() {
     w::step(&a, 0, 1, 1).unwrap(); // a household with a member
     let h = w::pick(&a, "households", "1", 0).unwrap();
     let p = w::pick(&a, "persons", "1", 0).unwrap();
-    sync_fully(&a, &mut server);
-    sync_fully(&b, &mut server);
+    sync_fully(0, &a, &mut server);
+    sync_fully(0, &b, &mut server);
     let cursor = b.sync_state().unwrap().cursor;
     let outbox = b.outbox_len().unwrap();
     let page = donghaeng_core::sync::PullResponse {

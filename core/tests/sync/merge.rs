@@ -498,3 +498,80 @@ proptest! {
         prop_assert_eq!(b.canonical_dump(), forward.canonical_dump());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    /// A snapshot record (docs/sync.md "Snapshot") stands for its state exactly, on the wire too,
+    /// and the changes it is made of give that state — into an empty replica (a new phone) and into
+    /// one that already holds part of the history (a phone with its own work): snapshot and feed
+    /// reach the same state.
+    #[test]
+    fn a_snapshot_of_the_merged_state_gives_the_same_state_as_the_log(
+        changes in prop::collection::vec(arb_change(), 0..30).prop_map(one_per_stamp),
+        split in any::<prop::sample::Index>(),
+    ) {
+        let mut full = Replica::new();
+        full.apply_all(&changes).unwrap();
+        let snapshot: Vec<SnapshotRecord> = full
+            .records()
+            .map(|(e, id, state)| SnapshotRecord::of(e, id, state))
+            .collect();
+        for (rec, (_, _, state)) in snapshot.iter().zip(full.records()) {
+            prop_assert_eq!(&rec.state.to_state(), state);
+            let wire: SnapshotRecord =
+                serde_json::from_str(&serde_json::to_string(rec).unwrap()).unwrap();
+            prop_assert_eq!(&wire, rec);
+        }
+        let mut fresh = Replica::new();
+        for rec in &snapshot {
+            fresh.apply_all(&rec.changes()).unwrap();
+        }
+        prop_assert_eq!(fresh.canonical_dump(), full.canonical_dump());
+
+        let cut = if changes.is_empty() { 0 } else { split.index(changes.len() + 1) };
+        let mut partial = Replica::new();
+        partial.apply_all(&changes[..cut]).unwrap();
+        for rec in &snapshot {
+            partial.apply_all(&rec.changes()).unwrap();
+        }
+        prop_assert_eq!(partial.canonical_dump(), full.canonical_dump());
+    }
+}
+
+#[test]
+fn a_snapshot_groups_a_records_fields_by_the_change_that_set_them() {
+    let record = v7(1);
+    let (a, b) = (dev(1), dev(2));
+    let mut r = Replica::new();
+    r.apply_all(&[
+        upsert(
+            1,
+            record,
+            hlc(T, 0, a),
+            &[
+                ("head_name", json!("김")),
+                ("phone", json!("010")),
+                ("crisis_level", json!(3)),
+            ],
+        ),
+        upsert(2, record, hlc(T + 5, 0, b), &[("crisis_level", json!(5))]),
+    ])
+    .unwrap();
+    let rec = SnapshotRecord::of("households", record, r.get("households", record).unwrap());
+    let SnapshotState::Live { versions } = &rec.state else {
+        panic!("a live record");
+    };
+    assert_eq!(
+        versions.len(),
+        2,
+        "two changes still visible, one entry each"
+    );
+    assert_eq!(
+        versions[0].fields.len(),
+        2,
+        "the first change keeps two of its fields"
+    );
+    assert_eq!(versions[1].fields["crisis_level"], json!(5));
+    assert_eq!(rec.state.max_stamp(), Some(hlc(T + 5, 0, b)));
+}

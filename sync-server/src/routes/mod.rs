@@ -4,6 +4,7 @@
 mod enrol;
 mod ops;
 mod safety;
+mod snapshot;
 mod sync;
 
 use axum::routing::{get, post, MethodRouter};
@@ -28,6 +29,7 @@ pub fn table() -> Vec<Route> {
     vec![
         r("POST", "/v1/push", post(sync::push)),
         r("POST", "/v1/pull", post(sync::pull)),
+        r("POST", "/v1/snapshot", post(snapshot::snapshot)),
         r("POST", "/v1/enrol", post(enrol::enrol)),
         r("POST", "/v1/token", post(enrol::token)),
         r("GET", "/v1/safety/alarms", get(safety::list)),

@@ -109,6 +109,9 @@ pub struct ScopeIndex {
     session_household: HashMap<Uuid, Uuid>,
     session_workers: HashMap<Uuid, HashSet<Uuid>>,
     event_session: HashMap<Uuid, Uuid>,
+    /// Session → its `safety_events` records, and participant → sessions (a snapshot's candidates).
+    session_events: HashMap<Uuid, Vec<Uuid>>,
+    worker_sessions: HashMap<Uuid, HashSet<Uuid>>,
     /// `volunteer_activity` → the worker whose activity it is (it may name no household).
     activity_worker: HashMap<Uuid, Uuid>,
     /// `config_documents` → the unit it is addressed to.
@@ -300,7 +303,16 @@ impl ScopeIndex {
         let Ok(event) = safety_events::from_fields(c.record_id, fields) else {
             return; // malformed records reach nobody but their author
         };
-        self.event_session.insert(c.record_id, event.session_id);
+        if self
+            .event_session
+            .insert(c.record_id, event.session_id)
+            .is_none()
+        {
+            self.session_events
+                .entry(event.session_id)
+                .or_default()
+                .push(c.record_id);
+        }
         match &event.kind {
             // The first start places the session; a later one (refused at push since the write
             // rules, but possible in an older log) can neither move it nor add participants.
@@ -311,12 +323,64 @@ impl ScopeIndex {
                     event.session_id,
                     plan.participants.iter().map(|p| p.worker_id).collect(),
                 );
+                for p in &plan.participants {
+                    self.worker_sessions
+                        .entry(p.worker_id)
+                        .or_default()
+                        .insert(event.session_id);
+                }
             }
             EventKind::Sos => {
                 self.sos_raised_by.entry(c.record_id).or_insert(c.device_id);
             }
             _ => {}
         }
+    }
+
+    /// The records a user's snapshot may hold, sorted, after `after`: every record of the
+    /// households `sees_household` admits, and of the records that belong to no household those
+    /// that could reach this user (units, workers, configuration, crisis reports, volunteer
+    /// activity, the events of the user's own sessions). A superset: the caller passes each through
+    /// the same read rule as the feed (`Viewer::read`), which alone decides.
+    pub fn snapshot_candidates(
+        &self,
+        sees_household: impl Fn(Uuid) -> bool,
+        user: Uuid,
+        after: Option<(&str, Uuid)>,
+    ) -> Vec<(&str, Uuid)> {
+        let mut out: Vec<(&str, Uuid)> = Vec::new();
+        for h in self.household_dong.keys() {
+            if sees_household(*h) {
+                if let Some(records) = self.household_records.get(h) {
+                    out.extend(records.iter().map(|(e, id)| (e.as_str(), *id)));
+                }
+            }
+        }
+        out.extend(self.units.keys().map(|id| ("org_units", *id)));
+        out.extend(self.worker_team.keys().map(|id| ("workers", *id)));
+        out.extend(self.config_unit.keys().map(|id| ("config_documents", *id)));
+        out.extend(self.report_dong.keys().map(|id| ("crisis_reports", *id)));
+        out.extend(
+            self.report_reporter
+                .keys()
+                .map(|id| ("crisis_reports", *id)),
+        );
+        out.extend(
+            self.activity_worker
+                .keys()
+                .map(|id| ("volunteer_activity", *id)),
+        );
+        for s in self.worker_sessions.get(&user).into_iter().flatten() {
+            if let Some(events) = self.session_events.get(s) {
+                out.extend(events.iter().map(|id| ("safety_events", *id)));
+            }
+        }
+        if let Some(after) = after {
+            out.retain(|k| *k > after);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Whether `worker` takes part in the session of a `safety_events` record.

@@ -4,7 +4,10 @@
 
 use uuid::Uuid;
 
-use donghaeng_core::sync::{Change, Fields, Op, RecordRef, SeqChange};
+use donghaeng_core::sync::{
+    Change, Fields, HlcTimestamp, Op, RecordRef, RecordState, SeqChange, SnapshotRecord,
+    SnapshotState,
+};
 
 use super::index::{ScopeIndex, Trigger};
 use super::rules::{class_of, companion_may_read, Class};
@@ -126,6 +129,59 @@ impl Viewer {
             return Some(c.clone());
         }
         self.companion_copy(c)
+    }
+
+    /// A record's merged state as this device may hold it — a snapshot entry — or `None`: the
+    /// read rule of the feed ([`Viewer::read`]) applied to the change the whole state stands for,
+    /// so a snapshot and the feed can never disagree on what a device holds.
+    pub fn read_record(
+        &self,
+        ix: &ScopeIndex,
+        entity: &str,
+        record_id: Uuid,
+        state: &RecordState,
+    ) -> Option<SnapshotRecord> {
+        let op = match state {
+            RecordState::Live { fields } => Op::Upsert {
+                fields: fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.value.clone()))
+                    .collect(),
+            },
+            RecordState::Deleted { .. } => Op::Delete,
+            RecordState::Appended { record, .. } => Op::Append {
+                record: record.clone(),
+            },
+        };
+        let nobody = Uuid::nil();
+        let stands_for = Change {
+            id: nobody,
+            entity: entity.to_owned(),
+            record_id,
+            op,
+            hlc: HlcTimestamp::zero(nobody),
+            device_id: nobody,
+        };
+        let readable = self.read(ix, &stands_for)?;
+        let mut rec = SnapshotRecord::of(entity, record_id, state);
+        if self.class == Class::Companion {
+            // Only the fields the read rule kept, version by version.
+            let kept = match &readable.op {
+                Op::Upsert { fields } | Op::Append { record: fields } => Some(fields),
+                Op::Delete => None,
+            };
+            match (&mut rec.state, kept) {
+                (SnapshotState::Live { versions }, Some(kept)) => {
+                    for v in versions.iter_mut() {
+                        v.fields.retain(|k, _| kept.contains_key(k));
+                    }
+                    versions.retain(|v| !v.fields.is_empty());
+                }
+                (SnapshotState::Appended { record, .. }, Some(kept)) => *record = kept.clone(),
+                _ => {}
+            }
+        }
+        Some(rec)
     }
 
     /// The change with only the fields a companion may read; `None` if none of it is readable.

@@ -61,6 +61,7 @@ use Expect::{Hidden, Sees, Status};
 const ENDPOINTS: &[(&str, &str)] = &[
     ("POST", "/v1/push"),
     ("POST", "/v1/pull"),
+    ("POST", "/v1/snapshot"),
     ("POST", "/v1/enrol"),
     ("POST", "/v1/token"),
     ("GET", "/v1/safety/alarms"),
@@ -124,7 +125,8 @@ fn expected(method: &str, path: &str, who: Who, scope: Scope) -> Expect {
             Field(r) if is_staff(r) && own => Status(200),
             _ => Status(403),
         },
-        ("POST", "/v1/pull") => match who {
+        // A snapshot holds what the feed would bring: the same read rule decides.
+        ("POST", "/v1/pull" | "/v1/snapshot") => match who {
             Admin => Sees,
             Supervisor => {
                 if own {
@@ -272,6 +274,7 @@ async fn ask(
             .unwrap()
         }
         "/v1/pull" => json!({"protocol_version": 1, "after_seq": 0, "limit": 5000}),
+        "/v1/snapshot" => json!({"protocol_version": ProtocolVersion::CURRENT, "limit": 5000}),
         "/v1/enrol" => json!({"code": "NOT-A-CODE"}),
         "/v1/token" => json!({"device_id": Uuid::now_v7(), "device_secret": "guess"}),
         // A new unknown login each time: five failures of one login from one address lock it.
@@ -298,7 +301,7 @@ async fn ask(
     }
     let text = resp.text().await.unwrap_or_default();
     let needle = match path {
-        "/v1/pull" => household.to_string(),
+        "/v1/pull" | "/v1/snapshot" => household.to_string(),
         "/v1/safety/alarms" => alarm.clone(),
         "/dashboard/api/board" => session.to_string(),
         "/dashboard/api/units" => dong.to_string(),

@@ -91,6 +91,18 @@ impl ChangeStore for AnyStore {
     fn last_seq(&self) -> StoreFuture<'_, u64> {
         self.0.last_seq()
     }
+    fn records(
+        &self,
+        keys: Vec<donghaeng_core::sync::RecordRef>,
+    ) -> StoreFuture<
+        '_,
+        Vec<(
+            donghaeng_core::sync::RecordRef,
+            donghaeng_core::sync::RecordState,
+        )>,
+    > {
+        self.0.records(keys)
+    }
     fn canonical_dump(&self) -> StoreFuture<'_, String> {
         self.0.canonical_dump()
     }

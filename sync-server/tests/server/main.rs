@@ -14,6 +14,7 @@ mod figures_xlsx;
 mod forged_pushes;
 mod http_auth;
 mod http_bad_input;
+mod http_compression;
 mod http_ops;
 mod http_sync;
 mod pg_concurrency;

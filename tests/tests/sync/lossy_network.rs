@@ -15,9 +15,10 @@ use donghaeng_core::safety::{
 use donghaeng_core::store::households::NewHousehold;
 
 /// Starts, checks in and checks out a two-person safety session on `d` (a household of its own, the
-/// phone's user and the first visiting nurse the admin published), recording each event in the
-/// store as the phone's user. Returns the session id and its event ids in order.
-fn safety_session(d: &Device, district: Id) -> (Id, Vec<Id>) {
+/// phone's user and `nurse`, the visiting nurse enrolled in the same round: an earlier round's
+/// random writes may have set an older one inactive), recording each event in the store as the
+/// phone's user. Returns the session id and its event ids in order.
+fn safety_session(d: &Device, nurse: Id, district: Id) -> (Id, Vec<Id>) {
     let store = &d.store;
     let dong = crate::harness::first_id(store, "SELECT id FROM org_units WHERE kind = 'dong'");
     let household = store
@@ -33,10 +34,6 @@ fn safety_session(d: &Device, district: Id) -> (Id, Vec<Id>) {
             phone: None,
         })
         .unwrap();
-    let nurse = crate::harness::first_id(
-        store,
-        "SELECT id FROM workers WHERE roles = 'visiting_nurse' ORDER BY id",
-    );
     let workers: Vec<Worker> = [d.user_id.unwrap(), nurse]
         .into_iter()
         .map(|id| store.workers().get(id).unwrap())
@@ -117,7 +114,8 @@ fn devices_converge_through_a_network_that_drops_duplicates_and_delays() {
         }
         // A safety session on the first phone (start, check-in, check-out), pushed through the
         // same lossy network: every phone must end with each of its events exactly once.
-        let session_events = safety_session(&devices[0], org.district);
+        let nurse = devices[1].user_id.expect("an enrolled nurse");
+        let session_events = safety_session(&devices[0], nurse, org.district);
         let mut rng = Rng::new(seed);
         for _round in 0..30 {
             for d in &devices {

@@ -11,3 +11,4 @@ mod lossy_network;
 mod postgres_nodes;
 mod scopes;
 mod server_crash;
+mod snapshot;

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::records::{self, Outcome};
 use super::rows;
-use crate::sync::{Change, EntitySpec, Fields, HlcTimestamp};
+use crate::sync::{Change, EntitySpec, Fields, HlcTimestamp, RecordState, SnapshotRecord};
 use crate::CoreResult;
 
 /// What applying a page did.
@@ -142,6 +142,46 @@ pub fn apply_one(
         stats.pending_rows += 1;
     }
     derived.note(spec, change.record_id, &outcome, old_household);
+    Ok(())
+}
+
+/// Takes one record of a snapshot. A record the device does not hold yet is stored as it came —
+/// its merge state and its row, written once, with no merge to run (the usual case: a new phone);
+/// one it holds (its own unsent work, or a snapshot started again) is merged change by change, as
+/// if the changes the state is made of had been pulled.
+pub fn apply_snapshot_record(
+    conn: &Connection,
+    rec: &SnapshotRecord,
+    derived: &mut Derived,
+    stats: &mut ApplyStats,
+) -> CoreResult<()> {
+    let spec = records::spec(&rec.entity)?;
+    if records::load(conn, spec.name, rec.record_id)?.is_some() {
+        for change in rec.changes() {
+            apply_one(conn, &change, derived, stats)?;
+        }
+        return Ok(());
+    }
+    let state = rec.state.to_state();
+    records::store(conn, spec.name, rec.record_id, &state)?;
+    let outcome = match state {
+        RecordState::Live { fields } => {
+            Outcome::Live(fields.into_iter().map(|(k, v)| (k, v.value)).collect())
+        }
+        RecordState::Deleted { .. } => Outcome::Deleted,
+        RecordState::Appended { record, .. } => Outcome::Appended(record),
+    };
+    let written = match &outcome {
+        Outcome::Live(fields) => rows::write_live(conn, spec, rec.record_id, fields)?,
+        Outcome::Appended(record) => rows::write_appended(conn, spec, rec.record_id, record)?,
+        // A tombstone of a record never held: there is no row to remove.
+        _ => true,
+    };
+    stats.changed += 1;
+    if !written {
+        stats.pending_rows += 1;
+    }
+    derived.note(spec, rec.record_id, &outcome, None);
     Ok(())
 }
 

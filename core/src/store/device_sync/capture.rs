@@ -65,6 +65,7 @@ impl Capture {
                 received_max: None,
                 acked_max: None,
                 resume: None,
+                snapshot: None,
             },
             clock: HybridClock::new(device_id),
             now_ms: 0,

@@ -26,10 +26,11 @@ use uuid::Uuid;
 
 pub use apply::ApplyStats;
 pub use capture::Capture;
-pub use state::SyncState;
+pub use state::{SnapshotProgress, SyncState};
 
 use super::Store;
 use crate::sync::protocol::{PullResponse, PullResume, PushResponse, RejectedChange};
+use crate::sync::SnapshotResponse;
 use crate::sync::{restamp, Change, HlcTimestamp};
 use crate::CoreResult;
 
@@ -221,6 +222,52 @@ impl Store {
             page.resume,
             Some(page.server_time_ms),
         )
+    }
+
+    /// Applies one snapshot page (docs/sync.md "Snapshot") in one transaction: its records, the
+    /// server's time, the clock's receipt of the page's greatest stamp, and the snapshot's progress
+    /// — or, after the last page, the cursor at the snapshot's position. A page that fails half way
+    /// commits nothing, progress included.
+    pub fn apply_snapshot(&self, page: &SnapshotResponse) -> CoreResult<ApplyStats> {
+        let now = self.now_ms();
+        self.write_relaxed(|tx| {
+            let mut st = state::load(tx)?;
+            st.offset.learn(page.server_time_ms, now);
+            let mut stats = ApplyStats::default();
+            let mut derived = apply::Derived::default();
+            for rec in &page.records {
+                apply::apply_snapshot_record(tx, rec, &mut derived, &mut stats)?;
+            }
+            derived.refresh(tx)?;
+            if let Some(max) = page
+                .records
+                .iter()
+                .filter_map(|r| r.state.max_stamp())
+                .max()
+            {
+                let mut clock = st.clock();
+                clock.receive(&max, st.offset.corrected(now));
+                st.last_hlc = Some(clock.last());
+                st.received_max = st.received_max.max(Some(max));
+            }
+            if page.has_more {
+                st.snapshot = Some(SnapshotProgress {
+                    after: page
+                        .after
+                        .clone()
+                        .or_else(|| st.snapshot.as_ref().and_then(|p| p.after.clone())),
+                    feed_from: page.feed_from,
+                });
+            } else {
+                st.snapshot = None;
+                if page.feed_from > st.cursor {
+                    st.cursor = page.feed_from;
+                    st.resume = None;
+                }
+            }
+            state::save(tx, &st)?;
+            Ok(stats)
+        })
     }
 
     fn apply<'a>(

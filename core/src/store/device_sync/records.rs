@@ -2,7 +2,7 @@
 //! [`crate::sync::decide`] against it — the SQLite twin of [`crate::sync::Replica::apply`].
 //!
 //! A live mutable record keeps its per-field versions as one JSON object per record (one read and
-//! one write per change, whatever the number of fields); a tombstone and an append-only record keep
+//! one write per change, whatever the number of fields), each change's stamp and id once; a tombstone and an append-only record keep
 //! the stamp and change id of the change kept. Field values are kept here too, not only in the
 //! tables: a record can be live without its row (an edit pulled before its create, a field pair that
 //! merges into a state a CHECK refuses), and the merge must still hold every field with its stamp.
@@ -19,12 +19,84 @@ use crate::sync::replica::{FieldVersion, RecordState};
 use crate::sync::{entity, Applied, Change, EntitySpec, Fields, HlcTimestamp, Op};
 use crate::{CoreError, CoreResult};
 
-/// One field's version as stored (short keys: this JSON is written on every change).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One field's version in the first format (`{field: {"v", "h", "c"}}`): still read, for files
+/// written before the compact one.
+#[derive(Debug, Clone, Deserialize)]
 struct Stored {
     v: Value,
     h: HlcTimestamp,
     c: Uuid,
+}
+
+/// A live record's versions as stored: each change that still sets a field once (`s`: stamp and
+/// change id), and each field as its value and the index of its change (`f`). A stamp and an id are
+/// 88 characters of JSON; a record set by one change holds them once instead of once per field,
+/// and the file holds a third of what it did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Compact {
+    s: Vec<(HlcTimestamp, Uuid)>,
+    f: BTreeMap<String, (Value, usize)>,
+}
+
+impl Compact {
+    fn of(fields: &BTreeMap<String, FieldVersion>) -> Compact {
+        let mut s: Vec<(HlcTimestamp, Uuid)> = Vec::new();
+        let mut f = BTreeMap::new();
+        for (name, v) in fields {
+            let key = (v.hlc, v.change_id);
+            let i = match s.iter().position(|k| *k == key) {
+                Some(i) => i,
+                None => {
+                    s.push(key);
+                    s.len() - 1
+                }
+            };
+            f.insert(name.clone(), (v.value.clone(), i));
+        }
+        Compact { s, f }
+    }
+
+    fn fields(self) -> CoreResult<BTreeMap<String, FieldVersion>> {
+        self.f
+            .into_iter()
+            .map(|(name, (value, i))| {
+                let (hlc, change_id) = *self
+                    .s
+                    .get(i)
+                    .ok_or_else(|| corrupt(format!("field {name}: no version {i}")))?;
+                Ok((
+                    name,
+                    FieldVersion {
+                        value,
+                        hlc,
+                        change_id,
+                    },
+                ))
+            })
+            .collect()
+    }
+}
+
+/// A live record's body, in either format.
+fn decode_live(body: &str) -> CoreResult<BTreeMap<String, FieldVersion>> {
+    if let Ok(compact) = serde_json::from_str::<Compact>(body) {
+        return compact.fields();
+    }
+    let stored: BTreeMap<String, Stored> = serde_json::from_str(body).map_err(corrupt)?;
+    Ok(stored
+        .into_iter()
+        .map(|(k, s)| {
+            (
+                k,
+                FieldVersion {
+                    value: s.v,
+                    hlc: s.h,
+                    change_id: s.c,
+                },
+            )
+        })
+        .collect())
 }
 
 /// The spec of an entity, or `unknown_entity`.
@@ -63,21 +135,8 @@ pub fn decode(
     match state {
         "live" => {
             let body = body.ok_or_else(|| corrupt("live record without body"))?;
-            let stored: BTreeMap<String, Stored> = serde_json::from_str(&body).map_err(corrupt)?;
             Ok(RecordState::Live {
-                fields: stored
-                    .into_iter()
-                    .map(|(k, s)| {
-                        (
-                            k,
-                            FieldVersion {
-                                value: s.v,
-                                hlc: s.h,
-                                change_id: s.c,
-                            },
-                        )
-                    })
-                    .collect(),
+                fields: decode_live(&body)?,
             })
         }
         "deleted" => Ok(RecordState::Deleted {
@@ -118,20 +177,7 @@ pub fn load(conn: &Connection, entity: &str, record_id: Uuid) -> CoreResult<Opti
 pub fn store(conn: &Connection, entity: &str, record_id: Uuid, st: &RecordState) -> CoreResult<()> {
     let (state, hlc, change_id, body) = match st {
         RecordState::Live { fields } => {
-            let stored: BTreeMap<&str, Stored> = fields
-                .iter()
-                .map(|(k, f)| {
-                    (
-                        k.as_str(),
-                        Stored {
-                            v: f.value.clone(),
-                            h: f.hlc,
-                            c: f.change_id,
-                        },
-                    )
-                })
-                .collect();
-            let body = serde_json::to_string(&stored).map_err(corrupt)?;
+            let body = serde_json::to_string(&Compact::of(fields)).map_err(corrupt)?;
             ("live", None, None, Some(body))
         }
         RecordState::Deleted { hlc, change_id } => (
@@ -337,4 +383,48 @@ pub fn canonical_dump(conn: &Connection) -> CoreResult<String> {
         out.push('\n');
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_compact_body_holds_each_change_once_and_reads_like_the_first_format() {
+        let node = Uuid::from_u128(7);
+        let (h1, h2) = (
+            HlcTimestamp {
+                wall_ms: 1_767_225_600_000,
+                counter: 0,
+                node,
+            },
+            HlcTimestamp {
+                wall_ms: 1_767_225_600_500,
+                counter: 1,
+                node,
+            },
+        );
+        let (c1, c2) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let first_format = json!({
+            "head_name": {"v": "김영수", "h": h1.encode(), "c": c1},
+            "phone": {"v": null, "h": h1.encode(), "c": c1},
+            "crisis_level": {"v": 5, "h": h2.encode(), "c": c2},
+        })
+        .to_string();
+        let old = decode("live", None, None, Some(first_format.clone())).unwrap();
+        let RecordState::Live { fields } = &old else {
+            panic!("live");
+        };
+        let compact = serde_json::to_string(&Compact::of(fields)).unwrap();
+        assert_eq!(compact.matches(&h1.encode()).count(), 1, "{compact}");
+        assert!(compact.len() * 3 < first_format.len() * 2, "{compact}");
+        assert_eq!(decode("live", None, None, Some(compact)).unwrap(), old);
+        // A version index that points nowhere is a storage error, not a panic.
+        let broken = json!({"s": [[h1.encode(), c1]], "f": {"phone": [null, 3]}}).to_string();
+        assert_eq!(
+            decode("live", None, None, Some(broken)).unwrap_err().kind,
+            crate::ErrorCode::Storage
+        );
+    }
 }

@@ -1,10 +1,11 @@
 //! The device's sync state (기기 동기화 상태): one row of `sync_state`.
 
 use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::model::new_id;
-use crate::sync::{ClockOffset, HlcTimestamp, HybridClock, PullResume};
+use crate::sync::{ClockOffset, HlcTimestamp, HybridClock, PullResume, RecordRef};
 use crate::{CoreError, CoreResult};
 
 /// What the device keeps between syncs.
@@ -25,6 +26,18 @@ pub struct SyncState {
     /// Where the last page stopped inside a backfill, sent back with the next pull (kept with the
     /// cursor: both move in the transaction that applies a page).
     pub resume: Option<PullResume>,
+    /// A snapshot initial sync under way: where its next page starts (kept with each page's
+    /// records). `None` when none is.
+    pub snapshot: Option<SnapshotProgress>,
+}
+
+/// How far a snapshot initial sync went (docs/sync.md "Snapshot").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotProgress {
+    /// The last record applied.
+    pub after: Option<RecordRef>,
+    /// Where the feed continues once the snapshot is complete.
+    pub feed_from: u64,
 }
 
 impl SyncState {
@@ -55,7 +68,7 @@ pub fn load(conn: &Connection) -> CoreResult<SyncState> {
     let row = conn
         .prepare_cached(
             "SELECT device_id, last_hlc, clock_offset_ms, cursor, received_max, acked_max,
-                    pull_resume
+                    pull_resume, snapshot_progress
                FROM sync_state WHERE id = 1",
         )?
         .query_row([], |r| {
@@ -67,10 +80,11 @@ pub fn load(conn: &Connection) -> CoreResult<SyncState> {
                 r.get::<_, Option<String>>(4)?,
                 r.get::<_, Option<String>>(5)?,
                 r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<String>>(7)?,
             ))
         })
         .optional()?;
-    let Some((device, last, offset_ms, cursor, received, acked, resume)) = row else {
+    let Some((device, last, offset_ms, cursor, received, acked, resume, snapshot)) = row else {
         return Err(CoreError::storage("sync_state row missing"));
     };
     Ok(SyncState {
@@ -85,13 +99,17 @@ pub fn load(conn: &Connection) -> CoreResult<SyncState> {
             .map(|s| serde_json::from_str(&s))
             .transpose()
             .map_err(|e| CoreError::storage(format!("sync_state.pull_resume: {e}")))?,
+        snapshot: snapshot
+            .map(|s| serde_json::from_str(&s))
+            .transpose()
+            .map_err(|e| CoreError::storage(format!("sync_state.snapshot_progress: {e}")))?,
     })
 }
 
 pub fn save(conn: &Connection, s: &SyncState) -> CoreResult<()> {
     conn.prepare_cached(
         "UPDATE sync_state SET last_hlc = ?1, clock_offset_ms = ?2, cursor = ?3, received_max = ?4,
-             acked_max = ?5, pull_resume = ?6 WHERE id = 1",
+             acked_max = ?5, pull_resume = ?6, snapshot_progress = ?7 WHERE id = 1",
     )?
     .execute(params![
         s.last_hlc.map(|h| h.encode()),
@@ -103,6 +121,11 @@ pub fn save(conn: &Connection, s: &SyncState) -> CoreResult<()> {
             .map(|r| serde_json::to_string(&r))
             .transpose()
             .map_err(|e| CoreError::storage(format!("cannot encode the pull resume point: {e}")))?,
+        s.snapshot
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| CoreError::storage(format!("cannot encode the snapshot progress: {e}")))?,
     ])?;
     Ok(())
 }

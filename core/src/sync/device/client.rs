@@ -12,6 +12,7 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::compression;
 use super::errors;
 use super::progress::{SyncPhase, SyncProgress};
 use super::routes::Routes;
@@ -23,6 +24,7 @@ use crate::sync::protocol::{
     ErrorBody, ProtocolVersion, PullRequest, PullResponse, PushRequest, PushResponse,
     RejectedChange,
 };
+use crate::sync::snapshot::{SnapshotRequest, SnapshotResponse};
 use crate::sync::validate::{encoded_len, MAX_PULL_LIMIT, MAX_PUSH_CHANGES};
 use crate::{CoreError, CoreResult};
 
@@ -47,6 +49,8 @@ pub struct SyncReport {
     pub refused: Vec<RejectedChange>,
     /// Changes pulled and applied (including ones that changed nothing).
     pub pulled: u64,
+    /// Records taken from a snapshot (a new device's first sync, docs/sync.md "Snapshot").
+    pub snapshot_records: u64,
     /// Pages applied.
     pub pages: u64,
     /// The cursor after the sync.
@@ -61,6 +65,8 @@ pub struct SyncClient {
     http: Client,
     push_batch: usize,
     pull_limit: u32,
+    /// Whether a device with no cursor starts from a snapshot (docs/sync.md "Snapshot").
+    snapshot: bool,
     tokens: Mutex<TokenKeeper>,
 }
 
@@ -94,6 +100,7 @@ impl SyncClient {
             http,
             push_batch: MAX_PUSH_CHANGES,
             pull_limit: MAX_PULL_LIMIT,
+            snapshot: true,
             tokens,
         })
     }
@@ -102,6 +109,12 @@ impl SyncClient {
     pub fn with_batches(mut self, push_batch: usize, pull_limit: u32) -> Self {
         self.push_batch = push_batch.clamp(1, MAX_PUSH_CHANGES);
         self.pull_limit = pull_limit.clamp(1, MAX_PULL_LIMIT);
+        self
+    }
+
+    /// Without snapshots: a new device reads the whole change feed (tests comparing both paths).
+    pub fn without_snapshot(mut self) -> Self {
+        self.snapshot = false;
         self
     }
 
@@ -173,6 +186,7 @@ impl SyncClient {
     pub fn sync(&self, store: &Store, progress: &mut dyn SyncProgress) -> CoreResult<SyncReport> {
         let mut report = SyncReport::default();
         let server_seq = self.push_all(store, progress, &mut report)?;
+        self.snapshot_all(store, progress, &mut report)?;
         self.pull_all(store, progress, server_seq, &mut report)?;
         Ok(report)
     }
@@ -253,6 +267,56 @@ impl SyncClient {
             progress.progress(SyncPhase::Push, done, total);
         }
         Ok(server_seq)
+    }
+
+    /// A device with no cursor (or with a snapshot under way) takes the snapshot of its scope page
+    /// by page; the feed then continues from the snapshot's position. A server without the route
+    /// (an older one, or one without scopes) answers 404: the device then reads the feed from the
+    /// start, as before.
+    fn snapshot_all(
+        &self,
+        store: &Store,
+        progress: &mut dyn SyncProgress,
+        report: &mut SyncReport,
+    ) -> CoreResult<()> {
+        let state = store.sync_state()?;
+        let under_way = state.snapshot.is_some();
+        if !self.snapshot || (state.cursor > 0 && !under_way) {
+            return Ok(());
+        }
+        let mut req = SnapshotRequest::first(self.pull_limit);
+        if let Some(p) = state.snapshot {
+            req.after = p.after;
+            req.feed_from = Some(p.feed_from);
+        }
+        let mut done = 0u64;
+        loop {
+            let page: SnapshotResponse =
+                match self.post_authed(store, &self.routes.snapshot_url(), &req)? {
+                    Ok(page) => page,
+                    Err((StatusCode::NOT_FOUND, _)) => return Ok(()),
+                    Err((status, body)) => return Err(classify(status, body.as_ref())),
+                };
+            // A page that promises more must move on, or the loop would never end.
+            if page.has_more && (page.after.is_none() || page.after == req.after) {
+                return Err(errors::incompatible_version("snapshot did not advance"));
+            }
+            store.apply_snapshot(&page)?;
+            done += page.records.len() as u64;
+            report.snapshot_records += page.records.len() as u64;
+            report.pages += 1;
+            let ahead = if page.has_more {
+                u64::from(self.pull_limit)
+            } else {
+                0
+            };
+            progress.progress(SyncPhase::Pull, done, done + ahead);
+            if !page.has_more {
+                return Ok(());
+            }
+            req.after = page.after;
+            req.feed_from = Some(page.feed_from);
+        }
     }
 
     /// Pulls and applies pages until the server has nothing more.
@@ -360,11 +424,15 @@ impl SyncClient {
     ) -> CoreResult<Result<T, (StatusCode, Option<ErrorBody>)>> {
         let json = serde_json::to_vec(body)
             .map_err(|e| CoreError::storage(format!("cannot encode request: {e}")))?;
+        let (body, encoding) = compression::request_body(json);
         let mut req = self
             .http
             .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(json);
+            .body(body);
+        if let Some(encoding) = encoding {
+            req = req.header(reqwest::header::CONTENT_ENCODING, encoding);
+        }
         let token = self.keeper().token();
         if let Some(token) = token {
             req = req.bearer_auth(token);

@@ -9,6 +9,7 @@
 //! - `token`: the access token the client holds and renews with the device credential.
 
 pub mod client;
+mod compression;
 pub mod errors;
 pub mod progress;
 pub mod routes;

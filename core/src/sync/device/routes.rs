@@ -12,6 +12,8 @@ pub struct Routes {
     pub push_path: String,
     /// Path of the pull endpoint (POST, JSON `PullRequest` → `PullResponse`).
     pub pull_path: String,
+    /// Path of the snapshot endpoint (POST, JSON `SnapshotRequest` → `SnapshotResponse`).
+    pub snapshot_path: String,
     /// Path of the enrolment endpoint (POST, JSON `EnrolRequest` → `DeviceCredential`).
     pub enrol_path: String,
     /// Path of the access-token endpoint (POST, JSON `TokenRequest` → `TokenResponse`).
@@ -27,13 +29,14 @@ pub struct Routes {
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Routes {
-    /// Routes with the sync server's paths (`/v1/push`, `/v1/pull`, `/v1/enrol`, `/v1/token`, see `sync-server/README.md`) and
-    /// the default timeout.
+    /// Routes with the sync server's paths (`/v1/push`, `/v1/pull`, `/v1/snapshot`, `/v1/enrol`, `/v1/token`, see
+    /// `sync-server/README.md`) and the default timeout.
     pub fn new(base_url: impl Into<String>, bearer_token: Option<String>) -> Self {
         Routes {
             base_url: base_url.into(),
             push_path: "/v1/push".to_owned(),
             pull_path: "/v1/pull".to_owned(),
+            snapshot_path: "/v1/snapshot".to_owned(),
             enrol_path: "/v1/enrol".to_owned(),
             token_path: "/v1/token".to_owned(),
             bearer_token,
@@ -55,6 +58,10 @@ impl Routes {
 
     pub fn pull_url(&self) -> String {
         self.join(&self.pull_path)
+    }
+
+    pub fn snapshot_url(&self) -> String {
+        self.join(&self.snapshot_path)
     }
 
     pub fn enrol_url(&self) -> String {

@@ -35,7 +35,7 @@ use donghaeng_core::sync::validate::{
 };
 use donghaeng_core::sync::{
     decide, Change, Current, Decision, FieldVersion, HlcTimestamp, Op, PullRequest, PullResponse,
-    PushRequest, PushResponse, RecordState, RejectedChange, SeqChange, SkewPolicy,
+    PushRequest, PushResponse, RecordRef, RecordState, RejectedChange, SeqChange, SkewPolicy,
 };
 use donghaeng_core::{CoreError, CoreResult, ErrorCode};
 
@@ -149,6 +149,39 @@ impl ChangeStore for PgStore {
                 .map_err(pg_error)?
                 .get(0);
             Ok(u64::try_from(seq).unwrap_or(0))
+        })
+    }
+
+    fn records(&self, keys: Vec<RecordRef>) -> StoreFuture<'_, Vec<(RecordRef, RecordState)>> {
+        Box::pin(async move {
+            let mut client = self.client().await?;
+            // One snapshot for both tables, and two statements whatever the page size.
+            let tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await
+                .map_err(pg_error)?;
+            let entities: Vec<&str> = keys.iter().map(|k| k.entity.as_str()).collect();
+            let ids: Vec<Uuid> = keys.iter().map(|k| k.record_id).collect();
+            let records = tx
+                .query(SELECT_RECORDS_OF, &[&entities, &ids])
+                .await
+                .map_err(pg_error)?;
+            let fields = tx
+                .query(SELECT_FIELDS_OF, &[&entities, &ids])
+                .await
+                .map_err(pg_error)?;
+            tx.commit().await.map_err(pg_error)?;
+            let mut held = records_from_rows(&records, &fields)?;
+            Ok(keys
+                .into_iter()
+                .filter_map(|k| {
+                    let state = held.remove(&(k.entity.clone(), k.record_id))?;
+                    Some((k, state))
+                })
+                .collect())
         })
     }
 

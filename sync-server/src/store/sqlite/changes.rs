@@ -14,7 +14,7 @@ use donghaeng_core::sync::validate::{
 };
 use donghaeng_core::sync::{
     decide, Change, Current, Decision, FieldVersion, HlcTimestamp, Op, PullRequest, PullResponse,
-    PushRequest, PushResponse, RecordState, RejectedChange, SeqChange, SkewPolicy,
+    PushRequest, PushResponse, RecordRef, RecordState, RejectedChange, SeqChange, SkewPolicy,
 };
 use donghaeng_core::{CoreError, CoreResult};
 
@@ -51,9 +51,107 @@ impl ChangeStore for SqliteStore {
         self.read(last_seq)
     }
 
+    fn records(&self, keys: Vec<RecordRef>) -> StoreFuture<'_, Vec<(RecordRef, RecordState)>> {
+        self.read(move |conn| records_blocking(conn, &keys))
+    }
+
     fn canonical_dump(&self) -> StoreFuture<'_, String> {
         self.read(dump_blocking)
     }
+}
+
+fn records_blocking(
+    conn: &Connection,
+    keys: &[RecordRef],
+) -> CoreResult<Vec<(RecordRef, RecordState)>> {
+    // One read transaction: every record as of one moment.
+    let tx = conn.unchecked_transaction()?;
+    let mut out = Vec::with_capacity(keys.len());
+    {
+        let mut record_stmt = tx.prepare_cached(
+            "SELECT state, hlc, change_id, record FROM merged_records
+             WHERE entity = ?1 AND record_id = ?2",
+        )?;
+        let mut fields_stmt = tx.prepare_cached(FIELDS_OF_RECORD)?;
+        for key in keys {
+            let rid = key.record_id.as_bytes().to_vec();
+            let row = record_stmt
+                .query_row(params![key.entity, rid], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<Vec<u8>>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ))
+                })
+                .optional()?;
+            if let Some((state, hlc, change_id, record)) = row {
+                let state = decode_record(
+                    &mut fields_stmt,
+                    &key.entity,
+                    &rid,
+                    &state,
+                    hlc,
+                    change_id,
+                    record,
+                )?;
+                out.push((key.clone(), state));
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+/// A live record's fields, by name.
+const FIELDS_OF_RECORD: &str = "SELECT field, value, hlc, change_id FROM merged_fields
+     WHERE entity = ?1 AND record_id = ?2 ORDER BY field";
+
+/// One `merged_records` row (and, for a live record, its `merged_fields`) as a record state.
+fn decode_record(
+    fields_stmt: &mut rusqlite::Statement<'_>,
+    entity_name: &str,
+    rid: &[u8],
+    state: &str,
+    hlc: Option<String>,
+    change_id: Option<Vec<u8>>,
+    record: Option<String>,
+) -> CoreResult<RecordState> {
+    let stamp = || decode_stamp(hlc.as_deref().unwrap_or_default());
+    let cid = || uuid_from(change_id.as_deref().unwrap_or_default(), "merged_records");
+    Ok(match state {
+        "live" => {
+            let mut fields = BTreeMap::new();
+            let mut frows = fields_stmt.query(params![entity_name, rid])?;
+            while let Some(f) = frows.next()? {
+                let name: String = f.get(0)?;
+                let value: String = f.get(1)?;
+                let s: String = f.get(2)?;
+                let c: Vec<u8> = f.get(3)?;
+                let value: Value = serde_json::from_str(&value)
+                    .map_err(|e| CoreError::storage(format!("corrupt field value: {e}")))?;
+                fields.insert(
+                    name,
+                    FieldVersion {
+                        value,
+                        hlc: decode_stamp(&s)?,
+                        change_id: uuid_from(&c, "merged_fields")?,
+                    },
+                );
+            }
+            RecordState::Live { fields }
+        }
+        "deleted" => RecordState::Deleted {
+            hlc: stamp()?,
+            change_id: cid()?,
+        },
+        _ => RecordState::Appended {
+            record: serde_json::from_str(record.as_deref().unwrap_or("{}"))
+                .map_err(|e| CoreError::storage(format!("corrupt record: {e}")))?,
+            hlc: stamp()?,
+            change_id: cid()?,
+        },
+    })
 }
 
 fn last_seq(conn: &Connection) -> CoreResult<u64> {
@@ -359,10 +457,7 @@ fn dump_blocking(conn: &Connection) -> CoreResult<String> {
         #[serde(flatten)]
         state: &'a RecordState,
     }
-    let mut fields_stmt = conn.prepare(
-        "SELECT field, value, hlc, change_id FROM merged_fields
-         WHERE entity = ?1 AND record_id = ?2 ORDER BY field",
-    )?;
+    let mut fields_stmt = conn.prepare(FIELDS_OF_RECORD)?;
     let mut stmt = conn.prepare(
         "SELECT entity, record_id, state, hlc, change_id, record FROM merged_records
          ORDER BY entity, record_id",
@@ -373,44 +468,15 @@ fn dump_blocking(conn: &Connection) -> CoreResult<String> {
         let entity_name: String = r.get(0)?;
         let rid: Vec<u8> = r.get(1)?;
         let state: String = r.get(2)?;
-        let hlc: Option<String> = r.get(3)?;
-        let change_id: Option<Vec<u8>> = r.get(4)?;
-        let record: Option<String> = r.get(5)?;
-        let stamp = || decode_stamp(hlc.as_deref().unwrap_or_default());
-        let cid = || uuid_from(change_id.as_deref().unwrap_or_default(), "merged_records");
-        let state = match state.as_str() {
-            "live" => {
-                let mut fields = BTreeMap::new();
-                let mut frows = fields_stmt.query(params![entity_name, rid])?;
-                while let Some(f) = frows.next()? {
-                    let name: String = f.get(0)?;
-                    let value: String = f.get(1)?;
-                    let s: String = f.get(2)?;
-                    let c: Vec<u8> = f.get(3)?;
-                    let value: Value = serde_json::from_str(&value)
-                        .map_err(|e| CoreError::storage(format!("corrupt field value: {e}")))?;
-                    fields.insert(
-                        name,
-                        FieldVersion {
-                            value,
-                            hlc: decode_stamp(&s)?,
-                            change_id: uuid_from(&c, "merged_fields")?,
-                        },
-                    );
-                }
-                RecordState::Live { fields }
-            }
-            "deleted" => RecordState::Deleted {
-                hlc: stamp()?,
-                change_id: cid()?,
-            },
-            _ => RecordState::Appended {
-                record: serde_json::from_str(record.as_deref().unwrap_or("{}"))
-                    .map_err(|e| CoreError::storage(format!("corrupt record: {e}")))?,
-                hlc: stamp()?,
-                change_id: cid()?,
-            },
-        };
+        let state = decode_record(
+            &mut fields_stmt,
+            &entity_name,
+            &rid,
+            &state,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        )?;
         let line = Line {
             entity: &entity_name,
             id: uuid_from(&rid, "merged_records")?,

@@ -51,7 +51,7 @@ class SyncStatusViewModel(
         val ok = try {
             val r = client().use { it.syncNow(store, this) }
             val now = clock.nowMs()
-            state.update { it.copy(sync = SyncUi.Done(now, r.pushed.toLong(), r.pulled.toLong()), lastSuccessMs = now) }
+            state.update { it.copy(sync = SyncUi.Done(now, r.pushed.toLong(), (r.pulled + r.snapshotRecords).toLong()), lastSuccessMs = now) }
             true
         } catch (e: DonghaengException) {
             val err = UiError.of(e)

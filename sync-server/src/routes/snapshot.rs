@@ -1,0 +1,96 @@
+//! `POST /v1/snapshot` (첫 동기화 스냅숏, docs/sync.md "Snapshot"): a new device's first sync from the
+//! merged state of the records its user may hold, page by page in (entity, record id) order, then
+//! the feed from the snapshot's position.
+//!
+//! Which records, and which of their fields, a device receives is decided by the feed's own read
+//! rule (`Viewer::read_record` over `Viewer::read`); the scope index only proposes candidates, so
+//! the two paths cannot disagree. A page keeps to the pull's byte budget (`PageBudget`).
+
+use axum::extract::State;
+use axum::Json;
+
+use donghaeng_core::sync::validate::{encoded_len, PageBudget};
+use donghaeng_core::sync::{RecordRef, SnapshotRequest, SnapshotResponse};
+use donghaeng_core::CoreError;
+
+use crate::auth::Authed;
+use crate::body::JsonBody;
+use crate::error::ApiError;
+use crate::scope::Viewer;
+use crate::state::AppState;
+
+pub async fn snapshot(
+    State(st): State<AppState>,
+    Authed(owner): Authed,
+    JsonBody(req): JsonBody<SnapshotRequest>,
+) -> Result<Json<SnapshotResponse>, ApiError> {
+    let api = |e: CoreError| ApiError::from_core(&e, &st.clock);
+    req.validate().map_err(api)?;
+    if !st.config.role_scopes {
+        // Without scopes there is no index to list a device's records: the device reads the feed.
+        return Err(api(unavailable()));
+    }
+    st.catch_up_scope().await.map_err(api)?;
+    let ix = st.scope.read().await;
+    let viewer = Viewer::from(&owner);
+    // The first page fixes the snapshot's position; later pages send it back. Never beyond what
+    // this node has read (a forged value could otherwise skip changes on the device).
+    let feed_from = req
+        .feed_from
+        .map_or(ix.last_seq(), |f| f.min(ix.last_seq()));
+    let limit = req.effective_limit();
+    let candidates = ix.snapshot_candidates(
+        |h| viewer.sees_household(&ix, h),
+        viewer.user_id,
+        req.after.as_ref().map(|a| (a.entity.as_str(), a.record_id)),
+    );
+    let mut budget = PageBudget::new(limit, st.config.pull_page_bytes);
+    let mut records = Vec::new();
+    let mut after = req.after.clone();
+    let mut has_more = false;
+    'page: for chunk in candidates.chunks(limit) {
+        let keys: Vec<RecordRef> = chunk
+            .iter()
+            .map(|(entity, record_id)| RecordRef {
+                entity: (*entity).to_owned(),
+                record_id: *record_id,
+            })
+            .collect();
+        let held = st.changes.records(keys.clone()).await.map_err(api)?;
+        let mut held = held.into_iter().peekable();
+        for key in keys {
+            let state = match held.peek() {
+                Some((k, _)) if *k == key => held.next().map(|(_, s)| s),
+                _ => None,
+            };
+            if let Some(rec) =
+                state.and_then(|s| viewer.read_record(&ix, &key.entity, key.record_id, &s))
+            {
+                if !budget.admit(PageBudget::cost(encoded_len(&rec))) {
+                    has_more = true;
+                    break 'page;
+                }
+                records.push(rec);
+            }
+            after = Some(key);
+        }
+    }
+    // Counts only: never what the records hold.
+    tracing::info!(records = records.len(), has_more, feed_from, "snapshot");
+    Ok(Json(SnapshotResponse {
+        records,
+        after,
+        has_more,
+        feed_from,
+        server_time_ms: st.clock.now_ms(),
+    }))
+}
+
+fn unavailable() -> CoreError {
+    CoreError::invalid(
+        "snapshot_unavailable",
+        "protocol",
+        "이 서버는 스냅숏 첫 동기화를 제공하지 않습니다. 변경 기록 전체를 받습니다.",
+        "this server offers no snapshot; read the change feed from the start",
+    )
+}
