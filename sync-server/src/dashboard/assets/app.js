@@ -194,7 +194,9 @@ function ago(iso) {
 // A number as a tel: link target (digits and a leading +).
 const telHref = (p) => 'tel:' + String(p).replace(/[^0-9+]/g, '');
 
-const cell = (label, html, cls = '') => `<td data-label="${esc(t(label))}"${cls ? ` class="${cls}"` : ''}>${html}</td>`;
+// One wrapper per cell: on a phone the cell is a two-column grid (its label, then its content), so
+// the content must be one grid item.
+const cell = (label, html, cls = '') => `<td data-label="${esc(t(label))}"${cls ? ` class="${cls}"` : ''}><div class="v">${html}</div></td>`;
 
 function statusHtml(r) {
   const loud = r.alarms.find((a) => a.kind === 'sos' || a.kind === 'duress');
