@@ -398,7 +398,8 @@ test('the connection pill says what it shows after a language switch; no alarm s
     await page.click(`button[data-tab="${tab}"]`);
     await page.waitForSelector(shown[tab]);
     const text = await page.evaluate(() => document.body.innerText);
-    assert.doesNotMatch(text, /supervisor|\((city|district|dong|team)\)|\b(field|admin)\b/, tab);
+    // Codes the page must show in Korean: privileges, unit kinds, contact modes, visit statuses.
+    assert.doesNotMatch(text, /supervisor|\((city|district|dong|team)\)|\b(field|admin|home|centre|planned|in_progress)\b/, tab);
   }
   // (The incidents page said there are none: its empty note is what the loop waited for.)
   await page.close();

@@ -30,6 +30,7 @@ const T = {
     no_figures_unit: '조회할 조직이 없습니다.',
     priv_field: '현장 직원', priv_supervisor: '관리자', priv_admin: '시스템 관리자',
     kind_city: '시', kind_district: '구', kind_dong: '동', kind_team: '팀',
+    home: '가정방문', centre: '내방', phone: '전화', cancelled: '취소',
   },
   en: {
     title: 'Donghaeng dashboard', tab_board: 'Safety board', tab_plan: "Today's plan", date: 'Date', assigned_teams: 'Assigned teams', unassigned_visits: 'Unassigned visits', proposed: 'Proposed pairs', cannot_place: 'Cannot be placed', planned: 'planned', in_progress: 'in progress', completed: 'completed', missed: 'missed', tab_figures: 'Program figures', tab_incidents: 'Incidents',
@@ -57,6 +58,7 @@ const T = {
     no_figures_unit: 'No unit to report on.',
     priv_field: 'field staff', priv_supervisor: 'supervisor', priv_admin: 'administrator',
     kind_city: 'city', kind_district: 'district', kind_dong: 'dong', kind_team: 'team',
+    home: 'home visit', centre: 'visit to the centre', phone: 'phone', cancelled: 'cancelled',
   },
 };
 
