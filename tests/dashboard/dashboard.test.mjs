@@ -3,9 +3,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import {
   startServer, makeOrg, makeUser, Device, householdFields, startEvent, sosEvent, launch, uuidv7,
-  ARTIFACTS, PASSWORD,
+  ARTIFACTS, PASSWORD, ROOT,
 } from './harness.mjs';
 
 let srv, org, devA, devB, hA, hB, workersA, workersB, chrome;
@@ -420,6 +423,37 @@ test('the figures print with their unit and period, without the controls', async
   assert.equal(await page.textContent('#figures-print-head'), '동행 현황판 · 사업 실적 · 길음1동 (동) · 2022-01-01 ~ 2022-06-30');
   assert.equal(await page.isVisible('#figures-print-head'), true);
   await page.screenshot({ path: join(ARTIFACTS, 'figures-print.png'), fullPage: true });
+  await page.close();
+});
+
+test("the first hour's demo phones put an overdue visit and an SOS on their 동's board", async () => {
+  // What scripts/run.sh does, on this test's server: a 동 with a team, a planner and a volunteer
+  // with work numbers, a supervisor; then `donghaeng sync-demo` enrols both phones.
+  const dongC = srv.admin(['create-unit', '--kind', 'dong', '--name', '월곡1동', '--parent', org.gu]).unit_id;
+  const teamC = srv.admin(['create-unit', '--kind', 'team', '--name', '시연팀', '--parent', dongC]).unit_id;
+  const planner = srv.admin(['create-user', '--unit', teamC, '--name', '시연복지플래너', '--role', 'welfare_planner', '--phone', '010-0000-1001']).user_id;
+  const volunteer = srv.admin(['create-user', '--unit', teamC, '--name', '시연봉사자', '--role', 'volunteer_neighborhood_care', '--phone', '010-0000-1002']).user_id;
+  makeUser(srv, dongC, '시연팀장', { privilege: 'supervisor', login: 'lead.c' });
+  const code = (u) => srv.admin(['issue-enrolment-code', '--user', u]).code;
+  const dir = mkdtempSync(join(tmpdir(), 'dh-phones-'));
+  try {
+    const r = spawnSync(process.env.DONGHAENG_CLI_BIN || join(ROOT, 'target', 'debug', 'donghaeng'),
+      ['sync-demo', '--server', srv.base, '--planner-code', code(planner), '--volunteer-code', code(volunteer), '--dir', dir], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /안전 세션 2건 시작/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const page = await chrome.context.newPage();
+  await login(page, 'lead.c');
+  await page.waitForFunction(() => document.querySelectorAll('#board tbody tr').length === 2);
+  const rows = await page.$$eval('#board tbody tr', (trs) => trs.map((tr) => tr.className));
+  assert.equal(rows[0], 'p0', 'the SOS on top');
+  assert.match(await page.textContent('#board tbody tr.p0 td.status'), /^SOS/);
+  assert.match(await page.textContent('#board tbody'), /복귀 지연/);
+  assert.deepEqual(await page.$$eval('#board tbody tr.p0 a.tel', (as) => as.map((a) => a.getAttribute('href'))), ['tel:01000001001', 'tel:01000001002']);
+  await page.waitForFunction(() => document.querySelectorAll('#board-map path.dh-household').length === 3);
+  await page.screenshot({ path: join(ARTIFACTS, 'board-demo.png'), fullPage: true });
   await page.close();
 });
 
