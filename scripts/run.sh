@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # README's "run" command, the main job: the sync server on its embedded SQLite file, plus a demo device
 # (a synthetic 동 on the phone's store: agenda, monitoring, a visit with its wellness check, an
-# eligibility explanation). The server keeps serving until Ctrl-C.
+# eligibility explanation), two phones that sync (the planner's starts two safety sessions: one
+# overdue, one SOS), and a supervisor login for the dashboard, printed last with its URL and a
+# password made for this run. The server keeps serving until Ctrl-C; its log goes to a file.
 #   scripts/run.sh [--fresh]          --fresh: start the demo device's data over
 #   DONGHAENG_ADDR=127.0.0.1:8080     where the server listens
 set -euo pipefail
@@ -39,13 +41,26 @@ city=$($S create-unit --kind city --name 서울특별시 | field unit_id)
 district=$($S create-unit --kind district --name 강남구 --parent "$city" | field unit_id)
 dong=$($S create-unit --kind dong --name 역삼1동 --parent "$district" | field unit_id)
 team=$($S create-unit --kind team --name "시연팀-$stamp" --parent "$dong" | field unit_id)
-planner=$($S create-user --unit "$team" --name 시연복지플래너 --role welfare_planner | field user_id)
-volunteer=$($S create-user --unit "$team" --name 시연봉사자 --role volunteer_neighborhood_care | field user_id)
+# Synthetic work numbers (010-0000-…): the board offers them as tap-to-call links.
+planner=$($S create-user --unit "$team" --name 시연복지플래너 --role welfare_planner --phone 010-0000-1001 | field user_id)
+volunteer=$($S create-user --unit "$team" --name 시연봉사자 --role volunteer_neighborhood_care --phone 010-0000-1002 | field user_id)
+# The 동's supervisor (팀장): a dashboard login with a password made for this run, shown once below.
+lead=$($S create-user --unit "$dong" --name 시연팀장 --role welfare_planner | field user_id)
+$S set-privilege --user "$lead" --privilege supervisor >/dev/null
+lead_login="demo-lead-$stamp"
+lead_password="$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')"
+printf '%s\n' "$lead_password" | $S set-login --user "$lead" --login "$lead_login" --password-file - >/dev/null
 planner_code=$($S issue-enrolment-code --user "$planner" | field code)
 volunteer_code=$($S issue-enrolment-code --user "$volunteer" | field code)
 target/release/donghaeng sync-demo --server "http://$ADDR" \
   --planner-code "$planner_code" --volunteer-code "$volunteer_code" --dir donghaeng-phones
 
+echo
+echo "== 관리자 현황판 / supervisor dashboard"
+echo "  주소 / URL:        http://$ADDR/dashboard"
+echo "  로그인 / login:    $lead_login"
+echo "  비밀번호 / password: $lead_password   (이번 실행용, 다시 표시되지 않음 / made for this run, not shown again)"
+echo "  안전 현황에 복귀 지연 1건과 SOS 1건이 보입니다 / the board shows one overdue visit and one SOS."
 echo
 echo "동기화 서버가 계속 실행 중입니다 (Ctrl-C로 종료) / the sync server keeps serving; Ctrl-C to stop."
 wait "$server"

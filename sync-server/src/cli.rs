@@ -153,6 +153,18 @@ pub struct ServeArgs {
     #[arg(long, env = "DONGHAENG_MAX_CONNECTIONS", default_value_t = 512,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_connections: u64,
+    /// The dashboard map's tiles: a URL template of the district's own tile server with {z}, {x}
+    /// and {y} (e.g. https://map.example.go.kr/tiles/{z}/{x}/{y}.png). Default none: the map
+    /// shows its markers on a plain background and asks no map service for anything.
+    #[arg(long, env = "DONGHAENG_MAP_TILE_URL")]
+    pub map_tile_url: Option<String>,
+    /// The attribution the tiles' licence asks for, shown in the map's corner.
+    #[arg(
+        long,
+        env = "DONGHAENG_MAP_TILE_ATTRIBUTION",
+        requires = "map_tile_url"
+    )]
+    pub map_tile_attribution: Option<String>,
 }
 
 impl ServeArgs {
@@ -165,8 +177,28 @@ impl ServeArgs {
             header_timeout: std::time::Duration::from_secs(self.header_timeout_s),
             body_timeout: std::time::Duration::from_secs(self.body_timeout_s),
             max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            // Checked by `serve` before anything starts (`map_tiles`).
+            map_tiles: self.map_tiles().ok().flatten(),
             ..ServerConfig::default()
         }
+    }
+
+    /// The map's tile source, checked (`None`: no tiles).
+    pub fn map_tiles(&self) -> CoreResult<Option<crate::dashboard::map::MapTiles>> {
+        self.map_tile_url
+            .as_deref()
+            .map(|url| {
+                crate::dashboard::map::MapTiles::parse(url, self.map_tile_attribution.as_deref())
+                    .map_err(|e| {
+                        CoreError::invalid(
+                            "map_tile_url_invalid",
+                            "map_tile_url",
+                            format!("지도 타일 주소가 올바르지 않습니다: {e}"),
+                            format!("invalid map tile URL: {e}"),
+                        )
+                    })
+            })
+            .transpose()
     }
 
     /// The TLS files when both are given (clap refuses one without the other).
@@ -313,6 +345,8 @@ pub async fn serve(choice: StoreChoice, args: ServeArgs) -> CoreResult<()> {
         })?),
         None => None,
     };
+    // So is a bad map tile template.
+    args.map_tiles()?;
     // A bad certificate or key is refused before anything starts, like a bad webhook.
     let tls = match args.tls_files() {
         Some(files) => Some(crate::tls::CertStore::open(files)?),

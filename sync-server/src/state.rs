@@ -59,6 +59,9 @@ pub struct ServerConfig {
     /// keeps for its own files it fits the common 1,024 open-file limit; at start-up it is lowered
     /// to fit the process's actual limit (`crate::serve`).
     pub max_connections: usize,
+    /// The dashboard map's tile source (`--map-tile-url`): a district's own tile server, or `None`
+    /// (the default): markers on a plain background, and no request to any map service.
+    pub map_tiles: Option<crate::dashboard::map::MapTiles>,
 }
 
 impl Default for ServerConfig {
@@ -76,6 +79,7 @@ impl Default for ServerConfig {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(60),
             max_connections: 512,
+            map_tiles: None,
         }
     }
 }

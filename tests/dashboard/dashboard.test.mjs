@@ -3,9 +3,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import {
   startServer, makeOrg, makeUser, Device, householdFields, startEvent, sosEvent, launch, uuidv7,
-  ARTIFACTS, PASSWORD,
+  ARTIFACTS, PASSWORD, ROOT,
 } from './harness.mjs';
 
 let srv, org, devA, devB, hA, hB, workersA, workersB, chrome;
@@ -39,7 +42,7 @@ before(async () => {
     quantity, amount_won: amount, recorded_by: by, note: null, corrects, voided: 0 });
   const livingA = uuidv7();
   await devA.push([
-    devA.upsert('households', hA, householdFields(org.dongA, '서울 성북구 길음로 1, 101호')),
+    devA.upsert('households', hA, householdFields(org.dongA, '서울 성북구 길음로 1, 101호', { lat: 37.6035, lon: 127.0257, riskFlags: 'dog' })),
     devA.upsert('persons', uuidv7(), person(hA)),
     devA.upsert('visits', vA, visit(hA)),
     devA.upsert('visit_workers', vA, { [plannerA]: true, [nurseA]: true }),
@@ -118,7 +121,7 @@ test("a phone's SOS appears on 동 A's board without reloading, and is acknowled
   assert.deepEqual(loads, [], 'no reload');
   assert.match(await page.title(), /^\(1\) /);
   const text = await page.textContent('#board tbody');
-  assert.match(text, /김민지, 이수정/);
+  assert.deepEqual(await page.$$eval(`${row} .person .name`, (els) => els.map((e) => e.textContent)), ['김민지', '이수정']);
   assert.match(text, /길음로 1, 101호/);
   assert.doesNotMatch(text, /정릉로/);
   assert.equal(await page.locator('#board tbody tr').count(), 1);
@@ -242,6 +245,215 @@ test("today's plan shows the pair the phones assigned and their progress", async
   assert.match(await due.textContent(), /길음로 1, 101호 · 위기도 5 · 마지막 접촉 2022-03-10 · 3일 지연/);
   assert.equal(await page.$(`#due-unplanned li[data-household="${hB}"]`), null);
   await page.screenshot({ path: join(ARTIFACTS, 'plan-due.png'), fullPage: true });
+  await page.close();
+});
+
+// The board's households and sessions for the map tests: two more located households in 동 A, one
+// with a visit of the pair today (their route) and an overdue session; one in 동 B with a session.
+let hA2, hA3, hB2, sOverdue, sB2;
+async function seedMap() {
+  if (hA2) return;
+  hA2 = uuidv7(); hA3 = uuidv7(); hB2 = uuidv7(); sOverdue = uuidv7(); sB2 = uuidv7();
+  const now = Date.now();
+  // 10:00 and 11:00 today in Korea (the plan's day), whatever the hour the tests run at.
+  const kstDay = Math.floor((now + 9 * 3600e3) / 86400e3) * 86400e3 - 9 * 3600e3;
+  const today = (h, start) => ({ household_id: h, purpose: 'regular_monitoring', contact_mode: 'home', window_start: start, window_end: start + 3600000,
+    required_roles: '', status: 'planned', started_at: null, completed_at: null, outcome: null, note: null });
+  const v2 = uuidv7(); const v3 = uuidv7();
+  await devA.push([
+    devA.upsert('households', hA2, householdFields(org.dongA, '서울 성북구 길음로 5, 303호', { lat: 37.6051, lon: 127.0231, riskFlags: 'aggression_history,alcohol' })),
+    devA.upsert('households', hA3, householdFields(org.dongA, '서울 성북구 삼양로 9', { lat: 37.6012, lon: 127.0290 })),
+    devA.upsert('visits', v2, today(hA2, kstDay + 10 * 3600e3)),
+    devA.upsert('visit_workers', v2, { [workersA[0].id]: true, [workersA[1].id]: true }),
+    devA.upsert('visits', v3, today(hA3, kstDay + 11 * 3600e3)),
+    devA.upsert('visit_workers', v3, { [workersA[0].id]: true, [workersA[1].id]: true }),
+  ]);
+  // Started two hours ago, due back an hour ago: overdue and escalating.
+  await devA.push([startEvent(devA, { session: sOverdue, household: hA2, address: '서울 성북구 길음로 5, 303호', workers: workersA, minutes: 60, at: now - 2 * 3600000 })]);
+  await devB.push([
+    devB.upsert('households', hB2, householdFields(org.dongB, '서울 성북구 정릉로 7', { lat: 37.6110, lon: 127.0100 })),
+  ]);
+  await devB.push([startEvent(devB, { session: sB2, household: hB2, address: '서울 성북구 정릉로 7', workers: workersB })]);
+}
+
+const markers = (page, map, cls) => page.$$eval(`#${map}-map path.${cls}`, (els) => els.length);
+
+test("the map shows 동 A's households and sessions as markers on a plain background, no tiles", async () => {
+  await seedMap();
+  const page = await chrome.context.newPage();
+  const elsewhere = [];
+  page.on('request', (r) => { if (!r.url().startsWith(srv.base) && !r.url().startsWith('data:')) elsewhere.push(r.url()); });
+  await login(page, 'lead.a');
+  // Three located households of 동 A (동 B's two are not sent), two of its sessions: the SOS at
+  // hA (red) and the overdue one at hA2 (orange).
+  await page.waitForFunction(() => document.querySelectorAll('#board-map path.dh-household').length === 3);
+  await page.waitForFunction(() => document.querySelectorAll('#board-map path.dh-overdue').length === 1, null, { timeout: 20000 });
+  assert.equal(await markers(page, 'board', 'dh-sos'), 1);
+  assert.equal(await markers(page, 'board', 'dh-session'), 2);
+  assert.equal(await page.$$eval('#board-map img.leaflet-tile', (t) => t.length), 0, 'no tiles');
+  assert.equal(await page.$eval('#board-map', (m) => m.classList.contains('no-tiles')), true);
+  // The tooltips name 동 A's places only.
+  const api = await page.evaluate(async () => (await fetch('/dashboard/api/map')).json());
+  assert.equal(api.tiles, null);
+  assert.deepEqual(api.households.map((h) => h.address).sort(), ['서울 성북구 길음로 1, 101호', '서울 성북구 길음로 5, 303호', '서울 성북구 삼양로 9']);
+  await page.locator('#board-map').screenshot({ path: join(ARTIFACTS, 'map.png') });
+  await page.screenshot({ path: join(ARTIFACTS, 'board.png'), fullPage: true });
+  // The plan's map: the same households and the pair's route through today's two visits.
+  await page.click('button[data-tab="plan"]');
+  await page.waitForFunction(() => document.querySelectorAll('#plan-map path.dh-route').length === 1);
+  assert.equal(await page.$$eval('#plan-map .dh-stop', (s) => s.map((e) => e.textContent)).then((t) => t.join(',')), '1,2');
+  assert.equal(await markers(page, 'plan', 'dh-household'), 3);
+  await page.locator('#plan-map').screenshot({ path: join(ARTIFACTS, 'plan-map.png') });
+  await page.screenshot({ path: join(ARTIFACTS, 'plan-today.png'), fullPage: true });
+  assert.deepEqual(elsewhere, [], 'nothing asked of any other server');
+  await page.close();
+});
+
+test('an SOS row leads with its time and place, offers tap-to-call, names who was alerted and the risk flags', async () => {
+  await seedMap();
+  const page = await chrome.context.newPage();
+  await login(page, 'lead.a');
+  // 동 A's SOS (acknowledged by the test above, still open) is the row with an alarm age.
+  const sos = '#board tbody tr:has(.since)';
+  await page.waitForSelector(`${sos} .since`);
+  const status = await page.textContent(`${sos} td.status`);
+  assert.match(status, /^SOS/);
+  assert.match(status, /\d+(초|분) 전/);
+  assert.match(status, /길음로 1, 101호/);
+  assert.doesNotMatch(status, /방문 중/);
+  assert.equal(await page.textContent(`${sos} td.left`), '—', 'no return countdown on an SOS row');
+  // Tap to call each worker.
+  const tel = await page.$$eval(`${sos} a.tel`, (as) => as.map((a) => [a.textContent, a.getAttribute('href')]));
+  assert.deepEqual(tel, [['010-1111-1111', 'tel:01011111111'], ['010-1111-1111', 'tel:01011111111']]);
+  // The household's risk flags.
+  assert.deepEqual(await page.$$eval(`${sos} .flag`, (f) => f.map((e) => e.textContent)), ['개(동물) 있음']);
+  // The server alerted the partner and the team lead at once (its tick runs every second here).
+  await page.waitForFunction((sel) => /이수정, 정팀장/.test(document.querySelector(`${sel} td.escalation`)?.textContent || ''), sos, { timeout: 10000 });
+  assert.match(await page.textContent(`${sos} td.escalation`), /즉시 알림/);
+  // The overdue row: its escalation step and target.
+  await page.waitForFunction((id) => /\d\/4단계 · /.test(document.querySelector(`tr[data-session="${id}"] td.escalation`)?.textContent || ''), sOverdue, { timeout: 20000 });
+  await page.screenshot({ path: join(ARTIFACTS, 'board-responder.png'), fullPage: true });
+  await page.emulateMedia({ media: 'print' });
+  await page.screenshot({ path: join(ARTIFACTS, 'board-print.png'), fullPage: true });
+  assert.equal(await page.isVisible('#tabs'), false, 'no tabs on paper');
+  assert.equal(await page.isVisible(`${sos} a.tel`), true, 'the numbers are printed');
+  await page.close();
+});
+
+test('at 390 px the board is cards and no column is narrower than a name', async () => {
+  await seedMap();
+  const page = await chrome.context.newPage();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await login(page, 'lead.a');
+  await page.waitForSelector('#board tbody tr .person');
+  await page.screenshot({ path: join(ARTIFACTS, 'board-phone.png'), fullPage: true });
+  const layout = await page.evaluate(() => {
+    const cells = [...document.querySelectorAll('#board tbody td')].filter((td) => td.offsetParent !== null);
+    const names = [...document.querySelectorAll('#board tbody .person .name')];
+    const places = [...document.querySelectorAll('#board tbody .place b')];
+    return {
+      page: document.documentElement.scrollWidth,
+      narrowest: Math.min(...cells.map((td) => td.getBoundingClientRect().width)),
+      // A name on one line: a single line box, and inside its cell.
+      wrapped: names.filter((n) => n.getClientRects().length > 1).map((n) => n.textContent),
+      // An address may wrap between words, not a syllable or two per line: at most two lines.
+      brokenPlaces: places.filter((p) => p.getClientRects().length > 2).map((p) => p.textContent),
+      overflow: [...names, ...places].filter((n) => n.getBoundingClientRect().right > n.closest('td').getBoundingClientRect().right + 1).map((n) => n.textContent),
+      header: getComputedStyle(document.querySelector('#board thead')).display,
+    };
+  });
+  assert.equal(layout.header, 'none', 'cards, not a table header');
+  assert.ok(layout.page <= 390, `no sideways scrolling (${layout.page} px)`);
+  assert.ok(layout.narrowest >= 300, `every field spans the card (${layout.narrowest} px)`);
+  assert.deepEqual(layout.wrapped, []);
+  assert.deepEqual(layout.brokenPlaces, []);
+  assert.deepEqual(layout.overflow, []);
+  await page.close();
+});
+
+test('the connection pill says what it shows after a language switch; no alarm switch on the login page; no codes in Korean', async () => {
+  const page = await chrome.context.newPage();
+  await chrome.context.clearCookies();
+  await page.goto(`${srv.base}/dashboard`);
+  await page.waitForSelector('#login-form');
+  assert.equal(await page.isVisible('#sound-wrap'), false, 'the alarm-sound switch is not on the login page');
+  assert.equal(await page.$eval('#sound-wrap', (e) => getComputedStyle(e).display), 'none');
+  await page.fill('#login', 'lead.a');
+  await page.fill('#password', PASSWORD);
+  await page.click('#login-submit');
+  await page.waitForSelector('#live.on');
+  assert.equal(await page.isVisible('#sound-wrap'), true);
+  assert.equal(await page.textContent('#live'), '실시간');
+  await page.click('#lang');
+  assert.equal(await page.textContent('#live'), 'Live');
+  assert.equal(await page.$eval('#live', (e) => e.classList.contains('on')), true);
+  await page.click('#lang');
+  assert.equal(await page.textContent('#live'), '실시간');
+  // The user's privilege and the units' kinds in Korean, never their codes.
+  assert.equal(await page.textContent('#who'), '정팀장 · 관리자');
+  await page.click('button[data-tab="figures"]');
+  await page.waitForSelector('#unit option', { state: 'attached' });
+  const options = await page.$$eval('#unit option', (o) => o.map((e) => e.textContent));
+  assert.ok(options.includes('길음1동 (동)'), options.join(','));
+  await page.waitForSelector('#fig-contact');
+  const shown = { board: '#board tbody tr', plan: '#plan h2', figures: '#fig-contact', incidents: '#incidents-empty:not([hidden])' };
+  for (const tab of ['board', 'plan', 'figures', 'incidents']) {
+    await page.click(`button[data-tab="${tab}"]`);
+    await page.waitForSelector(shown[tab]);
+    const text = await page.evaluate(() => document.body.innerText);
+    // Codes the page must show in Korean: privileges, unit kinds, contact modes, visit statuses.
+    assert.doesNotMatch(text, /supervisor|\((city|district|dong|team)\)|\b(field|admin|home|centre|planned|in_progress)\b/, tab);
+  }
+  // (The incidents page said there are none: its empty note is what the loop waited for.)
+  await page.close();
+});
+
+test('the figures print with their unit and period, without the controls', async () => {
+  const page = await chrome.context.newPage();
+  await login(page, 'lead.a');
+  await page.click('button[data-tab="figures"]');
+  await page.waitForSelector('#unit option', { state: 'attached' });
+  await page.fill('#from', '2022-01-01');
+  await page.fill('#to', '2022-06-30');
+  await page.selectOption('#unit', org.dongA);
+  await page.click('#figures-form button[type="submit"]');
+  await page.waitForFunction(() => document.querySelector('#fig-contact [data-cohort="age65"] .v')?.textContent === '1/1');
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.isVisible('#figures-form'), false);
+  assert.equal(await page.textContent('#figures-print-head'), '동행 현황판 · 사업 실적 · 길음1동 (동) · 2022-01-01 ~ 2022-06-30');
+  assert.equal(await page.isVisible('#figures-print-head'), true);
+  await page.screenshot({ path: join(ARTIFACTS, 'figures-print.png'), fullPage: true });
+  await page.close();
+});
+
+test("the first hour's demo phones put an overdue visit and an SOS on their 동's board", async () => {
+  // What scripts/run.sh does, on this test's server: a 동 with a team, a planner and a volunteer
+  // with work numbers, a supervisor; then `donghaeng sync-demo` enrols both phones.
+  const dongC = srv.admin(['create-unit', '--kind', 'dong', '--name', '월곡1동', '--parent', org.gu]).unit_id;
+  const teamC = srv.admin(['create-unit', '--kind', 'team', '--name', '시연팀', '--parent', dongC]).unit_id;
+  const planner = srv.admin(['create-user', '--unit', teamC, '--name', '시연복지플래너', '--role', 'welfare_planner', '--phone', '010-0000-1001']).user_id;
+  const volunteer = srv.admin(['create-user', '--unit', teamC, '--name', '시연봉사자', '--role', 'volunteer_neighborhood_care', '--phone', '010-0000-1002']).user_id;
+  makeUser(srv, dongC, '시연팀장', { privilege: 'supervisor', login: 'lead.c' });
+  const code = (u) => srv.admin(['issue-enrolment-code', '--user', u]).code;
+  const dir = mkdtempSync(join(tmpdir(), 'dh-phones-'));
+  try {
+    const r = spawnSync(process.env.DONGHAENG_CLI_BIN || join(ROOT, 'target', 'debug', 'donghaeng'),
+      ['sync-demo', '--server', srv.base, '--planner-code', code(planner), '--volunteer-code', code(volunteer), '--dir', dir], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /안전 세션 2건 시작/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const page = await chrome.context.newPage();
+  await login(page, 'lead.c');
+  await page.waitForFunction(() => document.querySelectorAll('#board tbody tr').length === 2);
+  const rows = await page.$$eval('#board tbody tr', (trs) => trs.map((tr) => tr.className));
+  assert.equal(rows[0], 'p0', 'the SOS on top');
+  assert.match(await page.textContent('#board tbody tr.p0 td.status'), /^SOS/);
+  assert.match(await page.textContent('#board tbody'), /복귀 지연/);
+  assert.deepEqual(await page.$$eval('#board tbody tr.p0 a.tel', (as) => as.map((a) => a.getAttribute('href'))), ['tel:01000001001', 'tel:01000001002']);
+  await page.waitForFunction(() => document.querySelectorAll('#board-map path.dh-household').length === 3);
+  await page.screenshot({ path: join(ARTIFACTS, 'board-demo.png'), fullPage: true });
   await page.close();
 });
 

@@ -134,8 +134,8 @@ export class Device {
   }
 }
 
-export function householdFields(dong, address) {
-  return { dong_id: dong, head_name: '최영호', address, lat: null, lon: null, crisis_level: 5, tags: '', risk_flags: '', phone: null, archived: 0 };
+export function householdFields(dong, address, { lat = null, lon = null, riskFlags = '' } = {}) {
+  return { dong_id: dong, head_name: '최영호', address, lat, lon, crisis_level: 5, tags: '', risk_flags: riskFlags, phone: null, archived: 0 };
 }
 
 const CONFIG = { grace_secs: 600, ladder: [

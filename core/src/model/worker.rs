@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::Id;
 
 crate::code_enum! {
-    /// What a person does on a visit (`../shared/domain.md`, "Who visits").
+    /// What a person does on a visit (the project's domain brief, "Who visits").
     pub enum Role: "worker.role" {
         /// 복지플래너: 동 주민센터 welfare official.
         WelfarePlanner = ("welfare_planner", "복지플래너", "welfare planner"),

@@ -67,6 +67,10 @@ pub enum AdminCommand {
         name: String,
         #[arg(long)]
         role: Role,
+        /// The user's work mobile number (optional; digits, dashes, spaces, a leading +): the
+        /// dashboard's board offers it as a tap-to-call link during a visit.
+        #[arg(long)]
+        phone: Option<String>,
     },
     /// Issue a one-time enrolment code for a user (valid 24 hours); prints it once.
     IssueEnrolmentCode {
@@ -159,9 +163,17 @@ pub async fn admin(choice: StoreChoice, cmd: AdminCommand) -> CoreResult<AdminOu
             publish::unit(changes.as_ref(), id, kind, &name, parent, clock.now_ms()).await?;
             json!({"unit_id": id, "kind": kind})
         }
-        AdminCommand::CreateUser { unit, name, role } => {
+        AdminCommand::CreateUser {
+            unit,
+            name,
+            role,
+            phone,
+        } => {
+            // The number is checked before the user is made, so a typo leaves nothing behind.
+            donghaeng_core::model::validate::optional_phone("phone", phone.as_deref())?;
             let user = store.create_user(unit, name, role).await?;
-            publish::user(changes.as_ref(), &user, clock.now_ms()).await?;
+            publish::user_with_phone(changes.as_ref(), &user, phone.as_deref(), clock.now_ms())
+                .await?;
             json!({"user_id": user.id, "unit_id": user.unit_id, "role": user.role})
         }
         AdminCommand::IssueEnrolmentCode { user } => {

@@ -185,14 +185,28 @@ async fn board_rows(st: &AppState, caller: &Caller) -> Result<Value, ApiError> {
     let now_ms = st.clock.now_ms();
     let now = DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
     let ix = st.scope.read().await;
-    let mut rows: Vec<board::BoardRow> = st
+    let sessions: Vec<_> = st
         .safety
         .sessions(now_ms, |s| caller.sees_session(&ix, s))
-        .iter()
+        .into_iter()
         .filter(|(_, v)| board::on_board(v))
-        .map(|(s, v)| board::row(s, v, now))
         .collect();
     drop(ix);
+    // The households' flags and locations and the workers' numbers, from the synced records (only
+    // those the visible sessions name).
+    let records = if sessions.is_empty() {
+        board::Records::default()
+    } else {
+        let mut p = st.dashboard.projection.lock().await;
+        p.catch_up(st.changes.as_ref(), now_ms)
+            .await
+            .map_err(|e| core(st, e))?;
+        board::Records::of(&p, &sessions)
+    };
+    let mut rows: Vec<board::BoardRow> = sessions
+        .iter()
+        .map(|(s, v)| board::row(s, v, now, &records))
+        .collect();
     board::sort(&mut rows);
     Ok(json!({"server_time_ms": now_ms, "sessions": rows}))
 }
@@ -526,6 +540,38 @@ pub async fn plan(
     // which only other dashboard reads wait on.
     let plan = super::plan::day_plan(&p, date, &dongs);
     Ok(Json(json!({"unit_id": unit, "plan": plan})))
+}
+
+/// `GET /dashboard/api/map?date=YYYY-MM-DD&unit=<id>`: the households with a location in the unit
+/// (default the caller's area) and the day's team routes (default today in Korea), with the tile
+/// source the server is configured with (`null`: markers on a plain background).
+pub async fn map(
+    State(st): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(&st, raw, &["date", "unit"])?;
+    let today = DateTime::from_timestamp_millis(st.clock.now_ms() + 9 * 3_600_000)
+        .map(|d| d.date_naive())
+        .unwrap_or_default();
+    let date = date_param(&st, &q, "date")?.unwrap_or(today);
+    catch_up_scope(&st).await?;
+    let mut p = st.dashboard.projection.lock().await;
+    p.catch_up(st.changes.as_ref(), st.clock.now_ms())
+        .await
+        .map_err(|e| core(&st, e))?;
+    let ix = st.scope.read().await;
+    let unit = report_unit(&st, &caller, &ix, &q)?;
+    let dongs = |d: Uuid| unit.is_none_or(|u| ix.within(d, u));
+    let plan = super::plan::day_plan(&p, date, &dongs);
+    let data = super::map::map_data(&p, &plan, &dongs);
+    Ok(Json(json!({
+        "unit_id": unit,
+        "date": date,
+        "tiles": st.config.map_tiles,
+        "households": data.households,
+        "routes": data.routes,
+    })))
 }
 
 /// `GET /dashboard/api/units`: the org units in the caller's area (for the unit picker).

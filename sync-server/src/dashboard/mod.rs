@@ -8,6 +8,8 @@
 //! - [`projection`] and [`figures`]: the merged records in memory and the figures computed from them;
 //! - [`labels`]: the figures' Korean and English labels (page and exports); [`report`]: the CSV and
 //!   xlsx report of the figures;
+//! - [`map`]: the households and the day's team routes for the page's map (Leaflet, shipped in
+//!   the assets; the district's own tiles or none);
 //! - [`plan`]: today's plan per team, with the core's day planner for unassigned visits, and
 //!   [`due`]: the households due for monitoring that nothing is planned for.
 
@@ -18,6 +20,7 @@ pub mod board;
 pub mod due;
 pub mod figures;
 pub mod labels;
+pub mod map;
 pub mod plan;
 pub mod projection;
 pub mod report;

@@ -43,6 +43,21 @@ pub fn table() -> Vec<Route> {
         r("GET", "/dashboard", get(dashboard::assets::index)),
         r("GET", "/dashboard/app.js", get(dashboard::assets::script)),
         r("GET", "/dashboard/app.css", get(dashboard::assets::style)),
+        r(
+            "GET",
+            "/dashboard/vendor/leaflet.js",
+            get(dashboard::assets::leaflet_script),
+        ),
+        r(
+            "GET",
+            "/dashboard/vendor/leaflet.css",
+            get(dashboard::assets::leaflet_style),
+        ),
+        r(
+            "GET",
+            "/dashboard/vendor/LICENSE-leaflet.txt",
+            get(dashboard::assets::leaflet_licence),
+        ),
         r("POST", "/dashboard/api/login", post(dashboard::api::login)),
         r(
             "POST",
@@ -68,6 +83,7 @@ pub fn table() -> Vec<Route> {
             get(dashboard::api::incidents),
         ),
         r("GET", "/dashboard/api/plan", get(dashboard::api::plan)),
+        r("GET", "/dashboard/api/map", get(dashboard::api::map)),
         r("GET", "/dashboard/api/audit", get(dashboard::api::audit)),
         r("GET", "/healthz", get(ops::healthz)),
         r("GET", "/metrics", get(ops::metrics)),

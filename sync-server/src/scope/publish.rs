@@ -40,13 +40,27 @@ pub async fn unit(
     push_one(store, "org_units", id, fields, now_ms).await
 }
 
-/// Publishes a user as a worker of their unit.
+/// Publishes a user as a worker of their unit (no phone number).
 pub async fn user(store: &dyn ChangeStore, user: &UserInfo, now_ms: i64) -> CoreResult<()> {
+    user_with_phone(store, user, None, now_ms).await
+}
+
+/// Publishes a user as a worker of their unit with their work mobile number (checked with the
+/// core's phone rule; optional). The number travels in the `workers` record the phones already
+/// sync (a session's participants carry it, so the escalation texts reach the partner) and the
+/// dashboard's board shows it as a tap-to-call link. It is personal data: never logged.
+pub async fn user_with_phone(
+    store: &dyn ChangeStore,
+    user: &UserInfo,
+    phone: Option<&str>,
+    now_ms: i64,
+) -> CoreResult<()> {
+    let phone = donghaeng_core::model::validate::optional_phone("phone", phone)?;
     let fields: Fields = [
         ("team_id".to_owned(), json!(user.unit_id.to_string())),
         ("name".to_owned(), json!(user.name)),
         ("roles".to_owned(), json!(user.role.code())),
-        ("phone".to_owned(), serde_json::Value::Null),
+        ("phone".to_owned(), json!(phone)),
         ("active".to_owned(), json!(1)),
     ]
     .into_iter()

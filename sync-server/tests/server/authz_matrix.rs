@@ -71,6 +71,9 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("GET", "/dashboard"),
     ("GET", "/dashboard/app.js"),
     ("GET", "/dashboard/app.css"),
+    ("GET", "/dashboard/vendor/leaflet.js"),
+    ("GET", "/dashboard/vendor/leaflet.css"),
+    ("GET", "/dashboard/vendor/LICENSE-leaflet.txt"),
     ("POST", "/dashboard/api/login"),
     ("POST", "/dashboard/api/logout"),
     ("GET", "/dashboard/api/me"),
@@ -80,6 +83,7 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("GET", "/dashboard/api/figures"),
     ("GET", "/dashboard/api/incidents"),
     ("GET", "/dashboard/api/plan"),
+    ("GET", "/dashboard/api/map"),
     ("GET", "/dashboard/api/audit"),
     ("GET", "/healthz"),
     ("GET", "/metrics"),
@@ -108,6 +112,12 @@ fn expected(method: &str, path: &str, who: Who, scope: Scope) -> Expect {
     // API document; enrolment, token and login judge their own credentials (bogus here).
     match (method, path) {
         ("GET", "/dashboard" | "/dashboard/app.js" | "/dashboard/app.css")
+        | (
+            "GET",
+            "/dashboard/vendor/leaflet.js"
+            | "/dashboard/vendor/leaflet.css"
+            | "/dashboard/vendor/LICENSE-leaflet.txt",
+        )
         | ("GET", "/healthz" | "/metrics" | "/openapi.json") => return Status(200),
         ("POST", "/v1/enrol" | "/v1/token" | "/dashboard/api/login") => return Status(401),
         _ => {}
@@ -154,9 +164,13 @@ fn expected(method: &str, path: &str, who: Who, scope: Scope) -> Expect {
         ("POST", "/v1/safety/alarms/{id}/resolve") => {
             Status(if own || who == Admin { 400 } else { 404 })
         }
-        ("GET", "/dashboard/api/figures" | "/dashboard/api/plan" | "/dashboard/api/audit") => {
-            Status(if own || who == Admin { 200 } else { 404 })
-        }
+        (
+            "GET",
+            "/dashboard/api/figures"
+            | "/dashboard/api/plan"
+            | "/dashboard/api/map"
+            | "/dashboard/api/audit",
+        ) => Status(if own || who == Admin { 200 } else { 404 }),
         ("GET", "/v1/safety/alarms/stream" | "/dashboard/api/board/stream")
         | ("GET", "/dashboard/api/me" | "/dashboard/api/incidents")
         | ("POST", "/dashboard/api/logout") => Status(200),
@@ -239,7 +253,9 @@ async fn ask(
     };
     let url_path = path.replace("{id}", alarm);
     let query = match path {
-        "/dashboard/api/figures" | "/dashboard/api/plan" => format!("?unit={dong}"),
+        "/dashboard/api/figures" | "/dashboard/api/plan" | "/dashboard/api/map" => {
+            format!("?unit={dong}")
+        }
         "/dashboard/api/audit" => format!("?household_id={household}"),
         _ => String::new(),
     };

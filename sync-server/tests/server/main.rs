@@ -8,6 +8,7 @@ mod common;
 mod convergence;
 mod dashboard_auth;
 mod dashboard_authz;
+mod dashboard_board;
 mod dashboard_fixture;
 mod enrol_retry;
 mod figures_xlsx;

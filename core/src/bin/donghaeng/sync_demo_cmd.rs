@@ -1,7 +1,9 @@
 //! `donghaeng sync-demo`: two phones and the sync server. A welfare planner's phone enrols, receives
 //! the org tree the admin made, records households, plans visits (one with a volunteer) and a wellness
 //! check, and syncs; then the volunteer's phone enrols and receives only the household she is assigned
-//! to, without its case records. Prints counts, never personal data.
+//! to, without its case records. Last, the planner's phone starts two safety sessions (visits on
+//! the way), one overdue and one with an SOS, so that the supervisor's board shows what it is for.
+//! Prints counts, never personal data.
 
 use std::path::{Path, PathBuf};
 
@@ -103,6 +105,7 @@ pub fn run(args: &SyncDemoArgs) -> CoreResult<()> {
     // A morning's work, offline: three households, two visits (one with the volunteer), a check and
     // a case note.
     let mut households = Vec::new();
+    let mut records = Vec::new();
     for (i, head) in ["김영수", "이순자", "박민호"].iter().enumerate() {
         let (h, _) = planner.households().create_with_members(
             NewHousehold {
@@ -112,7 +115,8 @@ pub fn run(args: &SyncDemoArgs) -> CoreResult<()> {
                 location: Some((37.50 + i as f64 / 1000.0, 127.03)),
                 crisis_level: 5 - i as i64,
                 tags: vec![HouseholdTag::LivesAlone],
-                risk_flags: vec![],
+                // One household with what a visitor must know (the board shows it).
+                risk_flags: if i == 0 { vec![RiskFlag::Dog] } else { vec![] },
                 phone: None,
             },
             vec![NewMember {
@@ -124,6 +128,7 @@ pub fn run(args: &SyncDemoArgs) -> CoreResult<()> {
             }],
         )?;
         households.push(h.id);
+        records.push(h);
     }
     let start = Utc::now() + Duration::hours(2);
     for (h, team) in [
@@ -160,6 +165,8 @@ pub fn run(args: &SyncDemoArgs) -> CoreResult<()> {
         body: "시연용 상담 기록".into(),
         corrects: None,
     })?;
+    let sessions = safety_sessions(&planner, &records, planner_id, volunteer_id, dong)?;
+    println!("  안전 세션 {sessions}건 시작: 복귀 지연 1, SOS 1 / {sessions} safety sessions: one overdue, one SOS");
     println!("  기록 후 동기화 / sync after the morning's records:");
     let report = client.sync(&planner, &mut Printed)?;
     println!(
@@ -183,4 +190,65 @@ pub fn run(args: &SyncDemoArgs) -> CoreResult<()> {
         "  (planner: households, case notes | volunteer: only the assigned household, no case notes)"
     );
     Ok(())
+}
+
+/// Two home visits on the way, recorded on the planner's phone with the volunteer: one started 70
+/// minutes ago and due back 15 minutes ago (overdue past the 10-minute grace: the server
+/// escalates it), one started now whose planner pressed SOS. Returns how many were started.
+fn safety_sessions(
+    planner: &Store,
+    households: &[Household],
+    planner_id: Id,
+    volunteer_id: Id,
+    dong: Id,
+) -> CoreResult<usize> {
+    use donghaeng_core::safety::{
+        Actor, Contact, SafetyAssessment, SafetyMonitor, StartRequest, TeamSafetyConfig,
+    };
+    let district = first_id(
+        planner,
+        &format!("SELECT parent_id FROM org_units WHERE id = '{dong}'"),
+    )?;
+    let workers = [
+        planner.workers().get(planner_id)?,
+        planner.workers().get(volunteer_id)?,
+    ];
+    // Synthetic contacts (the demo's ladder; a team publishes its own with `admin publish-config`).
+    let config = TeamSafetyConfig::standard(
+        Contact::new("시연팀장", "010-0000-0001"),
+        Contact::new("시연동장", "010-0000-0002"),
+    );
+    let device = planner.device_id()?.to_string();
+    let actor = Actor::new(planner_id, device.clone());
+    let mut monitor = SafetyMonitor::new(device);
+    let now = Utc::now();
+    let mut events = Vec::new();
+    for (household, started, back) in [
+        (
+            &households[1],
+            now - Duration::minutes(70),
+            now - Duration::minutes(15),
+        ),
+        (&households[0], now, now + Duration::minutes(60)),
+    ] {
+        let req = StartRequest {
+            session_id: None,
+            visit_id: None,
+            household,
+            district_id: district,
+            contact_mode: ContactMode::Home,
+            workers: &workers,
+            expected_return: back,
+            checkin_interval_secs: None,
+            assessment: SafetyAssessment::complete(),
+            advisory_override: None,
+            config: &config,
+            advisories: &[],
+        };
+        events.push(monitor.start(&req, &actor, started)?.event);
+    }
+    let sos_session = events[1].session_id;
+    events.push(monitor.sos(sos_session, &actor, now)?.event);
+    planner.safety_events().record_all(&events)?;
+    Ok(2)
 }

@@ -19,6 +19,18 @@ const T = {
     overdue_by: '지연', alarms_n: '경보', sessions_n: '방문 중',
     due_unplanned: '방문 계획 없는 모니터링 대상', crisis_level: '위기도', last_contact: '마지막 접촉', never_contacted: '접촉 기록 없음', days_late: '일 지연', due_today: '오늘 도래',
     count_total: '합계', count_police_called: '경찰 신고', count_ambulance_119_called: '119 신고',
+    col_escalation: '비상 연락', board_empty_hint: '방문자가 휴대폰에서 방문을 시작하면 여기에 바로 나타납니다. SOS와 복귀 지연은 맨 위에 빨간색으로 표시됩니다.',
+    ago_s: '초 전', ago_m: '분 전', ago_h: '시간 전', late_m: '분 지연', late_h: '시간 지연', sos_at: '발생 위치', sos_point: '휴대폰 위치',
+    raised_by: '누른 사람', call: '전화', no_phone: '전화번호 없음', step: '단계', step_of: '단계 중', asked_workers: '방문자에게 안전 확인 요청함',
+    notified: '알림 받은 사람', nobody_yet: '아직 없음', risk_flags: '위험 요인', no_risk_flags: '알려진 위험 요인 없음',
+    sent_at_once: '즉시 알림', print: '인쇄', map_title: '지도', route_map_title: '방문 경로 지도',
+    map_empty: '위치가 등록된 가구가 없어 지도에 표시할 것이 없습니다.', map_household: '가구', map_session: '방문 중', map_route: '경로',
+    legend_household: '가구', legend_session: '방문 중', legend_overdue: '복귀 지연', legend_sos: 'SOS', legend_route: '팀 경로',
+    incidents_empty: '이 기간에 보고된 안전사고가 없습니다.', no_teams: '이날 배정된 팀이 없습니다.', no_unassigned: '미배정 방문이 없습니다.',
+    no_figures_unit: '조회할 조직이 없습니다.',
+    priv_field: '현장 직원', priv_supervisor: '관리자', priv_admin: '시스템 관리자',
+    kind_city: '시', kind_district: '구', kind_dong: '동', kind_team: '팀',
+    home: '가정방문', centre: '내방', phone: '전화', cancelled: '취소',
   },
   en: {
     title: 'Donghaeng dashboard', tab_board: 'Safety board', tab_plan: "Today's plan", date: 'Date', assigned_teams: 'Assigned teams', unassigned_visits: 'Unassigned visits', proposed: 'Proposed pairs', cannot_place: 'Cannot be placed', planned: 'planned', in_progress: 'in progress', completed: 'completed', missed: 'missed', tab_figures: 'Program figures', tab_incidents: 'Incidents',
@@ -35,6 +47,18 @@ const T = {
     overdue_by: 'late', alarms_n: 'alarms', sessions_n: 'out',
     due_unplanned: 'Due for monitoring, nothing planned', crisis_level: 'crisis level', last_contact: 'last contact', never_contacted: 'never contacted', days_late: ' days late', due_today: 'due today',
     count_total: 'total', count_police_called: 'police called', count_ambulance_119_called: '119 called',
+    col_escalation: 'Escalation', board_empty_hint: 'A visit appears here as soon as a worker starts it on the phone. SOS and overdue visits show on top in red.',
+    ago_s: 's ago', ago_m: ' min ago', ago_h: ' h ago', late_m: ' min late', late_h: ' h late', sos_at: 'at', sos_point: 'phone location',
+    raised_by: 'pressed by', call: 'Call', no_phone: 'no phone number', step: 'step', step_of: 'of', asked_workers: 'workers asked if safe',
+    notified: 'alerted', nobody_yet: 'nobody yet', risk_flags: 'risk flags', no_risk_flags: 'no known risk flags',
+    sent_at_once: 'alerted at once', print: 'Print', map_title: 'Map', route_map_title: 'Route map',
+    map_empty: 'No household has a location yet: nothing to show on the map.', map_household: 'household', map_session: 'out on a visit', map_route: 'route',
+    legend_household: 'household', legend_session: 'out on a visit', legend_overdue: 'overdue', legend_sos: 'SOS', legend_route: 'team route',
+    incidents_empty: 'No safety incident reported in this period.', no_teams: 'No team assigned on this day.', no_unassigned: 'No unassigned visit.',
+    no_figures_unit: 'No unit to report on.',
+    priv_field: 'field staff', priv_supervisor: 'supervisor', priv_admin: 'administrator',
+    kind_city: 'city', kind_district: 'district', kind_dong: 'dong', kind_team: 'team',
+    home: 'home visit', centre: 'visit to the centre', phone: 'phone', cancelled: 'cancelled',
   },
 };
 
@@ -45,6 +69,7 @@ let offset = 0; // server clock − local clock
 let stream = null;
 let known = new Set(); // unacknowledged loud alarm ids already announced
 let resolving = null;
+let liveState = 'connecting'; // connecting | live | offline: the pill's text follows the language
 const $ = (s) => document.querySelector(s);
 const t = (k) => (T[lang][k] ?? k);
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -52,6 +77,8 @@ const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '
 function applyLang() {
   document.documentElement.lang = lang;
   document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  setLive(liveState);
+  if (me) $('#who').textContent = whoText();
   rowCache = new Map();
   $('#lang').textContent = lang === 'ko' ? 'English' : '한국어';
   render();
@@ -74,6 +101,17 @@ async function start() {
   if (r.status === 200) { me = r.body; showApp(); } else { showLogin(); }
 }
 
+// The connection pill: its text and colour from one state, so a language switch cannot leave
+// "connecting" on a green pill.
+function setLive(state) {
+  liveState = state;
+  const el = $('#live');
+  el.textContent = t(state);
+  el.classList.toggle('on', state === 'live');
+}
+
+const whoText = () => `${me.name} · ${t('priv_' + me.privilege)}`;
+
 function showLogin() {
   me = null;
   rowCache = new Map();
@@ -82,13 +120,14 @@ function showLogin() {
   $('#login-view').hidden = false;
   for (const v of ['#board-view', '#plan-view', '#figures-view', '#incidents-view']) $(v).hidden = true;
   $('#tabs').hidden = true; $('#logout').hidden = true; $('#sound-wrap').hidden = true; $('#who').textContent = '';
+  setLive('connecting');
   document.title = t('title');
 }
 
 function showApp() {
   $('#login-view').hidden = true;
   $('#tabs').hidden = false; $('#logout').hidden = false; $('#sound-wrap').hidden = false;
-  $('#who').textContent = me.name + ' · ' + me.privilege;
+  $('#who').textContent = whoText();
   offset = me.server_time_ms - Date.now();
   tab('board');
   connect();
@@ -100,6 +139,7 @@ function tab(name) {
   $('#figures-view').hidden = name !== 'figures';
   $('#incidents-view').hidden = name !== 'incidents';
   $('#plan-view').hidden = name !== 'plan';
+  if (name === 'board') loadMap('board');
   if (name === 'plan') loadPlan();
   if (name === 'figures') loadUnits();
   if (name === 'incidents') loadIncidents();
@@ -116,10 +156,11 @@ function connect() {
     offset = data.server_time_ms - Date.now();
     render();
     window.__dh = { renders: (window.__dh?.renders || 0) + 1, lastRenderMs: performance.now() - t0, receivedAt: Date.now(), rows: data.sessions.length };
-    $('#live').textContent = t('live'); $('#live').classList.add('on');
+    setLive('live');
+    drawSessions();
   });
   stream.onerror = async () => {
-    $('#live').textContent = t('offline'); $('#live').classList.remove('on');
+    setLive('offline');
     const r = await api('/dashboard/api/me');
     if (r.status === 401) showLogin();
   };
@@ -143,12 +184,81 @@ function left(iso) {
 // rows of parsing rather than the whole table.
 let rowCache = new Map(); // session id → { html, tr }
 
-function rowHtml(r) {
+// Elapsed time since `iso`, short: "2분 전" / "2 min ago".
+function ago(iso) {
+  if (!iso) return '';
+  const s = Math.max(0, Math.round((Date.now() + offset - new Date(iso).getTime()) / 1000));
+  if (s < 60) return `${s}${t('ago_s')}`;
+  if (s < 3600) return `${Math.floor(s / 60)}${t('ago_m')}`;
+  return `${Math.floor(s / 3600)}${t('ago_h')}`;
+}
+
+// A number as a tel: link target (digits and a leading +).
+const telHref = (p) => 'tel:' + String(p).replace(/[^0-9+]/g, '');
+
+// One wrapper per cell: on a phone the cell is a two-column grid (its label, then its content), so
+// the content must be one grid item.
+const cell = (label, html, cls = '') => `<td data-label="${esc(t(label))}"${cls ? ` class="${cls}"` : ''}><div class="v">${html}</div></td>`;
+
+function statusHtml(r) {
+  const loud = r.alarms.find((a) => a.kind === 'sos' || a.kind === 'duress');
+  if (loud) {
+    // A responder needs what and when, then where: "SOS 2분 전", the address, the phone's point.
+    const point = loud.lat != null && loud.lon != null
+      ? `<div class="muted sos-point">${esc(t('sos_point'))} ${loud.lat.toFixed(5)}, ${loud.lon.toFixed(5)}</div>` : '';
+    return `<div class="alarm-head"><span class="badge ${loud.acknowledged ? 'acked' : loud.kind}">${esc(t(loud.kind))}${loud.acknowledged ? ' · ' + esc(t('acked')) : ''}</span> ` +
+      `<span class="since" data-since="${esc(loud.raised_at)}"></span></div>` +
+      `<div class="place"><b>${esc(r.address)}</b></div>${point}` +
+      (loud.raised_by ? `<div class="muted">${esc(t('raised_by'))} ${esc(loud.raised_by)}</div>` : '') +
+      r.alarms.filter((a) => a !== loud).map((a) => `<span class="badge ${a.acknowledged ? 'acked' : a.kind}">${esc(t(a.kind))}</span>`).join('');
+  }
   const alarms = r.alarms.map((a) => `<span class="badge ${a.acknowledged ? 'acked' : a.kind}">${esc(t(a.kind))}${a.acknowledged ? ' · ' + esc(t('acked')) : ''}</span>`).join('');
+  return `${alarms}<span class="badge status">${esc(t(r.status))}</span>`;
+}
+
+function peopleHtml(r) {
+  const people = r.people && r.people.length ? r.people : r.workers.map((name) => ({ name, phone: null }));
+  return people.map((p) => `<div class="person"><span class="name">${esc(p.name)}</span> ` +
+    (p.phone ? `<a class="tel" href="${esc(telHref(p.phone))}" aria-label="${esc(t('call'))} ${esc(p.name)}">${esc(p.phone)}</a>` : `<span class="muted">${esc(t('no_phone'))}</span>`) +
+    '</div>').join('');
+}
+
+function flagsHtml(r) {
+  const flags = r.risk_flags || [];
+  return flags.length
+    ? `<div class="flags" aria-label="${esc(t('risk_flags'))}">${flags.map((f) => `<span class="flag" data-flag="${esc(f.code)}">${esc(lang === 'ko' ? f.ko : f.en)}</span>`).join('')}</div>`
+    : `<div class="muted">${esc(t('no_risk_flags'))}</div>`;
+}
+
+function escalationHtml(r) {
+  const e = r.escalation;
+  if (!e) return '<span class="muted">—</span>';
+  let head;
+  if (e.alarm !== 'overdue') head = t('sent_at_once');
+  else if (e.step === 0) head = t('asked_workers');
+  else head = lang === 'ko'
+    ? `${e.step}/${e.steps}${t('step')} · ${e.target_ko}`
+    : `${t('step')} ${e.step} ${t('step_of')} ${e.steps} · ${e.target_en}`;
+  const who = e.notified.length ? e.notified.map(esc).join(', ') : esc(t('nobody_yet'));
+  return `<div class="esc-step" data-step="${e.step}">${esc(head)}</div><div class="notified"><span class="muted">${esc(t('notified'))}:</span> ${who}</div>`;
+}
+
+function rowHtml(r) {
+  const loud = r.alarms.some((a) => a.kind === 'sos' || a.kind === 'duress');
   const actions = r.alarms.map((a) => (a.acknowledged ? '' : `<button data-ack="${a.alarm_id}">${esc(t('ack'))}</button> `) + `<button data-resolve="${a.alarm_id}">${esc(t('resolve'))}</button>`).join(' ');
-  return `<td>${alarms}<span class="badge status">${esc(t(r.status))}</span></td>` +
-    `<td>${esc(r.workers.join(', '))}</td><td>${esc(r.address)} <span class="muted">${esc(r.household)}</span></td>` +
-    `<td>${fmtTime(r.started_at)}</td><td>${fmtTime(r.expected_return)}</td><td class="left" data-return="${esc(r.expected_return || '')}"></td><td>${actions}</td>`;
+  // An SOS row shows no return countdown: the alarm's own time stands first instead.
+  return cell('col_status', statusHtml(r), 'status') +
+    cell('col_workers', peopleHtml(r), 'people') +
+    cell('col_address', `${loud ? '' : `<div>${esc(r.address)}</div>`}<span class="muted">${esc(r.household)}</span>${flagsHtml(r)}`, 'address') +
+    cell('col_escalation', escalationHtml(r), 'escalation') +
+    cell('col_return', fmtTime(r.expected_return)) +
+    `<td data-label="${esc(t('col_left'))}" class="left" data-return="${loud ? '' : esc(r.expected_return || '')}"></td>` +
+    cell('col_action', actions || '<span class="muted">—</span>', 'actions');
+}
+
+function fillTimes(root) {
+  root.querySelectorAll('td.left').forEach((td) => { td.innerHTML = td.dataset.return ? left(td.dataset.return) : '<span class="muted">—</span>'; });
+  root.querySelectorAll('[data-since]').forEach((el) => { el.textContent = ago(el.dataset.since); });
 }
 
 function render() {
@@ -167,9 +277,9 @@ function render() {
       const tr = document.createElement('tr');
       tr.dataset.session = r.session_id;
       tr.innerHTML = html;
-      // The countdown is filled here and by the 1-second timer, outside the cached HTML.
-      const td = tr.querySelector('td.left');
-      td.innerHTML = left(td.dataset.return);
+      // The countdown and the alarm's age are filled here and by the 1-second timer, outside the
+      // cached HTML.
+      fillTimes(tr);
       cached = { html, tr };
     }
     cached.tr.className = cls;
@@ -201,9 +311,7 @@ function beep() {
   } catch (_) { /* no audio device */ }
 }
 
-setInterval(() => {
-  document.querySelectorAll('#board td.left').forEach((td) => { td.innerHTML = left(td.dataset.return); });
-}, 1000);
+setInterval(() => fillTimes($('#board')), 1000);
 
 $('#board').addEventListener('click', async (ev) => {
   const ack = ev.target.dataset.ack, res = ev.target.dataset.resolve;
@@ -241,7 +349,9 @@ async function loadUnits() {
   if (r.status !== 200) return;
   const sel = $('#unit');
   const cur = sel.value;
-  sel.innerHTML = r.body.units.filter((u) => u.kind !== 'team').map((u) => `<option value="${u.id}">${esc(u.name)} (${esc(u.kind)})</option>`).join('');
+  // The kind in the page's language (동, 구 …), never its code.
+  sel.innerHTML = r.body.units.filter((u) => u.kind !== 'team').map((u) => `<option value="${u.id}">${esc(u.name)} (${esc(t('kind_' + u.kind))})</option>`).join('');
+  if (!sel.options.length) { $('#figures-error').textContent = t('no_figures_unit'); return; }
   sel.value = cur || r.body.area_id || (r.body.units[0] && r.body.units[0].id) || '';
   if (!$('#from').value) {
     const d = new Date(Date.now() + offset + 9 * 3600e3);
@@ -285,6 +395,9 @@ async function loadFigures() {
   Object.assign(T.ko, r.body.labels.ko);
   Object.assign(T.en, r.body.labels.en);
   const f = r.body.figures;
+  // The printed page says what it is of: the unit and the period.
+  const unitName = $('#unit').selectedOptions[0]?.textContent || '';
+  $('#figures-print-head').textContent = `${t('title')} · ${t('tab_figures')} · ${unitName} · ${r.body.from} ~ ${r.body.to}`;
   const cohorts = f.contact_rate.map((c) => `<div data-cohort="${c.cohort}"><b>${esc(t(c.cohort))}</b> ${t('all')} <span class="v">${c.contacted.count}/${c.contacted.base}</span> (${pct(c.contacted)})${bar(c.contacted)}` +
     Object.entries(c.by_mode).map(([m, x]) => `<small>${esc(t(m))} ${x.count} (${pct(x)})</small>`).join(' · ') + '</div>').join('');
   const target = (k) => (r.body.referral_targets[k] || {})[lang] || k;
@@ -315,6 +428,7 @@ function itemTable(id, rows) {
 $('#figures-form').addEventListener('submit', (ev) => { ev.preventDefault(); loadFigures(); });
 
 async function loadPlan() {
+  loadMap('plan');
   const q = new URLSearchParams();
   if ($('#plan-date').value) q.set('date', $('#plan-date').value);
   const r = await fresh('plan', '/dashboard/api/plan?' + q.toString());
@@ -325,14 +439,15 @@ async function loadPlan() {
   if (!$('#plan-date').value) $('#plan-date').value = p.date;
   const addr = new Map([...p.unassigned, ...p.teams.flatMap((x) => x.visits)].map((v) => [v.visit_id, v.address]));
   const visit = (v) => `<li>${fmtTime(v.window_start)}–${fmtTime(v.window_end)} ${esc(v.address)} · ${esc(t(v.contact_mode))} · <b>${esc(t(v.status))}</b></li>`;
-  const teams = p.teams.map((x) => `<div class="card team"><h3>${esc(x.workers.join(' · '))}</h3><p>${Object.entries(x.progress).map(([k, n]) => `${esc(t(k))} ${n}`).join(' / ')}</p><ul>${x.visits.map(visit).join('')}</ul></div>`).join('') || `<p class="muted">${t('none')}</p>`;
+  const teams = p.teams.map((x) => `<div class="card team"><h3>${esc(x.workers.join(' · '))}</h3><p>${Object.entries(x.progress).map(([k, n]) => `${esc(t(k))} ${n}`).join(' / ')}</p><ul>${x.visits.map(visit).join('')}</ul></div>`).join('') || `<p class="muted empty-teams">${t('no_teams')}</p>`;
   const proposed = p.proposed.map((x) => `<div class="card"><h3>${esc(x.workers.join(' · '))}</h3><ul>${x.stops.map(([id, at]) => `<li>${fmtTime(at)} ${esc(addr.get(id))}</li>`).join('')}</ul></div>`).join('');
   const due = (d) => `<li data-household="${esc(d.household_id)}">${esc(d.address)} · ${t('crisis_level')} ${d.crisis_level} · ` +
     (d.last_contact ? `${t('last_contact')} ${esc(d.last_contact)}` : t('never_contacted')) +
     (d.days_overdue > 0 ? ` · <b class="overdue-time">${d.days_overdue}${t('days_late')}</b>` : ` · ${t('due_today')}`) + '</li>';
   const cannot = p.cannot_place.map((u) => `<li data-code="${esc(u.code)}">${esc(addr.get(u.visit_id))}: ${esc(lang === 'ko' ? u.ko : u.en)}</li>`).join('');
   $('#plan').innerHTML = `<h2>${t('assigned_teams')}</h2><div class="cards">${teams}</div>` +
-    `<h2>${t('unassigned_visits')} (${p.unassigned.length})</h2><ul>${p.unassigned.map(visit).join('')}</ul>` +
+    `<h2>${t('unassigned_visits')} (${p.unassigned.length})</h2>` +
+    (p.unassigned.length ? `<ul>${p.unassigned.map(visit).join('')}</ul>` : `<p class="muted">${t('no_unassigned')}</p>`) +
     (proposed ? `<h2>${t('proposed')}</h2><div class="cards">${proposed}</div>` : '') +
     (cannot ? `<h2>${t('cannot_place')}</h2><ul id="cannot-place">${cannot}</ul>` : '') +
     `<h2>${t('due_unplanned')} (${p.due_unplanned.length})</h2>` +
@@ -351,8 +466,105 @@ async function loadIncidents() {
   r.body.incidents.forEach((i) => { types['type:' + i.incident_type] = lbl(i.incident_type_label, i.incident_type); });
   const countName = (k) => types[k] ?? t('count_' + k);
   $('#incident-stats tbody').innerHTML = r.body.half_year.map((s) => `<tr><td>${esc(s.district_name ?? s.district_id.slice(0, 8))}</td><td>${esc(s.half)}</td><td>${esc(Object.entries(s.counts).map(([k, v]) => countName(k) + ' ' + v).join(', '))}</td></tr>`).join('');
+  $('#incidents-empty').hidden = r.body.incidents.length > 0;
   $('#incident-list tbody').innerHTML = r.body.incidents.map((i) => `<tr data-incident="${esc(i.id)}"><td>${esc(new Date(i.occurred_at_ms).toLocaleString(lang === 'ko' ? 'ko-KR' : 'en-GB', { timeZone: 'Asia/Seoul' }))}</td><td>${esc(lbl(i.incident_type_label, i.incident_type))}</td><td>${esc(lbl(i.severity_label, i.severity))}</td><td>${esc(i.follow_up_labels.map((l, n) => lbl(l, i.follow_ups[n])).join(', ') || t('none'))}</td></tr>`).join('');
 }
+
+// The map (Leaflet, shipped by the server; tiles only from the district's own server when one is
+// configured, else markers on a plain background). One map per view: the board's shows the
+// households and the live sessions, the plan's also the day's team routes.
+const maps = {};
+const ROUTE_COLOURS = ['#1565c0', '#6a1b9a', '#00838f', '#ad1457', '#4e342e', '#558b2f'];
+
+function ensureMap(which, tiles) {
+  if (!window.L) return null;
+  if (maps[which]) return maps[which];
+  const el = $(`#${which}-map`);
+  const map = L.map(el, { zoomSnap: 0.5 }).setView([37.5665, 126.978], 13);
+  map.attributionControl.setPrefix('<a href="/dashboard/vendor/LICENSE-leaflet.txt">Leaflet</a>');
+  if (tiles) L.tileLayer(tiles.url, { attribution: esc(tiles.attribution), maxZoom: 19 }).addTo(map);
+  else el.classList.add('no-tiles');
+  const legend = L.control({ position: 'bottomleft' });
+  legend.onAdd = () => {
+    const d = L.DomUtil.create('div', 'legend');
+    d.innerHTML = ['household', 'session', 'overdue', 'sos'].map((k) => `<span><i class="dot ${k}"></i>${esc(t('legend_' + k))}</span>`).join('') +
+      (which === 'plan' ? `<span><i class="line"></i>${esc(t('legend_route'))}</span>` : '');
+    return d;
+  };
+  legend.addTo(map);
+  maps[which] = { map, legend, households: L.layerGroup().addTo(map), routes: L.layerGroup().addTo(map), sessions: L.layerGroup().addTo(map), fitted: false };
+  return maps[which];
+}
+
+async function loadMap(which) {
+  const q = new URLSearchParams();
+  if (which === 'plan' && $('#plan-date').value) q.set('date', $('#plan-date').value);
+  const r = await fresh('map-' + which, '/dashboard/api/map?' + q.toString());
+  if (!r || r.status !== 200) return;
+  const m = ensureMap(which, r.body.tiles);
+  if (!m) return;
+  m.households.clearLayers();
+  m.routes.clearLayers();
+  for (const h of r.body.households) {
+    L.circleMarker([h.lat, h.lon], { radius: 6, className: 'dh-household', color: '#455a64', weight: 1, fillColor: '#b0bec5', fillOpacity: 0.9 })
+      .bindTooltip(esc(h.address)).addTo(m.households);
+  }
+  if (which === 'plan') {
+    r.body.routes.forEach((route, i) => {
+      const colour = ROUTE_COLOURS[i % ROUTE_COLOURS.length];
+      const pts = route.stops.map((s) => [s.lat, s.lon]);
+      L.polyline(pts, { className: 'dh-route', color: colour, weight: 4, opacity: 0.8 }).bindTooltip(esc(route.workers.join(' · '))).addTo(m.routes);
+      route.stops.forEach((s, n) => {
+        L.marker([s.lat, s.lon], { icon: L.divIcon({ className: 'dh-stop', html: `<span style="background:${colour}">${n + 1}</span>`, iconSize: [22, 22] }) })
+          .bindTooltip(`${n + 1}. ${esc(s.address)} · ${esc(t(s.status))}`).addTo(m.routes);
+      });
+    });
+  }
+  m.fitted = false;
+  drawSessions();
+}
+
+// The live sessions on every map: SOS red, overdue orange, the others green; an SOS with the
+// phone's point has a second marker there.
+function drawSessions() {
+  for (const [which, m] of Object.entries(maps)) {
+    m.sessions.clearLayers();
+    for (const r of board.sessions || []) {
+      const loud = r.alarms.find((a) => a.kind === 'sos' || a.kind === 'duress');
+      const late = r.alarms.some((a) => a.kind === 'overdue') || r.status === 'escalating' || r.status === 'check_in_due';
+      const kind = loud ? 'sos' : late ? 'overdue' : 'session';
+      const colour = { sos: '#c62828', overdue: '#ef6c00', session: '#2e7d32' }[kind];
+      const tip = `${esc(t(loud ? loud.kind : late ? 'overdue' : 'map_session'))} · ${esc(r.address)} · ${esc(r.workers.join(', '))}`;
+      if (r.lat != null && r.lon != null) {
+        L.circleMarker([r.lat, r.lon], { radius: kind === 'session' ? 9 : 12, className: `dh-session dh-${kind}`, color: '#fff', weight: 2, fillColor: colour, fillOpacity: 1 })
+          .bindTooltip(tip).addTo(m.sessions);
+      }
+      if (loud && loud.lat != null && loud.lon != null) {
+        L.circleMarker([loud.lat, loud.lon], { radius: 7, className: 'dh-sos-point', color: colour, weight: 3, fillColor: '#fff', fillOpacity: 1 })
+          .bindTooltip(`${esc(t('sos_point'))} · ${tip}`).addTo(m.sessions);
+      }
+    }
+    fitMap(which, m);
+  }
+}
+
+function fitMap(which, m) {
+  const pts = [];
+  for (const g of [m.households, m.routes, m.sessions]) g.eachLayer((l) => { if (l.getLatLng) pts.push(l.getLatLng()); });
+  const el = $(`#${which}-map`);
+  const empty = pts.length === 0;
+  el.hidden = empty;
+  $(`#${which}-map-empty`).hidden = !empty;
+  if (empty || el.offsetParent === null) return;
+  m.map.invalidateSize();
+  if (!m.fitted) {
+    m.map.fitBounds(L.latLngBounds(pts).pad(0.15), { maxZoom: 17 });
+    m.fitted = true;
+  }
+}
+
+$('#print-board').addEventListener('click', () => window.print());
+$('#print-figures').addEventListener('click', () => window.print());
 
 applyLang();
 start();
