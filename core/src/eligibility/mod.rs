@@ -28,9 +28,11 @@ pub mod text;
 
 use chrono::NaiveDate;
 
-pub use codes::{CareService, CrisisReason, ProgramCode, Receiving, Residence, SupportItem};
+pub use codes::{
+    CareService, CrisisReason, ProgramCode, Receiving, Residence, SupportItem, SupportKind,
+};
 pub use input::{
-    CareSosRequest, CrisisInput, EvaluationInput, HistoryEntry, HouseholdInput, Member,
+    CareSosRequest, CareSosUse, CrisisInput, EvaluationInput, HistoryEntry, HouseholdInput, Member,
 };
 pub use output::{
     CareSosCost, Check, Decision, EvaluationOutput, Note, ProgramResult, ServiceCost, SupportLine,
