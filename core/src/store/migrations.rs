@@ -64,6 +64,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "pull_resume",
         sql: include_str!("sql/0009_pull_resume.sql"),
     },
+    Migration {
+        version: 10,
+        name: "service_emergency_support",
+        sql: include_str!("sql/0010_service_emergency_support.sql"),
+    },
 ];
 
 /// The schema version this build writes.
