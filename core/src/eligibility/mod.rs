@@ -18,6 +18,7 @@
 
 pub mod check;
 pub mod codes;
+pub mod household;
 pub mod input;
 pub mod input_schema;
 pub mod money;
@@ -31,6 +32,7 @@ use chrono::NaiveDate;
 pub use codes::{
     CareService, CrisisReason, ProgramCode, Receiving, Residence, SupportItem, SupportKind,
 };
+pub use household::EnteredFacts;
 pub use input::{
     CareSosRequest, CareSosUse, CrisisInput, EvaluationInput, HistoryEntry, HouseholdInput, Member,
 };
