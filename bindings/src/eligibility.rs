@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock};
 
 use donghaeng_core::eligibility as e;
 
+use crate::enums::{CrisisReason, SupportKind};
 use crate::error::FfiResult;
 
 /// What the engine decided for one program.
@@ -85,6 +86,8 @@ pub struct CareServiceCost {
     pub requested: i64,
     pub covered: i64,
     pub over_limit: i64,
+    /// Used earlier in the year, in `fee_unit`s, counted against the service's yearly limit.
+    pub used_earlier: i64,
     pub fee_won: i64,
     pub fee_per: i64,
     pub fee_unit: String,
@@ -97,6 +100,8 @@ pub struct CareSosCostSummary {
     pub services: Vec<CareServiceCost>,
     pub services_total_won: i64,
     pub yearly_total_limit_won: i64,
+    /// What the services used earlier in the year cost, counted against the yearly total limit.
+    pub used_earlier_won: i64,
     pub covered_total_won: i64,
     pub over_total_limit_won: i64,
     /// What the household pays itself (본인부담) for a `SelfPay` decision; otherwise 0.
@@ -168,6 +173,7 @@ fn program_decision(p: e::ProgramResult) -> ProgramDecision {
                     requested: s.requested,
                     covered: s.covered,
                     over_limit: s.over_limit,
+                    used_earlier: s.used_earlier,
                     fee_won: s.fee_won,
                     fee_per: s.fee_per,
                     fee_unit: s.fee_unit.to_owned(),
@@ -176,6 +182,7 @@ fn program_decision(p: e::ProgramResult) -> ProgramDecision {
                 .collect(),
             services_total_won: c.services_total_won,
             yearly_total_limit_won: c.yearly_total_limit_won,
+            used_earlier_won: c.used_earlier_won,
             covered_total_won: c.covered_total_won,
             over_total_limit_won: c.over_total_limit_won,
             self_pay_won: c.self_pay_won,
@@ -203,6 +210,136 @@ fn program_decision(p: e::ProgramResult) -> ProgramDecision {
                 en: n.en,
             })
             .collect(),
+    }
+}
+
+/// The facade's result of an evaluation, with the core's rendered text.
+pub(crate) fn result(out: e::EvaluationOutput) -> EligibilityResult {
+    let text = e::render_text(&out);
+    EligibilityResult {
+        as_of: crate::convert::date_str(out.as_of),
+        programs: out.programs.into_iter().map(program_decision).collect(),
+        text,
+    }
+}
+
+/// Today's crisis as the worker enters it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct EnteredCrisis {
+    /// 위기사유; at least one for 서울형 긴급복지.
+    pub reasons: Vec<CrisisReason>,
+    /// Support item codes (`living`, `medical` …, the core's `SupportItem`); empty: all are listed.
+    #[uniffi(default)]
+    pub requested_items: Vec<String>,
+    /// New support or re-support (`New`), or an extra payment in the episode of the latest support
+    /// for the same reason (`Extra`, 추가지원).
+    pub support_kind: SupportKind,
+}
+
+/// Requested 돌봄SOS services (0: not requested).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct CareSosRequestInput {
+    #[uniffi(default = 0)]
+    pub temporary_home_care_hours: i64,
+    #[uniffi(default = 0)]
+    pub short_stay_days: i64,
+    #[uniffi(default = 0)]
+    pub escort_minutes: i64,
+    #[uniffi(default = 0)]
+    pub housing_help_minutes: i64,
+    #[uniffi(default = 0)]
+    pub meals: i64,
+}
+
+/// What the store cannot know and the worker enters at the kitchen table for `evaluate_household`
+/// (the core's `EnteredFacts`): money, support received from programs the 동 does not record, and
+/// today's crisis. Never stored.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct EnteredFacts {
+    /// 소득, won a month.
+    pub monthly_income_won: i64,
+    /// Total property including financial assets, won.
+    pub property_won: i64,
+    /// The financial part of `property_won`, won.
+    pub financial_assets_won: i64,
+    /// 소득인정액, won a month (서울형 기초보장); `None`: the income is used and the answer says so.
+    #[uniffi(default)]
+    pub recognised_income_won: Option<i64>,
+    /// `seoul` or `other` (서울형 programs apply only in Seoul).
+    #[uniffi(default = "seoul")]
+    pub residence: String,
+    /// Household size when it differs from the members recorded; `None`: the members recorded.
+    #[uniffi(default)]
+    pub household_size: Option<i64>,
+    /// Codes of support received beyond the household's tags (`national_emergency_welfare` …).
+    #[uniffi(default)]
+    pub receiving: Vec<String>,
+    #[uniffi(default = false)]
+    pub health_insurance_bottom_20pct: bool,
+    #[uniffi(default)]
+    pub crisis: Option<EnteredCrisis>,
+    #[uniffi(default)]
+    pub care_sos_request: Option<CareSosRequestInput>,
+    /// Program codes to evaluate; `None`: all.
+    #[uniffi(default)]
+    pub programs: Option<Vec<String>>,
+}
+
+fn codes<T: std::str::FromStr<Err = donghaeng_core::CoreError>>(
+    values: &[String],
+    field: &str,
+) -> FfiResult<Vec<T>> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            v.parse::<T>().map_err(|err| {
+                crate::error::DonghaengError::from(donghaeng_core::CoreError {
+                    field: Some(format!("{field}[{i}]")),
+                    ..err
+                })
+            })
+        })
+        .collect()
+}
+
+impl EnteredFacts {
+    /// The core's entered facts; an unknown code is an `invalid` error naming its field.
+    pub fn into_core(self) -> FfiResult<e::EnteredFacts> {
+        Ok(e::EnteredFacts {
+            residence: self.residence.parse::<e::Residence>().map_err(|err| {
+                donghaeng_core::CoreError {
+                    field: Some("facts.residence".into()),
+                    ..err
+                }
+            })?,
+            household_size: self.household_size,
+            monthly_income_won: self.monthly_income_won,
+            recognised_income_won: self.recognised_income_won,
+            property_won: self.property_won,
+            financial_assets_won: self.financial_assets_won,
+            receiving: codes(&self.receiving, "facts.receiving")?,
+            health_insurance_bottom_20pct: self.health_insurance_bottom_20pct,
+            crisis: match self.crisis {
+                Some(c) => Some(e::CrisisInput {
+                    reasons: crate::enums::to_core(&c.reasons),
+                    requested_items: codes(&c.requested_items, "facts.crisis.requested_items")?,
+                    support_kind: c.support_kind.into(),
+                }),
+                None => None,
+            },
+            care_sos_request: self.care_sos_request.map(|r| e::CareSosRequest {
+                temporary_home_care_hours: r.temporary_home_care_hours,
+                short_stay_days: r.short_stay_days,
+                escort_minutes: r.escort_minutes,
+                housing_help_minutes: r.housing_help_minutes,
+                meals: r.meals,
+            }),
+            programs: match self.programs {
+                Some(p) => Some(codes(&p, "facts.programs")?),
+                None => None,
+            },
+        })
     }
 }
 
@@ -255,12 +392,7 @@ impl EligibilityEngine {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .evaluate(&input)?;
-        let text = e::render_text(&out);
-        Ok(EligibilityResult {
-            as_of: crate::convert::date_str(out.as_of),
-            programs: out.programs.into_iter().map(program_decision).collect(),
-            text,
-        })
+        Ok(result(out))
     }
 
     /// The same evaluation as the core's output JSON (what the command line prints), for export.

@@ -188,6 +188,21 @@ mirror_enum! {
 }
 
 mirror_enum! {
+    /// A crisis reason (위기사유) of 긴급복지지원법 §2, the Seoul ordinance, or recognised by a 동/구 case
+    /// conference: what a 서울형 긴급복지 payment was for, and today's crisis in `EnteredFacts`.
+    CrisisReason => CrisisReason {
+        MainEarnerLoss, SeriousIllness, AbuseNeglect, DomesticViolence, FireDisaster, JobLoss,
+        BusinessClosure, UtilityCutoff, HeatColdWave, CaseConferenceRecognised,
+    }
+}
+
+mirror_enum! {
+    /// A 서울형 긴급복지 payment to its crisis episode: `New` (first support or 재지원, barred within 3
+    /// months of the last for the same crisis) or `Extra` (추가지원: a further payment in the episode).
+    SupportKind => SupportKind { New, Extra }
+}
+
+mirror_enum! {
     /// What the quantity of a paid 돌봄SOS service counts: minutes, days or meals.
     QuantityUnit => QuantityUnit { Minutes, Days, Meals }
 }

@@ -918,6 +918,12 @@ pub struct ServiceProvision {
     pub corrects: Option<String>,
     /// This record withdraws the one it corrects: that delivery no longer counts.
     pub voided: bool,
+    /// 서울형 긴급복지 items: the crisis reason the support was paid for (`None` on records written
+    /// before it was recorded, and on 돌봄SOS services).
+    pub crisis_reason: Option<CrisisReason>,
+    /// 서울형 긴급복지 items: new support or an extra payment in the same episode (`None` with a
+    /// reason: taken as `New`).
+    pub support_kind: Option<SupportKind>,
 }
 
 impl From<m::ServiceProvision> for ServiceProvision {
@@ -934,6 +940,8 @@ impl From<m::ServiceProvision> for ServiceProvision {
             note: p.note,
             corrects: opt_id_str(p.corrects),
             voided: p.voided,
+            crisis_reason: p.crisis_reason.map(Into::into),
+            support_kind: p.support_kind.map(Into::into),
         }
     }
 }
@@ -956,9 +964,43 @@ pub struct NewServiceProvision {
     /// The earlier record of the same household this one corrects.
     #[uniffi(default)]
     pub corrects: Option<String>,
+    /// 서울형 긴급복지 items: the crisis reason the support is paid for (what the repeat-support
+    /// rules of `evaluate_household` read).
+    #[uniffi(default)]
+    pub crisis_reason: Option<CrisisReason>,
+    /// 서울형 긴급복지 items, with `crisis_reason`: new support (the default) or an extra payment
+    /// in the same episode (추가지원).
+    #[uniffi(default)]
+    pub support_kind: Option<SupportKind>,
 }
 
 impl NewServiceProvision {
+    /// The core's new record and, for an emergency support item, what it was paid for.
+    pub fn into_core_with(
+        self,
+    ) -> FfiResult<(
+        s::services::NewServiceProvision,
+        Option<m::EmergencySupport>,
+    )> {
+        let emergency = match (self.crisis_reason, self.support_kind) {
+            (Some(reason), kind) => Some(m::EmergencySupport {
+                crisis_reason: reason.into(),
+                support_kind: kind.map_or(m::SupportKind::New, Into::into),
+            }),
+            (None, Some(_)) => {
+                return Err(crate::error::DonghaengError::invalid(
+                    "crisis_reason_required",
+                    "service.crisis_reason",
+                    "지원 종류(신규·재지원/추가지원)를 기록하려면 위기사유도 입력하세요".to_owned(),
+                    "a support kind (new or extra) needs the crisis reason too".to_owned(),
+                ))
+            }
+            (None, None) => None,
+        };
+        let new = self.into_core()?;
+        Ok((new, emergency))
+    }
+
     pub fn into_core(self) -> FfiResult<s::services::NewServiceProvision> {
         Ok(s::services::NewServiceProvision {
             household_id: id("service.household_id", &self.household_id)?,

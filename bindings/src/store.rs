@@ -555,8 +555,25 @@ impl DonghaengStore {
     /// Records a 돌봄SOS service delivered or a 서울형 긴급복지 support item paid; to mend an earlier
     /// record, pass its id in `corrects`.
     pub fn record_service(&self, service: NewServiceProvision) -> FfiResult<ServiceProvision> {
-        let new = service.into_core()?;
-        Ok(self.store()?.services().record(new)?.into())
+        let (new, emergency) = service.into_core_with()?;
+        Ok(self.store()?.services().record_with(new, emergency)?.into())
+    }
+
+    /// Eligibility of a stored household on `as_of` (`"YYYY-MM-DD"`): members' ages and disability,
+    /// the lonely-death tag, recorded 서울형 긴급복지 support (crisis reason, new or extra) and this
+    /// year's 돌봄SOS use come from the store; income, property and today's crisis from `facts`,
+    /// which the worker enters and which are not stored. The core's decision with every check.
+    pub fn evaluate_household(
+        &self,
+        household_id: String,
+        as_of: String,
+        facts: crate::eligibility::EnteredFacts,
+    ) -> FfiResult<crate::eligibility::EligibilityResult> {
+        let id = crate::convert::id("household_id", &household_id)?;
+        let as_of = crate::convert::date("as_of", &as_of)?;
+        let facts = facts.into_core()?;
+        let out = self.store()?.evaluate_household(id, as_of, &facts)?;
+        Ok(crate::eligibility::result(out))
     }
 
     /// Withdraws a record entered in error with a new record that voids it (nothing is deleted);

@@ -3,6 +3,7 @@
 
 use donghaeng_core::model as m;
 use donghaeng_core::CoreError;
+use donghaeng_ffi::eligibility::{EligibilityDecision, EnteredCrisis, EnteredFacts};
 use donghaeng_ffi::*;
 
 fn field_of(e: &DonghaengError) -> Option<&str> {
@@ -269,6 +270,8 @@ fn services_cross_both_ways_and_errors_name_their_field() {
         case_id: None,
         note: None,
         corrects: None,
+        crisis_reason: None,
+        support_kind: None,
     };
     let stay = store
         .record_service(NewServiceProvision {
@@ -362,4 +365,140 @@ fn services_cross_both_ways_and_errors_name_their_field() {
         .unwrap_err();
     assert!(matches!(e, DonghaengError::NotFound { .. }), "{e:?}");
     assert_eq!(code_of(&e), "service_provision_not_found");
+}
+
+#[test]
+fn evaluate_household_reads_the_records_and_names_the_support_it_counted() {
+    let (_dir, store) = open();
+    let dong = store
+        .generate_synthetic_dong(3, 0, 2, 0, "2026-11-01".into())
+        .expect("synthetic");
+    let worker = dong.workers[0].id.clone();
+    let h = store
+        .create_household(NewHousehold {
+            dong_id: dong.dong.id.clone(),
+            head_name: "김영수".into(),
+            address: "서울 강남구 역삼로 1".into(),
+            crisis_level: 4,
+            location: None,
+            tags: vec![HouseholdTag::LonelyDeathRisk, HouseholdTag::LivesAlone],
+            risk_flags: vec![],
+            phone: None,
+        })
+        .expect("household")
+        .id;
+    store
+        .add_person(NewPerson {
+            household_id: h.clone(),
+            name: "김영수".into(),
+            birth_date: "1958-02-01".into(),
+            sex: Sex::Male,
+            relation: Relation::Head,
+            disability: Disability::None,
+        })
+        .expect("member");
+    let living = |on: &str, kind| {
+        store
+            .record_service(NewServiceProvision {
+                household_id: h.clone(),
+                item: ServiceItem::Living,
+                provided_on: on.into(),
+                recorded_by: worker.clone(),
+                quantity: None,
+                amount_won: Some(300_000),
+                case_id: None,
+                note: None,
+                corrects: None,
+                crisis_reason: Some(CrisisReason::UtilityCutoff),
+                support_kind: kind,
+            })
+            .expect("living")
+    };
+    let first = living("2026-09-01", None);
+    assert_eq!(
+        (first.crisis_reason, first.support_kind),
+        (Some(CrisisReason::UtilityCutoff), Some(SupportKind::New))
+    );
+    let second = living("2026-10-01", Some(SupportKind::Extra));
+    assert_eq!(store.get_service(second.id.clone()), Ok(second.clone()));
+    let facts = |kind| EnteredFacts {
+        monthly_income_won: 1_000_000,
+        property_won: 50_000_000,
+        financial_assets_won: 1_000_000,
+        recognised_income_won: None,
+        residence: "seoul".into(),
+        household_size: None,
+        receiving: vec![],
+        health_insurance_bottom_20pct: false,
+        crisis: Some(EnteredCrisis {
+            reasons: vec![CrisisReason::UtilityCutoff],
+            requested_items: vec!["living".into()],
+            support_kind: kind,
+        }),
+        care_sos_request: None,
+        programs: Some(vec!["seoul_emergency_welfare".into()]),
+    };
+    // The third payment of a lonely-death-risk single household: an extra payment is left.
+    let r = store
+        .evaluate_household(h.clone(), "2026-11-02".into(), facts(SupportKind::Extra))
+        .expect("evaluate");
+    let ew = &r.programs[0];
+    assert_eq!(ew.decision, EligibilityDecision::Eligible);
+    let c = ew
+        .checks
+        .iter()
+        .find(|c| c.code == "extra_payments")
+        .unwrap();
+    assert!(c.passed);
+    assert!(c.ko.contains(&second.id), "{}", c.ko);
+    assert!(r.text.contains(&first.id), "{}", r.text);
+    // New support within 3 months of the last payment: refused.
+    let r = store
+        .evaluate_household(h.clone(), "2026-11-02".into(), facts(SupportKind::New))
+        .expect("evaluate");
+    assert_eq!(r.programs[0].decision, EligibilityDecision::Ineligible);
+
+    // A kind without a reason, an unknown code, an unknown household: typed errors with the field.
+    let e = store
+        .record_service(NewServiceProvision {
+            household_id: h.clone(),
+            item: ServiceItem::Living,
+            provided_on: "2026-10-01".into(),
+            recorded_by: worker.clone(),
+            quantity: None,
+            amount_won: Some(300_000),
+            case_id: None,
+            note: None,
+            corrects: None,
+            crisis_reason: None,
+            support_kind: Some(SupportKind::Extra),
+        })
+        .unwrap_err();
+    assert_eq!(
+        (code_of(&e), field_of(&e)),
+        ("crisis_reason_required", Some("service.crisis_reason"))
+    );
+    let e = store
+        .evaluate_household(
+            h.clone(),
+            "2026-11-02".into(),
+            EnteredFacts {
+                receiving: vec!["nope".into()],
+                ..facts(SupportKind::New)
+            },
+        )
+        .unwrap_err();
+    assert_eq!(field_of(&e), Some("facts.receiving[0]"));
+    let e = store
+        .evaluate_household(
+            "0190a000-0000-7000-8000-000000000000".into(),
+            "2026-11-02".into(),
+            facts(SupportKind::New),
+        )
+        .unwrap_err();
+    assert_eq!(code_of(&e), "household_not_found");
+    let e = store
+        .evaluate_household(h, "2026-13-02".into(), facts(SupportKind::New))
+        .unwrap_err();
+    assert_eq!((code_of(&e), field_of(&e)), ("invalid_date", Some("as_of")));
 }

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use criterion::{criterion_group, criterion_main, Criterion};
 use donghaeng_core::eligibility::{
     CareSosRequest, CrisisInput, CrisisReason, EvaluationInput, HistoryEntry, HouseholdInput,
-    Member, ParameterRegistry, ProgramCode, Receiving, Residence, SupportItem,
+    Member, ParameterRegistry, ProgramCode, Receiving, Residence, SupportItem, SupportKind,
 };
 
 const SEOUL_MONITORED: usize = 290_000;
@@ -41,11 +41,15 @@ fn example() -> EvaluationInput {
         crisis: Some(CrisisInput {
             reasons: vec![CrisisReason::JobLoss],
             requested_items: vec![SupportItem::Living],
+            support_kind: SupportKind::New,
         }),
         history: vec![HistoryEntry {
             program: ProgramCode::SeoulEmergencyWelfare,
             reason: CrisisReason::JobLoss,
             date: d(2021, 12, 1),
+            support_kind: SupportKind::New,
+            item: None,
+            record: None,
         }],
         care_sos_request: Some(CareSosRequest {
             temporary_home_care_hours: 10,
@@ -54,6 +58,7 @@ fn example() -> EvaluationInput {
             housing_help_minutes: 60,
             meals: 12,
         }),
+        care_sos_used: vec![],
         programs: None,
     }
 }

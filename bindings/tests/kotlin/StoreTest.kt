@@ -90,7 +90,7 @@ class DonghaengStoreTest {
 
     @Test
     fun openSchemaIntegrity() {
-        assertEquals(9L, store.schemaVersion()) // the latest migration (core/src/store/sql)
+        assertEquals(11L, store.schemaVersion()) // the latest migration (core/src/store/sql)
         assertEquals("ok", store.integrityCheck())
         assertFalse(store.isClosed())
         // Reopening the same file keeps the data.
@@ -373,6 +373,30 @@ class DonghaengStoreTest {
 
     private fun service(h: Household, item: ServiceItem, quantity: Long? = null, amountWon: Long? = null, on: String = "2025-06-10") =
         NewServiceProvision(householdId = h.id, item = item, providedOn = on, recordedBy = planner.id, quantity = quantity, amountWon = amountWon)
+
+    @Test
+    fun evaluateHouseholdCountsTheRecordedSupport() {
+        val h = store.createHousehold(NewHousehold(dongId = dong.id, headName = "박순자", address = "역삼로 5", crisisLevel = 4,
+            tags = listOf(HouseholdTag.LIVES_ALONE)))
+        store.addPerson(NewPerson(h.id, "박순자", "1958-02-01", Sex.FEMALE, Relation.HEAD, Disability.NONE))
+        val first = store.recordService(service(h, ServiceItem.LIVING, amountWon = 300_000, on = "2026-08-01")
+            .copy(crisisReason = CrisisReason.UTILITY_CUTOFF))
+        assertEquals(SupportKind.NEW, first.supportKind)
+        val facts = EnteredFacts(monthlyIncomeWon = 1_000_000, propertyWon = 50_000_000, financialAssetsWon = 1_000_000,
+            crisis = EnteredCrisis(listOf(CrisisReason.UTILITY_CUTOFF), listOf("living"), SupportKind.NEW),
+            programs = listOf("seoul_emergency_welfare"))
+        // A second living-cost payment for the same crisis: refused before the 3 months are over, allowed on the day.
+        val before = store.evaluateHousehold(h.id, "2026-10-31", facts).programs.single()
+        assertEquals(EligibilityDecision.INELIGIBLE, before.decision)
+        val bar = before.checks.single { it.code == "resupport_interval" }
+        assertFalse(bar.passed)
+        assertTrue(bar.ko, bar.ko.contains(first.id) && bar.ko.contains("2026-11-01부터 재지원 가능"))
+        assertEquals(EligibilityDecision.ELIGIBLE, store.evaluateHousehold(h.id, "2026-11-01", facts).programs.single().decision)
+        expectCode("household_not_found") { store.evaluateHousehold("0190a000-0000-7000-8000-000000000000", "2026-11-01", facts) }
+        expectCode("crisis_reason_required") {
+            store.recordService(service(h, ServiceItem.LIVING, amountWon = 300_000, on = "2026-08-01").copy(supportKind = SupportKind.EXTRA))
+        }
+    }
 
     @Test
     fun serviceCatalogue() {
@@ -716,7 +740,7 @@ class DonghaengStoreTest {
         assertFalse(encryptPlainDatabase(path, KEY)) // already encrypted: nothing to do
         val old = DonghaengStore.open(path, KEY)
         try {
-            assertEquals(9L, old.schemaVersion())
+            assertEquals(11L, old.schemaVersion())
             assertEquals("ok", old.integrityCheck())
         } finally {
             old.closeStore()
@@ -797,6 +821,7 @@ class DonghaengStoreTest {
             "referralRepliesDue", "reportCrisis", "getCrisisReport", "crisisInbox", "markCrisisReportHandled",
             "recordVolunteerActivity", "volunteerMonth", "agendaForWorker", "historyPage", "generateSyntheticDong",
             "recordService", "voidService", "getService", "servicesOfHousehold", "serviceYearUsage",
+            "evaluateHousehold",
         )
         // Kotlin mangles the names of methods with unsigned parameters ("searchHouseholds-jXDDuk8").
         val declared = DonghaengStoreInterface::class.java.declaredMethods.map { it.name.substringBefore("-") }.toSet()

@@ -24,7 +24,7 @@ def synthetic(store):
 
 
 def test_open_and_schema(store):
-    assert store.schema_version() == 9  # the latest migration (core/src/store/sql)
+    assert store.schema_version() == 11  # the latest migration (core/src/store/sql)
     assert store.integrity_check() == "ok"
     assert not store.is_closed()
 
@@ -124,6 +124,73 @@ def test_services_record_correct_void_and_year_usage(store, synthetic):
     assert "연료비" in e.value.ko and "fuel" in e.value.en
 
 
+def test_evaluate_household_counts_the_recorded_support(store, synthetic):
+    h = store.create_household(
+        d.NewHousehold(
+            dong_id=synthetic.dong.id,
+            head_name="박순자",
+            address="서울 강남구 역삼로 5",
+            crisis_level=4,
+            tags=[d.HouseholdTag.LIVES_ALONE],
+        )
+    )
+    store.add_person(
+        d.NewPerson(
+            household_id=h.id,
+            name="박순자",
+            birth_date="1958-02-01",
+            sex=d.Sex.FEMALE,
+            relation=d.Relation.HEAD,
+            disability=d.Disability.NONE,
+        )
+    )
+    worker = synthetic.workers[0].id
+    first = store.record_service(
+        d.NewServiceProvision(
+            household_id=h.id,
+            item=d.ServiceItem.LIVING,
+            provided_on="2026-08-01",
+            recorded_by=worker,
+            amount_won=300_000,
+            crisis_reason=d.CrisisReason.UTILITY_CUTOFF,
+        )
+    )
+    assert (first.crisis_reason, first.support_kind) == (d.CrisisReason.UTILITY_CUTOFF, d.SupportKind.NEW)
+    facts = d.EnteredFacts(
+        monthly_income_won=1_000_000,
+        property_won=50_000_000,
+        financial_assets_won=1_000_000,
+        crisis=d.EnteredCrisis(
+            reasons=[d.CrisisReason.UTILITY_CUTOFF], requested_items=["living"], support_kind=d.SupportKind.NEW
+        ),
+        programs=["seoul_emergency_welfare"],
+    )
+    # A second living-cost payment for the same crisis: refused the day before 3 months, allowed on the day.
+    before = store.evaluate_household(h.id, "2026-10-31", facts).programs[0]
+    assert before.decision == d.EligibilityDecision.INELIGIBLE
+    bar = next(c for c in before.checks if c.code == "resupport_interval")
+    assert not bar.passed and first.id in bar.ko and "2026-11-01부터 재지원 가능" in bar.ko
+    after = store.evaluate_household(h.id, "2026-11-01", facts).programs[0]
+    assert after.decision == d.EligibilityDecision.ELIGIBLE
+    assert [(s.item_code, s.max_amount_won) for s in after.support] == [("living", 300_000)]
+
+    with pytest.raises(d.DonghaengError.NotFound) as e:
+        store.evaluate_household("0190a000-0000-7000-8000-000000000000", "2026-11-01", facts)
+    assert e.value.code == "household_not_found"
+    with pytest.raises(d.DonghaengError.Invalid) as e:
+        store.record_service(
+            d.NewServiceProvision(
+                household_id=h.id,
+                item=d.ServiceItem.MEALS,
+                provided_on="2026-08-01",
+                recorded_by=worker,
+                quantity=3,
+                crisis_reason=d.CrisisReason.UTILITY_CUTOFF,
+            )
+        )
+    assert (e.value.code, e.value.field) == ("crisis_reason_not_applicable", "service.crisis_reason")
+
+
 def test_errors(store, synthetic, tmp_path):
     with pytest.raises(d.DonghaengError.Invalid) as e:
         store.get_household("not-an-id")
@@ -145,7 +212,7 @@ def test_errors(store, synthetic, tmp_path):
     # An invalid enum value from the foreign side: refused before it crosses, the store goes on.
     with pytest.raises((TypeError, ValueError)):
         store.create_org_unit("dong", "가짜동", None)
-    assert store.schema_version() == 9  # the latest migration (core/src/store/sql)
+    assert store.schema_version() == 11  # the latest migration (core/src/store/sql)
 
     store.close()
     with pytest.raises(d.DonghaengError.Closed) as e:
@@ -209,5 +276,5 @@ def test_a_plain_file_is_encrypted_without_loss(tmp_path):
     assert d.encrypt_plain_database(path, KEY) is False
     assert "김옛날".encode() not in open(path, "rb").read()
     s = d.DonghaengStore.open(path, KEY)
-    assert s.schema_version() == 9
+    assert s.schema_version() == 11
     s.close()

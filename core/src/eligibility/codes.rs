@@ -90,3 +90,18 @@ crate::code_enum! {
         Meals = ("meals", "식사지원", "meals"),
     }
 }
+
+crate::code_enum! {
+    /// What a 서울형 긴급복지 payment is to the episode of its crisis (001 §7 ④ 지원내용: the columns
+    /// 추가지원 and 재지원). `new`: support that opens an episode — a first support, or a 재지원 for
+    /// the same crisis again, which the 3-month rule bars; `extra`: a further payment in the same
+    /// episode (추가지원: living costs once, 3 in total for a lonely-death-risk single household;
+    /// medical costs once), counted against that item's extra payments. The default, `new`, is what
+    /// inputs and records written before the kind existed mean.
+    #[derive(Default)]
+    pub enum SupportKind: "support_kind" {
+        #[default]
+        New = ("new", "신규·재지원", "new support or re-support"),
+        Extra = ("extra", "추가지원(같은 위기의 추가 지급)", "extra payment in the same episode"),
+    }
+}

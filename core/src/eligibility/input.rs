@@ -9,7 +9,9 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::eligibility::codes::{CrisisReason, ProgramCode, Receiving, Residence, SupportItem};
+use crate::eligibility::codes::{
+    CareService, CrisisReason, ProgramCode, Receiving, Residence, SupportItem, SupportKind,
+};
 use crate::{CoreError, CoreResult};
 
 /// Largest amount accepted (1,000조 원): far above any household, low enough that no product of an
@@ -53,14 +55,38 @@ pub struct HouseholdInput {
 pub struct CrisisInput {
     pub reasons: Vec<CrisisReason>,
     pub requested_items: Vec<SupportItem>,
+    /// What is asked for: new support or re-support (`new`, the default), or an extra payment in the
+    /// episode of the latest support for the same reason (`extra`, 추가지원).
+    pub support_kind: SupportKind,
 }
 
-/// Support received before (for the re-support rules).
+/// Support received before (for the re-support and extra-payment rules).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryEntry {
     pub program: ProgramCode,
     pub reason: CrisisReason,
     pub date: NaiveDate,
+    /// New support (opens an episode) or an extra payment in the episode; `new` when not given.
+    pub support_kind: SupportKind,
+    /// The item paid, where known: extra payments are counted per item.
+    pub item: Option<SupportItem>,
+    /// Where the entry comes from, named in the explanation (e.g. the service record's id, date
+    /// and item when `evaluate_household` built it from the store).
+    pub record: Option<String>,
+}
+
+/// A 돌봄SOS service used earlier (for the yearly limits): only uses in the year of `as_of`, on or
+/// before it, count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CareSosUse {
+    pub service: CareService,
+    pub date: NaiveDate,
+    /// In the service's base unit: minutes (일시재가, 동행지원, 주거편의), days (단기시설), meals.
+    pub quantity: i64,
+    /// What it cost, where recorded; a use without an amount is priced at the table's fee.
+    pub amount_won: Option<i64>,
+    /// Where the entry comes from, named in the explanation.
+    pub record: Option<String>,
 }
 
 /// Requested 돌봄SOS services, in the units the field gives (a service not given is not requested).
@@ -83,6 +109,8 @@ pub struct EvaluationInput {
     pub crisis: Option<CrisisInput>,
     pub history: Vec<HistoryEntry>,
     pub care_sos_request: Option<CareSosRequest>,
+    /// 돌봄SOS services used earlier in the year (empty: none known).
+    pub care_sos_used: Vec<CareSosUse>,
     /// Programs to evaluate; `None` = all of them.
     pub programs: Option<Vec<ProgramCode>>,
 }
@@ -101,6 +129,8 @@ struct RawInput {
     history: Option<Vec<RawHistory>>,
     #[serde(default)]
     care_sos_request: Option<CareSosRequest>,
+    #[serde(default)]
+    care_sos_used: Option<Vec<RawCareSosUse>>,
     #[serde(default)]
     programs: Option<Vec<String>>,
 }
@@ -133,6 +163,8 @@ struct RawMember {
 struct RawCrisis {
     reasons: Vec<String>,
     requested_items: Vec<String>,
+    #[serde(default)]
+    support_kind: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -141,6 +173,24 @@ struct RawHistory {
     program: String,
     reason: String,
     date: String,
+    #[serde(default)]
+    support_kind: Option<String>,
+    #[serde(default)]
+    item: Option<String>,
+    #[serde(default)]
+    record: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCareSosUse {
+    service: String,
+    date: String,
+    quantity: i64,
+    #[serde(default)]
+    amount_won: Option<i64>,
+    #[serde(default)]
+    record: Option<String>,
 }
 
 fn invalid(code: &'static str, field: &str, ko: String, en: String) -> CoreError {
@@ -352,6 +402,10 @@ impl EvaluationInput {
             Some(c) => Some(CrisisInput {
                 reasons: parse_codes(&c.reasons, "crisis.reasons")?,
                 requested_items: parse_codes(&c.requested_items, "crisis.requested_items")?,
+                support_kind: match &c.support_kind {
+                    Some(k) => parse_code(k, "crisis.support_kind")?,
+                    None => SupportKind::New,
+                },
             }),
             None => None,
         };
@@ -365,6 +419,30 @@ impl EvaluationInput {
                     program: parse_code(&e.program, &format!("history[{i}].program"))?,
                     reason: parse_code(&e.reason, &format!("history[{i}].reason"))?,
                     date: parse_date(&e.date, &format!("history[{i}].date"))?,
+                    support_kind: match &e.support_kind {
+                        Some(k) => parse_code(k, &format!("history[{i}].support_kind"))?,
+                        None => SupportKind::New,
+                    },
+                    item: match &e.item {
+                        Some(k) => Some(parse_code(k, &format!("history[{i}].item"))?),
+                        None => None,
+                    },
+                    record: e.record.clone(),
+                })
+            })
+            .collect::<CoreResult<Vec<_>>>()?;
+        let care_sos_used = raw
+            .care_sos_used
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(i, u)| {
+                Ok(CareSosUse {
+                    service: parse_code(&u.service, &format!("care_sos_used[{i}].service"))?,
+                    date: parse_date(&u.date, &format!("care_sos_used[{i}].date"))?,
+                    quantity: u.quantity,
+                    amount_won: u.amount_won,
+                    record: u.record.clone(),
                 })
             })
             .collect::<CoreResult<Vec<_>>>()?;
@@ -385,6 +463,7 @@ impl EvaluationInput {
             crisis,
             history,
             care_sos_request: raw.care_sos_request,
+            care_sos_used,
             programs: match raw.programs {
                 Some(p) => Some(parse_codes(&p, "programs")?),
                 None => None,
@@ -479,6 +558,38 @@ impl EvaluationInput {
                         e.date, self.as_of
                     ),
                 ));
+            }
+        }
+        for (i, u) in self.care_sos_used.iter().enumerate() {
+            if u.date > self.as_of {
+                return Err(invalid(
+                    "care_sos_use_after_as_of",
+                    &format!("care_sos_used[{i}].date"),
+                    format!(
+                        "돌봄SOS 이용 날짜 {}이 기준일 {}보다 늦습니다",
+                        u.date, self.as_of
+                    ),
+                    format!(
+                        "Care SOS use date {} is after the evaluation date {}",
+                        u.date, self.as_of
+                    ),
+                ));
+            }
+            check_amount(
+                &format!("care_sos_used[{i}].quantity"),
+                u.quantity,
+                MAX_QUANTITY,
+                "",
+                "",
+            )?;
+            if let Some(a) = u.amount_won {
+                check_amount(
+                    &format!("care_sos_used[{i}].amount_won"),
+                    a,
+                    MAX_AMOUNT_WON,
+                    "원",
+                    "won",
+                )?;
             }
         }
         if let Some(r) = &self.care_sos_request {

@@ -9,7 +9,9 @@
 
 use serde_json::{json, Value};
 
-use crate::eligibility::codes::{CrisisReason, ProgramCode, Receiving, Residence, SupportItem};
+use crate::eligibility::codes::{
+    CareService, CrisisReason, ProgramCode, Receiving, Residence, SupportItem, SupportKind,
+};
 use crate::eligibility::input::{MAX_AMOUNT_WON, MAX_QUANTITY};
 
 fn codes(all: impl IntoIterator<Item = &'static str>) -> Value {
@@ -35,6 +37,8 @@ pub fn input_schema() -> Value {
     let items = codes(SupportItem::ALL.iter().map(|c| c.code()));
     let receiving = codes(Receiving::ALL.iter().map(|c| c.code()));
     let residence = codes(Residence::ALL.iter().map(|c| c.code()));
+    let kinds = codes(SupportKind::ALL.iter().map(|c| c.code()));
+    let services = codes(CareService::ALL.iter().map(|c| c.code()));
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://donghaeng.invalid/schemas/eligibility-input.json",
@@ -82,7 +86,8 @@ pub fn input_schema() -> Value {
                 "description": "위기상황 / the crisis, if any",
                 "properties": {
                     "reasons": {"type": "array", "items": {"enum": reasons}, "description": "위기사유 / crisis reasons"},
-                    "requested_items": {"type": "array", "items": {"enum": items}, "description": "요청 지원항목 / requested support items (empty: all are listed)"}
+                    "requested_items": {"type": "array", "items": {"enum": items.clone()}, "description": "요청 지원항목 / requested support items (empty: all are listed)"},
+                    "support_kind": {"enum": kinds.clone(), "description": "요청 종류 / what is asked: new (신규·재지원, the default) or extra (추가지원: a further payment in the episode of the latest support for the same reason)"}
                 }
             },
             "history": {
@@ -95,7 +100,26 @@ pub fn input_schema() -> Value {
                     "properties": {
                         "program": {"enum": programs.clone()},
                         "reason": {"enum": reasons},
-                        "date": date("지원일 / date of the support, not after as_of")
+                        "date": date("지원일 / date of the support, not after as_of"),
+                        "support_kind": {"enum": kinds, "description": "지원 종류 / new (신규·재지원, the default: opens an episode) or extra (추가지원 in the episode)"},
+                        "item": {"enum": items, "description": "지원항목 / the item paid (extra payments are counted per item)"},
+                        "record": {"type": "string", "description": "출처 / where the entry comes from (a record id, date and item), named in the explanation"}
+                    }
+                }
+            },
+            "care_sos_used": {
+                "type": ["array", "null"],
+                "description": "올해 이미 이용한 돌봄SOS / Care SOS services used earlier (only the year of as_of counts against the yearly limits)",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["service", "date", "quantity"],
+                    "properties": {
+                        "service": {"enum": services},
+                        "date": date("이용일 / date of the service, not after as_of"),
+                        "quantity": quantity("이용량 / quantity in the base unit: minutes (temporary_home_care, escort, housing_help), days (short_stay), meals"),
+                        "amount_won": won("비용 / what it cost, where recorded; left out: priced at the table's fee"),
+                        "record": {"type": "string", "description": "출처 / where the entry comes from, named in the explanation"}
                     }
                 }
             },

@@ -18,6 +18,7 @@
 
 pub mod check;
 pub mod codes;
+pub mod household;
 pub mod input;
 pub mod input_schema;
 pub mod money;
@@ -28,9 +29,12 @@ pub mod text;
 
 use chrono::NaiveDate;
 
-pub use codes::{CareService, CrisisReason, ProgramCode, Receiving, Residence, SupportItem};
+pub use codes::{
+    CareService, CrisisReason, ProgramCode, Receiving, Residence, SupportItem, SupportKind,
+};
+pub use household::EnteredFacts;
 pub use input::{
-    CareSosRequest, CrisisInput, EvaluationInput, HistoryEntry, HouseholdInput, Member,
+    CareSosRequest, CareSosUse, CrisisInput, EvaluationInput, HistoryEntry, HouseholdInput, Member,
 };
 pub use output::{
     CareSosCost, Check, Decision, EvaluationOutput, Note, ProgramResult, ServiceCost, SupportLine,

@@ -62,8 +62,12 @@ pub struct ServiceCost {
     pub unit: &'static str,
     pub requested: i64,
     pub covered: i64,
-    /// Requested quantity beyond the service's yearly limit (not covered).
+    /// Requested quantity beyond the service's yearly limit (not covered), after what was used
+    /// earlier in the year.
     pub over_limit: i64,
+    /// Used earlier in the year of `as_of`, in the fee's base unit (`fee_unit`), from
+    /// `care_sos_used`; counted against the service's yearly limit.
+    pub used_earlier: i64,
     pub fee_won: i64,
     /// The fee is charged per `fee_per` `fee_unit`s (e.g. 38,390 won per 120 minutes).
     pub fee_per: i64,
@@ -78,7 +82,10 @@ pub struct CareSosCost {
     /// Sum of the services' costs within their own limits.
     pub services_total_won: i64,
     pub yearly_total_limit_won: i64,
-    /// What the program pays: the services' total, capped by the yearly total limit.
+    /// What the services used earlier in the year cost (`care_sos_used`), counted against the
+    /// yearly total limit.
+    pub used_earlier_won: i64,
+    /// What the program pays: the services' total, capped by what is left of the yearly total limit.
     pub covered_total_won: i64,
     /// The part of the services' total above the yearly limit (not covered).
     pub over_total_limit_won: i64,

@@ -17,6 +17,8 @@ pub mod volunteer;
 pub mod wellness;
 pub mod worker;
 
+/// The codes a 서울형 긴급복지 service record carries (defined with the eligibility rules that read them).
+pub use crate::eligibility::codes::{CrisisReason, SupportKind};
 pub use case::{Case, CaseClassification, CaseStage, ClosureCategory, ClosureReason};
 pub use crisis_report::{CrisisReport, CrisisReportStatus, CrisisSign};
 pub use household::{CrisisLevel, GeoPoint, Household, HouseholdTag, RiskFlag};
@@ -24,7 +26,9 @@ pub use note::CaseNote;
 pub use org::{OrgUnit, OrgUnitKind};
 pub use person::{Disability, Person, Relation, Sex};
 pub use referral::{Referral, ReferralTarget};
-pub use service::{ItemShape, QuantityUnit, ServiceItem, ServiceProgram, ServiceProvision};
+pub use service::{
+    EmergencySupport, ItemShape, QuantityUnit, ServiceItem, ServiceProgram, ServiceProvision,
+};
 pub use visit::{ContactMode, TimeWindow, Visit, VisitOutcome, VisitPurpose, VisitStatus};
 pub use volunteer::{VolunteerActivity, VolunteerMonth};
 pub use wellness::{Observation, WellnessCheck, WellnessChecklist};

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::Id;
-use crate::eligibility::codes::{CareService, SupportItem};
+use crate::eligibility::codes::{CareService, CrisisReason, SupportItem, SupportKind};
 
 crate::code_enum! {
     /// What was provided. One code list for both programs (every code is distinct), so a record
@@ -138,6 +138,15 @@ impl From<SupportItem> for ServiceItem {
     }
 }
 
+/// What a 서울형 긴급복지 payment was for, as the repeat-support rules need it (001 §7 ④): the crisis
+/// reason, and whether it opened an episode (`new`: first support or 재지원) or was a further payment
+/// in the same episode (`extra`: 추가지원).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmergencySupport {
+    pub crisis_reason: CrisisReason,
+    pub support_kind: SupportKind,
+}
+
 /// One service delivered or support item paid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceProvision {
@@ -157,6 +166,25 @@ pub struct ServiceProvision {
     pub corrects: Option<Id>,
     /// This record withdraws the one it corrects (entered in error): the delivery no longer counts.
     pub voided: bool,
+    /// 서울형 긴급복지 items only: the crisis reason the support was paid for. `None` on records
+    /// written before it was recorded (they cannot be matched to a crisis; `evaluate_household`
+    /// says so).
+    #[serde(default)]
+    pub crisis_reason: Option<CrisisReason>,
+    /// 서울형 긴급복지 items only: new support (`new`) or an extra payment in the same episode
+    /// (`extra`). `None` with a reason: taken as `new`.
+    #[serde(default)]
+    pub support_kind: Option<SupportKind>,
+}
+
+impl ServiceProvision {
+    /// The emergency-support facts of the record, where it has a crisis reason.
+    pub fn emergency(&self) -> Option<EmergencySupport> {
+        self.crisis_reason.map(|crisis_reason| EmergencySupport {
+            crisis_reason,
+            support_kind: self.support_kind.unwrap_or_default(),
+        })
+    }
 }
 
 /// The records that count: one per delivery, the tip of its correction chain
@@ -189,6 +217,8 @@ mod tests {
             note: None,
             corrects: corrects.map(Uuid::from_u128),
             voided,
+            crisis_reason: None,
+            support_kind: None,
         }
     }
 

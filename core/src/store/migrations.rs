@@ -66,8 +66,13 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 10,
+        name: "service_emergency_support",
+        sql: include_str!("sql/0010_service_emergency_support.sql"),
+    },
+    Migration {
+        version: 11,
         name: "snapshot_progress",
-        sql: include_str!("sql/0010_snapshot_progress.sql"),
+        sql: include_str!("sql/0011_snapshot_progress.sql"),
     },
 ];
 

@@ -12,7 +12,10 @@ use super::Store;
 use crate::clock::local_date;
 use crate::model::service::current;
 use crate::model::validate::optional_note;
-use crate::model::{new_id, Id, ItemShape, QuantityUnit, ServiceItem, ServiceProvision};
+use crate::model::{
+    new_id, EmergencySupport, Id, ItemShape, QuantityUnit, ServiceItem, ServiceProgram,
+    ServiceProvision,
+};
 use crate::{CoreError, CoreResult};
 
 pub struct ServiceProvisions<'a>(pub(super) &'a Store);
@@ -53,7 +56,7 @@ pub struct ItemUsage {
 }
 
 const COLUMNS: &str = "id, household_id, case_id, item, provided_on, quantity, amount_won,
-     recorded_by, note, corrects, voided";
+     recorded_by, note, corrects, voided, crisis_reason, support_kind";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ServiceProvision> {
     Ok(ServiceProvision {
@@ -68,6 +71,8 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ServiceProvision> {
         note: r.get(8)?,
         corrects: get_opt_id(r, 9)?,
         voided: r.get(10)?,
+        crisis_reason: r.get(11)?,
+        support_kind: r.get(12)?,
     })
 }
 
@@ -91,7 +96,7 @@ fn of_household(conn: &Connection, household_id: Id) -> CoreResult<Vec<ServicePr
 fn insert(conn: &Connection, p: &ServiceProvision) -> CoreResult<()> {
     conn.prepare_cached(&format!(
         "INSERT INTO service_provisions ({COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
     ))?
     .execute(params![
         p.id.to_string(),
@@ -104,7 +109,9 @@ fn insert(conn: &Connection, p: &ServiceProvision) -> CoreResult<()> {
         p.recorded_by.to_string(),
         p.note,
         p.corrects.map(|v| v.to_string()),
-        p.voided
+        p.voided,
+        p.crisis_reason,
+        p.support_kind
     ])?;
     Ok(())
 }
@@ -168,9 +175,30 @@ fn check_shape(item: ServiceItem, quantity: Option<i64>, amount: Option<i64>) ->
 impl ServiceProvisions<'_> {
     /// Records a service delivered or support paid. The household, the worker, the case (of that
     /// household) and the corrected record (of that household) must exist; the day must not be
-    /// in the future.
+    /// in the future. A 서울형 긴급복지 payment recorded this way has no crisis reason: see
+    /// [`Self::record_with`].
     pub fn record(&self, new: NewServiceProvision) -> CoreResult<ServiceProvision> {
+        self.record_with(new, None)
+    }
+
+    /// [`Self::record`], with what a 서울형 긴급복지 payment was for (its crisis reason, and new
+    /// support or an extra payment in the same episode), which the repeat-support rules of
+    /// `evaluate_household` read. Only an emergency support item may carry it.
+    pub fn record_with(
+        &self,
+        new: NewServiceProvision,
+        emergency: Option<EmergencySupport>,
+    ) -> CoreResult<ServiceProvision> {
         check_shape(new.item, new.quantity, new.amount_won)?;
+        if emergency.is_some() && new.item.program() != ServiceProgram::SeoulEmergencyWelfare {
+            let (ko, en) = (new.item.label_ko(), new.item.label_en());
+            return Err(invalid(
+                "crisis_reason_not_applicable",
+                "service.crisis_reason",
+                format!("{ko}은(는) 돌봄SOS 서비스입니다: 위기사유와 지원 종류는 서울형 긴급복지 지원항목에만 기록합니다"),
+                format!("{en} is a Care SOS service: a crisis reason and support kind are recorded for Seoul emergency welfare items only"),
+            ));
+        }
         let note = optional_note("service.note", new.note.as_deref())?;
         self.write(ServiceProvision {
             id: new_id(),
@@ -184,6 +212,8 @@ impl ServiceProvisions<'_> {
             note,
             corrects: new.corrects,
             voided: false,
+            crisis_reason: emergency.map(|e| e.crisis_reason),
+            support_kind: emergency.map(|e| e.support_kind),
         })
     }
 

@@ -259,6 +259,12 @@ pub const ENTITIES: &[EntitySpec] = &[
             "note",
             "corrects",
             "voided",
+            // Added with store schema 10 (서울형 긴급복지 items only, both optional): a record from
+            // a device without them still merges (the columns stay NULL); a device without them
+            // keeps them in its merge state and writes the columns it knows. A server must know
+            // them before phones push them (it refuses unknown fields): upgrade the server first.
+            "crisis_reason",
+            "support_kind",
         ]),
     },
     EntitySpec {

@@ -2,7 +2,7 @@
 //! complete example is a valid input that evaluates.
 
 use donghaeng_core::eligibility::codes::{
-    CareService, CrisisReason, ProgramCode, Receiving, Residence, SupportItem,
+    CareService, CrisisReason, ProgramCode, Receiving, Residence, SupportItem, SupportKind,
 };
 use donghaeng_core::eligibility::{evaluate, Decision, EvaluationInput};
 
@@ -52,7 +52,12 @@ fn every_code_is_documented() {
         "safety_income_payment",
         "pilot_selection",
         "needs_assessment",
+        "extra_payments",
+        "care_sos_used_earlier",
+        "recorded_support_counted",
+        "records_without_crisis_reason",
     ]);
+    codes.extend(SupportKind::ALL.iter().map(|c| c.code()));
     let missing: Vec<&&str> = codes.iter().filter(|c| !documented(c)).collect();
     assert!(
         missing.is_empty(),

@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use donghaeng_core::eligibility::{
     CrisisInput, CrisisReason, EvaluationInput, HouseholdInput, Member, Residence, SupportItem,
+    SupportKind,
 };
 
 pub fn d(s: &str) -> NaiveDate {
@@ -33,9 +34,11 @@ pub fn crisis_household(as_of: &str) -> EvaluationInput {
         crisis: Some(CrisisInput {
             reasons: vec![CrisisReason::JobLoss],
             requested_items: vec![SupportItem::Living],
+            support_kind: SupportKind::New,
         }),
         history: vec![],
         care_sos_request: None,
+        care_sos_used: vec![],
         programs: None,
     }
 }

@@ -5,6 +5,7 @@ mod cli;
 mod docs;
 mod figures;
 mod fixtures;
+mod household;
 mod income_concepts;
 mod input;
 mod living_allowance;

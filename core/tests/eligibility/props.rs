@@ -6,6 +6,7 @@ use donghaeng_core::eligibility::ParameterRegistry;
 use donghaeng_core::eligibility::{
     evaluate, evaluate_json, CareSosRequest, CrisisInput, CrisisReason, Decision, EvaluationInput,
     HistoryEntry, HouseholdInput, Member, ProgramCode, Receiving, Residence, SupportItem,
+    SupportKind,
 };
 use proptest::prelude::*;
 
@@ -52,6 +53,9 @@ prop_compose! {
                 program: ProgramCode::SeoulEmergencyWelfare,
                 reason: r,
                 date: as_of - chrono::Duration::days(d),
+                support_kind: SupportKind::New,
+                item: None,
+                record: None,
             })
             .into_iter()
             .collect();
@@ -72,7 +76,7 @@ prop_compose! {
                 receiving,
                 health_insurance_bottom_20pct: bottom,
             },
-            crisis: Some(CrisisInput { reasons, requested_items: items }),
+            crisis: Some(CrisisInput { reasons, requested_items: items, support_kind: SupportKind::New }),
             history,
             care_sos_request: Some(CareSosRequest {
                 temporary_home_care_hours: hours,
@@ -81,6 +85,7 @@ prop_compose! {
                 housing_help_minutes: minutes / 2,
                 meals,
             }),
+            care_sos_used: vec![],
             programs: None,
         }
     }
@@ -152,7 +157,7 @@ proptest! {
                     financial_assets_won: 0, lonely_death_risk: false, receiving: vec![],
                     health_insurance_bottom_20pct: false,
                 },
-                crisis: None, history: vec![], care_sos_request: None, programs: None,
+                crisis: None, history: vec![], care_sos_request: None, care_sos_used: vec![], programs: None,
             };
             i.programs = Some(vec![
                 ProgramCode::SeoulEmergencyWelfare, ProgramCode::SeoulBasicSecurity,

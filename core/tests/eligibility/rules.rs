@@ -4,7 +4,7 @@
 
 use donghaeng_core::eligibility::{
     evaluate, CareSosRequest, CrisisInput, CrisisReason, Decision, EvaluationInput, HistoryEntry,
-    Member, ProgramCode, ProgramResult, Receiving, Residence, SupportItem,
+    Member, ProgramCode, ProgramResult, Receiving, Residence, SupportItem, SupportKind,
 };
 
 use crate::fixtures::{crisis_household, d};
@@ -30,6 +30,9 @@ fn the_issue_example_is_eligible_for_living_costs_of_500_000() {
         program: EW,
         reason: CrisisReason::JobLoss,
         date: d("2021-12-01"),
+        support_kind: SupportKind::New,
+        item: None,
+        record: None,
     }];
     let r = run(&i, EW);
     assert_eq!(r.decision, Decision::Eligible);
@@ -99,6 +102,7 @@ fn case_conference_recognition_counts_as_a_crisis_reason() {
     i.crisis = Some(CrisisInput {
         reasons: vec![CrisisReason::CaseConferenceRecognised],
         requested_items: vec![],
+        support_kind: SupportKind::New,
     });
     let r = run(&i, EW);
     assert_eq!(r.decision, Decision::Eligible);
@@ -178,6 +182,9 @@ fn same_reason_within_three_months_is_ineligible_exactly_three_months_is_allowed
         program: EW,
         reason: CrisisReason::JobLoss,
         date: d("2022-03-15"),
+        support_kind: SupportKind::New,
+        item: None,
+        record: None,
     }];
     i.as_of = d("2022-06-14");
     let r = run(&i, EW);

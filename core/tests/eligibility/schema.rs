@@ -16,8 +16,11 @@ fn complete() -> Value {
                       "property_won": 120_000_000, "financial_assets_won": 3_000_000,
                       "lonely_death_risk": false, "receiving": ["near_poor"],
                       "health_insurance_bottom_20pct": false},
-        "crisis": {"reasons": ["job_loss"], "requested_items": ["living"]},
-        "history": [{"program": "seoul_emergency_welfare", "reason": "job_loss", "date": "2025-01-10"}],
+        "crisis": {"reasons": ["job_loss"], "requested_items": ["living"], "support_kind": "new"},
+        "history": [{"program": "seoul_emergency_welfare", "reason": "job_loss", "date": "2025-01-10",
+                     "support_kind": "new", "item": "living", "record": "service record 1"}],
+        "care_sos_used": [{"service": "meals", "date": "2026-03-02", "quantity": 10,
+                           "amount_won": 101_000, "record": "service record 2"}],
         "care_sos_request": {"temporary_home_care_hours": 4, "short_stay_days": 1, "escort_minutes": 60,
                              "housing_help_minutes": 60, "meals": 10},
         "programs": ["seoul_emergency_welfare", "care_sos"]
@@ -37,6 +40,11 @@ fn objects(schema: &Value) -> Vec<(&'static str, &'static str, Value)> {
         ),
         ("/crisis", "crisis.", p["crisis"].clone()),
         ("/history/0", "history[0].", p["history"]["items"].clone()),
+        (
+            "/care_sos_used/0",
+            "care_sos_used[0].",
+            p["care_sos_used"]["items"].clone(),
+        ),
         (
             "/care_sos_request",
             "care_sos_request.",

@@ -222,11 +222,37 @@ fn each_record_is_one_append_change_with_every_field() {
     let Op::Append { record } = &change.op else {
         panic!("{:?}", change.op)
     };
-    assert_eq!(record.len(), 10);
+    // Every synced column, the emergency-support pair (schema 10) included, null when not given.
+    assert_eq!(record.len(), 12);
     assert_eq!(record["item"], "funeral");
     assert_eq!(record["amount_won"], 800_000);
     assert_eq!(record["provided_on"], "2024-05-02");
     assert_eq!(record["voided"], 0);
+    assert!(record["crisis_reason"].is_null());
+    assert!(record["support_kind"].is_null());
+
+    let living = f
+        .store
+        .services()
+        .record_with(
+            NewServiceProvision {
+                amount_won: Some(300_000),
+                ..new(&f, h, ServiceItem::Living)
+            },
+            Some(donghaeng_core::model::EmergencySupport {
+                crisis_reason: donghaeng_core::model::CrisisReason::UtilityCutoff,
+                support_kind: donghaeng_core::model::SupportKind::Extra,
+            }),
+        )
+        .unwrap();
+    let outbox = f.store.outbox(10_000).unwrap();
+    let change = outbox.iter().find(|c| c.record_id == living.id).unwrap();
+    let Op::Append { record } = &change.op else {
+        panic!("{:?}", change.op)
+    };
+    assert_eq!(record["crisis_reason"], "utility_cutoff");
+    assert_eq!(record["support_kind"], "extra");
+    donghaeng_core::sync::validate::validate_change(change, "change").unwrap();
 }
 
 #[test]

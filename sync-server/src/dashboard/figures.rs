@@ -28,6 +28,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
+use donghaeng_core::eligibility::{CrisisReason, SupportKind};
 use donghaeng_core::model::service::current;
 use donghaeng_core::model::{ItemShape, ServiceItem, ServiceProgram, ServiceProvision};
 use serde::Serialize;
@@ -214,6 +215,9 @@ impl Dataset {
                         corrects: uuid(&f, "corrects"),
                         voided: int(&f, "voided").is_some_and(|v| v != 0)
                             || f.get("voided").and_then(|v| v.as_bool()) == Some(true),
+                        // Not among the figures; read so that the record is the core's.
+                        crisis_reason: text(&f, "crisis_reason").and_then(CrisisReason::from_code),
+                        support_kind: text(&f, "support_kind").and_then(SupportKind::from_code),
                     })
                 })
                 .collect(),
@@ -514,6 +518,8 @@ mod tests {
             note: None,
             corrects: corrects.map(id),
             voided,
+            crisis_reason: None,
+            support_kind: None,
         }
     }
 

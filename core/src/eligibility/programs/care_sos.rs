@@ -11,8 +11,12 @@
 //!   "exceptions for households in crisis that miss the criteria"); without a crisis, `ineligible`.
 //! - costs are pro rata to the quantity (a 3-hour 일시재가 costs 1.5 × the 2-hour fee), rounded half up
 //!   to the won; quantities over a service's yearly limit are not covered, and the covered total is
-//!   capped at the yearly total limit. Earlier use in the same year is not known to the engine, so the
-//!   yearly limits are applied to this request alone.
+//!   capped at the yearly total limit. Earlier use in the same year (`care_sos_used`, which
+//!   `evaluate_household` fills from the service records) counts against both: a service's yearly
+//!   limit is what is left after its earlier use, the total limit what is left after the earlier
+//!   uses' cost (the recorded amount, or the table's fee where none was recorded). Only uses in the
+//!   calendar year of `as_of` count ("a year" read as the calendar year, like the store's
+//!   `year_usage`).
 //! - the cost is computed for `eligible`, `case_conference` and `self_pay` decisions only.
 //! - over the income line, where the dated table allows it (2026: "full cost covered up to 100% of the
 //!   median"), a household in a target group answers `self_pay` (본인부담): the same fees and
@@ -23,7 +27,7 @@
 use super::{income_check, residence_check, start, Ctx, IncomeConcept};
 use crate::eligibility::check;
 use crate::eligibility::codes::{CareService, ProgramCode};
-use crate::eligibility::input::CareSosRequest;
+use crate::eligibility::input::{CareSosRequest, CareSosUse};
 use crate::eligibility::money::{div_round_half_up, group_thousands};
 use crate::eligibility::output::{CareSosCost, Decision, Note, ProgramResult, ServiceCost};
 use crate::eligibility::params::schema::base_unit;
@@ -41,8 +45,51 @@ fn requested(req: &CareSosRequest, s: CareService) -> (i64, &'static str, i64) {
     }
 }
 
-/// The cost of a request under a parameter set. Services not requested (quantity 0) are left out.
-pub fn cost(p: &CareSosParams, req: &CareSosRequest) -> CareSosCost {
+/// What was used earlier in the year: per service in base units, and the cost of it all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UsedEarlier {
+    pub by_service: Vec<(CareService, i64)>,
+    pub cost_won: i64,
+}
+
+impl UsedEarlier {
+    /// The uses of `used` in the calendar year of `as_of` (on or before it), priced by their
+    /// recorded amount or, without one, at the fee of `p`.
+    pub fn of(p: &CareSosParams, used: &[CareSosUse], as_of: chrono::NaiveDate) -> Self {
+        use chrono::Datelike;
+        let mut out = UsedEarlier::default();
+        for u in used
+            .iter()
+            .filter(|u| u.date.year() == as_of.year() && u.date <= as_of)
+        {
+            match out.by_service.iter_mut().find(|(s, _)| *s == u.service) {
+                Some((_, q)) => *q = q.saturating_add(u.quantity),
+                None => out.by_service.push((u.service, u.quantity)),
+            }
+            let cost = u.amount_won.unwrap_or_else(|| {
+                p.service(u.service).map_or(0, |sp| {
+                    div_round_half_up(
+                        i128::from(u.quantity) * i128::from(sp.fee_won),
+                        i128::from(sp.fee_per),
+                    )
+                })
+            });
+            out.cost_won = out.cost_won.saturating_add(cost);
+        }
+        out
+    }
+
+    pub fn of_service(&self, s: CareService) -> i64 {
+        self.by_service
+            .iter()
+            .find(|(x, _)| *x == s)
+            .map_or(0, |(_, q)| *q)
+    }
+}
+
+/// The cost of a request under a parameter set, after what was used earlier in the year. Services
+/// not requested (quantity 0) are left out.
+pub fn cost(p: &CareSosParams, req: &CareSosRequest, used: &UsedEarlier) -> CareSosCost {
     let mut services = Vec::new();
     for &service in CareService::ALL {
         let (qty, unit, per_unit) = requested(req, service);
@@ -53,7 +100,10 @@ pub fn cost(p: &CareSosParams, req: &CareSosRequest) -> CareSosCost {
             continue;
         };
         let base = qty.saturating_mul(per_unit);
-        let covered_base = sp.yearly_limit.map_or(base, |l| base.min(l));
+        let used_earlier = used.of_service(service);
+        let covered_base = sp
+            .yearly_limit
+            .map_or(base, |l| base.min((l - used_earlier).max(0)));
         // Covered quantity back in the request's unit; the limit may fall inside a unit (a limit in
         // minutes for a request in hours), and then the part-unit is counted as covered.
         let covered = covered_base / per_unit + i64::from(covered_base % per_unit != 0);
@@ -68,6 +118,7 @@ pub fn cost(p: &CareSosParams, req: &CareSosRequest) -> CareSosCost {
             requested: qty,
             covered,
             over_limit: qty - covered,
+            used_earlier,
             fee_won: sp.fee_won,
             fee_per: sp.fee_per,
             fee_unit: base_unit(service),
@@ -79,11 +130,13 @@ pub fn cost(p: &CareSosParams, req: &CareSosRequest) -> CareSosCost {
     let services_total_won = services
         .iter()
         .fold(0i64, |acc, s| acc.saturating_add(s.cost_won));
-    let covered_total_won = services_total_won.min(p.yearly_total_limit_won);
+    let total_left = (p.yearly_total_limit_won - used.cost_won).max(0);
+    let covered_total_won = services_total_won.min(total_left);
     CareSosCost {
         services,
         services_total_won,
         yearly_total_limit_won: p.yearly_total_limit_won,
+        used_earlier_won: used.cost_won,
         covered_total_won,
         over_total_limit_won: services_total_won - covered_total_won,
         self_pay_won: 0,
@@ -92,8 +145,8 @@ pub fn cost(p: &CareSosParams, req: &CareSosRequest) -> CareSosCost {
 
 /// The cost when the household pays itself (본인부담): the fees within each service's own limit, all
 /// of it the household's; the program's yearly total does not apply because the program pays nothing.
-pub fn self_pay_cost(p: &CareSosParams, req: &CareSosRequest) -> CareSosCost {
-    let c = cost(p, req);
+pub fn self_pay_cost(p: &CareSosParams, req: &CareSosRequest, used: &UsedEarlier) -> CareSosCost {
+    let c = cost(p, req, used);
     CareSosCost {
         covered_total_won: 0,
         over_total_limit_won: 0,
@@ -115,6 +168,10 @@ pub fn evaluate(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
     if !ctx.in_seoul() {
         r.decision = Decision::NotApplicable;
         return Ok(r);
+    }
+    let used = UsedEarlier::of(p, &ctx.input.care_sos_used, ctx.input.as_of);
+    if let Some(n) = used_note(ctx, &used) {
+        r.notes.push(n);
     }
 
     // Target group.
@@ -183,7 +240,7 @@ pub fn evaluate(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
             .input
             .care_sos_request
             .as_ref()
-            .map(|req| self_pay_cost(p, req));
+            .map(|req| self_pay_cost(p, req, &used));
         let total = c.as_ref().map_or(0, |c| c.self_pay_won);
         r.notes.push(Note {
             code: "self_pay",
@@ -202,7 +259,7 @@ pub fn evaluate(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
 
     if matches!(r.decision, Decision::Eligible | Decision::CaseConference) {
         if let Some(req) = &ctx.input.care_sos_request {
-            let c = cost(p, req);
+            let c = cost(p, req, &used);
             if c.over_total_limit_won > 0 || c.services.iter().any(|s| s.over_limit > 0) {
                 r.notes.push(Note {
                     code: "care_sos_over_limit",
@@ -222,4 +279,58 @@ pub fn evaluate(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
         }
     }
     Ok(r)
+}
+
+/// The note naming the earlier uses counted against the yearly limits, with their records.
+fn used_note(ctx: &Ctx<'_>, used: &UsedEarlier) -> Option<Note> {
+    use chrono::Datelike;
+    let as_of = ctx.input.as_of;
+    let counted: Vec<&CareSosUse> = ctx
+        .input
+        .care_sos_used
+        .iter()
+        .filter(|u| u.date.year() == as_of.year() && u.date <= as_of)
+        .collect();
+    if counted.is_empty() {
+        return None;
+    }
+    let unit = |s: CareService| match base_unit(s) {
+        "minute" => ("분", "minutes"),
+        "day" => ("일", "days"),
+        _ => ("식", "meals"),
+    };
+    let totals_ko: Vec<String> = used
+        .by_service
+        .iter()
+        .map(|(s, q)| format!("{} {}{}", s.label_ko(), group_thousands(*q), unit(*s).0))
+        .collect();
+    let totals_en: Vec<String> = used
+        .by_service
+        .iter()
+        .map(|(s, q)| format!("{} {} {}", s.label_en(), group_thousands(*q), unit(*s).1))
+        .collect();
+    let recs: Vec<String> = counted
+        .iter()
+        .map(|u| match &u.record {
+            Some(r) => format!("{} {} ({r})", u.date, u.service.code()),
+            None => format!("{} {}", u.date, u.service.code()),
+        })
+        .collect();
+    Some(Note {
+        code: "care_sos_used_earlier",
+        ko: format!(
+            "{}년에 이미 이용한 돌봄SOS를 연 한도에서 뺐습니다: {} — 비용 {}원 / 반영한 기록: {}",
+            as_of.year(),
+            totals_ko.join(", "),
+            group_thousands(used.cost_won),
+            recs.join("; ")
+        ),
+        en: format!(
+            "Care SOS used earlier in {} is counted against the yearly limits: {} — cost {} won / records counted: {}",
+            as_of.year(),
+            totals_en.join(", "),
+            group_thousands(used.cost_won),
+            recs.join("; ")
+        ),
+    })
 }

@@ -2,9 +2,16 @@
 //!
 //! Our reading of the seed:
 //! - no crisis reason → `ineligible`;
-//! - support of this program for the same reason began less than `no_resupport_months` (3) months
-//!   before the evaluation date → `ineligible` (exactly 3 months later is allowed again: "3개월 이내
-//!   지원 불가" read as "within the 3 months");
+//! - new support or re-support (재지원, `crisis.support_kind` = `new`, the default): support of this
+//!   program for the same reason (of any kind) less than `no_resupport_months` (3) months before the
+//!   evaluation date → `ineligible` (exactly 3 months later is allowed again: "3개월 이내 지원 불가"
+//!   read as "within the 3 months");
+//! - an extra payment in the same episode (추가지원, `support_kind` = `extra`): the episode is the
+//!   latest `new` support for the same reason; each requested item may be paid as many extra times
+//!   as its row allows (생계비 1회, 2회 for a lonely-death-risk single household — 3 in total; 의료비
+//!   1회; other items none), counting the `extra` entries of that item since the episode began.
+//!   Extra payments are not barred by the 3-month rule (it is the rule of 재지원); with no episode,
+//!   or no extra payment left → `ineligible`;
 //! - financial assets are compared with their limit after deducting the living-preparation allowance
 //!   (생활준비금 = the dated rate × the household's median income: 65%, 100% in the 2022 relaxation);
 //! - with a crisis, income, property or financial assets over a limit, or overlapping support
@@ -16,7 +23,8 @@ use chrono::Months;
 
 use super::{income_check, living_allowance, residence_check, start, Ctx, IncomeConcept};
 use crate::eligibility::check::{self, Basis};
-use crate::eligibility::codes::{CrisisReason, ProgramCode, Receiving, SupportItem};
+use crate::eligibility::codes::{CrisisReason, ProgramCode, Receiving, SupportItem, SupportKind};
+use crate::eligibility::input::HistoryEntry;
 use crate::eligibility::money::{format_rate, group_thousands};
 use crate::eligibility::output::{Decision, Note, ProgramResult, SupportLine};
 use crate::eligibility::params::EmergencyParams;
@@ -73,7 +81,10 @@ pub fn evaluate(ctx: &Ctx<'_>) -> CoreResult<ProgramResult> {
         )
     });
 
-    let blocked = resupport_check(ctx, p, reasons, &mut r);
+    let blocked = match ctx.input.crisis.as_ref().map(|c| c.support_kind) {
+        Some(SupportKind::Extra) => extra_payment_check(ctx, p, reasons, &mut r),
+        _ => resupport_check(ctx, p, reasons, &mut r),
+    };
 
     let unrelaxed_ko = p
         .income_rate_unrelaxed
@@ -339,7 +350,9 @@ fn resupport_check(
         .unwrap_or(chrono::NaiveDate::MAX);
     let reason_ko = last.reason.label_ko();
     let reason_en = last.reason.label_en();
-    let date = last.date;
+    let (src_ko, src_en) = source(last);
+    let date = format!("{}{src_ko}", last.date);
+    let date_en = format!("{}{src_en}", last.date);
     let window = p.resupport_window_months;
     r.checks.push(if blocked {
         check::flag(
@@ -349,7 +362,7 @@ fn resupport_check(
                 "같은 위기사유({reason_ko}) 지원({date}) 후 {months}개월이 지나지 않음: {allowed_from}부터 재지원 가능"
             ),
             format!(
-                "support for the same reason ({reason_en}) on {date} was less than {months} months ago: re-support possible from {allowed_from}"
+                "support for the same reason ({reason_en}) on {date_en} was less than {months} months ago: re-support possible from {allowed_from}"
             ),
         )
     } else if as_of < window_end {
@@ -360,7 +373,7 @@ fn resupport_check(
                 "같은 위기사유({reason_ko}) 지원({date}) 후 {months}개월 경과: {window}개월 이내 재지원 가능 (2022 완화)"
             ),
             format!(
-                "support for the same reason ({reason_en}) on {date} was at least {months} months ago: re-support within {window} months allowed (2022 relaxation)"
+                "support for the same reason ({reason_en}) on {date_en} was at least {months} months ago: re-support within {window} months allowed (2022 relaxation)"
             ),
         )
     } else {
@@ -369,11 +382,162 @@ fn resupport_check(
             true,
             format!("같은 위기사유({reason_ko}) 지원({date}) 후 {window}개월 이상 경과"),
             format!(
-                "support for the same reason ({reason_en}) on {date} was {window} or more months ago"
+                "support for the same reason ({reason_en}) on {date_en} was {window} or more months ago"
             ),
         )
     });
     blocked
+}
+
+/// ", 생계비, 기록 ID" / ", living costs, record ID": the item and record of a history entry, for
+/// the sentences that cite it.
+fn source(h: &HistoryEntry) -> (String, String) {
+    let mut ko = String::new();
+    let mut en = String::new();
+    if let Some(item) = h.item {
+        ko.push_str(&format!(", {}", item.label_ko()));
+        en.push_str(&format!(", {}", item.label_en()));
+    }
+    if let Some(rec) = &h.record {
+        ko.push_str(&format!(", 기록 {rec}"));
+        en.push_str(&format!(", record {rec}"));
+    }
+    (ko, en)
+}
+
+/// How many extra payments (추가지원) an item allows in one episode (001 §7 ④ 지원내용).
+fn extra_allowed(p: &EmergencyParams, item: SupportItem, lonely_single: bool) -> i64 {
+    match item {
+        SupportItem::Living if lonely_single => p.lonely_death_living_extra_payments,
+        SupportItem::Living => p.living_extra_payments,
+        SupportItem::Medical => p.medical_extra_payments,
+        _ => 0,
+    }
+}
+
+/// The extra-payment rule (추가지원); returns true when the request is barred. Adds the check
+/// `extra_payments`, naming the episode and every extra payment it counted.
+fn extra_payment_check(
+    ctx: &Ctx<'_>,
+    p: &EmergencyParams,
+    reasons: &[CrisisReason],
+    r: &mut ProgramResult,
+) -> bool {
+    let relevant: Vec<&HistoryEntry> = ctx
+        .input
+        .history
+        .iter()
+        .filter(|h| h.program == ProgramCode::SeoulEmergencyWelfare && reasons.contains(&h.reason))
+        .collect();
+    // The episode: the latest new support for one of today's reasons.
+    let Some(start) = relevant
+        .iter()
+        .filter(|h| h.support_kind == SupportKind::New)
+        .max_by_key(|h| h.date)
+    else {
+        r.checks.push(check::flag(
+            "extra_payments",
+            false,
+            "추가지원 요청이지만 같은 위기사유로 받은 서울형 긴급복지 지원(신규·재지원) 이력이 없음: 처음 지원은 support_kind new로 판정하세요".into(),
+            "an extra payment was asked for, but there is no earlier Seoul emergency support (new) for the same reason: judge a first support as support_kind new".into(),
+        ));
+        return true;
+    };
+    let requested: Vec<SupportItem> = ctx
+        .input
+        .crisis
+        .as_ref()
+        .map(|c| c.requested_items.clone())
+        .unwrap_or_default();
+    let (start_ko, start_en) = source(start);
+    if requested.is_empty() {
+        r.checks.push(check::flag(
+            "extra_payments",
+            false,
+            format!(
+                "추가지원할 항목(requested_items)이 없음: 추가지원은 항목별로 셉니다 (지원 시작 {}{start_ko})",
+                start.date
+            ),
+            format!(
+                "no item requested for the extra payment: extra payments are counted per item (episode began {}{start_en})",
+                start.date
+            ),
+        ));
+        return true;
+    }
+    let lonely_single = ctx.input.household.lonely_death_risk && ctx.size == 1;
+    let mut ok = true;
+    let mut parts_ko = Vec::new();
+    let mut parts_en = Vec::new();
+    let mut items = requested;
+    items.sort();
+    items.dedup();
+    for item in items {
+        let allowed = extra_allowed(p, item, lonely_single);
+        let used: Vec<&&HistoryEntry> = relevant
+            .iter()
+            .filter(|h| {
+                h.support_kind == SupportKind::Extra && h.item == Some(item) && h.date >= start.date
+            })
+            .collect();
+        let n = used.len() as i64;
+        ok &= n < allowed;
+        let cited: Vec<String> = used
+            .iter()
+            .map(|h| match &h.record {
+                Some(rec) => format!("{} ({rec})", h.date),
+                None => h.date.to_string(),
+            })
+            .collect();
+        let cited = if cited.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", cited.join(", "))
+        };
+        parts_ko.push(format!(
+            "{} 추가지원 {n}/{allowed}회 사용{cited}",
+            item.label_ko()
+        ));
+        parts_en.push(format!(
+            "{} extra payments used {n} of {allowed}{cited}",
+            item.label_en()
+        ));
+    }
+    let lonely_ko = if lonely_single {
+        " (고독사 위험 1인 가구: 생계비 추가지원 2회, 총 3회)"
+    } else {
+        ""
+    };
+    let lonely_en = if lonely_single {
+        " (lonely-death-risk single household: living costs 2 extra payments, 3 in total)"
+    } else {
+        ""
+    };
+    r.checks.push(check::flag(
+        "extra_payments",
+        ok,
+        format!(
+            "{}: 지원 시작 {}{start_ko} 이후 {}{lonely_ko}",
+            if ok {
+                "추가지원 가능"
+            } else {
+                "추가지원 불가(횟수 소진)"
+            },
+            start.date,
+            parts_ko.join("; ")
+        ),
+        format!(
+            "{}: since the support of {}{start_en}, {}{lonely_en}",
+            if ok {
+                "extra payment possible"
+            } else {
+                "no extra payment left"
+            },
+            start.date,
+            parts_en.join("; ")
+        ),
+    ));
+    !ok
 }
 
 /// The requested items with their ceilings; when none is requested, every item (the planner sees the

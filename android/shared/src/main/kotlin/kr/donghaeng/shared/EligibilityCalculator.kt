@@ -1,10 +1,21 @@
 package kr.donghaeng.shared
 
+import kr.donghaeng.ffi.CareSosRequestInput
+import kr.donghaeng.ffi.CrisisReason
+import kr.donghaeng.ffi.DonghaengStore
 import kr.donghaeng.ffi.EligibilityDecision
 import kr.donghaeng.ffi.EligibilityEngine
 import kr.donghaeng.ffi.EligibilityResult
+import kr.donghaeng.ffi.EnteredCrisis
+import kr.donghaeng.ffi.EnteredFacts
+import kr.donghaeng.ffi.SupportKind
 
-/** What the worker types at the kitchen table. Amounts are text as typed ("1,500,000"). */
+/**
+ * What the worker types at the kitchen table. Amounts are text as typed ("1,500,000"). For a stored
+ * household ([HouseholdSource]) the members, their disability and the lonely-death risk come from its
+ * records, so [size], [memberBirthDates], [disabledMembers] and [lonelyDeathRisk] are not read; the size
+ * may be overridden with [householdSizeOverride].
+ */
 data class EligibilityForm(
     val asOf: String = "",
     val residenceSeoul: Boolean = true,
@@ -24,7 +35,17 @@ data class EligibilityForm(
     /** Crisis reasons (`job_loss` …); empty: no crisis. */
     val crisisReasons: Set<String> = emptySet(),
     val requestedItems: Set<String> = emptySet(),
+    /** 추가지원: an extra payment in the episode of the latest recorded support for the same crisis. */
+    val extraPayment: Boolean = false,
+    /** Stored household only: the size when it differs from the members recorded; empty: the records. */
+    val householdSizeOverride: String = "",
+    /** 돌봄SOS request, as typed (hours of 일시재가, meals); empty: not requested. */
+    val careHomeHours: String = "",
+    val careMeals: String = "",
 )
+
+/** A household of the phone's store: the calculator evaluates it from its own records. */
+data class HouseholdSource(val store: DonghaengStore, val householdId: String)
 
 /** One program's answer as a card. */
 data class ProgramCard(
@@ -37,6 +58,9 @@ data class ProgramCard(
     val checks: List<String>,
     val notes: List<String>,
     val provisional: Boolean,
+    /** The same checks and notes in English, beside the Korean. */
+    val checksEn: List<String> = emptyList(),
+    val notesEn: List<String> = emptyList(),
 )
 
 data class EligibilityUiState(
@@ -54,7 +78,12 @@ private fun won(n: Long) = "%,d원".format(n)
  * core's decision per program with every check. Only typing is checked here (numbers are numbers);
  * every limit and rule is the core's, whose errors come back on the field they name.
  */
-class EligibilityCalculator(private val engine: EligibilityEngine, private val clock: Clock = Clock.SYSTEM) {
+class EligibilityCalculator(
+    private val engine: EligibilityEngine,
+    private val clock: Clock = Clock.SYSTEM,
+    /** A stored household: evaluated through `evaluateHousehold` (members, recorded support, this year's 돌봄SOS use). */
+    private val household: HouseholdSource? = null,
+) {
     val state = Observable(EligibilityUiState(form = EligibilityForm(asOf = kstDate(clock.nowMs()))))
 
     fun edit(change: (EligibilityForm) -> EligibilityForm) = state.update { it.copy(form = change(it.form)) }
@@ -97,7 +126,69 @@ class EligibilityCalculator(private val engine: EligibilityEngine, private val c
         return json to emptyList()
     }
 
+    /** A count as typed, or an error for the field; empty is `null`. */
+    private fun count(text: String, field: String, label: String, errors: MutableList<UiError>): Long? {
+        val t = text.replace(",", "").trim()
+        if (t.isEmpty()) return null
+        return t.toLongOrNull() ?: run {
+            errors += UiError("not_a_number", "$label: 숫자로 입력하세요 / enter a number (입력: $text)", field)
+            null
+        }
+    }
+
+    /** What the worker entered for a stored household (the core's `EnteredFacts`), or the form's own errors. */
+    fun enteredFacts(f: EligibilityForm = state.value.form): Pair<EnteredFacts?, List<UiError>> {
+        val errors = mutableListOf<UiError>()
+        val size = count(f.householdSizeOverride, "facts.household_size", "가구원 수 / household size", errors)
+        val income = amount(f.monthlyIncome, "household.monthly_income_won", "월 소득", errors)
+        val recognised = if (f.recognisedIncome.isBlank()) null
+        else amount(f.recognisedIncome, "household.recognised_income_won", "소득인정액", errors)
+        val property = amount(f.property, "household.property_won", "재산", errors)
+        val assets = amount(f.financialAssets, "household.financial_assets_won", "금융재산", errors)
+        val hours = count(f.careHomeHours, "care_sos_request.temporary_home_care_hours", "일시재가 시간 / home care hours", errors)
+        val meals = count(f.careMeals, "care_sos_request.meals", "식사 / meals", errors)
+        val reasons = f.crisisReasons.sorted().mapNotNull { code ->
+            CrisisReason.entries.firstOrNull { it.code() == code } ?: run {
+                errors += UiError("unknown_code", "알 수 없는 위기사유입니다 / unknown crisis reason: $code", "facts.crisis.reasons")
+                null
+            }
+        }
+        if (errors.isNotEmpty()) return null to errors
+        val crisis = if (f.crisisReasons.isEmpty() && f.requestedItems.isEmpty()) null
+        else EnteredCrisis(reasons, f.requestedItems.sorted(), if (f.extraPayment) SupportKind.EXTRA else SupportKind.NEW)
+        val care = if (hours == null && meals == null) null
+        else CareSosRequestInput(temporaryHomeCareHours = hours ?: 0L, meals = meals ?: 0L)
+        return EnteredFacts(
+            monthlyIncomeWon = income,
+            propertyWon = property,
+            financialAssetsWon = assets,
+            recognisedIncomeWon = recognised,
+            residence = if (f.residenceSeoul) "seoul" else "other",
+            householdSize = size,
+            receiving = f.receiving.sorted(),
+            healthInsuranceBottom20pct = f.healthInsuranceBottom20,
+            crisis = crisis,
+            careSosRequest = care,
+        ) to emptyList()
+    }
+
+    private fun fail(errors: List<UiError>): Boolean {
+        state.update { it.copy(errors = errors, cards = emptyList(), text = "") }
+        return false
+    }
+
+    /** Evaluates: a stored household from its records and the entered facts, otherwise the typed form. */
     fun evaluate(): Boolean {
+        val h = household
+        if (h != null) {
+            val (facts, errors) = enteredFacts()
+            if (facts == null) return fail(errors)
+            val r = attempt({ e -> fail(listOf(e)) }) {
+                h.store.evaluateHousehold(h.householdId, state.value.form.asOf, facts)
+            } ?: return false
+            state.update { it.copy(errors = emptyList(), cards = cards(r), text = r.text) }
+            return true
+        }
         val (json, errors) = inputJson()
         if (json == null) {
             state.update { it.copy(errors = errors, cards = emptyList(), text = "") }
@@ -122,6 +213,8 @@ class EligibilityCalculator(private val engine: EligibilityEngine, private val c
             checks = p.checks.map { (if (it.passed) "✓ " else "✗ ") + it.ko },
             notes = p.notes.map { it.ko },
             provisional = p.provisional,
+            checksEn = p.checks.map { (if (it.passed) "✓ " else "✗ ") + it.en },
+            notesEn = p.notes.map { it.en },
         )
     }
 }

@@ -1,5 +1,6 @@
 package kr.donghaeng.shared
 
+import kr.donghaeng.ffi.CrisisReason
 import kr.donghaeng.ffi.DonghaengStore
 import kr.donghaeng.ffi.NewServiceProvision
 import kr.donghaeng.ffi.ServiceItem
@@ -7,6 +8,7 @@ import kr.donghaeng.ffi.ServiceItemInfo
 import kr.donghaeng.ffi.ServiceItemShape
 import kr.donghaeng.ffi.ServiceProgram
 import kr.donghaeng.ffi.ServiceProvision
+import kr.donghaeng.ffi.SupportKind
 import kr.donghaeng.ffi.serviceItemInfo
 import kr.donghaeng.ffi.serviceItems
 
@@ -18,6 +20,9 @@ data class ServiceFormState(
     val quantity: String = "",
     val amount: String = "",
     val note: String = "",
+    /** 서울형 긴급복지 items: the crisis reason paid for, and new support or 추가지원 (the repeat-support rules read them). */
+    val crisisReason: CrisisReason? = null,
+    val supportKind: SupportKind = SupportKind.NEW,
     val errors: List<UiError> = emptyList(),
     val saved: ServiceProvision? = null,
 ) {
@@ -30,6 +35,9 @@ data class ServiceFormState(
     /** Paid services (the fee, optional) and 긴급복지 items (the amount, required); linked services have none. */
     val showsAmount: Boolean get() = item != null && item.shape != ServiceItemShape.LINKED
     val amountRequired: Boolean get() = item?.shape == ServiceItemShape.MONEY
+
+    /** 서울형 긴급복지 items: the crisis reason (위기사유) and new support / 추가지원. */
+    val showsCrisis: Boolean get() = item?.shape == ServiceItemShape.MONEY
 }
 
 /**
@@ -53,6 +61,7 @@ class ServiceForm(
             ServiceFormState(
                 item = serviceItemInfo(c.item), providedOn = c.providedOn, quantity = c.quantity?.toString() ?: "",
                 amount = c.amountWon?.toString() ?: "", note = c.note ?: "",
+                crisisReason = c.crisisReason, supportKind = c.supportKind ?: SupportKind.NEW,
             )
         } ?: ServiceFormState(providedOn = kstDate(clock.nowMs())),
     )
@@ -63,13 +72,16 @@ class ServiceForm(
     /** Chooses the item; a field the new item does not show is emptied, so nothing hidden is saved. */
     fun choose(item: ServiceItem) = state.update {
         val next = it.copy(item = serviceItemInfo(item), errors = emptyList())
-        next.copy(quantity = if (next.showsQuantity) it.quantity else "", amount = if (next.showsAmount) it.amount else "")
+        next.copy(quantity = if (next.showsQuantity) it.quantity else "", amount = if (next.showsAmount) it.amount else "",
+            crisisReason = if (next.showsCrisis) it.crisisReason else null)
     }
 
     fun setProvidedOn(v: String) = state.update { it.copy(providedOn = v.trim()) }
     fun setQuantity(v: String) = state.update { it.copy(quantity = v) }
     fun setAmount(v: String) = state.update { it.copy(amount = v) }
     fun setNote(v: String) = state.update { it.copy(note = v) }
+    fun setCrisis(reason: CrisisReason?, kind: SupportKind = SupportKind.NEW) =
+        state.update { it.copy(crisisReason = reason, supportKind = kind) }
 
     /** A number as typed, without thousands separators and the unit word ("181,470원", "3 일"). */
     private fun number(text: String, unit: String?, field: String, label: String, errors: MutableList<UiError>): Long? {
@@ -102,6 +114,8 @@ class ServiceForm(
                     householdId = householdId, item = item.item, providedOn = s.providedOn, recordedBy = workerId,
                     quantity = quantity, amountWon = amount, caseId = caseId ?: corrects?.caseId,
                     note = s.note.trim().takeIf { it.isNotEmpty() }, corrects = corrects?.id,
+                    crisisReason = s.crisisReason.takeIf { s.showsCrisis },
+                    supportKind = s.supportKind.takeIf { s.showsCrisis && s.crisisReason != null },
                 )
             )
         } ?: return false

@@ -406,6 +406,104 @@ class EligibilityCalculatorTest {
     }
 }
 
+/** The calculator on a stored household: `evaluateHousehold` reads its members and recorded support. */
+class HouseholdEligibilityTest : WithStore() {
+    private val engine = EligibilityEngine()
+
+    @After
+    fun closeEngine() = engine.destroy()
+
+    private fun living(h: String, on: String, kind: SupportKind) = store.recordService(
+        NewServiceProvision(householdId = h, item = ServiceItem.LIVING, providedOn = on, recordedBy = planner.id,
+            amountWon = 300_000, crisisReason = CrisisReason.UTILITY_CUTOFF, supportKind = kind)
+    )
+
+    private fun EligibilityCalculator.enterMoney(extra: Boolean) = edit {
+        it.copy(monthlyIncome = "1,000,000", property = "50,000,000", financialAssets = "1,000,000",
+            crisisReasons = setOf("utility_cutoff"), requestedItems = setOf("living"), extraPayment = extra)
+    }
+
+    private fun EligibilityCalculator.emergency() = state.value.cards.first { it.title == "서울형 긴급복지" }
+
+    @Test
+    fun aLonelyDeathSingleHouseholdGetsAThirdPaymentNotAFourth() {
+        val lonely = store.createHousehold(
+            NewHousehold(dongId = dong.id, headName = "박순자", address = "역삼로 5", crisisLevel = 4,
+                tags = listOf(HouseholdTag.LONELY_DEATH_RISK, HouseholdTag.LIVES_ALONE))
+        )
+        store.addPerson(NewPerson(lonely.id, "박순자", "1958-02-01", Sex.FEMALE, Relation.HEAD, Disability.NONE))
+        // The first payment through the service form, with its crisis reason.
+        val form = ServiceForm(store, lonely.id, planner.id)
+        form.choose(ServiceItem.LIVING)
+        assertTrue(form.state.value.showsCrisis)
+        form.setProvidedOn("2026-09-01")
+        form.setAmount("300,000원")
+        form.setCrisis(CrisisReason.UTILITY_CUTOFF)
+        assertTrue(form.state.value.errors.toString(), form.submit())
+        val first = form.state.value.saved!!
+        assertEquals(CrisisReason.UTILITY_CUTOFF, store.getService(first.id).crisisReason)
+        assertEquals(SupportKind.NEW, first.supportKind)
+        val second = living(lonely.id, "2026-10-01", SupportKind.EXTRA)
+        val c = EligibilityCalculator(engine, Clock { kstMs(2026, 11, 2, 10) }, HouseholdSource(store, lonely.id))
+        assertEquals("2026-11-02", c.state.value.form.asOf)
+        c.enterMoney(extra = true)
+        assertTrue(c.state.value.errors.toString(), c.evaluate())
+        var ew = c.emergency()
+        assertEquals(EligibilityDecision.ELIGIBLE, ew.decision)
+        assertTrue(ew.checks.toString(), ew.checks.any { it.startsWith("✓ 추가지원 가능") && it.contains("생계비 추가지원 1/2회 사용") && it.contains(second.id) })
+        assertTrue(ew.checksEn.toString(), ew.checksEn.any { it.startsWith("✓ extra payment possible") })
+        assertTrue(ew.notes.toString(), ew.notes.any { it.startsWith("서비스 제공 기록에서 반영한") && it.contains(first.id) })
+        assertTrue(ew.amounts.contains("생계비 최대 300,000원"))
+
+        // The third payment recorded: a fourth is refused, as an extra payment and as new support.
+        living(lonely.id, "2026-11-02", SupportKind.EXTRA)
+        assertTrue(c.evaluate())
+        ew = c.emergency()
+        assertEquals(EligibilityDecision.INELIGIBLE, ew.decision)
+        assertTrue(ew.checks.toString(), ew.checks.any { it.startsWith("✗ 추가지원 불가") && it.contains("2/2회") })
+        c.enterMoney(extra = false)
+        assertTrue(c.evaluate())
+        ew = c.emergency()
+        assertEquals(EligibilityDecision.INELIGIBLE, ew.decision)
+        assertTrue(ew.checks.toString(), ew.checks.any { it.startsWith("✗ 같은 위기사유") && it.contains("2027-02-02부터 재지원 가능") })
+    }
+
+    @Test
+    fun careSosCountsTheMealsUsedEarlierInTheYear() {
+        store.addPerson(NewPerson(household.id, "김영희", "1950-03-02", Sex.FEMALE, Relation.HEAD, Disability.NONE))
+        store.recordService(NewServiceProvision(householdId = household.id, item = ServiceItem.MEALS, providedOn = "2026-03-10",
+            recordedBy = planner.id, quantity = 20, amountWon = 208_000))
+        val c = EligibilityCalculator(engine, Clock { kstMs(2026, 12, 3, 10) }, HouseholdSource(store, household.id))
+        c.edit { it.copy(monthlyIncome = "1,000,000", property = "50,000,000", financialAssets = "1,000,000", careMeals = "15") }
+        assertTrue(c.state.value.errors.toString(), c.evaluate())
+        val care = c.state.value.cards.first { it.title == "돌봄SOS" }
+        assertEquals(EligibilityDecision.ELIGIBLE, care.decision)
+        // 30 meals a year, 20 used: 10 × 10,400원 (2026).
+        assertTrue(care.amounts.toString(), care.amounts.contains("돌봄SOS 지원 합계 104,000원"))
+        assertTrue(care.notes.toString(), care.notes.any { it.contains("식사지원 20식") })
+    }
+
+    @Test
+    fun errorsLandOnTheirFields() {
+        // The fixture's household has no member recorded: the size must be entered.
+        val c = EligibilityCalculator(engine, Clock { kstMs(2026, 12, 3, 10) }, HouseholdSource(store, household.id))
+        c.enterMoney(extra = false)
+        assertFalse(c.evaluate())
+        assertEquals("facts.household_size", c.state.value.errors.single().field)
+        c.edit { it.copy(householdSizeOverride = "한 명") }
+        assertFalse(c.evaluate())
+        assertEquals("facts.household_size", c.state.value.errors.single().field)
+        c.edit { it.copy(householdSizeOverride = "1") }
+        assertTrue(c.state.value.errors.toString(), c.evaluate())
+        assertEquals(EligibilityDecision.ELIGIBLE, c.emergency().decision)
+        val unknown = EligibilityCalculator(engine, Clock { kstMs(2026, 12, 3, 10) },
+            HouseholdSource(store, "0190a000-0000-7000-8000-000000000000"))
+        unknown.enterMoney(extra = false)
+        assertFalse(unknown.evaluate())
+        assertEquals("household_not_found", unknown.state.value.errors.single().code)
+    }
+}
+
 class SyncStatusViewModelTest : WithStore() {
     @Test
     fun offlineSyncKeepsTheChangesAndSaysRetryLater() {
