@@ -1,7 +1,8 @@
-//! The device sync client over real sockets (issue 7 item 3): a tiny HTTP/1.1 server written here
-//! with `std::net::TcpListener` on 127.0.0.1, with the reference `MemoryServer` behind it, and
-//! faults on demand — a refused token, a revoked device, an old protocol, a server error, a slow
-//! answer, a response lost after the server committed.
+//! The device sync client over real sockets: a tiny HTTP/1.1 server written here with
+//! `std::net::TcpListener` on 127.0.0.1, with the reference `MemoryServer` behind it, and faults on
+//! demand — a refused token, a revoked device, an old protocol, a server error, a slow answer, a
+//! response lost after the server committed. It inflates gzip request bodies and, like a server of
+//! before snapshots, answers `/v1/snapshot` with 404: every new phone here falls back to the feed.
 
 use crate::device_common as sync_device_common;
 
@@ -92,7 +93,7 @@ fn serve(conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
-    let (mut len, mut auth) = (0usize, String::new());
+    let (mut len, mut auth, mut gzip) = (0usize, String::new(), false);
     loop {
         let mut h = String::new();
         reader.read_line(&mut h)?;
@@ -104,11 +105,23 @@ fn serve(conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
         match name.to_ascii_lowercase().as_str() {
             "content-length" => len = value.trim().parse().unwrap_or(0),
             "authorization" => auth = value.trim().to_owned(),
+            "content-encoding" => gzip = value.trim().eq_ignore_ascii_case("gzip"),
             _ => {}
         }
     }
     let mut body = vec![0; len];
     reader.read_exact(&mut body)?;
+    if gzip {
+        // The client gzips bodies of 1 KiB and more (docs/sync.md "Compression").
+        let mut inflated = Vec::new();
+        if flate2::read::GzDecoder::new(&body[..])
+            .read_to_end(&mut inflated)
+            .is_err()
+        {
+            return respond(conn, 400, &error_json("body_unreadable"));
+        }
+        body = inflated;
+    }
     let fault = {
         let mut f = shared.lock().unwrap();
         f.requests += 1;
