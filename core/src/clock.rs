@@ -72,6 +72,17 @@ pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&kst()).date_naive()
 }
 
+/// The Korean calendar date of an instant in milliseconds since the epoch (how records and the wire
+/// hold time); `None` for an instant chrono cannot represent.
+pub fn local_date_of_ms(ms: i64) -> Option<NaiveDate> {
+    DateTime::from_timestamp_millis(ms).map(local_date)
+}
+
+/// The first millisecond of a Korean calendar day (00:00 KST), since the epoch.
+pub fn day_start_ms(date: NaiveDate) -> i64 {
+    day_bounds(date).0.timestamp_millis()
+}
+
 /// The instants [start, end) of a Korean calendar day.
 pub fn day_bounds(date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
     let start = kst()
@@ -80,4 +91,22 @@ pub fn day_bounds(date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
         .map(|d| d.with_timezone(&Utc))
         .unwrap_or(DateTime::<Utc>::MIN_UTC);
     (start, start + chrono::Duration::days(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_korean_day_turns_at_15_00_utc() {
+        let midnight_kst = Utc
+            .with_ymd_and_hms(2026, 12, 2, 15, 0, 0)
+            .unwrap()
+            .timestamp_millis();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(local_date_of_ms(midnight_kst), Some(day(2026, 12, 3)));
+        assert_eq!(local_date_of_ms(midnight_kst - 1), Some(day(2026, 12, 2)));
+        assert_eq!(day_start_ms(day(2026, 12, 3)), midnight_kst);
+        assert_eq!(local_date_of_ms(i64::MAX), None);
+    }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::DateTime;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -14,10 +14,9 @@ use crate::store::{DeviceEntry, UnitEntry, UserEntry};
 
 /// Korea Standard Time (UTC+9, no daylight saving): the clock the staff read.
 fn kst(ms: i64) -> String {
-    let offset = FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset");
     DateTime::from_timestamp_millis(ms)
         .map(|t| {
-            t.with_timezone(&offset)
+            t.with_timezone(&donghaeng_core::clock::kst())
                 .format("%Y-%m-%d %H:%M")
                 .to_string()
         })

@@ -13,6 +13,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Datelike, NaiveDate};
+use donghaeng_core::clock::local_date_of_ms;
 use futures_util::stream::{self, Stream};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -350,9 +351,7 @@ fn date_param(
 
 /// The period of `from`/`to` (default: this year's current half in Korea), at most 366 days.
 fn period(st: &AppState, q: &HashMap<String, String>) -> Result<Period, ApiError> {
-    let today = DateTime::from_timestamp_millis(st.clock.now_ms() + 9 * 3_600_000)
-        .map(|d| d.date_naive())
-        .unwrap_or_default();
+    let today = local_date_of_ms(st.clock.now_ms()).unwrap_or_default();
     let half_start =
         NaiveDate::from_ymd_opt(today.year(), if today.month() <= 6 { 1 } else { 7 }, 1)
             .unwrap_or(today);
@@ -524,9 +523,7 @@ pub async fn plan(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let q = params(&st, raw, &["date", "unit"])?;
-    let today = DateTime::from_timestamp_millis(st.clock.now_ms() + 9 * 3_600_000)
-        .map(|d| d.date_naive())
-        .unwrap_or_default();
+    let today = local_date_of_ms(st.clock.now_ms()).unwrap_or_default();
     let date = date_param(&st, &q, "date")?.unwrap_or(today);
     catch_up_scope(&st).await?;
     let mut p = st.dashboard.projection.lock().await;
@@ -551,9 +548,7 @@ pub async fn map(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let q = params(&st, raw, &["date", "unit"])?;
-    let today = DateTime::from_timestamp_millis(st.clock.now_ms() + 9 * 3_600_000)
-        .map(|d| d.date_naive())
-        .unwrap_or_default();
+    let today = local_date_of_ms(st.clock.now_ms()).unwrap_or_default();
     let date = date_param(&st, &q, "date")?.unwrap_or(today);
     catch_up_scope(&st).await?;
     let mut p = st.dashboard.projection.lock().await;
@@ -622,11 +617,7 @@ pub async fn incidents(
         .await
         .map_err(|e| core(&st, e))?;
     let ix = st.scope.read().await;
-    let kst = |ms: i64| {
-        DateTime::from_timestamp_millis(ms + 9 * 3_600_000)
-            .map(|d| d.date_naive())
-            .unwrap_or_default()
-    };
+    let kst = |ms: i64| local_date_of_ms(ms).unwrap_or_default();
     let mut list = Vec::new();
     let mut stats: BTreeMap<(String, String), BTreeMap<String, u64>> = BTreeMap::new();
     // A corrected report counts as its latest correction only (the list and the statistics).
@@ -765,11 +756,7 @@ pub async fn audit(
             ));
         }
     }
-    let kst = |ms: i64| {
-        DateTime::from_timestamp_millis(ms + 9 * 3_600_000)
-            .map(|d| d.date_naive())
-            .unwrap_or_default()
-    };
+    let kst = |ms: i64| local_date_of_ms(ms).unwrap_or_default();
     let admin = caller.privilege == crate::store::Privilege::Admin;
     let mut list = Vec::new();
     for (id, f) in p.each(AUDIT_ENTRIES) {

@@ -13,15 +13,13 @@ use chrono::{DateTime, NaiveDate};
 use serde::Serialize;
 use uuid::Uuid;
 
-use donghaeng_core::clock::local_date;
+use donghaeng_core::clock::{day_start_ms, local_date};
 use donghaeng_core::model::CrisisLevel;
 use donghaeng_core::schedule::CadenceConfig;
 use donghaeng_core::store::households::MonitoringIntervals;
 use donghaeng_core::sync::config_docs::{check_body, ConfigKind};
 
 use super::projection::{int, text, uuid, Projection};
-
-const KST_MS: i64 = 9 * 3_600_000;
 
 /// A household due (or overdue) on the plan's day with nothing planned.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -79,10 +77,7 @@ pub fn unplanned(
     date: NaiveDate,
     dongs: &dyn Fn(Uuid) -> bool,
 ) -> Vec<DueHousehold> {
-    let day_start = date
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc().timestamp_millis() - KST_MS)
-        .unwrap_or(0);
+    let day_start = day_start_ms(date);
     let day = |ms: i64| DateTime::from_timestamp_millis(ms).map(local_date);
     let mut last: HashMap<Uuid, NaiveDate> = HashMap::new();
     let mut seen = |h: Uuid, d: Option<NaiveDate>| {

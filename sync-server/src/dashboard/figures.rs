@@ -28,6 +28,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
+use donghaeng_core::clock::day_start_ms;
 use donghaeng_core::eligibility::{CrisisReason, SupportKind};
 use donghaeng_core::model::service::current;
 use donghaeng_core::model::{ItemShape, ServiceItem, ServiceProgram, ServiceProvision};
@@ -35,9 +36,6 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::projection::{int, text, uuid, Projection};
-
-/// Korea Standard Time offset in milliseconds (no daylight saving).
-const KST_MS: i64 = 9 * 3600 * 1000;
 
 /// A period of calendar days in Korea, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,11 +47,7 @@ pub struct Period {
 impl Period {
     /// Start (inclusive) and end (exclusive) in UTC milliseconds.
     pub fn bounds_ms(&self) -> (i64, i64) {
-        let start = |d: NaiveDate| {
-            d.and_hms_opt(0, 0, 0)
-                .map(|t| t.and_utc().timestamp_millis() - KST_MS)
-                .unwrap_or(0)
-        };
+        let start = day_start_ms;
         (
             start(self.from),
             start(self.to.succ_opt().unwrap_or(self.to)),

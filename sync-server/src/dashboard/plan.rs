@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use donghaeng_core::clock::day_start_ms;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -18,8 +19,6 @@ use donghaeng_core::schedule::roles::RoleClause;
 use donghaeng_core::schedule::{plan_day, PlanInput, PlanRules, PlanVisit, PlanWorker};
 
 use super::projection::{int, text, uuid, Projection};
-
-const KST_MS: i64 = 9 * 3_600_000;
 
 /// A visit of the day as the plan shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -84,10 +83,7 @@ fn codes<T: std::str::FromStr>(s: Option<&str>) -> Vec<T> {
 
 /// The plan of `date` (a KST day) over households whose 동 passes `dongs`.
 pub fn day_plan(p: &Projection, date: NaiveDate, dongs: &dyn Fn(Uuid) -> bool) -> DayPlan {
-    let day_start = date
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc().timestamp_millis() - KST_MS)
-        .unwrap_or(0);
+    let day_start = day_start_ms(date);
     let day_end = day_start + 86_400_000;
     struct Hh {
         address: Option<String>,

@@ -10,7 +10,11 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use donghaeng_core::clock::Clock;
+use donghaeng_core::model::{Disability, HouseholdTag, Relation, Sex};
+use donghaeng_core::store::households::NewHousehold;
+use donghaeng_core::store::persons::NewMember;
 use donghaeng_core::store::Store;
 use donghaeng_core::sync::device::{Routes, SyncClient, SyncReport};
 use donghaeng_core::sync::SkewPolicy;
@@ -454,4 +458,32 @@ fn diff(a: &str, b: &str) -> String {
         out.push_str(&format!("+ server only: {y}\n"));
     }
     out
+}
+
+/// A household of a lonely older person with one member, created on `d` in `dong`.
+pub fn household(d: &Device, dong: Uuid, head: &str) -> Uuid {
+    d.store
+        .households()
+        .create_with_members(
+            NewHousehold {
+                dong_id: dong,
+                head_name: head.into(),
+                address: format!("서울 강남구 {head}로 1"),
+                location: Some((37.5, 127.03)),
+                crisis_level: 4,
+                tags: vec![HouseholdTag::LivesAlone],
+                risk_flags: vec![],
+                phone: Some("010-1234-5678".into()),
+            },
+            vec![NewMember {
+                name: format!("{head} 배우자"),
+                birth_date: NaiveDate::from_ymd_opt(1950, 5, 1).unwrap(),
+                sex: Sex::Female,
+                relation: Relation::Spouse,
+                disability: Disability::None,
+            }],
+        )
+        .unwrap()
+        .0
+        .id
 }

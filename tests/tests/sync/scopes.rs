@@ -8,16 +8,15 @@ use std::path::Path;
 use chrono::{Duration, NaiveDate, Utc};
 use donghaeng_core::model::*;
 use donghaeng_core::store::crisis_reports::NewCrisisReport;
-use donghaeng_core::store::households::{HouseholdUpdate, NewHousehold};
+use donghaeng_core::store::households::HouseholdUpdate;
 use donghaeng_core::store::notes::NewCaseNote;
-use donghaeng_core::store::persons::NewMember;
 use donghaeng_core::store::referrals::NewReferral;
 use donghaeng_core::store::services::NewServiceProvision;
 use donghaeng_core::store::visits::NewVisit;
 use donghaeng_core::store::wellness::NewWellnessCheck;
 use uuid::Uuid;
 
-use crate::harness::{server_dump, user, Device, Org, ServerProcess};
+use crate::harness::{household, server_dump, user, Device, Org, ServerProcess};
 
 fn phone(dir: &Path, name: &str, url: &str, code: &str) -> Device {
     let d = Device::enrol(dir.join(format!("{name}.db")), None, url, code, url);
@@ -42,33 +41,6 @@ fn ids(d: &Device, table: &str) -> BTreeSet<Uuid> {
 
 fn set(ids: &[Uuid]) -> BTreeSet<Uuid> {
     ids.iter().copied().collect()
-}
-
-fn household(d: &Device, dong: Uuid, head: &str) -> Uuid {
-    d.store
-        .households()
-        .create_with_members(
-            NewHousehold {
-                dong_id: dong,
-                head_name: head.into(),
-                address: format!("서울 강남구 {head}로 1"),
-                location: Some((37.5, 127.03)),
-                crisis_level: 4,
-                tags: vec![HouseholdTag::LivesAlone],
-                risk_flags: vec![],
-                phone: Some("010-1234-5678".into()),
-            },
-            vec![NewMember {
-                name: format!("{head} 배우자"),
-                birth_date: NaiveDate::from_ymd_opt(1950, 5, 1).unwrap(),
-                sex: Sex::Female,
-                relation: Relation::Spouse,
-                disability: Disability::None,
-            }],
-        )
-        .unwrap()
-        .0
-        .id
 }
 
 fn visit(d: &Device, h: Uuid, assigned: Vec<Uuid>) -> Uuid {

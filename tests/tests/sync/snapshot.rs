@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
 use donghaeng_core::model::*;
-use donghaeng_core::store::households::{HouseholdUpdate, NewHousehold};
-use donghaeng_core::store::persons::NewMember;
+use donghaeng_core::store::households::HouseholdUpdate;
 use donghaeng_core::store::visits::NewVisit;
 use donghaeng_core::store::wellness::NewWellnessCheck;
 use donghaeng_core::sync::device::{Routes, SyncClient};
@@ -19,7 +18,7 @@ use donghaeng_e2e::rng::Rng;
 use donghaeng_e2e::workload;
 use uuid::Uuid;
 
-use crate::harness::{admin, settle, user, without_audit, Device, Org, ServerProcess};
+use crate::harness::{admin, household, settle, user, without_audit, Device, Org, ServerProcess};
 
 /// A phone of `user` (a fresh enrolment code), reading the feed from the start when `feed_only`.
 fn phone(dir: &Path, name: &str, url: &str, db: &Path, user: Uuid, feed_only: bool) -> Device {
@@ -35,33 +34,6 @@ fn phone(dir: &Path, name: &str, url: &str, db: &Path, user: Uuid, feed_only: bo
             .without_snapshot();
     }
     d
-}
-
-fn household(d: &Device, dong: Uuid, head: &str) -> Uuid {
-    d.store
-        .households()
-        .create_with_members(
-            NewHousehold {
-                dong_id: dong,
-                head_name: head.into(),
-                address: format!("서울 강남구 {head}로 1"),
-                location: Some((37.5, 127.03)),
-                crisis_level: 4,
-                tags: vec![HouseholdTag::LivesAlone],
-                risk_flags: vec![],
-                phone: Some("010-1234-5678".into()),
-            },
-            vec![NewMember {
-                name: format!("{head} 배우자"),
-                birth_date: NaiveDate::from_ymd_opt(1950, 5, 1).unwrap(),
-                sex: Sex::Female,
-                relation: Relation::Spouse,
-                disability: Disability::None,
-            }],
-        )
-        .unwrap()
-        .0
-        .id
 }
 
 /// A visit through its life cycle (planned with two workers, started, completed) and its check.
