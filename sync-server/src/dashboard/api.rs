@@ -29,7 +29,8 @@ use super::access::{api_error, catch_up_scope, Caller};
 use super::board;
 use super::figures::{self, Dataset, Period};
 use super::labels::{self, Lang};
-use super::projection::{int, text, uuid};
+use super::plan::DayPlan;
+use super::projection::{int, text, uuid, Projection};
 use super::report::{self, ReportHead};
 use super::{session_cookie, SESSION_COOKIE};
 use crate::accounts;
@@ -514,6 +515,32 @@ async fn unit_name(st: &AppState, unit: Uuid) -> Result<String, ApiError> {
     Ok(name.unwrap_or_else(|| unit.to_string()))
 }
 
+/// What the day's views (plan, map) share: the query's date (default today in Korea) and unit
+/// (default the caller's area, checked), the projection and scope caught up, and the day planner's
+/// plan over the unit's households; `view` makes the answer from them. The planner is CPU work
+/// (milliseconds for a 동's day): it runs under the projection lock, which only other dashboard
+/// reads wait on.
+async fn day_view(
+    st: &AppState,
+    caller: &Caller,
+    raw: Option<String>,
+    view: impl FnOnce(&Projection, DayPlan, &dyn Fn(Uuid) -> bool) -> Value,
+) -> Result<(Option<Uuid>, NaiveDate, Value), ApiError> {
+    let q = params(st, raw, &["date", "unit"])?;
+    let today = local_date_of_ms(st.clock.now_ms()).unwrap_or_default();
+    let date = date_param(st, &q, "date")?.unwrap_or(today);
+    catch_up_scope(st).await?;
+    let mut p = st.dashboard.projection.lock().await;
+    p.catch_up(st.changes.as_ref(), st.clock.now_ms())
+        .await
+        .map_err(|e| core(st, e))?;
+    let ix = st.scope.read().await;
+    let unit = report_unit(st, caller, &ix, &q)?;
+    let dongs = |d: Uuid| unit.is_none_or(|u| ix.within(d, u));
+    let plan = super::plan::day_plan(&p, date, &dongs);
+    Ok((unit, date, view(&p, plan, &dongs)))
+}
+
 /// `GET /dashboard/api/plan?date=YYYY-MM-DD&unit=<id>`: the day's visits of the unit (default today
 /// in Korea and the caller's area): assigned teams with progress, unassigned visits, and the day
 /// planner's proposal for them with the reasons for what it cannot place.
@@ -522,20 +549,7 @@ pub async fn plan(
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let q = params(&st, raw, &["date", "unit"])?;
-    let today = local_date_of_ms(st.clock.now_ms()).unwrap_or_default();
-    let date = date_param(&st, &q, "date")?.unwrap_or(today);
-    catch_up_scope(&st).await?;
-    let mut p = st.dashboard.projection.lock().await;
-    p.catch_up(st.changes.as_ref(), st.clock.now_ms())
-        .await
-        .map_err(|e| core(&st, e))?;
-    let ix = st.scope.read().await;
-    let unit = report_unit(&st, &caller, &ix, &q)?;
-    let dongs = |d: Uuid| unit.is_none_or(|u| ix.within(d, u));
-    // The planner is CPU work (milliseconds for a 동's day): it runs here, under the projection lock,
-    // which only other dashboard reads wait on.
-    let plan = super::plan::day_plan(&p, date, &dongs);
+    let (unit, _, plan) = day_view(&st, &caller, raw, |_, plan, _| json!(plan)).await?;
     Ok(Json(json!({"unit_id": unit, "plan": plan})))
 }
 
@@ -547,25 +561,17 @@ pub async fn map(
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let q = params(&st, raw, &["date", "unit"])?;
-    let today = local_date_of_ms(st.clock.now_ms()).unwrap_or_default();
-    let date = date_param(&st, &q, "date")?.unwrap_or(today);
-    catch_up_scope(&st).await?;
-    let mut p = st.dashboard.projection.lock().await;
-    p.catch_up(st.changes.as_ref(), st.clock.now_ms())
-        .await
-        .map_err(|e| core(&st, e))?;
-    let ix = st.scope.read().await;
-    let unit = report_unit(&st, &caller, &ix, &q)?;
-    let dongs = |d: Uuid| unit.is_none_or(|u| ix.within(d, u));
-    let plan = super::plan::day_plan(&p, date, &dongs);
-    let data = super::map::map_data(&p, &plan, &dongs);
+    let (unit, date, data) = day_view(&st, &caller, raw, |p, plan, dongs| {
+        let data = super::map::map_data(p, &plan, dongs);
+        json!({"households": data.households, "routes": data.routes})
+    })
+    .await?;
     Ok(Json(json!({
         "unit_id": unit,
         "date": date,
         "tiles": st.config.map_tiles,
-        "households": data.households,
-        "routes": data.routes,
+        "households": data["households"],
+        "routes": data["routes"],
     })))
 }
 
