@@ -25,7 +25,7 @@ use donghaeng_core::sync::{Change, Fields, HybridClock, Op, ProtocolVersion, Pus
 
 use crate::clock::Clock;
 use crate::scope::Judged;
-use crate::store::{Attached, ChangeStore, TokenOwner};
+use crate::store::{Attached, ChangeStore, KeyedPush, TokenOwner};
 
 /// Entries waiting to be stored before new ones are dropped (and counted).
 const MAX_PENDING: usize = 10_000;
@@ -168,7 +168,14 @@ impl AuditLog {
                 device_id: self.node,
                 changes,
             };
-            match self.changes.push(req, now).await {
+            // No device's feed reads the audit trail (`crate::scope::feed`).
+            let push = KeyedPush {
+                keys: vec![Vec::new(); req.changes.len()],
+                req,
+                attached: Vec::new(),
+                judged_at: None,
+            };
+            match self.changes.push_keyed(push, now).await {
                 Ok(resp) if resp.rejected.is_empty() => {}
                 Ok(resp) => {
                     tracing::error!(rejected = resp.rejected.len(), "audit entries refused");
@@ -224,6 +231,7 @@ impl AuditLog {
                     now,
                 ),
                 about,
+                keys: Vec::new(),
             })
             .collect();
         for t in &judged.transfers {
@@ -234,6 +242,7 @@ impl AuditLog {
             out.push(Attached {
                 change: self.change_of(&entry(t.household, Some("households"), detail), now, now),
                 about: vec![t.change_id],
+                keys: Vec::new(),
             });
         }
         out

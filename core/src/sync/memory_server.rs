@@ -190,6 +190,51 @@ impl MemoryServer {
     }
 }
 
+impl MemoryServer {
+    /// A device's pull: as [`MemoryServer::pull`] over the log without the device's own changes
+    /// (it holds them; the server never sends them back). When the page holds every change left
+    /// for it, `next_seq` is the log's end.
+    pub fn pull_for(
+        &self,
+        device: Uuid,
+        req: &PullRequest,
+        now_ms: i64,
+    ) -> CoreResult<PullResponse> {
+        validate_pull(req)?;
+        let mut budget = PageBudget::for_pull(req, self.page_bytes);
+        let start = usize::try_from(req.after_seq)
+            .unwrap_or(usize::MAX)
+            .min(self.log.len());
+        let mut changes = Vec::new();
+        let mut has_more = false;
+        for (i, c) in self.log.iter().enumerate().skip(start) {
+            if c.device_id == device {
+                continue;
+            }
+            if !budget.admit(PageBudget::cost(encoded_len(c))) {
+                has_more = true;
+                break;
+            }
+            changes.push(SeqChange {
+                seq: i as u64 + 1,
+                change: c.clone(),
+            });
+        }
+        let next_seq = match changes.last() {
+            Some(last) if has_more => last.seq,
+            _ => (self.log.len() as u64).max(req.after_seq),
+        };
+        Ok(PullResponse {
+            has_more,
+            next_seq,
+            changes,
+            purge: Vec::new(),
+            server_time_ms: now_ms,
+            resume: None,
+        })
+    }
+}
+
 fn change_id_reused(id: Uuid, index: usize) -> CoreError {
     CoreError::conflict(
         "change_id_reused",

@@ -17,8 +17,9 @@ use donghaeng_core::{CoreError, CoreResult};
 use crate::auth::Authed;
 use crate::body::JsonBody;
 use crate::error::ApiError;
-use crate::scope::{Filtered, ScopeIndex, Viewer};
+use crate::scope::{Filtered, Judged, ScopeIndex, Viewer};
 use crate::state::AppState;
+use crate::store::{Attached, Feed, KeyedPush, TokenOwner};
 
 /// A device hands over part of its outbox. Refused whole (4xx, nothing stored) when the caller is not
 /// authenticated, pushes another device's changes, writes outside its user's scope, or the batch is
@@ -54,37 +55,35 @@ async fn push_inner(
         return Err(err);
     }
     let now = st.clock.now_ms();
-    let mut attached = Vec::new();
-    // Held until the push is stored: on this node no other push's judgement can slip between this
-    // judgement and its write (the next pusher catches up on this push first).
-    let mut judged_on = None;
-    if st.config.role_scopes {
-        st.catch_up_scope().await.map_err(api)?;
-        let ix = judged_on.insert(st.scope.read().await);
-        match Viewer::from(&owner).judge_push(ix, &req.changes) {
-            Ok(judged) => attached = st.audit.push_entries(&owner, &req.changes, &judged),
-            Err(refused) => {
-                // Refused whole, nothing stored: a batch is all or nothing. The body names the
-                // offending changes, each with its reason, so the device sets them aside and
-                // pushes the rest again.
-                let mut err = api(CoreError::invalid(
-                    "out_of_scope",
-                    "changes",
-                    format!(
-                        "{}건의 변경은 이 사용자가 쓸 수 없습니다 (담당 범위 밖이거나 바꿀 수 없는 항목). 아무것도 저장되지 않았습니다.",
-                        refused.len()
-                    ),
-                    format!(
-                        "{} change(s) may not be written by this user (outside their scope, or a field that cannot change); nothing was stored",
-                        refused.len()
-                    ),
-                ));
-                err.body.refused = refused;
-                err.owner = Some(owner);
-                return Err(err);
+    let mut attempts = 0;
+    let resp = loop {
+        let mut push = KeyedPush::for_everyone(req.clone(), Vec::new());
+        // Held until the push is stored: on this node no other push's judgement can slip between
+        // this judgement and its write (the next pusher catches up on this push first); a push
+        // stored meanwhile by another node (or by the server itself) makes the store refuse this
+        // one as `judged_stale`, and it is judged again on the log as it is now.
+        let mut judged_on = None;
+        if st.config.role_scopes {
+            st.catch_up_scope().await.map_err(api)?;
+            let ix = judged_on.insert(st.scope.read().await);
+            match judge(st, &owner, ix, &req) {
+                Ok((judged, attached)) => {
+                    push.keys = judged.keys;
+                    push.attached = attached;
+                    push.judged_at = Some(ix.last_seq());
+                }
+                Err(mut err) => {
+                    err.owner = Some(owner);
+                    return Err(err);
+                }
             }
         }
-    }
+        // The audit entries of what the push changed are stored in its own transaction.
+        match st.changes.push_keyed(push, now).await {
+            Err(e) if e.code == "judged_stale" && attempts < MAX_JUDGEMENTS => attempts += 1,
+            result => break result.map_err(api)?,
+        }
+    };
     // Safety events also go to the server's safety monitor once stored (docs/safety.md).
     let safety_req = req
         .changes
@@ -99,13 +98,6 @@ async fn push_inner(
                 .collect(),
             ..req.clone()
         });
-    // The audit entries of what the push changed are stored in its own transaction.
-    let resp = st
-        .changes
-        .push_attached(req, attached, now)
-        .await
-        .map_err(api)?;
-    drop(judged_on);
     if let Some(sreq) = safety_req {
         st.safety
             .observe_push(&sreq, &resp, st.clock.now_ms())
@@ -127,6 +119,45 @@ async fn push_inner(
     Ok(Json(resp))
 }
 
+/// How many times a push is judged again when other nodes keep storing between its judgement and
+/// its write (our choice: past that the node is overloaded, and the device retries later).
+const MAX_JUDGEMENTS: usize = 8;
+
+/// The judgement of a push on the scope index: its feed keys and audit entries, or the refusal.
+fn judge(
+    st: &AppState,
+    owner: &TokenOwner,
+    ix: &ScopeIndex,
+    req: &PushRequest,
+) -> Result<(Judged, Vec<Attached>), ApiError> {
+    let api = |e: CoreError| ApiError::from_core(&e, &st.clock);
+    match Viewer::from(owner).judge_push(ix, &req.changes) {
+        Ok(judged) => {
+            let attached = st.audit.push_entries(owner, &req.changes, &judged);
+            Ok((judged, attached))
+        }
+        Err(refused) => {
+            // Refused whole, nothing stored: a batch is all or nothing. The body names the
+            // offending changes, each with its reason, so the device sets them aside and pushes
+            // the rest again.
+            let mut err = api(CoreError::invalid(
+                "out_of_scope",
+                "changes",
+                format!(
+                    "{}건의 변경은 이 사용자가 쓸 수 없습니다 (담당 범위 밖이거나 바꿀 수 없는 항목). 아무것도 저장되지 않았습니다.",
+                    refused.len()
+                ),
+                format!(
+                    "{} change(s) may not be written by this user (outside their scope, or a field that cannot change); nothing was stored",
+                    refused.len()
+                ),
+            ));
+            err.body.refused = refused;
+            Err(err)
+        }
+    }
+}
+
 /// A device asks for the changes after its cursor: the page as its scope allows, records that just
 /// entered its scope sent again (backfill), and records that left it listed for purging.
 ///
@@ -146,17 +177,28 @@ pub async fn pull(
     let api = |e: CoreError| ApiError::from_core(&e, &st.clock);
     let now = st.clock.now_ms();
     let max_bytes = st.config.pull_page_bytes;
+    let viewer = Viewer::from(&owner);
+    // The device's share of the log (`crate::scope::feed`), never its own changes.
+    let feed = if st.config.role_scopes {
+        st.catch_up_scope().await.map_err(api)?;
+        viewer.feed(&*st.scope.read().await)
+    } else {
+        Feed {
+            keys: None,
+            except_device: Some(owner.device_id),
+        }
+    };
     let page = st
         .changes
-        .pull_page(req, max_bytes, now)
+        .pull_feed(req, feed, max_bytes, now)
         .await
         .map_err(api)?;
     if !st.config.role_scopes {
         return Ok(Json(page));
     }
+    // The page may hold changes stored since: the index learns them before judging the page.
     st.catch_up_scope().await.map_err(api)?;
     let ix = st.scope.read().await;
-    let viewer = Viewer::from(&owner);
     let resumable = req.protocol_version >= 2;
     // A resume point concerns the change right after the cursor; any other is stale and ignored
     // (the backfill is then merely sent again).
@@ -173,7 +215,7 @@ pub async fn pull(
     'page: for sc in &page.changes {
         let mut f = Filtered::default();
         for t in ix.triggers(&sc.change) {
-            viewer.on_trigger(&ix, &t, req.after_seq, &mut f);
+            viewer.on_trigger(&ix, &t, sc.seq.saturating_sub(1), &mut f);
         }
         let done_upto = resume
             .filter(|r| r.seq == sc.seq)
@@ -250,7 +292,10 @@ pub async fn pull(
                 changes.push(item);
             }
         }
-        changes.extend(own);
+        if let Some(own) = own {
+            sent.insert(own.seq);
+            changes.push(own);
+        }
         purge.extend(f.purge);
     }
     let (next_seq, has_more, resume) = match cut {

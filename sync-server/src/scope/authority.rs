@@ -38,6 +38,7 @@ use super::index::ScopeIndex;
 use super::placement::{placing_slots, uuid_value, Placement, Slot};
 use super::rules::{Class, COMPANION_WRITES};
 use super::view::Viewer;
+use crate::store::FeedKeys;
 
 /// Why one change may not be written: a stable code, the field concerned, and the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,10 +80,12 @@ pub struct Transfer {
     pub to: Uuid,
 }
 
-/// A push found writable: each change's household (for the audit trail) and the transfers.
+/// A push found writable: each change's household (for the audit trail) and feed keys (where
+/// it is stored for the devices' pulls, `super::feed`), and the transfers.
 #[derive(Debug, Default)]
 pub struct Judged {
     pub households: Vec<Option<Uuid>>,
+    pub keys: Vec<FeedKeys>,
     pub transfers: Vec<Transfer>,
 }
 
@@ -105,6 +108,7 @@ impl Viewer {
         for c in changes {
             match judge.change(c) {
                 Ok(verdict) => {
+                    judged.keys.push(judge.landing(c, &verdict).keys());
                     judge.batch.learn(c, &verdict);
                     judged.households.push(verdict.household);
                     if let Some((from, to)) = verdict.transfer {
@@ -130,12 +134,12 @@ impl Viewer {
 
 /// What an allowed change is and does.
 #[derive(Debug, Default)]
-struct Verdict {
-    household: Option<Uuid>,
+pub(super) struct Verdict {
+    pub(super) household: Option<Uuid>,
     /// The record's placement after the change (learnt by the batch).
-    placed: Option<Placement>,
+    pub(super) placed: Option<Placement>,
     /// A safety session the change starts: its household and participants.
-    session: Option<(Uuid, Uuid, HashSet<Uuid>)>,
+    pub(super) session: Option<(Uuid, Uuid, HashSet<Uuid>)>,
     /// A household's 동 moved (from, to).
     transfer: Option<(Uuid, Uuid)>,
 }
@@ -174,7 +178,7 @@ fn is_sos(c: &Change) -> bool {
     safety_events::from_fields(c.record_id, record).is_ok_and(|e| e.kind == EventKind::Sos)
 }
 
-struct Judge<'a> {
+pub(super) struct Judge<'a> {
     viewer: &'a Viewer,
     ix: &'a ScopeIndex,
     area: Uuid,
@@ -210,7 +214,7 @@ impl Judge<'_> {
     // --- what the server holds ---
 
     /// The record's placement now: as this push left it, else as the server holds it.
-    fn held(&self, entity: &str, record: Uuid) -> Option<Placement> {
+    pub(super) fn held(&self, entity: &str, record: Uuid) -> Option<Placement> {
         self.batch
             .placed
             .get(&(entity.to_owned(), record))
@@ -218,11 +222,11 @@ impl Judge<'_> {
             .or_else(|| self.ix.placement(entity, record))
     }
 
-    fn team_of(&self, worker: Uuid) -> Option<Uuid> {
+    pub(super) fn team_of(&self, worker: Uuid) -> Option<Uuid> {
         self.held("workers", worker).and_then(|p| p.team)
     }
 
-    fn dong_of(&self, household: Uuid) -> Option<Uuid> {
+    pub(super) fn dong_of(&self, household: Uuid) -> Option<Uuid> {
         self.held("households", household).and_then(|p| p.dong)
     }
 
@@ -235,7 +239,7 @@ impl Judge<'_> {
     }
 
     /// A session's household and participants: started in this push, or on the server.
-    fn session(&self, session: Uuid) -> Option<(Uuid, HashSet<Uuid>)> {
+    pub(super) fn session(&self, session: Uuid) -> Option<(Uuid, HashSet<Uuid>)> {
         if let Some(s) = self.batch.sessions.get(&session) {
             return Some(s.clone());
         }
@@ -678,7 +682,7 @@ impl Judge<'_> {
     }
 }
 
-fn fields_of(c: &Change) -> Option<&Fields> {
+pub(super) fn fields_of(c: &Change) -> Option<&Fields> {
     match &c.op {
         Op::Upsert { fields } => Some(fields),
         Op::Append { record } => Some(record),

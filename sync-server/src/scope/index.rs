@@ -588,6 +588,32 @@ impl ScopeIndex {
         false
     }
 
+    /// The unit and every unit above it (a bounded walk).
+    pub fn unit_and_above(&self, unit: Uuid) -> Vec<Uuid> {
+        let mut out = Vec::new();
+        let mut at = Some(unit);
+        for _ in 0..16 {
+            let Some(u) = at else { break };
+            out.push(u);
+            at = self.unit_parent(u);
+        }
+        out
+    }
+
+    /// Every unit at or under `area`.
+    pub fn units_within(&self, area: Uuid) -> Vec<Uuid> {
+        let mut out: Vec<Uuid> = self
+            .units
+            .keys()
+            .copied()
+            .filter(|u| self.within(*u, area))
+            .collect();
+        if !out.contains(&area) {
+            out.push(area);
+        }
+        out
+    }
+
     /// The area a unit's people work in: the nearest 동 at or above it (a team's 동), or the unit
     /// itself for district and city units (a bounded walk).
     pub fn area_of(&self, unit: Uuid) -> Uuid {

@@ -84,7 +84,8 @@ impl Viewer {
     /// The change as this device may receive it, or `None`.
     pub fn read(&self, ix: &ScopeIndex, c: &Change) -> Option<Change> {
         if c.device_id == self.device_id {
-            // Its own change: it holds it already; sending it back keeps the cursor logic simple.
+            // Its own change: it holds it already. Its feed never reads it (`Viewer::feed`); a
+            // backfill may, and then it is harmless.
             return Some(c.clone());
         }
         let entity = c.entity.as_str();
@@ -210,8 +211,10 @@ impl Viewer {
     }
 
     /// What a trigger means for this device: backfill (the household entered its scope) or purge
-    /// (it left). `cursor` is where the device's pull started.
-    pub fn on_trigger(&self, ix: &ScopeIndex, t: &Trigger, cursor: u64, out: &mut Filtered) {
+    /// (it left). `upto` is the last change before the trigger: the household's earlier changes
+    /// are under the keys of where it was then, so this device's feed did not read them
+    /// (`super::feed`); the caller leaves out those it sent already.
+    pub fn on_trigger(&self, ix: &ScopeIndex, t: &Trigger, upto: u64, out: &mut Filtered) {
         let (household, concerns_me) = match t {
             Trigger::HouseholdDong(h) => (*h, self.class != Class::Reporter),
             Trigger::Assignment { household, worker } => (
@@ -223,8 +226,7 @@ impl Viewer {
             return;
         }
         if self.sees_household(ix, household) {
-            out.backfill
-                .extend(ix.household_seqs_upto(household, cursor));
+            out.backfill.extend(ix.household_seqs_upto(household, upto));
         } else if self.may_hold(ix, household) {
             // A participant keeps her session's events (she still receives them, see `read`).
             let keep = |r: &RecordRef| {

@@ -15,8 +15,8 @@ use donghaeng_sync_server::accounts::LockPolicy;
 use donghaeng_sync_server::scope::publish;
 use donghaeng_sync_server::store::sqlite::SqliteStore;
 use donghaeng_sync_server::store::{
-    Attached, AuthStore, ChangeStore, DeviceCredential, EnrolmentCode, IssuedToken, LoginAttempt,
-    LoginState, Privilege, StoreFuture, TokenOwner, UserInfo, WebAccount, WebSession,
+    AuthStore, ChangeStore, DeviceCredential, EnrolmentCode, Feed, IssuedToken, KeyedPush,
+    LoginAttempt, LoginState, Privilege, StoreFuture, TokenOwner, UserInfo, WebAccount, WebSession,
 };
 use donghaeng_sync_server::{build_app, AppState, Clock, ServerConfig};
 use reqwest::StatusCode;
@@ -72,21 +72,17 @@ impl<T: ChangeStore + AuthStore> ServerStore for T {}
 pub struct AnyStore(Arc<dyn ServerStore>);
 
 impl ChangeStore for AnyStore {
-    fn push_attached(
-        &self,
-        req: PushRequest,
-        attached: Vec<Attached>,
-        now_ms: i64,
-    ) -> StoreFuture<'_, PushResponse> {
-        self.0.push_attached(req, attached, now_ms)
+    fn push_keyed(&self, push: KeyedPush, now_ms: i64) -> StoreFuture<'_, PushResponse> {
+        self.0.push_keyed(push, now_ms)
     }
-    fn pull_page(
+    fn pull_feed(
         &self,
         req: PullRequest,
+        feed: Feed,
         max_bytes: usize,
         now_ms: i64,
     ) -> StoreFuture<'_, PullResponse> {
-        self.0.pull_page(req, max_bytes, now_ms)
+        self.0.pull_feed(req, feed, max_bytes, now_ms)
     }
     fn last_seq(&self) -> StoreFuture<'_, u64> {
         self.0.last_seq()

@@ -347,6 +347,12 @@ impl World {
             "{}",
             a.body
         );
+        // As a phone does, it holds what it wrote (the server never sends it back).
+        if self.is_staff(p) {
+            for c in &changes {
+                self.people[p].replica.apply(c).unwrap();
+            }
+        }
     }
 
     async fn new_household(&mut self, p: usize, d: usize) -> usize {

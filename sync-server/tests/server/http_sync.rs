@@ -63,8 +63,13 @@ async fn a_repeated_push_is_a_duplicate_and_stores_nothing_twice(backend: Backen
     assert_eq!(again.body["accepted"], json!([]));
     assert_eq!(again.body["duplicates"], json!([c.id]));
     assert_eq!(again.body["server_seq"], json!(1));
-    let page = srv.pull(&a, 0, 10).await;
+    // Another phone reads it once; the writer never gets its own change back.
+    let b = srv.device().await;
+    let page = srv.pull(&b, 0, 10).await;
     assert_eq!(page.body["changes"].as_array().unwrap().len(), 1);
+    let own = srv.pull(&a, 0, 10).await;
+    assert_eq!(own.body["changes"], json!([]));
+    assert_eq!(own.body["next_seq"], json!(1));
 }
 
 async fn a_change_id_reused_with_other_content_is_rejected_alone(backend: Backend) {
@@ -102,6 +107,8 @@ async fn pulls_page_by_sequence_number_without_gaps_or_repeats(backend: Backend)
         .collect();
     let ans = srv.push(&a, &changes).await;
     assert_eq!(ans.body["server_seq"], json!(23));
+    // Read by another phone (the writer is never sent its own changes).
+    let a = srv.device().await;
     let mut cursor = 0;
     let mut seen = Vec::new();
     let mut pages = 0;

@@ -11,6 +11,7 @@ mod dashboard_authz;
 mod dashboard_board;
 mod dashboard_fixture;
 mod enrol_retry;
+mod feed_by_scope;
 mod figures_xlsx;
 mod forged_pushes;
 mod http_auth;

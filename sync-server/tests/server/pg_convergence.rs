@@ -154,7 +154,10 @@ impl World {
             limit,
             resume: None,
         };
-        let want = self.mem.pull(&req, got.server_time_ms).unwrap();
+        let want = self
+            .mem
+            .pull_for(self.sims[d].dev.id, &req, got.server_time_ms)
+            .unwrap();
         assert_eq!(
             got, want,
             "pull answer of node {node} differs from the reference"

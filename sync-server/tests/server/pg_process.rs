@@ -199,17 +199,37 @@ async fn two_server_processes_on_one_database_serve_a_phone_and_survive_sigkill(
     let r = post(&client, format!("{base_b}/v1/push"), Some(&token), &second).await;
     assert_eq!(r["server_seq"], json!(PUBLISHED + 100), "{r}");
 
-    // A starts again on the same database and serves everything, in order, once.
+    // A starts again on the same database and serves everything, in order, once, to another
+    // phone of the same user (a phone is never sent its own changes).
     let _node_a = start(&db.url, port_a, &client).await;
+    let code = admin(
+        &db.url,
+        &[
+            "issue-enrolment-code",
+            "--user",
+            user["user_id"].as_str().unwrap(),
+        ],
+    )
+    .unwrap();
+    let cred = post(
+        &client,
+        format!("{base_a}/v1/enrol"),
+        None,
+        &json!({"code": code["code"]}),
+    )
+    .await;
+    let token_req = json!({"device_id": cred["device_id"], "device_secret": cred["device_secret"]});
+    let t = post(&client, format!("{base_b}/v1/token"), None, &token_req).await;
+    let reader = t["access_token"].as_str().unwrap().to_owned();
     let pull = json!({"protocol_version": 1, "after_seq": 0, "limit": 1000});
-    let page = post(&client, format!("{base_a}/v1/pull"), Some(&token), &pull).await;
+    let page = post(&client, format!("{base_a}/v1/pull"), Some(&reader), &pull).await;
     let seqs: Vec<u64> = page["changes"]
         .as_array()
         .unwrap()
         .iter()
         .map(|c| c["seq"].as_u64().unwrap())
         .collect();
-    // The phone does not receive the audit entries (seqs 43–82 and 93–102).
+    // A phone does not receive the audit entries (seqs 43–82 and 93–102).
     let own: Vec<u64> = (1..=PUBLISHED + 40).chain(83..=92).collect();
     assert_eq!(seqs, own);
     assert_eq!(

@@ -149,12 +149,14 @@ async fn every_page_is_the_references_and_within_the_byte_budget(backend: Backen
         .map(|n| sized_change(&mut dev2m, now, n))
         .collect();
     push_all(&srv2, &dev2m, &mut mem2, &log2).await;
+    // Read by another phone (the writer is never sent its own changes).
+    let reader = srv2.device().await;
     let (mut cursor, mut pages, mut got) = (0, 0, 0);
     loop {
         let resp = srv2
             .client
             .post(format!("{}/v1/pull", srv2.base))
-            .bearer_auth(&dev2m.token)
+            .bearer_auth(&reader.token)
             .json(&PullRequest::new(cursor, 5_000))
             .send()
             .await

@@ -178,8 +178,12 @@ fn set_clock(srv: &TestServer, target: DateTime<Utc>) {
 }
 
 /// Every safety event in the server's change log (entity, kind code, device id of the change).
+/// The safety events in the log, as another phone of the 동 reads them (`dev` wrote some of them,
+/// and a phone is never sent its own changes).
 async fn logged(srv: &TestServer, dev: &TestDevice) -> Vec<(String, Uuid)> {
-    let a = srv.pull(dev, 0, 5000).await;
+    let reader = srv.device().await;
+    assert_ne!(reader.id, dev.id);
+    let a = srv.pull(&reader, 0, 5000).await;
     a.body["changes"]
         .as_array()
         .unwrap()

@@ -206,12 +206,21 @@ fn a_pull_over_very_large_changes_keeps_pages_and_server_memory_bounded() {
         .map(|c| serde_json::to_vec(c).unwrap().len())
         .sum();
 
+    // A colleague's phone reads them (a phone is never sent its own changes).
+    let colleague = Device::enrol(
+        dir.path().join("colleague.db"),
+        None,
+        &url,
+        &org.enrolment_code(&db, "welfare_planner"),
+        &url,
+    );
+    let reader = token_of(&colleague);
     let pid = server.pid();
     let rss_before = proc_kb(pid, "VmRSS");
     // Peak since now (Linux: 5 resets the high-water mark); else the peak so far, pushes included.
     let reset = std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok();
     let hwm_before = proc_kb(pid, "VmHWM");
-    let (ids, pages) = pull_pages(server.addr, &token, 0);
+    let (ids, pages) = pull_pages(server.addr, &reader, 0);
     let hwm_after = proc_kb(pid, "VmHWM");
     let rss_after = proc_kb(pid, "VmRSS");
 
@@ -260,7 +269,7 @@ fn a_pull_over_very_large_changes_keeps_pages_and_server_memory_bounded() {
     let pid = server.pid();
     let rss_before = proc_kb(pid, "VmRSS");
     let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
-    let (ids, pages) = pull_pages(server.addr, &token, 0);
+    let (ids, pages) = pull_pages(server.addr, &reader, 0);
     let old_growth_kb = proc_kb(pid, "VmHWM").saturating_sub(rss_before);
     eprintln!(
         "count-only pages: {} page(s), largest {} bytes; VmRSS {rss_before} kB before, peak +{old_growth_kb} kB",

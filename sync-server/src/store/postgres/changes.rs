@@ -35,26 +35,21 @@ use donghaeng_core::sync::validate::{
 };
 use donghaeng_core::sync::{
     decide, Change, Current, Decision, FieldVersion, HlcTimestamp, Op, PullRequest, PullResponse,
-    PushRequest, PushResponse, RecordRef, RecordState, RejectedChange, SeqChange, SkewPolicy,
+    PushResponse, RecordRef, RecordState, RejectedChange, SeqChange, SkewPolicy,
 };
 use donghaeng_core::{CoreError, CoreResult, ErrorCode};
 
 use super::{pg_error, PgStore};
-use crate::store::{attached_to_store, Attached, ChangeStore, StoreFuture};
+use crate::store::{attached_to_store, check_judged_at, ChangeStore, Feed, KeyedPush, StoreFuture};
 
 /// (entity, record id): the key of a merged record, ordered as the canonical dump orders it.
 type RecordKey = (String, Uuid);
 
 impl ChangeStore for PgStore {
-    fn push_attached(
-        &self,
-        req: PushRequest,
-        attached: Vec<Attached>,
-        now_ms: i64,
-    ) -> StoreFuture<'_, PushResponse> {
+    fn push_keyed(&self, push: KeyedPush, now_ms: i64) -> StoreFuture<'_, PushResponse> {
         Box::pin(async move {
             // Structural validation needs no storage: refuse a bad batch before taking a connection.
-            validate_push(&req)?;
+            validate_push(&push.req)?;
             let mut client = self.client().await?;
             let tx = client
                 .build_transaction()
@@ -62,7 +57,7 @@ impl ChangeStore for PgStore {
                 .start()
                 .await
                 .map_err(pg_error)?;
-            let resp = push_tx(&tx, &self.skew, &req, &attached, now_ms).await?;
+            let resp = push_tx(&tx, &self.skew, &push, now_ms).await?;
             tx.commit().await.map_err(pg_error)?;
             Ok(resp)
         })
@@ -70,10 +65,12 @@ impl ChangeStore for PgStore {
 
     /// One statement (one snapshot), as the SQLite store's: the sizes and running sum of up to
     /// limit + 1 changes (`octet_length` reads a stored value's header, never detoasts it), and the
-    /// bodies of only those that fit core's [`PageBudget`].
-    fn pull_page(
+    /// bodies of only those that fit core's [`PageBudget`]; with a feed, the rows come from the key
+    /// index, and the same statement reads the log's end.
+    fn pull_feed(
         &self,
         req: PullRequest,
+        feed: Feed,
         max_bytes: usize,
         now_ms: i64,
     ) -> StoreFuture<'_, PullResponse> {
@@ -84,28 +81,56 @@ impl ChangeStore for PgStore {
             let after = i64::try_from(req.after_seq).unwrap_or(i64::MAX);
             let max = i64::try_from(max_bytes).unwrap_or(i64::MAX);
             let overhead = PAGE_ENTRY_OVERHEAD as i64;
-            let client = self.client().await?;
-            let stmt = client
-                .prepare_cached(
-                    "SELECT w.seq, w.cost,
-                            CASE WHEN w.rn = 1 OR (w.rn <= $2::bigint AND w.before + w.cost <= $3::bigint)
-                                 THEN c.body END
-                       FROM (SELECT seq, cost, ROW_NUMBER() OVER win AS rn,
-                                    (SUM(cost) OVER win)::bigint - cost AS before
-                               FROM (SELECT seq, octet_length(body)::bigint + $4::bigint AS cost
-                                       FROM changes WHERE seq > $1::bigint ORDER BY seq
-                                      LIMIT $2::bigint + 1) AS s
-                             WINDOW win AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)) AS w
-                       JOIN changes c ON c.seq = w.seq
-                      WHERE w.rn <= 2 OR w.before <= $3::bigint
-                      ORDER BY w.seq",
-                )
+            let rows = match feed.keys {
+                None => {
+                    "SELECT seq, octet_length(body)::bigint + $4::bigint AS cost
+                       FROM changes WHERE seq > $1::bigint AND device_id IS DISTINCT FROM $5::uuid
+                      ORDER BY seq LIMIT $2::bigint + 1"
+                }
+                Some(_) => {
+                    "SELECT c.seq, octet_length(c.body)::bigint + $4::bigint AS cost
+                       FROM (SELECT DISTINCT seq FROM change_scopes
+                              WHERE scope = ANY($6::uuid[]) AND seq > $1::bigint) AS k
+                       JOIN changes c ON c.seq = k.seq
+                      WHERE c.device_id IS DISTINCT FROM $5::uuid
+                      ORDER BY c.seq LIMIT $2::bigint + 1"
+                }
+            };
+            let sql = format!(
+                "SELECT w.seq, w.cost,
+                        CASE WHEN w.rn = 1 OR (w.rn <= $2::bigint AND w.before + w.cost <= $3::bigint)
+                             THEN c.body END
+                   FROM (SELECT seq, cost, ROW_NUMBER() OVER win AS rn,
+                                (SUM(cost) OVER win)::bigint - cost AS before
+                           FROM ({rows}) AS s
+                         WINDOW win AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)) AS w
+                   JOIN changes c ON c.seq = w.seq
+                  WHERE w.rn <= 2 OR w.before <= $3::bigint
+                  ORDER BY w.seq"
+            );
+            let mut client = self.client().await?;
+            // The page and the log's end of one snapshot (pushes commit in sequence order, see
+            // above): nothing the feed reads can commit between them unseen.
+            let tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
                 .await
                 .map_err(pg_error)?;
-            let rows = client
-                .query(&stmt, &[&after, &limit, &max, &overhead])
-                .await
-                .map_err(pg_error)?;
+            let stmt = tx.prepare_cached(&sql).await.map_err(pg_error)?;
+            let except = feed.except_device;
+            let rows = match &feed.keys {
+                None => {
+                    tx.query(&stmt, &[&after, &limit, &max, &overhead, &except])
+                        .await
+                }
+                Some(keys) => {
+                    tx.query(&stmt, &[&after, &limit, &max, &overhead, &except, keys])
+                        .await
+                }
+            }
+            .map_err(pg_error)?;
             let mut changes = Vec::new();
             let mut has_more = false;
             for r in &rows {
@@ -128,7 +153,20 @@ impl ChangeStore for PgStore {
                     change,
                 });
             }
-            let next_seq = changes.last().map_or(req.after_seq, |c| c.seq);
+            let next_seq = match changes.last() {
+                // Everything the feed reads is in the page: the cursor goes to the log's end.
+                _ if !has_more && feed != Feed::default() => {
+                    let end: i64 = tx
+                        .query_one("SELECT last_seq FROM seq_counter", &[])
+                        .await
+                        .map_err(pg_error)?
+                        .get(0);
+                    u64::try_from(end).unwrap_or(0).max(req.after_seq)
+                }
+                Some(last) => last.seq,
+                None => req.after_seq,
+            };
+            tx.commit().await.map_err(pg_error)?;
             Ok(PullResponse {
                 changes,
                 next_seq,
@@ -214,6 +252,7 @@ struct PushStatements {
     upsert_fields: Statement,
     delete_fields: Statement,
     set_counter: Statement,
+    insert_keys: Statement,
 }
 
 impl PushStatements {
@@ -230,29 +269,34 @@ impl PushStatements {
             ),
         )
         .map_err(pg_error)?;
-        let (upsert_records, upsert_fields, delete_fields, set_counter) = tokio::try_join!(
-            tx.prepare_cached(
-                "INSERT INTO merged_records (entity, record_id, state, hlc, change_id, record)
+        let (upsert_records, upsert_fields, delete_fields, set_counter, insert_keys) =
+            tokio::try_join!(
+                tx.prepare_cached(
+                    "INSERT INTO merged_records (entity, record_id, state, hlc, change_id, record)
                  SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::uuid[],
                                       $6::text[])
                  ON CONFLICT (entity, record_id) DO UPDATE SET state = EXCLUDED.state,
                      hlc = EXCLUDED.hlc, change_id = EXCLUDED.change_id, record = EXCLUDED.record",
-            ),
-            tx.prepare_cached(
-                "INSERT INTO merged_fields (entity, record_id, field, value, hlc, change_id)
+                ),
+                tx.prepare_cached(
+                    "INSERT INTO merged_fields (entity, record_id, field, value, hlc, change_id)
                  SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[],
                                       $6::uuid[])
                  ON CONFLICT (entity, record_id, field) DO UPDATE SET value = EXCLUDED.value,
                      hlc = EXCLUDED.hlc, change_id = EXCLUDED.change_id",
-            ),
-            tx.prepare_cached(
-                "DELETE FROM merged_fields f
+                ),
+                tx.prepare_cached(
+                    "DELETE FROM merged_fields f
                  USING unnest($1::text[], $2::uuid[]) AS d(entity, record_id)
                  WHERE f.entity = d.entity COLLATE \"C\" AND f.record_id = d.record_id",
-            ),
-            tx.prepare_cached("UPDATE seq_counter SET last_seq = $1"),
-        )
-        .map_err(pg_error)?;
+                ),
+                tx.prepare_cached("UPDATE seq_counter SET last_seq = $1"),
+                tx.prepare_cached(
+                    "INSERT INTO change_scopes (scope, seq)
+                 SELECT * FROM unnest($1::uuid[], $2::bigint[]) ON CONFLICT DO NOTHING",
+                ),
+            )
+            .map_err(pg_error)?;
         Ok(PushStatements {
             lock,
             stored,
@@ -263,6 +307,7 @@ impl PushStatements {
             upsert_fields,
             delete_fields,
             set_counter,
+            insert_keys,
         })
     }
 }
@@ -285,16 +330,17 @@ const SELECT_FIELDS_OF: &str = "SELECT f.entity, f.record_id, f.field, f.value, 
 async fn push_tx(
     tx: &Transaction<'_>,
     skew: &SkewPolicy,
-    req: &PushRequest,
-    attached: &[Attached],
+    push: &KeyedPush,
     now_ms: i64,
 ) -> CoreResult<PushResponse> {
+    let req = &push.req;
     let st = PushStatements::prepare(tx).await?;
     // The lock is a statement of its own: statements after it take their snapshot once it is held,
     // so they see everything the previous holder committed (one statement combining the lock with
     // the reads would read an older snapshot).
     let last: i64 = tx.query_one(&st.lock, &[]).await.map_err(pg_error)?.get(0);
     let last = u64::try_from(last).map_err(|_| CoreError::storage("negative sequence counter"))?;
+    check_judged_at(push, last)?;
     let mut next_seq = last;
     let mut resp = PushResponse {
         server_time_ms: now_ms,
@@ -328,7 +374,7 @@ async fn push_tx(
     let mut dirty: HashSet<RecordKey> = HashSet::new();
     let mut log = ChangeRows::default();
 
-    for (i, change) in req.changes.iter().enumerate() {
+    for (i, (change, keys)) in req.changes.iter().zip(&push.keys).enumerate() {
         if let Some(body) = stored.get(&change.id) {
             // Same id: the same content is a retried push; other content breaks "one id, one
             // content". Compare parsed values, not bytes, exactly as the reference does.
@@ -362,16 +408,16 @@ async fn push_tx(
             Err(e) => return Err(e),
         }
         next_seq += 1;
-        log.push(next_seq, change)?;
+        log.push(next_seq, change, keys)?;
         resp.accepted.push(change.id);
     }
     // The server's records of the push (fresh ids of its own: nothing stored to compare with).
-    for change in attached_to_store(attached, &resp.accepted) {
-        if let Some(key) = merge(&mut held, change)? {
+    for a in attached_to_store(&push.attached, &resp.accepted) {
+        if let Some(key) = merge(&mut held, &a.change)? {
             dirty.insert(key);
         }
         next_seq += 1;
-        log.push(next_seq, change)?;
+        log.push(next_seq, &a.change, &a.keys)?;
     }
 
     if next_seq != last {
@@ -398,8 +444,10 @@ async fn push_tx(
         ];
         let gone: [&(dyn ToSql + Sync); 2] = [&w.gone_entity, &w.gone_id];
         let counter: [&(dyn ToSql + Sync); 1] = [&seq];
+        let keys: [&(dyn ToSql + Sync); 2] = [&log.key_scope, &log.key_seq];
         tokio::try_join!(
             tx.execute(&st.insert_changes, &changes),
+            tx.execute(&st.insert_keys, &keys),
             tx.execute(&st.upsert_records, &records),
             tx.execute(&st.upsert_fields, &fields),
             tx.execute(&st.delete_fields, &gone),
@@ -501,10 +549,13 @@ struct ChangeRows {
     hlc: Vec<String>,
     device_id: Vec<Uuid>,
     body: Vec<String>,
+    /// Feed keys, one row per (key, seq).
+    key_scope: Vec<Uuid>,
+    key_seq: Vec<i64>,
 }
 
 impl ChangeRows {
-    fn push(&mut self, seq: u64, change: &Change) -> CoreResult<()> {
+    fn push(&mut self, seq: u64, change: &Change, keys: &[Uuid]) -> CoreResult<()> {
         let body = serde_json::to_string(change)
             .map_err(|e| CoreError::storage(format!("cannot encode change: {e}")))?;
         self.seq.push(i64::try_from(seq).unwrap_or(i64::MAX));
@@ -514,6 +565,10 @@ impl ChangeRows {
         self.hlc.push(change.hlc.encode());
         self.device_id.push(change.device_id);
         self.body.push(body);
+        for key in keys {
+            self.key_scope.push(*key);
+            self.key_seq.push(i64::try_from(seq).unwrap_or(i64::MAX));
+        }
         Ok(())
     }
 }

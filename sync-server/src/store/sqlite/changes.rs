@@ -14,37 +14,33 @@ use donghaeng_core::sync::validate::{
 };
 use donghaeng_core::sync::{
     decide, Change, Current, Decision, FieldVersion, HlcTimestamp, Op, PullRequest, PullResponse,
-    PushRequest, PushResponse, RecordRef, RecordState, RejectedChange, SeqChange, SkewPolicy,
+    PushResponse, RecordRef, RecordState, RejectedChange, SeqChange, SkewPolicy,
 };
 use donghaeng_core::{CoreError, CoreResult};
 
 use super::{uuid_from, SqliteStore};
-use crate::store::{attached_to_store, Attached, ChangeStore, StoreFuture};
+use crate::store::{attached_to_store, check_judged_at, ChangeStore, Feed, KeyedPush, StoreFuture};
 
 impl ChangeStore for SqliteStore {
-    fn push_attached(
-        &self,
-        req: PushRequest,
-        attached: Vec<Attached>,
-        now_ms: i64,
-    ) -> StoreFuture<'_, PushResponse> {
+    fn push_keyed(&self, push: KeyedPush, now_ms: i64) -> StoreFuture<'_, PushResponse> {
         // Structural validation needs no storage: refuse a bad batch before queueing for the writer.
-        if let Err(e) = validate_push(&req) {
+        if let Err(e) = validate_push(&push.req) {
             return Box::pin(async move { Err(e) });
         }
-        self.write(move |conn, skew| push_blocking(conn, skew, &req, &attached, now_ms))
+        self.write(move |conn, skew| push_blocking(conn, skew, &push, now_ms))
     }
 
-    fn pull_page(
+    fn pull_feed(
         &self,
         req: PullRequest,
+        feed: Feed,
         max_bytes: usize,
         now_ms: i64,
     ) -> StoreFuture<'_, PullResponse> {
         if let Err(e) = validate_pull(&req) {
             return Box::pin(async move { Err(e) });
         }
-        self.read(move |conn| pull_blocking(conn, &req, max_bytes, now_ms))
+        self.read(move |conn| pull_blocking(conn, &req, &feed, max_bytes, now_ms))
     }
 
     fn last_seq(&self) -> StoreFuture<'_, u64> {
@@ -164,20 +160,20 @@ fn last_seq(conn: &Connection) -> CoreResult<u64> {
 fn push_blocking(
     conn: &mut Connection,
     skew: &SkewPolicy,
-    req: &PushRequest,
-    attached: &[Attached],
+    push: &KeyedPush,
     now_ms: i64,
 ) -> CoreResult<PushResponse> {
     // IMMEDIATE takes the write lock now: the sequence numbers read below cannot be taken by another
     // writer (another process on the same file) before this transaction commits.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut next_seq = last_seq(&tx)?;
+    check_judged_at(push, next_seq)?;
     let mut resp = PushResponse {
         server_time_ms: now_ms,
         ..PushResponse::default()
     };
-    for (i, change) in req.changes.iter().enumerate() {
-        match store_change(&tx, skew, change, i, now_ms, &mut next_seq)? {
+    for (i, (change, keys)) in push.req.changes.iter().zip(&push.keys).enumerate() {
+        match store_change(&tx, skew, change, keys, i, now_ms, &mut next_seq)? {
             Stored::Accepted => resp.accepted.push(change.id),
             Stored::Duplicate => resp.duplicates.push(change.id),
             Stored::Rejected(e) => resp
@@ -185,8 +181,10 @@ fn push_blocking(
                 .push(RejectedChange::from_error(change.id, &e)),
         }
     }
-    for (i, change) in attached_to_store(attached, &resp.accepted).enumerate() {
-        if let Stored::Rejected(e) = store_change(&tx, skew, change, i, now_ms, &mut next_seq)? {
+    for (i, a) in attached_to_store(&push.attached, &resp.accepted).enumerate() {
+        if let Stored::Rejected(e) =
+            store_change(&tx, skew, &a.change, &a.keys, i, now_ms, &mut next_seq)?
+        {
             // Dropping the transaction stores nothing: no accepted change without its record.
             return Err(CoreError::storage(format!(
                 "a server record of the push was refused: {}",
@@ -206,12 +204,13 @@ enum Stored {
     Rejected(CoreError),
 }
 
-/// Merges and logs one change under the next sequence number (`Err`: storage failed, the push
-/// aborts).
+/// Merges and logs one change under the next sequence number and its feed keys (`Err`: storage
+/// failed, the push aborts).
 fn store_change(
     tx: &Transaction<'_>,
     skew: &SkewPolicy,
     change: &Change,
+    keys: &[Uuid],
     i: usize,
     now_ms: i64,
     next_seq: &mut u64,
@@ -259,6 +258,14 @@ fn store_change(
             body,
         ],
     )?;
+    let mut key_stmt =
+        tx.prepare_cached("INSERT OR IGNORE INTO change_scopes (scope, seq) VALUES (?1, ?2)")?;
+    for key in keys {
+        key_stmt.execute(params![
+            key.as_bytes().as_slice(),
+            i64::try_from(*next_seq).unwrap_or(i64::MAX)
+        ])?;
+    }
     Ok(Stored::Accepted)
 }
 
@@ -394,26 +401,57 @@ fn merge(tx: &Transaction<'_>, change: &Change) -> CoreResult<()> {
 fn pull_blocking(
     conn: &Connection,
     req: &PullRequest,
+    feed: &Feed,
     max_bytes: usize,
     now_ms: i64,
 ) -> CoreResult<PullResponse> {
+    // One read transaction: the page and the log's end are of one snapshot.
+    let tx = conn.unchecked_transaction()?;
     let mut budget = PageBudget::for_pull(req, max_bytes);
     let limit = i64::from(effective_limit(req));
     let after = i64::try_from(req.after_seq).unwrap_or(i64::MAX);
     let max = i64::try_from(max_bytes).unwrap_or(i64::MAX);
-    let mut stmt = conn.prepare_cached(
+    let except = feed.except_device.map(|d| d.as_bytes().to_vec());
+    // The rows a page may hold: the whole log, or the changes under the feed's keys (read from
+    // the key index, so a device's page costs its share, not the city's log).
+    let rows = match &feed.keys {
+        None => {
+            "SELECT seq, octet_length(body) + ?5 AS cost FROM changes
+                  WHERE seq > ?1 AND device_id IS NOT ?6 ORDER BY seq LIMIT ?4 + 1"
+        }
+        Some(_) => {
+            "SELECT c.seq, octet_length(c.body) + ?5 AS cost
+               FROM (SELECT DISTINCT seq FROM change_scopes
+                      WHERE scope IN (SELECT unhex(value) FROM json_each(?7)) AND seq > ?1) AS k
+               JOIN changes c ON c.seq = k.seq
+              WHERE c.device_id IS NOT ?6
+              ORDER BY c.seq LIMIT ?4 + 1"
+        }
+    };
+    let keys = feed.keys.as_ref().map(|keys| {
+        serde_json::to_string(
+            &keys
+                .iter()
+                .map(|k| k.simple().to_string())
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or_default()
+    });
+    let mut stmt = tx.prepare_cached(&format!(
         "SELECT w.seq, w.cost,
                 CASE WHEN w.rn = 1 OR (w.rn <= ?4 AND w.before + w.cost <= ?3) THEN c.body END
            FROM (SELECT seq, cost, ROW_NUMBER() OVER win AS rn, SUM(cost) OVER win - cost AS before
-                   FROM (SELECT seq, octet_length(body) + ?5 AS cost FROM changes
-                          WHERE seq > ?1 ORDER BY seq LIMIT ?4 + 1)
+                   FROM ({rows})
                  WINDOW win AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)) AS w
            JOIN changes c ON c.seq = w.seq
           WHERE w.rn <= 2 OR w.before <= ?3
-          ORDER BY w.seq",
-    )?;
+          ORDER BY w.seq"
+    ))?;
     let overhead = PAGE_ENTRY_OVERHEAD as i64;
-    let mut rows = stmt.query(params![after, limit, max, limit, overhead])?;
+    let mut rows = match &keys {
+        None => stmt.query(params![after, limit, max, limit, overhead, except])?,
+        Some(keys) => stmt.query(params![after, limit, max, limit, overhead, except, keys])?,
+    };
     let mut changes = Vec::new();
     let mut has_more = false;
     while let Some(r) = rows.next()? {
@@ -436,7 +474,14 @@ fn pull_blocking(
             change,
         });
     }
-    let next_seq = changes.last().map_or(req.after_seq, |c| c.seq);
+    drop(rows);
+    drop(stmt);
+    let next_seq = match changes.last() {
+        // Everything the feed reads is in the page: the cursor goes to the log's end.
+        _ if !has_more && *feed != Feed::default() => last_seq(&tx)?.max(req.after_seq),
+        Some(last) => last.seq,
+        None => req.after_seq,
+    };
     Ok(PullResponse {
         changes,
         next_seq,

@@ -105,6 +105,19 @@ CREATE INDEX web_sessions_by_last_seen ON web_sessions(last_seen_ms);
 -- the same key (src/store/auth/rules.rs).
 ALTER TABLE enrolment_codes ADD COLUMN retry_key_hash BLOB;
 "#,
+    r#"
+-- 5: feed keys (docs/sync.md, "Feed by scope"): the keys under which each change is read by the
+-- devices' pulls, so that a pull reads its device's share of the log through this index rather than
+-- the whole log. A change logged before the keys existed is read by every feed (the nil key; the
+-- read rule then decides), except the audit trail, which no device receives.
+CREATE TABLE change_scopes (
+    scope BLOB NOT NULL,
+    seq   INTEGER NOT NULL,
+    PRIMARY KEY (scope, seq)
+) WITHOUT ROWID;
+INSERT INTO change_scopes (scope, seq)
+    SELECT zeroblob(16), seq FROM changes WHERE entity <> 'audit_entries';
+"#,
 ];
 
 /// Brings the schema to the newest version, in one transaction per step.
