@@ -292,6 +292,10 @@ pub struct SafetyStartRequest {
     pub checkin_interval_secs: Option<i64>,
     #[uniffi(default)]
     pub advisory_override: Option<String>,
+    /// The volunteer whose own regular visit this is: two volunteers may go without staff, escalating
+    /// to `team_lead` (the 동 team).
+    #[uniffi(default)]
+    pub regular_volunteer: Option<String>,
     /// Safety sessions are for home visits (the core refuses others).
     pub contact_mode: ContactMode,
 }
@@ -512,6 +516,10 @@ impl SafetySession {
             advisory_override: request.advisory_override,
             config: &config,
             // Disaster advisories reach the phone by sync (not yet published by the server).
+            regular_volunteer: opt_id(
+                "session.regular_volunteer",
+                request.regular_volunteer.as_deref(),
+            )?,
             advisories: &[],
         };
         let actor = self.actor("session.starter_id", &request.starter_id)?;

@@ -323,6 +323,9 @@ impl CadenceRequest {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct DueItem {
     pub household_id: String,
+    /// The household's 위기도 (1–5), which ranks the item when the day is short.
+    #[uniffi(default = 1)]
+    pub crisis_level: u8,
     pub reason: DueReason,
     pub purpose: VisitPurpose,
     pub due: String,
@@ -340,6 +343,7 @@ impl From<sc::DueItem> for DueItem {
     fn from(d: sc::DueItem) -> Self {
         DueItem {
             household_id: id_str(d.household_id),
+            crisis_level: d.crisis_level.value(),
             reason: d.reason.into(),
             purpose: d.purpose.into(),
             due: date_str(d.due),
@@ -363,16 +367,21 @@ pub struct CadenceAgenda {
     pub upcoming: Vec<DueItem>,
 }
 
+impl From<sc::Agenda> for CadenceAgenda {
+    fn from(a: sc::Agenda) -> Self {
+        CadenceAgenda {
+            today: date_str(a.today),
+            overdue: a.overdue.into_iter().map(DueItem::from).collect(),
+            due_today: a.due_today.into_iter().map(DueItem::from).collect(),
+            upcoming: a.upcoming.into_iter().map(DueItem::from).collect(),
+        }
+    }
+}
+
 /// The cadence agenda: overdue, due today, upcoming within the core's horizon.
 #[uniffi::export]
 pub fn cadence_agenda(request: CadenceRequest) -> FfiResult<CadenceAgenda> {
-    let a = sc::agenda(&request.into_core()?)?;
-    Ok(CadenceAgenda {
-        today: date_str(a.today),
-        overdue: a.overdue.into_iter().map(DueItem::from).collect(),
-        due_today: a.due_today.into_iter().map(DueItem::from).collect(),
-        upcoming: a.upcoming.into_iter().map(DueItem::from).collect(),
-    })
+    Ok(sc::agenda(&request.into_core()?)?.into())
 }
 
 // --------------------------------------------------------------------------------------- day plan
@@ -393,7 +402,10 @@ pub struct DayVisit {
     pub required: Vec<RoleRequirement>,
     #[uniffi(default)]
     pub risk_flags: Vec<RiskFlag>,
-    /// 0 normal … higher more urgent.
+    /// The household's 위기도 (1–5, checked by the core): the first key when the day is short.
+    #[uniffi(default = 1)]
+    pub crisis_level: u8,
+    /// Urgency within the crisis level: 0 normal … higher more urgent.
     #[uniffi(default)]
     pub priority: u8,
     #[uniffi(default)]
@@ -443,6 +455,7 @@ impl DayPlanRequest {
                     duration_min: v.duration_min,
                     required: v.required.into_iter().map(sc::RoleClause::from).collect(),
                     risk_flags: to_core(&v.risk_flags),
+                    crisis_level: m::CrisisLevel::new(i64::from(v.crisis_level))?,
                     priority: v.priority,
                     last_workers: ids("plan.visit.last_workers", &v.last_workers)?,
                     regular_volunteer: opt_id(
@@ -504,6 +517,11 @@ pub struct UnplannedVisit {
     pub roles: Vec<RoleRequirement>,
     pub ko: String,
     pub en: String,
+    /// The household's 위기도 (1–5).
+    pub crisis_level: u8,
+    /// The visit's rank and, when the day was short, how the visits made instead rank against it.
+    pub priority_ko: String,
+    pub priority_en: String,
 }
 
 /// A day plan.
@@ -547,6 +565,9 @@ impl From<sc::Plan> for DayPlan {
                     roles: u.roles.into_iter().map(RoleRequirement::from).collect(),
                     ko: u.ko,
                     en: u.en,
+                    crisis_level: u.crisis_level,
+                    priority_ko: u.priority_ko,
+                    priority_en: u.priority_en,
                 })
                 .collect(),
             total_cost: p.cost.total,
@@ -575,6 +596,7 @@ pub fn day_visit_for_due_item(
 ) -> FfiResult<DayVisit> {
     let core_item = sc::DueItem {
         household_id: id("due_item.household_id", &item.household_id)?,
+        crisis_level: m::CrisisLevel::new(i64::from(item.crisis_level))?,
         reason: item.reason.into(),
         purpose: item.purpose.into(),
         due: date("due_item.due", &item.due)?,
@@ -608,6 +630,7 @@ pub fn day_visit_for_due_item(
         duration_min: v.duration_min,
         required: v.required.into_iter().map(RoleRequirement::from).collect(),
         risk_flags: from_core(&v.risk_flags),
+        crisis_level: v.crisis_level.value(),
         priority: v.priority,
         last_workers: v.last_workers.into_iter().map(id_str).collect(),
         regular_volunteer: opt_id_str(v.regular_volunteer),

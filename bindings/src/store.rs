@@ -615,6 +615,21 @@ impl DonghaengStore {
 
     // ---------------------------------------------------------------------------- agenda, history
 
+    /// What is due for the 동 on `today` ("YYYY-MM-DD", Korean date) and why, from the stored records:
+    /// crisis cadence, 65/70세, births, after-care, referral replies, volunteers' regular visits, and
+    /// 3 months without contact (core `Store::due_today`).
+    pub fn due_today(
+        &self,
+        dong_id: String,
+        today: String,
+    ) -> FfiResult<crate::schedule::CadenceAgenda> {
+        let s = self.store()?;
+        Ok(
+            s.due_today(id("due.dong_id", &dong_id)?, date("due.today", &today)?)?
+                .into(),
+        )
+    }
+
     /// The worker's visits on `day` (Korean date), in time order.
     pub fn agenda_for_worker(&self, worker_id: String, day: String) -> FfiResult<Vec<AgendaItem>> {
         let id = crate::convert::id("agenda.worker_id", &worker_id)?;

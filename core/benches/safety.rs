@@ -67,6 +67,7 @@ fn monitor(due_spread: u128) -> SafetyMonitor {
             assessment: SafetyAssessment::complete(),
             advisory_override: None,
             config: &cfg,
+            regular_volunteer: None,
             advisories: &[],
         };
         let actor = Actor::new(workers[0].id, format!("dev-{i}"))

@@ -83,6 +83,7 @@ fn starts(t0: DateTime<Utc>, spread_ms: i64) -> Vec<SafetyEvent> {
             assessment: SafetyAssessment::complete(),
             advisory_override: None,
             config: &cfg,
+            regular_volunteer: None,
             advisories: &[],
         };
         let r = m

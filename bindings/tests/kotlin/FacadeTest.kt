@@ -194,6 +194,8 @@ class ScheduleTest {
         val visit = dayVisitForDueItem(UUID.randomUUID().toString(), item, GeoPoint(37.5010, 127.0390), start, start + 120 * MIN, 30u)
         assertEquals(hCrisis, visit.householdId)
         assertEquals(2.toUByte(), visit.priority) // overdue by 3 days: the core's "overdue" urgency
+        assertEquals(5.toUByte(), item.crisisLevel)
+        assertEquals(5.toUByte(), visit.crisisLevel) // ranked first by crisis level when the day is short
         assertEquals(ContactMode.HOME, visit.contactMode)
         val needsPolice = DayVisit(
             id = UUID.randomUUID().toString(), householdId = hStable, purpose = VisitPurpose.CASE_WORK,
@@ -217,6 +219,8 @@ class ScheduleTest {
         assertEquals(needsPolice.id, left.visitId)
         assertEquals(UnplannedCode.ROLE_UNAVAILABLE, left.code)
         assertTrue(left.ko.isNotBlank())
+        assertEquals(1.toUByte(), left.crisisLevel) // the default level of a hand-made visit
+        assertEquals("위기도 1(안정)·긴급도 0 방문입니다", left.priorityKo)
         // A window that ends before it starts is refused before planning.
         expectError<DonghaengException.Invalid>("window_ends_before_start") {
             planDay(DayPlanRequest(visits = listOf(visit.copy(windowEndMs = start - MIN)), workers = workers))

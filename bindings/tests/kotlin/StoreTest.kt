@@ -204,6 +204,25 @@ class DonghaengStoreTest {
         expectCode("crisis_level_out_of_range") { crisisLevelLabel(0) }
     }
 
+    @Test
+    fun dueTodayFromTheRecords() {
+        // A member turning 65 on 2026-12-03 and a 위기 household never contacted: both due today.
+        val (senior, _) = store.createHouseholdWithMembers(
+            NewHousehold(dongId = dong.id, headName = "이순자", address = "서울특별시 강남구 역삼로 1", crisisLevel = 1),
+            listOf(NewMember(name = "이순자", birthDate = "1961-12-03", sex = Sex.FEMALE, relation = Relation.HEAD, disability = Disability.NONE)),
+        )
+        val crisis = household(head = "정위기", level = 5)
+        val a = store.dueToday(dong.id, "2026-12-03")
+        assertEquals("2026-12-03", a.today)
+        val u65 = a.dueToday.single { it.reason == DueReason.UNIVERSAL65 }
+        assertEquals(senior.id, u65.householdId)
+        assertEquals(0L, u65.daysOverdue)
+        val c = a.dueToday.single { it.householdId == crisis.id && it.reason == DueReason.CRISIS_MONITORING }
+        assertEquals(5.toUByte(), c.crisisLevel)
+        expectCode("wrong_org_unit_kind") { store.dueToday(team.id, "2026-12-03") }
+        expectCode("invalid_date") { store.dueToday(dong.id, "2026-02-30") }
+    }
+
     // ------------------------------------------------------------------------------------- visits
 
     @Test
@@ -819,7 +838,7 @@ class DonghaengStoreTest {
             "openCase", "getCase", "classifyCase", "advanceCase", "closeCase", "casesOfHousehold",
             "createReferral", "getReferral", "recordReferralFirstReply", "recordReferralServiceEnd", "recordReferralFinalReply",
             "referralRepliesDue", "reportCrisis", "getCrisisReport", "crisisInbox", "markCrisisReportHandled",
-            "recordVolunteerActivity", "volunteerMonth", "agendaForWorker", "historyPage", "generateSyntheticDong",
+            "recordVolunteerActivity", "volunteerMonth", "dueToday", "agendaForWorker", "historyPage", "generateSyntheticDong",
             "recordService", "voidService", "getService", "servicesOfHousehold", "serviceYearUsage",
             "evaluateHousehold",
         )

@@ -76,6 +76,18 @@ def test_cadence_and_plan():
     assert len(plan.teams) == 1 and len(plan.teams[0].worker_ids) == 2
     assert plan.teams[0].stops[0].visit_id == visit.id
     assert plan.unplanned == []
+    # A level-1 visit competing with it for the pair's one slot is dropped, and the plan says why.
+    assert visit.crisis_level == 5
+    low = d.DayVisit(id=str(uuid.uuid4()), household_id=str(uuid.uuid4()), purpose=d.VisitPurpose.UNIVERSAL_VISIT,
+                     contact_mode=d.ContactMode.HOME, location=d.GeoPoint(lat=37.502, lon=127.038),
+                     window_start_ms=start, window_end_ms=start + 120 * MIN, duration_min=30,
+                     required=[], risk_flags=[], crisis_level=1, priority=3, last_workers=[], regular_volunteer=None)
+    for w in workers:
+        w.max_visits = 1
+    plan = d.plan_day(d.DayPlanRequest(visits=[low, visit], workers=workers))
+    assert [s.visit_id for s in plan.teams[0].stops] == [visit.id]
+    assert [(u.visit_id, u.crisis_level) for u in plan.unplanned] == [(low.id, 1)]
+    assert plan.unplanned[0].priority_ko.startswith("위기도 1(안정)·긴급도 3 방문입니다.")
 
 
 class Throwing(d.SafetyAlarmListener):

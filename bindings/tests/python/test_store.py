@@ -47,6 +47,18 @@ def test_search_kim(store, synthetic):
         assert "김" in text
 
 
+def test_due_today(store, synthetic):
+    # The synthetic 동's records give a due list with reasons, each item with its household's level.
+    a = store.due_today(synthetic.dong.id, "2026-12-03")
+    assert a.today == "2026-12-03"
+    items = a.overdue + a.due_today + a.upcoming
+    assert items
+    assert all(1 <= i.crisis_level <= 5 and i.ko and i.en for i in items)
+    assert all(i.days_overdue > 0 for i in a.overdue)
+    with pytest.raises(d.DonghaengError.Invalid):
+        store.due_today(synthetic.dong.id, "2026-13-01")
+
+
 def test_agenda(store, synthetic):
     start = date(2026, 11, 1)
     items = [

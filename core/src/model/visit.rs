@@ -141,3 +141,13 @@ pub struct Visit {
     pub outcome: Option<VisitOutcome>,
     pub note: Option<String>,
 }
+
+impl Visit {
+    /// When the visit counts as a contact with the household (접촉): completed with the household met.
+    /// One rule for the household's last contact, the cadence and the due list.
+    pub fn contact_at(&self) -> Option<DateTime<Utc>> {
+        (self.status == VisitStatus::Completed && self.outcome == Some(VisitOutcome::Met))
+            .then_some(self.completed_at)
+            .flatten()
+    }
+}

@@ -39,10 +39,53 @@ impl Role {
         )
     }
 
-    /// Public staff (공무원 and hired outreach staff), who may lead a visit.
+    /// Not a volunteer: public staff and the people who accompany them (escorts, police). Whether a
+    /// person may lead a home visit is [`Role::leads_home_visit`].
     pub fn is_staff(self) -> bool {
         !self.is_volunteer()
     }
+
+    /// The visiting volunteers who make regular home visits of their own (001 §3-1 우리동네돌봄단, 000
+    /// 보라미). Community reporters find households; they do not visit (001 §3-1).
+    pub fn is_visiting_volunteer(self) -> bool {
+        matches!(
+            self,
+            Role::VolunteerNeighborhoodCare | Role::VolunteerBorami
+        )
+    }
+
+    /// May be the staff member of a 2인 1조 home visit (001 §6): the 동 team and the visiting
+    /// professionals. A 사회복무요원 is the escort and second person (001 §6) and a 학대예방경찰관
+    /// accompanies joint visits (001 §5, §10): with a volunteer, neither makes a staffed pair.
+    pub fn leads_home_visit(self) -> bool {
+        matches!(
+            self,
+            Role::WelfarePlanner
+                | Role::VisitingNurse
+                | Role::CareManager
+                | Role::CaseManager
+                | Role::MentalHealthOfficer
+        )
+    }
+}
+
+/// 2인 1조 without staff: a volunteer's own regular visit (001 §3-1 우리동네돌봄단, 000 보라미), made by
+/// that volunteer and at least one more visiting volunteer. An escort or a reporter does not stand in
+/// for the second volunteer. One rule for the planner and the safety session.
+pub fn is_volunteer_pair<'a>(
+    regular_volunteer: Id,
+    members: impl IntoIterator<Item = (Id, &'a [Role])>,
+) -> bool {
+    let mut own = false;
+    let mut other = false;
+    for (id, roles) in members {
+        if id == regular_volunteer {
+            own = true;
+        } else if roles.iter().any(|r| r.is_visiting_volunteer()) {
+            other = true;
+        }
+    }
+    own && other
 }
 
 /// A worker (직원 또는 자원봉사자) who visits or reports households.
@@ -67,5 +110,15 @@ impl Worker {
     /// Staff if any of the roles is a staff role.
     pub fn is_staff(&self) -> bool {
         self.roles.iter().any(|r| r.is_staff())
+    }
+
+    /// May lead a home visit if any role may ([`Role::leads_home_visit`]).
+    pub fn leads_home_visit(&self) -> bool {
+        self.roles.iter().any(|r| r.leads_home_visit())
+    }
+
+    /// A visiting volunteer if any role is one ([`Role::is_visiting_volunteer`]).
+    pub fn is_visiting_volunteer(&self) -> bool {
+        self.roles.iter().any(|r| r.is_visiting_volunteer())
     }
 }

@@ -7,7 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{RiskFlag, Role, Worker};
+use crate::model::worker::is_volunteer_pair;
+use crate::model::{Id, RiskFlag, Role, Worker};
 use crate::{CoreError, CoreResult};
 
 /// The short checklist answered before the session starts. Every item must be confirmed.
@@ -81,9 +82,17 @@ impl SafetyAssessment {
     }
 }
 
-/// Checks who goes on a home visit: at least two distinct active people, at least one staff member, and
+/// Checks who goes on a home visit: at least two distinct active people, at least one who may lead a
+/// home visit ([`Worker::leads_home_visit`]), and
 /// every companion role the household's risk flags require. The error names what is missing.
-pub fn check_team(workers: &[Worker], risk_flags: &[RiskFlag]) -> CoreResult<()> {
+///
+/// `regular_volunteer`: the volunteer whose own regular visit this is; then a volunteer pair
+/// ([`is_volunteer_pair`]) may go without staff.
+pub fn check_team(
+    workers: &[Worker],
+    risk_flags: &[RiskFlag],
+    regular_volunteer: Option<Id>,
+) -> CoreResult<()> {
     for (i, w) in workers.iter().enumerate() {
         if workers[..i].iter().any(|o| o.id == w.id) {
             return Err(CoreError::invalid(
@@ -110,12 +119,16 @@ pub fn check_team(workers: &[Worker], risk_flags: &[RiskFlag]) -> CoreResult<()>
             "a home visit can only start with at least two people (no lone visits)",
         ));
     }
-    if !workers.iter().any(Worker::is_staff) {
+    // The planner's rule (`Role::leads_home_visit`): an escort or a police officer with a volunteer is
+    // not a staffed pair.
+    let volunteer_pair = regular_volunteer
+        .is_some_and(|r| is_volunteer_pair(r, workers.iter().map(|w| (w.id, w.roles.as_slice()))));
+    if !workers.iter().any(Worker::leads_home_visit) && !volunteer_pair {
         return Err(CoreError::invalid(
             "safety_staff_required",
             "session.participants",
-            "방문 인원 중 직원(공무원·방문인력)이 한 명 이상 있어야 합니다",
-            "at least one staff member must be on the visit",
+            "방문 인원 중 직원(공무원·방문인력)이 한 명 이상 있어야 합니다 (사회복무요원·경찰관은 동행 인력)",
+            "at least one staff member must be on the visit (an escort or police officer only accompanies)",
         ));
     }
     let mut seen: Vec<Role> = Vec::new();

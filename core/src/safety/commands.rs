@@ -133,6 +133,10 @@ pub struct StartRequest<'a> {
     pub assessment: SafetyAssessment,
     /// Needed when an advisory is in force (자연재해 방문 자제 권고 무시 사유).
     pub advisory_override: Option<String>,
+    /// The volunteer whose own regular visit this is (우리동네돌봄단·보라미 정기방문): two volunteers may
+    /// then go without staff, and the ladder must reach the 동 team (a team-lead step with a contact),
+    /// since the partner step only alerts the other volunteer.
+    pub regular_volunteer: Option<Id>,
     pub config: &'a TeamSafetyConfig,
     pub advisories: &'a [DisasterAdvisory],
 }
@@ -147,7 +151,20 @@ pub fn start(req: &StartRequest<'_>, actor: &Actor, now: DateTime<Utc>) -> CoreR
             "safety sessions are for home visits only (not phone or centre contacts)",
         ));
     }
-    check_team(req.workers, &req.household.risk_flags)?;
+    check_team(
+        req.workers,
+        &req.household.risk_flags,
+        req.regular_volunteer,
+    )?;
+    let staffed = req.workers.iter().any(Worker::leads_home_visit);
+    if !staffed && req.config.team_lead_contacts().is_empty() {
+        return Err(CoreError::invalid(
+            "volunteer_session_needs_dong_team",
+            "session.config.ladder",
+            "봉사자 정기방문의 안전 세션은 동 주민센터 팀장에게 알려야 합니다 (팀장 연락처 필요)",
+            "a volunteers' regular-visit session must escalate to the dong team (a team-lead contact is needed)",
+        ));
+    }
     if !req.workers.iter().any(|w| w.id == actor.worker_id) {
         return Err(CoreError::invalid(
             "starter_not_participant",

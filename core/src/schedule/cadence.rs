@@ -142,6 +142,10 @@ pub struct CadenceInput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DueItem {
     pub household_id: Id,
+    /// The household's 위기도, which ranks the item when the day is short (crisis level first, then
+    /// lateness). Level 1 when the household is not in the input.
+    #[serde(default = "stable")]
+    pub crisis_level: CrisisLevel,
     pub reason: DueReason,
     pub purpose: VisitPurpose,
     pub due: NaiveDate,
@@ -165,6 +169,10 @@ pub struct Agenda {
     pub overdue: Vec<DueItem>,
     pub due_today: Vec<DueItem>,
     pub upcoming: Vec<DueItem>,
+}
+
+fn stable() -> CrisisLevel {
+    CrisisLevel::STABLE
 }
 
 fn add_days(d: NaiveDate, n: u32) -> NaiveDate {
@@ -219,6 +227,7 @@ pub fn due_items(input: &CadenceInput) -> CoreResult<Vec<DueItem>> {
     let today = input.today;
     let mut drafts: Vec<ItemDraft> = Vec::new();
     let mut flags_of = std::collections::BTreeMap::new();
+    let mut level_of = std::collections::BTreeMap::new();
     let mut archived = BTreeSet::new();
     for h in &input.households {
         if h.archived {
@@ -226,6 +235,7 @@ pub fn due_items(input: &CadenceInput) -> CoreResult<Vec<DueItem>> {
             continue;
         }
         flags_of.insert(h.id, h.risk_flags.clone());
+        level_of.insert(h.id, h.crisis_level);
         crisis_item(h, cfg, today, &mut drafts);
         universal_items(h, cfg, today, &mut drafts);
         closure_suggestion(h, cfg, today, &mut drafts);
@@ -293,6 +303,10 @@ pub fn due_items(input: &CadenceInput) -> CoreResult<Vec<DueItem>> {
             }
             DueItem {
                 household_id: d.household_id,
+                crisis_level: level_of
+                    .get(&d.household_id)
+                    .copied()
+                    .unwrap_or(CrisisLevel::STABLE),
                 reason: d.reason,
                 purpose: purpose_of(d.reason),
                 due: d.due,

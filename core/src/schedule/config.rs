@@ -31,6 +31,9 @@ pub struct CadenceConfig {
     pub new_birth_window_days: u32,
     /// Days ahead that the agenda lists as upcoming (our choice: 14, two working weeks).
     pub agenda_horizon_days: u32,
+    /// Days between a volunteer's regular visits to a designated household (001 §3-1 names regular
+    /// visits without a figure; our choice: 7, weekly).
+    pub volunteer_visit_interval_days: u32,
 }
 
 impl Default for CadenceConfig {
@@ -45,6 +48,7 @@ impl Default for CadenceConfig {
             new_birth_visit_days: 30,
             new_birth_window_days: 365,
             agenda_horizon_days: 14,
+            volunteer_visit_interval_days: 7,
         }
     }
 }

@@ -6,12 +6,15 @@ use chrono::{DateTime, Utc};
 use super::input::{PlanInput, PlanRules, PlanVisit, PlanWorker};
 use super::roles::{self, RoleClause};
 use super::travel::TravelTime;
+use crate::model::worker::is_volunteer_pair;
 use crate::model::{ContactMode, GeoPoint, Id, Role, VisitPurpose};
 use crate::{CoreError, CoreResult};
 
-/// Seconds of "travel" that leaving one visit out costs, per priority step (28 h: more than any route, so
-/// the planner always prefers placing a visit).
+/// Seconds of "travel" that leaving one visit of crisis level 1 out costs, per priority step (28 h: more
+/// than any route, so the planner always prefers placing a visit).
 pub(crate) const UNPLANNED_PENALTY_S: i64 = 100_000;
+/// Largest penalty of one visit: 600 of them plus every route still add up within an `i64`.
+const PENALTY_CAP_S: i64 = i64::MAX / (4 * MAX_VISITS as i64);
 /// Cost of a visit with none of last time's workers (our choice: worth 10 minutes of walking).
 pub(crate) const CONTINUITY_PENALTY_S: i64 = 600;
 /// Load-balance weight: a team with n stops costs this × n² (our choice: one minute; the marginal cost of
@@ -36,6 +39,9 @@ pub(crate) struct VisitC {
     pub missing_location: bool,
     pub clauses: Vec<RoleClause>,
     pub penalty: i64,
+    /// 위기도 1–5 and urgency within it: the visit's rank when the day is short.
+    pub level: u8,
+    pub priority: u8,
     pub last: Vec<usize>,
     pub regular_volunteer: Option<usize>,
     pub wellness: bool,
@@ -44,7 +50,10 @@ pub(crate) struct VisitC {
 pub(crate) struct WorkerC {
     pub id: Id,
     pub roles: Vec<Role>,
+    /// May be the staff member of a home visit ([`Role::leads_home_visit`]).
     pub staff: bool,
+    /// 우리동네돌봄단 / 보라미 ([`Role::is_visiting_volunteer`]).
+    pub volunteer: bool,
     pub hs: i64,
     pub he: i64,
     pub start: usize,
@@ -87,7 +96,8 @@ impl Ctx {
             workers.push(WorkerC {
                 id: w.id,
                 roles: w.roles.clone(),
-                staff: w.roles.iter().any(|r| r.is_staff()),
+                staff: w.roles.iter().any(|r| r.leads_home_visit()),
+                volunteer: w.roles.iter().any(|r| r.is_visiting_volunteer()),
                 hs: secs(w.hours.start),
                 he: secs(w.hours.end),
                 start,
@@ -119,7 +129,9 @@ impl Ctx {
                 home,
                 missing_location: home && v.location.is_none(),
                 clauses,
-                penalty: UNPLANNED_PENALTY_S * (1 + i64::from(v.priority)),
+                penalty: 0,
+                level: v.crisis_level.value(),
+                priority: v.priority,
                 last: v
                     .last_workers
                     .iter()
@@ -130,6 +142,13 @@ impl Ctx {
                     .and_then(|id| input.workers.iter().position(|w| w.id == id)),
                 wellness: v.purpose == VisitPurpose::WellnessCheck,
             });
+        }
+        let weights = level_weights(&input.visits);
+        for vc in &mut visits {
+            let w = weights[usize::from(vc.level.clamp(1, 5)) - 1];
+            vc.penalty = w
+                .saturating_mul(1 + i64::from(vc.priority))
+                .min(PENALTY_CAP_S);
         }
         let n_loc = points.len();
         let mut tt = vec![0; n_loc * n_loc];
@@ -164,9 +183,17 @@ impl Ctx {
                 return false;
             }
             let staff = members.iter().any(|m| self.workers[*m].staff);
+            // A volunteer's own regular visit, where the district allows it.
             let volunteer_pair = self.rules.allow_volunteer_pairs
                 && vc.wellness
-                && vc.regular_volunteer.is_some_and(|r| members.contains(&r));
+                && vc.regular_volunteer.is_some_and(|r| {
+                    is_volunteer_pair(
+                        self.workers[r].id,
+                        members
+                            .iter()
+                            .map(|m| (self.workers[*m].id, self.workers[*m].roles.as_slice())),
+                    )
+                });
             if !staff && !volunteer_pair {
                 return false;
             }
@@ -177,6 +204,31 @@ impl Ctx {
             .collect();
         roles::clauses_covered(&vc.clauses, &roles)
     }
+}
+
+/// The cost of leaving out one visit of each crisis level (index 0 = level 1) at urgency 0; a visit of
+/// urgency p costs (1 + p) times its level's weight. Each level's weight is one more than leaving out
+/// **every** visit of the lower levels at the day's highest urgency, so no plan drops a visit to place
+/// lower levels only: crisis level first, then urgency, then travel. Exact for days whose weights stay
+/// under the cap (every day of up to 300 visits with urgencies 0–3).
+fn level_weights(visits: &[PlanVisit]) -> [i64; 5] {
+    let top = visits
+        .iter()
+        .map(|v| i64::from(v.priority))
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let mut count = [0i64; 5];
+    for v in visits {
+        count[usize::from(v.crisis_level.value().clamp(1, 5)) - 1] += 1;
+    }
+    let mut w = [UNPLANNED_PENALTY_S; 5];
+    for l in 1..5 {
+        w[l] = w[l - 1]
+            .saturating_mul(count[l - 1].saturating_mul(top).saturating_add(1))
+            .min(PENALTY_CAP_S);
+    }
+    w
 }
 
 pub(crate) fn secs(t: DateTime<Utc>) -> i64 {

@@ -8,23 +8,34 @@
 //! 5. otherwise every qualified team is fully booked: it cannot take the visit at any point of its route
 //!    (time, travel, hours or visit limit). The planner guarantees this by trying every left-out visit in
 //!    every team at the end.
+//!
+//! Every reason also says the visit's rank (위기도, then urgency) and, when the day was short, how the
+//! visits the qualified teams do make rank against it (crisis level first, then lateness, then travel).
 
 use super::ctx::{instant, Ctx};
 use super::kst_hm;
 use super::output::{UnplannedCode, UnplannedVisit};
 use super::roles::{self, RoleClause};
 use super::route::Team;
+use crate::model::CrisisLevel;
 
-pub(crate) fn reason(ctx: &Ctx, teams: &[Team], v: usize) -> UnplannedVisit {
+/// `routes[t]`: the visits team `t` makes in the plan.
+pub(crate) fn reason(ctx: &Ctx, teams: &[Team], routes: &[Vec<usize>], v: usize) -> UnplannedVisit {
     let vc = &ctx.visits[v];
     let (roles_ko, roles_en) = roles::clauses_label(&vc.clauses);
     let window = format!("{}–{}", kst_hm(instant(vc.ws)), kst_hm(instant(vc.we)));
-    let make = |code, roles: Vec<RoleClause>, ko: String, en: String| UnplannedVisit {
-        visit_id: vc.id,
-        code,
-        roles,
-        ko,
-        en,
+    let make = |code, roles: Vec<RoleClause>, ko: String, en: String| {
+        let (priority_ko, priority_en) = priority_note(ctx, teams, routes, v, code);
+        UnplannedVisit {
+            visit_id: vc.id,
+            code,
+            roles,
+            ko,
+            en,
+            crisis_level: vc.level,
+            priority_ko,
+            priority_en,
+        }
     };
     if vc.missing_location {
         return make(
@@ -106,6 +117,55 @@ pub(crate) fn reason(ctx: &Ctx, teams: &[Team], v: usize) -> UnplannedVisit {
     )
 }
 
+/// The visit's rank, and for a full day whether the qualified teams are full with visits ranked at
+/// least as high (true of the plan: it compares the visits they make).
+fn priority_note(
+    ctx: &Ctx,
+    teams: &[Team],
+    routes: &[Vec<usize>],
+    v: usize,
+    code: UnplannedCode,
+) -> (String, String) {
+    let vc = &ctx.visits[v];
+    let level = CrisisLevel::new(i64::from(vc.level)).unwrap_or(CrisisLevel::STABLE);
+    let rank_ko = format!(
+        "위기도 {}({})·긴급도 {}",
+        level.value(),
+        level.label_ko(),
+        vc.priority
+    );
+    let rank_en = format!(
+        "crisis level {} ({}), urgency {}",
+        level.value(),
+        level.label_en(),
+        vc.priority
+    );
+    if code != UnplannedCode::TeamsFullyBooked {
+        return (
+            format!("{rank_ko} 방문입니다"),
+            format!("a visit of {rank_en}"),
+        );
+    }
+    let rank = |u: usize| (ctx.visits[u].level, ctx.visits[u].priority);
+    let lower = teams
+        .iter()
+        .zip(routes)
+        .filter(|(t, _)| t.qual.get(v).copied().unwrap_or(false))
+        .flat_map(|(_, r)| r.iter())
+        .any(|u| rank(*u) < rank(v));
+    if lower {
+        (
+            format!("{rank_ko} 방문입니다. 이 방문을 할 수 있는 팀에 순위가 낮은 방문도 있으나 시간대·동선이 맞지 않아 바꿀 수 없었습니다"),
+            format!("a visit of {rank_en}; the teams that could make it also make lower-ranked visits, but swapping one for it does not fit the times or routes"),
+        )
+    } else {
+        (
+            format!("{rank_ko} 방문입니다. 일정이 부족해 위기도가 높은 방문, 같은 위기도에서는 더 늦어진 방문을 먼저 배정했고, 이 방문을 할 수 있는 팀은 모두 위기도·긴급도가 같거나 높은 방문으로 찼습니다"),
+            format!("a visit of {rank_en}; the day is short, so higher crisis levels, then longer overdue visits were placed first, and every team that could make it is full with visits ranked the same or higher"),
+        )
+    }
+}
+
 /// Whether some group of at most `max_team_size` people from `pool` qualifies for visit `v`.
 ///
 /// People who meet none of the visit's role clauses only fill a seat (as staff or not), so a few of each
@@ -113,7 +173,8 @@ pub(crate) fn reason(ctx: &Ctx, teams: &[Team], v: usize) -> UnplannedVisit {
 fn team_possible(ctx: &Ctx, pool: &[usize], v: usize) -> bool {
     let max = usize::from(ctx.rules.max_team_size);
     let vc = &ctx.visits[v];
-    let mut fillers = [0usize; 2];
+    // Filler kinds: other, visiting volunteer (a volunteer pair's second), staff.
+    let mut fillers = [0usize; 3];
     let reduced: Vec<usize> = pool
         .iter()
         .copied()
@@ -122,7 +183,7 @@ fn team_possible(ctx: &Ctx, pool: &[usize], v: usize) -> bool {
             if vc.clauses.iter().any(|c| c.met_by(&w.roles)) || vc.regular_volunteer == Some(*m) {
                 return true;
             }
-            let kind = usize::from(w.staff);
+            let kind = if w.staff { 2 } else { usize::from(w.volunteer) };
             fillers[kind] += 1;
             fillers[kind] <= max
         })

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use super::cadence::DueItem;
 use super::roles::RoleClause;
 use super::travel::HaversineTravel;
-use crate::model::{ContactMode, GeoPoint, Id, RiskFlag, Role, TimeWindow, VisitPurpose};
+use crate::model::{
+    ContactMode, CrisisLevel, GeoPoint, Id, RiskFlag, Role, TimeWindow, VisitPurpose,
+};
 
 /// A visit to place in the day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,7 +27,12 @@ pub struct PlanVisit {
     pub required: Vec<RoleClause>,
     #[serde(default)]
     pub risk_flags: Vec<RiskFlag>,
-    /// 0 = normal … higher = more urgent (e.g. overdue). Leaving out a visit costs more the higher it is.
+    /// The household's 위기도. When the day is short, the planner drops by crisis level first: it never
+    /// leaves out a visit to place visits of lower levels only. Level 1 when not given.
+    #[serde(default = "stable")]
+    pub crisis_level: CrisisLevel,
+    /// Urgency within a crisis level, 0 = normal … higher = more urgent (e.g. overdue): the second key
+    /// after the crisis level, before travel.
     #[serde(default)]
     pub priority: u8,
     /// Who visited last time (continuity: the same worker again where possible).
@@ -36,10 +43,14 @@ pub struct PlanVisit {
     pub regular_volunteer: Option<Id>,
 }
 
+fn stable() -> CrisisLevel {
+    CrisisLevel::STABLE
+}
+
 impl PlanVisit {
-    /// A visit for a due item: purpose, contact mode and roles from the item; the urgency from how overdue
-    /// it is (our choice: 0 upcoming, 1 due today, 2 overdue, 3 overdue by a week or more), so that the
-    /// planner keeps the most overdue visits when the day is full.
+    /// A visit for a due item: purpose, contact mode, roles and crisis level from the item; the urgency
+    /// from how overdue it is (our choice: 0 upcoming, 1 due today, 2 overdue, 3 overdue by a week or
+    /// more), so that within a crisis level the planner keeps the most overdue visits when the day is full.
     pub fn from_due_item(
         id: Id,
         item: &DueItem,
@@ -63,6 +74,7 @@ impl PlanVisit {
             duration_min,
             required: item.required.clone(),
             risk_flags: Vec::new(),
+            crisis_level: item.crisis_level,
             priority,
             last_workers: Vec::new(),
             regular_volunteer: item.assigned_worker,

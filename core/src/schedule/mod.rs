@@ -8,6 +8,8 @@
 //! - [`replan`]: a worker drops out mid-day → re-plan the rest, keeping started or done visits and changing as
 //!   few other assignments as possible.
 //!
+//! - [`records`]: the same cadence input built from a 동's stored records (phone and server alike).
+//!
 //! The module depends on no store: it takes plain input structs and returns plain outputs (all serde).
 //!
 //! ## Time convention
@@ -23,6 +25,7 @@ mod formation;
 pub mod input;
 pub mod output;
 pub mod planner;
+pub mod records;
 pub mod replan;
 pub mod roles;
 mod route;
@@ -37,6 +40,7 @@ pub use config::CadenceConfig;
 pub use input::{PlanInput, PlanRules, PlanVisit, PlanWorker};
 pub use output::{Plan, PlanCost, PlannedStop, TeamPlan, UnplannedCode, UnplannedVisit};
 pub use planner::{plan_day, plan_day_with, plan_district};
+pub use records::{cadence_input, due_agenda, DueRecords};
 pub use replan::{replan_after_dropout, AssignmentChange, ReplanInput, ReplanResult};
 pub use roles::RoleClause;
 pub use travel::{HaversineTravel, TravelTime};

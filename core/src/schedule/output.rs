@@ -52,6 +52,11 @@ pub struct UnplannedVisit {
     pub roles: Vec<RoleClause>,
     pub ko: String,
     pub en: String,
+    /// The household's 위기도 (1–5).
+    pub crisis_level: u8,
+    /// The visit's rank and, when the day was short, how the visits made instead rank against it.
+    pub priority_ko: String,
+    pub priority_en: String,
 }
 
 /// The planned cost (lower is better). Units: seconds, so terms add up.

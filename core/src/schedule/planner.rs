@@ -5,7 +5,8 @@
 //! every required role clause is met by a different member; nobody is in two teams; each visit lies inside
 //! its window; everyone is back at their end place within their hours; nobody exceeds their visit limit.
 //! Soft goals, as one cost in seconds: person-seconds of travel, a continuity penalty when none of last
-//! time's workers goes, a load-balance term, and a large penalty per visit left out (by priority).
+//! time's workers goes, a load-balance term, and a large penalty per visit left out, ranked by crisis
+//! level first (a visit is never dropped to place lower levels only), then urgency, then travel.
 
 use std::collections::BTreeMap;
 
@@ -184,7 +185,7 @@ pub(crate) fn render(ctx: &Ctx, teams: &[Team], sol: &Solution) -> Plan {
     let unplanned = sol
         .unplanned
         .iter()
-        .map(|v| explain::reason(ctx, teams, *v))
+        .map(|v| explain::reason(ctx, teams, &sol.routes, *v))
         .collect();
     Plan {
         teams: out_teams,

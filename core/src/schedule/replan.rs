@@ -363,7 +363,7 @@ pub fn replan_with(r: &ReplanInput, travel: &dyn TravelTime) -> CoreResult<Repla
     let unplanned = sol
         .unplanned
         .iter()
-        .map(|v| explain::reason(&ctx, &all, *v))
+        .map(|v| explain::reason(&ctx, &all, &sol.routes, *v))
         .collect();
 
     // Count changes against the previous plan.

@@ -12,10 +12,10 @@ use crate::{CoreError, CoreResult};
 
 pub struct Cases<'a>(pub(super) &'a Store);
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "id, household_id, manager_id, stage, classification, opened_on, closed_on, closure_reason";
 
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Case> {
+pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Case> {
     Ok(Case {
         id: get_id(r, 0)?,
         household_id: get_id(r, 1)?,

@@ -98,10 +98,10 @@ impl MonitoringIntervals {
     }
 }
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "id, dong_id, head_name, address, lat, lon, crisis_level, tags, risk_flags, phone, archived, last_contact_at";
 
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HouseholdSummary> {
+pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HouseholdSummary> {
     let lat: Option<f64> = r.get(4)?;
     let lon: Option<f64> = r.get(5)?;
     let level: i64 = r.get(6)?;

@@ -17,6 +17,7 @@ pub mod config_docs;
 pub mod conv;
 pub mod crisis_reports;
 pub mod device_sync;
+pub mod due;
 pub mod eligibility;
 pub mod encryption;
 pub mod history;

@@ -32,7 +32,7 @@ pub struct NewPerson {
     pub disability: Disability,
 }
 
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Person> {
+pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Person> {
     Ok(Person {
         id: get_id(r, 0)?,
         household_id: get_id(r, 1)?,

@@ -32,10 +32,11 @@ pub struct ReplyDue {
     pub due_on: NaiveDate,
 }
 
-const COLUMNS: &str = "id, household_id, case_id, referred_by, target, agency, referred_on, reason,
+pub(crate) const COLUMNS: &str =
+    "id, household_id, case_id, referred_by, target, agency, referred_on, reason,
      first_reply_on, service_ended_on, final_reply_on, reply_note";
 
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Referral> {
+pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Referral> {
     Ok(Referral {
         id: get_id(r, 0)?,
         household_id: get_id(r, 1)?,

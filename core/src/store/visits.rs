@@ -25,11 +25,11 @@ pub struct NewVisit {
     pub note: Option<String>,
 }
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "id, household_id, purpose, contact_mode, window_start, window_end, required_roles,
      status, started_at, completed_at, outcome, note";
 
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Visit> {
+pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Visit> {
     Ok(Visit {
         id: get_id(r, 0)?,
         household_id: get_id(r, 1)?,
@@ -247,7 +247,7 @@ impl Visits<'_> {
             }
             save_status(tx, &v)?;
             cap.upsert(tx, "visits", id, before)?;
-            if outcome == VisitOutcome::Met {
+            if let Some(at) = v.contact_at() {
                 super::households::note_contact(tx, v.household_id, at)?;
             }
             Ok(v)

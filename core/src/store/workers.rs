@@ -19,9 +19,9 @@ pub struct NewWorker {
     pub phone: Option<String>,
 }
 
-const COLUMNS: &str = "id, team_id, name, roles, phone, active";
+pub(crate) const COLUMNS: &str = "id, team_id, name, roles, phone, active";
 
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Worker> {
+pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Worker> {
     Ok(Worker {
         id: get_id(r, 0)?,
         team_id: get_id(r, 1)?,

@@ -96,6 +96,7 @@ pub fn request<'a>(
         assessment: SafetyAssessment::complete(),
         advisory_override: None,
         config: cfg,
+        regular_volunteer: None,
         advisories: &[],
     }
 }

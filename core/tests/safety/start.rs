@@ -60,6 +60,79 @@ fn two_volunteers_need_a_staff_member() {
 }
 
 #[test]
+fn an_escort_with_a_volunteer_is_not_a_staffed_pair() {
+    let escort = worker(7, "윤요원", Role::Escort, None);
+    let err = try_start(vec![], vec![escort.clone(), volunteer(5)]).unwrap_err();
+    assert_eq!(err.code, "safety_staff_required");
+    assert!(err.ko.contains("사회복무요원"), "{}", err.ko);
+    // With staff, an escort is a welcome third person.
+    try_start(vec![], vec![planner(), escort, volunteer(5)]).unwrap();
+}
+
+#[test]
+fn volunteers_run_their_own_regular_visit_session_escalating_to_the_dong_team() {
+    let hh = household(vec![]);
+    let workers = [
+        volunteer(5),
+        worker(6, "한보라", Role::VolunteerBorami, None),
+    ];
+    let cfg = config();
+    let mut req = request(&hh, &workers, &cfg, t(11, 0, 0));
+    req.regular_volunteer = Some(id(5));
+    let me = donghaeng_core::safety::Actor::new(id(5), "phone-volunteer");
+    let mut m = SafetyMonitor::new(DEVICE);
+    m.start(&req, &me, t(9, 0, 0)).unwrap();
+    // An SOS from the volunteer reaches the 동 team lead.
+    let sos = m.sos(id(SESSION), &me, t(9, 30, 0)).unwrap();
+    let acts = m.tick(t(9, 30, 0));
+    let phones: Vec<String> = acts
+        .iter()
+        .flat_map(|a| match &a.kind {
+            donghaeng_core::safety::ActionKind::SosAlarm { recipients, .. } => {
+                recipients.iter().map(|c| c.phone.clone()).collect()
+            }
+            _ => Vec::new(),
+        })
+        .collect();
+    assert!(
+        phones.contains(&TEAM_LEAD_PHONE.to_owned()),
+        "{phones:?} {sos:?}"
+    );
+    // The same two volunteers on a visit that is not one of their own: staff needed.
+    req.regular_volunteer = None;
+    let mut m = SafetyMonitor::new(DEVICE);
+    assert_eq!(
+        m.start(&req, &me, t(9, 0, 0)).unwrap_err().code,
+        "safety_staff_required"
+    );
+    // An escort is not the second volunteer.
+    let workers = [volunteer(5), worker(7, "윤요원", Role::Escort, None)];
+    let mut req = request(&hh, &workers, &cfg, t(11, 0, 0));
+    req.regular_volunteer = Some(id(5));
+    assert_eq!(
+        m.start(&req, &me, t(9, 0, 0)).unwrap_err().code,
+        "safety_staff_required"
+    );
+}
+
+#[test]
+fn a_volunteers_session_without_a_team_lead_to_alert_is_refused() {
+    let hh = household(vec![]);
+    let workers = [volunteer(5), volunteer(6)];
+    let mut cfg = config();
+    cfg.ladder
+        .retain(|s| s.target != donghaeng_core::safety::LadderTarget::TeamLead);
+    let mut req = request(&hh, &workers, &cfg, t(11, 0, 0));
+    req.regular_volunteer = Some(id(5));
+    let me = donghaeng_core::safety::Actor::new(id(5), "phone-volunteer");
+    let err = SafetyMonitor::new(DEVICE)
+        .start(&req, &me, t(9, 0, 0))
+        .unwrap_err();
+    assert_eq!(err.code, "volunteer_session_needs_dong_team");
+    assert_eq!(err.field.as_deref(), Some("session.config.ladder"));
+}
+
+#[test]
 fn phone_contacts_are_not_safety_sessions() {
     let hh = household(vec![]);
     let workers = [planner(), nurse()];

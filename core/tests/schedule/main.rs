@@ -3,5 +3,7 @@
 mod cadence;
 mod exact;
 mod planner;
+mod priority;
+mod records;
 mod replan;
 mod support;

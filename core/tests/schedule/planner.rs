@@ -2,7 +2,9 @@
 
 use crate::support;
 
-use donghaeng_core::model::{ContactMode, GeoPoint, RiskFlag, Role, TimeWindow, VisitPurpose};
+use donghaeng_core::model::{
+    ContactMode, CrisisLevel, GeoPoint, RiskFlag, Role, TimeWindow, VisitPurpose,
+};
 use donghaeng_core::schedule::roles::universal_65;
 use donghaeng_core::schedule::{
     plan_day, plan_district, HaversineTravel, PlanInput, PlanRules, PlanVisit, PlanWorker,
@@ -34,6 +36,7 @@ fn home_visit(n: u64, required: Vec<RoleClause>) -> PlanVisit {
         duration_min: 40,
         required,
         risk_flags: Vec::new(),
+        crisis_level: CrisisLevel::STABLE,
         priority: 0,
         last_workers: Vec::new(),
         regular_volunteer: None,

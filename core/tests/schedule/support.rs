@@ -4,7 +4,9 @@
 #![allow(dead_code, clippy::needless_range_loop)]
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use donghaeng_core::model::{ContactMode, GeoPoint, Id, RiskFlag, Role, TimeWindow, VisitPurpose};
+use donghaeng_core::model::{
+    ContactMode, CrisisLevel, GeoPoint, Id, RiskFlag, Role, TimeWindow, VisitPurpose,
+};
 use donghaeng_core::schedule::roles::{universal_65, universal_70};
 use donghaeng_core::schedule::{
     HaversineTravel, Plan, PlanInput, PlanRules, PlanVisit, PlanWorker, RoleClause, TravelTime,
@@ -167,6 +169,7 @@ pub fn generate(seed: u64, spec: &GenSpec) -> PlanInput {
             duration_min: duration,
             required,
             risk_flags,
+            crisis_level: CrisisLevel::STABLE,
             priority: rng.below(3) as u8,
             last_workers,
             regular_volunteer,
@@ -237,11 +240,30 @@ pub fn team_qualifies(input: &PlanInput, members: &[&PlanWorker], v: &PlanVisit)
         if v.location.is_none() || members.len() < 2 {
             return false;
         }
-        let staff = members.iter().any(|m| m.roles.iter().any(|r| r.is_staff()));
+        // A staffed pair needs someone who may lead a visit: not an escort or police officer (001 §6).
+        let staff = members.iter().any(|m| {
+            m.roles.iter().any(|r| {
+                matches!(
+                    r,
+                    Role::WelfarePlanner
+                        | Role::VisitingNurse
+                        | Role::CareManager
+                        | Role::CaseManager
+                        | Role::MentalHealthOfficer
+                )
+            })
+        });
+        let visiting_volunteer = |m: &PlanWorker| {
+            m.roles
+                .iter()
+                .any(|r| matches!(r, Role::VolunteerNeighborhoodCare | Role::VolunteerBorami))
+        };
         let vol_pair = input.rules.allow_volunteer_pairs
             && v.purpose == VisitPurpose::WellnessCheck
-            && v.regular_volunteer
-                .is_some_and(|r| members.iter().any(|m| m.id == r));
+            && v.regular_volunteer.is_some_and(|r| {
+                members.iter().any(|m| m.id == r)
+                    && members.iter().any(|m| m.id != r && visiting_volunteer(m))
+            });
         if !staff && !vol_pair {
             return false;
         }

@@ -14,7 +14,9 @@ use donghaeng_core::clock::day_start_ms;
 use serde::Serialize;
 use uuid::Uuid;
 
-use donghaeng_core::model::{ContactMode, GeoPoint, RiskFlag, Role, TimeWindow, VisitPurpose};
+use donghaeng_core::model::{
+    ContactMode, CrisisLevel, GeoPoint, RiskFlag, Role, TimeWindow, VisitPurpose,
+};
 use donghaeng_core::schedule::roles::RoleClause;
 use donghaeng_core::schedule::{plan_day, PlanInput, PlanRules, PlanVisit, PlanWorker};
 
@@ -89,6 +91,7 @@ pub fn day_plan(p: &Projection, date: NaiveDate, dongs: &dyn Fn(Uuid) -> bool) -
         address: Option<String>,
         location: Option<GeoPoint>,
         flags: Vec<RiskFlag>,
+        level: CrisisLevel,
     }
     let households: HashMap<Uuid, Hh> = p
         .each("households")
@@ -102,6 +105,10 @@ pub fn day_plan(p: &Projection, date: NaiveDate, dongs: &dyn Fn(Uuid) -> bool) -
                     address: text(&f, "address").map(str::to_owned),
                     location: lat.zip(lon).map(|(lat, lon)| GeoPoint { lat, lon }),
                     flags: codes(text(&f, "risk_flags")),
+                    // The planner ranks by crisis level first (core `schedule::ctx::level_weights`).
+                    level: int(&f, "crisis_level")
+                        .and_then(|l| CrisisLevel::new(l).ok())
+                        .unwrap_or(CrisisLevel::STABLE),
                 },
             )
         })
@@ -208,6 +215,7 @@ pub fn day_plan(p: &Projection, date: NaiveDate, dongs: &dyn Fn(Uuid) -> bool) -
                             .map(RoleClause::one)
                             .collect(),
                         risk_flags: hh.flags.clone(),
+                        crisis_level: hh.level,
                         priority: 1,
                         last_workers: Vec::new(),
                         regular_volunteer: None,

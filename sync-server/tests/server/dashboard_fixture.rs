@@ -247,6 +247,7 @@ pub fn session_events(
         assessment: SafetyAssessment::complete(),
         advisory_override: None,
         config: &cfg,
+        regular_volunteer: None,
         advisories: &[],
     };
     let actor = Actor::new(workers[0].id, device.to_string());

@@ -111,6 +111,7 @@ fn phone(session: u128, start: DateTime<Utc>) -> Phone {
         assessment: SafetyAssessment::complete(),
         advisory_override: None,
         config: &cfg,
+        regular_volunteer: None,
         advisories: &[],
     };
     let mut monitor = SafetyMonitor::new("phone-planner");

@@ -61,6 +61,7 @@ fn safety_session(d: &Device, nurse: Id, district: Id) -> (Id, Vec<Id>) {
                 assessment: SafetyAssessment::complete(),
                 advisory_override: None,
                 config: &config,
+                regular_volunteer: None,
                 advisories: &[],
             },
             &actor,

@@ -243,6 +243,7 @@ fn safety_sessions(
             assessment: SafetyAssessment::complete(),
             advisory_override: None,
             config: &config,
+            regular_volunteer: None,
             advisories: &[],
         };
         events.push(monitor.start(&req, &actor, started)?.event);
