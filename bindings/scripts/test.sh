@@ -82,10 +82,13 @@ else
 fi
 
 # --- Android shared module (pure Kotlin presenters over the bindings) ------------------------------
-# Compiled like the tests: a jar per hash of its sources (and of the bindings it is built on).
+# Compiled like the tests: a jar per hash of its sources and resources (and of the bindings it is built
+# on). Its resources (the messages*.properties bundles) go on the run classpath as a directory.
 SHARED_SRC=$(find android/shared/src/main/kotlin -name '*.kt' | sort)
+SHARED_RES_DIR=android/shared/src/main/resources
+SHARED_RES=$(find "$SHARED_RES_DIR" -type f 2>/dev/null | sort)
 SHARED_TEST_SRC=$(find android/shared/src/test/kotlin -name '*.kt' | sort)
-shared_hash=$( (echo "$bind_hash"; cat $SHARED_SRC) | sha256sum | cut -c1-16)
+shared_hash=$( (echo "$bind_hash"; cat $SHARED_SRC; for f in $SHARED_RES; do echo "$f"; cat "$f"; done) | sha256sum | cut -c1-16)
 SHARED_JAR="$OUT/jar/android-shared-$shared_hash.jar"
 shared_test_hash=$( (echo "$shared_hash"; cat $SHARED_TEST_SRC) | sha256sum | cut -c1-16)
 SHARED_TEST_JAR="$OUT/jar/android-tests-$shared_test_hash.jar"
@@ -102,7 +105,7 @@ if [ -f "$SHARED_JAR" ] && [ ! -f "$SHARED_TEST_JAR" ]; then
     && mv "$SHARED_TEST_JAR.tmp.jar" "$SHARED_TEST_JAR" || failures+=("android shared tests compile")
 fi
 if [ -f "$SHARED_TEST_JAR" ]; then
-  run_junit "$SHARED_TEST_JAR" "$SHARED_JAR:$RUN_CP" "android shared tests"
+  run_junit "$SHARED_TEST_JAR" "$SHARED_JAR:$SHARED_RES_DIR:$RUN_CP" "android shared tests"
 else
   kt_failed=$((kt_failed + 1))
 fi

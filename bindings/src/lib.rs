@@ -13,6 +13,9 @@
 //!   [`safety::SafetyAlarmListener`] the app implements.
 //! - [`sync::SyncClient`] (sync now against a server) with the foreign trait
 //!   [`sync::SyncProgressListener`].
+//! - [`account::DeviceAccount`]: enrol with the team lead's code, keep the credential in the
+//!   app's [`account::CredentialVault`] (Keystore / Keychain), sync with renewed tokens, clear on
+//!   revocation; `parse_enrolment_input` (code or QR), `advice_for` (what to show after a failure).
 //! - [`error::DonghaengError`] (Kotlin `DonghaengException`): one variant per core error kind plus
 //!   `Closed`, each with `code`, `field`, `ko`, `en`.
 //! - [`services`]: the service item catalogue (`service_item_info`, `service_items`): each item's
@@ -24,6 +27,7 @@
 
 uniffi::setup_scaffolding!();
 
+pub mod account;
 pub mod convert;
 pub mod eligibility;
 pub mod enums;

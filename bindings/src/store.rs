@@ -128,6 +128,34 @@ impl DonghaengStore {
         self.inner.write().unwrap_or_else(|p| p.into_inner()).take();
     }
 
+    /// Closes the database and deletes its file: what a revoked phone does before it returns to
+    /// enrolment (`DeviceAccount.sync_now` answered `device_revoked`). Opening the path again makes a
+    /// new, empty store. While another call is still running on this store: `store_busy`, nothing
+    /// deleted (try again when it returns).
+    pub fn wipe(&self) -> FfiResult<()> {
+        let mut slot = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        let Some(store) = slot.take() else {
+            return Err(DonghaengError::closed());
+        };
+        match Arc::try_unwrap(store) {
+            Ok(store) => Ok(store.wipe()?),
+            Err(store) => {
+                *slot = Some(store);
+                Err(donghaeng_core::CoreError::conflict(
+                    "store_busy",
+                    "다른 작업이 끝나지 않아 데이터를 지우지 못했습니다. 잠시 후 다시 시도하세요.",
+                    "another call on the store is still running; nothing was deleted, try again",
+                )
+                .into())
+            }
+        }
+    }
+
+    /// The sync screen's figures: changes waiting, last success and try, the offline banner.
+    pub fn sync_status(&self) -> FfiResult<crate::account::SyncStatus> {
+        Ok(self.store()?.sync_status()?.into())
+    }
+
     pub fn is_closed(&self) -> bool {
         self.inner
             .read()

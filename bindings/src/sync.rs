@@ -62,9 +62,43 @@ pub struct SyncReport {
     pub listener_failures: u64,
 }
 
-struct Progress<'a> {
+/// The core's progress callback over the app's listener, counting the listener's failures.
+pub(crate) struct Progress<'a> {
     listener: Option<&'a dyn SyncProgressListener>,
     failures: &'a AtomicU64,
+}
+
+impl<'a> Progress<'a> {
+    pub(crate) fn new(
+        listener: Option<&'a dyn SyncProgressListener>,
+        failures: &'a AtomicU64,
+    ) -> Self {
+        Progress { listener, failures }
+    }
+}
+
+impl SyncReport {
+    pub(crate) fn from_core(r: dv::SyncReport, listener_failures: &AtomicU64) -> SyncReport {
+        SyncReport {
+            pushed: r.pushed,
+            restamped: r.restamped,
+            refused: r
+                .refused
+                .into_iter()
+                .map(|c| RefusedChange {
+                    change_id: c.id.to_string(),
+                    code: c.code,
+                    ko: c.ko,
+                    en: c.en,
+                })
+                .collect(),
+            pulled: r.pulled,
+            snapshot_records: r.snapshot_records,
+            pages: r.pages,
+            cursor: r.cursor,
+            listener_failures: listener_failures.load(Ordering::Relaxed),
+        }
+    }
 }
 
 impl dv::SyncProgress for Progress<'_> {
@@ -111,7 +145,7 @@ impl std::fmt::Debug for SyncClient {
 pub const MAX_TIMEOUT_SECS: u32 = 600;
 
 /// The checked address, token and time limit of a client.
-fn routes(
+pub(crate) fn routes(
     server_url: &str,
     access_token: Option<String>,
     timeout_secs: Option<u32>,
@@ -184,30 +218,9 @@ impl SyncClient {
     ) -> FfiResult<SyncReport> {
         let db = store.store()?;
         let failures = AtomicU64::new(0);
-        let mut progress = Progress {
-            listener: listener.as_deref(),
-            failures: &failures,
-        };
+        let mut progress = Progress::new(listener.as_deref(), &failures);
         let r = self.client.sync(&db, &mut progress)?;
-        Ok(SyncReport {
-            pushed: r.pushed,
-            restamped: r.restamped,
-            refused: r
-                .refused
-                .into_iter()
-                .map(|c| RefusedChange {
-                    change_id: c.id.to_string(),
-                    code: c.code,
-                    ko: c.ko,
-                    en: c.en,
-                })
-                .collect(),
-            pulled: r.pulled,
-            snapshot_records: r.snapshot_records,
-            pages: r.pages,
-            cursor: r.cursor,
-            listener_failures: failures.load(Ordering::Relaxed),
-        })
+        Ok(SyncReport::from_core(r, &failures))
     }
 
     /// Enrols the phone (기기 등록) with its user's one-time code, under the store's own device id.
@@ -215,13 +228,7 @@ impl SyncClient {
     /// `server_refused` with `device_id_taken` in its text.
     pub fn enrol(&self, store: Arc<DonghaengStore>, code: String) -> FfiResult<DeviceCredential> {
         let db = store.store()?;
-        let c = self.client.enrol(&db, &code)?;
-        Ok(DeviceCredential {
-            device_id: c.device_id.to_string(),
-            device_secret: c.device_secret,
-            user_id: c.user_id.to_string(),
-            role: c.role.into(),
-        })
+        Ok(shell_credential(&self.client.enrol(&db, &code)?))
     }
 
     /// Trades the credential for an access token (make a new `SyncClient` with it). A revoked phone
@@ -256,8 +263,20 @@ impl SyncClient {
     }
 }
 
+/// The shell's credential from the core's.
+pub(crate) fn shell_credential(c: &donghaeng_core::sync::DeviceCredential) -> DeviceCredential {
+    DeviceCredential {
+        device_id: c.device_id.to_string(),
+        device_secret: c.device_secret.clone(),
+        user_id: c.user_id.to_string(),
+        role: c.role.into(),
+    }
+}
+
 /// The core's credential from the shell's, ids checked.
-fn core_credential(c: DeviceCredential) -> FfiResult<donghaeng_core::sync::DeviceCredential> {
+pub(crate) fn core_credential(
+    c: DeviceCredential,
+) -> FfiResult<donghaeng_core::sync::DeviceCredential> {
     Ok(donghaeng_core::sync::DeviceCredential {
         device_id: id("credential.device_id", &c.device_id)?,
         device_secret: c.device_secret,

@@ -8,12 +8,8 @@
 use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 
+pub use donghaeng_core::sync::enrolment::{normalise_code, CODE_ALPHABET, CODE_LEN};
 use donghaeng_core::{CoreError, CoreResult};
-
-/// Crockford base32 without I, L, O, U: no letters that read as digits.
-const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-/// Characters of an enrolment code (10 × 5 = 50 bits).
-pub const CODE_LEN: usize = 10;
 
 fn random_bytes<const N: usize>() -> CoreResult<[u8; N]> {
     let mut buf = [0u8; N];
@@ -35,20 +31,6 @@ pub fn new_enrolment_code() -> CoreResult<String> {
         .iter()
         .map(|b| char::from(CODE_ALPHABET[usize::from(b & 31)]))
         .collect())
-}
-
-/// Normalises a typed enrolment code: upper case, spaces and dashes removed, look-alike letters read
-/// as the digits they resemble (Crockford's rule).
-pub fn normalise_code(typed: &str) -> String {
-    typed
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .map(|c| match c.to_ascii_uppercase() {
-            'O' => '0',
-            'I' | 'L' => '1',
-            other => other,
-        })
-        .collect()
 }
 
 /// SHA-256 of a secret, as stored.

@@ -694,6 +694,7 @@ class FacadeCoverageTest {
             declared(SafetySessionInterface::class.java),
         )
         assertEquals(setOf("syncNow", "serverUrl", "enrol", "requestToken", "useCredential"), declared(SyncClientInterface::class.java))
+        assertEquals(setOf("enrolledUser", "enrol", "syncNow", "serverUrl"), declared(DeviceAccountInterface::class.java))
         val topLevel = Class.forName("kr.donghaeng.ffi.Donghaeng_ffiKt").declaredMethods
             .filter { java.lang.reflect.Modifier.isPublic(it.modifiers) }
             .map { it.name.substringBefore("-") }
@@ -702,7 +703,8 @@ class FacadeCoverageTest {
             .toSet()
         assertEquals(
             setOf("eligibilityPrograms", "cadenceAgenda", "planDay", "dayVisitForDueItem", "crisisLevelLabel",
-                "resumeSafetySession", "encryptPlainDatabase", "isPlainDatabase", "serviceItemInfo", "serviceItems"),
+                "resumeSafetySession", "encryptPlainDatabase", "isPlainDatabase", "serviceItemInfo", "serviceItems",
+                "parseEnrolmentInput", "adviceFor"),
             topLevel,
         )
     }

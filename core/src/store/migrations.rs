@@ -74,6 +74,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "snapshot_progress",
         sql: include_str!("sql/0011_snapshot_progress.sql"),
     },
+    Migration {
+        version: 12,
+        name: "sync_outcome",
+        sql: include_str!("sql/0012_sync_outcome.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -216,6 +216,31 @@ impl Store {
         self.path.as_deref()
     }
 
+    /// Closes the store and deletes its file with SQLite's side files (`-wal`, `-shm`,
+    /// `-journal`): a revoked phone's wipe. Opening the path again makes a new, empty store with a
+    /// new device id. An in-memory store is just closed.
+    pub fn wipe(self) -> CoreResult<()> {
+        let path = self.path.clone();
+        let conn = self.conn.into_inner().unwrap_or_else(|p| p.into_inner());
+        conn.close().map_err(|(_, e)| CoreError::from(e))?;
+        let Some(path) = path else { return Ok(()) };
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            match std::fs::remove_file(&file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(CoreError::storage(format!(
+                        "cannot delete {}: {e}",
+                        std::path::Path::new(&file).display()
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn clock(&self) -> &dyn Clock {
         self.clock.as_ref()
     }

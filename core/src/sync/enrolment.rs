@@ -63,6 +63,137 @@ pub struct TokenResponse {
     pub expires_in_s: i64,
 }
 
+/// Crockford base32 without I, L, O, U: no letters that read as digits. The server draws enrolment
+/// codes from it; the phone checks a typed code against it before it spends a request.
+pub const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// Characters of an enrolment code (10 × 5 = 50 bits).
+pub const CODE_LEN: usize = 10;
+
+/// Normalises a typed enrolment code: upper case, spaces and dashes removed, look-alike letters read
+/// as the digits they resemble (Crockford's rule).
+pub fn normalise_code(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            other => other,
+        })
+        .collect()
+}
+
+/// A typed code, normalised, if it has the form of an enrolment code ([`CODE_LEN`] characters of
+/// [`CODE_ALPHABET`]); `enrolment_code_malformed` on field `code` otherwise. Only the form: whether
+/// the server issued it, and whether it is still valid, only the server knows.
+pub fn check_code(typed: &str) -> CoreResult<String> {
+    let code = normalise_code(typed);
+    if code.len() == CODE_LEN && code.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
+        return Ok(code);
+    }
+    Err(CoreError::invalid(
+        "enrolment_code_malformed",
+        "code",
+        format!(
+            "등록 코드는 영문·숫자 {CODE_LEN}자입니다 (예: 7KQ2-M9XD-4B). 팀장에게 받은 코드를 다시 확인하세요."
+        ),
+        format!(
+            "an enrolment code has {CODE_LEN} letters and digits (e.g. 7KQ2-M9XD-4B); check the code your team lead gave you"
+        ),
+    ))
+}
+
+/// What the enrolment screen was given: a typed code, or the payload of the QR code the admin
+/// printed, `donghaeng://enrol?server=<https address>&code=<code>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolmentInput {
+    /// The server the QR names; `None` for a typed code (the app's configured server).
+    pub server_url: Option<String>,
+    /// The code, normalised and checked ([`check_code`]).
+    pub code: String,
+}
+
+/// The scheme and path of an enrolment QR payload.
+pub const ENROL_LINK_PREFIX: &str = "donghaeng://enrol?";
+
+/// The enrolment QR payload for `code` at `server_url` (what `admin issue-enrolment-code` prints).
+pub fn enrolment_link(server_url: &str, code: &str) -> String {
+    format!(
+        "{ENROL_LINK_PREFIX}server={}&code={}",
+        percent_encode(server_url),
+        percent_encode(code)
+    )
+}
+
+/// Reads a typed code or an enrolment QR payload ([`EnrolmentInput`]). A link without a code, with a
+/// malformed code, or with a server address that is not `http(s)://`: `enrolment_code_malformed`.
+pub fn parse_enrolment_input(text: &str) -> CoreResult<EnrolmentInput> {
+    let text = text.trim();
+    let Some(query) = text.strip_prefix(ENROL_LINK_PREFIX) else {
+        return Ok(EnrolmentInput {
+            server_url: None,
+            code: check_code(text)?,
+        });
+    };
+    let (mut server, mut code) = (None, None);
+    for pair in query.split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let v = percent_decode(v).ok_or_else(link_malformed)?;
+        match k {
+            "server" => server = Some(v),
+            "code" => code = Some(v),
+            _ => {} // later versions may add fields
+        }
+    }
+    let code = check_code(&code.ok_or_else(link_malformed)?)?;
+    let server_url = match server {
+        Some(s) if s.starts_with("https://") || s.starts_with("http://") => Some(s),
+        Some(_) => return Err(link_malformed()),
+        None => None,
+    };
+    Ok(EnrolmentInput { server_url, code })
+}
+
+fn link_malformed() -> CoreError {
+    CoreError::invalid(
+        "enrolment_code_malformed",
+        "code",
+        "등록 QR 코드를 읽을 수 없습니다. 코드를 직접 입력하세요.",
+        "the enrolment QR code cannot be read; type the code instead",
+    )
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` escapes (and `+` as a space); `None` for a broken escape or bytes that are not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        match b {
+            b'%' => {
+                let hi = char::from(bytes.next()?).to_digit(16)?;
+                let lo = char::from(bytes.next()?).to_digit(16)?;
+                out.push(u8::try_from(hi * 16 + lo).ok()?);
+            }
+            b'+' => out.push(b' '),
+            other => out.push(other),
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// Whether `id` may name a device: a random UUID, version 4 or 7 (what `crate::model::new_id` makes),
 /// of the RFC 4122 variant. Everything else is refused: the nil id (the store's "not yet known"), and
 /// the derived (v5, v8) or otherwise made-up ids a server writes its own changes under. The server
@@ -163,6 +294,63 @@ mod tests {
             assert_eq!(
                 (e.code, e.field.as_deref()),
                 ("retry_key_invalid", Some("retry_key"))
+            );
+        }
+    }
+
+    #[test]
+    fn a_typed_code_is_normalised_and_checked_for_its_form() {
+        assert_eq!(check_code(" 7kq2-m9xd 4b ").unwrap(), "7KQ2M9XD4B");
+        // Look-alikes read as digits.
+        assert_eq!(check_code("OIL2M9XD4B").unwrap(), "0112M9XD4B");
+        for bad in [
+            "",
+            "7KQ2M9XD4",
+            "7KQ2M9XD4BB",
+            "7KQ2M9XD4U",
+            "가나다라마바사아자차",
+        ] {
+            let e = check_code(bad).unwrap_err();
+            assert_eq!(
+                (e.code, e.field.as_deref()),
+                ("enrolment_code_malformed", Some("code")),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_enrolment_link_round_trips_and_a_broken_one_is_refused() {
+        let link = enrolment_link("https://sync.gangnam.example.kr:8443/base", "7KQ2M9XD4B");
+        assert_eq!(
+            link,
+            "donghaeng://enrol?server=https%3A%2F%2Fsync.gangnam.example.kr%3A8443%2Fbase&code=7KQ2M9XD4B"
+        );
+        let input = parse_enrolment_input(&format!("  {link}\n")).unwrap();
+        assert_eq!(
+            input,
+            EnrolmentInput {
+                server_url: Some("https://sync.gangnam.example.kr:8443/base".into()),
+                code: "7KQ2M9XD4B".into()
+            }
+        );
+        assert_eq!(
+            parse_enrolment_input("7kq2-m9xd-4b").unwrap(),
+            EnrolmentInput {
+                server_url: None,
+                code: "7KQ2M9XD4B".into()
+            }
+        );
+        for bad in [
+            "donghaeng://enrol?server=https%3A%2F%2Fx.kr",
+            "donghaeng://enrol?server=ftp%3A%2F%2Fx.kr&code=7KQ2M9XD4B",
+            "donghaeng://enrol?code=7KQ2M9XD4B&server=%ZZ",
+            "donghaeng://enrol?code=SHORT",
+        ] {
+            assert_eq!(
+                parse_enrolment_input(bad).unwrap_err().code,
+                "enrolment_code_malformed",
+                "{bad}"
             );
         }
     }

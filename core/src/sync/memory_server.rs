@@ -161,32 +161,7 @@ impl MemoryServer {
     /// Handles a pull at server time `now_ms`: the changes after `after_seq`, ascending, as many as
     /// the [`PageBudget`] of the effective limit and the page byte budget admits (at least one).
     pub fn pull(&self, req: &PullRequest, now_ms: i64) -> CoreResult<PullResponse> {
-        validate_pull(req)?;
-        let mut budget = PageBudget::for_pull(req, self.page_bytes);
-        let start = usize::try_from(req.after_seq)
-            .unwrap_or(usize::MAX)
-            .min(self.log.len());
-        let mut changes = Vec::new();
-        let mut end = start;
-        for c in &self.log[start..] {
-            if !budget.admit(PageBudget::cost(encoded_len(c))) {
-                break;
-            }
-            end += 1;
-            changes.push(SeqChange {
-                seq: end as u64,
-                change: c.clone(),
-            });
-        }
-        let next_seq = changes.last().map_or(req.after_seq, |c| c.seq);
-        Ok(PullResponse {
-            has_more: end < self.log.len(),
-            next_seq,
-            changes,
-            purge: Vec::new(),
-            server_time_ms: now_ms,
-            resume: None,
-        })
+        self.pull_except(None, req, now_ms)
     }
 }
 
@@ -200,6 +175,16 @@ impl MemoryServer {
         req: &PullRequest,
         now_ms: i64,
     ) -> CoreResult<PullResponse> {
+        self.pull_except(Some(device), req, now_ms)
+    }
+
+    /// One page rule for both: the whole log is the log without nobody's changes.
+    fn pull_except(
+        &self,
+        device: Option<Uuid>,
+        req: &PullRequest,
+        now_ms: i64,
+    ) -> CoreResult<PullResponse> {
         validate_pull(req)?;
         let mut budget = PageBudget::for_pull(req, self.page_bytes);
         let start = usize::try_from(req.after_seq)
@@ -208,7 +193,7 @@ impl MemoryServer {
         let mut changes = Vec::new();
         let mut has_more = false;
         for (i, c) in self.log.iter().enumerate().skip(start) {
-            if c.device_id == device {
+            if Some(c.device_id) == device {
                 continue;
             }
             if !budget.admit(PageBudget::cost(encoded_len(c))) {

@@ -76,6 +76,10 @@ pub enum AdminCommand {
     IssueEnrolmentCode {
         #[arg(long)]
         user: Uuid,
+        /// The address phones reach this server at: the answer then carries `link`, the payload of
+        /// the QR code the phone's enrolment screen scans (`donghaeng://enrol?server=…&code=…`).
+        #[arg(long)]
+        server_url: Option<String>,
     },
     /// Publish configuration to the devices of a unit and below: a cadence table, a team's safety
     /// ladder, a disaster advisory or an eligibility parameter set (JSON file, checked first).
@@ -176,11 +180,17 @@ pub async fn admin(choice: StoreChoice, cmd: AdminCommand) -> CoreResult<AdminOu
                 .await?;
             json!({"user_id": user.id, "unit_id": user.unit_id, "role": user.role})
         }
-        AdminCommand::IssueEnrolmentCode { user } => {
+        AdminCommand::IssueEnrolmentCode { user, server_url } => {
             let code = store
                 .issue_enrolment_code(user, clock.now_ms(), config.enrolment_ttl_ms)
                 .await?;
-            json!({"code": code.code, "user_id": code.user_id, "expires_at_ms": code.expires_at_ms})
+            let mut answer = json!({"code": code.code, "user_id": code.user_id, "expires_at_ms": code.expires_at_ms});
+            if let Some(url) = server_url {
+                answer["link"] = json!(donghaeng_core::sync::enrolment::enrolment_link(
+                    &url, &code.code
+                ));
+            }
+            answer
         }
         AdminCommand::PublishConfig { kind, unit, file } => {
             let body = std::fs::read_to_string(&file).map_err(|e| {

@@ -3,6 +3,7 @@
 //! See `docs/sync.md`, "Device side".
 //!
 //! - [`state`]: device id, persisted clock, clock offset, cursor, re-stamp floor;
+//! - [`status`]: the last sync's outcome and what is waiting (the sync screen);
 //! - [`capture`]: a repository write and its change(s) in one transaction;
 //! - [`outbox`]: changes not yet acknowledged;
 //! - [`records`]: the merge state (`sync_records`) and the merge against it;
@@ -16,6 +17,7 @@ pub mod outbox;
 pub mod records;
 pub mod rows;
 pub mod state;
+pub mod status;
 pub mod values;
 pub mod verify;
 
@@ -27,6 +29,7 @@ use uuid::Uuid;
 pub use apply::ApplyStats;
 pub use capture::Capture;
 pub use state::{SnapshotProgress, SyncState};
+pub use status::SyncStatus;
 
 use super::Store;
 use crate::sync::protocol::{PullResponse, PullResume, PushResponse, RejectedChange};

@@ -182,8 +182,19 @@ impl SyncClient {
         Ok(token)
     }
 
-    /// One full sync: push the whole outbox, then pull and apply every page after the cursor.
+    /// One full sync: push the whole outbox, then pull and apply every page after the cursor. Its
+    /// outcome (success, or the failure's code) is recorded in the store for the sync screen
+    /// ([`Store::sync_status`]); a failure to record it never hides the sync's own answer.
     pub fn sync(&self, store: &Store, progress: &mut dyn SyncProgress) -> CoreResult<SyncReport> {
+        let result = self.sync_steps(store, progress);
+        let at_ms = store.clock().now().timestamp_millis();
+        let recorded = store.record_sync_outcome(at_ms, result.as_ref().err().map(|e| e.code));
+        let report = result?;
+        recorded?;
+        Ok(report)
+    }
+
+    fn sync_steps(&self, store: &Store, progress: &mut dyn SyncProgress) -> CoreResult<SyncReport> {
         let mut report = SyncReport::default();
         let server_seq = self.push_all(store, progress, &mut report)?;
         self.snapshot_all(store, progress, &mut report)?;

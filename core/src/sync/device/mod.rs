@@ -6,8 +6,12 @@
 //! - [`errors`]: one stable error code per failure kind;
 //! - [`transport`]: HTTPS only (plain HTTP to loopback alone), extra trusted roots;
 //! - [`client`]: the sync itself;
+//! - [`account`]: enrolment, the platform's credential vault, sync, revocation — the phone apps' flow;
+//! - [`advice`]: what the worker is told after a failure, by error code;
 //! - `token`: the access token the client holds and renews with the device credential.
 
+pub mod account;
+pub mod advice;
 pub mod client;
 mod compression;
 pub mod errors;
@@ -16,6 +20,8 @@ pub mod routes;
 mod token;
 pub mod transport;
 
+pub use account::{CredentialVault, DeviceAccount, EnrolledUser};
+pub use advice::{advice_for, Advice, NextStep};
 pub use client::{SyncClient, SyncReport};
 pub use progress::{SyncPhase, SyncProgress};
 pub use routes::Routes;

@@ -71,7 +71,7 @@ data class EligibilityUiState(
     val text: String = "",
 )
 
-private fun won(n: Long) = "%,d원".format(n)
+private fun won(n: Long) = Messages.text("amount.won", "%,d".format(n))
 
 /**
  * The eligibility calculator (자격 판정 계산기): turns the form into the core's input document, shows the
@@ -90,10 +90,10 @@ class EligibilityCalculator(
 
     /** The amount in won, or an error for the field ("1,500,000" and "1500000" are the same). */
     private fun amount(text: String, field: String, label: String, errors: MutableList<UiError>): Long {
-        val digits = text.replace(",", "").replace(" ", "").removeSuffix("원")
+        val digits = text.replace(",", "").replace(" ", "").removeSuffix(WON_SIGN)
         if (digits.isEmpty()) return 0
         return digits.toLongOrNull() ?: run {
-            errors += UiError("not_a_number", "$label: 숫자로 입력하세요 (입력: $text)", field)
+            errors += UiError("not_a_number", Messages.text("input.not_a_number", label, text), field)
             0
         }
     }
@@ -105,12 +105,12 @@ class EligibilityCalculator(
     fun inputJson(f: EligibilityForm = state.value.form): Pair<String?, List<UiError>> {
         val errors = mutableListOf<UiError>()
         val size = f.size.trim().toLongOrNull()
-        if (size == null) errors += UiError("not_a_number", "가구원 수: 숫자로 입력하세요", "household.size")
-        val income = amount(f.monthlyIncome, "household.monthly_income_won", "월 소득", errors)
+        if (size == null) errors += UiError("not_a_number", Messages.text("eligibility.size.not_a_number"), "household.size")
+        val income = amount(f.monthlyIncome, "household.monthly_income_won", Messages.text("eligibility.label.monthly_income"), errors)
         val recognised = if (f.recognisedIncome.isBlank()) null
-        else amount(f.recognisedIncome, "household.recognised_income_won", "소득인정액", errors)
-        val property = amount(f.property, "household.property_won", "재산", errors)
-        val assets = amount(f.financialAssets, "household.financial_assets_won", "금융재산", errors)
+        else amount(f.recognisedIncome, "household.recognised_income_won", Messages.text("eligibility.label.recognised_income"), errors)
+        val property = amount(f.property, "household.property_won", Messages.text("eligibility.label.property"), errors)
+        val assets = amount(f.financialAssets, "household.financial_assets_won", Messages.text("eligibility.label.financial_assets"), errors)
         if (errors.isNotEmpty()) return null to errors
         val members = f.memberBirthDates.mapIndexed { i, b -> """{"birth_date": ${quote(b)}, "disabled": ${i in f.disabledMembers}}""" }
         val crisis = if (f.crisisReasons.isEmpty() && f.requestedItems.isEmpty()) "null"
@@ -131,7 +131,7 @@ class EligibilityCalculator(
         val t = text.replace(",", "").trim()
         if (t.isEmpty()) return null
         return t.toLongOrNull() ?: run {
-            errors += UiError("not_a_number", "$label: 숫자로 입력하세요 / enter a number (입력: $text)", field)
+            errors += UiError("not_a_number", Messages.text("eligibility.count.not_a_number", label, text), field)
             null
         }
     }
@@ -139,17 +139,17 @@ class EligibilityCalculator(
     /** What the worker entered for a stored household (the core's `EnteredFacts`), or the form's own errors. */
     fun enteredFacts(f: EligibilityForm = state.value.form): Pair<EnteredFacts?, List<UiError>> {
         val errors = mutableListOf<UiError>()
-        val size = count(f.householdSizeOverride, "facts.household_size", "가구원 수 / household size", errors)
-        val income = amount(f.monthlyIncome, "household.monthly_income_won", "월 소득", errors)
+        val size = count(f.householdSizeOverride, "facts.household_size", Messages.text("eligibility.label.household_size"), errors)
+        val income = amount(f.monthlyIncome, "household.monthly_income_won", Messages.text("eligibility.label.monthly_income"), errors)
         val recognised = if (f.recognisedIncome.isBlank()) null
-        else amount(f.recognisedIncome, "household.recognised_income_won", "소득인정액", errors)
-        val property = amount(f.property, "household.property_won", "재산", errors)
-        val assets = amount(f.financialAssets, "household.financial_assets_won", "금융재산", errors)
-        val hours = count(f.careHomeHours, "care_sos_request.temporary_home_care_hours", "일시재가 시간 / home care hours", errors)
-        val meals = count(f.careMeals, "care_sos_request.meals", "식사 / meals", errors)
+        else amount(f.recognisedIncome, "household.recognised_income_won", Messages.text("eligibility.label.recognised_income"), errors)
+        val property = amount(f.property, "household.property_won", Messages.text("eligibility.label.property"), errors)
+        val assets = amount(f.financialAssets, "household.financial_assets_won", Messages.text("eligibility.label.financial_assets"), errors)
+        val hours = count(f.careHomeHours, "care_sos_request.temporary_home_care_hours", Messages.text("eligibility.label.care_home_hours"), errors)
+        val meals = count(f.careMeals, "care_sos_request.meals", Messages.text("eligibility.label.care_meals"), errors)
         val reasons = f.crisisReasons.sorted().mapNotNull { code ->
             CrisisReason.entries.firstOrNull { it.code() == code } ?: run {
-                errors += UiError("unknown_code", "알 수 없는 위기사유입니다 / unknown crisis reason: $code", "facts.crisis.reasons")
+                errors += UiError("unknown_code", Messages.text("eligibility.unknown_crisis_reason", code), "facts.crisis.reasons")
                 null
             }
         }
@@ -202,9 +202,9 @@ class EligibilityCalculator(
     }
 
     private fun cards(r: EligibilityResult) = r.programs.map { p ->
-        val amounts = p.support.map { "${it.labelKo} 최대 ${won(it.maxAmountWon)}" } +
-            listOfNotNull(p.monthlyBenefitWon?.let { "월 지급액 ${won(it)}" }) +
-            listOfNotNull(p.careSosCost?.let { "돌봄SOS 지원 합계 ${won(it.coveredTotalWon)}" })
+        val amounts = p.support.map { Messages.text("eligibility.card.support_max", it.labelKo, won(it.maxAmountWon)) } +
+            listOfNotNull(p.monthlyBenefitWon?.let { Messages.text("eligibility.card.monthly_benefit", won(it)) }) +
+            listOfNotNull(p.careSosCost?.let { Messages.text("eligibility.card.care_sos_total", won(it.coveredTotalWon)) })
         ProgramCard(
             title = p.program.labelKo,
             decision = p.decision,

@@ -10,13 +10,14 @@ import kr.donghaeng.ffi.serviceItemInfo
 /** "일시재가 240분 · 76,780원", "생계비 500,000원 (정정)", "연료비 (취소: 중복 입력)". */
 internal fun serviceLine(p: ServiceProvision): String {
     val name = p.item.labelKo()
-    if (p.voided) return "$name (취소${p.note?.let { ": $it" } ?: ""})"
+    if (p.voided) return p.note?.let { Messages.text("history.service.voided_note", name, it) }
+        ?: Messages.text("history.service.voided", name)
     val parts = listOfNotNull(
         p.quantity?.let { q -> "%,d%s".format(q, serviceItemInfo(p.item).unit?.labelKo() ?: "") },
-        p.amountWon?.let { "%,d원".format(it) },
+        p.amountWon?.let { Messages.text("amount.won", "%,d".format(it)) },
     )
     val body = if (parts.isEmpty()) name else "$name ${parts.joinToString(" · ")}"
-    return if (p.corrects != null) "$body (정정)" else body
+    return if (p.corrects != null) Messages.text("history.service.corrected", body) else body
 }
 
 /** One line of a household's history, newest first. */
@@ -73,12 +74,12 @@ class HouseholdPresenter(
         next = page.next
         val lines = page.entries.map { item ->
             val (kind, text) = when (val e = item.entry) {
-                is HistoryEntry.VisitEntry -> "방문" to "${e.visit.purpose.labelKo()} · ${e.visit.status.labelKo()}" +
+                is HistoryEntry.VisitEntry -> Messages.text("history.kind.visit") to "${e.visit.purpose.labelKo()} · ${e.visit.status.labelKo()}" +
                     (e.visit.outcome?.let { " · ${it.labelKo()}" } ?: "")
-                is HistoryEntry.WellnessEntry -> "안부 확인" to (if (e.check.isUrgent) "긴급 확인 필요" else "이상 없음") +
+                is HistoryEntry.WellnessEntry -> Messages.text("history.kind.wellness") to Messages.text(if (e.check.isUrgent) "history.wellness.urgent" else "history.wellness.ok") +
                     (e.check.note?.let { " · $it" } ?: "")
-                is HistoryEntry.NoteEntry -> "상담 메모" to e.note.body
-                is HistoryEntry.ServiceEntry -> "서비스 제공" to serviceLine(e.service)
+                is HistoryEntry.NoteEntry -> Messages.text("history.kind.note") to e.note.body
+                is HistoryEntry.ServiceEntry -> Messages.text("history.kind.service") to serviceLine(e.service)
             }
             HistoryLine(item.atMs, kstDate(item.atMs), kind, text)
         }

@@ -89,7 +89,7 @@ class ServiceForm(
         if (unit != null) t = t.removeSuffix(unit)
         if (t.isEmpty()) return null
         return t.toLongOrNull() ?: run {
-            errors += UiError("not_a_number", "$label: 숫자로 입력하세요 (입력: $text)", field)
+            errors += UiError("not_a_number", Messages.text("input.not_a_number", label, text), field)
             null
         }
     }
@@ -98,12 +98,12 @@ class ServiceForm(
     fun submit(): Boolean {
         val s = state.value
         val item = s.item ?: run {
-            state.update { it.copy(errors = listOf(UiError("required", "제공한 서비스를 선택하세요", "service.item"))) }
+            state.update { it.copy(errors = listOf(UiError("required", Messages.text("service.item_required"), "service.item"))) }
             return false
         }
         val errors = mutableListOf<UiError>()
-        val quantity = number(s.quantity, s.quantityUnit, "service.quantity", "제공량", errors)
-        val amount = number(s.amount, "원", "service.amount_won", "금액", errors)
+        val quantity = number(s.quantity, s.quantityUnit, "service.quantity", Messages.text("service.label.quantity"), errors)
+        val amount = number(s.amount, WON_SIGN, "service.amount_won", Messages.text("service.label.amount"), errors)
         if (errors.isNotEmpty()) {
             state.update { it.copy(errors = errors) }
             return false

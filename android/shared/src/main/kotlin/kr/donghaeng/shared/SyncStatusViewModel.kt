@@ -1,13 +1,13 @@
 package kr.donghaeng.shared
 
+import kr.donghaeng.ffi.DeviceAccount
 import kr.donghaeng.ffi.DonghaengException
 import kr.donghaeng.ffi.DonghaengStore
-import kr.donghaeng.ffi.SyncClient
+import kr.donghaeng.ffi.NextStep
+import kr.donghaeng.ffi.SyncAdvice
 import kr.donghaeng.ffi.SyncPhase
 import kr.donghaeng.ffi.SyncProgressListener
-
-/** What the app should do after a failed sync, from the core's error code. */
-enum class SyncRemedy { RETRY_LATER, SIGN_IN, WIPE_DEVICE, UPDATE_APP }
+import kr.donghaeng.ffi.adviceFor
 
 sealed class SyncUi {
     object Idle : SyncUi()
@@ -16,59 +16,77 @@ sealed class SyncUi {
         val percent: Int get() = if (total <= 0) 0 else ((done * 100) / total).toInt().coerceIn(0, 100)
     }
     data class Done(val atMs: Long, val pushed: Long, val pulled: Long) : SyncUi()
-    data class Failed(val error: UiError, val remedy: SyncRemedy) : SyncUi()
+    /** The failure and what to do about it (the core's advice for its code). */
+    data class Failed(val error: UiError, val advice: SyncAdvice) : SyncUi()
 }
 
 data class SyncStatusState(
     /** Changes made here and not yet on the server. */
     val pending: Long = 0,
     val sync: SyncUi = SyncUi.Idle,
+    /** When a sync last went through (epoch ms), as the store recorded it; null: never. */
     val lastSuccessMs: Long? = null,
+    /** The last try failed for the network: show the offline banner. */
+    val offline: Boolean = false,
 )
 
 /**
- * Sync status: pending changes, a running sync's progress (it is the [SyncProgressListener]), and what
- * to do after a failure. `syncNow` blocks: call it from WorkManager / a background thread.
+ * The sync screen and the offline banner: the store's sync status (pending changes, last success,
+ * offline — recorded by the core at every sync), a running sync's progress (it is the
+ * [SyncProgressListener]), and the core's advice after a failure. [syncNow] blocks: call it from
+ * WorkManager / a background task.
+ *
+ * @param account the enrolled account; null before enrolment (the sync then says `not_enrolled`).
+ * @param onRevoked called after the server revoked the phone (the core has cleared the vault): the
+ *   app wipes the store and shows enrolment.
  */
 class SyncStatusViewModel(
     private val store: DonghaengStore,
-    private val client: () -> SyncClient,
+    private val account: () -> DeviceAccount?,
     private val clock: Clock = Clock.SYSTEM,
+    private val onRevoked: () -> Unit = {},
 ) : SyncProgressListener {
     val state = Observable(SyncStatusState())
 
     override fun onProgress(phase: SyncPhase, done: ULong, total: ULong) =
         state.update { it.copy(sync = SyncUi.Running(phase, done.toLong(), total.toLong())) }
 
-    fun refreshPending() {
-        val n = attempt({ e -> state.update { it.copy(sync = SyncUi.Failed(e, SyncRemedy.RETRY_LATER)) } }) { store.pendingChanges() } ?: return
-        state.update { it.copy(pending = n.toLong()) }
+    /** Reads the store's status. */
+    fun refresh() {
+        try {
+            val s = store.syncStatus()
+            state.update { it.copy(pending = s.pending.toLong(), lastSuccessMs = s.lastSuccessMs, offline = s.offline) }
+        } catch (e: DonghaengException) {
+            failed(UiError.of(e))
+        }
     }
 
     /** One sync; true when it went through. */
     fun syncNow(): Boolean {
-        state.update { it.copy(sync = SyncUi.Running(SyncPhase.PUSH, 0, 0)) }
-        val ok = try {
-            val r = client().use { it.syncNow(store, this) }
-            val now = clock.nowMs()
-            state.update { it.copy(sync = SyncUi.Done(now, r.pushed.toLong(), (r.pulled + r.snapshotRecords).toLong()), lastSuccessMs = now) }
-            true
-        } catch (e: DonghaengException) {
-            val err = UiError.of(e)
-            state.update { it.copy(sync = SyncUi.Failed(err, remedyFor(err.code))) }
-            false
+        val a = account()
+        if (a == null) {
+            val advice = adviceFor("not_enrolled")
+            state.update { it.copy(sync = SyncUi.Failed(UiError("not_enrolled", advice.bodyKo), advice)) }
+            return false
         }
-        refreshPending()
-        return ok
+        state.update { it.copy(sync = SyncUi.Running(SyncPhase.PUSH, 0, 0)) }
+        try {
+            val r = a.syncNow(store, this)
+            state.update { it.copy(sync = SyncUi.Done(clock.nowMs(), r.pushed.toLong(), (r.pulled + r.snapshotRecords).toLong())) }
+        } catch (e: DonghaengException) {
+            val error = UiError.of(e)
+            val advice = adviceFor(error.code)
+            state.update { it.copy(sync = SyncUi.Failed(error, advice)) }
+            if (advice.step == NextStep.WIPE_AND_ENROL) {
+                onRevoked()
+                return false
+            }
+            refresh()
+            return false
+        }
+        refresh()
+        return true
     }
 
-    companion object {
-        /** The core's sync error codes (core/src/sync/device/errors.rs) to what the app does. */
-        fun remedyFor(code: String): SyncRemedy = when (code) {
-            "unauthorised" -> SyncRemedy.SIGN_IN
-            "device_revoked" -> SyncRemedy.WIPE_DEVICE
-            "incompatible_version" -> SyncRemedy.UPDATE_APP
-            else -> SyncRemedy.RETRY_LATER
-        }
-    }
+    private fun failed(error: UiError) = state.update { it.copy(sync = SyncUi.Failed(error, adviceFor(error.code))) }
 }

@@ -8,14 +8,18 @@ import kr.donghaeng.ffi.WellnessCheck
 import kr.donghaeng.ffi.WellnessChecklist
 
 /** The items of the 안부 확인 checklist, in screen order (field names as the core's). */
-enum class WellnessItem(val field: String, val ko: String) {
-    MEALS("meals", "식사"),
-    HEALTH("health", "건강"),
-    MOOD("mood", "기분"),
-    MOBILITY("mobility", "거동"),
-    HOUSING("housing", "주거"),
-    HEATING_COOLING("heating_cooling", "냉난방"),
-    LONELINESS("loneliness", "외로움"),
+enum class WellnessItem(val field: String) {
+    MEALS("meals"),
+    HEALTH("health"),
+    MOOD("mood"),
+    MOBILITY("mobility"),
+    HOUSING("housing"),
+    HEATING_COOLING("heating_cooling"),
+    LONELINESS("loneliness");
+
+    /** The item's label in the app's language ([Messages.locale]): 식사, 건강 … (a function: kotlinc
+     *  2.4 refuses getter-only properties in this enum). */
+    fun displayName(): String = Messages.text("wellness.item.$field")
 }
 
 /** Longest note the form takes (a screenful; longer notes go in a case note). */
@@ -56,10 +60,10 @@ class WellnessForm(
     /** Errors of the form itself, one per field. */
     fun validate(s: WellnessFormState = state.value): List<UiError> {
         val errors = WellnessItem.values().filter { it !in s.answers }.map {
-            UiError("required", "${it.ko}: 항목을 선택하세요 (확인하지 못했으면 '확인 못 함')", "checklist.${it.field}")
+            UiError("required", Messages.text("wellness.item_required", it.displayName()), "checklist.${it.field}")
         }.toMutableList()
         if (s.note.length > MAX_WELLNESS_NOTE) {
-            errors += UiError("too_long", "메모는 ${MAX_WELLNESS_NOTE}자까지 쓸 수 있습니다 (${s.note.length}자)", "note")
+            errors += UiError("too_long", Messages.text("wellness.note_too_long", MAX_WELLNESS_NOTE.toString(), s.note.length.toString()), "note")
         }
         return errors
     }

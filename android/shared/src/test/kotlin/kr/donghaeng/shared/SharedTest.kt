@@ -504,34 +504,96 @@ class HouseholdEligibilityTest : WithStore() {
     }
 }
 
+/** The app's credential vault (Keystore / Keychain on the phone) in memory. */
+class MemoryVault(@Volatile var credential: DeviceCredential? = null) : CredentialVault {
+    var cleared = 0
+    override fun load() = credential
+    override fun save(credential: DeviceCredential) { this.credential = credential }
+    override fun clear() { credential = null; cleared++ }
+}
+
 class SyncStatusViewModelTest : WithStore() {
     @Test
-    fun offlineSyncKeepsTheChangesAndSaysRetryLater() {
+    fun offlineSyncKeepsTheChangesShowsTheBannerAndSaysRetryLater() {
         val port = ServerSocket(0).use { it.localPort }
-        val vm = SyncStatusViewModel(store, { SyncClient("http://127.0.0.1:$port", "t", 5u) })
-        vm.refreshPending()
+        val vault = MemoryVault(DeviceCredential(store.deviceId(), "secret", nurse.id, Role.VISITING_NURSE))
+        val account = DeviceAccount("http://127.0.0.1:$port", 5u, null, vault)
+        val vm = SyncStatusViewModel(store, { account }, onRevoked = { throw AssertionError("not revoked") })
+        vm.refresh()
         val pending = vm.state.value.pending
         assertTrue(pending > 0)
+        assertFalse(vm.state.value.offline)
         assertFalse(vm.syncNow())
         val failed = vm.state.value.sync as SyncUi.Failed
         assertEquals("offline", failed.error.code)
-        assertEquals(SyncRemedy.RETRY_LATER, failed.remedy)
+        assertEquals(NextStep.RETRY_LATER, failed.advice.step)
         assertEquals(pending, vm.state.value.pending)
         assertNull(vm.state.value.lastSuccessMs)
+        assertTrue(vm.state.value.offline)
+        // The outcome is the store's: a new screen over the same store shows the banner too.
+        val again = SyncStatusViewModel(store, { account })
+        again.refresh()
+        assertTrue(again.state.value.offline)
+        assertEquals(0, vault.cleared)
     }
 
     @Test
-    fun progressAndRemedies() {
+    fun withoutEnrolmentSyncSaysEnrolFirst() {
+        val vm = SyncStatusViewModel(store, { null })
+        assertFalse(vm.syncNow())
+        val failed = vm.state.value.sync as SyncUi.Failed
+        assertEquals("not_enrolled", failed.error.code)
+        assertEquals(NextStep.ENROL_AGAIN, failed.advice.step)
+        // An account with an empty vault says the same, through the core.
+        val account = DeviceAccount("http://127.0.0.1:9", 5u, null, MemoryVault())
+        assertNull(account.enrolledUser())
+        val viaCore = SyncStatusViewModel(store, { account })
+        assertFalse(viaCore.syncNow())
+        assertEquals("not_enrolled", (viaCore.state.value.sync as SyncUi.Failed).error.code)
+    }
+
+    @Test
+    fun progressAndAdvice() {
         val vm = SyncStatusViewModel(store, { throw AssertionError("not used") })
         val seen = mutableListOf<SyncUi>()
         vm.state.observe { seen.add(it.sync) }
         vm.onProgress(SyncPhase.PULL, 2500uL, 10000uL)
         assertEquals(25, (vm.state.value.sync as SyncUi.Running).percent)
         assertEquals(listOf(SyncUi.Idle, SyncUi.Running(SyncPhase.PULL, 2500, 10000)), seen)
-        assertEquals(SyncRemedy.SIGN_IN, SyncStatusViewModel.remedyFor("unauthorised"))
-        assertEquals(SyncRemedy.WIPE_DEVICE, SyncStatusViewModel.remedyFor("device_revoked"))
-        assertEquals(SyncRemedy.UPDATE_APP, SyncStatusViewModel.remedyFor("incompatible_version"))
-        assertEquals(SyncRemedy.RETRY_LATER, SyncStatusViewModel.remedyFor("timeout"))
+        assertEquals(NextStep.ENROL_AGAIN, adviceFor("unauthorised").step)
+        assertEquals(NextStep.WIPE_AND_ENROL, adviceFor("device_revoked").step)
+        assertEquals(NextStep.UPDATE_APP, adviceFor("incompatible_version").step)
+        assertEquals(NextStep.RETRY_LATER, adviceFor("timeout").step)
+        assertEquals(NextStep.ENTER_NEW_CODE, adviceFor("enrolment_code_refused").step)
+        assertEquals(NextStep.CONTACT_SUPPORT, adviceFor("something_new").step)
+        assertTrue(adviceFor("offline").titleKo.isNotBlank() && adviceFor("offline").bodyEn.isNotBlank())
+    }
+}
+
+class EnrolmentViewModelTest : WithStore() {
+    @Test
+    fun aScannedQrFillsTheFormAndABadCodeSendsNothing() {
+        val asked = mutableListOf<String>()
+        val vm = EnrolmentViewModel(store, { url -> asked.add(url); DeviceAccount(url, 5u, null, MemoryVault()) }, "https://sync.example.kr")
+        vm.onScanned("donghaeng://enrol?server=https%3A%2F%2Fsync.gangnam.example.kr&code=7KQ2-M9XD-4B")
+        assertEquals("https://sync.gangnam.example.kr", vm.state.value.serverUrl)
+        assertEquals("7KQ2M9XD4B", vm.state.value.code)
+        vm.onScanned("not a code")
+        assertEquals("enrolment_code_malformed", vm.state.value.error?.code)
+        assertEquals(NextStep.ENTER_NEW_CODE, vm.state.value.advice?.step)
+        vm.onCodeChanged("12")
+        assertNull(vm.state.value.error)
+        assertNull(vm.enrol())
+        assertEquals("enrolment_code_malformed", vm.state.value.error?.code)
+        assertEquals("code", vm.state.value.error?.field)
+        assertFalse(vm.state.value.busy)
+        assertNull(vm.state.value.enrolled)
+        // A well-formed code to a server that is not there: offline, retry later.
+        vm.onServerUrlChanged("http://127.0.0.1:${ServerSocket(0).use { it.localPort }}")
+        vm.onCodeChanged("7KQ2M9XD4B")
+        assertNull(vm.enrol())
+        assertEquals("offline", vm.state.value.error?.code)
+        assertEquals(NextStep.RETRY_LATER, vm.state.value.advice?.step)
     }
 }
 
