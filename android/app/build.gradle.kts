@@ -36,6 +36,8 @@ dependencies {
     implementation("androidx.compose.material3:material3")
     implementation("androidx.activity:activity-compose:1.9.3")
     implementation("androidx.work:work-runtime-ktx:2.10.0")
+    // Dispatchers.IO for the blocking facade calls, Dispatchers.Main for their results.
+    implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.9.0")
 }
 
 // The Rust library for every ABI, with cargo-ndk (`cargo install cargo-ndk`, `rustup target add

@@ -1,100 +1,112 @@
 // The reference iOS app: thin SwiftUI screens over the generated bindings (module donghaeng_ffi, from
-// DonghaengFFI.xcframework). Every rule, text and deadline comes from the Rust core.
+// DonghaengFFI.xcframework). Every rule, deadline and core text comes from the Rust core; the app's
+// own texts are in ko.lproj / en.lproj Localizable.strings.
 
-import BackgroundTasks
 import SwiftUI
+import UIKit
+import UserNotifications
 
 @main
 struct DonghaengApp: App {
-    @StateObject private var model = AppModel()
-
-    init() {
-        SyncTask.register()
-    }
+    @UIApplicationDelegateAdaptor(AppDelegate.self) private var appDelegate
+    @StateObject private var model = AppModel.shared
+    @Environment(\.scenePhase) private var scenePhase
 
     var body: some Scene {
         WindowGroup {
-            TabView {
-                VisitDayView(model: model).tabItem { Text("오늘 방문") }
-                EligibilityView(model: model).tabItem { Text("자격 판정") }
-                SyncView(model: model).tabItem { Text("동기화") }
-            }
-            .fullScreenCover(item: $model.safety) { session in
-                SafetyView(controller: session)
+            RootView(model: model)
+        }
+        .onChange(of: scenePhase) { phase in
+            if phase == .active {
+                Task { await model.tickSafety() }
             }
         }
     }
 }
 
-/// The process's store and engine, opened once.
-final class AppModel: ObservableObject {
+/// Registers the background task and receives the safety notifications.
+final class AppDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCenterDelegate {
+    func application(_ application: UIApplication,
+                     didFinishLaunchingWithOptions launchOptions: [UIApplication.LaunchOptionsKey: Any]? = nil) -> Bool {
+        BackgroundSync.register()
+        UNUserNotificationCenter.current().delegate = self
+        return true
+    }
+
+    /// A deadline reached while the app is open: tick, and show the notification anyway.
+    func userNotificationCenter(_ center: UNUserNotificationCenter,
+                                willPresent notification: UNNotification) async -> UNNotificationPresentationOptions {
+        await AppModel.shared.tickSafety()
+        return [.banner, .sound, .list]
+    }
+
+    /// The worker opened the app from the notification.
+    func userNotificationCenter(_ center: UNUserNotificationCenter,
+                                didReceive response: UNNotificationResponse) async {
+        await AppModel.shared.tickSafety()
+    }
+}
+
+/// Enrolment when the phone is not enrolled, else the day's tabs; the safety screen over them
+/// while a session runs.
+struct RootView: View {
+    @ObservedObject var model: AppModel
+
+    var body: some View {
+        switch model.phase {
+        case .opening:
+            ProgressView("app.opening")
+        case let .failed(error):
+            VStack(spacing: 16) {
+                Text(error.text)
+                AdviceView(advice: error.advice)
+                Button("app.retry") { Task { await model.launch() } }
+            }
+            .padding()
+        case let .enrolment(store):
+            EnrolmentView(model: model, store: store)
+        case let .ready(store, user):
+            MainTabs(model: model, store: store, user: user)
+        }
+    }
+}
+
+struct MainTabs: View {
+    @ObservedObject var model: AppModel
     let store: DonghaengStore
-    let eligibility: EligibilityEngine
-    let workerId: String
-    @Published var safety: SafetyController?
+    let user: EnrolledUser
 
-    /// Set when the Keychain key no longer opened the file and it was kept aside (see `openStore`).
-    private(set) var unreadableFile: URL?
-
-    init() {
-        let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        do {
-            var aside: URL?
-            store = try AppModel.openStore(dir: dir, aside: &aside)
-            unreadableFile = aside
-            eligibility = try EligibilityEngine()
-        } catch {
-            fatalError("cannot open the local store: \(koreanMessage(error))")
+    var body: some View {
+        TabView {
+            AgendaView(model: model, store: store, user: user)
+                .tabItem { SwiftUI.Label("tab.agenda", systemImage: "list.bullet.clipboard") }
+            SyncView(model: model, store: store)
+                .tabItem { SwiftUI.Label("tab.sync", systemImage: "arrow.triangle.2.circlepath") }
         }
-        workerId = UserDefaults.standard.string(forKey: "worker_id") ?? ""
+        .smsOutbox(model.outbox, enabled: model.presentedSafety == nil)
+        .fullScreenCover(item: $model.presentedSafety) { controller in
+            SafetyView(controller: controller, model: model, store: store, user: user)
+        }
     }
 }
 
-extension AppModel {
-    /// Opens the encrypted store with the key from the Keychain (a plain file from an earlier version is
-    /// encrypted by the core on this open). If the key no longer opens the file (the Keychain item was
-    /// lost), the file is kept aside, never deleted, and a fresh store is opened; its data come back
-    /// from the server at the next sync. The file is excluded from backups and protected by iOS Data
-    /// Protection on top of SQLCipher.
-    static func openStore(dir: URL, aside: inout URL?) throws -> DonghaengStore {
-        var file = dir.appendingPathComponent("donghaeng.db")
-        let key = try KeychainKey.getOrCreate()
-        let store: DonghaengStore
-        do {
-            store = try DonghaengStore.open(path: file.path, key: key)
-        } catch DonghaengError.WrongKey(_, _, _, _) {
-            let moved = dir.appendingPathComponent("donghaeng.db.unreadable-\(nowMs())")
-            try FileManager.default.moveItem(at: file, to: moved)
-            for suffix in ["-wal", "-shm"] {
-                try? FileManager.default.removeItem(atPath: file.path + suffix)
-            }
-            aside = moved
-            store = try DonghaengStore.open(path: file.path, key: key)
+/// The core's advice after a failure: what to do next.
+struct AdviceView: View {
+    let advice: Advice
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 4) {
+            Text(advice.title).font(.headline)
+            Text(advice.body).font(.callout)
         }
-        var values = URLResourceValues()
-        values.isExcludedFromBackup = true
-        try? file.setResourceValues(values)
-        return store
     }
 }
 
-/// Milliseconds since the epoch, as every instant crosses the boundary.
-func nowMs() -> Int64 {
-    Int64((Date().timeIntervalSince1970 * 1000).rounded())
-}
+/// A facade error in red.
+struct ErrorText: View {
+    let error: UiError
 
-/// The Korean message of a facade error.
-func koreanMessage(_ error: Error) -> String {
-    switch error {
-    case let DonghaengError.Invalid(_, _, ko, _): return ko
-    case let DonghaengError.NotFound(_, _, ko, _): return ko
-    case let DonghaengError.InvalidTransition(_, _, ko, _): return ko
-    case let DonghaengError.Conflict(_, _, ko, _): return ko
-    case let DonghaengError.SchemaTooNew(_, _, ko, _): return ko
-    case let DonghaengError.Storage(_, _, ko, _): return ko
-    case let DonghaengError.WrongKey(_, _, ko, _): return ko
-    case let DonghaengError.Closed(_, _, ko, _): return ko
-    default: return "\(error)"
+    var body: some View {
+        Text(error.text).foregroundColor(.red)
     }
 }

@@ -1,98 +1,185 @@
 import Foundation
-import MessageUI
-import UserNotifications
 
-/// The safety session of one visit. It is the session's listener: the next deadline becomes a local
-/// notification (the app ticks when it is opened from it or comes to the foreground), prompts go to
-/// the screen, SMS actions to the SMS queue. Silent (duress) actions never change what the screen shows.
-final class SafetyController: ObservableObject, Identifiable, SafetyAlarmListener, @unchecked Sendable {
+/// The safety session of one visit, as the safety screen shows it. Every command runs on
+/// `Facade.safety`; every event of the session is recorded in the encrypted store by the core (and
+/// synced), so a killed app resumes it (`resume`). A command that makes something due at once (an SOS
+/// alarm, an all-clear) is ticked in the same call. Silent (duress) actions never change what this
+/// object shows: a duress check-out looks exactly like a normal one.
+@MainActor
+final class SafetyController: ObservableObject, Identifiable {
     let id = UUID()
-    private(set) var session: SafetySession!
-    private let workerId: String
-    @Published var status: SafetyStatus?
-    @Published var prompt: String?
-    @Published var sosEventId: String?
-    @Published var message: String?
-    /// Texts to send; silent ones are sent by the server relay without any trace on the phone.
-    private(set) var outbox: [(recipients: [SafetyContact], text: String, silent: Bool)] = []
+    let session: SafetySession
+    let workerId: String
+    private let listener: SafetyListener
+    private weak var model: AppModel?
+    private var lastTickMs: Int64 = 0
 
-    /// This phone's session resumed from the store if the app was killed during a visit (the core
-    /// records every event of the session in the encrypted store, which also syncs them), else a new one.
-    init(store: DonghaengStore, workerId: String) throws {
+    @Published private(set) var status: SafetyStatus?
+    @Published private(set) var prompt: String?
+    @Published private(set) var sosEventId: String?
+    @Published private(set) var receipt: String?
+    @Published private(set) var error: UiError?
+    @Published private(set) var unsavedEvents: UInt64 = 0
+    @Published var context: VisitContext?
+    /// The core's next deadline (the listener's): the screen's timer ticks when it is reached.
+    @Published var wakeMs: Int64?
+
+    private init(session: SafetySession, listener: SafetyListener, workerId: String, model: AppModel) {
+        self.session = session
+        self.listener = listener
         self.workerId = workerId
-        let deviceId = try store.deviceId()
-        if let resumed = try resumeSafetySession(store: store, deviceId: deviceId, listener: self, nowMs: nowMs()) {
-            session = resumed
-            status = try? session.status(nowMs: nowMs())
-        } else {
-            session = try SafetySession(deviceId: deviceId, listener: self)
+        self.model = model
+        listener.session = session
+        listener.controller = self
+        // The deadline announced while the session was being built (resume) is scheduled now.
+        Facade.safety.async { listener.reschedule() }
+    }
+
+    /// A new, unstarted session for this phone.
+    static func create(store: DonghaengStore, workerId: String, model: AppModel) async throws -> SafetyController {
+        let listener = SafetyListener(outbox: model.outbox)
+        let session = try await Facade.run(on: Facade.safety) {
+            try SafetySession(deviceId: try store.deviceId(), listener: listener)
         }
+        return SafetyController(session: session, listener: listener, workerId: workerId, model: model)
     }
 
-    func onNextDeadline(deadlineMs: Int64?) throws {
-        let center = UNUserNotificationCenter.current()
-        center.removePendingNotificationRequests(withIdentifiers: ["safety-deadline"])
-        guard let ms = deadlineMs else { return }
-        let content = UNMutableNotificationContent()
-        content.title = "안전 확인"
-        content.body = "복귀 예정 시각입니다. 앱을 열어 응답해 주세요."
-        content.interruptionLevel = .timeSensitive
-        let seconds = max(1, Double(ms - nowMs()) / 1000)
-        let trigger = UNTimeIntervalNotificationTrigger(timeInterval: seconds, repeats: false)
-        center.add(UNNotificationRequest(identifier: "safety-deadline", content: content, trigger: trigger))
-    }
-
-    func onAction(action: SafetyAction) throws {
-        switch action.kind {
-        case let .promptWorker(_, messageKo, _):
-            DispatchQueue.main.async { self.prompt = messageKo }
-        case let .escalationStep(_, _, recipients, smsText, _):
-            outbox.append((recipients, smsText, action.silent))
-        case let .sosAlarm(recipients, smsText):
-            outbox.append((recipients, smsText, action.silent))
-        case let .silentAlarm(recipients, smsText):
-            outbox.append((recipients, smsText, true))
-        case let .repeatAlert(_, _, silent, recipients, smsText):
-            outbox.append((recipients, smsText, silent || action.silent))
-        case let .allClear(_, recipients, smsText):
-            outbox.append((recipients, smsText, action.silent))
+    /// This phone's session rebuilt from the store, or nil if it has none that may still owe something.
+    static func resume(store: DonghaengStore, workerId: String, model: AppModel) async throws -> SafetyController? {
+        let listener = SafetyListener(outbox: model.outbox)
+        let session = try await Facade.run(on: Facade.safety) {
+            try resumeSafetySession(store: store, deviceId: try store.deviceId(), listener: listener, nowMs: nowMs())
         }
+        guard let session else { return nil }
+        let controller = SafetyController(session: session, listener: listener, workerId: workerId, model: model)
+        await controller.refresh()
+        return controller
     }
 
-    private func run(_ body: () throws -> Void) {
+    // MARK: commands
+
+    func start(store: DonghaengStore, request: SafetyStartRequest, pin: String, duressPin: String?) async throws {
+        let session = self.session, worker = workerId
+        let status = try await Facade.run(on: Facade.safety) { () -> SafetyStatus in
+            if !pin.isEmpty {
+                try session.setPins(workerId: worker, normalPin: pin, duressPin: duressPin)
+            }
+            return try session.start(store: store, request: request, nowMs: nowMs())
+        }
+        show(status, unsaved: 0)
+        model?.requestSyncSoon()
+    }
+
+    /// Runs `body`, ticks at once if that made something due, then shows the new status and asks for
+    /// a sync (`sync`). Nil on a failure, which is shown.
+    private func command<R>(sync: Bool = true,
+                            _ body: @escaping @Sendable (SafetySession, Int64) throws -> R) async -> R? {
+        let session = self.session
         do {
-            try body()
-            status = try session.status(nowMs: nowMs())
-            // Events the store could not take yet (retried by the core after every command and tick).
-            message = session.unsavedEvents() > 0 ? "안전 기록을 아직 저장하지 못했습니다. 앱을 닫지 마세요." : nil
+            let (value, status, unsaved) = try await Facade.run(on: Facade.safety) { () -> (R, SafetyStatus, UInt64) in
+                let now = nowMs()
+                let value = try body(session, now)
+                if let due = try session.nextDeadlineMs(nowMs: now), due <= now {
+                    _ = try session.tick(nowMs: now)
+                }
+                return (value, try session.status(nowMs: now), session.unsavedEvents())
+            }
+            show(status, unsaved: unsaved)
+            if sync { model?.requestSyncSoon() }
+            return value
         } catch {
-            message = koreanMessage(error)
+            self.error = UiError(error)
+            return nil
         }
     }
 
-    func start(store: DonghaengStore, request: SafetyStartRequest) {
-        run { status = try session.start(store: store, request: request, nowMs: nowMs()) }
-    }
-
-    func tick() { run { _ = try session.tick(nowMs: nowMs()) } }
-
-    func checkIn() {
-        run { _ = try session.checkIn(workerId: workerId, nowMs: nowMs()) }
-        prompt = nil
-    }
-
-    func sos() {
-        run {
-            sosEventId = try session.sos(workerId: workerId, nowMs: nowMs())
-            _ = try session.tick(nowMs: nowMs())
+    /// "I am safe": a check-in, or the answer to the prompt.
+    func checkIn() async {
+        let worker = workerId
+        if await command({ s, now in try s.checkIn(workerId: worker, nowMs: now) }) != nil {
+            prompt = nil
         }
     }
 
-    func checkOut(pin: String) {
-        run {
-            let receipt = try session.checkOut(workerId: workerId, pin: pin, nowMs: nowMs())
-            _ = try session.tick(nowMs: nowMs())
-            message = receipt.messageKo
+    /// More time at the household.
+    func extend(minutes: Int64) async {
+        let worker = workerId
+        _ = await command { s, now in
+            let current = try s.status(nowMs: now).expectedReturnMs ?? now
+            return try s.extendReturn(workerId: worker, expectedReturnMs: max(current, now) + minutes * 60_000, nowMs: now)
         }
+    }
+
+    /// SOS: recorded at once, the alarm goes out in the same call (SMS compose, and the server
+    /// through the sync that follows).
+    func sos() async {
+        let worker = workerId
+        if let raised = await command({ s, now in try s.sos(workerId: worker, nowMs: now) }) {
+            sosEventId = raised
+        }
+    }
+
+    func cancelSos() async {
+        guard let sos = sosEventId else { return }
+        let worker = workerId, reason = tr("safety.sos_cancel_reason")
+        if await command({ s, now in
+            try s.cancelSos(workerId: worker, sosEventId: sos, reason: reason, nowMs: now)
+        }) != nil {
+            sosEventId = nil
+        }
+    }
+
+    /// Check-out with the PIN. A duress PIN gives the same receipt; its silent alarm goes to the
+    /// server by the sync that follows every check-out.
+    func checkOut(pin: String) async {
+        let worker = workerId
+        let entered: String? = pin.isEmpty ? nil : pin
+        if let message = await command({ s, now in try s.checkOut(workerId: worker, pin: entered, nowMs: now) }) {
+            receipt = pick(ko: message.messageKo, en: message.messageEn)
+            prompt = nil
+        }
+    }
+
+    /// What is due now (notification, foreground, background task, the screen's timer at a deadline).
+    /// At most one tick every 5 seconds from the timer.
+    func tick(force: Bool = true) async {
+        let now = nowMs()
+        if !force && now - lastTickMs < 5_000 { return }
+        lastTickMs = now
+        // A tick syncs only if it issued something (the listener asks for that).
+        _ = await command(sync: false) { s, now in try s.tick(nowMs: now) }
+    }
+
+    /// Re-reads the status without ticking.
+    func refresh() async {
+        let session = self.session
+        let read = try? await Facade.run(on: Facade.safety) { () -> (SafetyStatus, UInt64) in
+            (try session.status(nowMs: nowMs()), session.unsavedEvents())
+        }
+        if let read {
+            show(read.0, unsaved: read.1)
+        }
+    }
+
+    // MARK: from the listener
+
+    func showPrompt(_ text: String) {
+        prompt = text
+    }
+
+    func report(_ error: UiError) {
+        self.error = error
+    }
+
+    func actionHappened() {
+        model?.requestSyncSoon()
+    }
+
+    private func show(_ s: SafetyStatus, unsaved: UInt64) {
+        status = s
+        unsavedEvents = unsaved
+        error = nil
+        if s.status == .open || s.status == .closed { prompt = nil }
+        if let sos = sosEventId, !s.openSos.contains(sos) { sosEventId = nil }
     }
 }
