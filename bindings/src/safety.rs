@@ -13,13 +13,13 @@
 //! `silent = true` must be sent (SMS) **without any sign on the device**; [`SafetyStatus`] never shows
 //! them.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use donghaeng_core::model::Id;
 use donghaeng_core::safety as sf;
+use donghaeng_core::store::phone_safety::PhoneSafety;
 
 use crate::convert::*;
 use crate::enums::ContactMode;
@@ -320,59 +320,18 @@ pub trait SafetyAlarmListener: Send + Sync {
 }
 
 struct Inner {
-    monitor: sf::SafetyMonitor,
-    session: Option<Id>,
-    pins: HashMap<Id, sf::WorkerPins>,
+    phone: PhoneSafety,
     /// Where the session's events are recorded (from `start` or `resume_safety_session` on).
     store: Option<Arc<DonghaengStore>>,
-    /// Events of the session already in the store.
-    saved: HashSet<Id>,
 }
 
 impl Inner {
-    fn empty(device_id: String) -> Inner {
-        Inner {
-            monitor: sf::SafetyMonitor::new(device_id),
-            session: None,
-            pins: HashMap::new(),
-            store: None,
-            saved: HashSet::new(),
-        }
-    }
-
-    /// Records the session's events not yet in the store (idempotent by event id). A failure (store
-    /// closed, disk full) never undoes or blocks the safety action itself: the events stay in memory,
-    /// are counted by `unsaved_events`, and are retried after the next command or tick.
+    /// Records what is not yet in the store; a failure is retried after the next command or tick
+    /// (the core's [`PhoneSafety::record`]).
     fn save(&mut self) {
-        let (Some(store), Some(sid)) = (&self.store, self.session) else {
-            return;
-        };
-        let new: Vec<sf::SafetyEvent> = self
-            .monitor
-            .events(sid)
-            .iter()
-            .filter(|e| !self.saved.contains(&e.id))
-            .cloned()
-            .collect();
-        if new.is_empty() {
-            return;
+        if let Some(db) = self.store.as_ref().and_then(|s| s.store().ok()) {
+            let _ = self.phone.record(&db);
         }
-        let recorded = store
-            .store()
-            .and_then(|db| Ok(db.safety_events().record_all(&new)?));
-        if recorded.is_ok() {
-            self.saved.extend(new.iter().map(|e| e.id));
-        }
-    }
-
-    fn unsaved(&self) -> u64 {
-        self.session.map_or(0, |sid| {
-            self.monitor
-                .events(sid)
-                .iter()
-                .filter(|e| !self.saved.contains(&e.id))
-                .count() as u64
-        })
     }
 }
 
@@ -389,15 +348,6 @@ pub struct SafetySession {
 impl std::fmt::Debug for SafetySession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SafetySession").finish_non_exhaustive()
-    }
-}
-
-fn not_started() -> DonghaengError {
-    DonghaengError::InvalidTransition {
-        code: "no_open_session".to_owned(),
-        field: None,
-        ko: "진행 중인 안전 세션이 없습니다".to_owned(),
-        en: "there is no open safety session".to_owned(),
     }
 }
 
@@ -435,10 +385,10 @@ impl SafetySession {
         let now = instant("now_ms", now_ms)?;
         let (status, deadline) = {
             let mut inner = self.lock();
-            let sid = inner.session.ok_or_else(not_started)?;
+            let sid = inner.phone.open_session()?;
             f(&mut inner, sid, now)?;
             inner.save();
-            status_of(&inner, sid, now)?
+            status_of(&inner, now)?
         };
         self.announce_deadline(deadline);
         Ok(status)
@@ -447,13 +397,11 @@ impl SafetySession {
 
 fn status_of(
     inner: &Inner,
-    sid: Id,
     now: DateTime<Utc>,
 ) -> FfiResult<(SafetyStatus, Option<DateTime<Utc>>)> {
-    let st = inner.monitor.session(sid).ok_or_else(not_started)?;
     Ok((
-        sf::DeviceView::of(st, now).into(),
-        inner.monitor.next_deadline(now),
+        inner.phone.status(now)?.into(),
+        inner.phone.monitor().next_deadline(now),
     ))
 }
 
@@ -475,7 +423,10 @@ impl SafetySession {
         }
         Ok(Arc::new(SafetySession {
             device_id: device_id.clone(),
-            inner: Mutex::new(Inner::empty(device_id)),
+            inner: Mutex::new(Inner {
+                phone: PhoneSafety::new(device_id),
+                store: None,
+            }),
             listener,
             listener_failures: AtomicU64::new(0),
         }))
@@ -525,20 +476,10 @@ impl SafetySession {
         let actor = self.actor("session.starter_id", &request.starter_id)?;
         let (status, deadline) = {
             let mut inner = self.lock();
-            if inner.session.is_some() {
-                return Err(DonghaengError::Conflict {
-                    code: "session_already_started".to_owned(),
-                    field: None,
-                    ko: "이미 시작된 안전 세션입니다".to_owned(),
-                    en: "the safety session has already started".to_owned(),
-                });
-            }
-            let r = inner.monitor.start(&req, &actor, now)?;
-            let sid = r.event.session_id;
-            inner.session = Some(sid);
+            inner.phone.start(&req, &actor, now)?;
             inner.store = Some(store.clone());
             inner.save();
-            status_of(&inner, sid, now)?
+            status_of(&inner, now)?
         };
         self.announce_deadline(deadline);
         Ok(status)
@@ -559,7 +500,9 @@ impl SafetySession {
             duress_pin.as_deref(),
             sf::PinParams::default(),
         )?;
-        self.lock().pins.insert(w, pins);
+        let mut inner = self.lock();
+        inner.phone.set_pins(pins);
+        inner.save();
         Ok(())
     }
 
@@ -567,7 +510,7 @@ impl SafetySession {
     pub fn check_in(&self, worker_id: String, now_ms: i64) -> FfiResult<SafetyStatus> {
         let actor = self.actor("worker_id", &worker_id)?;
         self.command(now_ms, |inner, sid, now| {
-            inner.monitor.check_in(sid, &actor, now)?;
+            inner.phone.monitor_mut().check_in(sid, &actor, now)?;
             Ok(())
         })
     }
@@ -582,7 +525,10 @@ impl SafetySession {
         let actor = self.actor("worker_id", &worker_id)?;
         let ret = instant("session.expected_return_ms", expected_return_ms)?;
         self.command(now_ms, |inner, sid, now| {
-            inner.monitor.extend_return(sid, &actor, ret, now)?;
+            inner
+                .phone
+                .monitor_mut()
+                .extend_return(sid, &actor, ret, now)?;
             Ok(())
         })
     }
@@ -596,16 +542,11 @@ impl SafetySession {
     ) -> FfiResult<CheckOutReceipt> {
         let actor = self.actor("worker_id", &worker_id)?;
         let mut receipt = None;
-        self.command(now_ms, |inner, sid, now| {
-            let pins = inner.pins.get(&actor.worker_id).cloned();
-            let (r, _) =
-                inner
-                    .monitor
-                    .check_out(sid, &actor, pin.as_deref(), pins.as_ref(), now)?;
-            receipt = Some(r);
+        self.command(now_ms, |inner, _, now| {
+            receipt = Some(inner.phone.check_out(&actor, pin.as_deref(), now)?);
             Ok(())
         })?;
-        let r = receipt.ok_or_else(not_started)?;
+        let r = receipt.expect("set by the command");
         Ok(CheckOutReceipt {
             session_id: id_str(r.session_id),
             worker_id: id_str(r.worker_id),
@@ -621,10 +562,10 @@ impl SafetySession {
         let actor = self.actor("worker_id", &worker_id)?;
         let mut event = None;
         self.command(now_ms, |inner, sid, now| {
-            event = Some(inner.monitor.sos(sid, &actor, now)?.event.id);
+            event = Some(inner.phone.monitor_mut().sos(sid, &actor, now)?.event.id);
             Ok(())
         })?;
-        event.map(id_str).ok_or_else(not_started)
+        Ok(id_str(event.expect("set by the command")))
     }
 
     /// Withdraws an SOS (a reason is required from the device that raised it).
@@ -639,7 +580,8 @@ impl SafetySession {
         let sos = id("sos_event_id", &sos_event_id)?;
         self.command(now_ms, |inner, sid, now| {
             inner
-                .monitor
+                .phone
+                .monitor_mut()
                 .cancel_sos(sid, &actor, sos, reason.as_deref(), now)?;
             Ok(())
         })
@@ -652,7 +594,8 @@ impl SafetySession {
         let (actions, deadline) = {
             let mut inner = self.lock();
             let actions: Vec<SafetyAction> = inner
-                .monitor
+                .phone
+                .monitor_mut()
                 .tick(now)
                 .into_iter()
                 .map(SafetyAction::from)
@@ -660,7 +603,7 @@ impl SafetySession {
             // The alerts just issued are events too: once saved, a resumed session does not issue
             // them again.
             inner.save();
-            (actions, inner.monitor.next_deadline(now))
+            (actions, inner.phone.monitor().next_deadline(now))
         };
         if let Some(l) = &self.listener {
             for a in &actions {
@@ -674,20 +617,19 @@ impl SafetySession {
     /// When to wake up next (one OS alarm); at or before `now`: tick at once. Null: nothing pending.
     pub fn next_deadline_ms(&self, now_ms: i64) -> FfiResult<Option<i64>> {
         let now = instant("now_ms", now_ms)?;
-        Ok(opt_ms(self.lock().monitor.next_deadline(now)))
+        Ok(opt_ms(self.lock().phone.monitor().next_deadline(now)))
     }
 
     /// The phone's view of the session at `now`.
     pub fn status(&self, now_ms: i64) -> FfiResult<SafetyStatus> {
         let now = instant("now_ms", now_ms)?;
         let inner = self.lock();
-        let sid = inner.session.ok_or_else(not_started)?;
-        Ok(status_of(&inner, sid, now)?.0)
+        Ok(status_of(&inner, now)?.0)
     }
 
     /// The session's id once started.
     pub fn session_id(&self) -> Option<String> {
-        self.lock().session.map(id_str)
+        self.lock().phone.session_id().map(id_str)
     }
 
     /// Events of the session not yet recorded in the store (0 normally). Non-zero when the store was
@@ -695,7 +637,7 @@ impl SafetySession {
     pub fn unsaved_events(&self) -> u64 {
         let mut inner = self.lock();
         inner.save();
-        inner.unsaved()
+        inner.phone.unsaved_events()
     }
 
     /// How many times the listener threw (its failures never stop the session).
@@ -718,33 +660,13 @@ pub fn resume_safety_session(
 ) -> FfiResult<Option<Arc<SafetySession>>> {
     let now = instant("now_ms", now_ms)?;
     let session = SafetySession::new(device_id.clone(), listener)?;
-    let db = store.store()?;
-    let live = db.safety_events().live_sessions(now)?;
-    let Some(sid) = live
-        .iter()
-        .filter(|e| matches!(e.kind, sf::EventKind::Started(_)) && e.device_id == device_id)
-        .max_by_key(|e| (e.at, e.id))
-        .map(|e| e.session_id)
-    else {
+    let Some(phone) = PhoneSafety::resume(&*store.store()?, &device_id, now)? else {
         return Ok(None);
     };
-    let events: Vec<sf::SafetyEvent> = live.into_iter().filter(|e| e.session_id == sid).collect();
-    let deadline = {
-        let mut inner = session.lock();
-        let ids: Vec<Id> = events.iter().map(|e| e.id).collect();
-        // A stored event the monitor refuses (a rule newer than the event) stays in the store
-        // untouched; the session resumes from the others, as the core's rebuild_monitor does.
-        for (id, r) in ids.into_iter().zip(inner.monitor.ingest_all(events)) {
-            if r.is_ok() {
-                inner.saved.insert(id);
-            }
-        }
-        if inner.monitor.session(sid).is_none_or(|s| s.plan.is_none()) {
-            return Ok(None);
-        }
-        inner.session = Some(sid);
-        inner.store = Some(store.clone());
-        inner.monitor.next_deadline(now)
+    let deadline = phone.monitor().next_deadline(now);
+    *session.lock() = Inner {
+        phone,
+        store: Some(store),
     };
     session.announce_deadline(deadline);
     Ok(Some(session))

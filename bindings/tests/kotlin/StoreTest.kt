@@ -90,7 +90,7 @@ class DonghaengStoreTest {
 
     @Test
     fun openSchemaIntegrity() {
-        assertEquals(12L, store.schemaVersion()) // the latest migration (core/src/store/sql)
+        assertEquals(13L, store.schemaVersion()) // the latest migration (core/src/store/sql)
         assertEquals("ok", store.integrityCheck())
         assertFalse(store.isClosed())
         // Reopening the same file keeps the data.
@@ -759,7 +759,7 @@ class DonghaengStoreTest {
         assertFalse(encryptPlainDatabase(path, KEY)) // already encrypted: nothing to do
         val old = DonghaengStore.open(path, KEY)
         try {
-            assertEquals(12L, old.schemaVersion())
+            assertEquals(13L, old.schemaVersion())
             assertEquals("ok", old.integrityCheck())
         } finally {
             old.closeStore()

@@ -79,6 +79,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sync_outcome",
         sql: include_str!("sql/0012_sync_outcome.sql"),
     },
+    Migration {
+        version: 13,
+        name: "safety_pins",
+        sql: include_str!("sql/0013_safety_pins.sql"),
+    },
 ];
 
 /// The schema version this build writes.

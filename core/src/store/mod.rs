@@ -27,6 +27,7 @@ pub mod migrations;
 pub mod notes;
 pub mod org;
 pub mod persons;
+pub mod phone_safety;
 pub mod referrals;
 pub mod safety_events;
 pub mod services;

@@ -183,6 +183,33 @@ class SafetySessionViewModelTest : WithStore() {
         back.close()
     }
 
+    /** The PINs survive the kill too: the resumed session still asks for the PIN, and the duress PIN
+     *  still raises the silent alarm behind a normal-looking receipt. */
+    @Test
+    fun aResumedSessionKeepsThePinsAndTheDuressPin() {
+        val clock = TestClock(start)
+        val sms = SmsSender { r, t, s -> sent.add(Triple(r.map { it.phone }, t, s)) }
+        val vm = vm(clock)
+        vm.session.setPins(planner.id, "2468", "1357")
+        assertTrue(vm.start(request()))
+        vm.close()
+        store.closeStore()
+        store = DonghaengStore.open(File(dir, "app.db").path, DB_KEY)
+        clock.now = start + 20 * MINUTE
+        val back = SafetySessionViewModel.resumeOrNull("phone-1", store, planner.id, { alarms.add(it) }, sms, clock)!!
+        assertFalse(back.checkOut(null))
+        assertEquals("pin_required", back.state.value.error?.code)
+        assertFalse(back.checkOut("0000"))
+        assertEquals(SafetySessionStatus.OPEN, back.state.value.status)
+        assertTrue(back.checkOut("1357"))
+        assertEquals("복귀 처리되었습니다. 수고하셨습니다.", back.state.value.receipt)
+        // The duress check-out's alarm went out silently, to the team lead.
+        val (to, _, silent) = sent.single()
+        assertTrue(silent)
+        assertTrue("010-0000-0100" in to)
+        back.close()
+    }
+
     @Test
     fun sosIsSentAtOnceAndCanBeWithdrawn() {
         val clock = TestClock(start + 5 * MINUTE)
