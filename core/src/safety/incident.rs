@@ -113,7 +113,7 @@ pub struct HalfYear {
 
 impl HalfYear {
     pub fn of(t: DateTime<Utc>) -> Self {
-        let local = super::timeops::add_secs(t, 9 * 3600);
+        let local = t.with_timezone(&crate::clock::kst());
         HalfYear {
             year: local.year(),
             half: if local.month() <= 6 { 1 } else { 2 },

@@ -9,7 +9,6 @@ use std::fmt::{self, Write as _};
 use chrono::{DateTime, Datelike, Timelike, Utc};
 
 use super::event::SessionPlan;
-use super::timeops::add_secs;
 use crate::model::GeoPoint;
 
 /// `11-23 14:05` in KST, written straight into the surrounding `format!` (no intermediate string).
@@ -25,7 +24,7 @@ impl fmt::Display for Kst {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Plain integer formatting: several times faster than `format("%m-%d %H:%M")`, which parses the
         // pattern on every call, and a busy server tick composes thousands of these.
-        let l = add_secs(self.0, 9 * 3600);
+        let l = self.0.with_timezone(&crate::clock::kst());
         write!(
             f,
             "{:02}-{:02} {:02}:{:02}",

@@ -45,17 +45,13 @@ pub use replan::{replan_after_dropout, AssignmentChange, ReplanInput, ReplanResu
 pub use roles::RoleClause;
 pub use travel::{HaversineTravel, TravelTime};
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Offset, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
-/// Korea Standard Time (UTC+9). Korea has kept no daylight saving since 1988, so a fixed offset is exact.
-pub fn kst() -> FixedOffset {
-    // 9 h is always a valid offset; the fallback is never reached but avoids a panic path.
-    FixedOffset::east_opt(9 * 3600).unwrap_or(Utc.fix())
-}
+pub use crate::clock::kst;
 
 /// The calendar date in Seoul at `now` (the date a 동 team calls "today").
 pub fn seoul_today(now: DateTime<Utc>) -> NaiveDate {
-    now.with_timezone(&kst()).date_naive()
+    crate::clock::local_date(now)
 }
 
 /// `HH:MM` in KST, for messages.
