@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use donghaeng_core::model::Id;
 use donghaeng_core::safety as sf;
-use donghaeng_core::store::phone_safety::PhoneSafety;
+use donghaeng_core::store::phone_safety::{PhoneSafety, VisitStart as PhoneVisitStart};
 
 use crate::convert::*;
 use crate::enums::ContactMode;
@@ -271,8 +271,8 @@ impl From<SafetyAssessment> for sf::SafetyAssessment {
     }
 }
 
-/// What opens a session for a home visit. Household and workers are read from the store; the ladder
-/// is the core's standard one (partner → team lead → 동장 → 112/119 guidance).
+/// What opens a session for a home visit. Household, workers, district, the team's published
+/// escalation ladder and the disaster advisories in force are read from the store.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct SafetyStartRequest {
     pub household_id: String,
@@ -280,12 +280,14 @@ pub struct SafetyStartRequest {
     pub worker_ids: Vec<String>,
     /// The worker starting the session on this phone.
     pub starter_id: String,
-    /// The household's district (구), for disaster advisories.
-    pub district_id: String,
     pub expected_return_ms: i64,
     pub assessment: SafetyAssessment,
-    pub team_lead: SafetyContact,
-    pub dong_head: SafetyContact,
+    /// Team lead and 동장 for the standard ladder (partner → team lead → 동장 → 112/119 guidance),
+    /// used only while no ladder is published for the starter's team; neither: `safety_ladder_missing`.
+    #[uniffi(default)]
+    pub team_lead: Option<SafetyContact>,
+    #[uniffi(default)]
+    pub dong_head: Option<SafetyContact>,
     #[uniffi(default)]
     pub visit_id: Option<String>,
     #[uniffi(default)]
@@ -293,7 +295,7 @@ pub struct SafetyStartRequest {
     #[uniffi(default)]
     pub advisory_override: Option<String>,
     /// The volunteer whose own regular visit this is: two volunteers may go without staff, escalating
-    /// to `team_lead` (the 동 team).
+    /// to the team lead (the 동 team).
     #[uniffi(default)]
     pub regular_volunteer: Option<String>,
     /// Safety sessions are for home visits (the core refuses others).
@@ -442,41 +444,31 @@ impl SafetySession {
         now_ms: i64,
     ) -> FfiResult<SafetyStatus> {
         let now = instant("now_ms", now_ms)?;
-        let household_id = id("session.household_id", &request.household_id)?;
-        let worker_ids = ids("session.worker_ids", &request.worker_ids)?;
-        let db = store.store()?;
-        let household = db.households().get(household_id)?.household;
-        let workers = worker_ids
-            .iter()
-            .map(|w| db.workers().get(*w))
-            .collect::<Result<Vec<_>, _>>()?;
-        let config = sf::TeamSafetyConfig::standard(
-            sf::Contact::new(request.team_lead.name, request.team_lead.phone),
-            sf::Contact::new(request.dong_head.name, request.dong_head.phone),
-        );
-        let req = sf::StartRequest {
-            session_id: None,
+        let start = PhoneVisitStart {
+            household_id: id("session.household_id", &request.household_id)?,
             visit_id: opt_id("session.visit_id", request.visit_id.as_deref())?,
-            household: &household,
-            district_id: id("session.district_id", &request.district_id)?,
+            worker_ids: ids("session.worker_ids", &request.worker_ids)?,
+            starter_id: id("session.starter_id", &request.starter_id)?,
             contact_mode: request.contact_mode.into(),
-            workers: &workers,
             expected_return: instant("session.expected_return_ms", request.expected_return_ms)?,
             checkin_interval_secs: request.checkin_interval_secs,
             assessment: request.assessment.into(),
             advisory_override: request.advisory_override,
-            config: &config,
-            // Disaster advisories reach the phone by sync (not yet published by the server).
             regular_volunteer: opt_id(
                 "session.regular_volunteer",
                 request.regular_volunteer.as_deref(),
             )?,
-            advisories: &[],
+            fallback_contacts: request.team_lead.zip(request.dong_head).map(|(l, h)| {
+                (
+                    sf::Contact::new(l.name, l.phone),
+                    sf::Contact::new(h.name, h.phone),
+                )
+            }),
         };
-        let actor = self.actor("session.starter_id", &request.starter_id)?;
+        let db = store.store()?;
         let (status, deadline) = {
             let mut inner = self.lock();
-            inner.phone.start(&req, &actor, now)?;
+            inner.phone.start_visit(&db, &start, now)?;
             inner.store = Some(store.clone());
             inner.save();
             status_of(&inner, now)?

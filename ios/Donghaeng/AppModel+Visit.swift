@@ -30,16 +30,13 @@ extension AppModel {
         await SafetyNotifications.requestAuthorisationOnce()
         let controller = try await SafetyController.create(store: store, workerId: user.userId, model: self)
         let workers = visit.assigned.contains(user.userId) ? visit.assigned : [user.userId] + visit.assigned
-        let district = try await Facade.run { () -> String in
-            let household = try store.getHousehold(id: visit.householdId).household
-            // The district is the dong's parent; a dong not on the phone yet falls back to the dong itself
-            // (the id is only read for disaster advisories, which are not published yet).
-            return (try? store.getOrgUnit(id: household.dongId).parentId) ?? household.dongId
-        }
+        // The core reads the district, the team's published ladder and the advisories from the
+        // store; the typed contacts count only while no ladder is published for the team.
         let request = SafetyStartRequest(
             householdId: visit.householdId, workerIds: workers, starterId: user.userId,
-            districtId: district, expectedReturnMs: plan.expectedReturnMs, assessment: plan.assessment,
-            teamLead: plan.teamLead, dongHead: plan.dongHead, visitId: visit.id,
+            expectedReturnMs: plan.expectedReturnMs, assessment: plan.assessment,
+            teamLead: plan.teamLead.phone.isEmpty ? nil : plan.teamLead,
+            dongHead: plan.dongHead.phone.isEmpty ? nil : plan.dongHead, visitId: visit.id,
             checkinIntervalSecs: nil, advisoryOverride: nil, regularVolunteer: nil,
             contactMode: visit.contactMode)
         try await controller.start(store: store, request: request, pin: plan.pin, duressPin: plan.duressPin)

@@ -273,7 +273,7 @@ class SafetySessionTest {
     }
 
     private fun request(workers: List<String> = listOf(planner.id, nurse.id), returnMs: Long = now + 60 * MIN) = SafetyStartRequest(
-        householdId = household.id, workerIds = workers, starterId = planner.id, districtId = district.id,
+        householdId = household.id, workerIds = workers, starterId = planner.id,
         expectedReturnMs = returnMs, assessment = SafetyAssessment(true, true, true, true, "대형견 있음"),
         teamLead = SafetyContact("최팀장", "010-0000-0100"), dongHead = SafetyContact("정동장", "010-0000-0200"),
         contactMode = ContactMode.HOME,

@@ -123,7 +123,7 @@ def test_safety_session_with_a_python_listener(tmp_path):
     alarms = Alarms()
     s = d.SafetySession("phone-1", alarms)
     st = s.start(store, d.SafetyStartRequest(
-        household_id=h.id, worker_ids=[a.id, b.id], starter_id=a.id, district_id=district.id,
+        household_id=h.id, worker_ids=[a.id, b.id], starter_id=a.id,
         expected_return_ms=now + 60 * MIN,
         assessment=d.SafetyAssessment(risk_flags_reviewed=True, plan_shared_with_lead=True, phone_ready=True,
                                       exit_plan_agreed=True),
@@ -148,7 +148,7 @@ def test_safety_session_with_a_python_listener(tmp_path):
     # A Python listener that raises never stops the session.
     t = d.SafetySession("phone-3", Throwing())
     t.start(store, d.SafetyStartRequest(
-        household_id=h.id, worker_ids=[a.id, b.id], starter_id=a.id, district_id=district.id,
+        household_id=h.id, worker_ids=[a.id, b.id], starter_id=a.id,
         expected_return_ms=now + 60 * MIN,
         assessment=d.SafetyAssessment(risk_flags_reviewed=True, plan_shared_with_lead=True, phone_ready=True,
                                       exit_plan_agreed=True),

@@ -11,17 +11,39 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
-use crate::model::Id;
+use crate::model::{ContactMode, Id};
 use crate::safety::{
-    Actor, CheckOutReceipt, DeviceView, EventKind, SafetyEvent, SafetyMonitor, StartRequest,
-    WorkerPins,
+    Actor, CheckOutReceipt, Contact, DeviceView, EventKind, SafetyAssessment, SafetyEvent,
+    SafetyMonitor, StartRequest, TeamSafetyConfig, WorkerPins,
 };
 use crate::store::Store;
 use crate::{CoreError, CoreResult};
 
+/// What the app gives to open a session (방문 시작); the household, the workers, the district, the
+/// team's published escalation ladder and the disaster advisories in force come from the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VisitStart {
+    pub household_id: Id,
+    pub visit_id: Option<Id>,
+    /// Everyone going, the starter included.
+    pub worker_ids: Vec<Id>,
+    /// The worker starting the session on this phone: her team's ladder applies.
+    pub starter_id: Id,
+    pub contact_mode: ContactMode,
+    pub expected_return: DateTime<Utc>,
+    pub checkin_interval_secs: Option<i64>,
+    pub assessment: SafetyAssessment,
+    pub advisory_override: Option<String>,
+    pub regular_volunteer: Option<Id>,
+    /// Team lead and 동장, for the standard ladder, used only while no ladder is published for the
+    /// starter's team (`admin publish-config --kind safety_ladder`).
+    pub fallback_contacts: Option<(Contact, Contact)>,
+}
+
 /// One phone's safety session.
 #[derive(Debug)]
 pub struct PhoneSafety {
+    device_id: String,
     monitor: SafetyMonitor,
     session: Option<Id>,
     pins: HashMap<Id, WorkerPins>,
@@ -34,8 +56,10 @@ pub struct PhoneSafety {
 impl PhoneSafety {
     /// A session not started yet, for the phone `device_id`.
     pub fn new(device_id: impl Into<String>) -> PhoneSafety {
+        let device_id = device_id.into();
         PhoneSafety {
-            monitor: SafetyMonitor::new(device_id),
+            monitor: SafetyMonitor::new(device_id.clone()),
+            device_id,
             session: None,
             pins: HashMap::new(),
             pins_to_save: HashSet::new(),
@@ -85,6 +109,55 @@ impl PhoneSafety {
         let sid = self.monitor.start(req, actor, now)?.event.session_id;
         self.session = Some(sid);
         Ok(sid)
+    }
+
+    /// Opens the session for a visit from what `store` holds: the team's published ladder (else the
+    /// standard one over `fallback_contacts`; neither: `safety_ladder_missing`), the advisories
+    /// addressed to the household's 동 or above, the district above the 동.
+    pub fn start_visit(
+        &mut self,
+        store: &Store,
+        v: &VisitStart,
+        now: DateTime<Utc>,
+    ) -> CoreResult<Id> {
+        let household = store.households().get(v.household_id)?.household;
+        let workers = v
+            .worker_ids
+            .iter()
+            .map(|w| store.workers().get(*w))
+            .collect::<CoreResult<Vec<_>>>()?;
+        let team = store.workers().get(v.starter_id)?.team_id;
+        let config = match (
+            store.config_docs().safety(team)?.value,
+            &v.fallback_contacts,
+        ) {
+            (Some(published), _) => published,
+            (None, Some((lead, head))) => TeamSafetyConfig::standard(lead.clone(), head.clone()),
+            (None, None) => return Err(ladder_missing()),
+        };
+        let district_id = store
+            .org()
+            .get(household.dong_id)?
+            .parent_id
+            .unwrap_or(household.dong_id);
+        let advisories = store.config_docs().advisories(household.dong_id)?.value;
+        let req = StartRequest {
+            session_id: None,
+            visit_id: v.visit_id,
+            household: &household,
+            district_id,
+            contact_mode: v.contact_mode,
+            workers: &workers,
+            expected_return: v.expected_return,
+            checkin_interval_secs: v.checkin_interval_secs,
+            assessment: v.assessment.clone(),
+            advisory_override: v.advisory_override.clone(),
+            regular_volunteer: v.regular_volunteer,
+            config: &config,
+            advisories: &advisories,
+        };
+        let actor = Actor::new(v.starter_id, self.device_id.clone());
+        self.start(&req, &actor, now)
     }
 
     /// A worker's check-out PINs (already hashed); kept in the store at the next record.
@@ -181,6 +254,15 @@ impl PhoneSafety {
         phone.session = Some(sid);
         Ok(Some(phone))
     }
+}
+
+fn ladder_missing() -> CoreError {
+    CoreError::invalid(
+        "safety_ladder_missing",
+        "team_lead",
+        "이 팀의 비상 연락 체계가 배포되지 않았습니다. 팀장과 동장 연락처를 입력하거나 관리자에게 배포를 요청하세요.",
+        "no escalation ladder is published for this team; enter the team lead and the head of the dong, or ask the administrator to publish one",
+    )
 }
 
 fn no_open_session() -> CoreError {

@@ -26,20 +26,19 @@ object SafetyContacts {
     }
 }
 
-/** The core's start request for [row]: everyone assigned to the visit, the household's district. */
+/** The core's start request for [row]: everyone assigned to the visit. The core reads the district,
+ *  the team's published ladder and the advisories from the store; the typed contacts are used only
+ *  while no ladder is published for the team. */
 private fun startRequest(store: DonghaengStore, row: VisitRow, workerId: String, input: AssessmentInput, nowMs: Long): SafetyStartRequest {
     val visit = store.getVisit(row.visitId)
-    val household = store.getHousehold(row.householdId).household
-    val district = store.getOrgUnit(household.dongId).parentId ?: household.dongId
     return SafetyStartRequest(
         householdId = row.householdId,
         workerIds = (listOf(workerId) + visit.assigned).distinct(),
         starterId = workerId,
-        districtId = district,
         expectedReturnMs = nowMs + input.expectedMinutes * 60_000L,
         assessment = input.assessment,
-        teamLead = input.teamLead,
-        dongHead = input.dongHead,
+        teamLead = input.teamLead.takeIf { it.phone.isNotBlank() },
+        dongHead = input.dongHead.takeIf { it.phone.isNotBlank() },
         visitId = row.visitId,
         checkinIntervalSecs = null,
         advisoryOverride = null,

@@ -81,6 +81,11 @@ class TestServer(private val dir: File, vararg serveArgs: String) : AutoCloseabl
  * At the end the phone is revoked: it clears its credential, wipes its data and asks for enrolment.
  */
 class NurseDayTest {
+    private companion object {
+        const val LADDER_LEAD = "010-7777-8888"
+        const val LADDER_HEAD = "010-9999-0000"
+    }
+
     private lateinit var dir: File
     private lateinit var server: TestServer
 
@@ -99,6 +104,15 @@ class NurseDayTest {
 
     private data class Org(val dong: String, val district: String, val nurse: String, val lead: String)
 
+    /** The team's escalation ladder as the administrator publishes it: its own numbers, 5-minute grace. */
+    private fun ladder(lead: String, head: String) = """
+        {"grace_secs": 300, "overdue_recheck_secs": 900, "alarm_repeat_secs": 300, "ladder": [
+          {"target": "partner", "contacts": [], "delay_secs": 300},
+          {"target": "team_lead", "contacts": [{"name": "최팀장", "phone": "$lead"}], "delay_secs": 300},
+          {"target": "dong_head", "contacts": [{"name": "정동장", "phone": "$head"}], "delay_secs": 300},
+          {"target": "emergency", "contacts": [{"name": "최팀장", "phone": "$lead"}], "delay_secs": 300}]}
+    """.trimIndent()
+
     private fun org(): Org {
         val f = TestServer::field
         val city = f(server.admin("create-unit", "--kind", "city", "--name", "서울특별시"), "unit_id")
@@ -108,6 +122,8 @@ class NurseDayTest {
         val nurse = f(server.admin("create-user", "--unit", team, "--name", "김간호", "--role", "visiting_nurse", "--phone", "010-1111-2222"), "user_id")
         val lead = f(server.admin("create-user", "--unit", team, "--name", "최팀장", "--role", "welfare_planner", "--phone", "010-3333-4444"), "user_id")
         server.admin("set-privilege", "--user", lead, "--privilege", "supervisor")
+        val ladderFile = File(dir, "ladder.json").apply { writeText(ladder(LADDER_LEAD, LADDER_HEAD)) }
+        server.admin("publish-config", "--kind", "safety_ladder", "--unit", team, "--file", ladderFile.path)
         return Org(dong, district, nurse, lead)
     }
 
@@ -186,9 +202,9 @@ class NurseDayTest {
         safety.session.setPins(o.nurse, "2468", "1357")
         assertTrue(safety.state.value.error?.ko, safety.start(
             SafetyStartRequest(
-                householdId = household.id, workerIds = listOf(o.nurse, o.lead), starterId = o.nurse, districtId = o.district,
+                householdId = household.id, workerIds = listOf(o.nurse, o.lead), starterId = o.nurse,
                 expectedReturnMs = now + 60 * MINUTE, assessment = SafetyAssessment(true, true, true, true, null),
-                teamLead = SafetyContact("최팀장", "010-3333-4444"), dongHead = SafetyContact("정동장", "010-5555-6666"),
+                // No contacts typed: the core takes the team's published ladder from the store.
                 contactMode = ContactMode.HOME,
             ),
         ))
@@ -196,10 +212,11 @@ class NurseDayTest {
         assertEquals(SafetySessionStatus.OPEN, safety.state.value.status)
         assertTrue(alarms.last() != null)
 
-        // SOS: the phone's own alarm goes to the team lead at once, and the server's once synced.
+        // SOS: the phone's own alarm goes at once to the team lead of the published ladder, and the
+        // server's once synced.
         safety.sos()
         assertNull(safety.state.value.error)
-        assertTrue(sent.any { (to, _) -> "010-3333-4444" in to })
+        assertTrue(sent.toString(), sent.any { (to, _) -> LADDER_LEAD in to })
         assertTrue(sync.syncNow())
         val sessionId = safety.session.sessionId()!!
         val leadStore = DonghaengStore.open(File(dir, "lead.db").path, DB_KEY)

@@ -115,7 +115,7 @@ class SafetySessionViewModelTest : WithStore() {
     )
 
     private fun request() = SafetyStartRequest(
-        householdId = household.id, workerIds = listOf(planner.id, nurse.id), starterId = planner.id, districtId = district.id,
+        householdId = household.id, workerIds = listOf(planner.id, nurse.id), starterId = planner.id,
         expectedReturnMs = start + 60 * MINUTE, assessment = SafetyAssessment(true, true, true, true, null),
         teamLead = SafetyContact("최팀장", "010-0000-0100"), dongHead = SafetyContact("정동장", "010-0000-0200"),
         contactMode = ContactMode.HOME,
@@ -181,6 +181,17 @@ class SafetySessionViewModelTest : WithStore() {
         assertEquals(SafetySessionStatus.ESCALATING, back.state.value.status)
         assertEquals(1, sent.size)
         back.close()
+    }
+
+    /** Without a published ladder for the team, the contacts must be given; neither: a clear error. */
+    @Test
+    fun withoutALadderOrContactsTheSessionDoesNotStart() {
+        val vm = vm(TestClock(start))
+        assertFalse(vm.start(request().copy(teamLead = null, dongHead = null)))
+        assertEquals("safety_ladder_missing", vm.state.value.error?.code)
+        assertEquals(null, vm.session.sessionId())
+        assertTrue(vm.start(request()))
+        vm.close()
     }
 
     /** The PINs survive the kill too: the resumed session still asks for the PIN, and the duress PIN
