@@ -374,7 +374,7 @@ impl Households<'_> {
     }
 }
 
-fn validate(new: NewHousehold) -> CoreResult<Household> {
+pub(crate) fn validate(new: NewHousehold) -> CoreResult<Household> {
     Ok(Household {
         id: new_id(),
         dong_id: new.dong_id,

@@ -22,6 +22,7 @@ pub mod eligibility;
 pub mod encryption;
 pub mod history;
 pub mod households;
+pub mod import;
 pub mod incidents;
 pub mod migrations;
 pub mod notes;

@@ -148,6 +148,101 @@ fn transition(v: &Visit, next: VisitStatus) -> CoreResult<()> {
     }
 }
 
+/// A visit as it ended, from another system's history (bulk import): created in its final state as
+/// one record, without walking the life cycle on this phone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PastVisit {
+    pub household_id: Id,
+    pub purpose: VisitPurpose,
+    pub contact_mode: ContactMode,
+    pub window_start: DateTime<Utc>,
+    pub window_end: DateTime<Utc>,
+    pub assigned: Vec<Id>,
+    /// Planned (still to come), completed, cancelled or missed; never in progress.
+    pub status: VisitStatus,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub outcome: Option<VisitOutcome>,
+    pub note: Option<String>,
+}
+
+/// The visit `past` describes under `id`, checked as the life cycle would have left it: a completed
+/// visit has its start, end (not before the start) and outcome; the others have none of them.
+pub(crate) fn past_visit(conn: &Connection, id: Id, past: PastVisit) -> CoreResult<Visit> {
+    let window = TimeWindow::new(past.window_start, past.window_end)?;
+    let note = optional_note("visit.note", past.note.as_deref())?;
+    let completed = past.status == VisitStatus::Completed;
+    let bad = |field: &str, ko: &str, en: &str| {
+        Err(CoreError::invalid(
+            "visit_state_inconsistent",
+            field,
+            ko.to_owned(),
+            en.to_owned(),
+        ))
+    };
+    if past.status == VisitStatus::InProgress {
+        return bad(
+            "visit.status",
+            "진행 중인 방문은 가져올 수 없습니다 (완료·취소·미실시·예정만)",
+            "a visit in progress cannot be imported (completed, cancelled, missed or planned only)",
+        );
+    }
+    match (completed, past.started_at, past.completed_at, past.outcome) {
+        (true, Some(start), Some(end), Some(_)) if end < start => {
+            return bad(
+                "visit.completed_at",
+                "종료 시각이 시작 시각보다 빠릅니다",
+                "the visit cannot end before it started",
+            )
+        }
+        (true, Some(_), Some(_), Some(_)) | (false, None, None, None) => {}
+        (true, ..) => {
+            return bad(
+                "visit.outcome",
+                "완료된 방문에는 시작·종료 시각과 결과가 있어야 합니다",
+                "a completed visit needs its start, end and outcome",
+            )
+        }
+        (false, ..) => {
+            return bad(
+                "visit.status",
+                "완료되지 않은 방문에는 시작·종료 시각과 결과가 없습니다",
+                "only a completed visit has a start, an end and an outcome",
+            )
+        }
+    }
+    super::households::require(conn, past.household_id)?;
+    Ok(Visit {
+        id,
+        household_id: past.household_id,
+        purpose: past.purpose,
+        contact_mode: past.contact_mode,
+        window,
+        required_roles: Vec::new(),
+        assigned: check_workers(conn, &past.assigned)?,
+        status: past.status,
+        started_at: past.started_at,
+        completed_at: past.completed_at,
+        outcome: past.outcome,
+        note,
+    })
+}
+
+/// Writes a visit made by [`past_visit`] with its change, and its contact with the household.
+pub(crate) fn insert_past(
+    tx: &Connection,
+    cap: &mut super::device_sync::capture::Capture,
+    v: &Visit,
+) -> CoreResult<()> {
+    insert(tx, v)?;
+    cap.upsert(tx, "visits", v.id, None)?;
+    cap.upsert(tx, "visit_workers", v.id, None)?;
+    if let Some(at) = v.contact_at() {
+        super::households::note_contact(tx, v.household_id, at)?;
+    }
+    Ok(())
+}
+
 impl Visits<'_> {
     /// Plans a visit to an existing household.
     pub fn plan(&self, new: NewVisit) -> CoreResult<Visit> {

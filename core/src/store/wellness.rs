@@ -64,48 +64,8 @@ impl WellnessChecks<'_> {
     /// Records a wellness check. The household, worker, visit (of that household) and the check it
     /// corrects (of that household) must exist. A check counts as contact with the household.
     pub fn record(&self, new: NewWellnessCheck) -> CoreResult<WellnessCheck> {
-        let note = optional_note("wellness.note", new.note.as_deref())?;
-        self.0.write_synced(|tx, cap| {
-            super::households::require(tx, new.household_id)?;
-            super::workers::require(tx, new.worker_id)?;
-            if let Some(visit_id) = new.visit_id {
-                let v = super::visits::require(tx, visit_id)?;
-                if v.household_id != new.household_id {
-                    return Err(CoreError::invalid(
-                        "visit_of_other_household",
-                        "wellness.visit_id",
-                        "다른 가구의 방문입니다",
-                        "the visit belongs to another household",
-                    ));
-                }
-            }
-            if let Some(old) = new.corrects {
-                let o = get(tx, old)?.ok_or_else(|| CoreError::not_found("wellness_check", old))?;
-                if o.household_id != new.household_id {
-                    return Err(CoreError::invalid(
-                        "correction_of_other_household",
-                        "wellness.corrects",
-                        "다른 가구의 안부확인은 정정할 수 없습니다",
-                        "a correction must concern the same household",
-                    ));
-                }
-            }
-            let check = WellnessCheck {
-                id: new_id(),
-                household_id: new.household_id,
-                visit_id: new.visit_id,
-                worker_id: new.worker_id,
-                checked_at: new.checked_at,
-                contact_mode: new.contact_mode,
-                checklist: new.checklist,
-                note,
-                corrects: new.corrects,
-            };
-            insert(tx, &check)?;
-            cap.append(tx, "wellness_checks", check.id)?;
-            super::households::note_contact(tx, check.household_id, check.checked_at)?;
-            Ok(check)
-        })
+        let id = new_id();
+        self.0.write_synced(|tx, cap| record_in(tx, cap, id, new))
     }
 
     pub fn get(&self, id: Id) -> CoreResult<WellnessCheck> {
@@ -142,4 +102,54 @@ pub(crate) fn insert(tx: &Connection, c: &WellnessCheck) -> CoreResult<()> {
         c.corrects.map(|v| v.to_string())
     ])?;
     Ok(())
+}
+
+/// Checks and records a wellness check under `id` inside a sync-captured transaction (the rule of
+/// [`WellnessChecks::record`], shared with the bulk import).
+pub(crate) fn record_in(
+    tx: &Connection,
+    cap: &mut super::device_sync::capture::Capture,
+    id: Id,
+    new: NewWellnessCheck,
+) -> CoreResult<WellnessCheck> {
+    let note = optional_note("wellness.note", new.note.as_deref())?;
+    super::households::require(tx, new.household_id)?;
+    super::workers::require(tx, new.worker_id)?;
+    if let Some(visit_id) = new.visit_id {
+        let v = super::visits::require(tx, visit_id)?;
+        if v.household_id != new.household_id {
+            return Err(CoreError::invalid(
+                "visit_of_other_household",
+                "wellness.visit_id",
+                "다른 가구의 방문입니다",
+                "the visit belongs to another household",
+            ));
+        }
+    }
+    if let Some(old) = new.corrects {
+        let o = get(tx, old)?.ok_or_else(|| CoreError::not_found("wellness_check", old))?;
+        if o.household_id != new.household_id {
+            return Err(CoreError::invalid(
+                "correction_of_other_household",
+                "wellness.corrects",
+                "다른 가구의 안부확인은 정정할 수 없습니다",
+                "a correction must concern the same household",
+            ));
+        }
+    }
+    let check = WellnessCheck {
+        id,
+        household_id: new.household_id,
+        visit_id: new.visit_id,
+        worker_id: new.worker_id,
+        checked_at: new.checked_at,
+        contact_mode: new.contact_mode,
+        checklist: new.checklist,
+        note,
+        corrects: new.corrects,
+    };
+    insert(tx, &check)?;
+    cap.append(tx, "wellness_checks", check.id)?;
+    super::households::note_contact(tx, check.household_id, check.checked_at)?;
+    Ok(check)
 }

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod demo_cmd;
 mod eligibility_cmd;
+mod import_cmd;
 mod sync_demo_cmd;
 
 #[derive(Parser)]
@@ -26,6 +27,8 @@ enum Command {
     Demo(demo_cmd::DemoArgs),
     /// Two phones and the sync server: enrolment, sync, and what each role receives.
     SyncDemo(sync_demo_cmd::SyncDemoArgs),
+    /// Bulk import of a 동's households and history into a phone's store (docs/import.md).
+    Import(import_cmd::ImportArgs),
     /// Welfare eligibility (자격 판정).
     #[command(subcommand)]
     Eligibility(eligibility_cmd::EligibilityCommand),
@@ -37,6 +40,11 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo_cmd::run(&args),
         Command::SyncDemo(args) => sync_demo_cmd::run(&args),
         Command::Eligibility(cmd) => eligibility_cmd::run(cmd),
+        Command::Import(args) => match import_cmd::run(&args) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(2),
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
