@@ -4,7 +4,6 @@
 //! over the Android Keystore / iOS Keychain, the enrolment code or QR text parsed, the sync status for
 //! the sync screen, and the advice for a failure. Every rule is the core's; this converts.
 
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use donghaeng_core::sync::device as dv;
@@ -15,7 +14,7 @@ use crate::enums::Role;
 use crate::error::{FfiResult, ListenerError};
 use crate::store::DonghaengStore;
 use crate::sync::{
-    core_credential, routes, shell_credential, DeviceCredential, Progress, SyncProgressListener,
+    core_credential, routes, run_sync, shell_credential, DeviceCredential, SyncProgressListener,
     SyncReport,
 };
 
@@ -130,11 +129,9 @@ impl DeviceAccount {
         store: Arc<DonghaengStore>,
         listener: Option<Arc<dyn SyncProgressListener>>,
     ) -> FfiResult<SyncReport> {
-        let db = store.store()?;
-        let failures = AtomicU64::new(0);
-        let mut progress = Progress::new(listener.as_deref(), &failures);
-        let report = self.account.sync(&db, &mut progress)?;
-        Ok(SyncReport::from_core(report, &failures))
+        run_sync(&store, listener, |db, progress| {
+            self.account.sync(db, progress)
+        })
     }
 
     /// The server address this account syncs with.

@@ -63,22 +63,32 @@ pub struct SyncReport {
 }
 
 /// The core's progress callback over the app's listener, counting the listener's failures.
-pub(crate) struct Progress<'a> {
+struct Progress<'a> {
     listener: Option<&'a dyn SyncProgressListener>,
     failures: &'a AtomicU64,
 }
 
-impl<'a> Progress<'a> {
-    pub(crate) fn new(
-        listener: Option<&'a dyn SyncProgressListener>,
-        failures: &'a AtomicU64,
-    ) -> Self {
-        Progress { listener, failures }
-    }
+/// One sync of `store` by `sync`, with the app's listener, as the shell's report.
+pub(crate) fn run_sync(
+    store: &DonghaengStore,
+    listener: Option<Arc<dyn SyncProgressListener>>,
+    sync: impl FnOnce(
+        &donghaeng_core::store::Store,
+        &mut dyn dv::SyncProgress,
+    ) -> donghaeng_core::CoreResult<dv::SyncReport>,
+) -> FfiResult<SyncReport> {
+    let db = store.store()?;
+    let failures = AtomicU64::new(0);
+    let mut progress = Progress {
+        listener: listener.as_deref(),
+        failures: &failures,
+    };
+    let report = sync(&db, &mut progress)?;
+    Ok(SyncReport::from_core(report, &failures))
 }
 
 impl SyncReport {
-    pub(crate) fn from_core(r: dv::SyncReport, listener_failures: &AtomicU64) -> SyncReport {
+    fn from_core(r: dv::SyncReport, listener_failures: &AtomicU64) -> SyncReport {
         SyncReport {
             pushed: r.pushed,
             restamped: r.restamped,
@@ -216,11 +226,9 @@ impl SyncClient {
         store: Arc<DonghaengStore>,
         listener: Option<Arc<dyn SyncProgressListener>>,
     ) -> FfiResult<SyncReport> {
-        let db = store.store()?;
-        let failures = AtomicU64::new(0);
-        let mut progress = Progress::new(listener.as_deref(), &failures);
-        let r = self.client.sync(&db, &mut progress)?;
-        Ok(SyncReport::from_core(r, &failures))
+        run_sync(&store, listener, |db, progress| {
+            self.client.sync(db, progress)
+        })
     }
 
     /// Enrols the phone (기기 등록) with its user's one-time code, under the store's own device id.

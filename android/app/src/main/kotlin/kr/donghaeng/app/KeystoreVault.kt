@@ -1,14 +1,7 @@
 package kr.donghaeng.app
 
 import android.content.Context
-import android.security.keystore.KeyGenParameterSpec
-import android.security.keystore.KeyProperties
 import android.util.Base64
-import java.security.KeyStore
-import javax.crypto.Cipher
-import javax.crypto.KeyGenerator
-import javax.crypto.SecretKey
-import javax.crypto.spec.GCMParameterSpec
 import kr.donghaeng.ffi.CredentialVault
 import kr.donghaeng.ffi.DeviceCredential
 import kr.donghaeng.ffi.ListenerException
@@ -24,19 +17,7 @@ import org.json.JSONObject
 class KeystoreVault(context: Context) : CredentialVault {
     private val prefs = context.applicationContext.getSharedPreferences(PREFS, Context.MODE_PRIVATE)
 
-    private fun key(): SecretKey {
-        val ks = KeyStore.getInstance("AndroidKeyStore").apply { load(null) }
-        (ks.getKey(ALIAS, null) as? SecretKey)?.let { return it }
-        val gen = KeyGenerator.getInstance(KeyProperties.KEY_ALGORITHM_AES, "AndroidKeyStore")
-        gen.init(
-            KeyGenParameterSpec.Builder(ALIAS, KeyProperties.PURPOSE_ENCRYPT or KeyProperties.PURPOSE_DECRYPT)
-                .setBlockModes(KeyProperties.BLOCK_MODE_GCM)
-                .setEncryptionPaddings(KeyProperties.ENCRYPTION_PADDING_NONE)
-                .setKeySize(256)
-                .build()
-        )
-        return gen.generateKey()
-    }
+    private val seal = KeystoreSeal(ALIAS)
 
     /** Runs [block]; any failure becomes [ListenerException.Failed] naming only the step and the exception type. */
     private inline fun <T> guarded(step: String, block: () -> T): T = try {
@@ -50,10 +31,7 @@ class KeystoreVault(context: Context) : CredentialVault {
     override fun load(): DeviceCredential? {
         val sealed = prefs.getString(ENTRY, null) ?: return null
         return guarded("load") {
-            val bytes = Base64.decode(sealed, Base64.NO_WRAP)
-            val cipher = Cipher.getInstance("AES/GCM/NoPadding")
-            cipher.init(Cipher.DECRYPT_MODE, key(), GCMParameterSpec(128, bytes, 0, 12))
-            val json = JSONObject(String(cipher.doFinal(bytes, 12, bytes.size - 12), Charsets.UTF_8))
+            val json = JSONObject(String(seal.open(Base64.decode(sealed, Base64.NO_WRAP)), Charsets.UTF_8))
             val roleCode = json.getString("role")
             DeviceCredential(
                 deviceId = json.getString("device_id"),
@@ -72,9 +50,7 @@ class KeystoreVault(context: Context) : CredentialVault {
             .put("user_id", credential.userId)
             .put("role", credential.role.code())
             .toString()
-        val cipher = Cipher.getInstance("AES/GCM/NoPadding")
-        cipher.init(Cipher.ENCRYPT_MODE, key())
-        val sealed = cipher.iv + cipher.doFinal(json.toByteArray(Charsets.UTF_8))
+        val sealed = seal.seal(json.toByteArray(Charsets.UTF_8))
         // commit(), not apply(): the credential must be on disk before the core relies on it.
         if (!prefs.edit().putString(ENTRY, Base64.encodeToString(sealed, Base64.NO_WRAP)).commit()) {
             throw ListenerException.Failed("credential vault: could not write the preferences")
