@@ -379,21 +379,24 @@ impl SafetySession {
     }
 
     /// Runs a command on the open session, then reports the new status and deadline.
-    fn command(
+    /// Runs a command on the open session, then reports the new status and deadline; the
+    /// command's own answer comes back beside the status.
+    fn command<T>(
         &self,
         now_ms: i64,
-        f: impl FnOnce(&mut Inner, Id, DateTime<Utc>) -> FfiResult<()>,
-    ) -> FfiResult<SafetyStatus> {
+        f: impl FnOnce(&mut Inner, Id, DateTime<Utc>) -> FfiResult<T>,
+    ) -> FfiResult<(SafetyStatus, T)> {
         let now = instant("now_ms", now_ms)?;
-        let (status, deadline) = {
+        let (out, status, deadline) = {
             let mut inner = self.lock();
             let sid = inner.phone.open_session()?;
-            f(&mut inner, sid, now)?;
+            let out = f(&mut inner, sid, now)?;
             inner.save();
-            status_of(&inner, now)?
+            let (status, deadline) = status_of(&inner, now)?;
+            (out, status, deadline)
         };
         self.announce_deadline(deadline);
-        Ok(status)
+        Ok((status, out))
     }
 }
 
@@ -505,6 +508,7 @@ impl SafetySession {
             inner.phone.monitor_mut().check_in(sid, &actor, now)?;
             Ok(())
         })
+        .map(|(status, ())| status)
     }
 
     /// A new expected return (within 12 hours).
@@ -523,6 +527,7 @@ impl SafetySession {
                 .extend_return(sid, &actor, ret, now)?;
             Ok(())
         })
+        .map(|(status, ())| status)
     }
 
     /// 복귀 (check-out). With PINs set for the worker, `pin` is required.
@@ -533,12 +538,9 @@ impl SafetySession {
         now_ms: i64,
     ) -> FfiResult<CheckOutReceipt> {
         let actor = self.actor("worker_id", &worker_id)?;
-        let mut receipt = None;
-        self.command(now_ms, |inner, _, now| {
-            receipt = Some(inner.phone.check_out(&actor, pin.as_deref(), now)?);
-            Ok(())
+        let (_, r) = self.command(now_ms, |inner, _, now| {
+            Ok(inner.phone.check_out(&actor, pin.as_deref(), now)?)
         })?;
-        let r = receipt.expect("set by the command");
         Ok(CheckOutReceipt {
             session_id: id_str(r.session_id),
             worker_id: id_str(r.worker_id),
@@ -552,12 +554,10 @@ impl SafetySession {
     /// the listener is asked to run at once (`on_next_deadline(now)`).
     pub fn sos(&self, worker_id: String, now_ms: i64) -> FfiResult<String> {
         let actor = self.actor("worker_id", &worker_id)?;
-        let mut event = None;
-        self.command(now_ms, |inner, sid, now| {
-            event = Some(inner.phone.monitor_mut().sos(sid, &actor, now)?.event.id);
-            Ok(())
+        let (_, event) = self.command(now_ms, |inner, sid, now| {
+            Ok(inner.phone.monitor_mut().sos(sid, &actor, now)?.event.id)
         })?;
-        Ok(id_str(event.expect("set by the command")))
+        Ok(id_str(event))
     }
 
     /// Withdraws an SOS (a reason is required from the device that raised it).
@@ -577,6 +577,7 @@ impl SafetySession {
                 .cancel_sos(sid, &actor, sos, reason.as_deref(), now)?;
             Ok(())
         })
+        .map(|(status, ())| status)
     }
 
     /// Everything due at `now`, each exactly once (a second tick at the same `now` returns nothing).
