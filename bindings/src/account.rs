@@ -10,13 +10,9 @@ use donghaeng_core::sync::device as dv;
 use donghaeng_core::sync::enrolment;
 use donghaeng_core::{CoreError, CoreResult};
 
-use crate::enums::Role;
 use crate::error::{FfiResult, ListenerError};
 use crate::store::DonghaengStore;
-use crate::sync::{
-    core_credential, routes, run_sync, shell_credential, DeviceCredential, SyncProgressListener,
-    SyncReport,
-};
+use crate::sync::{routes, run_sync, DeviceCredential, SyncProgressListener, SyncReport};
 
 /// Implemented by the app over the platform's secret storage (Android Keystore-backed encrypted
 /// preferences, iOS Keychain). The credential's `device_secret` never leaves it except to the core.
@@ -37,17 +33,12 @@ fn vault_failed(e: ListenerError) -> CoreError {
 }
 
 impl dv::CredentialVault for Vault {
-    fn load(&self) -> CoreResult<Option<enrolment::DeviceCredential>> {
-        match self.0.load().map_err(vault_failed)? {
-            None => Ok(None),
-            Some(c) => Ok(Some(core_credential(c).map_err(|e| {
-                CoreError::storage(format!("credential vault holds a bad credential: {e}"))
-            })?)),
-        }
+    fn load(&self) -> CoreResult<Option<DeviceCredential>> {
+        self.0.load().map_err(vault_failed)
     }
 
-    fn save(&self, c: &enrolment::DeviceCredential) -> CoreResult<()> {
-        self.0.save(shell_credential(c)).map_err(vault_failed)
+    fn save(&self, c: &DeviceCredential) -> CoreResult<()> {
+        self.0.save(c.clone()).map_err(vault_failed)
     }
 
     fn clear(&self) -> CoreResult<()> {
@@ -55,23 +46,9 @@ impl dv::CredentialVault for Vault {
     }
 }
 
-/// Who the phone is enrolled for.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct EnrolledUser {
-    pub user_id: String,
-    pub role: Role,
-    pub device_id: String,
-}
-
-impl From<dv::EnrolledUser> for EnrolledUser {
-    fn from(u: dv::EnrolledUser) -> Self {
-        EnrolledUser {
-            user_id: u.user_id.to_string(),
-            role: u.role.into(),
-            device_id: u.device_id.to_string(),
-        }
-    }
-}
+pub use donghaeng_core::store::device_sync::SyncStatus;
+pub use dv::{EnrolledUser, NextStep};
+pub use enrolment::EnrolmentInput;
 
 /// The phone's account: enrolment and sync. Blocking: call it off the main thread.
 #[derive(uniffi::Object)]
@@ -112,13 +89,13 @@ impl DeviceAccount {
 
     /// Who the phone is enrolled for; null before enrolment and after revocation.
     pub fn enrolled_user(&self) -> FfiResult<Option<EnrolledUser>> {
-        Ok(self.account.enrolled_user()?.map(EnrolledUser::from))
+        Ok(self.account.enrolled_user()?)
     }
 
     /// Enrols with the code from the team lead (`enrolment_code_malformed`: nothing sent;
     /// `enrolment_code_refused`: wrong, used or expired). The credential goes to the vault.
     pub fn enrol(&self, store: Arc<DonghaengStore>, code: String) -> FfiResult<EnrolledUser> {
-        Ok(self.account.enrol(&*store.store()?, &code)?.into())
+        Ok(self.account.enrol(&*store.store()?, &code)?)
     }
 
     /// One sync, tokens fetched and renewed by the core. `not_enrolled` before enrolment;
@@ -140,51 +117,11 @@ impl DeviceAccount {
     }
 }
 
-/// What an enrolment screen read: a bare code, or the QR payload with the server address.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct EnrolmentInput {
-    pub server_url: Option<String>,
-    pub code: String,
-}
-
 /// Reads what the worker typed or scanned (`donghaeng://enrol?server=…&code=…`, or the code alone);
 /// the code comes back normalised. Bad input: `enrolment_code_malformed` or `invalid_url`.
 #[uniffi::export]
 pub fn parse_enrolment_input(text: String) -> FfiResult<EnrolmentInput> {
-    let input = enrolment::parse_enrolment_input(&text)?;
-    Ok(EnrolmentInput {
-        server_url: input.server_url,
-        code: input.code,
-    })
-}
-
-/// The app's next step after a failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum NextStep {
-    RetryLater,
-    CheckServerAddress,
-    EnterNewCode,
-    EnrolAgain,
-    WipeAndEnrol,
-    UpdateApp,
-    RecoverDatabaseKey,
-    ContactSupport,
-}
-
-impl From<dv::NextStep> for NextStep {
-    fn from(s: dv::NextStep) -> Self {
-        use dv::NextStep as S;
-        match s {
-            S::RetryLater => NextStep::RetryLater,
-            S::CheckServerAddress => NextStep::CheckServerAddress,
-            S::EnterNewCode => NextStep::EnterNewCode,
-            S::EnrolAgain => NextStep::EnrolAgain,
-            S::WipeAndEnrol => NextStep::WipeAndEnrol,
-            S::UpdateApp => NextStep::UpdateApp,
-            S::RecoverDatabaseKey => NextStep::RecoverDatabaseKey,
-            S::ContactSupport => NextStep::ContactSupport,
-        }
-    }
+    Ok(enrolment::parse_enrolment_input(&text)?)
 }
 
 /// What to show after a failure: the next step and its Korean and English texts.
@@ -202,32 +139,10 @@ pub struct SyncAdvice {
 pub fn advice_for(code: String) -> SyncAdvice {
     let a = dv::advice_for(&code);
     SyncAdvice {
-        step: a.step.into(),
+        step: a.step,
         title_ko: a.title_ko.to_owned(),
         body_ko: a.body_ko.to_owned(),
         title_en: a.title_en.to_owned(),
         body_en: a.body_en.to_owned(),
-    }
-}
-
-/// The sync screen's figures and the offline banner.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct SyncStatus {
-    pub pending: u64,
-    pub last_success_ms: Option<i64>,
-    pub last_attempt_ms: Option<i64>,
-    pub last_error_code: Option<String>,
-    pub offline: bool,
-}
-
-impl From<donghaeng_core::store::device_sync::SyncStatus> for SyncStatus {
-    fn from(s: donghaeng_core::store::device_sync::SyncStatus) -> Self {
-        SyncStatus {
-            pending: s.pending,
-            last_success_ms: s.last_success_ms,
-            last_attempt_ms: s.last_attempt_ms,
-            last_error_code: s.last_error_code,
-            offline: s.offline,
-        }
     }
 }

@@ -7,8 +7,8 @@ use std::sync::{Arc, RwLock};
 
 use donghaeng_core::eligibility as e;
 
-use crate::enums::{CrisisReason, SupportKind};
 use crate::error::FfiResult;
+use donghaeng_core::model::{CrisisReason, SupportKind};
 
 /// What the engine decided for one program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -129,7 +129,7 @@ pub struct ProgramDecision {
 /// All programs evaluated for one household on one date.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct EligibilityResult {
-    pub as_of: String,
+    pub as_of: chrono::NaiveDate,
     pub programs: Vec<ProgramDecision>,
     /// The core's explanation for people: Korean with English beside each line.
     pub text: String,
@@ -217,7 +217,7 @@ fn program_decision(p: e::ProgramResult) -> ProgramDecision {
 pub(crate) fn result(out: e::EvaluationOutput) -> EligibilityResult {
     let text = e::render_text(&out);
     EligibilityResult {
-        as_of: crate::convert::date_str(out.as_of),
+        as_of: out.as_of,
         programs: out.programs.into_iter().map(program_decision).collect(),
         text,
     }
@@ -322,9 +322,9 @@ impl EnteredFacts {
             health_insurance_bottom_20pct: self.health_insurance_bottom_20pct,
             crisis: match self.crisis {
                 Some(c) => Some(e::CrisisInput {
-                    reasons: crate::enums::to_core(&c.reasons),
+                    reasons: c.reasons,
                     requested_items: codes(&c.requested_items, "facts.crisis.requested_items")?,
-                    support_kind: c.support_kind.into(),
+                    support_kind: c.support_kind,
                 }),
                 None => None,
             },

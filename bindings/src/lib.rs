@@ -16,21 +16,29 @@
 //! - [`account::DeviceAccount`]: enrol with the team lead's code, keep the credential in the
 //!   app's [`account::CredentialVault`] (Keystore / Keychain), sync with renewed tokens, clear on
 //!   revocation; `parse_enrolment_input` (code or QR), `advice_for` (what to show after a failure).
-//! - [`error::DonghaengError`] (Kotlin `DonghaengException`): one variant per core error kind plus
-//!   `Closed`, each with `code`, `field`, `ko`, `en`.
+//! - `DonghaengError` (Kotlin `DonghaengException`, the core's `ffi::DonghaengError`): one variant per
+//!   core error kind plus `WrongKey` and `Closed`, each with `code`, `field`, `ko`, `en`.
 //! - [`services`]: the service item catalogue (`service_item_info`, `service_items`): each item's
 //!   program and what its record carries, for the 서비스 제공 기록 forms.
-//! - [`records`] and [`enums`]: what crosses the boundary. Ids are strings, dates `"YYYY-MM-DD"`,
-//!   instants `i64` milliseconds since the Unix epoch; enums mirror the core's ([`convert`]).
+//! - The core's records and enums cross as they are (its `uniffi` feature: ids as strings, dates
+//!   `"YYYY-MM-DD"`, instants `i64` milliseconds in fields named `…_ms`); [`records`] holds the few
+//!   whose shape here differs, each with its reason. Kotlin finds them in `kr.donghaeng.core`.
 //!
 //! Bindings are generated from the built library by `bindings/scripts/generate.sh`.
 
 uniffi::setup_scaffolding!();
 
+// The core's boundary types implement uniffi's traits for the core's tag; these make them this
+// crate's too.
+use chrono::NaiveDate;
+use donghaeng_core::ffi::UtcInstant;
+use uuid::Uuid;
+uniffi::use_remote_type!(donghaeng_core::Uuid);
+uniffi::use_remote_type!(donghaeng_core::NaiveDate);
+uniffi::use_remote_type!(donghaeng_core::UtcInstant);
+
 pub mod account;
-pub mod convert;
 pub mod eligibility;
-pub mod enums;
 pub mod error;
 pub mod records;
 pub mod safety;
@@ -39,7 +47,6 @@ pub mod services;
 pub mod store;
 pub mod sync;
 
-pub use enums::*;
 pub use error::{DonghaengError, ListenerError};
 pub use records::*;
 pub use services::{service_item_info, service_items, ServiceItemInfo, ServiceItemShape};

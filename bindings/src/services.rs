@@ -4,7 +4,7 @@
 
 use donghaeng_core::model as m;
 
-use crate::enums::{QuantityUnit, ServiceItem, ServiceProgram};
+use donghaeng_core::model::{QuantityUnit, ServiceItem, ServiceProgram};
 
 /// What a record of an item carries (the core's `ItemShape`, with the unit moved to
 /// [`ServiceItemInfo::unit`]).
@@ -35,16 +35,16 @@ pub struct ServiceItemInfo {
 impl From<m::ServiceItem> for ServiceItemInfo {
     fn from(i: m::ServiceItem) -> Self {
         let (shape, unit) = match i.shape() {
-            m::ItemShape::Paid(u) => (ServiceItemShape::Paid, Some(u.into())),
+            m::ItemShape::Paid(u) => (ServiceItemShape::Paid, Some(u)),
             m::ItemShape::Linked => (ServiceItemShape::Linked, None),
             m::ItemShape::Money => (ServiceItemShape::Money, None),
         };
         ServiceItemInfo {
-            item: i.into(),
+            item: i,
             code: i.code().to_owned(),
             label_ko: i.label_ko().to_owned(),
             label_en: i.label_en().to_owned(),
-            program: i.program().into(),
+            program: i.program(),
             shape,
             unit,
         }
@@ -54,13 +54,13 @@ impl From<m::ServiceItem> for ServiceItemInfo {
 /// The program, shape and unit of one item.
 #[uniffi::export]
 pub fn service_item_info(item: ServiceItem) -> ServiceItemInfo {
-    m::ServiceItem::from(item).into()
+    item.into()
 }
 
 /// The items of a program, in the core's order (the order a picker lists them).
 #[uniffi::export]
 pub fn service_items(program: ServiceProgram) -> Vec<ServiceItemInfo> {
-    m::ServiceItem::of(program.into())
+    m::ServiceItem::of(program)
         .map(ServiceItemInfo::from)
         .collect()
 }

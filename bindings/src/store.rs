@@ -1,15 +1,19 @@
-//! `DonghaengStore`: the local database as one object for the shells. Every method converts its
-//! arguments, calls one core operation and converts the answer; no rule of the domain lives here.
+//! `DonghaengStore`: the local database as one object for the shells. Every method calls one core
+//! operation with the core's own types; no rule of the domain lives here.
 
 use std::sync::{Arc, RwLock};
 
-use donghaeng_core::model::CrisisLevel;
-use donghaeng_core::store::{encryption, Store};
+use chrono::{DateTime, NaiveDate, Utc};
+use donghaeng_core::model::*;
+use donghaeng_core::store::history::HistoryCursor;
+use donghaeng_core::store::households::{HouseholdSummary, MonitoringDue};
+use donghaeng_core::store::referrals::ReplyDue;
+use donghaeng_core::store::services::ItemUsage;
+use donghaeng_core::store::{self as s, agenda::AgendaItem, encryption, Store};
 use donghaeng_core::synthetic::{self, SyntheticConfig};
+use uuid::Uuid;
 
-use crate::convert::*;
-use crate::enums::*;
-use crate::error::{DonghaengError, FfiResult};
+use crate::error::{invalid, DonghaengError, FfiResult};
 use crate::records::*;
 
 /// Limits of `generate_synthetic_dong`, so that a slip of a demo or test cannot fill the phone.
@@ -47,7 +51,7 @@ impl DonghaengStore {
 
 fn limit(field: &str, value: u32, max: u32) -> FfiResult<usize> {
     if value > max {
-        return Err(DonghaengError::invalid(
+        return Err(invalid(
             "too_many",
             field,
             format!("{field}: 최대 {max}입니다 (입력: {value})"),
@@ -59,7 +63,7 @@ fn limit(field: &str, value: u32, max: u32) -> FfiResult<usize> {
 
 fn check_path(path: &str) -> FfiResult<()> {
     if path.trim().is_empty() {
-        return Err(DonghaengError::invalid(
+        return Err(invalid(
             "required",
             "path",
             "path: 데이터 파일 경로를 입력하세요".to_owned(),
@@ -153,7 +157,7 @@ impl DonghaengStore {
 
     /// The sync screen's figures: changes waiting, last success and try, the offline banner.
     pub fn sync_status(&self) -> FfiResult<crate::account::SyncStatus> {
-        Ok(self.store()?.sync_status()?.into())
+        Ok(self.store()?.sync_status()?)
     }
 
     pub fn is_closed(&self) -> bool {
@@ -174,8 +178,8 @@ impl DonghaengStore {
     }
 
     /// This device's id in sync (made by the store when the file was created).
-    pub fn device_id(&self) -> FfiResult<String> {
-        Ok(self.store()?.device_id()?.to_string())
+    pub fn device_id(&self) -> FfiResult<Uuid> {
+        Ok(self.store()?.device_id()?)
     }
 
     /// Changes written here and not yet acknowledged by the sync server (the sync status badge).
@@ -190,238 +194,193 @@ impl DonghaengStore {
         &self,
         kind: OrgUnitKind,
         name: String,
-        parent_id: Option<String>,
+        parent_id: Option<Uuid>,
     ) -> FfiResult<OrgUnit> {
-        let parent = opt_id("org_unit.parent_id", parent_id.as_deref())?;
-        Ok(self
-            .store()?
-            .org()
-            .create(kind.into(), &name, parent)?
-            .into())
+        Ok(self.store()?.org().create(kind, &name, parent_id)?)
     }
 
-    pub fn get_org_unit(&self, id: String) -> FfiResult<OrgUnit> {
-        let id = crate::convert::id("org_unit.id", &id)?;
-        Ok(self.store()?.org().get(id)?.into())
+    pub fn get_org_unit(&self, id: Uuid) -> FfiResult<OrgUnit> {
+        Ok(self.store()?.org().get(id)?)
     }
 
     /// Direct children of a unit, by name.
-    pub fn org_unit_children(&self, id: String) -> FfiResult<Vec<OrgUnit>> {
-        let id = crate::convert::id("org_unit.id", &id)?;
-        Ok(conv_all(self.store()?.org().children(id)?))
+    pub fn org_unit_children(&self, id: Uuid) -> FfiResult<Vec<OrgUnit>> {
+        Ok(self.store()?.org().children(id)?)
     }
 
     // ------------------------------------------------------------------------------------- workers
 
-    pub fn create_worker(&self, worker: NewWorker) -> FfiResult<Worker> {
-        let new = worker.into_core()?;
-        Ok(self.store()?.workers().create(new)?.into())
+    pub fn create_worker(&self, worker: s::workers::NewWorker) -> FfiResult<Worker> {
+        Ok(self.store()?.workers().create(worker)?)
     }
 
-    pub fn get_worker(&self, id: String) -> FfiResult<Worker> {
-        let id = crate::convert::id("worker.id", &id)?;
-        Ok(self.store()?.workers().get(id)?.into())
+    pub fn get_worker(&self, id: Uuid) -> FfiResult<Worker> {
+        Ok(self.store()?.workers().get(id)?)
     }
 
     /// The team's workers, by name.
-    pub fn workers_by_team(&self, team_id: String) -> FfiResult<Vec<Worker>> {
-        let id = crate::convert::id("worker.team_id", &team_id)?;
-        Ok(conv_all(self.store()?.workers().by_team(id)?))
+    pub fn workers_by_team(&self, team_id: Uuid) -> FfiResult<Vec<Worker>> {
+        Ok(self.store()?.workers().by_team(team_id)?)
     }
 
     /// A worker who leaves keeps their history but can no longer be assigned.
-    pub fn set_worker_active(&self, id: String, active: bool) -> FfiResult<()> {
-        let id = crate::convert::id("worker.id", &id)?;
+    pub fn set_worker_active(&self, id: Uuid, active: bool) -> FfiResult<()> {
         Ok(self.store()?.workers().set_active(id, active)?)
     }
 
     // ---------------------------------------------------------------------------------- households
 
     pub fn create_household(&self, household: NewHousehold) -> FfiResult<Household> {
-        let new = household.into_core()?;
-        Ok(self.store()?.households().create(new)?.into())
+        Ok(self.store()?.households().create(household.into())?)
     }
 
     /// Registers a household and its members in one transaction: all of it or nothing.
     pub fn create_household_with_members(
         &self,
         household: NewHousehold,
-        members: Vec<NewMember>,
+        members: Vec<s::persons::NewMember>,
     ) -> FfiResult<HouseholdWithMembers> {
-        let new = household.into_core()?;
-        let members = members
-            .into_iter()
-            .map(NewMember::into_core)
-            .collect::<FfiResult<Vec<_>>>()?;
-        let (h, persons) = self
-            .store()?
+        let store = self.store()?;
+        let (household, members) = store
             .households()
-            .create_with_members(new, members)?;
-        Ok(HouseholdWithMembers {
-            household: h.into(),
-            members: conv_all(persons),
-        })
+            .create_with_members(household.into(), members)?;
+        Ok(HouseholdWithMembers { household, members })
     }
 
-    pub fn get_household(&self, id: String) -> FfiResult<HouseholdSummary> {
-        let id = crate::convert::id("household.id", &id)?;
-        Ok(self.store()?.households().get(id)?.into())
+    pub fn get_household(&self, id: Uuid) -> FfiResult<HouseholdSummary> {
+        Ok(self.store()?.households().get(id)?)
     }
 
     /// A household's detail as the detail screen shows it, recorded in the audit trail (who was
     /// shown which household, when, from this phone): use it for every screen that shows a
     /// household to a user, `get_household` only for lookups no one sees.
-    pub fn view_household(&self, id: String, viewer_id: String) -> FfiResult<HouseholdSummary> {
-        let id = crate::convert::id("household.id", &id)?;
-        let viewer = crate::convert::id("viewer_id", &viewer_id)?;
+    pub fn view_household(&self, id: Uuid, viewer_id: Uuid) -> FfiResult<HouseholdSummary> {
         let store = self.store()?;
         let summary = store.households().get(id)?;
-        store.audit().household_viewed(viewer, id)?;
-        Ok(summary.into())
+        store.audit().household_viewed(viewer_id, id)?;
+        Ok(summary)
     }
 
     /// Applies `update`; every field is validated before anything is written.
-    pub fn update_household(&self, id: String, update: HouseholdUpdate) -> FfiResult<Household> {
-        let id = crate::convert::id("household.id", &id)?;
+    pub fn update_household(&self, id: Uuid, update: HouseholdUpdate) -> FfiResult<Household> {
         let update = update.into_core()?;
-        Ok(self.store()?.households().update(id, update)?.into())
+        Ok(self.store()?.households().update(id, update)?)
     }
 
     /// Households of a 동 whose head's name, members' names or address contain `query` (e.g. "김").
     pub fn search_households(
         &self,
-        dong_id: String,
+        dong_id: Uuid,
         query: String,
         limit: u32,
     ) -> FfiResult<Vec<HouseholdSummary>> {
-        let dong = crate::convert::id("search.dong_id", &dong_id)?;
-        Ok(conv_all(
-            self.store()?.households().search(dong, &query, limit)?,
-        ))
+        Ok(self.store()?.households().search(dong_id, &query, limit)?)
     }
 
     /// Households of a 동 due for monitoring by `today + horizon_days`, most overdue first.
     /// `intervals` null: the core's defaults.
     pub fn households_due_for_monitoring(
         &self,
-        dong_id: String,
-        today: String,
+        dong_id: Uuid,
+        today: NaiveDate,
         horizon_days: u32,
         intervals: Option<MonitoringIntervals>,
     ) -> FfiResult<Vec<MonitoringDue>> {
-        let dong = crate::convert::id("monitoring.dong_id", &dong_id)?;
-        let today = date("monitoring.today", &today)?;
         let horizon = check_days("monitoring.horizon_days", horizon_days)?;
         let intervals = match intervals {
             Some(i) => i.into_core()?,
             None => Default::default(),
         };
-        Ok(conv_all(
-            self.store()?
-                .households()
-                .due_for_monitoring(dong, today, horizon, intervals)?,
-        ))
+        Ok(self
+            .store()?
+            .households()
+            .due_for_monitoring(dong_id, today, horizon, intervals)?)
     }
 
     // ------------------------------------------------------------------------------------- persons
 
     /// Adds a member to an existing household.
-    pub fn add_person(&self, person: NewPerson) -> FfiResult<Person> {
-        let new = person.into_core()?;
-        Ok(self.store()?.persons().add(new)?.into())
+    pub fn add_person(&self, person: s::persons::NewPerson) -> FfiResult<Person> {
+        Ok(self.store()?.persons().add(person)?)
     }
 
     /// Members of a household, oldest first.
-    pub fn persons_of_household(&self, household_id: String) -> FfiResult<Vec<Person>> {
-        let id = crate::convert::id("person.household_id", &household_id)?;
-        Ok(conv_all(self.store()?.persons().of_household(id)?))
+    pub fn persons_of_household(&self, household_id: Uuid) -> FfiResult<Vec<Person>> {
+        Ok(self.store()?.persons().of_household(household_id)?)
     }
 
     // -------------------------------------------------------------------------------------- visits
 
-    pub fn plan_visit(&self, visit: NewVisit) -> FfiResult<Visit> {
-        let new = visit.into_core()?;
-        Ok(self.store()?.visits().plan(new)?.into())
+    pub fn plan_visit(&self, visit: s::visits::NewVisit) -> FfiResult<Visit> {
+        Ok(self.store()?.visits().plan(visit)?)
     }
 
-    pub fn get_visit(&self, id: String) -> FfiResult<Visit> {
-        let id = crate::convert::id("visit.id", &id)?;
-        Ok(self.store()?.visits().get(id)?.into())
+    pub fn get_visit(&self, id: Uuid) -> FfiResult<Visit> {
+        Ok(self.store()?.visits().get(id)?)
     }
 
     /// Replaces the assigned workers of a visit that is not finished.
-    pub fn assign_visit(&self, id: String, worker_ids: Vec<String>) -> FfiResult<Visit> {
-        let id = crate::convert::id("visit.id", &id)?;
-        let workers = ids("visit.assigned", &worker_ids)?;
-        Ok(self.store()?.visits().assign(id, &workers)?.into())
+    pub fn assign_visit(&self, id: Uuid, worker_ids: Vec<Uuid>) -> FfiResult<Visit> {
+        Ok(self.store()?.visits().assign(id, &worker_ids)?)
     }
 
     /// planned → in progress.
-    pub fn start_visit(&self, id: String, at_ms: i64) -> FfiResult<Visit> {
-        let id = crate::convert::id("visit.id", &id)?;
-        let at = instant("visit.started_at_ms", at_ms)?;
-        Ok(self.store()?.visits().start(id, at)?.into())
+    pub fn start_visit(&self, id: Uuid, at_ms: DateTime<Utc>) -> FfiResult<Visit> {
+        Ok(self.store()?.visits().start(id, at_ms)?)
     }
 
     /// in progress → completed, with the outcome.
     pub fn complete_visit(
         &self,
-        id: String,
-        at_ms: i64,
+        id: Uuid,
+        at_ms: DateTime<Utc>,
         outcome: VisitOutcome,
         note: Option<String>,
     ) -> FfiResult<Visit> {
-        let id = crate::convert::id("visit.id", &id)?;
-        let at = instant("visit.completed_at_ms", at_ms)?;
-        Ok(self
-            .store()?
+        let store = self.store()?;
+        Ok(store
             .visits()
-            .complete(id, at, outcome.into(), note.as_deref())?
-            .into())
+            .complete(id, at_ms, outcome, note.as_deref())?)
     }
 
     /// planned or in progress → cancelled.
-    pub fn cancel_visit(&self, id: String, reason: String) -> FfiResult<Visit> {
-        let id = crate::convert::id("visit.id", &id)?;
-        Ok(self.store()?.visits().cancel(id, &reason)?.into())
+    pub fn cancel_visit(&self, id: Uuid, reason: String) -> FfiResult<Visit> {
+        Ok(self.store()?.visits().cancel(id, &reason)?)
     }
 
     /// planned → missed.
-    pub fn mark_visit_missed(&self, id: String) -> FfiResult<Visit> {
-        let id = crate::convert::id("visit.id", &id)?;
-        Ok(self.store()?.visits().mark_missed(id)?.into())
+    pub fn mark_visit_missed(&self, id: Uuid) -> FfiResult<Visit> {
+        Ok(self.store()?.visits().mark_missed(id)?)
     }
 
     /// missed → planned, in a new window.
     pub fn replan_visit(
         &self,
-        id: String,
-        window_start_ms: i64,
-        window_end_ms: i64,
+        id: Uuid,
+        window_start_ms: DateTime<Utc>,
+        window_end_ms: DateTime<Utc>,
     ) -> FfiResult<Visit> {
-        let id = crate::convert::id("visit.id", &id)?;
-        let start = instant("visit.window_start_ms", window_start_ms)?;
-        let end = instant("visit.window_end_ms", window_end_ms)?;
-        Ok(self.store()?.visits().replan(id, start, end)?.into())
+        let store = self.store()?;
+        Ok(store.visits().replan(id, window_start_ms, window_end_ms)?)
     }
 
     // ------------------------------------------------------------------------------------ wellness
 
-    pub fn record_wellness_check(&self, check: NewWellnessCheck) -> FfiResult<WellnessCheck> {
-        let new = check.into_core()?;
-        Ok(self.store()?.wellness().record(new)?.into())
+    pub fn record_wellness_check(
+        &self,
+        check: s::wellness::NewWellnessCheck,
+    ) -> FfiResult<WellnessCheck> {
+        Ok(self.store()?.wellness().record(check)?)
     }
 
-    pub fn get_wellness_check(&self, id: String) -> FfiResult<WellnessCheck> {
-        let id = crate::convert::id("wellness.id", &id)?;
-        Ok(self.store()?.wellness().get(id)?.into())
+    pub fn get_wellness_check(&self, id: Uuid) -> FfiResult<WellnessCheck> {
+        Ok(self.store()?.wellness().get(id)?)
     }
 
     // --------------------------------------------------------------------------------------- notes
 
-    pub fn add_case_note(&self, note: NewCaseNote) -> FfiResult<CaseNote> {
-        let new = note.into_core()?;
-        Ok(self.store()?.notes().add(new)?.into())
+    pub fn add_case_note(&self, note: s::notes::NewCaseNote) -> FfiResult<CaseNote> {
+        Ok(self.store()?.notes().add(note)?)
     }
 
     // --------------------------------------------------------------------------------------- cases
@@ -429,153 +388,127 @@ impl DonghaengStore {
     /// Opens a case at intake for a household that has no open case.
     pub fn open_case(
         &self,
-        household_id: String,
-        manager_id: String,
-        opened_on: String,
+        household_id: Uuid,
+        manager_id: Uuid,
+        opened_on: NaiveDate,
     ) -> FfiResult<Case> {
-        let household = crate::convert::id("case.household_id", &household_id)?;
-        let manager = crate::convert::id("case.manager_id", &manager_id)?;
-        let on = date("case.opened_on", &opened_on)?;
-        Ok(self.store()?.cases().open(household, manager, on)?.into())
+        let store = self.store()?;
+        Ok(store.cases().open(household_id, manager_id, opened_on)?)
     }
 
-    pub fn get_case(&self, id: String) -> FfiResult<Case> {
-        let id = crate::convert::id("case.id", &id)?;
-        Ok(self.store()?.cases().get(id)?.into())
+    pub fn get_case(&self, id: Uuid) -> FfiResult<Case> {
+        Ok(self.store()?.cases().get(id)?)
     }
 
-    pub fn classify_case(&self, id: String, classification: CaseClassification) -> FfiResult<Case> {
-        let id = crate::convert::id("case.id", &id)?;
-        Ok(self
-            .store()?
-            .cases()
-            .classify(id, classification.into())?
-            .into())
+    pub fn classify_case(&self, id: Uuid, classification: CaseClassification) -> FfiResult<Case> {
+        Ok(self.store()?.cases().classify(id, classification)?)
     }
 
     /// Moves a case to its next stage.
-    pub fn advance_case(&self, id: String) -> FfiResult<Case> {
-        let id = crate::convert::id("case.id", &id)?;
-        Ok(self.store()?.cases().advance(id)?.into())
+    pub fn advance_case(&self, id: Uuid) -> FfiResult<Case> {
+        Ok(self.store()?.cases().advance(id)?)
     }
 
-    pub fn close_case(&self, id: String, on: String, reason: ClosureReason) -> FfiResult<Case> {
-        let id = crate::convert::id("case.id", &id)?;
-        let on = date("case.closed_on", &on)?;
-        Ok(self.store()?.cases().close(id, on, reason.into())?.into())
+    pub fn close_case(&self, id: Uuid, on: NaiveDate, reason: ClosureReason) -> FfiResult<Case> {
+        Ok(self.store()?.cases().close(id, on, reason)?)
     }
 
     /// A household's cases, newest first.
-    pub fn cases_of_household(&self, household_id: String) -> FfiResult<Vec<Case>> {
-        let id = crate::convert::id("case.household_id", &household_id)?;
-        Ok(conv_all(self.store()?.cases().of_household(id)?))
+    pub fn cases_of_household(&self, household_id: Uuid) -> FfiResult<Vec<Case>> {
+        Ok(self.store()?.cases().of_household(household_id)?)
     }
 
     // ----------------------------------------------------------------------------------- referrals
 
-    pub fn create_referral(&self, referral: NewReferral) -> FfiResult<Referral> {
-        let new = referral.into_core()?;
-        Ok(self.store()?.referrals().create(new)?.into())
+    pub fn create_referral(&self, referral: s::referrals::NewReferral) -> FfiResult<Referral> {
+        Ok(self.store()?.referrals().create(referral)?)
     }
 
-    pub fn get_referral(&self, id: String) -> FfiResult<Referral> {
-        let id = crate::convert::id("referral.id", &id)?;
-        Ok(self.store()?.referrals().get(id)?.into())
+    pub fn get_referral(&self, id: Uuid) -> FfiResult<Referral> {
+        Ok(self.store()?.referrals().get(id)?)
     }
 
     pub fn record_referral_first_reply(
         &self,
-        id: String,
-        on: String,
+        id: Uuid,
+        on: NaiveDate,
         note: Option<String>,
     ) -> FfiResult<Referral> {
-        let id = crate::convert::id("referral.id", &id)?;
-        let on = date("referral.first_reply_on", &on)?;
-        Ok(self
-            .store()?
+        let store = self.store()?;
+        Ok(store
             .referrals()
-            .record_first_reply(id, on, note.as_deref())?
-            .into())
+            .record_first_reply(id, on, note.as_deref())?)
     }
 
-    pub fn record_referral_service_end(&self, id: String, on: String) -> FfiResult<Referral> {
-        let id = crate::convert::id("referral.id", &id)?;
-        let on = date("referral.service_ended_on", &on)?;
-        Ok(self.store()?.referrals().record_service_end(id, on)?.into())
+    pub fn record_referral_service_end(&self, id: Uuid, on: NaiveDate) -> FfiResult<Referral> {
+        Ok(self.store()?.referrals().record_service_end(id, on)?)
     }
 
     pub fn record_referral_final_reply(
         &self,
-        id: String,
-        on: String,
+        id: Uuid,
+        on: NaiveDate,
         note: Option<String>,
     ) -> FfiResult<Referral> {
-        let id = crate::convert::id("referral.id", &id)?;
-        let on = date("referral.final_reply_on", &on)?;
-        Ok(self
-            .store()?
+        let store = self.store()?;
+        Ok(store
             .referrals()
-            .record_final_reply(id, on, note.as_deref())?
-            .into())
+            .record_final_reply(id, on, note.as_deref())?)
     }
 
     /// Replies still missing whose due date is on or before `by`, earliest first.
-    pub fn referral_replies_due(&self, by: String) -> FfiResult<Vec<ReplyDue>> {
-        let by = date("referral.due_by", &by)?;
-        Ok(conv_all(self.store()?.referrals().replies_due(by)?))
+    pub fn referral_replies_due(&self, by: NaiveDate) -> FfiResult<Vec<ReplyDue>> {
+        Ok(self.store()?.referrals().replies_due(by)?)
     }
 
     // ------------------------------------------------------------------------------ crisis reports
 
     /// Records a crisis report; about a known household it also makes a referral to the 동 team.
-    pub fn report_crisis(&self, report: NewCrisisReport) -> FfiResult<CrisisReport> {
-        let new = report.into_core()?;
-        Ok(self.store()?.crisis_reports().report(new)?.into())
+    pub fn report_crisis(
+        &self,
+        report: s::crisis_reports::NewCrisisReport,
+    ) -> FfiResult<CrisisReport> {
+        Ok(self.store()?.crisis_reports().report(report)?)
     }
 
-    pub fn get_crisis_report(&self, id: String) -> FfiResult<CrisisReport> {
-        let id = crate::convert::id("crisis_report.id", &id)?;
-        Ok(self.store()?.crisis_reports().get(id)?.into())
+    pub fn get_crisis_report(&self, id: Uuid) -> FfiResult<CrisisReport> {
+        Ok(self.store()?.crisis_reports().get(id)?)
     }
 
     /// The 동 team's inbox: reports not yet handled, newest first.
-    pub fn crisis_inbox(&self, dong_id: String) -> FfiResult<Vec<CrisisReport>> {
-        let id = crate::convert::id("crisis_report.dong_id", &dong_id)?;
-        Ok(conv_all(self.store()?.crisis_reports().inbox(id)?))
+    pub fn crisis_inbox(&self, dong_id: Uuid) -> FfiResult<Vec<CrisisReport>> {
+        Ok(self.store()?.crisis_reports().inbox(dong_id)?)
     }
 
-    pub fn mark_crisis_report_handled(&self, id: String) -> FfiResult<CrisisReport> {
-        let id = crate::convert::id("crisis_report.id", &id)?;
-        Ok(self.store()?.crisis_reports().mark_handled(id)?.into())
+    pub fn mark_crisis_report_handled(&self, id: Uuid) -> FfiResult<CrisisReport> {
+        Ok(self.store()?.crisis_reports().mark_handled(id)?)
     }
 
     // ---------------------------------------------------------------------------------- volunteers
 
     pub fn record_volunteer_activity(
         &self,
-        activity: NewVolunteerActivity,
+        activity: s::volunteers::NewVolunteerActivity,
     ) -> FfiResult<VolunteerActivity> {
-        let new = activity.into_core()?;
-        Ok(self.store()?.volunteers().record(new)?.into())
+        Ok(self.store()?.volunteers().record(activity)?)
     }
 
     /// The volunteer's month against the 보라미 terms.
     pub fn volunteer_month(
         &self,
-        worker_id: String,
+        worker_id: Uuid,
         year: i32,
         month: u32,
     ) -> FfiResult<VolunteerMonth> {
-        let id = crate::convert::id("volunteer_activity.worker_id", &worker_id)?;
         if !(1..=9999).contains(&year) {
-            return Err(DonghaengError::invalid(
+            return Err(invalid(
                 "date_out_of_range",
                 "year",
                 format!("year: 연도는 1~9999 사이여야 합니다 (입력: {year})"),
                 format!("year: must be within 1..=9999 (got {year})"),
             ));
         }
-        Ok(self.store()?.volunteers().month(id, year, month)?.into())
+        Ok(self.store()?.volunteers().month(worker_id, year, month)?)
     }
 
     // ------------------------------------------------------------------------------------ services
@@ -583,24 +516,24 @@ impl DonghaengStore {
     /// Records a 돌봄SOS service delivered or a 서울형 긴급복지 support item paid; to mend an earlier
     /// record, pass its id in `corrects`.
     pub fn record_service(&self, service: NewServiceProvision) -> FfiResult<ServiceProvision> {
-        let (new, emergency) = service.into_core_with()?;
-        Ok(self.store()?.services().record_with(new, emergency)?.into())
+        let (new, emergency) = service.into_core()?;
+        Ok(self.store()?.services().record_with(new, emergency)?)
     }
 
-    /// Eligibility of a stored household on `as_of` (`"YYYY-MM-DD"`): members' ages and disability,
-    /// the lonely-death tag, recorded 서울형 긴급복지 support (crisis reason, new or extra) and this
-    /// year's 돌봄SOS use come from the store; income, property and today's crisis from `facts`,
-    /// which the worker enters and which are not stored. The core's decision with every check.
+    /// Eligibility of a stored household on `as_of`: members' ages and disability, the lonely-death
+    /// tag, recorded 서울형 긴급복지 support (crisis reason, new or extra) and this year's 돌봄SOS use
+    /// come from the store; income, property and today's crisis from `facts`, which the worker
+    /// enters and which are not stored. The core's decision with every check.
     pub fn evaluate_household(
         &self,
-        household_id: String,
-        as_of: String,
+        household_id: Uuid,
+        as_of: NaiveDate,
         facts: crate::eligibility::EnteredFacts,
     ) -> FfiResult<crate::eligibility::EligibilityResult> {
-        let id = crate::convert::id("household_id", &household_id)?;
-        let as_of = crate::convert::date("as_of", &as_of)?;
         let facts = facts.into_core()?;
-        let out = self.store()?.evaluate_household(id, as_of, &facts)?;
+        let out = self
+            .store()?
+            .evaluate_household(household_id, as_of, &facts)?;
         Ok(crate::eligibility::result(out))
     }
 
@@ -608,73 +541,60 @@ impl DonghaengStore {
     /// `reason` is required.
     pub fn void_service(
         &self,
-        id: String,
-        recorded_by: String,
+        id: Uuid,
+        recorded_by: Uuid,
         reason: String,
     ) -> FfiResult<ServiceProvision> {
-        let id = crate::convert::id("service.id", &id)?;
-        let by = crate::convert::id("service.recorded_by", &recorded_by)?;
-        Ok(self.store()?.services().void(id, by, &reason)?.into())
+        Ok(self.store()?.services().void(id, recorded_by, &reason)?)
     }
 
     /// One record as written (also a corrected or voided one).
-    pub fn get_service(&self, id: String) -> FfiResult<ServiceProvision> {
-        let id = crate::convert::id("service.id", &id)?;
-        Ok(self.store()?.services().get(id)?.into())
+    pub fn get_service(&self, id: Uuid) -> FfiResult<ServiceProvision> {
+        Ok(self.store()?.services().get(id)?)
     }
 
     /// The household's services that count (corrections applied, voided ones left out), newest
     /// first.
-    pub fn services_of_household(&self, household_id: String) -> FfiResult<Vec<ServiceProvision>> {
-        let id = crate::convert::id("service.household_id", &household_id)?;
-        Ok(conv_all(self.store()?.services().for_household(id)?))
+    pub fn services_of_household(&self, household_id: Uuid) -> FfiResult<Vec<ServiceProvision>> {
+        Ok(self.store()?.services().for_household(household_id)?)
     }
 
     /// What each item came to for the household in calendar `year`, in the catalogue's order: what a
     /// worker checks against the yearly limits before offering more.
-    pub fn service_year_usage(
-        &self,
-        household_id: String,
-        year: i32,
-    ) -> FfiResult<Vec<ServiceItemUsage>> {
-        let id = crate::convert::id("service.household_id", &household_id)?;
-        Ok(conv_all(self.store()?.services().year_usage(id, year)?))
+    pub fn service_year_usage(&self, household_id: Uuid, year: i32) -> FfiResult<Vec<ItemUsage>> {
+        Ok(self.store()?.services().year_usage(household_id, year)?)
     }
 
     // ---------------------------------------------------------------------------- agenda, history
 
-    /// What is due for the 동 on `today` ("YYYY-MM-DD", Korean date) and why, from the stored records:
-    /// crisis cadence, 65/70세, births, after-care, referral replies, volunteers' regular visits, and
-    /// 3 months without contact (core `Store::due_today`).
+    /// What is due for the 동 on `today` (Korean date) and why, from the stored records: crisis
+    /// cadence, 65/70세, births, after-care, referral replies, volunteers' regular visits, and 3
+    /// months without contact (core `Store::due_today`).
     pub fn due_today(
         &self,
-        dong_id: String,
-        today: String,
-    ) -> FfiResult<crate::schedule::CadenceAgenda> {
-        let s = self.store()?;
-        Ok(
-            s.due_today(id("due.dong_id", &dong_id)?, date("due.today", &today)?)?
-                .into(),
-        )
+        dong_id: Uuid,
+        today: NaiveDate,
+    ) -> FfiResult<donghaeng_core::schedule::Agenda> {
+        Ok(self.store()?.due_today(dong_id, today)?)
     }
 
     /// The worker's visits on `day` (Korean date), in time order.
-    pub fn agenda_for_worker(&self, worker_id: String, day: String) -> FfiResult<Vec<AgendaItem>> {
-        let id = crate::convert::id("agenda.worker_id", &worker_id)?;
-        let day = date("agenda.day", &day)?;
-        Ok(conv_all(self.store()?.agenda().for_worker(id, day)?))
+    pub fn agenda_for_worker(&self, worker_id: Uuid, day: NaiveDate) -> FfiResult<Vec<AgendaItem>> {
+        Ok(self.store()?.agenda().for_worker(worker_id, day)?)
     }
 
     /// One page (1–100 entries) of a household's history, newest first, older than `after` if given.
     pub fn history_page(
         &self,
-        household_id: String,
+        household_id: Uuid,
         after: Option<HistoryCursor>,
         limit: u32,
     ) -> FfiResult<HistoryPage> {
-        let id = crate::convert::id("history.household_id", &household_id)?;
-        let after = after.map(HistoryCursor::into_core).transpose()?;
-        Ok(self.store()?.history().page(id, after, limit)?.into())
+        Ok(self
+            .store()?
+            .history()
+            .page(household_id, after, limit)?
+            .into())
     }
 
     // ----------------------------------------------------------------------------------- synthetic
@@ -687,18 +607,18 @@ impl DonghaengStore {
         households: u32,
         workers: u32,
         visits: u32,
-        today: String,
+        today: NaiveDate,
     ) -> FfiResult<SyntheticDong> {
         let cfg = SyntheticConfig {
             seed,
             households: limit("synthetic.households", households, SYNTHETIC_MAX_HOUSEHOLDS)?,
             workers: limit("synthetic.workers", workers, SYNTHETIC_MAX_WORKERS)?,
             visits: limit("synthetic.visits", visits, SYNTHETIC_MAX_VISITS)?,
-            today: date("synthetic.today", &today)?,
+            today,
         };
         // The generator picks a household and a worker for every visit; with none it could not.
         if cfg.visits > 0 && (cfg.households == 0 || cfg.workers == 0) {
-            return Err(DonghaengError::invalid(
+            return Err(invalid(
                 "visits_need_households_and_workers",
                 "synthetic.visits",
                 "synthetic.visits: 방문을 만들려면 가구와 직원이 한 명 이상 있어야 합니다"
@@ -709,8 +629,4 @@ impl DonghaengStore {
         let store = self.store()?;
         Ok(synthetic::generate(&store, &cfg)?.into())
     }
-}
-
-fn conv_all<C, F: From<C>>(items: Vec<C>) -> Vec<F> {
-    items.into_iter().map(F::from).collect()
 }

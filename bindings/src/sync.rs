@@ -9,9 +9,7 @@ use std::time::Duration;
 
 use donghaeng_core::sync::device as dv;
 
-use crate::convert::id;
-use crate::enums::Role;
-use crate::error::{DonghaengError, FfiResult, ListenerError};
+use crate::error::{FfiResult, ListenerError};
 use crate::store::DonghaengStore;
 
 /// Which half of a sync is running.
@@ -121,15 +119,9 @@ impl dv::SyncProgress for Progress<'_> {
     }
 }
 
-/// What enrolment gives the phone. Keep `device_secret` in the Android Keystore / iOS Keychain: it
-/// is shown this once and is what `request_token` trades for access tokens.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct DeviceCredential {
-    pub device_id: String,
-    pub device_secret: String,
-    pub user_id: String,
-    pub role: Role,
-}
+/// What enrolment gives the phone (the core's record). Keep `device_secret` in the Android Keystore /
+/// iOS Keychain: it is shown this once and is what `request_token` trades for access tokens.
+pub use donghaeng_core::sync::DeviceCredential;
 
 /// A short-lived access token for `SyncClient`.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -162,7 +154,7 @@ pub(crate) fn routes(
 ) -> FfiResult<dv::Routes> {
     let url = server_url.trim();
     if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() <= 8 {
-        return Err(DonghaengError::invalid(
+        return Err(crate::error::invalid(
             "invalid_url",
             "server_url",
             format!("server_url: http:// 또는 https://로 시작하는 주소여야 합니다: {url:?}"),
@@ -172,7 +164,7 @@ pub(crate) fn routes(
     let mut routes = dv::Routes::new(url, access_token);
     if let Some(t) = timeout_secs {
         if t == 0 || t > MAX_TIMEOUT_SECS {
-            return Err(DonghaengError::invalid(
+            return Err(crate::error::invalid(
                 "timeout_out_of_range",
                 "timeout_secs",
                 format!("timeout_secs: 1~{MAX_TIMEOUT_SECS}초여야 합니다 (입력: {t})"),
@@ -236,7 +228,7 @@ impl SyncClient {
     /// `server_refused` with `device_id_taken` in its text.
     pub fn enrol(&self, store: Arc<DonghaengStore>, code: String) -> FfiResult<DeviceCredential> {
         let db = store.store()?;
-        Ok(shell_credential(&self.client.enrol(&db, &code)?))
+        Ok(self.client.enrol(&db, &code)?)
     }
 
     /// Trades the credential for an access token (make a new `SyncClient` with it). A revoked phone
@@ -247,9 +239,7 @@ impl SyncClient {
         credential: DeviceCredential,
     ) -> FfiResult<AccessToken> {
         let db = store.store()?;
-        let t = self
-            .client
-            .request_token(&db, &core_credential(credential)?)?;
+        let t = self.client.request_token(&db, &credential)?;
         Ok(AccessToken {
             access_token: t.access_token,
             expires_at_ms: t.expires_at_ms,
@@ -261,7 +251,7 @@ impl SyncClient {
     /// has, so a long sync or a client kept all day never fails for a stale token. A revoked phone
     /// still gets `device_revoked`: wipe its data.
     pub fn use_credential(&self, credential: DeviceCredential) -> FfiResult<()> {
-        self.client.use_credential(core_credential(credential)?);
+        self.client.use_credential(credential);
         Ok(())
     }
 
@@ -269,26 +259,4 @@ impl SyncClient {
     pub fn server_url(&self) -> String {
         self.client.routes().base_url.clone()
     }
-}
-
-/// The shell's credential from the core's.
-pub(crate) fn shell_credential(c: &donghaeng_core::sync::DeviceCredential) -> DeviceCredential {
-    DeviceCredential {
-        device_id: c.device_id.to_string(),
-        device_secret: c.device_secret.clone(),
-        user_id: c.user_id.to_string(),
-        role: c.role.into(),
-    }
-}
-
-/// The core's credential from the shell's, ids checked.
-pub(crate) fn core_credential(
-    c: DeviceCredential,
-) -> FfiResult<donghaeng_core::sync::DeviceCredential> {
-    Ok(donghaeng_core::sync::DeviceCredential {
-        device_id: id("credential.device_id", &c.device_id)?,
-        device_secret: c.device_secret,
-        user_id: id("credential.user_id", &c.user_id)?,
-        role: c.role.into(),
-    })
 }

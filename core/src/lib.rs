@@ -10,12 +10,15 @@
 //! - [`eligibility`]: welfare programs as dated, explained rules;
 //! - [`sync`]: hybrid logical clock, change capture, merge and the sync protocol.
 //!
-//! The core knows nothing of FFI or HTTP servers: the `bindings` crate and the `sync-server` crate
-//! build on it.
+//! The core knows nothing of HTTP servers, and of FFI only what the optional `uniffi` feature adds:
+//! derives on its types and the boundary's conversions ([`ffi`]), so that the `bindings` crate can hand
+//! them to the shells as they are instead of mirroring them. The `sync-server` crate builds on it too.
 
 pub mod clock;
 pub mod eligibility;
 pub mod error;
+#[cfg(feature = "uniffi")]
+pub mod ffi;
 pub mod model;
 pub mod safety;
 pub mod schedule;
@@ -24,3 +27,6 @@ pub mod sync;
 pub mod synthetic;
 
 pub use error::{CoreError, CoreResult, ErrorCode};
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();

@@ -94,7 +94,7 @@ struct AgendaRow: View {
 
     var body: some View {
         VStack(alignment: .leading, spacing: 4) {
-            Text(verbatim: "\(seoulTime(item.visit.windowStartMs))-\(seoulTime(item.visit.windowEndMs))  \(item.headName)")
+            Text(verbatim: "\(seoulTime(item.visit.window.startMs))-\(seoulTime(item.visit.window.endMs))  \(item.headName)")
                 .font(.headline)
             Text(verbatim: "\(item.visit.purpose.label) | \(crisisLabel(item.crisisLevel)) | \(item.visit.status.label)")
                 .font(.subheadline)

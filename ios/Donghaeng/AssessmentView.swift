@@ -71,7 +71,7 @@ struct AssessmentView: View {
             .toolbar { Button("common.cancel") { dismiss() } }
             .onAppear {
                 // The visit's planned end, or an hour from now if that has passed.
-                let end = Date(timeIntervalSince1970: Double(item.visit.windowEndMs) / 1000)
+                let end = Date(timeIntervalSince1970: Double(item.visit.window.endMs) / 1000)
                 expectedReturn = max(end, Date().addingTimeInterval(3600))
             }
         }

@@ -129,7 +129,7 @@ struct HistoryRow: View {
             let outcome = visit.outcome.map { " | \($0.label)" } ?? ""
             return "\(visit.purpose.label) | \(visit.status.label)\(outcome)"
         case let .wellnessEntry(check):
-            let verdict = check.isUrgent ? tr("history.wellness_urgent") : tr("history.wellness_ok")
+            let verdict = check.checklist.isUrgent() ? tr("history.wellness_urgent") : tr("history.wellness_ok")
             return verdict + (check.note.map { " | \($0)" } ?? "")
         case let .noteEntry(note):
             return note.body

@@ -49,8 +49,8 @@ struct WellnessView: View {
                 ForEach(errors.filter { !Self.shownFields.contains($0.field ?? "") }) { ErrorText(error: $0) }
                 Button("wellness.save") { Task { await save() } }.disabled(busy || saved != nil)
                 if let saved {
-                    Text(LocalizedStringKey(saved.isUrgent ? "wellness.saved_urgent" : "wellness.saved"))
-                        .foregroundColor(saved.isUrgent ? .red : .green)
+                    Text(LocalizedStringKey(saved.checklist.isUrgent() ? "wellness.saved_urgent" : "wellness.saved"))
+                        .foregroundColor(saved.checklist.isUrgent() ? .red : .green)
                 }
             }
         }
@@ -86,8 +86,8 @@ struct WellnessView: View {
             arrearsSigns: arrears, utilityCutoffSigns: utilityCutoff, needsReferral: needsReferral)
         let trimmed = note.trimmingCharacters(in: .whitespacesAndNewlines)
         let check = NewWellnessCheck(
-            householdId: householdId, workerId: user.userId, checkedAtMs: nowMs(), contactMode: .home,
-            checklist: checklist, visitId: visitId, note: trimmed.isEmpty ? nil : trimmed, corrects: nil)
+            householdId: householdId, visitId: visitId, workerId: user.userId, checkedAtMs: nowMs(),
+            contactMode: .home, checklist: checklist, note: trimmed.isEmpty ? nil : trimmed, corrects: nil)
         busy = true
         defer { busy = false }
         do {

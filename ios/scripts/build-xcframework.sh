@@ -18,9 +18,11 @@ cargo build -p donghaeng-ffi
 cargo build -p uniffi-bindgen
 host_lib=target/debug/libdonghaeng_ffi.dylib
 target/debug/uniffi-bindgen generate "$host_lib" --language swift --out-dir "$OUT/swift" --no-format
-cp "$OUT/swift/donghaeng_ffiFFI.h" "$OUT/headers/"
-# Xcode looks for module.modulemap inside the framework's headers.
-cp "$OUT/swift/donghaeng_ffiFFI.modulemap" "$OUT/headers/module.modulemap"
+# Two C modules: the core's records and enums (donghaeng_core) and the facade (donghaeng_ffi), both in
+# the one library. Xcode looks for one module.modulemap inside the framework's headers.
+cp "$OUT/swift/donghaeng_coreFFI.h" "$OUT/swift/donghaeng_ffiFFI.h" "$OUT/headers/"
+{ cat "$OUT/swift/donghaeng_coreFFI.modulemap"; echo; cat "$OUT/swift/donghaeng_ffiFFI.modulemap"; } \
+  >"$OUT/headers/module.modulemap"
 
 echo "== build static libraries"
 for t in aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios; do
@@ -39,4 +41,4 @@ xcodebuild -create-xcframework \
   -library "$OUT/sim/$LIB" -headers "$OUT/headers" \
   -output "$OUT/DonghaengFFI.xcframework"
 
-echo "Add $OUT/DonghaengFFI.xcframework and $OUT/swift/donghaeng_ffi.swift to the Xcode target."
+echo "Add $OUT/DonghaengFFI.xcframework, $OUT/swift/donghaeng_core.swift and $OUT/swift/donghaeng_ffi.swift to the Xcode target."

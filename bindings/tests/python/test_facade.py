@@ -6,7 +6,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-import donghaeng_ffi as d
+import types
+
+import donghaeng_core
+import donghaeng_ffi
+
+# The core's records and enums are generated as their own module: one namespace for the tests.
+d = types.SimpleNamespace(**{**vars(donghaeng_core), **vars(donghaeng_ffi)})
 
 KST = timezone(timedelta(hours=9))
 MIN = 60_000

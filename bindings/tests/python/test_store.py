@@ -5,7 +5,13 @@ from datetime import date, timedelta
 
 import pytest
 
-import donghaeng_ffi as d
+import types
+
+import donghaeng_core
+import donghaeng_ffi
+
+# The core's records and enums are generated as their own module: one namespace for the tests.
+d = types.SimpleNamespace(**{**vars(donghaeng_core), **vars(donghaeng_ffi)})
 
 # The database key (the apps take 32 random bytes from Android Keystore / iOS Keychain).
 KEY = bytes(range(1, 33))
@@ -206,8 +212,28 @@ def test_evaluate_household_counts_the_recorded_support(store, synthetic):
 def test_errors(store, synthetic, tmp_path):
     with pytest.raises(d.DonghaengError.Invalid) as e:
         store.get_household("not-an-id")
-    assert e.value.code == "invalid_id"
-    assert e.value.field == "household.id"
+    # Refused as it crosses, before the call runs: the value is quoted, no field is named.
+    assert (e.value.code, e.value.field) == ("invalid_id", None)
+    assert '"not-an-id"' in e.value.en
+
+    # The same for a day, an instant out of range, a crisis level in a record.
+    with pytest.raises(d.DonghaengError.Invalid) as e:
+        store.open_case(synthetic.household_ids[0], synthetic.workers[0].id, "0000-12-31")
+    assert e.value.code == "date_out_of_range"
+    with pytest.raises(d.DonghaengError.Invalid) as e:
+        store.start_visit(synthetic.workers[0].id, 2**63 - 1)
+    assert e.value.code == "timestamp_out_of_range"
+    with pytest.raises(d.DonghaengError.Invalid) as e:
+        d.cadence_agenda(
+            d.CadenceRequest(
+                today="2026-11-02",
+                households=[d.CadenceHousehold(id=synthetic.household_ids[0], crisis_level=9)],
+                closures=[],
+                referrals=[],
+                volunteer_assignments=[],
+            )
+        )
+    assert (e.value.code, e.value.field) == ("crisis_level_out_of_range", "household.crisis_level")
 
     with pytest.raises(d.DonghaengError.Invalid) as e:
         store.agenda_for_worker(synthetic.workers[0].id, "2023-02-30")

@@ -41,8 +41,8 @@ func registerAndVisit(store: DonghaengStore, dongId: String, planner: String, nu
     let checklist = WellnessChecklist(meals: .good, health: .concern, mood: .good, mobility: .good,
                                       housing: .good, heatingCooling: .good, loneliness: .concern)
     _ = try store.recordWellnessCheck(check: NewWellnessCheck(
-        householdId: household.id, workerId: nurse, checkedAtMs: epochMs(Date()), contactMode: .home,
-        checklist: checklist, visitId: visit.id))
+        householdId: household.id, visitId: visit.id, workerId: nurse, checkedAtMs: epochMs(Date()),
+        contactMode: .home, checklist: checklist))
     switch visit.status {
     case .planned, .inProgress:
         return try store.completeVisit(id: visit.id, atMs: epochMs(Date()), outcome: .met, note: "안부 확인")

@@ -88,6 +88,7 @@ impl ClosureReason {
 
 /// A case (사례) of integrated case management for one household.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Case {
     pub id: Id,
     pub household_id: Id,

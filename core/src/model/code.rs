@@ -1,7 +1,8 @@
 //! Enums with stable string codes, Korean and English labels.
 //!
 //! Every enum that is stored, synced or crosses the FFI boundary is written as its stable code (never its
-//! Rust name or ordinal), so that renaming a variant cannot corrupt data.
+//! Rust name or ordinal), so that renaming a variant cannot corrupt data. With the `uniffi` feature each
+//! is also a uniffi enum with `code()`, `label_ko()` and `label_en()`.
 
 /// Declares an enum whose variants each have a stable code, a Korean label and an English label.
 ///
@@ -15,9 +16,33 @@ macro_rules! code_enum {
             $( $(#[$vmeta:meta])* $variant:ident = ($code:literal, $ko:literal, $en:literal) ),+ $(,)?
         }
     ) => {
-        $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+        $(#[$meta])*
         $vis enum $name { $( $(#[$vmeta])* $variant ),+ }
+
+        // The same three answers for the shells (Kotlin `code()`, Swift `code()`, Python `code()`).
+        #[cfg(feature = "uniffi")]
+        #[uniffi::export]
+        impl $name {
+            /// The stable code stored and synced for this value.
+            #[uniffi::method(name = "code")]
+            pub fn ffi_code(&self) -> String {
+                self.code().to_owned()
+            }
+
+            /// Korean label for people.
+            #[uniffi::method(name = "label_ko")]
+            pub fn ffi_label_ko(&self) -> String {
+                self.label_ko().to_owned()
+            }
+
+            /// English label for people.
+            #[uniffi::method(name = "label_en")]
+            pub fn ffi_label_en(&self) -> String {
+                self.label_en().to_owned()
+            }
+        }
 
         impl $name {
             /// Every variant, in declaration order.

@@ -33,6 +33,7 @@ crate::code_enum! {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CrisisReport {
     pub id: Id,
     pub dong_id: Id,
@@ -43,6 +44,7 @@ pub struct CrisisReport {
     pub address: String,
     pub signs: Vec<CrisisSign>,
     pub note: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(name = "reported_at_ms"))]
     pub reported_at: DateTime<Utc>,
     pub status: CrisisReportStatus,
     /// The referral to the 동 team this report created, when the household is already known. A report

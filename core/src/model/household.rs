@@ -126,6 +126,7 @@ impl RiskFlag {
 /// A WGS84 point. Validated: latitude in [-90, 90], longitude in [-180, 180] — also when read from
 /// JSON, so a synced or imported point is checked like a typed one.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(try_from = "RawGeoPoint")]
 pub struct GeoPoint {
     pub lat: f64,
@@ -179,6 +180,7 @@ impl GeoPoint {
 
 /// A household (가구) that the 동 team monitors or visits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Household {
     pub id: Id,
     /// The 동 (org unit) responsible for the household.

@@ -27,6 +27,7 @@ impl OrgUnitKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OrgUnit {
     pub id: Id,
     pub kind: OrgUnitKind,

@@ -37,6 +37,7 @@ crate::code_enum! {
 
 /// A member of a household (가구원).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Person {
     pub id: Id,
     pub household_id: Id,

@@ -32,6 +32,7 @@ pub const FINAL_REPLY_DAYS: u64 = 5;
 
 /// A referral of a household to a service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Referral {
     pub id: Id,
     pub household_id: Id,

@@ -149,6 +149,7 @@ pub struct EmergencySupport {
 
 /// One service delivered or support item paid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ServiceProvision {
     pub id: Id,
     pub household_id: Id,

@@ -90,9 +90,12 @@ crate::code_enum! {
 
 /// A planned time window. Validated: the end is after the start (also when read from JSON).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(try_from = "RawTimeWindow")]
 pub struct TimeWindow {
+    #[cfg_attr(feature = "uniffi", uniffi(name = "start_ms"))]
     pub start: DateTime<Utc>,
+    #[cfg_attr(feature = "uniffi", uniffi(name = "end_ms"))]
     pub end: DateTime<Utc>,
 }
 
@@ -125,6 +128,7 @@ impl TimeWindow {
 
 /// A visit to a household.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Visit {
     pub id: Id,
     pub household_id: Id,
@@ -136,7 +140,9 @@ pub struct Visit {
     /// Workers assigned to the visit.
     pub assigned: Vec<Id>,
     pub status: VisitStatus,
+    #[cfg_attr(feature = "uniffi", uniffi(name = "started_at_ms"))]
     pub started_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "uniffi", uniffi(name = "completed_at_ms"))]
     pub completed_at: Option<DateTime<Utc>>,
     pub outcome: Option<VisitOutcome>,
     pub note: Option<String>,

@@ -15,6 +15,7 @@ pub const BORAMI_MAX_PAY_WON: i64 = 400_000;
 
 /// One day's activity of a volunteer (may cover several households).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct VolunteerActivity {
     pub id: Id,
     pub worker_id: Id,
@@ -26,6 +27,7 @@ pub struct VolunteerActivity {
 
 /// A volunteer's month measured against the 보라미 terms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct VolunteerMonth {
     pub worker_id: Id,
     pub year: i32,

@@ -24,6 +24,7 @@ crate::code_enum! {
 
 /// The checklist of a wellness check (안부확인 점검표).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct WellnessChecklist {
     /// 식사.
     pub meals: Observation,
@@ -40,10 +41,13 @@ pub struct WellnessChecklist {
     /// 외로움.
     pub loneliness: Observation,
     /// Signs of arrears (공과금·월세 체납 징후).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub arrears_signs: bool,
     /// Signs of utility cut-offs (단전·단수·단가스 징후).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub utility_cutoff_signs: bool,
     /// The visitor thinks the household needs a referral (서비스 연계 필요).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub needs_referral: bool,
 }
 
@@ -82,12 +86,14 @@ impl WellnessChecklist {
 
 /// A recorded wellness check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct WellnessCheck {
     pub id: Id,
     pub household_id: Id,
     /// The visit it was made on, if any (a volunteer's call may have none).
     pub visit_id: Option<Id>,
     pub worker_id: Id,
+    #[cfg_attr(feature = "uniffi", uniffi(name = "checked_at_ms"))]
     pub checked_at: DateTime<Utc>,
     pub contact_mode: ContactMode,
     pub checklist: WellnessChecklist,

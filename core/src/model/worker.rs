@@ -90,6 +90,7 @@ pub fn is_volunteer_pair<'a>(
 
 /// A worker (직원 또는 자원봉사자) who visits or reports households.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Worker {
     pub id: Id,
     /// The team (팀) the worker belongs to.

@@ -24,6 +24,8 @@ pub struct SafetyAction {
 
 /// The kinds of action.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "SafetyActionKind"))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ActionKind {
     /// Ask the workers on their phones "are you safe?" (안전 확인 요청).

@@ -16,6 +16,7 @@ use crate::{CoreError, CoreResult};
 /// The seed asks for "a safety assessment and safety plan" without listing items; **our choice** of items
 /// follows the seed's prevention list (know the risks, tell the chain of command, be reachable).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SafetyAssessment {
     /// 가구 위험 요인(폭력 이력, 동물, 감염 등)을 확인함.
     pub risk_flags_reviewed: bool,
@@ -26,6 +27,7 @@ pub struct SafetyAssessment {
     /// 비상 시 대피 경로·연락 방법(지구대, 119)을 확인함.
     pub exit_plan_agreed: bool,
     /// Free-text concerns (optional), e.g. "대형견 있음, 목줄 요청".
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub concerns: Option<String>,
 }
 

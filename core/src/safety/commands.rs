@@ -56,9 +56,11 @@ pub struct Recorded {
 
 /// What the phone gets back from a check-out. Identical for a normal and a duress check-out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CheckOutReceipt {
     pub session_id: Id,
     pub worker_id: Id,
+    #[cfg_attr(feature = "uniffi", uniffi(name = "checked_out_at_ms"))]
     pub checked_out_at: DateTime<Utc>,
     pub message_ko: String,
     pub message_en: String,

@@ -30,6 +30,8 @@ crate::code_enum! {
 
 /// A person an alert is sent to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "SafetyContact"))]
 pub struct Contact {
     pub name: String,
     /// Mobile number, digits and dashes.

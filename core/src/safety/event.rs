@@ -125,9 +125,14 @@ pub struct SessionPlan {
 /// An alarm a session can hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "SafetyAlarmRef"))]
 pub enum AlarmRef {
     /// The overdue episode whose deadline (복귀 또는 안부확인 기한) was `due`.
-    Overdue { due: DateTime<Utc> },
+    Overdue {
+        #[cfg_attr(feature = "uniffi", uniffi(name = "due_ms"))]
+        due: DateTime<Utc>,
+    },
     /// The SOS raised by this event.
     Sos { event_id: Id },
     /// The duress check-out recorded by this event.

@@ -35,5 +35,5 @@ pub use event::{ActionKey, AlarmRef, EventKind, SafetyEvent, SessionPlan};
 pub use incident::{half_year_stats, HalfYear, IncidentReport, IncidentStats, IncidentType};
 pub use monitor::SafetyMonitor;
 pub use pin::{PinParams, WorkerPins};
-pub use state::{SessionState, SessionStatus};
+pub use state::{SafetySessionStatus, SessionState};
 pub use view::{DeviceView, ServerView};

@@ -15,7 +15,7 @@ use crate::model::{GeoPoint, Id};
 
 crate::code_enum! {
     /// Where a session stands at a given moment (see [`SessionState::status_at`]).
-    pub enum SessionStatus: "safety.session.status" {
+    pub enum SafetySessionStatus: "safety.session.status" {
         /// Events heard, but not (yet) the start.
         Pending = ("pending", "시작 미수신", "start not received"),
         /// 방문 중: nothing due.
@@ -311,24 +311,24 @@ impl SessionState {
     }
 
     /// The status at `now`.
-    pub fn status_at(&self, now: DateTime<Utc>) -> SessionStatus {
+    pub fn status_at(&self, now: DateTime<Utc>) -> SafetySessionStatus {
         let Some(plan) = &self.plan else {
-            return SessionStatus::Pending;
+            return SafetySessionStatus::Pending;
         };
         if self.closure.is_some() {
-            return SessionStatus::Closed;
+            return SafetySessionStatus::Closed;
         }
         match self.due_at() {
             Some(due) if now >= due => {
                 if self.acknowledged_overdue.contains(&due) {
-                    SessionStatus::Acknowledged
+                    SafetySessionStatus::Acknowledged
                 } else if now >= add_secs(due, plan.config.grace_secs) {
-                    SessionStatus::Escalating
+                    SafetySessionStatus::Escalating
                 } else {
-                    SessionStatus::CheckInDue
+                    SafetySessionStatus::CheckInDue
                 }
             }
-            _ => SessionStatus::Open,
+            _ => SafetySessionStatus::Open,
         }
     }
 

@@ -9,18 +9,23 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::event::AlarmRef;
-use super::state::{SessionState, SessionStatus};
+use super::state::{SafetySessionStatus, SessionState};
 use super::timeops::add_secs;
 use crate::model::Id;
 
 /// The phone's view of a session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "SafetyStatus"))]
 pub struct DeviceView {
     pub session_id: Id,
-    pub status: SessionStatus,
+    pub status: SafetySessionStatus,
+    #[cfg_attr(feature = "uniffi", uniffi(name = "expected_return_ms"))]
     pub expected_return: Option<DateTime<Utc>>,
     /// The next deadline (return or check-in) while open.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "next_due_ms"))]
     pub next_due: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "uniffi", uniffi(name = "closed_at_ms"))]
     pub closed_at: Option<DateTime<Utc>>,
     /// SOS alarms raised and not over (never duress).
     pub open_sos: Vec<Id>,
@@ -60,7 +65,7 @@ pub struct AlarmView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerView {
     pub session_id: Id,
-    pub status: SessionStatus,
+    pub status: SafetySessionStatus,
     pub expected_return: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub duress: bool,

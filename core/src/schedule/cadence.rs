@@ -27,7 +27,7 @@ crate::code_enum! {
 
 crate::code_enum! {
     /// Classification of a closed case (003: 사례관리가구 / 서비스연계가구).
-    pub enum CaseClassification: "case.classification" {
+    pub enum AfterCareClass: "case.classification" {
         CaseManaged = ("case_managed", "사례관리가구", "case-managed household"),
         ServiceLinked = ("service_linked", "서비스연계가구", "service-linked household"),
     }
@@ -50,6 +50,8 @@ crate::code_enum! {
 
 /// A universal visit already made (so it is not due again this year / for this birth).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "UniversalVisitDone"))]
 pub struct UniversalVisitRecord {
     pub cohort: UniversalCohort,
     pub date: NaiveDate,
@@ -57,67 +59,87 @@ pub struct UniversalVisitRecord {
 
 /// A household as cadence sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CadenceHousehold {
     pub id: Id,
     pub crisis_level: CrisisLevel,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub tags: Vec<HouseholdTag>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub risk_flags: Vec<RiskFlag>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub location: Option<GeoPoint>,
     /// Birth dates of the members (for 65/70세 and new births).
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub member_birth_dates: Vec<NaiveDate>,
     /// Last monitoring contact of any mode (home, centre, phone).
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub last_contact: Option<NaiveDate>,
     /// Start of monitoring; a household never contacted is due from this date (or today if unknown).
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub monitored_since: Option<NaiveDate>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub universal_visits: Vec<UniversalVisitRecord>,
     /// Open case (사례관리 진행 중) since this date; used for the 3-month no-contact closure suggestion.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub open_case_since: Option<NaiveDate>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub archived: bool,
 }
 
 /// A closed case and the after-care contacts made since.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "CadenceClosure"))]
 pub struct CaseClosure {
     pub case_id: Id,
     pub household_id: Id,
-    pub classification: CaseClassification,
+    pub classification: AfterCareClass,
     pub closed_on: NaiveDate,
     /// Dates of after-care contacts made; the n-th after-care is done when there are n of them.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub after_care_done: Vec<NaiveDate>,
 }
 
 /// A referral to mental-health staff and its replies (001 §11).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "CadenceReferral"))]
 pub struct Referral {
     pub id: Id,
     pub household_id: Id,
     pub referred_on: NaiveDate,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub first_reply_on: Option<NaiveDate>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub service_ended_on: Option<NaiveDate>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub second_reply_on: Option<NaiveDate>,
 }
 
 /// A volunteer's assigned regular visits to a household (우리동네돌봄단, 보라미).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct VolunteerAssignment {
     pub volunteer_id: Id,
     pub household_id: Id,
     pub interval_days: u32,
     pub since: NaiveDate,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub last_visit: Option<NaiveDate>,
 }
 
@@ -140,6 +162,7 @@ pub struct CadenceInput {
 
 /// Something due for a household.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DueItem {
     pub household_id: Id,
     /// The household's 위기도, which ranks the item when the day is short (crisis level first, then
@@ -164,6 +187,8 @@ pub struct DueItem {
 
 /// Due items sorted for the day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "CadenceAgenda"))]
 pub struct Agenda {
     pub today: NaiveDate,
     pub overdue: Vec<DueItem>,
@@ -512,8 +537,8 @@ fn closure_suggestion(
 
 fn after_care_items(c: &CaseClosure, cfg: &CadenceConfig, out: &mut Vec<ItemDraft>) {
     let months = match c.classification {
-        CaseClassification::CaseManaged => &cfg.after_care_case_managed_months,
-        CaseClassification::ServiceLinked => &cfg.after_care_service_linked_months,
+        AfterCareClass::CaseManaged => &cfg.after_care_case_managed_months,
+        AfterCareClass::ServiceLinked => &cfg.after_care_service_linked_months,
     };
     let done = c
         .after_care_done

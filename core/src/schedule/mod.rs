@@ -33,7 +33,7 @@ mod routing;
 pub mod travel;
 
 pub use cadence::{
-    agenda, due_items, Agenda, CadenceHousehold, CadenceInput, CaseClassification, CaseClosure,
+    agenda, due_items, AfterCareClass, Agenda, CadenceHousehold, CadenceInput, CaseClosure,
     DueItem, DueReason, Referral, UniversalCohort, UniversalVisitRecord, VolunteerAssignment,
 };
 pub use config::CadenceConfig;

@@ -8,11 +8,15 @@ use crate::model::Id;
 
 /// One contact on a team's route.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PlannedStop {
     pub visit_id: Id,
     /// When the team gets there (may wait until `start`).
+    #[cfg_attr(feature = "uniffi", uniffi(name = "arrive_ms"))]
     pub arrive: DateTime<Utc>,
+    #[cfg_attr(feature = "uniffi", uniffi(name = "start_ms"))]
     pub start: DateTime<Utc>,
+    #[cfg_attr(feature = "uniffi", uniffi(name = "end_ms"))]
     pub end: DateTime<Utc>,
     /// Seconds of travel on the leg that leads here (the slowest member on the first leg).
     pub travel_s: i64,
@@ -20,7 +24,9 @@ pub struct PlannedStop {
 
 /// A team (pair or more) and its route.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TeamPlan {
+    #[cfg_attr(feature = "uniffi", uniffi(name = "worker_ids"))]
     pub workers: Vec<Id>,
     pub stops: Vec<PlannedStop>,
     /// Person-seconds of travel of the team (every member's legs, including from start and back to end).
@@ -45,6 +51,7 @@ crate::code_enum! {
 
 /// A visit left out, with a reason that is true of the plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UnplannedVisit {
     pub visit_id: Id,
     pub code: UnplannedCode,

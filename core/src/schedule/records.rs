@@ -27,9 +27,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 
 use super::cadence::{
-    self, Agenda, CadenceHousehold, CadenceInput, CaseClassification as AfterCareClass,
-    CaseClosure, Referral as CadenceReferral, UniversalCohort, UniversalVisitRecord,
-    VolunteerAssignment,
+    self, AfterCareClass, Agenda, CadenceHousehold, CadenceInput, CaseClosure,
+    Referral as CadenceReferral, UniversalCohort, UniversalVisitRecord, VolunteerAssignment,
 };
 use super::config::CadenceConfig;
 use crate::clock::local_date;

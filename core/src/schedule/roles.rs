@@ -10,6 +10,8 @@ use crate::model::{RiskFlag, Role};
 
 /// One requirement: at least one team member with one of `any_of` (a one-element list means "this role").
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "RoleRequirement"))]
 pub struct RoleClause {
     pub any_of: Vec<Role>,
 }

@@ -14,6 +14,7 @@ pub struct Agenda<'a>(pub(super) &'a Store);
 
 /// A colleague on the same visit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Partner {
     pub id: Id,
     pub name: String,
@@ -22,6 +23,7 @@ pub struct Partner {
 
 /// One visit on the agenda.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AgendaItem {
     pub visit: Visit,
     pub head_name: String,

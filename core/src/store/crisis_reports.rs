@@ -16,14 +16,19 @@ use crate::{CoreError, CoreResult};
 pub struct CrisisReports<'a>(pub(super) &'a Store);
 
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewCrisisReport {
     pub dong_id: Id,
     pub reporter_id: Id,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub household_id: Option<Id>,
     /// Required when `household_id` is `None`; for a known household its address is used.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub address: Option<String>,
     pub signs: Vec<CrisisSign>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub note: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(name = "reported_at_ms"))]
     pub reported_at: DateTime<Utc>,
 }
 

@@ -43,7 +43,9 @@ impl HistoryEntry {
 
 /// Where the next page starts: strictly older than this (time, id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct HistoryCursor {
+    #[cfg_attr(feature = "uniffi", uniffi(name = "at_ms"))]
     pub at: DateTime<Utc>,
     pub id: Id,
 }

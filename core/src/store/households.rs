@@ -45,15 +45,19 @@ pub struct HouseholdUpdate {
 
 /// A household found by search or listed as due, with what a list row shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct HouseholdSummary {
     pub household: Household,
+    #[cfg_attr(feature = "uniffi", uniffi(name = "last_contact_at_ms"))]
     pub last_contact_at: Option<DateTime<Utc>>,
 }
 
 /// A household due or overdue for monitoring (모니터링 도래).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MonitoringDue {
     pub household: Household,
+    #[cfg_attr(feature = "uniffi", uniffi(name = "last_contact_at_ms"))]
     pub last_contact_at: Option<DateTime<Utc>>,
     /// Last contact + the interval of its crisis level; today if never contacted.
     pub due_on: NaiveDate,

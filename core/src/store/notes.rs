@@ -12,13 +12,18 @@ use crate::{CoreError, CoreResult};
 pub struct CaseNotes<'a>(pub(super) &'a Store);
 
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewCaseNote {
     pub household_id: Id,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub case_id: Option<Id>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub visit_id: Option<Id>,
     pub author_id: Id,
+    #[cfg_attr(feature = "uniffi", uniffi(name = "written_at_ms"))]
     pub written_at: DateTime<Utc>,
     pub body: String,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub corrects: Option<Id>,
 }
 

@@ -14,6 +14,7 @@ pub struct Persons<'a>(pub(super) &'a Store);
 
 /// A member given together with a new household (see `Households::create_with_members`).
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewMember {
     pub name: String,
     pub birth_date: NaiveDate,
@@ -23,6 +24,7 @@ pub struct NewMember {
 }
 
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewPerson {
     pub household_id: Id,
     pub name: String,

@@ -13,8 +13,10 @@ use crate::{CoreError, CoreResult};
 pub struct Referrals<'a>(pub(super) &'a Store);
 
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewReferral {
     pub household_id: Id,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub case_id: Option<Id>,
     pub referred_by: Id,
     pub target: ReferralTarget,
@@ -23,12 +25,22 @@ pub struct NewReferral {
     pub reason: String,
 }
 
+crate::code_enum! {
+    /// Which reply of a referral is due.
+    pub enum ReplyKind: "referral.reply" {
+        /// 1차 회신: 10 days after the referral.
+        First = ("first", "1차 회신", "first reply"),
+        /// 최종 회신: 5 days after the service ended.
+        Final = ("final", "최종 회신", "final reply"),
+    }
+}
+
 /// A reply that is due (or overdue) on a referral.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReplyDue {
     pub referral: Referral,
-    /// `first` (10 days after referral) or `final` (5 days after the service ended).
-    pub which: &'static str,
+    pub which: ReplyKind,
     pub due_on: NaiveDate,
 }
 
@@ -245,7 +257,7 @@ impl Referrals<'_> {
             if r.first_reply_on.is_none() && r.first_reply_due() <= by {
                 due.push(ReplyDue {
                     due_on: r.first_reply_due(),
-                    which: "first",
+                    which: ReplyKind::First,
                     referral: r.clone(),
                 });
             }
@@ -253,7 +265,7 @@ impl Referrals<'_> {
                 if d <= by {
                     due.push(ReplyDue {
                         due_on: d,
-                        which: "final",
+                        which: ReplyKind::Final,
                         referral: r,
                     });
                 }

@@ -45,6 +45,8 @@ pub struct NewServiceProvision {
 /// What one item came to for a household in a year (records that count only, see
 /// [`crate::model::service::current`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "ServiceItemUsage"))]
 pub struct ItemUsage {
     pub item: ServiceItem,
     /// Deliveries (돌봄SOS) or payments (긴급복지).

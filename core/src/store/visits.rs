@@ -14,14 +14,20 @@ use crate::{CoreError, CoreResult};
 pub struct Visits<'a>(pub(super) &'a Store);
 
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewVisit {
     pub household_id: Id,
     pub purpose: VisitPurpose,
     pub contact_mode: ContactMode,
+    #[cfg_attr(feature = "uniffi", uniffi(name = "window_start_ms"))]
     pub window_start: DateTime<Utc>,
+    #[cfg_attr(feature = "uniffi", uniffi(name = "window_end_ms"))]
     pub window_end: DateTime<Utc>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub required_roles: Vec<Role>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub assigned: Vec<Id>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub note: Option<String>,
 }
 

@@ -15,11 +15,14 @@ pub struct VolunteerActivities<'a>(pub(super) &'a Store);
 pub const MAX_MINUTES_PER_RECORD: u32 = 24 * 60;
 
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewVolunteerActivity {
     pub worker_id: Id,
     pub day: NaiveDate,
     pub minutes: u32,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub household_id: Option<Id>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub note: Option<String>,
 }
 

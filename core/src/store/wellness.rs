@@ -12,14 +12,19 @@ use crate::{CoreError, CoreResult};
 pub struct WellnessChecks<'a>(pub(super) &'a Store);
 
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewWellnessCheck {
     pub household_id: Id,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub visit_id: Option<Id>,
     pub worker_id: Id,
+    #[cfg_attr(feature = "uniffi", uniffi(name = "checked_at_ms"))]
     pub checked_at: DateTime<Utc>,
     pub contact_mode: ContactMode,
     pub checklist: WellnessChecklist,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub note: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub corrects: Option<Id>,
 }
 

@@ -12,10 +12,12 @@ pub struct Workers<'a>(pub(super) &'a Store);
 
 /// What is needed to register a worker.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewWorker {
     pub team_id: Id,
     pub name: String,
     pub roles: Vec<Role>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub phone: Option<String>,
 }
 

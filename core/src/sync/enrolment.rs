@@ -38,6 +38,7 @@ pub struct EnrolRequest {
 /// `POST /v1/enrol` answer: the device's credential. The secret is shown this once; the server keeps
 /// only its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DeviceCredential {
     pub device_id: Uuid,
     pub device_secret: String,
@@ -106,6 +107,7 @@ pub fn check_code(typed: &str) -> CoreResult<String> {
 /// What the enrolment screen was given: a typed code, or the payload of the QR code the admin
 /// printed, `donghaeng://enrol?server=<https address>&code=<code>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EnrolmentInput {
     /// The server the QR names; `None` for a typed code (the app's configured server).
     pub server_url: Option<String>,

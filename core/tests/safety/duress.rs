@@ -4,8 +4,8 @@
 use crate::fixtures;
 
 use donghaeng_core::safety::{
-    ActionKind, AlarmRef, DeviceView, EventKind, PinParams, SafetyMonitor, ServerView,
-    SessionStatus, WorkerPins,
+    ActionKind, AlarmRef, DeviceView, EventKind, PinParams, SafetyMonitor, SafetySessionStatus,
+    ServerView, WorkerPins,
 };
 use fixtures::*;
 
@@ -95,7 +95,7 @@ fn duress_check_out_looks_normal_on_the_phone_and_is_loud_on_the_server() {
     );
     assert_eq!(
         DeviceView::of(duress.session(id(SESSION)).unwrap(), now).status,
-        SessionStatus::Closed
+        SafetySessionStatus::Closed
     );
     assert!(rec.event.kind == EventKind::DuressCheckedOut);
 

@@ -5,7 +5,7 @@ use crate::fixtures;
 use chrono::Duration;
 use donghaeng_core::safety::{
     ActionKey, ActionKind, AlarmRef, DeviceView, EventKind, LadderTarget, SafetyAction,
-    SafetyMonitor, ServerView, SessionStatus,
+    SafetyMonitor, SafetySessionStatus, ServerView,
 };
 use fixtures::*;
 
@@ -52,7 +52,7 @@ fn on_time_check_out_raises_nothing() {
     assert_eq!(m.next_deadline(t(10, 55, 0)), None);
     assert!(run(&mut m, t(10, 55, 0), t(13, 0, 0)).is_empty());
     let st = m.session(session()).unwrap();
-    assert_eq!(st.status_at(t(13, 0, 0)), SessionStatus::Closed);
+    assert_eq!(st.status_at(t(13, 0, 0)), SafetySessionStatus::Closed);
 }
 
 #[test]
@@ -61,7 +61,7 @@ fn overdue_prompt_exactly_at_the_deadline_and_not_a_second_before() {
     assert!(m.tick(t(10, 59, 59)).is_empty());
     assert_eq!(
         m.session(session()).unwrap().status_at(t(10, 59, 59)),
-        SessionStatus::Open
+        SafetySessionStatus::Open
     );
     let acts = m.tick(t(11, 0, 0));
     assert_eq!(acts.len(), 1);
@@ -81,7 +81,7 @@ fn overdue_prompt_exactly_at_the_deadline_and_not_a_second_before() {
     assert!(m.tick(t(11, 0, 0)).is_empty());
     assert_eq!(
         m.session(session()).unwrap().status_at(t(11, 0, 0)),
-        SessionStatus::CheckInDue
+        SafetySessionStatus::CheckInDue
     );
     // The prompt is in the log.
     assert!(m.events(session()).iter().any(|e| matches!(
@@ -233,7 +233,7 @@ fn acknowledgement_stops_the_ladder() {
     .unwrap();
     assert_eq!(
         m.session(session()).unwrap().status_at(t(11, 13, 0)),
-        SessionStatus::Acknowledged
+        SafetySessionStatus::Acknowledged
     );
     assert_eq!(m.next_deadline(t(11, 13, 0)), None);
     assert!(run(&mut m, t(11, 12, 30), t(13, 0, 0)).is_empty());
@@ -334,7 +334,7 @@ fn late_check_out_resolves_the_alarm_sends_all_clear_and_keeps_history() {
         ]
     );
     let view = ServerView::of(m.session(session()).unwrap(), t(11, 30, 0));
-    assert_eq!(view.status, SessionStatus::Closed);
+    assert_eq!(view.status, SafetySessionStatus::Closed);
     assert_eq!(view.alarms.len(), 1);
     assert_eq!(view.alarms[0].kind, "overdue");
     assert_eq!(view.alarms[0].ended_at, Some(t(11, 17, 0)));
@@ -491,7 +491,7 @@ fn a_check_out_reaching_the_server_late_resolves_the_server_alarm() {
     assert!(matches!(acts[0].kind, ActionKind::AllClear { .. }));
     assert!(server.tick(t(12, 0, 0)).is_empty());
     let st = server.session(session()).unwrap();
-    assert_eq!(st.status_at(t(11, 40, 0)), SessionStatus::Closed);
+    assert_eq!(st.status_at(t(11, 40, 0)), SafetySessionStatus::Closed);
     // Everything kept: start, prompt, steps 1–2, the late check-out, the all-clear.
     assert_eq!(server.events(session()).len(), 6);
     let view = ServerView::of(st, t(11, 40, 0));
@@ -502,7 +502,7 @@ fn a_check_out_reaching_the_server_late_resolves_the_server_alarm() {
 fn device_view_of_an_open_session() {
     let m = started(Some(3600));
     let v = DeviceView::of(m.session(session()).unwrap(), t(9, 30, 0));
-    assert_eq!(v.status, SessionStatus::Open);
+    assert_eq!(v.status, SafetySessionStatus::Open);
     assert_eq!(v.next_due, Some(t(10, 0, 0)));
     assert_eq!(v.expected_return, Some(t(11, 0, 0)));
 }

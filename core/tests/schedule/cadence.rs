@@ -4,9 +4,9 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use donghaeng_core::model::{CrisisLevel, HouseholdTag, Id, RiskFlag, Role};
 use donghaeng_core::schedule::roles::{universal_65, universal_70};
 use donghaeng_core::schedule::{
-    agenda, due_items, seoul_today, CadenceConfig, CadenceHousehold, CadenceInput,
-    CaseClassification, CaseClosure, DueItem, DueReason, Referral, RoleClause, UniversalCohort,
-    UniversalVisitRecord, VolunteerAssignment,
+    agenda, due_items, seoul_today, AfterCareClass, CadenceConfig, CadenceHousehold, CadenceInput,
+    CaseClosure, DueItem, DueReason, Referral, RoleClause, UniversalCohort, UniversalVisitRecord,
+    VolunteerAssignment,
 };
 use proptest::prelude::*;
 
@@ -152,14 +152,14 @@ fn after_care_twice_for_case_managed_once_for_service_linked() {
         CaseClosure {
             case_id: id(100),
             household_id: id(1),
-            classification: CaseClassification::CaseManaged,
+            classification: AfterCareClass::CaseManaged,
             closed_on: d(2026, 5, 24),
             after_care_done: Vec::new(),
         },
         CaseClosure {
             case_id: id(101),
             household_id: id(2),
-            classification: CaseClassification::ServiceLinked,
+            classification: AfterCareClass::ServiceLinked,
             closed_on: d(2026, 8, 31),
             after_care_done: Vec::new(),
         },
@@ -391,7 +391,7 @@ proptest! {
             inp.closures.push(CaseClosure {
                 case_id: id(5),
                 household_id: id(1),
-                classification: CaseClassification::CaseManaged,
+                classification: AfterCareClass::CaseManaged,
                 closed_on: day(c),
                 after_care_done: Vec::new(),
             });

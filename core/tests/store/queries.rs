@@ -14,6 +14,7 @@ use donghaeng_core::store::households::{HouseholdUpdate, MonitoringIntervals, Ne
 use donghaeng_core::store::notes::NewCaseNote;
 use donghaeng_core::store::persons::NewPerson;
 use donghaeng_core::store::referrals::NewReferral;
+use donghaeng_core::store::referrals::ReplyKind;
 use donghaeng_core::store::visits::NewVisit;
 use donghaeng_core::store::volunteers::NewVolunteerActivity;
 use donghaeng_core::store::wellness::NewWellnessCheck;
@@ -400,7 +401,7 @@ fn referral_replies_due_ten_and_five_days() {
     let due = rs.replies_due(date(2024, 5, 11)).unwrap();
     assert_eq!(
         (due.len(), due[0].which, due[0].due_on),
-        (1, "first", date(2024, 5, 11))
+        (1, ReplyKind::First, date(2024, 5, 11))
     );
     rs.record_first_reply(r.id, date(2024, 5, 9), Some("상담 시작"))
         .unwrap();
@@ -408,7 +409,7 @@ fn referral_replies_due_ten_and_five_days() {
     let due = rs.replies_due(date(2024, 7, 6)).unwrap();
     assert_eq!(
         (due.len(), due[0].which, due[0].due_on),
-        (1, "final", date(2024, 7, 6))
+        (1, ReplyKind::Final, date(2024, 7, 6))
     );
     rs.record_final_reply(r.id, date(2024, 7, 3), None).unwrap();
     assert!(rs.replies_due(date(2025, 1, 1)).unwrap().is_empty());

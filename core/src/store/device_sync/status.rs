@@ -13,6 +13,7 @@ use super::outbox;
 const NETWORK_FAILURES: [&str; 2] = ["offline", "timeout"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SyncStatus {
     /// Changes made here and not yet acknowledged by the server.
     pub pending: u64,

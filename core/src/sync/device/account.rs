@@ -27,6 +27,7 @@ pub trait CredentialVault: Send + Sync {
 
 /// Who the phone is enrolled for (the credential without its secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EnrolledUser {
     pub user_id: Id,
     pub role: Role,

@@ -7,6 +7,7 @@
 
 /// The app's next step after a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum NextStep {
     /// Nothing is lost; the app syncs again by itself (no network, a slow or busy server).
     RetryLater,

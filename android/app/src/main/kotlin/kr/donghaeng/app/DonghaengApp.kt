@@ -7,10 +7,10 @@ import java.util.Locale
 import java.io.File
 import kotlin.concurrent.thread
 import kr.donghaeng.ffi.DeviceAccount
-import kr.donghaeng.ffi.DonghaengException
+import kr.donghaeng.core.DonghaengException
 import kr.donghaeng.ffi.DonghaengStore
 import kr.donghaeng.ffi.EligibilityEngine
-import kr.donghaeng.ffi.EnrolledUser
+import kr.donghaeng.core.EnrolledUser
 import kr.donghaeng.shared.Messages
 import kr.donghaeng.shared.Observable
 

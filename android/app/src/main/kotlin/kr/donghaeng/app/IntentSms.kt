@@ -4,7 +4,7 @@ import android.content.ActivityNotFoundException
 import android.content.Context
 import android.content.Intent
 import android.net.Uri
-import kr.donghaeng.ffi.SafetyContact
+import kr.donghaeng.core.SafetyContact
 import kr.donghaeng.shared.SmsSender
 
 /** Whether a screen of the app is in front (set by MainActivity): an activity may be started then. */

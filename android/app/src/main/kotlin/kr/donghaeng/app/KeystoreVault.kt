@@ -3,9 +3,9 @@ package kr.donghaeng.app
 import android.content.Context
 import android.util.Base64
 import kr.donghaeng.ffi.CredentialVault
-import kr.donghaeng.ffi.DeviceCredential
+import kr.donghaeng.core.DeviceCredential
 import kr.donghaeng.ffi.ListenerException
-import kr.donghaeng.ffi.Role
+import kr.donghaeng.core.Role
 import org.json.JSONObject
 
 /**

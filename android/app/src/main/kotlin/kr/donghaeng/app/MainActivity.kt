@@ -44,9 +44,9 @@ import kr.donghaeng.app.ui.SyncScreen
 import kr.donghaeng.app.ui.WellnessScreen
 import kr.donghaeng.app.ui.collect
 import kr.donghaeng.app.ui.rememberBackground
-import kr.donghaeng.ffi.ContactMode
+import kr.donghaeng.core.ContactMode
 import kr.donghaeng.ffi.DeviceAccount
-import kr.donghaeng.ffi.EnrolledUser
+import kr.donghaeng.core.EnrolledUser
 import kr.donghaeng.shared.EligibilityCalculator
 import kr.donghaeng.shared.EnrolmentViewModel
 import kr.donghaeng.shared.HouseholdPresenter

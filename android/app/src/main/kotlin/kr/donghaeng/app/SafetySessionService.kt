@@ -7,7 +7,7 @@ import android.content.pm.ServiceInfo
 import android.os.Build
 import android.os.IBinder
 import kotlin.concurrent.thread
-import kr.donghaeng.ffi.SafetySessionStatus
+import kr.donghaeng.core.SafetySessionStatus
 import kr.donghaeng.shared.SafetySessionViewModel
 import kr.donghaeng.shared.attempt
 

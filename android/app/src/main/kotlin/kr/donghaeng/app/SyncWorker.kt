@@ -11,7 +11,7 @@ import androidx.work.WorkManager
 import androidx.work.Worker
 import androidx.work.WorkerParameters
 import java.util.concurrent.TimeUnit
-import kr.donghaeng.ffi.NextStep
+import kr.donghaeng.core.NextStep
 import kr.donghaeng.shared.SyncStatusViewModel
 import kr.donghaeng.shared.SyncUi
 

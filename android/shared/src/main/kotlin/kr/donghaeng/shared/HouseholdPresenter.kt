@@ -1,9 +1,9 @@
 package kr.donghaeng.shared
 
 import kr.donghaeng.ffi.DonghaengStore
-import kr.donghaeng.ffi.HistoryCursor
+import kr.donghaeng.core.HistoryCursor
 import kr.donghaeng.ffi.HistoryEntry
-import kr.donghaeng.ffi.ServiceProvision
+import kr.donghaeng.core.ServiceProvision
 import kr.donghaeng.ffi.crisisLevelLabel
 import kr.donghaeng.ffi.serviceItemInfo
 
@@ -76,7 +76,7 @@ class HouseholdPresenter(
             val (kind, text) = when (val e = item.entry) {
                 is HistoryEntry.VisitEntry -> Messages.text("history.kind.visit") to "${e.visit.purpose.labelKo()} · ${e.visit.status.labelKo()}" +
                     (e.visit.outcome?.let { " · ${it.labelKo()}" } ?: "")
-                is HistoryEntry.WellnessEntry -> Messages.text("history.kind.wellness") to Messages.text(if (e.check.isUrgent) "history.wellness.urgent" else "history.wellness.ok") +
+                is HistoryEntry.WellnessEntry -> Messages.text("history.kind.wellness") to Messages.text(if (e.check.checklist.isUrgent()) "history.wellness.urgent" else "history.wellness.ok") +
                     (e.check.note?.let { " · $it" } ?: "")
                 is HistoryEntry.NoteEntry -> Messages.text("history.kind.note") to e.note.body
                 is HistoryEntry.ServiceEntry -> Messages.text("history.kind.service") to serviceLine(e.service)

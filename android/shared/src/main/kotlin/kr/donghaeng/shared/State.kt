@@ -1,6 +1,6 @@
 package kr.donghaeng.shared
 
-import kr.donghaeng.ffi.DonghaengException
+import kr.donghaeng.core.DonghaengException
 
 /**
  * A value the screens observe. Plain Kotlin (no coroutines, no Android): Compose wraps it in a

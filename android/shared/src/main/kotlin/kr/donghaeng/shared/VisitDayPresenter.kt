@@ -1,10 +1,10 @@
 package kr.donghaeng.shared
 
-import kr.donghaeng.ffi.AgendaItem
-import kr.donghaeng.ffi.ContactMode
+import kr.donghaeng.core.AgendaItem
+import kr.donghaeng.core.ContactMode
 import kr.donghaeng.ffi.DonghaengStore
-import kr.donghaeng.ffi.VisitOutcome
-import kr.donghaeng.ffi.VisitStatus
+import kr.donghaeng.core.VisitOutcome
+import kr.donghaeng.core.VisitStatus
 import kr.donghaeng.ffi.crisisLevelLabel
 
 /** One row of today's agenda, ready to show. */
@@ -54,7 +54,7 @@ class VisitDayPresenter(
         return VisitRow(
             visitId = v.id,
             householdId = v.householdId,
-            time = "${kstTime(v.windowStartMs)}–${kstTime(v.windowEndMs)}",
+            time = "${kstTime(v.window.startMs)}–${kstTime(v.window.endMs)}",
             headName = a.headName,
             address = a.address,
             crisis = crisisLevelLabel(a.crisisLevel.toLong()).ko,

@@ -1,11 +1,11 @@
 package kr.donghaeng.shared
 
-import kr.donghaeng.ffi.ContactMode
+import kr.donghaeng.core.ContactMode
 import kr.donghaeng.ffi.DonghaengStore
-import kr.donghaeng.ffi.NewWellnessCheck
-import kr.donghaeng.ffi.Observation
-import kr.donghaeng.ffi.WellnessCheck
-import kr.donghaeng.ffi.WellnessChecklist
+import kr.donghaeng.core.NewWellnessCheck
+import kr.donghaeng.core.Observation
+import kr.donghaeng.core.WellnessCheck
+import kr.donghaeng.core.WellnessChecklist
 
 /** The items of the 안부 확인 checklist, in screen order (field names as the core's). */
 enum class WellnessItem(val field: String) {

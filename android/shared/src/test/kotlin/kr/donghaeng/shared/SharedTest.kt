@@ -7,6 +7,7 @@ import java.time.ZoneId
 import java.time.ZonedDateTime
 import java.util.concurrent.CopyOnWriteArrayList
 import kr.donghaeng.ffi.*
+import kr.donghaeng.core.*
 import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
@@ -295,17 +296,23 @@ class WellnessFormTest : WithStore() {
         assertTrue(f.submit())
         val saved = f.state.value.saved!!
         assertEquals("어지럼증 호소", saved.note)
-        assertTrue(saved.isUrgent) // the core's judgement, not the form's
+        assertTrue(saved.checklist.isUrgent()) // the core's judgement, not the form's
         assertTrue(saved.checklist.needsReferral)
         assertEquals(saved, store.getWellnessCheck(saved.id))
     }
 
     @Test
     fun aCoreRefusalComesBackOnItsField() {
-        val f = WellnessForm(store, household.id, "not-an-id", null)
+        // A visit of another household: the core refuses it on the form's visit field.
+        val other = store.createHousehold(NewHousehold(dongId = dong.id, headName = "박철수", address = "역삼로 7", crisisLevel = 2))
+        val visit = store.planVisit(
+            NewVisit(householdId = other.id, purpose = VisitPurpose.CRISIS_MONITORING, contactMode = ContactMode.HOME,
+                windowStartMs = kstMs(2026, 11, 2, 10), windowEndMs = kstMs(2026, 11, 2, 11), assigned = listOf(planner.id, nurse.id))
+        )
+        val f = WellnessForm(store, household.id, nurse.id, visit.id)
         WellnessItem.values().forEach { f.answer(it, Observation.NOT_CHECKED) }
         assertFalse(f.submit())
-        assertEquals("wellness.worker_id", f.state.value.errors.single().field)
+        assertEquals("wellness.visit_id", f.state.value.errors.single().field)
         assertNull(f.state.value.saved)
     }
 }

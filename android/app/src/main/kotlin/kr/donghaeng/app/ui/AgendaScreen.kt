@@ -27,8 +27,8 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import kr.donghaeng.app.R
-import kr.donghaeng.ffi.VisitOutcome
-import kr.donghaeng.ffi.VisitStatus
+import kr.donghaeng.core.VisitOutcome
+import kr.donghaeng.core.VisitStatus
 import kr.donghaeng.shared.VisitDayPresenter
 import kr.donghaeng.shared.VisitRow
 

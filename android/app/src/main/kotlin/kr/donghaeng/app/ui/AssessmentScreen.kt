@@ -20,8 +20,8 @@ import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
 import kr.donghaeng.app.R
-import kr.donghaeng.ffi.SafetyAssessment
-import kr.donghaeng.ffi.SafetyContact
+import kr.donghaeng.core.SafetyAssessment
+import kr.donghaeng.core.SafetyContact
 import kr.donghaeng.shared.UiError
 import kr.donghaeng.shared.VisitRow
 

@@ -23,8 +23,8 @@ import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
 import kr.donghaeng.app.R
-import kr.donghaeng.ffi.CrisisReason
-import kr.donghaeng.ffi.ServiceProgram
+import kr.donghaeng.core.CrisisReason
+import kr.donghaeng.core.ServiceProgram
 import kr.donghaeng.ffi.serviceItems
 import kr.donghaeng.shared.EligibilityCalculator
 import kr.donghaeng.shared.EligibilityForm

@@ -24,9 +24,9 @@ import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
 import kr.donghaeng.app.R
-import kr.donghaeng.ffi.CrisisReason
-import kr.donghaeng.ffi.ServiceProgram
-import kr.donghaeng.ffi.SupportKind
+import kr.donghaeng.core.CrisisReason
+import kr.donghaeng.core.ServiceProgram
+import kr.donghaeng.core.SupportKind
 import kr.donghaeng.shared.ServiceForm
 
 /**

@@ -17,7 +17,7 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import kr.donghaeng.app.R
-import kr.donghaeng.ffi.Observation
+import kr.donghaeng.core.Observation
 import kr.donghaeng.shared.MAX_WELLNESS_NOTE
 import kr.donghaeng.shared.WellnessForm
 import kr.donghaeng.shared.WellnessItem
@@ -68,7 +68,7 @@ fun WellnessScreen(form: WellnessForm, modifier: Modifier, onDone: () -> Unit) {
                 Button(onClick = { bg.run({ form.submit() }) }, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.action_save)) }
             } else {
                 Text(stringResource(R.string.wellness_saved))
-                if (saved.isUrgent) Banner(stringResource(R.string.wellness_urgent))
+                if (saved.checklist.isUrgent()) Banner(stringResource(R.string.wellness_urgent))
                 Button(onClick = onDone, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.action_done)) }
             }
         }
