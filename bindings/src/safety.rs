@@ -409,3 +409,11 @@ pub fn resume_safety_session(
     session.announce_deadline(deadline);
     Ok(Some(session))
 }
+
+/// Whether the pre-visit form must ask for the team lead and 동장: true while no escalation ladder is
+/// published for `worker_id`'s team (then `SafetyStartRequest.team_lead` / `dong_head` are the
+/// ladder); false once one is, and the published one is used.
+#[uniffi::export]
+pub fn safety_contacts_needed(store: Arc<DonghaengStore>, worker_id: Uuid) -> FfiResult<bool> {
+    Ok(PhoneSafety::published_ladder(&*store.store()?, worker_id)?.is_none())
+}

@@ -19,6 +19,14 @@ struct VisitContext: Codable, Equatable {
 }
 
 extension AppModel {
+    /// Whether the assessment asks for the team lead and 동장: only while no escalation ladder is
+    /// published for the worker's team (the core's answer; asked if it cannot tell).
+    func needsSafetyContacts() async -> Bool {
+        guard case let .ready(store, user) = phase else { return true }
+        let worker = user.userId
+        return (try? await Facade.run { try safetyContactsNeeded(store: store, workerId: worker) }) ?? true
+    }
+
     /// Starting a home visit: the safety session first (so that no one is at the door without one),
     /// then the visit itself (planned -> in progress). Notification permission is asked here, at the
     /// first session.

@@ -1,7 +1,8 @@
 import SwiftUI
 
 /// The pre-visit safety assessment: every item confirmed (the core refuses otherwise and says which),
-/// the expected return, who is alerted (remembered for the next visit), and the check-out PINs. Its
+/// the expected return, who is alerted (asked only while no ladder is published for the team;
+/// remembered for the next visit), and the check-out PINs. Its
 /// button starts the safety session and then the visit.
 struct AssessmentView: View {
     @ObservedObject var model: AppModel
@@ -19,6 +20,8 @@ struct AssessmentView: View {
     @State private var leadPhone = UserDefaults.standard.string(forKey: SettingsKey.teamLeadPhone) ?? ""
     @State private var headName = UserDefaults.standard.string(forKey: SettingsKey.dongHeadName) ?? ""
     @State private var headPhone = UserDefaults.standard.string(forKey: SettingsKey.dongHeadPhone) ?? ""
+    /// The core says whether the contacts are needed (no ladder published for the team).
+    @State private var askContacts = true
     @State private var pin = ""
     @State private var duressPin = ""
     @State private var busy = false
@@ -45,11 +48,13 @@ struct AssessmentView: View {
                     DatePicker("assess.expected_return", selection: $expectedReturn,
                                in: Date()..., displayedComponents: [.hourAndMinute])
                 }
-                Section("assess.contacts") {
-                    TextField("assess.lead_name", text: $leadName)
-                    TextField("assess.lead_phone", text: $leadPhone).keyboardType(.phonePad)
-                    TextField("assess.head_name", text: $headName)
-                    TextField("assess.head_phone", text: $headPhone).keyboardType(.phonePad)
+                if askContacts {
+                    Section("assess.contacts") {
+                        TextField("assess.lead_name", text: $leadName)
+                        TextField("assess.lead_phone", text: $leadPhone).keyboardType(.phonePad)
+                        TextField("assess.head_name", text: $headName)
+                        TextField("assess.head_phone", text: $headPhone).keyboardType(.phonePad)
+                    }
                 }
                 Section {
                     SecureField("assess.pin", text: $pin).keyboardType(.numberPad)
@@ -74,6 +79,7 @@ struct AssessmentView: View {
                 let end = Date(timeIntervalSince1970: Double(item.visit.window.endMs) / 1000)
                 expectedReturn = max(end, Date().addingTimeInterval(3600))
             }
+            .task { askContacts = await model.needsSafetyContacts() }
         }
     }
 

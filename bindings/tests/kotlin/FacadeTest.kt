@@ -13,11 +13,12 @@ import java.time.Duration
 import java.util.UUID
 import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.TimeUnit
-import kr.donghaeng.ffi.*
 import kr.donghaeng.core.*
+import kr.donghaeng.ffi.*
 import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
+import org.junit.Assert.assertThrows
 import org.junit.Assert.assertNotNull
 import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
@@ -320,6 +321,23 @@ class SafetySessionTest {
         assertEquals(SafetySessionStatus.CLOSED, s.status(now + 91 * MIN).status)
         assertEquals(0uL, s.listenerFailures())
         s.destroy()
+    }
+
+    @Test
+    fun withoutAPublishedLadderTheFormAsksForTheContacts() {
+        // This store has no ladder for the team (the phone-and-server test sees one after sync).
+        assertTrue(safetyContactsNeeded(store, planner.id))
+        val e = assertThrows(DonghaengException.NotFound::class.java) {
+            safetyContactsNeeded(store, UUID.randomUUID().toString())
+        }
+        assertEquals("worker_not_found", e.code)
+        // Neither a ladder nor the contacts: a clear refusal, no session.
+        val s = SafetySession("phone-1", null)
+        val refused = assertThrows(DonghaengException::class.java) {
+            s.start(store, request().copy(teamLead = null, dongHead = null), now)
+        }
+        assertTrue(refused.toString(), refused.toString().contains("safety_ladder_missing"))
+        assertNull(s.sessionId())
     }
 
     @Test
@@ -706,7 +724,7 @@ class FacadeCoverageTest {
         assertEquals(
             setOf("eligibilityPrograms", "cadenceAgenda", "planDay", "dayVisitForDueItem", "crisisLevelLabel",
                 "resumeSafetySession", "encryptPlainDatabase", "isPlainDatabase", "serviceItemInfo", "serviceItems",
-                "parseEnrolmentInput", "adviceFor"),
+                "parseEnrolmentInput", "adviceFor", "safetyContactsNeeded"),
             topLevel,
         )
     }

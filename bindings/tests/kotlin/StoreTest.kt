@@ -8,8 +8,8 @@ import java.time.ZoneId
 import java.time.ZonedDateTime
 import java.util.UUID
 import java.util.concurrent.atomic.AtomicInteger
-import kr.donghaeng.ffi.*
 import kr.donghaeng.core.*
+import kr.donghaeng.ffi.*
 import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse

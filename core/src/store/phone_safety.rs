@@ -111,6 +111,14 @@ impl PhoneSafety {
         Ok(sid)
     }
 
+    /// The escalation ladder published for `worker_id`'s team (`admin publish-config --kind
+    /// safety_ladder`), or `None`: then a session needs the team lead and 동장 typed in
+    /// (`VisitStart::fallback_contacts`), which is what the pre-visit form asks for.
+    pub fn published_ladder(store: &Store, worker_id: Id) -> CoreResult<Option<TeamSafetyConfig>> {
+        let team = store.workers().get(worker_id)?.team_id;
+        Ok(store.config_docs().safety(team)?.value)
+    }
+
     /// Opens the session for a visit from what `store` holds: the team's published ladder (else the
     /// standard one over `fallback_contacts`; neither: `safety_ladder_missing`), the advisories
     /// addressed to the household's 동 or above, the district above the 동.
@@ -126,9 +134,8 @@ impl PhoneSafety {
             .iter()
             .map(|w| store.workers().get(*w))
             .collect::<CoreResult<Vec<_>>>()?;
-        let team = store.workers().get(v.starter_id)?.team_id;
         let config = match (
-            store.config_docs().safety(team)?.value,
+            Self::published_ladder(store, v.starter_id)?,
             &v.fallback_contacts,
         ) {
             (Some(published), _) => published,

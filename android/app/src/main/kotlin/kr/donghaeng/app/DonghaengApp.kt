@@ -3,14 +3,14 @@ package kr.donghaeng.app
 import android.app.Application
 import android.content.Intent
 import android.content.res.Configuration
-import java.util.Locale
 import java.io.File
+import java.util.Locale
 import kotlin.concurrent.thread
-import kr.donghaeng.ffi.DeviceAccount
 import kr.donghaeng.core.DonghaengException
+import kr.donghaeng.core.EnrolledUser
+import kr.donghaeng.ffi.DeviceAccount
 import kr.donghaeng.ffi.DonghaengStore
 import kr.donghaeng.ffi.EligibilityEngine
-import kr.donghaeng.core.EnrolledUser
 import kr.donghaeng.shared.Messages
 import kr.donghaeng.shared.Observable
 

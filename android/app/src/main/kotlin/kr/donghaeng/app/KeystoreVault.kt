@@ -2,10 +2,10 @@ package kr.donghaeng.app
 
 import android.content.Context
 import android.util.Base64
-import kr.donghaeng.ffi.CredentialVault
 import kr.donghaeng.core.DeviceCredential
-import kr.donghaeng.ffi.ListenerException
 import kr.donghaeng.core.Role
+import kr.donghaeng.ffi.CredentialVault
+import kr.donghaeng.ffi.ListenerException
 import org.json.JSONObject
 
 /**

@@ -45,8 +45,8 @@ import kr.donghaeng.app.ui.WellnessScreen
 import kr.donghaeng.app.ui.collect
 import kr.donghaeng.app.ui.rememberBackground
 import kr.donghaeng.core.ContactMode
-import kr.donghaeng.ffi.DeviceAccount
 import kr.donghaeng.core.EnrolledUser
+import kr.donghaeng.ffi.DeviceAccount
 import kr.donghaeng.shared.EligibilityCalculator
 import kr.donghaeng.shared.EnrolmentViewModel
 import kr.donghaeng.shared.HouseholdPresenter
@@ -166,7 +166,8 @@ private fun Shell(app: DonghaengApp, account: DeviceAccount, user: EnrolledUser)
                 bg.run({ visitDay.load(visitDay.state.value.day) })
             })
             route is Route.Assessment -> AssessmentScreen(
-                route.row, SafetyContacts.teamLead(context), SafetyContacts.dongHead(context), starting, startError, m,
+                route.row, visitDay.state.value.askSafetyContacts, SafetyContacts.teamLead(context), SafetyContacts.dongHead(context),
+                starting, startError, m,
                 onConfirmed = { input ->
                     starting = true
                     bg.run({ startVisitWithSession(context, store, visitDay, route.row, workerId, input) }) { (vm, error) ->

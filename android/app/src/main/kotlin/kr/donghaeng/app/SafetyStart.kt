@@ -2,8 +2,8 @@ package kr.donghaeng.app
 
 import android.content.Context
 import kr.donghaeng.app.ui.AssessmentInput
-import kr.donghaeng.ffi.DonghaengStore
 import kr.donghaeng.core.SafetyContact
+import kr.donghaeng.ffi.DonghaengStore
 import kr.donghaeng.ffi.SafetyStartRequest
 import kr.donghaeng.shared.SafetySessionViewModel
 import kr.donghaeng.shared.UiError

@@ -1,14 +1,14 @@
 package kr.donghaeng.shared
 
-import kr.donghaeng.ffi.CareSosRequestInput
 import kr.donghaeng.core.CrisisReason
+import kr.donghaeng.core.SupportKind
+import kr.donghaeng.ffi.CareSosRequestInput
 import kr.donghaeng.ffi.DonghaengStore
 import kr.donghaeng.ffi.EligibilityDecision
 import kr.donghaeng.ffi.EligibilityEngine
 import kr.donghaeng.ffi.EligibilityResult
 import kr.donghaeng.ffi.EnteredCrisis
 import kr.donghaeng.ffi.EnteredFacts
-import kr.donghaeng.core.SupportKind
 
 /**
  * What the worker types at the kitchen table. Amounts are text as typed ("1,500,000"). For a stored

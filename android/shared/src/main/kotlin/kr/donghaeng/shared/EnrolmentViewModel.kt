@@ -1,9 +1,9 @@
 package kr.donghaeng.shared
 
-import kr.donghaeng.ffi.DeviceAccount
 import kr.donghaeng.core.DonghaengException
-import kr.donghaeng.ffi.DonghaengStore
 import kr.donghaeng.core.EnrolledUser
+import kr.donghaeng.ffi.DeviceAccount
+import kr.donghaeng.ffi.DonghaengStore
 import kr.donghaeng.ffi.SyncAdvice
 import kr.donghaeng.ffi.adviceFor
 import kr.donghaeng.ffi.parseEnrolmentInput

@@ -1,9 +1,9 @@
 package kr.donghaeng.shared
 
-import kr.donghaeng.ffi.DonghaengStore
 import kr.donghaeng.core.HistoryCursor
-import kr.donghaeng.ffi.HistoryEntry
 import kr.donghaeng.core.ServiceProvision
+import kr.donghaeng.ffi.DonghaengStore
+import kr.donghaeng.ffi.HistoryEntry
 import kr.donghaeng.ffi.crisisLevelLabel
 import kr.donghaeng.ffi.serviceItemInfo
 

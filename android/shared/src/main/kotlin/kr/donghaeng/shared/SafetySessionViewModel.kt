@@ -1,14 +1,14 @@
 package kr.donghaeng.shared
 
+import kr.donghaeng.core.SafetyActionKind
+import kr.donghaeng.core.SafetyContact
+import kr.donghaeng.core.SafetySessionStatus
+import kr.donghaeng.core.SafetyStatus
 import kr.donghaeng.ffi.DonghaengStore
 import kr.donghaeng.ffi.SafetyAction
-import kr.donghaeng.core.SafetyActionKind
 import kr.donghaeng.ffi.SafetyAlarmListener
-import kr.donghaeng.core.SafetyContact
 import kr.donghaeng.ffi.SafetySession
-import kr.donghaeng.core.SafetySessionStatus
 import kr.donghaeng.ffi.SafetyStartRequest
-import kr.donghaeng.core.SafetyStatus
 import kr.donghaeng.ffi.resumeSafetySession
 
 /** Sets the one OS alarm (Android: AlarmManager exact alarm; iOS: a local notification). */

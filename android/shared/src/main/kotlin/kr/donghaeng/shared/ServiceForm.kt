@@ -1,14 +1,14 @@
 package kr.donghaeng.shared
 
 import kr.donghaeng.core.CrisisReason
-import kr.donghaeng.ffi.DonghaengStore
-import kr.donghaeng.ffi.NewServiceProvision
 import kr.donghaeng.core.ServiceItem
-import kr.donghaeng.ffi.ServiceItemInfo
-import kr.donghaeng.ffi.ServiceItemShape
 import kr.donghaeng.core.ServiceProgram
 import kr.donghaeng.core.ServiceProvision
 import kr.donghaeng.core.SupportKind
+import kr.donghaeng.ffi.DonghaengStore
+import kr.donghaeng.ffi.NewServiceProvision
+import kr.donghaeng.ffi.ServiceItemInfo
+import kr.donghaeng.ffi.ServiceItemShape
 import kr.donghaeng.ffi.serviceItemInfo
 import kr.donghaeng.ffi.serviceItems
 

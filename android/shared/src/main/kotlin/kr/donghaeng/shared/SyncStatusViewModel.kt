@@ -1,9 +1,9 @@
 package kr.donghaeng.shared
 
-import kr.donghaeng.ffi.DeviceAccount
 import kr.donghaeng.core.DonghaengException
-import kr.donghaeng.ffi.DonghaengStore
 import kr.donghaeng.core.NextStep
+import kr.donghaeng.ffi.DeviceAccount
+import kr.donghaeng.ffi.DonghaengStore
 import kr.donghaeng.ffi.SyncAdvice
 import kr.donghaeng.ffi.SyncPhase
 import kr.donghaeng.ffi.SyncProgressListener

@@ -2,10 +2,11 @@ package kr.donghaeng.shared
 
 import kr.donghaeng.core.AgendaItem
 import kr.donghaeng.core.ContactMode
-import kr.donghaeng.ffi.DonghaengStore
 import kr.donghaeng.core.VisitOutcome
 import kr.donghaeng.core.VisitStatus
+import kr.donghaeng.ffi.DonghaengStore
 import kr.donghaeng.ffi.crisisLevelLabel
+import kr.donghaeng.ffi.safetyContactsNeeded
 
 /** One row of today's agenda, ready to show. */
 data class VisitRow(
@@ -30,6 +31,8 @@ data class VisitDayState(
     val rows: List<VisitRow> = emptyList(),
     val loading: Boolean = false,
     val error: UiError? = null,
+    /** The pre-visit form asks for the team lead and 동장: no escalation ladder is published for the team. */
+    val askSafetyContacts: Boolean = true,
 )
 
 /** 오늘의 방문 (the visit day): the worker's agenda from the store, and the visit's life cycle. */
@@ -42,10 +45,10 @@ class VisitDayPresenter(
 
     fun load(day: String = kstDate(clock.nowMs())) {
         state.update { it.copy(day = day, loading = true, error = null) }
-        val items = attempt({ e -> state.update { it.copy(loading = false, error = e) } }) {
-            store.agendaForWorker(workerId, day)
+        val (items, ask) = attempt({ e -> state.update { it.copy(loading = false, error = e) } }) {
+            store.agendaForWorker(workerId, day) to safetyContactsNeeded(store, workerId)
         } ?: return
-        state.set(VisitDayState(day = day, rows = items.map(::row)))
+        state.set(VisitDayState(day = day, rows = items.map(::row), askSafetyContacts = ask))
     }
 
     private fun row(a: AgendaItem): VisitRow {

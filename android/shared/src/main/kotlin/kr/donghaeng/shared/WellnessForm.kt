@@ -1,11 +1,11 @@
 package kr.donghaeng.shared
 
 import kr.donghaeng.core.ContactMode
-import kr.donghaeng.ffi.DonghaengStore
 import kr.donghaeng.core.NewWellnessCheck
 import kr.donghaeng.core.Observation
 import kr.donghaeng.core.WellnessCheck
 import kr.donghaeng.core.WellnessChecklist
+import kr.donghaeng.ffi.DonghaengStore
 
 /** The items of the 안부 확인 checklist, in screen order (field names as the core's). */
 enum class WellnessItem(val field: String) {

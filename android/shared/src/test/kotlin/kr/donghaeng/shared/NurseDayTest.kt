@@ -10,8 +10,8 @@ import java.nio.file.Files
 import java.time.Duration
 import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.TimeUnit
-import kr.donghaeng.ffi.*
 import kr.donghaeng.core.*
+import kr.donghaeng.ffi.*
 import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
@@ -190,6 +190,8 @@ class NurseDayTest {
         assertEquals("박순자", row.headName)
         assertEquals(listOf("최팀장"), row.partners)
         assertTrue(row.needsSafetySession)
+        // The team's ladder came with the first sync: the assessment does not ask for contacts.
+        assertFalse(day.state.value.askSafetyContacts)
 
         val detail = HouseholdPresenter(store, household.id)
         detail.load()

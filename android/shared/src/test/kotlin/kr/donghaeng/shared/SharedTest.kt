@@ -6,8 +6,8 @@ import java.nio.file.Files
 import java.time.ZoneId
 import java.time.ZonedDateTime
 import java.util.concurrent.CopyOnWriteArrayList
-import kr.donghaeng.ffi.*
 import kr.donghaeng.core.*
+import kr.donghaeng.ffi.*
 import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
@@ -76,6 +76,8 @@ class VisitDayPresenterTest : WithStore() {
         val s = p.state.value
         assertEquals("2026-11-02", s.day)
         assertNull(s.error)
+        // No ladder published for the team in this store: the assessment asks for the contacts.
+        assertTrue(s.askSafetyContacts)
         val row = s.rows.single()
         assertEquals("10:00–11:00", row.time)
         assertEquals("김영희", row.headName)

@@ -35,11 +35,13 @@ data class AssessmentInput(
 
 /**
  * The pre-visit safety assessment (안전사정) before the door. Every item must be confirmed: the core
- * refuses otherwise and says which item ([error]). The escalation contacts are remembered between visits.
+ * refuses otherwise and says which item ([error]). The escalation contacts are asked for only while no
+ * ladder is published for the team ([askContacts], from the core), and remembered between visits.
  */
 @Composable
 fun AssessmentScreen(
     row: VisitRow,
+    askContacts: Boolean,
     teamLead: SafetyContact,
     dongHead: SafetyContact,
     busy: Boolean,
@@ -72,9 +74,11 @@ fun AssessmentScreen(
             minutes, { minutes = it.filter(Char::isDigit) }, label = { Text(stringResource(R.string.assessment_expected_minutes)) },
             keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Number), singleLine = true,
         )
-        Text(stringResource(R.string.assessment_contacts), style = MaterialTheme.typography.titleMedium)
-        ContactFields(stringResource(R.string.assessment_team_lead), leadName, leadPhone, { leadName = it }, { leadPhone = it })
-        ContactFields(stringResource(R.string.assessment_dong_head), headName, headPhone, { headName = it }, { headPhone = it })
+        if (askContacts) {
+            Text(stringResource(R.string.assessment_contacts), style = MaterialTheme.typography.titleMedium)
+            ContactFields(stringResource(R.string.assessment_team_lead), leadName, leadPhone, { leadName = it }, { leadPhone = it })
+            ContactFields(stringResource(R.string.assessment_dong_head), headName, headPhone, { headName = it }, { headPhone = it })
+        }
         ExactAlarmBanner()
         ErrorText(error)
         Button(

@@ -24,8 +24,8 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import kr.donghaeng.app.R
-import kr.donghaeng.ffi.DeviceAccount
 import kr.donghaeng.core.EnrolledUser
+import kr.donghaeng.ffi.DeviceAccount
 import kr.donghaeng.shared.EnrolmentViewModel
 
 /** The action of a barcode scanner app (ZXing-compatible); its result extra holds the QR text. */
