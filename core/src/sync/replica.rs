@@ -168,6 +168,17 @@ impl Replica {
             .collect()
     }
 
+    /// The records of one entity that are not deleted (live or appended), by record id.
+    pub fn present(&self, entity_name: &str) -> impl Iterator<Item = (Uuid, &RecordState)> + '_ {
+        let spec = entity(entity_name);
+        spec.into_iter().flat_map(move |spec| {
+            self.records
+                .range((spec.name, Uuid::nil())..=(spec.name, Uuid::max()))
+                .filter(|(_, s)| !matches!(s, RecordState::Deleted { .. }))
+                .map(|((_, id), s)| (*id, s))
+        })
+    }
+
     /// Every record held, in (entity, record id) order.
     pub fn records(&self) -> impl Iterator<Item = (&'static str, Uuid, &RecordState)> + '_ {
         self.records.iter().map(|((e, id), s)| (*e, *id, s))

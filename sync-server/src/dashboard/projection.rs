@@ -1,15 +1,16 @@
 //! A queryable projection (조회용 투영) of the merged records the dashboard's figures, plan and
 //! incident list read, built in memory from [`ChangeStore::pull`] like the scope index, so it works
-//! the same on SQLite and on PostgreSQL with several nodes. Values follow the merge rule per field
-//! (the later HLC wins), so every node computes the same figures whatever order it read the log in.
-
-use std::collections::HashMap;
+//! the same on SQLite and on PostgreSQL with several nodes. Changes are merged by the core's
+//! [`Replica`] (the merge every replica uses: the later stamp wins per field, a delete is final), so
+//! every node computes the same figures whatever order it read the log in, and a record deleted on a
+//! phone never comes back here when an older phone's edit of it arrives later.
 
 use serde_json::Value;
 use uuid::Uuid;
 
+use donghaeng_core::sync::replica::{RecordState, Replica};
 use donghaeng_core::sync::validate::MAX_PULL_LIMIT;
-use donghaeng_core::sync::{HlcTimestamp, Op, ProtocolVersion, PullRequest, SeqChange};
+use donghaeng_core::sync::{Change, Op, ProtocolVersion, PullRequest, SeqChange};
 use donghaeng_core::CoreResult;
 
 use crate::store::ChangeStore;
@@ -63,30 +64,15 @@ fn kept(entity: &str, field: &str) -> bool {
         .is_none_or(|(_, fields)| fields.contains(&field))
 }
 
-#[derive(Debug, Default, Clone)]
-struct Rec {
-    fields: HashMap<String, (HlcTimestamp, Value)>,
-    deleted: Option<HlcTimestamp>,
-}
-
-impl Rec {
-    fn live(&self) -> bool {
-        match self.deleted {
-            None => true,
-            Some(d) => self.fields.values().any(|(h, _)| *h > d),
-        }
-    }
-}
-
 /// See the module documentation.
 #[derive(Debug, Default)]
 pub struct Projection {
     last_seq: u64,
-    records: HashMap<&'static str, HashMap<Uuid, Rec>>,
+    records: Replica,
 }
 
 /// One live record's fields.
-pub type Fields<'a> = HashMap<&'a str, &'a Value>;
+pub type Fields<'a> = std::collections::HashMap<&'a str, &'a Value>;
 
 impl Projection {
     pub fn last_seq(&self) -> u64 {
@@ -117,51 +103,61 @@ impl Projection {
         }
     }
 
-    /// Learns one stored change.
+    /// Learns one stored change: the core's merge over the fields the dashboard keeps.
     pub fn apply(&mut self, sc: &SeqChange) {
         let c = &sc.change;
         let Some(entity) = PROJECTED.iter().copied().find(|e| *e == c.entity) else {
             return;
         };
-        let rec = self
-            .records
-            .entry(entity)
-            .or_default()
-            .entry(c.record_id)
-            .or_default();
-        match &c.op {
-            Op::Upsert { fields } | Op::Append { record: fields } => {
-                for (k, v) in fields {
-                    if !kept(entity, k) {
-                        continue;
-                    }
-                    let slot = rec.fields.get(k.as_str());
-                    if slot.is_none_or(|(h, _)| *h < c.hlc) {
-                        rec.fields.insert(k.clone(), (c.hlc, v.clone()));
-                    }
-                }
-            }
-            Op::Delete => {
-                if rec.deleted.is_none_or(|d| d < c.hlc) {
-                    rec.deleted = Some(c.hlc);
-                }
-            }
+        let keep = |fields: &donghaeng_core::sync::Fields| {
+            fields
+                .iter()
+                .filter(|(k, _)| kept(entity, k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
+        let op = match &c.op {
+            Op::Upsert { fields } => Op::Upsert {
+                fields: keep(fields),
+            },
+            Op::Append { record } => Op::Append {
+                record: keep(record),
+            },
+            Op::Delete => Op::Delete,
+        };
+        let change = Change {
+            id: c.id,
+            entity: c.entity.clone(),
+            record_id: c.record_id,
+            op,
+            hlc: c.hlc,
+            device_id: c.device_id,
+        };
+        // The log holds only validated changes; one the merge cannot take (an operation that does
+        // not fit its entity) is left out of the figures, as every replica leaves it out.
+        if let Err(e) = self.records.apply(&change) {
+            tracing::warn!(
+                code = e.code,
+                seq = sc.seq,
+                "dashboard projection skipped a change"
+            );
         }
     }
 
     /// The live records of an entity: (id, fields).
     pub fn each(&self, entity: &str) -> impl Iterator<Item = (Uuid, Fields<'_>)> + '_ {
-        self.records
-            .get(entity)
-            .into_iter()
-            .flat_map(|m| m.iter())
-            .filter(|(_, r)| r.live())
-            .map(|(id, r)| {
-                (
-                    *id,
-                    r.fields.iter().map(|(k, (_, v))| (k.as_str(), v)).collect(),
-                )
-            })
+        self.records.present(entity).map(|(id, state)| {
+            let fields = match state {
+                RecordState::Live { fields } => {
+                    fields.iter().map(|(k, v)| (k.as_str(), &v.value)).collect()
+                }
+                RecordState::Appended { record, .. } => {
+                    record.iter().map(|(k, v)| (k.as_str(), v)).collect()
+                }
+                RecordState::Deleted { .. } => Fields::new(),
+            };
+            (id, fields)
+        })
     }
 }
 
@@ -205,6 +201,60 @@ mod tests {
                 device_id: Uuid::from_u128(9),
             },
         }
+    }
+
+    fn change(seq: u64, wall_ms: u64, record: u128, op: Op) -> SeqChange {
+        SeqChange {
+            seq,
+            change: Change {
+                id: Uuid::now_v7(),
+                entity: "households".into(),
+                record_id: Uuid::from_u128(record),
+                op,
+                hlc: HlcTimestamp {
+                    wall_ms,
+                    counter: 0,
+                    node: Uuid::from_u128(7),
+                },
+                device_id: Uuid::from_u128(7),
+            },
+        }
+    }
+
+    fn upsert(fields: serde_json::Value) -> Op {
+        Op::Upsert {
+            fields: serde_json::from_value(fields).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_delete_is_final_here_as_in_every_replica() {
+        let mut p = Projection::default();
+        p.apply(&change(
+            1,
+            10,
+            1,
+            upsert(json!({"head_name": "김영희", "crisis_level": 3})),
+        ));
+        p.apply(&change(
+            2,
+            10,
+            2,
+            upsert(json!({"head_name": "박철수", "crisis_level": 2})),
+        ));
+        p.apply(&change(3, 20, 1, Op::Delete));
+        // A phone that had not heard of the delete edits the record later (a greater stamp), and
+        // another sends an older edit after it: neither brings the household back.
+        p.apply(&change(4, 30, 1, upsert(json!({"crisis_level": 5}))));
+        p.apply(&change(5, 15, 1, upsert(json!({"crisis_level": 4}))));
+        let live: Vec<Uuid> = p.each("households").map(|(id, _)| id).collect();
+        assert_eq!(live, vec![Uuid::from_u128(2)]);
+        // Per field, the later stamp wins whatever the order of arrival.
+        p.apply(&change(6, 40, 2, upsert(json!({"crisis_level": 4}))));
+        p.apply(&change(7, 35, 2, upsert(json!({"crisis_level": 1}))));
+        let (_, f) = p.each("households").next().unwrap();
+        assert_eq!(f["crisis_level"], &json!(4));
+        assert_eq!(f["head_name"], &json!("박철수"));
     }
 
     #[test]
