@@ -31,10 +31,10 @@ use crate::{CoreError, CoreResult};
 /// Rows per transaction unless told otherwise.
 pub const DEFAULT_BATCH_ROWS: usize = 500;
 
-/// One line of the file.
+/// One line of the file (or one row of a CSV file, [`super::import_csv`]).
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-enum Row {
+pub(super) enum Row {
     Household {
         #[serde(rename = "ref")]
         key: String,
@@ -158,7 +158,7 @@ fn field_of_message(message: &str) -> Option<String> {
     rest.split('`').next().map(str::to_owned)
 }
 
-fn unreadable(line: u64, path: String, message: String) -> RefusedRow {
+pub(super) fn unreadable(line: u64, path: String, message: String) -> RefusedRow {
     let field = (!path.is_empty() && path != ".")
         .then_some(path)
         .or_else(|| field_of_message(&message));
@@ -190,6 +190,32 @@ impl Store {
         batch_rows: usize,
         progress: &mut dyn FnMut(u64),
     ) -> CoreResult<ImportReport> {
+        let rows = input.lines().enumerate().filter_map(|(i, line)| {
+            let line_no = i as u64 + 1;
+            let text = match line {
+                Ok(text) if text.trim().is_empty() => return None,
+                Ok(text) => text,
+                Err(e) => return Some(Err(CoreError::storage(format!("import file: {e}")))),
+            };
+            let mut de = serde_json::Deserializer::from_str(&text);
+            Some(Ok((
+                line_no,
+                serde_path_to_error::deserialize::<_, Row>(&mut de)
+                    .map_err(|e| unreadable(line_no, e.path().to_string(), e.inner().to_string())),
+            )))
+        });
+        self.import_rows(dong, rows, batch_rows, progress)
+    }
+
+    /// The batching every import format shares: rows (their line, and the row or why it could not
+    /// be read) into the 동 `dong`, `batch_rows` per transaction, `progress(rows_done)` after each.
+    pub(super) fn import_rows(
+        &self,
+        dong: Id,
+        rows: impl Iterator<Item = CoreResult<(u64, Result<Row, RefusedRow>)>>,
+        batch_rows: usize,
+        progress: &mut dyn FnMut(u64),
+    ) -> CoreResult<ImportReport> {
         self.read(|tx| {
             super::org::require(tx, dong, crate::model::OrgUnitKind::Dong, "import.dong_id")
                 .map(|_| ())
@@ -197,21 +223,12 @@ impl Store {
         let mut report = ImportReport::default();
         let mut batch: Vec<(u64, Row)> = Vec::new();
         let mut bad: Vec<RefusedRow> = Vec::new();
-        for (i, line) in input.lines().enumerate() {
-            let line_no = i as u64 + 1;
-            let text = line.map_err(|e| CoreError::storage(format!("import file: {e}")))?;
-            if text.trim().is_empty() {
-                continue;
-            }
+        for row in rows {
+            let (line_no, row) = row?;
             report.rows += 1;
-            let mut de = serde_json::Deserializer::from_str(&text);
-            match serde_path_to_error::deserialize::<_, Row>(&mut de) {
+            match row {
                 Ok(row) => batch.push((line_no, row)),
-                Err(e) => bad.push(unreadable(
-                    line_no,
-                    e.path().to_string(),
-                    e.inner().to_string(),
-                )),
+                Err(refusal) => bad.push(refusal),
             }
             if batch.len() + bad.len() >= batch_rows.max(1) {
                 self.import_batch(dong, std::mem::take(&mut batch), &mut bad, &mut report)?;
@@ -415,14 +432,14 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::{OrgUnitKind, Role};
     use crate::store::workers::NewWorker;
 
     const EXAMPLE: &str = include_str!("../../../docs/examples/import-dong.jsonl");
 
-    fn dong_with_worker() -> (Store, Id, Id) {
+    pub(crate) fn dong_with_worker() -> (Store, Id, Id) {
         let store = Store::open_in_memory().unwrap();
         let org = store.org();
         let city = org.create(OrgUnitKind::City, "서울특별시", None).unwrap();

@@ -23,6 +23,7 @@ pub mod encryption;
 pub mod history;
 pub mod households;
 pub mod import;
+pub mod import_csv;
 pub mod incidents;
 pub mod migrations;
 pub mod notes;

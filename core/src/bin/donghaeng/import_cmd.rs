@@ -1,5 +1,5 @@
 //! `donghaeng import`: a 동's existing household list and history into a phone's store
-//! (`Store::import_jsonl`; format and example: docs/import.md). Progress on stderr; the report —
+//! (`Store::import_jsonl`, `Store::import_csv`; formats and examples: docs/import.md). Progress on stderr; the report —
 //! counts, and every refused row with its line, field and reason in Korean and English — on stdout.
 //! Exits non-zero when a row was refused (its batch wrote nothing; fix it and run again: what is
 //! already in is skipped).
@@ -27,8 +27,20 @@ pub struct ImportArgs {
     /// Rows per transaction.
     #[arg(long, default_value_t = DEFAULT_BATCH_ROWS)]
     pub batch: usize,
-    /// The JSON Lines file.
+    /// The file's format; by default from its extension (`.csv`: CSV, anything else: JSON Lines).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// CSV without a `type` column: the kind of every row.
+    #[arg(long = "type", value_parser = ["household", "person", "visit", "wellness"])]
+    pub row_type: Option<String>,
+    /// The JSON Lines or CSV file.
     pub file: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Jsonl,
+    Csv,
 }
 
 fn key(path: &PathBuf) -> CoreResult<Vec<u8>> {
@@ -56,11 +68,31 @@ pub fn run(args: &ImportArgs) -> CoreResult<bool> {
         Some(k) => Store::open_encrypted(&args.db, &key(k)?)?,
         None => Store::open(&args.db)?,
     };
-    let file = std::fs::File::open(&args.file)
-        .map_err(|e| CoreError::storage(format!("{}: {e}", args.file.display())))?;
-    let report = store.import_jsonl(args.dong, BufReader::new(file), args.batch, &mut |rows| {
-        eprintln!("  가져오는 중 / importing: {rows}행 / rows")
-    })?;
+    let unreadable =
+        |e: std::io::Error| CoreError::storage(format!("{}: {e}", args.file.display()));
+    let format = args.format.unwrap_or_else(|| {
+        let csv = args
+            .file
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if csv {
+            Format::Csv
+        } else {
+            Format::Jsonl
+        }
+    });
+    let progress = &mut |rows| eprintln!("  가져오는 중 / importing: {rows}행 / rows");
+    let report = match format {
+        Format::Jsonl => {
+            let file = std::fs::File::open(&args.file).map_err(unreadable)?;
+            store.import_jsonl(args.dong, BufReader::new(file), args.batch, progress)?
+        }
+        Format::Csv => {
+            let bytes = std::fs::read(&args.file).map_err(unreadable)?;
+            let kind = args.row_type.as_deref();
+            store.import_csv(args.dong, &bytes, kind, args.batch, progress)?
+        }
+    };
     let w = &report.written;
     println!(
         "가져옴 / imported: 가구 {} · 가구원 {} · 방문 {} · 안부확인 {}  (households, members, visits, wellness checks)",
