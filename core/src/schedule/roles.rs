@@ -56,6 +56,13 @@ pub fn universal_65() -> Vec<RoleClause> {
     ]
 }
 
+/// 65세 동행방문 (001 §5 ②, domain.md "Two-person visits"): the 65세 home visit made by a 복지플래너
+/// and a 방문간호사 together — two different people whose roles cover [`universal_65`]. What the
+/// 65세 동행방문률 counts; any two people (a planner and an escort, two volunteers) are not it.
+pub fn accompanied_65(members: &[&[Role]]) -> bool {
+    clauses_covered(&universal_65(), members)
+}
+
 /// 70세 보편방문: 방문간호사 + (복지플래너 or 사회복무요원) (001 §5).
 pub fn universal_70() -> Vec<RoleClause> {
     vec![

@@ -10,7 +10,8 @@
 //!   year the period ends in), `new_birth` and `child_rearing` (household tags). Per mode: households
 //!   with at least one contact in that mode (a household met at home and by phone counts in both).
 //! - **65세 accompanied-visit rate (동행방문률)**: completed home visits (universal visit) to `age65`
-//!   households in the period with two or more workers assigned / all such visits.
+//!   households in the period made by a 복지플래너 and a 방문간호사 together (001 §5 ②; the core's
+//!   `schedule::roles::accompanied_65` over the assigned workers' roles) / all such visits.
 //! - **Crisis households found (위기가구 발굴)**: crisis reports made in the period in the 동 (distinct
 //!   households named, and reports without a household yet).
 //! - **Service links (서비스 연계)**: referrals made in the period, by target.
@@ -31,11 +32,12 @@ use chrono::{Datelike, NaiveDate};
 use donghaeng_core::clock::day_start_ms;
 use donghaeng_core::eligibility::{CrisisReason, SupportKind};
 use donghaeng_core::model::service::current;
-use donghaeng_core::model::{ItemShape, ServiceItem, ServiceProgram, ServiceProvision};
+use donghaeng_core::model::{ItemShape, Role, ServiceItem, ServiceProgram, ServiceProvision};
+use donghaeng_core::schedule::roles::accompanied_65;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::projection::{int, text, uuid, Projection};
+use super::projection::{codes, int, text, uuid, Projection};
 
 /// A period of calendar days in Korea, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +101,8 @@ pub struct VisitRow {
     pub completed_at_ms: Option<i64>,
     pub window_start_ms: i64,
     pub window_end_ms: i64,
-    pub workers: Vec<Uuid>,
+    /// The roles of each worker assigned (one entry per person).
+    pub workers: Vec<Vec<Role>>,
 }
 
 #[derive(Debug, Clone)]
@@ -121,7 +124,11 @@ impl Dataset {
     /// store refuses such rows too).
     pub fn from_projection(p: &Projection) -> Self {
         let date = |s: Option<&str>| s.and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
-        let mut workers_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        let roles_of: HashMap<Uuid, Vec<Role>> = p
+            .each("workers")
+            .map(|(id, f)| (id, codes(text(&f, "roles"))))
+            .collect();
+        let mut workers_of: HashMap<Uuid, Vec<Vec<Role>>> = HashMap::new();
         for (visit, f) in p.each("visit_workers") {
             let mut w: Vec<Uuid> = f
                 .iter()
@@ -129,7 +136,11 @@ impl Dataset {
                 .filter_map(|(k, _)| Uuid::try_parse(k).ok())
                 .collect();
             w.sort();
-            workers_of.insert(visit, w);
+            let roles = w
+                .iter()
+                .map(|id| roles_of.get(id).cloned().unwrap_or_default())
+                .collect();
+            workers_of.insert(visit, roles);
         }
         Dataset {
             households: p
@@ -367,7 +378,13 @@ pub fn compute(data: &Dataset, period: &Period, dongs: &dyn Fn(Uuid) -> bool) ->
                 && v.completed_at_ms.is_some_and(|t| period.contains_ms(t))
         })
         .collect();
-    let accompanied = home65.iter().filter(|v| v.workers.len() >= 2).count() as u64;
+    let accompanied = home65
+        .iter()
+        .filter(|v| {
+            let members: Vec<&[Role]> = v.workers.iter().map(Vec::as_slice).collect();
+            accompanied_65(&members)
+        })
+        .count() as u64;
     let reports: Vec<&CrisisReportRow> = data
         .crisis_reports
         .iter()
@@ -474,6 +491,7 @@ mod tests {
         }
     }
 
+    /// A planner and a nurse (the 65세 pair), or the first `workers` of planner, nurse, escort.
     fn visit(n: u128, h: u128, mode: &str, outcome: &str, at: &str, workers: usize) -> VisitRow {
         VisitRow {
             id: id(n),
@@ -485,7 +503,11 @@ mod tests {
             completed_at_ms: Some(noon(at)),
             window_start_ms: noon(at),
             window_end_ms: noon(at) + 3_600_000,
-            workers: (0..workers as u128).map(|w| id(9000 + w)).collect(),
+            workers: [Role::WelfarePlanner, Role::VisitingNurse, Role::Escort]
+                .iter()
+                .take(workers)
+                .map(|r| vec![*r])
+                .collect(),
         }
     }
 
@@ -797,6 +819,27 @@ mod tests {
             (total.households, total.count, total.amount_won),
             (2, 2, 1_300_000)
         );
+    }
+
+    #[test]
+    fn the_65_accompanied_rate_counts_a_planner_and_a_nurse_together_not_any_two() {
+        let mut d = data();
+        let with = |v: VisitRow, roles: &[&[Role]]| VisitRow {
+            workers: roles.iter().map(|r| r.to_vec()).collect(),
+            ..v
+        };
+        // Household 1's home visit (planner + nurse) counts; household 2's is made by two people
+        // but a planner and an escort; a third by one person holding both roles.
+        d.visits[2] = with(
+            d.visits[2].clone(),
+            &[&[Role::WelfarePlanner], &[Role::Escort]],
+        );
+        d.visits[3] = with(
+            d.visits[3].clone(),
+            &[&[Role::WelfarePlanner, Role::VisitingNurse]],
+        );
+        let f = compute(&d, &first_half(), &|x| x == id(1));
+        assert_eq!(f.accompanied_65, Ratio::new(1, 3));
     }
 
     #[test]

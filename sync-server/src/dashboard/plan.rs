@@ -20,7 +20,7 @@ use donghaeng_core::model::{
 use donghaeng_core::schedule::roles::RoleClause;
 use donghaeng_core::schedule::{plan_day, PlanInput, PlanRules, PlanVisit, PlanWorker};
 
-use super::projection::{int, text, uuid, Projection};
+use super::projection::{codes, int, text, uuid, Projection};
 
 /// A visit of the day as the plan shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -74,13 +74,6 @@ pub struct DayPlan {
 
 fn time(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
-}
-
-fn codes<T: std::str::FromStr>(s: Option<&str>) -> Vec<T> {
-    s.unwrap_or("")
-        .split(',')
-        .filter_map(|c| c.trim().parse().ok())
-        .collect()
 }
 
 /// The plan of `date` (a KST day) over households whose 동 passes `dongs`.

@@ -166,6 +166,15 @@ pub fn text<'a>(f: &Fields<'a>, name: &str) -> Option<&'a str> {
     f.get(name).and_then(|v| v.as_str())
 }
 
+/// A list of codes as the store syncs it (comma-separated, e.g. `roles`, `required_roles`); unknown
+/// codes are left out.
+pub fn codes<T: std::str::FromStr>(s: Option<&str>) -> Vec<T> {
+    s.unwrap_or("")
+        .split(',')
+        .filter_map(|c| c.trim().parse().ok())
+        .collect()
+}
+
 /// A field as a UUID.
 pub fn uuid(f: &Fields<'_>, name: &str) -> Option<Uuid> {
     text(f, name).and_then(|s| Uuid::try_parse(s).ok())
