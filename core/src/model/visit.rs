@@ -148,11 +148,17 @@ pub struct Visit {
     pub note: Option<String>,
 }
 
+/// Whether a visit in this state counts as a contact with the household (접촉): completed with the
+/// household met. One rule for the household's last contact, the cadence, the due list and the
+/// dashboard's contact figures.
+pub fn is_contact(status: VisitStatus, outcome: Option<VisitOutcome>) -> bool {
+    status == VisitStatus::Completed && outcome == Some(VisitOutcome::Met)
+}
+
 impl Visit {
-    /// When the visit counts as a contact with the household (접촉): completed with the household met.
-    /// One rule for the household's last contact, the cadence and the due list.
+    /// When the visit counts as a contact with the household ([`is_contact`]).
     pub fn contact_at(&self) -> Option<DateTime<Utc>> {
-        (self.status == VisitStatus::Completed && self.outcome == Some(VisitOutcome::Met))
+        is_contact(self.status, self.outcome)
             .then_some(self.completed_at)
             .flatten()
     }

@@ -11,9 +11,11 @@ use crate::eligibility::ParameterRegistry;
 use crate::model::Id;
 use crate::safety::{DisasterAdvisory, TeamSafetyConfig};
 use crate::schedule::CadenceConfig;
-use crate::sync::config_docs::{check_body, ConfigDocument, ConfigKind, ENTITY};
+use crate::sync::config_docs::{
+    ancestry, applying, body_error, check_body, nearest, ConfigDocument, ConfigKind, ENTITY,
+};
 use crate::sync::RecordState;
-use crate::{CoreError, CoreResult};
+use crate::CoreResult;
 
 /// One `sync_records` row: record id, state, stamp, change id, body.
 type SyncRecordRow = (
@@ -35,15 +37,7 @@ impl Store {
     }
 }
 
-/// A setting and where it came from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Applied<T> {
-    pub value: T,
-    /// The document it came from; `None`: the built-in default.
-    pub document: Option<Id>,
-    /// Documents that applied but were refused by their checks, with why.
-    pub refused: Vec<(Id, CoreError)>,
-}
+pub use crate::sync::config_docs::Applied;
 
 impl ConfigDocs<'_> {
     /// Every live configuration document this device holds, oldest publication first.
@@ -97,12 +91,10 @@ impl ConfigDocs<'_> {
         Ok(out)
     }
 
-    /// The unit and its ancestors, nearest first (a bounded walk over the org tree).
+    /// The unit and its ancestors, nearest first.
     fn chain(&self, unit: Id) -> CoreResult<Vec<Id>> {
-        let mut out = vec![unit];
-        let mut at = unit;
-        for _ in 0..16 {
-            let parent: Option<String> = self.store.read(|tx| {
+        ancestry(unit, |at| {
+            self.store.read(|tx| {
                 Ok(tx
                     .query_row(
                         "SELECT parent_id FROM org_units WHERE id = ?1",
@@ -110,30 +102,17 @@ impl ConfigDocs<'_> {
                         |r| r.get::<_, Option<String>>(0),
                     )
                     .ok()
-                    .flatten())
-            })?;
-            match parent.and_then(|p| Id::try_parse(&p).ok()) {
-                Some(p) => {
-                    out.push(p);
-                    at = p;
-                }
-                None => break,
-            }
-        }
-        Ok(out)
+                    .flatten()
+                    .and_then(|p| Id::try_parse(&p).ok()))
+            })
+        })
     }
 
     /// The documents of `kind` that apply to `unit`, nearest unit first, newest first within a unit.
     fn applying(&self, kind: ConfigKind, unit: Id) -> CoreResult<Vec<ConfigDocument>> {
         let chain = self.chain(unit)?;
-        let mut docs: Vec<ConfigDocument> = self
-            .all()?
-            .into_iter()
-            .filter(|d| d.kind == kind && chain.contains(&d.unit_id))
-            .collect();
-        let depth = |d: &ConfigDocument| chain.iter().position(|u| *u == d.unit_id);
-        docs.sort_by_key(|d| (depth(d), std::cmp::Reverse(d.published_at)));
-        Ok(docs)
+        let docs = self.all()?;
+        Ok(applying(&docs, kind, &chain).into_iter().cloned().collect())
     }
 
     /// The nearest valid document of `kind` for `unit`, parsed; the default when none.
@@ -143,26 +122,7 @@ impl ConfigDocs<'_> {
         unit: Id,
         default: T,
     ) -> CoreResult<Applied<T>> {
-        let mut refused = Vec::new();
-        for d in self.applying(kind, unit)? {
-            match check_body(kind, &d.body)
-                .and_then(|()| serde_json::from_str::<T>(&d.body).map_err(|e| json_error(kind, e)))
-            {
-                Ok(value) => {
-                    return Ok(Applied {
-                        value,
-                        document: Some(d.id),
-                        refused,
-                    })
-                }
-                Err(e) => refused.push((d.id, e)),
-            }
-        }
-        Ok(Applied {
-            value: default,
-            document: None,
-            refused,
-        })
+        Ok(nearest(&self.all()?, kind, &self.chain(unit)?, default))
     }
 
     /// The visit cadence table for a unit (team, 동 or district): the nearest published one, or
@@ -183,7 +143,7 @@ impl ConfigDocs<'_> {
         let mut refused = Vec::new();
         for d in self.applying(ConfigKind::DisasterAdvisory, unit)? {
             match check_body(d.kind, &d.body).and_then(|()| {
-                serde_json::from_str::<DisasterAdvisory>(&d.body).map_err(|e| json_error(d.kind, e))
+                serde_json::from_str::<DisasterAdvisory>(&d.body).map_err(|e| body_error(d.kind, e))
             }) {
                 Ok(a) => value.push(a),
                 Err(e) => refused.push((d.id, e)),
@@ -223,13 +183,4 @@ impl ConfigDocs<'_> {
             refused,
         })
     }
-}
-
-fn json_error(kind: ConfigKind, e: serde_json::Error) -> CoreError {
-    CoreError::invalid(
-        "config_body_invalid",
-        "body",
-        format!("{} 문서를 읽을 수 없습니다: {e}", kind.label_ko()),
-        format!("the {} document cannot be read: {e}", kind.label_en()),
-    )
 }

@@ -8,16 +8,18 @@
 //! window starts on the plan's day or later: such a household is already in hand.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 
 use chrono::{DateTime, NaiveDate};
 use serde::Serialize;
 use uuid::Uuid;
 
 use donghaeng_core::clock::{day_start_ms, local_date};
-use donghaeng_core::model::CrisisLevel;
+use donghaeng_core::model::visit::is_contact;
+use donghaeng_core::model::{CrisisLevel, VisitOutcome, VisitStatus};
 use donghaeng_core::schedule::CadenceConfig;
 use donghaeng_core::store::households::MonitoringIntervals;
-use donghaeng_core::sync::config_docs::{check_body, ConfigKind};
+use donghaeng_core::sync::config_docs::{ancestry, nearest, ConfigDocument, ConfigKind};
 
 use super::projection::{int, text, uuid, Projection};
 
@@ -35,39 +37,27 @@ pub struct DueHousehold {
 }
 
 /// The cadence table of a 동: the nearest valid published document up its org tree, newest first
-/// within a unit, or the default (the phone's `ConfigDocs::cadence` rule).
+/// within a unit, or the default — chosen by the core's `config_docs::nearest`, as the phone chooses.
 fn cadence_of(p: &Projection, dong: Uuid) -> CadenceConfig {
     let parents: HashMap<Uuid, Uuid> = p
         .each("org_units")
         .filter_map(|(id, f)| Some((id, uuid(&f, "parent_id")?)))
         .collect();
-    let mut chain = vec![dong];
-    while let Some(up) = chain.last().and_then(|u| parents.get(u)) {
-        if chain.len() > 16 || chain.contains(up) {
-            break;
-        }
-        chain.push(*up);
-    }
-    let mut docs: Vec<(usize, i64, String)> = p
+    let chain = ancestry(dong, |u| Ok::<_, Infallible>(parents.get(&u).copied()))
+        .unwrap_or_else(|never| match never {});
+    let docs: Vec<ConfigDocument> = p
         .each("config_documents")
-        .filter(|(_, f)| text(f, "kind") == Some(ConfigKind::Cadence.code()))
-        .filter_map(|(_, f)| {
-            let unit = uuid(&f, "unit_id")?;
-            let depth = chain.iter().position(|u| *u == unit)?;
-            Some((
-                depth,
-                -int(&f, "published_at").unwrap_or(0),
-                text(&f, "body")?.to_owned(),
-            ))
+        .filter_map(|(id, f)| {
+            Some(ConfigDocument {
+                id,
+                kind: text(&f, "kind")?.parse().ok()?,
+                unit_id: uuid(&f, "unit_id")?,
+                body: text(&f, "body")?.to_owned(),
+                published_at: int(&f, "published_at").unwrap_or(0),
+            })
         })
         .collect();
-    docs.sort();
-    docs.into_iter()
-        .find_map(|(_, _, body)| {
-            check_body(ConfigKind::Cadence, &body).ok()?;
-            serde_json::from_str(&body).ok()
-        })
-        .unwrap_or_default()
+    nearest(&docs, ConfigKind::Cadence, &chain, CadenceConfig::default()).value
 }
 
 /// Households of 동 passing `dongs` due on or before `date` with no visit planned from `date` on,
@@ -92,7 +82,8 @@ pub fn unplanned(
             continue;
         };
         let status = text(&f, "status").unwrap_or("planned");
-        if status == "completed" && text(&f, "outcome") == Some("met") {
+        let outcome = text(&f, "outcome").and_then(VisitOutcome::from_code);
+        if VisitStatus::from_code(status).is_some_and(|st| is_contact(st, outcome)) {
             seen(h, int(&f, "completed_at").and_then(day));
         }
         let open = matches!(status, "planned" | "in_progress");

@@ -32,7 +32,10 @@ use chrono::{Datelike, NaiveDate};
 use donghaeng_core::clock::day_start_ms;
 use donghaeng_core::eligibility::{CrisisReason, SupportKind};
 use donghaeng_core::model::service::current;
-use donghaeng_core::model::{ItemShape, Role, ServiceItem, ServiceProgram, ServiceProvision};
+use donghaeng_core::model::{
+    visit, ItemShape, Role, ServiceItem, ServiceProgram, ServiceProvision, VisitOutcome,
+    VisitStatus,
+};
 use donghaeng_core::schedule::roles::accompanied_65;
 use serde::Serialize;
 use uuid::Uuid;
@@ -291,9 +294,10 @@ pub struct Figures {
 pub const COHORTS: &[&str] = &["age65", "age70", "new_birth", "child_rearing"];
 pub const MODES: &[&str] = &["home", "centre", "phone"];
 
+/// A contact in the period: the core's rule (`model::visit::is_contact`) on the visit's codes.
 fn is_contact(v: &VisitRow, period: &Period) -> bool {
-    v.status == "completed"
-        && v.outcome.as_deref() == Some("met")
+    let outcome = v.outcome.as_deref().and_then(VisitOutcome::from_code);
+    VisitStatus::from_code(&v.status).is_some_and(|st| visit::is_contact(st, outcome))
         && v.completed_at_ms.is_some_and(|t| period.contains_ms(t))
 }
 
