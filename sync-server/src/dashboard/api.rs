@@ -21,7 +21,9 @@ use uuid::Uuid;
 
 use donghaeng_core::model::correction::current_ids;
 use donghaeng_core::model::ReferralTarget;
-use donghaeng_core::safety::incident::{FollowUp, IncidentSeverity, IncidentType};
+use donghaeng_core::safety::incident::{
+    half_year_stats, FollowUp, IncidentReport, IncidentSeverity, IncidentStats, IncidentType,
+};
 use donghaeng_core::store::audit::ENTITY as AUDIT_ENTRIES;
 use donghaeng_core::CoreError;
 
@@ -30,7 +32,7 @@ use super::board;
 use super::figures::{self, Dataset, Period};
 use super::labels::{self, Lang};
 use super::plan::DayPlan;
-use super::projection::{int, text, uuid, Projection};
+use super::projection::{codes, int, text, uuid, Projection};
 use super::report::{self, ReportHead};
 use super::{session_cookie, SESSION_COOKIE};
 use crate::accounts;
@@ -606,6 +608,50 @@ fn kind_rank(k: &str) -> u8 {
     }
 }
 
+/// An incident's report, typed from its synced fields; `None` when a field does not read (the
+/// phone's store refuses such a row too).
+fn incident_report(
+    id: Uuid,
+    district_id: Uuid,
+    f: &super::projection::Fields<'_>,
+) -> Option<IncidentReport> {
+    let at = |k: &str| int(f, k).and_then(DateTime::from_timestamp_millis);
+    let affected_workers = text(f, "affected_workers")
+        .unwrap_or("")
+        .split(',')
+        .filter(|w| !w.trim().is_empty())
+        .map(|w| Uuid::try_parse(w.trim()).ok())
+        .collect::<Option<Vec<_>>>()?;
+    Some(IncidentReport {
+        id,
+        session_id: uuid(f, "session_id"),
+        district_id,
+        occurred_at: at("occurred_at")?,
+        reported_at: at("reported_at")?,
+        reporter_id: uuid(f, "reporter_id")?,
+        affected_workers,
+        incident_type: text(f, "incident_type")?.parse().ok()?,
+        severity: text(f, "severity")?.parse().ok()?,
+        injuries: text(f, "injuries").map(str::to_owned),
+        police_called: int(f, "police_called") == Some(1),
+        ambulance_119_called: int(f, "ambulance_119_called") == Some(1),
+        follow_ups: codes(text(f, "follow_ups")),
+        description: text(f, "description").unwrap_or_default().to_owned(),
+    })
+}
+
+/// The core's statistics of one district and half-year as the page's counts (only those above 0).
+fn stat_counts(s: &IncidentStats) -> BTreeMap<String, u32> {
+    let mut counts = BTreeMap::from([("total".to_owned(), s.total)]);
+    for (kind, n) in &s.by_type {
+        counts.insert(format!("type:{}", kind.code()), *n);
+    }
+    counts.insert("police_called".to_owned(), s.police_called);
+    counts.insert("ambulance_119_called".to_owned(), s.ambulance_119_called);
+    counts.retain(|_, n| *n > 0);
+    counts
+}
+
 /// `GET /dashboard/api/incidents?from=&to=`: incident reports of the caller's area (by district
 /// for district staff and admins, by the affected workers' teams for a 동), newest first, and the
 /// half-year statistics per district (Seoul keeps them per half-year).
@@ -625,7 +671,8 @@ pub async fn incidents(
     let ix = st.scope.read().await;
     let kst = |ms: i64| local_date_of_ms(ms).unwrap_or_default();
     let mut list = Vec::new();
-    let mut stats: BTreeMap<(String, String), BTreeMap<String, u64>> = BTreeMap::new();
+    // The reports the statistics count, typed for the core's `half_year_stats`.
+    let mut counted = Vec::new();
     // A corrected report counts as its latest correction only (the list and the statistics).
     let current = current_ids(
         p.each("incidents")
@@ -662,16 +709,7 @@ pub async fn incidents(
             continue;
         }
         let kind = text(&f, "incident_type").unwrap_or("other").to_owned();
-        let half = format!("{}-H{}", day.year(), if day.month() <= 6 { 1 } else { 2 });
-        let s = stats.entry((district.to_string(), half)).or_default();
-        *s.entry("total".into()).or_default() += 1;
-        *s.entry(format!("type:{kind}")).or_default() += 1;
-        if f.get("police_called").and_then(|v| v.as_i64()) == Some(1) {
-            *s.entry("police_called".into()).or_default() += 1;
-        }
-        if f.get("ambulance_119_called").and_then(|v| v.as_i64()) == Some(1) {
-            *s.entry("ambulance_119_called".into()).or_default() += 1;
-        }
+        counted.extend(incident_report(id, district, &f));
         let follow_ups: Vec<&str> = text(&f, "follow_ups")
             .unwrap_or("")
             .split(',')
@@ -703,13 +741,11 @@ pub async fn incidents(
         }));
     }
     list.sort_by_key(|v| std::cmp::Reverse(v["occurred_at_ms"].as_i64()));
-    let stats: Vec<Value> = stats
+    let stats: Vec<Value> = half_year_stats(&counted)
         .into_iter()
-        .map(|((district, half), counts)| {
-            let name = Uuid::try_parse(&district)
-                .ok()
-                .and_then(|d| unit_names.get(&d));
-            json!({"district_id": district, "district_name": name, "half": half, "counts": counts})
+        .map(|((district, half), s)| {
+            json!({"district_id": district, "district_name": unit_names.get(&district),
+                "half": format!("{}-H{}", half.year, half.half), "counts": stat_counts(&s)})
         })
         .collect();
     Ok(Json(json!({"incidents": list, "half_year": stats})))
