@@ -19,6 +19,7 @@ pub mod eligibility;
 pub mod error;
 #[cfg(feature = "uniffi")]
 pub mod ffi;
+pub mod figures;
 pub mod model;
 pub mod safety;
 pub mod schedule;

@@ -35,7 +35,7 @@ before(async () => {
   const at = Date.UTC(2022, 2, 10, 3);
   const visit = (h) => ({ household_id: h, purpose: 'universal_visit', contact_mode: 'home', window_start: at, window_end: at + 3600000,
     required_roles: '', status: 'completed', started_at: at, completed_at: at, outcome: 'met', note: null });
-  const person = (h) => ({ household_id: h, name: '최영호', birth_date: '1957-05-01', sex: 'm', relation: 'head', disability: 'none' });
+  const person = (h) => ({ household_id: h, name: '최영호', birth_date: '1957-05-01', sex: 'male', relation: 'head', disability: 'none' });
   const vA = uuidv7();
   const vB = uuidv7();
   const service = (h, by, item, on, quantity, amount, corrects = null) => ({ household_id: h, case_id: null, item, provided_on: on,
@@ -46,7 +46,7 @@ before(async () => {
     devA.upsert('persons', uuidv7(), person(hA)),
     devA.upsert('visits', vA, visit(hA)),
     devA.upsert('visit_workers', vA, { [plannerA]: true, [nurseA]: true }),
-    devA.upsert('referrals', uuidv7(), { household_id: hA, case_id: null, referred_by: plannerA, target: 'care_sos', agency: null,
+    devA.upsert('referrals', uuidv7(), { household_id: hA, case_id: null, referred_by: plannerA, target: 'care_sos', agency: '성북구 돌봄SOS센터',
       referred_on: '2022-03-11', reason: '돌봄 필요', first_reply_on: null, service_ended_on: null, final_reply_on: null, reply_note: null }),
     devA.append('service_provisions', uuidv7(), service(hA, plannerA, 'temporary_home_care', '2022-03-15', 240, 76780)),
     devA.append('service_provisions', uuidv7(), service(hA, plannerA, 'meals', '2022-04-01', 10, 84000)),
@@ -257,7 +257,7 @@ async function seedMap() {
   const now = Date.now();
   // 10:00 and 11:00 today in Korea (the plan's day), whatever the hour the tests run at.
   const kstDay = Math.floor((now + 9 * 3600e3) / 86400e3) * 86400e3 - 9 * 3600e3;
-  const today = (h, start) => ({ household_id: h, purpose: 'regular_monitoring', contact_mode: 'home', window_start: start, window_end: start + 3600000,
+  const today = (h, start) => ({ household_id: h, purpose: 'crisis_monitoring', contact_mode: 'home', window_start: start, window_end: start + 3600000,
     required_roles: '', status: 'planned', started_at: null, completed_at: null, outcome: null, note: null });
   const v2 = uuidv7(); const v3 = uuidv7();
   await devA.push([

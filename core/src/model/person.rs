@@ -55,6 +55,13 @@ impl Person {
     }
 }
 
+/// The age (만 나이) a person born on `birth` reaches during `year`: whom the universal visits of
+/// that year count as turning 65 or 70 (001 §5), whatever the day of the birthday.
+pub fn age_reached_in(birth: NaiveDate, year: i32) -> i32 {
+    use chrono::Datelike;
+    year - birth.year()
+}
+
 /// Full years from `birth` to `on` (만 나이); negative if `on` is before birth.
 pub fn full_years_between(birth: NaiveDate, on: NaiveDate) -> i32 {
     use chrono::Datelike;

@@ -431,7 +431,7 @@ fn universal_items(
         let birthday = h
             .member_birth_dates
             .iter()
-            .filter(|b| year - b.year() == age)
+            .filter(|b| crate::model::person::age_reached_in(**b, year) == age)
             .filter_map(|b| birthday_in(*b, year))
             .min();
         if let Some(due) = birthday {

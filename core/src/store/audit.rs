@@ -189,12 +189,18 @@ impl Audit<'_> {
 
     /// The entries about a household held on this phone, oldest first.
     pub fn for_household(&self, household_id: Id) -> CoreResult<Vec<AuditEntry>> {
+        self.list(Some(household_id))
+    }
+
+    /// The entries held, about one household or all, oldest first.
+    pub fn list(&self, household_id: Option<Id>) -> CoreResult<Vec<AuditEntry>> {
         self.0.read(|tx| {
             let rows = tx
                 .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM audit_entries WHERE household_id = ?1 ORDER BY at, id"
+                    "SELECT {COLUMNS} FROM audit_entries
+                      WHERE ?1 IS NULL OR household_id = ?1 ORDER BY at, id"
                 ))?
-                .query_map([household_id.to_string()], from_row)?
+                .query_map([household_id.map(|h| h.to_string())], from_row)?
                 .collect::<Result<Vec<_>, _>>()?;
             rows.into_iter()
                 .map(|(mut e, action)| {

@@ -32,10 +32,10 @@ pub struct NewCrisisReport {
     pub reported_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "id, dong_id, reporter_id, household_id, address, signs, note, reported_at, status, referral_id";
 
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CrisisReport> {
+pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CrisisReport> {
     Ok(CrisisReport {
         id: get_id(r, 0)?,
         dong_id: get_id(r, 1)?,

@@ -135,34 +135,37 @@ impl Incidents<'_> {
         })
     }
 
-    /// The current reports that occurred in `[from, to)`, by time: of each correction chain the
-    /// one [`crate::model::correction::current_ids`] picks (the rule the dashboard uses too), so
-    /// two offline corrections of one report count once.
+    /// Every current report, by time of occurrence (then id): of each correction chain the one
+    /// [`crate::model::correction::current_ids`] picks, so two offline corrections of one report
+    /// count once.
+    pub fn current(&self) -> CoreResult<Vec<StoredIncident>> {
+        self.0.read(|tx| {
+            let rows = tx
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM incidents ORDER BY occurred_at, id"
+                ))?
+                .query_map([], from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            let current = current_ids(rows.iter().map(|s| (s.report.id, s.corrects)));
+            Ok(rows
+                .into_iter()
+                .filter(|s| current.contains(&s.report.id))
+                .collect())
+        })
+    }
+
+    /// The current reports that occurred in `[from, to)`, by time.
     pub fn current_between(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> CoreResult<Vec<IncidentReport>> {
-        self.0.read(|tx| {
-            let links = tx
-                .prepare_cached("SELECT id, corrects FROM incidents")?
-                .query_map([], |r| Ok((get_id(r, 0)?, get_opt_id(r, 1)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
-            let current = current_ids(links);
-            let rows = tx
-                .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM incidents
-                      WHERE occurred_at >= ?1 AND occurred_at < ?2
-                      ORDER BY occurred_at, id"
-                ))?
-                .query_map(params![ms(from), ms(to)], from_row)?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows
-                .into_iter()
-                .map(|s| s.report)
-                .filter(|r| current.contains(&r.id))
-                .collect())
-        })
+        Ok(self
+            .current()?
+            .into_iter()
+            .map(|s| s.report)
+            .filter(|r| (from..to).contains(&r.occurred_at))
+            .collect())
     }
 
     /// Statistics per (district, half-year) over the current reports that occurred in `[from, to)`.

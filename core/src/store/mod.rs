@@ -30,6 +30,7 @@ pub mod notes;
 pub mod org;
 pub mod persons;
 pub mod phone_safety;
+pub mod records;
 pub mod referrals;
 pub mod safety_events;
 pub mod services;

@@ -28,6 +28,12 @@ pub(crate) fn get(conn: &Connection, id: Id) -> CoreResult<Option<OrgUnit>> {
         .optional()?)
 }
 
+pub(crate) fn all(conn: &Connection) -> CoreResult<Vec<OrgUnit>> {
+    let mut st = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM org_units ORDER BY id"))?;
+    let rows = st.query_map([], from_row)?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
 /// The unit, which must exist and be of `kind`.
 pub(crate) fn require(
     conn: &Connection,
@@ -115,6 +121,11 @@ impl OrgUnits<'_> {
         self.0
             .read(|tx| get(tx, id))?
             .ok_or_else(|| CoreError::not_found("org_unit", id))
+    }
+
+    /// Every unit held, by id.
+    pub fn all(&self) -> CoreResult<Vec<OrgUnit>> {
+        self.0.read(|tx| all(tx))
     }
 
     /// Direct children of a unit, by name.

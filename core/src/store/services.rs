@@ -57,10 +57,11 @@ pub struct ItemUsage {
     pub amount_won: i64,
 }
 
-const COLUMNS: &str = "id, household_id, case_id, item, provided_on, quantity, amount_won,
+pub(crate) const COLUMNS: &str =
+    "id, household_id, case_id, item, provided_on, quantity, amount_won,
      recorded_by, note, corrects, voided, crisis_reason, support_kind";
 
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ServiceProvision> {
+pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ServiceProvision> {
     Ok(ServiceProvision {
         id: get_id(r, 0)?,
         household_id: get_id(r, 1)?,

@@ -156,3 +156,105 @@ fn a_unit_that_is_not_a_dong_is_a_clear_error() {
     let e = f.store.due_today(new_id(), date(2026, 12, 3)).unwrap_err();
     assert_eq!(e.code, "org_unit_not_found");
 }
+
+#[test]
+fn a_synced_row_with_an_unknown_code_is_left_out_and_counted_not_an_error() {
+    use donghaeng_core::sync::{Change, HlcTimestamp, Op};
+    let f = today_fixture();
+    let h = household(&f, 3, vec![], vec![]);
+    // A peer (newer, or faulty) syncs a member whose sex code this version does not know.
+    let fields = serde_json::from_value(serde_json::json!({
+        "household_id": h.id.to_string(), "name": "최영호", "birth_date": "1961-05-01",
+        "sex": "x", "relation": "head", "disability": "none",
+    }))
+    .unwrap();
+    let node = new_id();
+    f.store
+        .apply_page(
+            &[Change {
+                id: new_id(),
+                entity: "persons".into(),
+                record_id: new_id(),
+                op: Op::Upsert { fields },
+                hlc: HlcTimestamp {
+                    wall_ms: 1,
+                    counter: 0,
+                    node,
+                },
+                device_id: node,
+            }],
+            1,
+        )
+        .unwrap();
+    let r = f.store.dong_records(&[f.dong.id]).unwrap();
+    assert_eq!(
+        (r.households.len(), r.persons.len(), r.unreadable),
+        (1, 0, 1)
+    );
+    // The due list still answers, from the rest.
+    let due = f.store.due_today(f.dong.id, date(2026, 12, 3)).unwrap();
+    assert!(due.due_today.iter().any(|i| i.household_id == h.id));
+}
+
+#[test]
+fn due_unplanned_leaves_out_households_with_a_visit_planned_from_the_day_on() {
+    let f = today_fixture();
+    let (planned, left, later) = (
+        household(&f, 5, vec![], vec![]),
+        household(&f, 4, vec![], vec![]),
+        household(&f, 1, vec![], vec![]),
+    );
+    // `later` was met yesterday: a 관심 household is not due again for a year.
+    let v = f
+        .store
+        .visits()
+        .plan(NewVisit {
+            household_id: later.id,
+            purpose: VisitPurpose::CrisisMonitoring,
+            contact_mode: ContactMode::Phone,
+            window_start: kst_time(2026, 12, 2, 10, 0),
+            window_end: kst_time(2026, 12, 2, 11, 0),
+            required_roles: vec![],
+            assigned: vec![],
+            note: None,
+        })
+        .unwrap();
+    f.store
+        .visits()
+        .start(v.id, kst_time(2026, 12, 2, 10, 0))
+        .unwrap();
+    f.store
+        .visits()
+        .complete(v.id, kst_time(2026, 12, 2, 10, 30), VisitOutcome::Met, None)
+        .unwrap();
+    f.store
+        .visits()
+        .plan(NewVisit {
+            household_id: planned.id,
+            purpose: VisitPurpose::CrisisMonitoring,
+            contact_mode: ContactMode::Home,
+            window_start: kst_time(2026, 12, 3, 14, 0),
+            window_end: kst_time(2026, 12, 3, 15, 0),
+            required_roles: vec![],
+            assigned: vec![],
+            note: None,
+        })
+        .unwrap();
+    let due: Vec<Id> = f
+        .store
+        .due_unplanned(f.dong.id, date(2026, 12, 3))
+        .unwrap()
+        .into_iter()
+        .map(|d| d.household.id)
+        .collect();
+    assert_eq!(due, vec![left.id], "never contacted, nothing planned");
+    // Seen from the next day, the planned visit (today) no longer counts as in hand.
+    let due: Vec<Id> = f
+        .store
+        .due_unplanned(f.dong.id, date(2026, 12, 4))
+        .unwrap()
+        .into_iter()
+        .map(|d| d.household.id)
+        .collect();
+    assert_eq!(due, vec![planned.id, left.id], "위기 first among equals");
+}

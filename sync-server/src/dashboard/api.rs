@@ -13,26 +13,23 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Datelike, NaiveDate};
-use donghaeng_core::clock::local_date_of_ms;
+use donghaeng_core::clock::{local_date, local_date_of_ms};
 use futures_util::stream::{self, Stream};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use donghaeng_core::model::correction::current_ids;
-use donghaeng_core::model::ReferralTarget;
-use donghaeng_core::safety::incident::{
-    half_year_stats, FollowUp, IncidentReport, IncidentSeverity, IncidentStats, IncidentType,
-};
-use donghaeng_core::store::audit::ENTITY as AUDIT_ENTRIES;
+use donghaeng_core::figures::{self, Period};
+use donghaeng_core::model::{OrgUnitKind, ReferralTarget};
+use donghaeng_core::safety::incident::{half_year_stats, IncidentStats};
+use donghaeng_core::store::records::DongRecords;
 use donghaeng_core::CoreError;
 
 use super::access::{api_error, catch_up_scope, Caller};
 use super::board;
-use super::figures::{self, Dataset, Period};
 use super::labels::{self, Lang};
 use super::plan::DayPlan;
-use super::projection::{codes, int, text, uuid, Projection};
+use super::projection::Projection;
 use super::report::{self, ReportHead};
 use super::{session_cookie, SESSION_COOKIE};
 use crate::accounts;
@@ -201,11 +198,9 @@ async fn board_rows(st: &AppState, caller: &Caller) -> Result<Value, ApiError> {
     let records = if sessions.is_empty() {
         board::Records::default()
     } else {
-        let mut p = st.dashboard.projection.lock().await;
-        p.catch_up(st.changes.as_ref(), now_ms)
-            .await
-            .map_err(|e| core(st, e))?;
-        board::Records::of(&p, &sessions)
+        let mut p = projection(st).await?;
+        let store = p.store().map_err(|e| core(st, e))?;
+        board::Records::of(store, &sessions).map_err(|e| core(st, e))?
     };
     let mut rows: Vec<board::BoardRow> = sessions
         .iter()
@@ -397,12 +392,13 @@ fn report_unit(
     }
 }
 
-async fn projection_dataset(st: &AppState) -> Result<Dataset, ApiError> {
+/// The projection, locked and caught up with the log.
+async fn projection(st: &AppState) -> Result<tokio::sync::MutexGuard<'_, Projection>, ApiError> {
     let mut p = st.dashboard.projection.lock().await;
     p.catch_up(st.changes.as_ref(), st.clock.now_ms())
         .await
         .map_err(|e| core(st, e))?;
-    Ok(Dataset::from_projection(&p))
+    Ok(p)
 }
 
 /// The export format of the figures.
@@ -446,13 +442,15 @@ pub async fn figures(
         ));
     };
     catch_up_scope(&st).await?;
-    let data = projection_dataset(&st).await?;
+    let mut p = projection(&st).await?;
     let ix = st.scope.read().await;
     let unit = report_unit(&st, &caller, &ix, &q)?;
-    let f = figures::compute(&data, &period, &|dong| {
-        unit.is_none_or(|u| ix.within(dong, u))
-    });
+    let records = p
+        .records(&|dong| unit.is_none_or(|u| ix.within(dong, u)))
+        .map_err(|e| core(&st, e))?;
     drop(ix);
+    drop(p);
+    let f = figures::compute(&records.figures(), &period);
     if format != FiguresFormat::Json {
         let head = ReportHead {
             unit_name: match unit {
@@ -509,12 +507,12 @@ pub async fn figures(
 /// The name of a unit the caller may see (the report's heading); its id if the projection has no
 /// name for it yet.
 async fn unit_name(st: &AppState, unit: Uuid) -> Result<String, ApiError> {
-    let p = st.dashboard.projection.lock().await;
-    let name = p
-        .each("org_units")
-        .find(|(id, _)| *id == unit)
-        .and_then(|(_, f)| text(&f, "name").map(str::to_owned));
-    Ok(name.unwrap_or_else(|| unit.to_string()))
+    let mut p = st.dashboard.projection.lock().await;
+    let store = p.store().map_err(|e| core(st, e))?;
+    Ok(store
+        .org()
+        .get(unit)
+        .map_or_else(|_| unit.to_string(), |u| u.name))
 }
 
 /// What the day's views (plan, map) share: the query's date (default today in Korea) and unit
@@ -526,21 +524,53 @@ async fn day_view(
     st: &AppState,
     caller: &Caller,
     raw: Option<String>,
-    view: impl FnOnce(&Projection, DayPlan, &dyn Fn(Uuid) -> bool) -> Value,
+    view: impl FnOnce(&DongRecords, DayPlan) -> Value,
 ) -> Result<(Option<Uuid>, NaiveDate, Value), ApiError> {
     let q = params(st, raw, &["date", "unit"])?;
     let today = local_date_of_ms(st.clock.now_ms()).unwrap_or_default();
     let date = date_param(st, &q, "date")?.unwrap_or(today);
     catch_up_scope(st).await?;
-    let mut p = st.dashboard.projection.lock().await;
-    p.catch_up(st.changes.as_ref(), st.clock.now_ms())
-        .await
-        .map_err(|e| core(st, e))?;
+    let mut p = projection(st).await?;
     let ix = st.scope.read().await;
     let unit = report_unit(st, caller, &ix, &q)?;
     let dongs = |d: Uuid| unit.is_none_or(|u| ix.within(d, u));
-    let plan = super::plan::day_plan(&p, date, &dongs);
-    Ok((unit, date, view(&p, plan, &dongs)))
+    let ids = p.dongs(&dongs).map_err(|e| core(st, e))?;
+    let store = p.store().map_err(|e| core(st, e))?;
+    let records = store.dong_records(&ids).map_err(|e| core(st, e))?;
+    let due = super::due::unplanned(store, &ids, date).map_err(|e| core(st, e))?;
+    let plan = super::plan::day_plan(&records, date, &dongs, due);
+    Ok((unit, date, view(&records, plan)))
+}
+
+/// `GET /dashboard/api/due?date=YYYY-MM-DD&unit=<id>`: what is due for each 동 of the unit (default
+/// the caller's area) on the day (default today in Korea), and why: the core's due list
+/// (`Store::due_today`, the function a phone runs on its own store) over the projection's records —
+/// crisis cadence, 65/70세 and births, after-care, referral replies, volunteers' visits, cases with no
+/// contact for 3 months.
+pub async fn due(
+    State(st): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(&st, raw, &["date", "unit"])?;
+    let today = local_date_of_ms(st.clock.now_ms()).unwrap_or_default();
+    let date = date_param(&st, &q, "date")?.unwrap_or(today);
+    catch_up_scope(&st).await?;
+    let mut p = projection(&st).await?;
+    let ix = st.scope.read().await;
+    let unit = report_unit(&st, &caller, &ix, &q)?;
+    let ids = p
+        .dongs(&|d| unit.is_none_or(|u| ix.within(d, u)))
+        .map_err(|e| core(&st, e))?;
+    drop(ix);
+    let store = p.store().map_err(|e| core(&st, e))?;
+    let mut dongs = Vec::new();
+    for id in ids {
+        let name = store.org().get(id).map_err(|e| core(&st, e))?.name;
+        let agenda = store.due_today(id, date).map_err(|e| core(&st, e))?;
+        dongs.push(json!({"dong_id": id, "name": name, "agenda": agenda}));
+    }
+    Ok(Json(json!({"date": date, "unit_id": unit, "dongs": dongs})))
 }
 
 /// `GET /dashboard/api/plan?date=YYYY-MM-DD&unit=<id>`: the day's visits of the unit (default today
@@ -551,7 +581,7 @@ pub async fn plan(
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let (unit, _, plan) = day_view(&st, &caller, raw, |_, plan, _| json!(plan)).await?;
+    let (unit, _, plan) = day_view(&st, &caller, raw, |_, plan| json!(plan)).await?;
     Ok(Json(json!({"unit_id": unit, "plan": plan})))
 }
 
@@ -563,8 +593,8 @@ pub async fn map(
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let (unit, date, data) = day_view(&st, &caller, raw, |p, plan, dongs| {
-        let data = super::map::map_data(p, &plan, dongs);
+    let (unit, date, data) = day_view(&st, &caller, raw, |records, plan| {
+        let data = super::map::map_data(records, &plan);
         json!({"households": data.households, "routes": data.routes})
     })
     .await?;
@@ -580,64 +610,29 @@ pub async fn map(
 /// `GET /dashboard/api/units`: the org units in the caller's area (for the unit picker).
 pub async fn units(State(st): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     catch_up_scope(&st).await?;
-    let mut p = st.dashboard.projection.lock().await;
-    p.catch_up(st.changes.as_ref(), st.clock.now_ms())
-        .await
+    let mut p = projection(&st).await?;
+    let mut all = p
+        .store()
+        .and_then(|s| s.org().all())
         .map_err(|e| core(&st, e))?;
+    drop(p);
     let ix = st.scope.read().await;
-    let mut out: Vec<Value> = p
-        .each("org_units")
-        .filter(|(id, _)| caller.sees_unit(&ix, *id))
-        .map(|(id, f)| json!({"id": id, "kind": text(&f, "kind"), "name": text(&f, "name"), "parent_id": text(&f, "parent_id")}))
+    all.retain(|u| caller.sees_unit(&ix, u.id));
+    all.sort_by_key(|u| (kind_rank(u.kind), u.name.clone()));
+    let out: Vec<Value> = all
+        .iter()
+        .map(|u| json!({"id": u.id, "kind": u.kind.code(), "name": u.name, "parent_id": u.parent_id}))
         .collect();
-    out.sort_by_key(|u| {
-        (
-            u["kind"].as_str().map(kind_rank),
-            u["name"].as_str().map(str::to_owned),
-        )
-    });
     Ok(Json(json!({"units": out, "area_id": caller.area(&ix)})))
 }
 
-fn kind_rank(k: &str) -> u8 {
+fn kind_rank(k: OrgUnitKind) -> u8 {
     match k {
-        "city" => 0,
-        "district" => 1,
-        "dong" => 2,
-        _ => 3,
+        OrgUnitKind::City => 0,
+        OrgUnitKind::District => 1,
+        OrgUnitKind::Dong => 2,
+        OrgUnitKind::Team => 3,
     }
-}
-
-/// An incident's report, typed from its synced fields; `None` when a field does not read (the
-/// phone's store refuses such a row too).
-fn incident_report(
-    id: Uuid,
-    district_id: Uuid,
-    f: &super::projection::Fields<'_>,
-) -> Option<IncidentReport> {
-    let at = |k: &str| int(f, k).and_then(DateTime::from_timestamp_millis);
-    let affected_workers = text(f, "affected_workers")
-        .unwrap_or("")
-        .split(',')
-        .filter(|w| !w.trim().is_empty())
-        .map(|w| Uuid::try_parse(w.trim()).ok())
-        .collect::<Option<Vec<_>>>()?;
-    Some(IncidentReport {
-        id,
-        session_id: uuid(f, "session_id"),
-        district_id,
-        occurred_at: at("occurred_at")?,
-        reported_at: at("reported_at")?,
-        reporter_id: uuid(f, "reporter_id")?,
-        affected_workers,
-        incident_type: text(f, "incident_type")?.parse().ok()?,
-        severity: text(f, "severity")?.parse().ok()?,
-        injuries: text(f, "injuries").map(str::to_owned),
-        police_called: int(f, "police_called") == Some(1),
-        ambulance_119_called: int(f, "ambulance_119_called") == Some(1),
-        follow_ups: codes(text(f, "follow_ups")),
-        description: text(f, "description").unwrap_or_default().to_owned(),
-    })
 }
 
 /// The core's statistics of one district and half-year as the page's counts (only those above 0).
@@ -664,81 +659,57 @@ pub async fn incidents(
     let from = date_param(&st, &q, "from")?;
     let to = date_param(&st, &q, "to")?;
     catch_up_scope(&st).await?;
-    let mut p = st.dashboard.projection.lock().await;
-    p.catch_up(st.changes.as_ref(), st.clock.now_ms())
-        .await
-        .map_err(|e| core(&st, e))?;
-    let ix = st.scope.read().await;
-    let kst = |ms: i64| local_date_of_ms(ms).unwrap_or_default();
-    let mut list = Vec::new();
-    // The reports the statistics count, typed for the core's `half_year_stats`.
-    let mut counted = Vec::new();
+    let mut p = projection(&st).await?;
+    let store = p.store().map_err(|e| core(&st, e))?;
     // A corrected report counts as its latest correction only (the list and the statistics).
-    let current = current_ids(
-        p.each("incidents")
-            .map(|(id, f)| (id, uuid(&f, "corrects"))),
-    );
-    let unit_names: HashMap<Uuid, String> = p
-        .each("org_units")
-        .filter_map(|(id, f)| Some((id, text(&f, "name")?.to_owned())))
+    let current = store.incidents().current().map_err(|e| core(&st, e))?;
+    let unit_names: HashMap<Uuid, String> = store
+        .org()
+        .all()
+        .map_err(|e| core(&st, e))?
+        .into_iter()
+        .map(|u| (u.id, u.name))
         .collect();
-    let label = |code: Option<&str>, of: &dyn Fn(&str) -> Option<(&'static str, &'static str)>| {
-        code.and_then(of)
-            .map_or(Value::Null, |(ko, en)| json!({"ko": ko, "en": en}))
-    };
-    for (id, f) in p.each("incidents") {
-        let Some(district) = uuid(&f, "district_id") else {
-            continue;
-        };
-        if !current.contains(&id) {
-            continue;
-        }
-        let workers: Vec<Uuid> = text(&f, "affected_workers")
-            .unwrap_or("")
-            .split(',')
-            .filter_map(|w| Uuid::try_parse(w.trim()).ok())
-            .collect();
-        let visible = caller.sees_unit(&ix, district)
-            || workers.iter().any(|w| {
+    drop(p);
+    let ix = st.scope.read().await;
+    let label = |ko: &str, en: &str| json!({"ko": ko, "en": en});
+    let mut list = Vec::new();
+    // The reports the statistics count.
+    let mut counted = Vec::new();
+    for stored in current {
+        let r = stored.report;
+        let visible = caller.sees_unit(&ix, r.district_id)
+            || r.affected_workers.iter().any(|w| {
                 ix.team_of_worker(*w)
                     .is_some_and(|t| caller.sees_unit(&ix, t))
             });
-        let occurred = int(&f, "occurred_at").unwrap_or(0);
-        let day = kst(occurred);
+        let day = local_date(r.occurred_at);
         if !visible || from.is_some_and(|d| day < d) || to.is_some_and(|d| day > d) {
             continue;
         }
-        let kind = text(&f, "incident_type").unwrap_or("other").to_owned();
-        counted.extend(incident_report(id, district, &f));
-        let follow_ups: Vec<&str> = text(&f, "follow_ups")
-            .unwrap_or("")
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .collect();
-        let follow_up_labels: Vec<Value> = follow_ups
+        let follow_up_labels: Vec<Value> = r
+            .follow_ups
             .iter()
-            .map(|c| {
-                label(Some(c), &|c| {
-                    FollowUp::from_code(c).map(|x| (x.label_ko(), x.label_en()))
-                })
-            })
+            .map(|f| label(f.label_ko(), f.label_en()))
             .collect();
+        let follow_ups: Vec<&str> = r.follow_ups.iter().map(|f| f.code()).collect();
         list.push(json!({
-            "id": id,
-            "district_id": district,
-            "district_name": unit_names.get(&district),
-            "incident_type_label": label(Some(&kind), &|c| IncidentType::from_code(c).map(|x| (x.label_ko(), x.label_en()))),
-            "severity_label": label(text(&f, "severity"), &|c| IncidentSeverity::from_code(c).map(|x| (x.label_ko(), x.label_en()))),
+            "id": r.id,
+            "district_id": r.district_id,
+            "district_name": unit_names.get(&r.district_id),
+            "incident_type_label": label(r.incident_type.label_ko(), r.incident_type.label_en()),
+            "severity_label": label(r.severity.label_ko(), r.severity.label_en()),
             "follow_up_labels": follow_up_labels,
-            "occurred_at_ms": occurred,
-            "incident_type": kind,
-            "severity": text(&f, "severity"),
-            "police_called": f.get("police_called"),
-            "ambulance_119_called": f.get("ambulance_119_called"),
+            "occurred_at_ms": r.occurred_at.timestamp_millis(),
+            "incident_type": r.incident_type.code(),
+            "severity": r.severity.code(),
+            "police_called": r.police_called,
+            "ambulance_119_called": r.ambulance_119_called,
             "follow_ups": follow_ups,
             "follow_up_status": if follow_ups.is_empty() { "none_decided" } else { "decided" },
-            "corrects": text(&f, "corrects"),
+            "corrects": stored.corrects,
         }));
+        counted.push(r);
     }
     list.sort_by_key(|v| std::cmp::Reverse(v["occurred_at_ms"].as_i64()));
     let stats: Vec<Value> = half_year_stats(&counted)
@@ -780,10 +751,12 @@ pub async fn audit(
     let from = date_param(&st, &q, "from")?;
     let to = date_param(&st, &q, "to")?;
     catch_up_scope(&st).await?;
-    let mut p = st.dashboard.projection.lock().await;
-    p.catch_up(st.changes.as_ref(), st.clock.now_ms())
-        .await
+    let mut p = projection(&st).await?;
+    let entries = p
+        .store()
+        .and_then(|s| s.audit().list(household))
         .map_err(|e| core(&st, e))?;
+    drop(p);
     let ix = st.scope.read().await;
     if let Some(h) = household {
         // Another area's household answers as an unknown one: nothing about it leaks.
@@ -798,35 +771,29 @@ pub async fn audit(
             ));
         }
     }
-    let kst = |ms: i64| local_date_of_ms(ms).unwrap_or_default();
     let admin = caller.privilege == crate::store::Privilege::Admin;
     let mut list = Vec::new();
-    for (id, f) in p.each(AUDIT_ENTRIES) {
-        let h = uuid(&f, "household_id");
-        if household.is_some() && h != household {
-            continue;
-        }
-        let visible = match h {
+    for e in entries {
+        let visible = match e.household_id {
             Some(h) => ix
                 .dong_of_household(h)
                 .is_some_and(|d| caller.sees_unit(&ix, d)),
             None => admin,
         };
-        let at = int(&f, "at").unwrap_or(0);
-        let day = kst(at);
+        let day = local_date(e.at);
         if !visible || from.is_some_and(|d| day < d) || to.is_some_and(|d| day > d) {
             continue;
         }
         list.push(json!({
-            "id": id,
-            "at_ms": at,
-            "actor_id": text(&f, "actor_id"),
-            "device_id": text(&f, "device_id"),
-            "action": text(&f, "action"),
-            "entity": text(&f, "entity"),
-            "record_id": text(&f, "record_id"),
-            "household_id": h,
-            "detail": text(&f, "detail"),
+            "id": e.id,
+            "at_ms": e.at.timestamp_millis(),
+            "actor_id": e.actor_id,
+            "device_id": e.device_id,
+            "action": e.action.code(),
+            "entity": e.entity,
+            "record_id": e.record_id,
+            "household_id": e.household_id,
+            "detail": e.detail,
         }));
     }
     list.sort_by_key(|v| std::cmp::Reverse(v["at_ms"].as_i64()));

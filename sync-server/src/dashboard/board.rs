@@ -14,12 +14,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use donghaeng_core::model::RiskFlag;
+use donghaeng_core::model::{Household, RiskFlag};
 use donghaeng_core::safety::{ActionKey, AlarmRef, LadderTarget, ServerView, SessionState};
+use donghaeng_core::store::Store;
+use donghaeng_core::{CoreResult, ErrorCode};
 
 use crate::safety::alarm::{alarm_id, alarm_kind};
-
-use super::projection::{text, Projection};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BoardAlarm {
@@ -111,10 +111,11 @@ pub struct HouseholdFacts {
 }
 
 impl Records {
-    /// The facts of the households and workers the given sessions name (only those).
-    pub fn of(p: &Projection, sessions: &[(SessionState, ServerView)]) -> Records {
-        let mut want_h = std::collections::HashSet::new();
-        let mut want_w = std::collections::HashSet::new();
+    /// The facts of the households and workers the given sessions name (only those), as the
+    /// projection holds them.
+    pub fn of(store: &Store, sessions: &[(SessionState, ServerView)]) -> CoreResult<Records> {
+        let mut want_h = std::collections::BTreeSet::new();
+        let mut want_w = std::collections::BTreeSet::new();
         for (s, _) in sessions {
             if let Some(plan) = &s.plan {
                 want_h.insert(plan.household.household_id);
@@ -122,40 +123,38 @@ impl Records {
             }
         }
         let mut out = Records::default();
-        if want_h.is_empty() {
-            return out;
-        }
-        for (id, f) in p.each("households").filter(|(id, _)| want_h.contains(id)) {
-            out.households.insert(id, household_facts(&f));
-        }
-        for (id, f) in p.each("workers").filter(|(id, _)| want_w.contains(id)) {
-            if let Some(phone) = text(&f, "phone").filter(|s| !s.trim().is_empty()) {
-                out.phones.insert(id, phone.to_owned());
+        for h in want_h {
+            // A household or worker not synced (yet) has no facts to add.
+            match store.households().get(h) {
+                Ok(s) => {
+                    out.households.insert(h, HouseholdFacts::of(&s.household));
+                }
+                Err(e) if e.kind == ErrorCode::NotFound => {}
+                Err(e) => return Err(e),
             }
         }
-        out
+        for w in want_w {
+            match store.workers().get(w) {
+                Ok(worker) => {
+                    if let Some(phone) = worker.phone.filter(|s| !s.trim().is_empty()) {
+                        out.phones.insert(w, phone);
+                    }
+                }
+                Err(e) if e.kind == ErrorCode::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
     }
 }
 
-/// A household record's risk flags (comma-separated codes; unknown ones skipped) and location.
-pub fn household_facts(f: &super::projection::Fields<'_>) -> HouseholdFacts {
-    let risk_flags = text(f, "risk_flags")
-        .unwrap_or("")
-        .split(',')
-        .filter_map(|c| RiskFlag::from_code(c.trim()))
-        .collect();
-    let lat = f.get("lat").and_then(|v| v.as_f64());
-    let lon = f.get("lon").and_then(|v| v.as_f64());
-    let (lat, lon) = match (lat, lon) {
-        (Some(a), Some(o)) if (-90.0..=90.0).contains(&a) && (-180.0..=180.0).contains(&o) => {
-            (Some(a), Some(o))
+impl HouseholdFacts {
+    fn of(h: &Household) -> HouseholdFacts {
+        HouseholdFacts {
+            risk_flags: h.risk_flags.clone(),
+            lat: h.location.map(|l| l.lat),
+            lon: h.location.map(|l| l.lon),
         }
-        _ => (None, None),
-    };
-    HouseholdFacts {
-        risk_flags,
-        lat,
-        lon,
     }
 }
 

@@ -12,9 +12,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::board::household_facts;
+use donghaeng_core::store::records::DongRecords;
+
 use super::plan::DayPlan;
-use super::projection::{int, text, uuid, Projection};
 
 /// A household marker.
 #[derive(Debug, Clone, Serialize)]
@@ -51,22 +51,22 @@ pub struct MapData {
     pub routes: Vec<MapRoute>,
 }
 
-/// The map of the households whose 동 passes `dongs` (archived ones left out), with the routes of
-/// `plan` (made over the same 동s).
-pub fn map_data(p: &Projection, plan: &DayPlan, dongs: &dyn Fn(Uuid) -> bool) -> MapData {
-    let mut households: Vec<MapHousehold> = p
-        .each("households")
-        .filter(|(_, f)| uuid(f, "dong_id").is_some_and(dongs))
-        .filter(|(_, f)| int(f, "archived") != Some(1))
-        .filter_map(|(id, f)| {
-            let facts = household_facts(&f);
+/// The map of the households of `records` (archived ones left out), with the routes of `plan` (made
+/// over the same 동s).
+pub fn map_data(records: &DongRecords, plan: &DayPlan) -> MapData {
+    let mut households: Vec<MapHousehold> = records
+        .households
+        .iter()
+        .filter(|h| !h.archived)
+        .filter_map(|h| {
+            let at = h.location?;
             Some(MapHousehold {
-                household_id: id,
-                lat: facts.lat?,
-                lon: facts.lon?,
-                address: text(&f, "address").map(str::to_owned),
-                crisis_level: int(&f, "crisis_level"),
-                risk_flags: facts.risk_flags.iter().map(|r| r.code()).collect(),
+                household_id: h.id,
+                lat: at.lat,
+                lon: at.lon,
+                address: Some(h.address.clone()),
+                crisis_level: Some(i64::from(h.crisis_level.value())),
+                risk_flags: h.risk_flags.iter().map(|r| r.code()).collect(),
             })
         })
         .collect();

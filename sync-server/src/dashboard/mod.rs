@@ -5,7 +5,8 @@
 //! - [`access`]: who is asking (session cookie or bearer token) and which units they see;
 //! - [`api`]: the JSON endpoints under `/dashboard/api/`;
 //! - [`board`]: the board rows from the server's safety monitor;
-//! - [`projection`] and [`figures`]: the merged records in memory and the figures computed from them;
+//! - [`projection`]: the merged records in a private in-memory store of the core, read by the core's
+//!   loaders and handed to the core's rules (the figures, `donghaeng_core::figures`; the due list);
 //! - [`labels`]: the figures' Korean and English labels (page and exports); [`report`]: the CSV and
 //!   xlsx report of the figures;
 //! - [`map`]: the households and the day's team routes for the page's map (Leaflet, shipped in
@@ -18,7 +19,6 @@ pub mod api;
 pub mod assets;
 pub mod board;
 pub mod due;
-pub mod figures;
 pub mod labels;
 pub mod map;
 pub mod plan;

@@ -14,13 +14,12 @@ use donghaeng_core::clock::day_start_ms;
 use serde::Serialize;
 use uuid::Uuid;
 
-use donghaeng_core::model::{
-    ContactMode, CrisisLevel, GeoPoint, RiskFlag, Role, TimeWindow, VisitPurpose,
-};
+use donghaeng_core::model::{ContactMode, GeoPoint, Household, TimeWindow, VisitStatus, Worker};
 use donghaeng_core::schedule::roles::RoleClause;
 use donghaeng_core::schedule::{plan_day, PlanInput, PlanRules, PlanVisit, PlanWorker};
+use donghaeng_core::store::records::DongRecords;
 
-use super::projection::{codes, int, text, uuid, Projection};
+use super::due::DueHousehold;
 
 /// A visit of the day as the plan shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -67,7 +66,7 @@ pub struct DayPlan {
     pub proposed: Vec<ProposedTeam>,
     pub cannot_place: Vec<Unplaceable>,
     /// Households due for monitoring by the day with no visit planned ([`super::due`]).
-    pub due_unplanned: Vec<super::due::DueHousehold>,
+    pub due_unplanned: Vec<DueHousehold>,
     /// Set when the planner itself refused the input (its message), never a crash.
     pub planner_error: Option<String>,
 }
@@ -76,66 +75,18 @@ fn time(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
-/// The plan of `date` (a KST day) over households whose 동 passes `dongs`.
-pub fn day_plan(p: &Projection, date: NaiveDate, dongs: &dyn Fn(Uuid) -> bool) -> DayPlan {
+/// The plan of `date` (a KST day) over the records of a set of 동 (`dongs` also says which teams'
+/// workers are free to propose), with the households due that nothing is planned for.
+pub fn day_plan(
+    r: &DongRecords,
+    date: NaiveDate,
+    dongs: &dyn Fn(Uuid) -> bool,
+    due_unplanned: Vec<DueHousehold>,
+) -> DayPlan {
     let day_start = day_start_ms(date);
     let day_end = day_start + 86_400_000;
-    struct Hh {
-        address: Option<String>,
-        location: Option<GeoPoint>,
-        flags: Vec<RiskFlag>,
-        level: CrisisLevel,
-    }
-    let households: HashMap<Uuid, Hh> = p
-        .each("households")
-        .filter(|(_, f)| uuid(f, "dong_id").is_some_and(dongs))
-        .map(|(id, f)| {
-            let lat = f.get("lat").and_then(|v| v.as_f64());
-            let lon = f.get("lon").and_then(|v| v.as_f64());
-            (
-                id,
-                Hh {
-                    address: text(&f, "address").map(str::to_owned),
-                    location: lat.zip(lon).map(|(lat, lon)| GeoPoint { lat, lon }),
-                    flags: codes(text(&f, "risk_flags")),
-                    // The planner ranks by crisis level first (core `schedule::ctx::level_weights`).
-                    level: int(&f, "crisis_level")
-                        .and_then(|l| CrisisLevel::new(l).ok())
-                        .unwrap_or(CrisisLevel::STABLE),
-                },
-            )
-        })
-        .collect();
-    let mut assigned: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for (visit, f) in p.each("visit_workers") {
-        let mut w: Vec<Uuid> = f
-            .iter()
-            .filter(|(_, v)| v.as_bool() == Some(true))
-            .filter_map(|(k, _)| Uuid::try_parse(k).ok())
-            .collect();
-        w.sort();
-        assigned.insert(visit, w);
-    }
-    struct Wk {
-        name: String,
-        roles: Vec<Role>,
-        active: bool,
-        team: Option<Uuid>,
-    }
-    let workers: HashMap<Uuid, Wk> = p
-        .each("workers")
-        .map(|(id, f)| {
-            (
-                id,
-                Wk {
-                    name: text(&f, "name").unwrap_or("?").to_owned(),
-                    roles: codes(text(&f, "roles")),
-                    active: f.get("active").and_then(|v| v.as_i64()) != Some(0),
-                    team: uuid(&f, "team_id"),
-                },
-            )
-        })
-        .collect();
+    let households: HashMap<Uuid, &Household> = r.households.iter().map(|h| (h.id, h)).collect();
+    let workers: HashMap<Uuid, &Worker> = r.workers.iter().map(|w| (w.id, w)).collect();
     let name = |w: &Uuid| {
         workers
             .get(w)
@@ -145,77 +96,69 @@ pub fn day_plan(p: &Projection, date: NaiveDate, dongs: &dyn Fn(Uuid) -> bool) -
     let mut unassigned = Vec::new();
     let mut plan_visits = Vec::new();
     let mut team_members: HashSet<Uuid> = HashSet::new();
-    for (id, f) in p.each("visits") {
-        let (Some(h), Some(ws), Some(we)) = (
-            uuid(&f, "household_id"),
-            int(&f, "window_start"),
-            int(&f, "window_end"),
-        ) else {
-            continue;
-        };
-        let status = text(&f, "status").unwrap_or("planned");
-        if ws >= day_end || ws < day_start || status == "cancelled" {
+    for v in &r.visits {
+        let ws = v.window.start.timestamp_millis();
+        if ws >= day_end || ws < day_start || v.status == VisitStatus::Cancelled {
             continue;
         }
-        let Some(hh) = households.get(&h) else {
+        let Some(hh) = households.get(&v.household_id) else {
             continue;
         };
         let dv = DayVisit {
-            visit_id: id,
-            household_id: h,
-            address: hh.address.clone(),
-            purpose: text(&f, "purpose").unwrap_or("").to_owned(),
-            contact_mode: text(&f, "contact_mode").unwrap_or("").to_owned(),
-            window_start: time(ws),
-            window_end: time(we),
-            status: status.to_owned(),
+            visit_id: v.id,
+            household_id: v.household_id,
+            address: Some(hh.address.clone()),
+            purpose: v.purpose.code().to_owned(),
+            contact_mode: v.contact_mode.code().to_owned(),
+            window_start: v.window.start,
+            window_end: v.window.end,
+            status: v.status.code().to_owned(),
         };
-        match assigned.get(&id).filter(|w| !w.is_empty()) {
-            Some(ws) => {
-                team_members.extend(ws.iter().copied());
-                let t = teams.entry(ws.clone()).or_insert_with(|| AssignedTeam {
-                    workers: ws.iter().map(name).collect(),
+        let mut assigned = v.assigned.clone();
+        assigned.sort();
+        if assigned.is_empty() {
+            let mode = v.contact_mode;
+            plan_visits.push(PlanVisit {
+                id: v.id,
+                household_id: v.household_id,
+                purpose: v.purpose,
+                contact_mode: mode,
+                location: if mode == ContactMode::Phone {
+                    None
+                } else {
+                    hh.location
+                },
+                window: v.window,
+                duration_min: match mode {
+                    ContactMode::Home => 60,
+                    ContactMode::Centre => 30,
+                    ContactMode::Phone => 15,
+                },
+                required: v
+                    .required_roles
+                    .iter()
+                    .copied()
+                    .map(RoleClause::one)
+                    .collect(),
+                risk_flags: hh.risk_flags.clone(),
+                // The planner ranks by crisis level first (core `schedule::ctx::level_weights`).
+                crisis_level: hh.crisis_level,
+                priority: 1,
+                last_workers: Vec::new(),
+                regular_volunteer: None,
+            });
+            unassigned.push(dv);
+        } else {
+            team_members.extend(assigned.iter().copied());
+            let t = teams
+                .entry(assigned.clone())
+                .or_insert_with(|| AssignedTeam {
+                    workers: assigned.iter().map(name).collect(),
                     visits: Vec::new(),
                     progress: BTreeMap::new(),
                 });
-                *t.progress.entry(dv.status.clone()).or_default() += 1;
-                t.visits.push(dv);
-            }
-            None => {
-                let mode: ContactMode = dv.contact_mode.parse().unwrap_or(ContactMode::Home);
-                let purpose: Option<VisitPurpose> = dv.purpose.parse().ok();
-                if let (Some(purpose), Ok(window)) = (purpose, TimeWindow::new(time(ws), time(we)))
-                {
-                    let duration_min = match mode {
-                        ContactMode::Home => 60,
-                        ContactMode::Centre => 30,
-                        ContactMode::Phone => 15,
-                    };
-                    plan_visits.push(PlanVisit {
-                        id,
-                        household_id: h,
-                        purpose,
-                        contact_mode: mode,
-                        location: if mode == ContactMode::Phone {
-                            None
-                        } else {
-                            hh.location
-                        },
-                        window,
-                        duration_min,
-                        required: codes::<Role>(text(&f, "required_roles"))
-                            .into_iter()
-                            .map(RoleClause::one)
-                            .collect(),
-                        risk_flags: hh.flags.clone(),
-                        crisis_level: hh.level,
-                        priority: 1,
-                        last_workers: Vec::new(),
-                        regular_volunteer: None,
-                    });
-                }
-                unassigned.push(dv);
-            }
+            *t.progress.entry(dv.status.clone()).or_default() += 1;
+            t.visits.push(dv);
         }
     }
     let mut teams: Vec<AssignedTeam> = teams.into_values().collect();
@@ -242,13 +185,14 @@ pub fn day_plan(p: &Projection, date: NaiveDate, dongs: &dyn Fn(Uuid) -> bool) -
         time(day_start + 18 * 3_600_000),
     );
     let free: Vec<PlanWorker> = match hours {
-        Ok(hours) => workers
+        Ok(hours) => r
+            .workers
             .iter()
-            .filter(|(id, w)| w.active && !w.roles.is_empty() && !team_members.contains(id))
+            .filter(|w| w.active && !w.roles.is_empty() && !team_members.contains(&w.id))
             // `dongs` walks up the org tree, so a team inside the unit passes.
-            .filter(|(_, w)| w.team.is_some_and(dongs))
-            .map(|(id, w)| PlanWorker {
-                id: *id,
+            .filter(|w| dongs(w.team_id))
+            .map(|w| PlanWorker {
+                id: w.id,
                 roles: w.roles.clone(),
                 hours,
                 start: centre,
@@ -297,7 +241,7 @@ pub fn day_plan(p: &Projection, date: NaiveDate, dongs: &dyn Fn(Uuid) -> bool) -
         unassigned,
         proposed,
         cannot_place,
-        due_unplanned: super::due::unplanned(p, date, dongs),
+        due_unplanned,
         planner_error,
     }
 }

@@ -8,8 +8,8 @@ use donghaeng_core::model::ReferralTarget;
 use donghaeng_core::{CoreError, CoreResult};
 use rust_xlsxwriter::{Format, FormatBorder, Workbook};
 
-use super::figures::{Figures, ItemFigure, Ratio};
 use super::labels::{label, Lang};
+use donghaeng_core::figures::{Figures, ItemFigure, Ratio};
 
 /// What the report is about: the unit's name (`None`: every unit the caller sees) and the period.
 #[derive(Debug, Clone)]
@@ -288,4 +288,106 @@ pub fn to_xlsx(f: &Figures, head: &ReportHead, lang: Lang) -> CoreResult<Vec<u8>
         sheet.set_column_width(col, width).map_err(failed)?;
     }
     book.save_to_buffer().map_err(failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use donghaeng_core::figures::{compute, FigureRecords, Figures, Period, Ratio};
+
+    use super::{rows, to_csv, ReportHead};
+    use crate::dashboard::labels::Lang;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn first_half() -> Period {
+        Period {
+            from: day("2022-01-01"),
+            to: day("2022-06-30"),
+        }
+    }
+
+    /// The figures of no records (every row present, all 0), with some set as a 동's half-year
+    /// would give them (the core's own tests compute such figures from records).
+    fn figures() -> Figures {
+        let mut f = compute(&FigureRecords::default(), &first_half());
+        f.contact_rate[0].households = 4;
+        f.contact_rate[0].contacted = Ratio::new(2, 4);
+        f.accompanied_65 = Ratio::new(2, 3);
+        f.service_links.insert("care_sos".into(), 2);
+        let item = |rows: &mut Vec<donghaeng_core::figures::ItemFigure>, code: &str| {
+            rows.iter_mut().position(|r| r.item == code).unwrap()
+        };
+        let i = item(&mut f.care_sos_services, "temporary_home_care");
+        let home = &mut f.care_sos_services[i];
+        (home.households, home.count, home.quantity, home.amount_won) = (2, 2, 360, 115_170);
+        let i = item(&mut f.emergency_support, "living");
+        let living = &mut f.emergency_support[i];
+        (living.households, living.count, living.amount_won) = (1, 1, 500_000);
+        let total = f.emergency_support.last_mut().unwrap();
+        (total.households, total.count, total.amount_won) = (2, 2, 1_300_000);
+        f
+    }
+
+    #[test]
+    fn csv_has_the_title_unit_period_a_header_and_one_row_per_figure() {
+        let f = figures();
+        let head = ReportHead {
+            unit_name: Some("길음1동".to_owned()),
+            from: first_half().from,
+            to: first_half().to,
+        };
+        let csv = String::from_utf8(to_csv(&f, &head, Lang::Ko).unwrap()).unwrap();
+        assert!(
+            csv.starts_with(
+                "\u{feff}동행 사업 실적\n조직,길음1동\n기간,2022-01-01 ~ 2022-06-30\n\
+                 구분,유형·항목,건수,대상,비율,가구,제공량,단위,금액(원),지표 코드,항목 코드\n"
+            ),
+            "{csv}"
+        );
+        assert!(
+            csv.contains(
+                "주민접촉률 (보편방문),65세 · 전체,2,4,0.5000,,,,,contact_rate,age65:all\n"
+            ),
+            "{csv}"
+        );
+        assert!(csv
+            .contains("65세 동행방문률,가정방문,2,3,0.6667,,,,,accompanied_visit_rate_65,home\n"));
+        assert!(
+            csv.contains("돌봄SOS센터,2,,,,,,,service_links,care_sos\n"),
+            "{csv}"
+        );
+        assert!(csv.contains(",2,,,2,360,분,115170,care_sos_services,temporary_home_care\n"));
+        assert!(csv.contains(",0,,,0,0,일,0,care_sos_services,short_stay\n"));
+        assert!(csv.contains(",1,,,1,0,,500000,emergency_support,living\n"));
+        assert!(csv.contains("합계,2,,,2,0,,1300000,emergency_support,total\n"));
+        // Every figure row has the header's eleven columns.
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(csv.as_bytes());
+        let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert!(records[3..].iter().all(|r| r.len() == 11), "{csv}");
+        assert_eq!(records.len(), 3 + 1 + rows(&f, Lang::Ko).len());
+        // English on request, codes unchanged.
+        let en = String::from_utf8(to_csv(&f, &head, Lang::En).unwrap()).unwrap();
+        assert!(en.contains("Contact rate (universal visits),Age 65 · All,2,4,0.5000,,,,,contact_rate,age65:all\n"), "{en}");
+        assert!(
+            en.contains("\nUnit,길음1동\nPeriod,2022-01-01 ~ 2022-06-30\n"),
+            "{en}"
+        );
+    }
+
+    #[test]
+    fn a_unit_name_with_a_comma_or_a_quote_stays_in_its_cell() {
+        let head = ReportHead {
+            unit_name: Some("성북구, \"시범\"동".to_owned()),
+            from: first_half().from,
+            to: first_half().to,
+        };
+        let csv = String::from_utf8(to_csv(&figures(), &head, Lang::Ko).unwrap()).unwrap();
+        assert!(csv.contains("\n조직,\"성북구, \"\"시범\"\"동\"\n"), "{csv}");
+    }
 }

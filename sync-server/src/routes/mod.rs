@@ -82,6 +82,7 @@ pub fn table() -> Vec<Route> {
             "/dashboard/api/incidents",
             get(dashboard::api::incidents),
         ),
+        r("GET", "/dashboard/api/due", get(dashboard::api::due)),
         r("GET", "/dashboard/api/plan", get(dashboard::api::plan)),
         r("GET", "/dashboard/api/map", get(dashboard::api::map)),
         r("GET", "/dashboard/api/audit", get(dashboard::api::audit)),

@@ -82,6 +82,7 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("GET", "/dashboard/api/units"),
     ("GET", "/dashboard/api/figures"),
     ("GET", "/dashboard/api/incidents"),
+    ("GET", "/dashboard/api/due"),
     ("GET", "/dashboard/api/plan"),
     ("GET", "/dashboard/api/map"),
     ("GET", "/dashboard/api/audit"),
@@ -167,6 +168,7 @@ fn expected(method: &str, path: &str, who: Who, scope: Scope) -> Expect {
         (
             "GET",
             "/dashboard/api/figures"
+            | "/dashboard/api/due"
             | "/dashboard/api/plan"
             | "/dashboard/api/map"
             | "/dashboard/api/audit",
@@ -253,7 +255,10 @@ async fn ask(
     };
     let url_path = path.replace("{id}", alarm);
     let query = match path {
-        "/dashboard/api/figures" | "/dashboard/api/plan" | "/dashboard/api/map" => {
+        "/dashboard/api/figures"
+        | "/dashboard/api/due"
+        | "/dashboard/api/plan"
+        | "/dashboard/api/map" => {
             format!("?unit={dong}")
         }
         "/dashboard/api/audit" => format!("?household_id={household}"),

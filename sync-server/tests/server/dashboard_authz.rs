@@ -339,7 +339,7 @@ async fn figures_count_the_records_of_the_unit_and_period(backend: Backend) {
     push_household(&srv, &mut dev, &household(h1, o.dong_a, "A1")).await;
     push_household(&srv, &mut dev, &household(h2, o.dong_a, "A2")).await;
     push_household(&srv, &mut dev_b, &household(h3, o.dong_b, "B1")).await;
-    let person = |h: Uuid| json!({"household_id": h.to_string(), "name": "최영호", "birth_date": "1957-05-01", "sex": "m", "relation": "head", "disability": "none"});
+    let person = |h: Uuid| json!({"household_id": h.to_string(), "name": "최영호", "birth_date": "1957-05-01", "sex": "male", "relation": "head", "disability": "none"});
     let at = chrono::NaiveDate::from_ymd_opt(2022, 3, 10)
         .unwrap()
         .and_hms_opt(3, 0, 0)
@@ -358,7 +358,7 @@ async fn figures_count_the_records_of_the_unit_and_period(backend: Backend) {
         ("visits", v1, visit(h1)),
         ("visit_workers", v1, json!({planner.to_string(): true, nurse.to_string(): true})),
         ("referrals", Uuid::now_v7(), json!({"household_id": h1.to_string(), "case_id": null, "referred_by": planner.to_string(),
-            "target": "care_sos", "agency": null, "referred_on": "2022-03-11", "reason": "돌봄 필요",
+            "target": "care_sos", "agency": "돌봄SOS센터", "referred_on": "2022-03-11", "reason": "돌봄 필요",
             "first_reply_on": null, "service_ended_on": null, "final_reply_on": null, "reply_note": null})),
     ]).await;
     push_records(

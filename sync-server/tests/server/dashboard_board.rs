@@ -286,10 +286,7 @@ async fn a_workers_phone_is_checked_and_published_with_the_user(backend: Backend
     p.catch_up(srv.state.changes.as_ref(), srv.now_ms())
         .await
         .unwrap();
-    let phone = p
-        .each("workers")
-        .find(|(id, _)| *id == u.id)
-        .and_then(|(_, f)| f.get("phone").and_then(|v| v.as_str()).map(str::to_owned));
+    let phone = p.store().unwrap().workers().get(u.id).unwrap().phone;
     assert_eq!(phone.as_deref(), Some("010-2345-6789"));
 }
 

@@ -27,6 +27,7 @@ mod pg_store;
 mod process_restart;
 mod pull_pages;
 mod safety;
+mod same_records;
 mod server_logs;
 mod server_process;
 mod store_restart;

@@ -1,5 +1,6 @@
 //! `donghaeng demo`: a demo device. Builds (or reopens) a synthetic 동 in a local database file and walks
-//! through a visiting nurse's morning: today's agenda, the households due for monitoring, a visit with
+//! through a visiting nurse's morning: today's agenda (each visit's pair with their roles), the 동's due
+//! list with its reasons (made by the core from the stored records), a visit with
 //! its wellness check, and the household's history — all offline, on the real store.
 
 use std::path::PathBuf;
@@ -7,8 +8,8 @@ use std::path::PathBuf;
 use chrono::{Duration, Utc};
 use donghaeng_core::clock::{kst, local_date};
 use donghaeng_core::model::*;
+use donghaeng_core::schedule::{DueItem, DueReason};
 use donghaeng_core::store::history::HistoryEntry;
-use donghaeng_core::store::households::MonitoringIntervals;
 use donghaeng_core::store::wellness::NewWellnessCheck;
 use donghaeng_core::store::Store;
 use donghaeng_core::synthetic::{generate, SyntheticConfig};
@@ -105,7 +106,15 @@ pub fn run(args: &DemoArgs) -> CoreResult<()> {
             .start
             .with_timezone(&kst())
             .format("%H:%M");
-        let partners: Vec<&str> = item.partners.iter().map(|p| p.name.as_str()).collect();
+        // 2인 1조: each partner with their roles.
+        let partners: Vec<String> = item
+            .partners
+            .iter()
+            .map(|p| {
+                let roles: Vec<&str> = p.roles.iter().map(|r| r.label_ko()).collect();
+                format!("{}({})", p.name, roles.join("·"))
+            })
+            .collect();
         let flags: Vec<&str> = item.risk_flags.iter().map(|f| f.label_ko()).collect();
         println!(
             "  {t}  {} [{}] {}  위기도 {}({})  동행: {}{}",
@@ -127,21 +136,76 @@ pub fn run(args: &DemoArgs) -> CoreResult<()> {
         );
     }
 
-    let due =
-        store
-            .households()
-            .due_for_monitoring(dong.id, today, 0, MonitoringIntervals::default())?;
+    // A home visit made in pairs (2인 1조): the next one on any nurse's agenda, both people with
+    // their roles.
+    'pair: for i in 0..14 {
+        let day = today + chrono::Days::new(i);
+        for n in &nurses {
+            let items = store.agenda().for_worker(n.id, day)?;
+            let Some(item) = items
+                .iter()
+                .find(|i| i.visit.contact_mode == ContactMode::Home && !i.partners.is_empty())
+            else {
+                continue;
+            };
+            let who = |name: &str, roles: &[Role]| {
+                let roles: Vec<&str> = roles.iter().map(|r| r.label_ko()).collect();
+                format!("{name}({})", roles.join("·"))
+            };
+            let mut people = vec![who(&n.name, &n.roles)];
+            people.extend(item.partners.iter().map(|p| who(&p.name, &p.roles)));
+            println!(
+                "\n-- 2인 1조 가정방문 / a paired home visit: {} {}  {} {} — {}",
+                day,
+                item.visit
+                    .window
+                    .start
+                    .with_timezone(&kst())
+                    .format("%H:%M"),
+                item.visit.purpose.label_ko(),
+                item.head_name,
+                people.join(" + ")
+            );
+            break 'pair;
+        }
+    }
+
+    // The 동's due list, made by the core from the stored records (the function the dashboard
+    // calls on its copy of the same records).
+    let due = store.due_today(dong.id, today)?;
+    let all: Vec<&DueItem> = due
+        .overdue
+        .iter()
+        .chain(&due.due_today)
+        .chain(&due.upcoming)
+        .collect();
     println!(
-        "\n-- 오늘까지 모니터링 도래 가구 / households due for monitoring: {}",
-        due.len()
+        "\n-- 오늘의 방문 도래 목록 / due list: 지연 {} · 오늘 {} · 예정 {} (overdue · today · upcoming)",
+        due.overdue.len(),
+        due.due_today.len(),
+        due.upcoming.len()
     );
-    for level in (1..=5).rev() {
-        let n = due
-            .iter()
-            .filter(|d| d.household.crisis_level.value() == level)
-            .count();
-        let label = CrisisLevel::new(level as i64)?.label_ko();
-        println!("  위기도 {level} ({label}): {n}");
+    for reason in DueReason::ALL {
+        let n = all.iter().filter(|i| i.reason == *reason).count();
+        if n > 0 {
+            println!("  {} / {}: {n}", reason.label_ko(), reason.label_en());
+        }
+    }
+    // One example of each reason other than the crisis cadence (65/70세, births, after-care …),
+    // most urgent first.
+    let mut shown = std::collections::HashSet::new();
+    for item in all
+        .iter()
+        .filter(|i| i.reason != DueReason::CrisisMonitoring)
+    {
+        if shown.insert(item.reason) {
+            println!(
+                "  · {} (기한 {}): {}",
+                item.reason.label_ko(),
+                item.due,
+                item.ko
+            );
+        }
     }
 
     // Walk through the first planned visit: start, complete, wellness check.

@@ -1,17 +1,18 @@
-//! Program figures (성과 지표, `domain.md` "Figures the programs report") for a period and a set of
-//! 동, computed from synced records. Our definitions where the seeds leave a choice (also in
+//! Program figures (성과 지표, docs/dashboard.md "Figures", from `domain.md` "Figures the programs
+//! report") for a period and a set of 동, computed from the typed records ([`FigureRecords`]) the
+//! phone's store and the server's dashboard both hold. Our definitions where the seeds leave a choice (also in
 //! docs/dashboard.md):
 //!
 //! - **Period**: calendar days in Korea (KST, UTC+9), both ends included.
-//! - **Contact (접촉)**: a visit completed in the period with outcome `met` (the core's rule, as in
-//!   `Visits::complete`), by its contact mode (가정방문 home, 내방 centre, 전화 phone).
+//! - **Contact (접촉)**: a visit completed in the period with outcome `met` ([`Visit::contact_at`], the
+//!   rule of the last contact and the due list), by its contact mode (가정방문 home, 내방 centre, 전화 phone).
 //! - **Contact rate by cohort (주민접촉률)**: cohort households contacted at least once by a universal
 //!   visit (보편방문) / cohort households. Cohorts: `age65` and `age70` (a member turning 65 / 70 in the
 //!   year the period ends in), `new_birth` and `child_rearing` (household tags). Per mode: households
 //!   with at least one contact in that mode (a household met at home and by phone counts in both).
 //! - **65세 accompanied-visit rate (동행방문률)**: completed home visits (universal visit) to `age65`
 //!   households in the period made by a 복지플래너 and a 방문간호사 together (001 §5 ②; the core's
-//!   `schedule::roles::accompanied_65` over the assigned workers' roles) / all such visits.
+//!   [`crate::schedule::roles::accompanied_65`] over the assigned workers' roles) / all such visits.
 //! - **Crisis households found (위기가구 발굴)**: crisis reports made in the period in the 동 (distinct
 //!   households named, and reports without a household yet).
 //! - **Service links (서비스 연계)**: referrals made in the period, by target.
@@ -24,23 +25,21 @@
 //! - **Emergency support by item (긴급복지 항목별 지원 실적)**: the same for 서울형 긴급복지 support items
 //!   (households, payments, amount, `domain.md`: "households, amount").
 //!   For both, a corrected record counts as its latest correction and a voided one not at all
-//!   (`donghaeng_core::model::service::current`, the rule the phone uses).
+//!   ([`crate::model::service::current`], the rule the phone uses).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{Datelike, NaiveDate};
-use donghaeng_core::clock::day_start_ms;
-use donghaeng_core::eligibility::{CrisisReason, SupportKind};
-use donghaeng_core::model::service::current;
-use donghaeng_core::model::{
-    visit, ItemShape, Role, ServiceItem, ServiceProgram, ServiceProvision, VisitOutcome,
-    VisitStatus,
-};
-use donghaeng_core::schedule::roles::accompanied_65;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
-use uuid::Uuid;
 
-use super::projection::{codes, int, text, uuid, Projection};
+use crate::clock::day_start_ms;
+use crate::model::person::age_reached_in;
+use crate::model::service::current;
+use crate::model::{
+    ContactMode, CrisisReport, Household, HouseholdTag, Id, ItemShape, Person, Referral, Role,
+    ServiceItem, ServiceProgram, ServiceProvision, Visit, VisitPurpose, VisitStatus, Worker,
+};
+use crate::schedule::roles::accompanied_65;
 
 /// A period of calendar days in Korea, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,173 +63,27 @@ impl Period {
         (a..b).contains(&ms)
     }
 
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        self.contains_ms(at.timestamp_millis())
+    }
+
     pub fn contains_day(&self, d: NaiveDate) -> bool {
         (self.from..=self.to).contains(&d)
     }
 }
 
-/// The records the figures read, typed.
-#[derive(Debug, Default, Clone)]
-pub struct Dataset {
-    pub households: Vec<HouseholdRow>,
-    pub persons: Vec<PersonRow>,
-    pub visits: Vec<VisitRow>,
-    pub referrals: Vec<ReferralRow>,
-    pub crisis_reports: Vec<CrisisReportRow>,
-    pub services: Vec<ServiceProvision>,
-}
-
-#[derive(Debug, Clone)]
-pub struct HouseholdRow {
-    pub id: Uuid,
-    pub dong_id: Uuid,
-    pub tags: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct PersonRow {
-    pub household_id: Uuid,
-    pub birth_date: NaiveDate,
-}
-
-#[derive(Debug, Clone)]
-pub struct VisitRow {
-    pub id: Uuid,
-    pub household_id: Uuid,
-    pub purpose: String,
-    pub contact_mode: String,
-    pub status: String,
-    pub outcome: Option<String>,
-    pub completed_at_ms: Option<i64>,
-    pub window_start_ms: i64,
-    pub window_end_ms: i64,
-    /// The roles of each worker assigned (one entry per person).
-    pub workers: Vec<Vec<Role>>,
-}
-
-#[derive(Debug, Clone)]
-pub struct ReferralRow {
-    pub household_id: Uuid,
-    pub target: String,
-    pub referred_on: NaiveDate,
-}
-
-#[derive(Debug, Clone)]
-pub struct CrisisReportRow {
-    pub dong_id: Uuid,
-    pub household_id: Option<Uuid>,
-    pub reported_at_ms: i64,
-}
-
-impl Dataset {
-    /// The typed records of a projection (rows missing a required field are skipped: the phone's
-    /// store refuses such rows too).
-    pub fn from_projection(p: &Projection) -> Self {
-        let date = |s: Option<&str>| s.and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
-        let roles_of: HashMap<Uuid, Vec<Role>> = p
-            .each("workers")
-            .map(|(id, f)| (id, codes(text(&f, "roles"))))
-            .collect();
-        let mut workers_of: HashMap<Uuid, Vec<Vec<Role>>> = HashMap::new();
-        for (visit, f) in p.each("visit_workers") {
-            let mut w: Vec<Uuid> = f
-                .iter()
-                .filter(|(_, v)| v.as_bool() == Some(true))
-                .filter_map(|(k, _)| Uuid::try_parse(k).ok())
-                .collect();
-            w.sort();
-            let roles = w
-                .iter()
-                .map(|id| roles_of.get(id).cloned().unwrap_or_default())
-                .collect();
-            workers_of.insert(visit, roles);
-        }
-        Dataset {
-            households: p
-                .each("households")
-                .filter_map(|(id, f)| {
-                    Some(HouseholdRow {
-                        id,
-                        dong_id: uuid(&f, "dong_id")?,
-                        tags: text(&f, "tags")
-                            .unwrap_or("")
-                            .split(',')
-                            .filter(|t| !t.is_empty())
-                            .map(str::to_owned)
-                            .collect(),
-                    })
-                })
-                .collect(),
-            persons: p
-                .each("persons")
-                .filter_map(|(_, f)| {
-                    Some(PersonRow {
-                        household_id: uuid(&f, "household_id")?,
-                        birth_date: date(text(&f, "birth_date"))?,
-                    })
-                })
-                .collect(),
-            visits: p
-                .each("visits")
-                .filter_map(|(id, f)| {
-                    Some(VisitRow {
-                        id,
-                        household_id: uuid(&f, "household_id")?,
-                        purpose: text(&f, "purpose")?.to_owned(),
-                        contact_mode: text(&f, "contact_mode")?.to_owned(),
-                        status: text(&f, "status")?.to_owned(),
-                        outcome: text(&f, "outcome").map(str::to_owned),
-                        completed_at_ms: int(&f, "completed_at"),
-                        window_start_ms: int(&f, "window_start")?,
-                        window_end_ms: int(&f, "window_end")?,
-                        workers: workers_of.get(&id).cloned().unwrap_or_default(),
-                    })
-                })
-                .collect(),
-            referrals: p
-                .each("referrals")
-                .filter_map(|(_, f)| {
-                    Some(ReferralRow {
-                        household_id: uuid(&f, "household_id")?,
-                        target: text(&f, "target")?.to_owned(),
-                        referred_on: date(text(&f, "referred_on"))?,
-                    })
-                })
-                .collect(),
-            crisis_reports: p
-                .each("crisis_reports")
-                .filter_map(|(_, f)| {
-                    Some(CrisisReportRow {
-                        dong_id: uuid(&f, "dong_id")?,
-                        household_id: uuid(&f, "household_id"),
-                        reported_at_ms: int(&f, "reported_at")?,
-                    })
-                })
-                .collect(),
-            services: p
-                .each("service_provisions")
-                .filter_map(|(id, f)| {
-                    Some(ServiceProvision {
-                        id,
-                        household_id: uuid(&f, "household_id")?,
-                        case_id: uuid(&f, "case_id"),
-                        item: ServiceItem::from_code(text(&f, "item")?)?,
-                        provided_on: date(text(&f, "provided_on"))?,
-                        quantity: int(&f, "quantity"),
-                        amount_won: int(&f, "amount_won"),
-                        recorded_by: uuid(&f, "recorded_by")?,
-                        note: None,
-                        corrects: uuid(&f, "corrects"),
-                        voided: int(&f, "voided").is_some_and(|v| v != 0)
-                            || f.get("voided").and_then(|v| v.as_bool()) == Some(true),
-                        // Not among the figures; read so that the record is the core's.
-                        crisis_reason: text(&f, "crisis_reason").and_then(CrisisReason::from_code),
-                        support_kind: text(&f, "support_kind").and_then(SupportKind::from_code),
-                    })
-                })
-                .collect(),
-        }
-    }
+/// The records the figures read: those of the 동 counted (as [`crate::store::Store::dong_records`]
+/// loads them). Workers not listed count with no role.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FigureRecords<'a> {
+    pub households: &'a [Household],
+    pub persons: &'a [Person],
+    /// With their assigned workers.
+    pub visits: &'a [Visit],
+    pub referrals: &'a [Referral],
+    pub crisis_reports: &'a [CrisisReport],
+    pub services: &'a [ServiceProvision],
+    pub workers: &'a [Worker],
 }
 
 /// A count out of a base, with the rate (`None` when the base is 0: no rate, not 0 %).
@@ -283,6 +136,7 @@ pub struct Figures {
     pub accompanied_65: Ratio,
     pub crisis_reports: u64,
     pub crisis_households: u64,
+    /// Referrals by target code.
     pub service_links: BTreeMap<String, u64>,
     pub lonely_death_risk: Ratio,
     /// 돌봄SOS services by type, every type, then `total`.
@@ -291,54 +145,53 @@ pub struct Figures {
     pub emergency_support: Vec<ItemFigure>,
 }
 
+/// The cohorts of the contact rate, in report order.
 pub const COHORTS: &[&str] = &["age65", "age70", "new_birth", "child_rearing"];
-pub const MODES: &[&str] = &["home", "centre", "phone"];
+/// The contact modes, in report order.
+pub const MODES: &[ContactMode] = &[ContactMode::Home, ContactMode::Centre, ContactMode::Phone];
 
-/// A contact in the period: the core's rule (`model::visit::is_contact`) on the visit's codes.
-fn is_contact(v: &VisitRow, period: &Period) -> bool {
-    let outcome = v.outcome.as_deref().and_then(VisitOutcome::from_code);
-    VisitStatus::from_code(&v.status).is_some_and(|st| visit::is_contact(st, outcome))
-        && v.completed_at_ms.is_some_and(|t| period.contains_ms(t))
-}
-
-/// Computes the figures over the households whose 동 is in `dongs`.
-pub fn compute(data: &Dataset, period: &Period, dongs: &dyn Fn(Uuid) -> bool) -> Figures {
-    let households: HashMap<Uuid, &HouseholdRow> = data
-        .households
-        .iter()
-        .filter(|h| dongs(h.dong_id))
-        .map(|h| (h.id, h))
-        .collect();
+/// Computes the figures of the period over the households listed (and the crisis reports of their
+/// 동, also listed).
+pub fn compute(data: &FigureRecords<'_>, period: &Period) -> Figures {
+    let households: HashMap<Id, &Household> = data.households.iter().map(|h| (h.id, h)).collect();
     let year = period.to.year();
-    let mut turning: HashMap<i32, HashSet<Uuid>> = HashMap::new();
-    for p in &data.persons {
+    let mut turning: HashMap<i32, HashSet<Id>> = HashMap::new();
+    for p in data.persons {
         if households.contains_key(&p.household_id) {
-            let age = year - p.birth_date.year();
-            turning.entry(age).or_default().insert(p.household_id);
+            turning
+                .entry(age_reached_in(p.birth_date, year))
+                .or_default()
+                .insert(p.household_id);
         }
     }
-    let cohort_of = |cohort: &str| -> HashSet<Uuid> {
+    let tagged = |tag: HouseholdTag| -> HashSet<Id> {
+        households
+            .values()
+            .filter(|h| h.tags.contains(&tag))
+            .map(|h| h.id)
+            .collect()
+    };
+    let cohort_of = |cohort: &str| -> HashSet<Id> {
         match cohort {
             "age65" => turning.get(&65).cloned().unwrap_or_default(),
             "age70" => turning.get(&70).cloned().unwrap_or_default(),
-            tag => households
-                .values()
-                .filter(|h| h.tags.iter().any(|t| t == tag))
-                .map(|h| h.id)
-                .collect(),
+            "new_birth" => tagged(HouseholdTag::NewBirth),
+            "child_rearing" => tagged(HouseholdTag::ChildRearing),
+            _ => HashSet::new(),
         }
     };
+    let contact_in_period = |v: &Visit| v.contact_at().is_some_and(|at| period.contains(at));
     // Households contacted by universal visits, per mode; and by any visit.
-    let mut universal: HashMap<&str, HashSet<Uuid>> = HashMap::new();
-    let mut any_contact: HashSet<Uuid> = HashSet::new();
-    for v in &data.visits {
-        if !households.contains_key(&v.household_id) || !is_contact(v, period) {
+    let mut universal: HashMap<ContactMode, HashSet<Id>> = HashMap::new();
+    let mut any_contact: HashSet<Id> = HashSet::new();
+    for v in data.visits {
+        if !households.contains_key(&v.household_id) || !contact_in_period(v) {
             continue;
         }
         any_contact.insert(v.household_id);
-        if v.purpose == "universal_visit" {
+        if v.purpose == VisitPurpose::UniversalVisit {
             universal
-                .entry(v.contact_mode.as_str())
+                .entry(v.contact_mode)
                 .or_default()
                 .insert(v.household_id);
         }
@@ -359,7 +212,7 @@ pub fn compute(data: &Dataset, period: &Period, dongs: &dyn Fn(Uuid) -> bool) ->
                         .get(m)
                         .map_or(0, |s| members.iter().filter(|h| s.contains(h)).count())
                         as u64;
-                    ((*m).to_owned(), Ratio::new(n, base))
+                    (m.code().to_owned(), Ratio::new(n, base))
                 })
                 .collect();
             CohortContact {
@@ -370,29 +223,39 @@ pub fn compute(data: &Dataset, period: &Period, dongs: &dyn Fn(Uuid) -> bool) ->
             }
         })
         .collect();
+    let roles: HashMap<Id, &[Role]> = data
+        .workers
+        .iter()
+        .map(|w| (w.id, w.roles.as_slice()))
+        .collect();
     let age65 = cohort_of("age65");
-    let home65: Vec<&VisitRow> = data
+    let home65: Vec<&Visit> = data
         .visits
         .iter()
         .filter(|v| {
             age65.contains(&v.household_id)
-                && v.purpose == "universal_visit"
-                && v.contact_mode == "home"
-                && v.status == "completed"
-                && v.completed_at_ms.is_some_and(|t| period.contains_ms(t))
+                && v.purpose == VisitPurpose::UniversalVisit
+                && v.contact_mode == ContactMode::Home
+                && v.status == VisitStatus::Completed
+                && v.completed_at.is_some_and(|t| period.contains(t))
         })
         .collect();
     let accompanied = home65
         .iter()
         .filter(|v| {
-            let members: Vec<&[Role]> = v.workers.iter().map(Vec::as_slice).collect();
+            let members: Vec<&[Role]> = v
+                .assigned
+                .iter()
+                .map(|w| roles.get(w).copied().unwrap_or(&[]))
+                .collect();
             accompanied_65(&members)
         })
         .count() as u64;
-    let reports: Vec<&CrisisReportRow> = data
+    let dongs: HashSet<Id> = households.values().map(|h| h.dong_id).collect();
+    let reports: Vec<&CrisisReport> = data
         .crisis_reports
         .iter()
-        .filter(|r| dongs(r.dong_id) && period.contains_ms(r.reported_at_ms))
+        .filter(|r| dongs.contains(&r.dong_id) && period.contains(r.reported_at))
         .collect();
     let crisis_households = reports
         .iter()
@@ -401,18 +264,18 @@ pub fn compute(data: &Dataset, period: &Period, dongs: &dyn Fn(Uuid) -> bool) ->
         .len() as u64
         + reports.iter().filter(|r| r.household_id.is_none()).count() as u64;
     let mut service_links = BTreeMap::new();
-    for r in &data.referrals {
+    for r in data.referrals {
         if households.contains_key(&r.household_id) && period.contains_day(r.referred_on) {
-            *service_links.entry(r.target.clone()).or_insert(0) += 1;
+            *service_links.entry(r.target.code().to_owned()).or_insert(0) += 1;
         }
     }
     // Corrections first (over every record, as a correction may move a delivery's day), then the
     // period and the 동.
-    let provided: Vec<&ServiceProvision> = current(&data.services)
+    let provided: Vec<&ServiceProvision> = current(data.services)
         .into_iter()
         .filter(|p| households.contains_key(&p.household_id) && period.contains_day(p.provided_on))
         .collect();
-    let lonely: Vec<Uuid> = cohort_of("lonely_death_risk").into_iter().collect();
+    let lonely = tagged(HouseholdTag::LonelyDeathRisk);
     let monitored = lonely.iter().filter(|h| any_contact.contains(h)).count() as u64;
     Figures {
         contact_rate,
@@ -469,49 +332,131 @@ fn by_item(provided: &[&ServiceProvision], program: ServiceProgram) -> Vec<ItemF
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{
+        CrisisLevel, CrisisReportStatus, Disability, ReferralTarget, Relation, Sex, TimeWindow,
+        VisitOutcome,
+    };
 
-    fn id(n: u128) -> Uuid {
-        Uuid::from_u128(n)
+    fn id(n: u128) -> Id {
+        Id::from_u128(n)
     }
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
-    /// Noon KST of a day, in UTC ms.
-    fn noon(s: &str) -> i64 {
-        day(s)
-            .and_hms_opt(3, 0, 0)
-            .unwrap()
-            .and_utc()
-            .timestamp_millis()
+    /// Noon KST of a day.
+    fn noon(s: &str) -> DateTime<Utc> {
+        day(s).and_hms_opt(3, 0, 0).unwrap().and_utc()
     }
 
-    fn hh(n: u128, dong: u128, tags: &[&str]) -> HouseholdRow {
-        HouseholdRow {
+    fn hh(n: u128, dong: u128, tags: &[HouseholdTag]) -> Household {
+        Household {
             id: id(n),
             dong_id: id(dong),
-            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            head_name: format!("가구{n}"),
+            address: format!("서울 성북구 {n}"),
+            location: None,
+            crisis_level: CrisisLevel::STABLE,
+            tags: tags.to_vec(),
+            risk_flags: Vec::new(),
+            phone: None,
+            archived: false,
         }
     }
 
+    fn person(h: u128, born: &str) -> Person {
+        Person {
+            id: crate::model::new_id(),
+            household_id: id(h),
+            name: "가구원".into(),
+            birth_date: day(born),
+            sex: Sex::Female,
+            relation: Relation::Head,
+            disability: Disability::None,
+        }
+    }
+
+    const PLANNER: u128 = 9001;
+    const NURSE: u128 = 9002;
+    const ESCORT: u128 = 9003;
+    const BOTH: u128 = 9004;
+
+    fn workers() -> Vec<Worker> {
+        let w = |n: u128, roles: &[Role]| Worker {
+            id: id(n),
+            team_id: id(100),
+            name: format!("직원{n}"),
+            roles: roles.to_vec(),
+            phone: None,
+            active: true,
+        };
+        vec![
+            w(PLANNER, &[Role::WelfarePlanner]),
+            w(NURSE, &[Role::VisitingNurse]),
+            w(ESCORT, &[Role::Escort]),
+            w(BOTH, &[Role::WelfarePlanner, Role::VisitingNurse]),
+        ]
+    }
+
     /// A planner and a nurse (the 65세 pair), or the first `workers` of planner, nurse, escort.
-    fn visit(n: u128, h: u128, mode: &str, outcome: &str, at: &str, workers: usize) -> VisitRow {
-        VisitRow {
+    fn visit(
+        n: u128,
+        h: u128,
+        mode: ContactMode,
+        outcome: VisitOutcome,
+        at: &str,
+        workers: usize,
+    ) -> Visit {
+        Visit {
             id: id(n),
             household_id: id(h),
-            purpose: "universal_visit".into(),
-            contact_mode: mode.into(),
-            status: "completed".into(),
-            outcome: Some(outcome.into()),
-            completed_at_ms: Some(noon(at)),
-            window_start_ms: noon(at),
-            window_end_ms: noon(at) + 3_600_000,
-            workers: [Role::WelfarePlanner, Role::VisitingNurse, Role::Escort]
+            purpose: VisitPurpose::UniversalVisit,
+            contact_mode: mode,
+            window: TimeWindow::new(noon(at), noon(at) + chrono::Duration::hours(1)).unwrap(),
+            required_roles: Vec::new(),
+            assigned: [PLANNER, NURSE, ESCORT]
                 .iter()
                 .take(workers)
-                .map(|r| vec![*r])
+                .map(|w| id(*w))
                 .collect(),
+            status: VisitStatus::Completed,
+            started_at: Some(noon(at)),
+            completed_at: Some(noon(at)),
+            outcome: Some(outcome),
+            note: None,
+        }
+    }
+
+    fn referral(h: u128, target: ReferralTarget, on: &str) -> Referral {
+        Referral {
+            id: crate::model::new_id(),
+            household_id: id(h),
+            case_id: None,
+            referred_by: id(PLANNER),
+            target,
+            agency: "기관".into(),
+            referred_on: day(on),
+            reason: "사유".into(),
+            first_reply_on: None,
+            service_ended_on: None,
+            final_reply_on: None,
+            reply_note: None,
+        }
+    }
+
+    fn report(dong: u128, h: Option<u128>, at: &str) -> CrisisReport {
+        CrisisReport {
+            id: crate::model::new_id(),
+            dong_id: id(dong),
+            reporter_id: id(PLANNER),
+            household_id: h.map(id),
+            address: "주소".into(),
+            signs: Vec::new(),
+            note: None,
+            reported_at: noon(at),
+            status: CrisisReportStatus::Referred,
+            referral_id: None,
         }
     }
 
@@ -534,7 +479,7 @@ mod tests {
             provided_on: day(on),
             quantity,
             amount_won: amount,
-            recorded_by: id(9000),
+            recorded_by: id(PLANNER),
             note: None,
             corrects: corrects.map(id),
             voided,
@@ -543,21 +488,101 @@ mod tests {
         }
     }
 
+    /// The records of two 동, each as the store would load them.
+    #[derive(Default)]
+    struct Data {
+        households: Vec<Household>,
+        persons: Vec<Person>,
+        visits: Vec<Visit>,
+        referrals: Vec<Referral>,
+        crisis_reports: Vec<CrisisReport>,
+        services: Vec<ServiceProvision>,
+        workers: Vec<Worker>,
+    }
+
+    impl Data {
+        /// Only the records of `dong` (what `Store::dong_records` loads for it).
+        fn of(&self, dong: u128) -> Data {
+            let hs: HashSet<Id> = self
+                .households
+                .iter()
+                .filter(|h| h.dong_id == id(dong))
+                .map(|h| h.id)
+                .collect();
+            Data {
+                households: self
+                    .households
+                    .iter()
+                    .filter(|h| hs.contains(&h.id))
+                    .cloned()
+                    .collect(),
+                persons: self
+                    .persons
+                    .iter()
+                    .filter(|p| hs.contains(&p.household_id))
+                    .cloned()
+                    .collect(),
+                visits: self
+                    .visits
+                    .iter()
+                    .filter(|v| hs.contains(&v.household_id))
+                    .cloned()
+                    .collect(),
+                referrals: self
+                    .referrals
+                    .iter()
+                    .filter(|r| hs.contains(&r.household_id))
+                    .cloned()
+                    .collect(),
+                crisis_reports: self
+                    .crisis_reports
+                    .iter()
+                    .filter(|r| r.dong_id == id(dong))
+                    .cloned()
+                    .collect(),
+                services: self
+                    .services
+                    .iter()
+                    .filter(|s| hs.contains(&s.household_id))
+                    .cloned()
+                    .collect(),
+                workers: self.workers.clone(),
+            }
+        }
+
+        fn figures(&self, period: &Period) -> Figures {
+            compute(
+                &FigureRecords {
+                    households: &self.households,
+                    persons: &self.persons,
+                    visits: &self.visits,
+                    referrals: &self.referrals,
+                    crisis_reports: &self.crisis_reports,
+                    services: &self.services,
+                    workers: &self.workers,
+                },
+                period,
+            )
+        }
+    }
+
     /// 동 1: households 1–4 with a member turning 65 in 2022, household 5 turning 70, household 6
     /// lonely-death risk; 동 2: household 7 turning 65 (must never count for 동 1).
-    fn data() -> Dataset {
-        let person = |h: u128, born: &str| PersonRow {
-            household_id: id(h),
-            birth_date: day(born),
-        };
-        Dataset {
+    fn data() -> Data {
+        use ContactMode::{Centre, Home, Phone};
+        use VisitOutcome::{Met, NotHome};
+        Data {
             households: vec![
                 hh(1, 1, &[]),
                 hh(2, 1, &[]),
                 hh(3, 1, &[]),
-                hh(4, 1, &["new_birth"]),
+                hh(4, 1, &[HouseholdTag::NewBirth]),
                 hh(5, 1, &[]),
-                hh(6, 1, &["lonely_death_risk", "lives_alone"]),
+                hh(
+                    6,
+                    1,
+                    &[HouseholdTag::LonelyDeathRisk, HouseholdTag::LivesAlone],
+                ),
                 hh(7, 2, &[]),
             ],
             persons: vec![
@@ -571,67 +596,35 @@ mod tests {
             ],
             visits: vec![
                 // 65: household 1 met at home by two workers, and by phone.
-                visit(10, 1, "home", "met", "2022-03-10", 2),
-                visit(11, 1, "phone", "met", "2022-03-11", 1),
+                visit(10, 1, Home, Met, "2022-03-10", 2),
+                visit(11, 1, Phone, Met, "2022-03-11", 1),
                 // 65: household 2 met at home alone (not accompanied).
-                visit(12, 2, "home", "met", "2022-04-01", 1),
+                visit(12, 2, Home, Met, "2022-04-01", 1),
                 // 65: household 3 not at home: a completed home visit but no contact.
-                visit(13, 3, "home", "not_home", "2022-04-02", 2),
+                visit(13, 3, Home, NotHome, "2022-04-02", 2),
                 // 65: household 4 met at the centre, but after the period.
-                visit(14, 4, "centre", "met", "2022-07-01", 1),
+                visit(14, 4, Centre, Met, "2022-07-01", 1),
                 // 70: household 5 met by phone.
-                visit(15, 5, "phone", "met", "2022-05-05", 1),
+                visit(15, 5, Phone, Met, "2022-05-05", 1),
                 // The other 동.
-                visit(16, 7, "home", "met", "2022-03-10", 2),
+                visit(16, 7, Home, Met, "2022-03-10", 2),
                 // Lonely-death risk household met by a wellness visit.
-                VisitRow {
-                    purpose: "wellness_check".into(),
-                    ..visit(17, 6, "home", "met", "2022-02-01", 1)
+                Visit {
+                    purpose: VisitPurpose::WellnessCheck,
+                    ..visit(17, 6, Home, Met, "2022-02-01", 1)
                 },
             ],
             referrals: vec![
-                ReferralRow {
-                    household_id: id(1),
-                    target: "care_sos".into(),
-                    referred_on: day("2022-03-12"),
-                },
-                ReferralRow {
-                    household_id: id(2),
-                    target: "care_sos".into(),
-                    referred_on: day("2022-06-30"),
-                },
-                ReferralRow {
-                    household_id: id(3),
-                    target: "public_health_centre".into(),
-                    referred_on: day("2022-07-01"),
-                },
-                ReferralRow {
-                    household_id: id(7),
-                    target: "care_sos".into(),
-                    referred_on: day("2022-03-12"),
-                },
+                referral(1, ReferralTarget::CareSos, "2022-03-12"),
+                referral(2, ReferralTarget::CareSos, "2022-06-30"),
+                referral(3, ReferralTarget::PublicHealthCentre, "2022-07-01"),
+                referral(7, ReferralTarget::CareSos, "2022-03-12"),
             ],
             crisis_reports: vec![
-                CrisisReportRow {
-                    dong_id: id(1),
-                    household_id: Some(id(3)),
-                    reported_at_ms: noon("2022-01-05"),
-                },
-                CrisisReportRow {
-                    dong_id: id(1),
-                    household_id: Some(id(3)),
-                    reported_at_ms: noon("2022-02-05"),
-                },
-                CrisisReportRow {
-                    dong_id: id(1),
-                    household_id: None,
-                    reported_at_ms: noon("2022-02-06"),
-                },
-                CrisisReportRow {
-                    dong_id: id(2),
-                    household_id: Some(id(7)),
-                    reported_at_ms: noon("2022-02-05"),
-                },
+                report(1, Some(3), "2022-01-05"),
+                report(1, Some(3), "2022-02-05"),
+                report(1, None, "2022-02-06"),
+                report(2, Some(7), "2022-02-05"),
             ],
             services: {
                 use ServiceItem::*;
@@ -729,6 +722,7 @@ mod tests {
                     ),
                 ]
             },
+            workers: workers(),
         }
     }
 
@@ -745,7 +739,7 @@ mod tests {
 
     #[test]
     fn exact_figures_for_one_dong_and_a_half_year() {
-        let f = compute(&data(), &first_half(), &|d| d == id(1));
+        let f = data().of(1).figures(&first_half());
         let c65 = &f.contact_rate[0];
         assert_eq!(c65.cohort, "age65");
         assert_eq!(c65.households, 4, "households 1-4");
@@ -765,7 +759,8 @@ mod tests {
         let rearing = &f.contact_rate[3];
         assert_eq!(rearing.contacted, Ratio::new(0, 0));
         assert_eq!(rearing.contacted.rate, None, "no base: no rate, not 0 %");
-        // Completed home visits to 65 households: 10 (2 workers), 12 (1), 13 (2, not home).
+        // Completed home visits to 65 households: 10 (planner + nurse), 12 (planner), 13
+        // (planner + nurse, not home).
         assert_eq!(f.accompanied_65, Ratio::new(2, 3));
         assert_eq!(f.crisis_reports, 3);
         assert_eq!(
@@ -827,28 +822,20 @@ mod tests {
 
     #[test]
     fn the_65_accompanied_rate_counts_a_planner_and_a_nurse_together_not_any_two() {
-        let mut d = data();
-        let with = |v: VisitRow, roles: &[&[Role]]| VisitRow {
-            workers: roles.iter().map(|r| r.to_vec()).collect(),
-            ..v
-        };
+        let mut d = data().of(1);
         // Household 1's home visit (planner + nurse) counts; household 2's is made by two people
         // but a planner and an escort; a third by one person holding both roles.
-        d.visits[2] = with(
-            d.visits[2].clone(),
-            &[&[Role::WelfarePlanner], &[Role::Escort]],
-        );
-        d.visits[3] = with(
-            d.visits[3].clone(),
-            &[&[Role::WelfarePlanner, Role::VisitingNurse]],
-        );
-        let f = compute(&d, &first_half(), &|x| x == id(1));
-        assert_eq!(f.accompanied_65, Ratio::new(1, 3));
+        d.visits[2].assigned = vec![id(PLANNER), id(ESCORT)];
+        d.visits[3].assigned = vec![id(BOTH)];
+        assert_eq!(d.figures(&first_half()).accompanied_65, Ratio::new(1, 3));
+        // A worker the records do not list has no role: the pair does not count.
+        d.visits[0].assigned = vec![id(PLANNER), id(4242)];
+        assert_eq!(d.figures(&first_half()).accompanied_65, Ratio::new(0, 3));
     }
 
     #[test]
     fn another_dong_sees_only_its_own_households() {
-        let f = compute(&data(), &first_half(), &|d| d == id(2));
+        let f = data().of(2).figures(&first_half());
         assert_eq!(f.contact_rate[0].contacted, Ratio::new(1, 1));
         assert_eq!(f.accompanied_65, Ratio::new(1, 1));
         assert_eq!(f.crisis_reports, 1);
@@ -876,73 +863,5 @@ mod tests {
         );
         assert_eq!(b - a, 86_400_000);
         assert!(p.contains_ms(a) && !p.contains_ms(b) && p.contains_ms(b - 1));
-    }
-
-    #[test]
-    fn csv_has_the_title_unit_period_a_header_and_one_row_per_figure() {
-        use crate::dashboard::labels::Lang;
-        use crate::dashboard::report::{to_csv, ReportHead};
-        let f = compute(&data(), &first_half(), &|d| d == id(1));
-        let head = ReportHead {
-            unit_name: Some("길음1동".to_owned()),
-            from: first_half().from,
-            to: first_half().to,
-        };
-        let csv = String::from_utf8(to_csv(&f, &head, Lang::Ko).unwrap()).unwrap();
-        assert!(
-            csv.starts_with(
-                "\u{feff}동행 사업 실적\n조직,길음1동\n기간,2022-01-01 ~ 2022-06-30\n\
-                 구분,유형·항목,건수,대상,비율,가구,제공량,단위,금액(원),지표 코드,항목 코드\n"
-            ),
-            "{csv}"
-        );
-        assert!(
-            csv.contains(
-                "주민접촉률 (보편방문),65세 · 전체,2,4,0.5000,,,,,contact_rate,age65:all\n"
-            ),
-            "{csv}"
-        );
-        assert!(csv
-            .contains("65세 동행방문률,가정방문,2,3,0.6667,,,,,accompanied_visit_rate_65,home\n"));
-        assert!(
-            csv.contains("돌봄SOS센터,2,,,,,,,service_links,care_sos\n"),
-            "{csv}"
-        );
-        assert!(csv.contains(",2,,,2,360,분,115170,care_sos_services,temporary_home_care\n"));
-        assert!(csv.contains(",0,,,0,0,일,0,care_sos_services,short_stay\n"));
-        assert!(csv.contains(",1,,,1,0,,500000,emergency_support,living\n"));
-        assert!(csv.contains("합계,2,,,2,0,,1300000,emergency_support,total\n"));
-        // Every figure row has the header's eleven columns.
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(csv.as_bytes());
-        let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-        assert!(records[3..].iter().all(|r| r.len() == 11), "{csv}");
-        assert_eq!(
-            records.len(),
-            3 + 1 + crate::dashboard::report::rows(&f, Lang::Ko).len()
-        );
-        // English on request, codes unchanged.
-        let en = String::from_utf8(to_csv(&f, &head, Lang::En).unwrap()).unwrap();
-        assert!(en.contains("Contact rate (universal visits),Age 65 · All,2,4,0.5000,,,,,contact_rate,age65:all\n"), "{en}");
-        assert!(
-            en.contains("\nUnit,길음1동\nPeriod,2022-01-01 ~ 2022-06-30\n"),
-            "{en}"
-        );
-    }
-
-    #[test]
-    fn a_unit_name_with_a_comma_or_a_quote_stays_in_its_cell() {
-        use crate::dashboard::labels::Lang;
-        use crate::dashboard::report::{to_csv, ReportHead};
-        let f = compute(&data(), &first_half(), &|d| d == id(1));
-        let head = ReportHead {
-            unit_name: Some("성북구, \"시범\"동".to_owned()),
-            from: first_half().from,
-            to: first_half().to,
-        };
-        let csv = String::from_utf8(to_csv(&f, &head, Lang::Ko).unwrap()).unwrap();
-        assert!(csv.contains("\n조직,\"성북구, \"\"시범\"\"동\"\n"), "{csv}");
     }
 }
