@@ -1,6 +1,7 @@
 //! Domain model: one module per aggregate. Plain data plus the rules that need no storage
 //! (validation, allowed state transitions); repositories in [`crate::store`] persist them.
 
+pub mod audit;
 pub mod case;
 pub mod code;
 pub mod correction;

@@ -24,6 +24,7 @@ pub mod config_docs;
 pub mod device;
 pub mod enrolment;
 pub mod entity;
+pub mod field_types;
 pub mod hlc;
 pub mod memory_server;
 pub mod merge;

@@ -185,6 +185,13 @@ pub fn validate_change(change: &Change, path: &str) -> CoreResult<()> {
             ),
         ));
     }
+    // Each value of its field's type (after the shape and size checks, so that an oversized or
+    // non-scalar value is named as such).
+    if let Some(fields) = fields {
+        for (name, value) in fields {
+            super::field_types::check(spec.name, name, value, &format!("{fields_path}.{name}"))?;
+        }
+    }
     Ok(())
 }
 

@@ -329,6 +329,11 @@ fn value(field: &str, v: u8) -> serde_json::Value {
         "crisis_level" => json!(1 + v % 5),
         "archived" => json!(v % 2 == 1),
         "window_start" => json!(T0_MS + i64::from(v) * 3_600_000),
+        // A code field holds one of its codes (the server refuses any other).
+        "status" => {
+            let all = donghaeng_core::model::VisitStatus::ALL;
+            json!(all[usize::from(v) % all.len()].code())
+        }
         _ => json!(format!("{field}-{v}")),
     }
 }
@@ -428,7 +433,12 @@ fn run(skews: &[i64], steps: &[Step]) -> Result<(), TestCaseError> {
                 let d = &mut devices[dev % n];
                 let record: Fields = match kind {
                     0 => [
-                        ("mood".to_owned(), json!(format!("mood-{v}"))),
+                        (
+                            "mood".to_owned(),
+                            json!(donghaeng_core::model::Observation::ALL
+                                [usize::from(v) % donghaeng_core::model::Observation::ALL.len()]
+                            .code()),
+                        ),
                         ("checked_at".to_owned(), json!(t)),
                     ]
                     .into(),

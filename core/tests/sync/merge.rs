@@ -386,7 +386,7 @@ fn pulls_page_by_sequence_number() {
                 i + 1,
                 v7(100 + i),
                 hlc(T + i, 0, dev(1)),
-                &[("head_name", json!(i))],
+                &[("head_name", json!(format!("가구 {i}")))],
             )
         })
         .collect();

@@ -202,7 +202,7 @@ impl World {
                 .await;
             w.new_record(planner, "case_notes", h0, json!({"body": "상담"}))
                 .await;
-            w.new_record(volunteer, "wellness_checks", h0, json!({"meals": "ok"}))
+            w.new_record(volunteer, "wellness_checks", h0, json!({"meals": "good"}))
                 .await;
             w.new_report(planner, d, planner).await;
             w.new_report(reporter, d, reporter).await;
@@ -422,7 +422,7 @@ impl World {
             id,
             json!({"dong_id": self.dongs[d].id.to_string(),
                    "reporter_id": self.people[reporter].user.to_string(),
-                   "address": "골목", "status": "new"}),
+                   "address": "골목", "status": "referred"}),
         );
         self.honest(p, vec![c]).await;
         self.reports.push(Report {

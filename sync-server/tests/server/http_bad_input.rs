@@ -222,9 +222,12 @@ const SQLISH: &[&str] = &[
 ];
 
 /// SQL-ish strings in every text field of every entity are data: stored verbatim, returned
-/// verbatim, and the store (tables, sequence, other records) is intact. A string past the limit in
-/// any field refuses the whole batch with `value_too_large` naming the field, and stores nothing.
+/// verbatim, and the store (tables, sequence, other records) is intact. In a field that is not text
+/// (a code, an id, a day, a number) the same string refuses the whole batch with
+/// `value_wrong_type` naming the field. A string past the limit in any field refuses the whole
+/// batch with `value_too_large` naming the field. Nothing refused is stored.
 async fn sqlish_and_oversized_strings_in_every_field_are_data_or_refused(backend: Backend) {
+    use donghaeng_core::sync::field_types::{field_type, FieldType};
     use donghaeng_core::sync::{entity::FieldSet, validate::MAX_STRING_BYTES, ENTITIES};
     let Some(srv) = TestServer::on(backend).await else {
         return;
@@ -232,11 +235,13 @@ async fn sqlish_and_oversized_strings_in_every_field_are_data_or_refused(backend
     let mut dev = srv.device().await;
     let now = srv.now_ms();
     let mut changes = Vec::new();
+    let mut typed = Vec::new();
     for spec in ENTITIES {
         let (FieldSet::Named(fields) | FieldSet::Document(fields)) = spec.fields else {
             continue;
         };
         for (i, field) in fields.iter().enumerate() {
+            let text = matches!(field_type(spec.name, field), Some(FieldType::Text));
             let mut c = upsert(
                 &mut dev,
                 now,
@@ -250,10 +255,15 @@ async fn sqlish_and_oversized_strings_in_every_field_are_data_or_refused(backend
                 };
                 c.op = donghaeng_core::sync::Op::Append { record: fields };
             }
-            changes.push(c);
+            if text {
+                changes.push(c);
+            } else {
+                typed.push((format!("{}.{field}", spec.name), c));
+            }
         }
     }
-    assert!(changes.len() > 100, "{} fields", changes.len());
+    assert!(changes.len() > 20, "{} text fields", changes.len());
+    assert!(typed.len() > 80, "{} typed fields", typed.len());
     for chunk in changes.chunks(MAX_PUSH_CHANGES) {
         let a = srv.push(&dev, chunk).await;
         assert_eq!(a.status, StatusCode::OK, "{}", a.body);
@@ -280,6 +290,21 @@ async fn sqlish_and_oversized_strings_in_every_field_are_data_or_refused(backend
     }
     let dump = srv.store_dump().await;
     assert_eq!(dump.lines().count(), changes.len());
+
+    // The same strings where a code, an id, a day or a number belongs: refused, naming the field.
+    for (name, c) in typed {
+        let ok = upsert(&mut dev, now, v7(), json!({"head_name": "정상"}));
+        let a = srv.push(&dev, &[ok, c]).await;
+        assert_refused(&a, StatusCode::BAD_REQUEST, "value_wrong_type");
+        let field = a.body["field"].as_str().unwrap_or("");
+        let short = name.split('.').nth(1).unwrap();
+        assert!(field.ends_with(short), "{name}: {field}");
+    }
+    assert_eq!(
+        srv.store_dump().await,
+        dump,
+        "nothing of those batches stored"
+    );
 
     // Oversized, in each entity's first field: refused whole, naming the field; nothing stored.
     let seq = srv.pull(&dev, 0, 1).await.body["server_seq"].clone();
