@@ -16,6 +16,15 @@
 //! - **Crisis households found (위기가구 발굴)**: crisis reports made in the period in the 동 (distinct
 //!   households named, and reports without a household yet).
 //! - **Service links (서비스 연계)**: referrals made in the period, by target.
+//! - **Birth households linked to the public health centre (출산 가구 보건소 연계)**: households tagged
+//!   `new_birth` with a referral to the 보건소 (`public_health_centre`) made in the period / households
+//!   tagged `new_birth` (001 §5: the 동 and the centre share the birth households).
+//! - **Mental-health accompanied-visit rate (정신건강 동행방문률, 001 §11: accompanied visits /
+//!   accompaniment requests)**: our reading of the records — a request is a visit planned in the
+//!   period (window start) that asks for a 정신건강전문요원 (`required_roles`), not cancelled; it is
+//!   accompanied when it was completed with a 정신건강전문요원 among its assigned workers.
+//! - **Private resources found and linked (민간자원 발굴·연계)**: referrals made in the period to a
+//!   community agency (`community_agency`: 민간 복지관 등), and the distinct households they serve.
 //! - **Lonely-death-risk households monitored**: households tagged `lonely_death_risk`, and of them
 //!   those with at least one contact in the period.
 //! - **돌봄SOS services by type (돌봄SOS 서비스 제공 실적)**: services provided (`service_provisions`)
@@ -36,8 +45,9 @@ use crate::clock::day_start_ms;
 use crate::model::person::age_reached_in;
 use crate::model::service::current;
 use crate::model::{
-    ContactMode, CrisisReport, Household, HouseholdTag, Id, ItemShape, Person, Referral, Role,
-    ServiceItem, ServiceProgram, ServiceProvision, Visit, VisitPurpose, VisitStatus, Worker,
+    ContactMode, CrisisReport, Household, HouseholdTag, Id, ItemShape, Person, Referral,
+    ReferralTarget, Role, ServiceItem, ServiceProgram, ServiceProvision, Visit, VisitPurpose,
+    VisitStatus, Worker,
 };
 use crate::schedule::roles::accompanied_65;
 
@@ -139,6 +149,14 @@ pub struct Figures {
     /// Referrals by target code.
     pub service_links: BTreeMap<String, u64>,
     pub lonely_death_risk: Ratio,
+    /// Birth households referred to the public health centre in the period / birth households.
+    pub birth_health_links: Ratio,
+    /// Visits with a 정신건강전문요원 / visits that asked for one.
+    pub accompanied_mental_health: Ratio,
+    /// Referrals to community agencies in the period.
+    pub private_resource_links: u64,
+    /// Households those referrals serve.
+    pub private_resource_households: u64,
     /// 돌봄SOS services by type, every type, then `total`.
     pub care_sos_services: Vec<ItemFigure>,
     /// 서울형 긴급복지 support by item, every item, then `total`.
@@ -263,12 +281,50 @@ pub fn compute(data: &FigureRecords<'_>, period: &Period) -> Figures {
         .collect::<HashSet<_>>()
         .len() as u64
         + reports.iter().filter(|r| r.household_id.is_none()).count() as u64;
+    let referred: Vec<&Referral> = data
+        .referrals
+        .iter()
+        .filter(|r| households.contains_key(&r.household_id) && period.contains_day(r.referred_on))
+        .collect();
     let mut service_links = BTreeMap::new();
-    for r in data.referrals {
-        if households.contains_key(&r.household_id) && period.contains_day(r.referred_on) {
-            *service_links.entry(r.target.code().to_owned()).or_insert(0) += 1;
-        }
+    for r in &referred {
+        *service_links.entry(r.target.code().to_owned()).or_insert(0) += 1;
     }
+    let referred_to = |target: ReferralTarget| -> HashSet<Id> {
+        referred
+            .iter()
+            .filter(|r| r.target == target)
+            .map(|r| r.household_id)
+            .collect()
+    };
+    let births = tagged(HouseholdTag::NewBirth);
+    let births_linked = referred_to(ReferralTarget::PublicHealthCentre)
+        .intersection(&births)
+        .count() as u64;
+    let private_resource_links = referred
+        .iter()
+        .filter(|r| r.target == ReferralTarget::CommunityAgency)
+        .count() as u64;
+    let private_resource_households = referred_to(ReferralTarget::CommunityAgency).len() as u64;
+    let has_role = |v: &Visit, role: Role| {
+        v.assigned
+            .iter()
+            .any(|w| roles.get(w).is_some_and(|r| r.contains(&role)))
+    };
+    let mh_requests: Vec<&Visit> = data
+        .visits
+        .iter()
+        .filter(|v| {
+            households.contains_key(&v.household_id)
+                && v.status != VisitStatus::Cancelled
+                && period.contains(v.window.start)
+                && v.required_roles.contains(&Role::MentalHealthOfficer)
+        })
+        .collect();
+    let mh_accompanied = mh_requests
+        .iter()
+        .filter(|v| v.status == VisitStatus::Completed && has_role(v, Role::MentalHealthOfficer))
+        .count() as u64;
     // Corrections first (over every record, as a correction may move a delivery's day), then the
     // period and the 동.
     let provided: Vec<&ServiceProvision> = current(data.services)
@@ -284,6 +340,10 @@ pub fn compute(data: &FigureRecords<'_>, period: &Period) -> Figures {
         crisis_households,
         service_links,
         lonely_death_risk: Ratio::new(monitored, lonely.len() as u64),
+        birth_health_links: Ratio::new(births_linked, births.len() as u64),
+        accompanied_mental_health: Ratio::new(mh_accompanied, mh_requests.len() as u64),
+        private_resource_links,
+        private_resource_households,
         care_sos_services: by_item(&provided, ServiceProgram::CareSos),
         emergency_support: by_item(&provided, ServiceProgram::SeoulEmergencyWelfare),
     }
@@ -381,6 +441,7 @@ mod tests {
     const NURSE: u128 = 9002;
     const ESCORT: u128 = 9003;
     const BOTH: u128 = 9004;
+    const MHO: u128 = 9005;
 
     fn workers() -> Vec<Worker> {
         let w = |n: u128, roles: &[Role]| Worker {
@@ -396,6 +457,7 @@ mod tests {
             w(NURSE, &[Role::VisitingNurse]),
             w(ESCORT, &[Role::Escort]),
             w(BOTH, &[Role::WelfarePlanner, Role::VisitingNurse]),
+            w(MHO, &[Role::MentalHealthOfficer]),
         ]
     }
 
@@ -770,6 +832,16 @@ mod tests {
         assert_eq!(f.service_links.get("care_sos"), Some(&2));
         assert_eq!(f.service_links.get("public_health_centre"), None);
         assert_eq!(f.lonely_death_risk, Ratio::new(1, 1));
+        assert_eq!(
+            f.birth_health_links,
+            Ratio::new(0, 1),
+            "household 4, not referred"
+        );
+        assert_eq!(f.accompanied_mental_health, Ratio::new(0, 0));
+        assert_eq!(
+            (f.private_resource_links, f.private_resource_households),
+            (0, 0)
+        );
 
         // 돌봄SOS by type: all 10 types and the total.
         assert_eq!(f.care_sos_services.len(), 11);
@@ -831,6 +903,71 @@ mod tests {
         // A worker the records do not list has no role: the pair does not count.
         d.visits[0].assigned = vec![id(PLANNER), id(4242)];
         assert_eq!(d.figures(&first_half()).accompanied_65, Ratio::new(0, 3));
+    }
+
+    #[test]
+    fn birth_links_private_resources_and_mental_health_accompaniment() {
+        let mut d = data().of(1);
+        // The birth household referred to the 보건소 in the period; another referral there (not a
+        // birth household) does not count.
+        d.referrals.push(referral(
+            4,
+            ReferralTarget::PublicHealthCentre,
+            "2022-05-01",
+        ));
+        d.referrals.push(referral(
+            2,
+            ReferralTarget::PublicHealthCentre,
+            "2022-05-01",
+        ));
+        // Two community-agency referrals of household 1 in the period, one of 2 after it.
+        d.referrals
+            .push(referral(1, ReferralTarget::CommunityAgency, "2022-02-01"));
+        d.referrals
+            .push(referral(1, ReferralTarget::CommunityAgency, "2022-03-01"));
+        d.referrals
+            .push(referral(2, ReferralTarget::CommunityAgency, "2022-08-01"));
+        // Visits asking for a 정신건강전문요원: one made with them, one made without, one cancelled,
+        // one after the period.
+        let asks = |n: u128, at: &str, status: VisitStatus, workers: Vec<u128>| Visit {
+            purpose: VisitPurpose::CrisisMonitoring,
+            required_roles: vec![Role::MentalHealthOfficer],
+            status,
+            assigned: workers.into_iter().map(id).collect(),
+            ..visit(n, 5, ContactMode::Home, VisitOutcome::Met, at, 0)
+        };
+        d.visits.push(asks(
+            40,
+            "2022-03-01",
+            VisitStatus::Completed,
+            vec![PLANNER, MHO],
+        ));
+        d.visits.push(asks(
+            41,
+            "2022-03-02",
+            VisitStatus::Completed,
+            vec![PLANNER, NURSE],
+        ));
+        d.visits.push(asks(
+            42,
+            "2022-03-03",
+            VisitStatus::Cancelled,
+            vec![PLANNER, MHO],
+        ));
+        d.visits.push(asks(
+            43,
+            "2022-07-03",
+            VisitStatus::Completed,
+            vec![PLANNER, MHO],
+        ));
+        let f = d.figures(&first_half());
+        assert_eq!(f.birth_health_links, Ratio::new(1, 1));
+        assert_eq!(
+            (f.private_resource_links, f.private_resource_households),
+            (2, 1)
+        );
+        assert_eq!(f.accompanied_mental_health, Ratio::new(1, 2));
+        assert_eq!(f.service_links.get("community_agency"), Some(&2));
     }
 
     #[test]

@@ -61,6 +61,25 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Lonely-death-risk households monitored",
     ),
     (
+        "birth_health_links",
+        "출산 가구 보건소 연계",
+        "Birth households linked to the health centre",
+    ),
+    ("linked", "연계", "linked"),
+    (
+        "accompanied_mental_health",
+        "정신건강 동행방문률",
+        "Mental-health accompanied-visit rate",
+    ),
+    ("accompanied", "동행", "accompanied"),
+    (
+        "private_resources",
+        "민간자원 발굴·연계",
+        "Private resources found and linked",
+    ),
+    ("links", "연계 건수", "links"),
+    ("households", "가구", "households"),
+    (
         "care_sos_services",
         "돌봄SOS 서비스 유형별 제공",
         "Care SOS services by type",

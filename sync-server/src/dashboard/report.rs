@@ -148,6 +148,30 @@ pub fn rows(f: &Figures, lang: Lang) -> Vec<ReportRow> {
         (l("lonely"), l("monitored")),
         &f.lonely_death_risk,
     ));
+    out.push(ratio_row(
+        "birth_health_links",
+        "households".to_owned(),
+        (l("birth_health_links"), l("linked")),
+        &f.birth_health_links,
+    ));
+    out.push(ratio_row(
+        "accompanied_visit_rate_mental_health",
+        "visits".to_owned(),
+        (l("accompanied_mental_health"), l("accompanied")),
+        &f.accompanied_mental_health,
+    ));
+    out.push(count_row(
+        "private_resources",
+        "links",
+        (l("private_resources"), l("links")),
+        f.private_resource_links,
+    ));
+    out.push(count_row(
+        "private_resources",
+        "households",
+        (l("private_resources"), l("households")),
+        f.private_resource_households,
+    ));
     for r in &f.care_sos_services {
         out.push(item_row("care_sos_services", r, lang));
     }

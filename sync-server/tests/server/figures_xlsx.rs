@@ -121,6 +121,22 @@ pub async fn check_against_json(browser: &Browser<'_>, query: &str, figs: &Value
         key("lonely_death_risk_monitored", "households"),
         ratio(&figs["lonely_death_risk"]),
     ));
+    expected.push((
+        key("birth_health_links", "households"),
+        ratio(&figs["birth_health_links"]),
+    ));
+    expected.push((
+        key("accompanied_visit_rate_mental_health", "visits"),
+        ratio(&figs["accompanied_mental_health"]),
+    ));
+    expected.push((
+        key("private_resources", "links"),
+        count(&figs["private_resource_links"]),
+    ));
+    expected.push((
+        key("private_resources", "households"),
+        count(&figs["private_resource_households"]),
+    ));
     for list in ["care_sos_services", "emergency_support"] {
         for r in figs[list].as_array().unwrap() {
             expected.push((

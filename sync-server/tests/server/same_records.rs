@@ -176,6 +176,19 @@ async fn the_dashboard_answers_the_phones_due_list_and_figures_from_the_same_rec
                 reason: "식사 지원 필요".into(),
             })
             .unwrap();
+        // A private resource found for it: a community agency's meal service.
+        phone
+            .referrals()
+            .create(NewReferral {
+                household_id: crisis.id,
+                case_id: None,
+                referred_by: planner,
+                target: ReferralTarget::CommunityAgency,
+                agency: "길음종합사회복지관".into(),
+                referred_on: day(2026, 11, 21),
+                reason: "밑반찬 지원".into(),
+            })
+            .unwrap();
         // A case on the overdue 65 household, delivered and closed on 05-01 as 사례관리가구: its first
         // after-care contact fell due six months later.
         let case = phone
@@ -228,6 +241,7 @@ async fn the_dashboard_answers_the_phones_due_list_and_figures_from_the_same_rec
     assert_eq!(figures.contact_rate[0].contacted.count, 1);
     assert_eq!(figures.contact_rate[0].households, 2);
     assert_eq!(figures.accompanied_65.count, 1);
+    assert_eq!(figures.private_resource_links, 1);
 
     let mut lead = Browser::new(&srv);
     lead.login("lead.a", PASSWORD).await;

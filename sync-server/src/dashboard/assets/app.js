@@ -408,6 +408,9 @@ async function loadFigures() {
     <div class="card" id="fig-crisis"><h3>${t('crisis')}</h3><span class="v">${f.crisis_households}</span> ${t('crisis_households')} · ${f.crisis_reports} ${t('crisis_reports')}</div>
     <div class="card" id="fig-links"><h3>${t('service_links')}</h3><ul>${links}</ul></div>
     <div class="card" id="fig-lonely"><h3>${t('lonely')}</h3><span class="v">${f.lonely_death_risk.count}/${f.lonely_death_risk.base}</span> ${t('monitored')} (${pct(f.lonely_death_risk)})${bar(f.lonely_death_risk)}</div>
+    <div class="card" id="fig-births"><h3>${t('birth_health_links')}</h3><span class="v">${f.birth_health_links.count}/${f.birth_health_links.base}</span> ${t('linked')} (${pct(f.birth_health_links)})${bar(f.birth_health_links)}</div>
+    <div class="card" id="fig-mental-health"><h3>${t('accompanied_mental_health')}</h3><span class="v">${f.accompanied_mental_health.count}/${f.accompanied_mental_health.base}</span> (${pct(f.accompanied_mental_health)})${bar(f.accompanied_mental_health)}</div>
+    <div class="card" id="fig-private"><h3>${t('private_resources')}</h3><span class="v">${f.private_resource_links}</span> ${t('links')} · ${f.private_resource_households} ${t('households')}</div>
   </div>
   ${itemTable('care_sos_services', f.care_sos_services)}
   ${itemTable('emergency_support', f.emergency_support)}`;
