@@ -396,6 +396,7 @@ mod tests {
         CrisisLevel, CrisisReportStatus, Disability, ReferralTarget, Relation, Sex, TimeWindow,
         VisitOutcome,
     };
+    use crate::store::records::DongRecords;
 
     fn id(n: u128) -> Id {
         Id::from_u128(n)
@@ -550,90 +551,67 @@ mod tests {
         }
     }
 
-    /// The records of two 동, each as the store would load them.
-    #[derive(Default)]
-    struct Data {
-        households: Vec<Household>,
-        persons: Vec<Person>,
-        visits: Vec<Visit>,
-        referrals: Vec<Referral>,
-        crisis_reports: Vec<CrisisReport>,
-        services: Vec<ServiceProvision>,
-        workers: Vec<Worker>,
-    }
-
-    impl Data {
-        /// Only the records of `dong` (what `Store::dong_records` loads for it).
-        fn of(&self, dong: u128) -> Data {
-            let hs: HashSet<Id> = self
+    /// Only the records of `dong` (what `Store::dong_records` loads for it).
+    fn of(all: &DongRecords, dong: u128) -> DongRecords {
+        let hs: HashSet<Id> = all
+            .households
+            .iter()
+            .filter(|h| h.dong_id == id(dong))
+            .map(|h| h.id)
+            .collect();
+        let mine = |h: &Id| hs.contains(h);
+        DongRecords {
+            households: all
                 .households
                 .iter()
-                .filter(|h| h.dong_id == id(dong))
-                .map(|h| h.id)
-                .collect();
-            Data {
-                households: self
-                    .households
-                    .iter()
-                    .filter(|h| hs.contains(&h.id))
-                    .cloned()
-                    .collect(),
-                persons: self
-                    .persons
-                    .iter()
-                    .filter(|p| hs.contains(&p.household_id))
-                    .cloned()
-                    .collect(),
-                visits: self
-                    .visits
-                    .iter()
-                    .filter(|v| hs.contains(&v.household_id))
-                    .cloned()
-                    .collect(),
-                referrals: self
-                    .referrals
-                    .iter()
-                    .filter(|r| hs.contains(&r.household_id))
-                    .cloned()
-                    .collect(),
-                crisis_reports: self
-                    .crisis_reports
-                    .iter()
-                    .filter(|r| r.dong_id == id(dong))
-                    .cloned()
-                    .collect(),
-                services: self
-                    .services
-                    .iter()
-                    .filter(|s| hs.contains(&s.household_id))
-                    .cloned()
-                    .collect(),
-                workers: self.workers.clone(),
-            }
+                .filter(|h| mine(&h.id))
+                .cloned()
+                .collect(),
+            persons: all
+                .persons
+                .iter()
+                .filter(|p| mine(&p.household_id))
+                .cloned()
+                .collect(),
+            visits: all
+                .visits
+                .iter()
+                .filter(|v| mine(&v.household_id))
+                .cloned()
+                .collect(),
+            referrals: all
+                .referrals
+                .iter()
+                .filter(|r| mine(&r.household_id))
+                .cloned()
+                .collect(),
+            crisis_reports: all
+                .crisis_reports
+                .iter()
+                .filter(|r| r.dong_id == id(dong))
+                .cloned()
+                .collect(),
+            services: all
+                .services
+                .iter()
+                .filter(|s| mine(&s.household_id))
+                .cloned()
+                .collect(),
+            workers: all.workers.clone(),
+            ..DongRecords::default()
         }
+    }
 
-        fn figures(&self, period: &Period) -> Figures {
-            compute(
-                &FigureRecords {
-                    households: &self.households,
-                    persons: &self.persons,
-                    visits: &self.visits,
-                    referrals: &self.referrals,
-                    crisis_reports: &self.crisis_reports,
-                    services: &self.services,
-                    workers: &self.workers,
-                },
-                period,
-            )
-        }
+    fn figures(r: &DongRecords, period: &Period) -> Figures {
+        compute(&r.figures(), period)
     }
 
     /// 동 1: households 1–4 with a member turning 65 in 2022, household 5 turning 70, household 6
     /// lonely-death risk; 동 2: household 7 turning 65 (must never count for 동 1).
-    fn data() -> Data {
+    fn data() -> DongRecords {
         use ContactMode::{Centre, Home, Phone};
         use VisitOutcome::{Met, NotHome};
-        Data {
+        DongRecords {
             households: vec![
                 hh(1, 1, &[]),
                 hh(2, 1, &[]),
@@ -785,6 +763,7 @@ mod tests {
                 ]
             },
             workers: workers(),
+            ..DongRecords::default()
         }
     }
 
@@ -801,7 +780,7 @@ mod tests {
 
     #[test]
     fn exact_figures_for_one_dong_and_a_half_year() {
-        let f = data().of(1).figures(&first_half());
+        let f = figures(&of(&data(), 1), &first_half());
         let c65 = &f.contact_rate[0];
         assert_eq!(c65.cohort, "age65");
         assert_eq!(c65.households, 4, "households 1-4");
@@ -894,20 +873,20 @@ mod tests {
 
     #[test]
     fn the_65_accompanied_rate_counts_a_planner_and_a_nurse_together_not_any_two() {
-        let mut d = data().of(1);
+        let mut d = of(&data(), 1);
         // Household 1's home visit (planner + nurse) counts; household 2's is made by two people
         // but a planner and an escort; a third by one person holding both roles.
         d.visits[2].assigned = vec![id(PLANNER), id(ESCORT)];
         d.visits[3].assigned = vec![id(BOTH)];
-        assert_eq!(d.figures(&first_half()).accompanied_65, Ratio::new(1, 3));
+        assert_eq!(figures(&d, &first_half()).accompanied_65, Ratio::new(1, 3));
         // A worker the records do not list has no role: the pair does not count.
         d.visits[0].assigned = vec![id(PLANNER), id(4242)];
-        assert_eq!(d.figures(&first_half()).accompanied_65, Ratio::new(0, 3));
+        assert_eq!(figures(&d, &first_half()).accompanied_65, Ratio::new(0, 3));
     }
 
     #[test]
     fn birth_links_private_resources_and_mental_health_accompaniment() {
-        let mut d = data().of(1);
+        let mut d = of(&data(), 1);
         // The birth household referred to the 보건소 in the period; another referral there (not a
         // birth household) does not count.
         d.referrals.push(referral(
@@ -936,31 +915,20 @@ mod tests {
             assigned: workers.into_iter().map(id).collect(),
             ..visit(n, 5, ContactMode::Home, VisitOutcome::Met, at, 0)
         };
-        d.visits.push(asks(
-            40,
-            "2022-03-01",
-            VisitStatus::Completed,
-            vec![PLANNER, MHO],
-        ));
-        d.visits.push(asks(
-            41,
-            "2022-03-02",
-            VisitStatus::Completed,
-            vec![PLANNER, NURSE],
-        ));
-        d.visits.push(asks(
-            42,
-            "2022-03-03",
-            VisitStatus::Cancelled,
-            vec![PLANNER, MHO],
-        ));
-        d.visits.push(asks(
-            43,
-            "2022-07-03",
-            VisitStatus::Completed,
-            vec![PLANNER, MHO],
-        ));
-        let f = d.figures(&first_half());
+        for (n, at, status, workers) in [
+            (40, "2022-03-01", VisitStatus::Completed, vec![PLANNER, MHO]),
+            (
+                41,
+                "2022-03-02",
+                VisitStatus::Completed,
+                vec![PLANNER, NURSE],
+            ),
+            (42, "2022-03-03", VisitStatus::Cancelled, vec![PLANNER, MHO]),
+            (43, "2022-07-03", VisitStatus::Completed, vec![PLANNER, MHO]),
+        ] {
+            d.visits.push(asks(n, at, status, workers));
+        }
+        let f = figures(&d, &first_half());
         assert_eq!(f.birth_health_links, Ratio::new(1, 1));
         assert_eq!(
             (f.private_resource_links, f.private_resource_households),
@@ -972,7 +940,7 @@ mod tests {
 
     #[test]
     fn another_dong_sees_only_its_own_households() {
-        let f = data().of(2).figures(&first_half());
+        let f = figures(&of(&data(), 2), &first_half());
         assert_eq!(f.contact_rate[0].contacted, Ratio::new(1, 1));
         assert_eq!(f.accompanied_65, Ratio::new(1, 1));
         assert_eq!(f.crisis_reports, 1);

@@ -30,6 +30,7 @@ pub mod replan;
 pub mod roles;
 mod route;
 mod routing;
+pub mod team_day;
 pub mod travel;
 
 pub use cadence::{

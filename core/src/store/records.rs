@@ -14,6 +14,7 @@ use crate::model::{
     Case, CrisisReport, Household, Id, OrgUnit, OrgUnitKind, Person, Referral, ServiceProvision,
     Visit, WellnessCheck, Worker,
 };
+use crate::schedule::team_day::TeamDayRecords;
 use crate::schedule::DueRecords;
 use crate::CoreResult;
 
@@ -51,6 +52,15 @@ impl DongRecords {
             wellness_checks: &self.wellness_checks,
             cases: &self.cases,
             referrals: &self.referrals,
+            workers: &self.workers,
+        }
+    }
+
+    /// The view a team's day plan reads.
+    pub fn team_day(&self) -> TeamDayRecords<'_> {
+        TeamDayRecords {
+            households: &self.households,
+            visits: &self.visits,
             workers: &self.workers,
         }
     }

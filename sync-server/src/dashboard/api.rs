@@ -538,7 +538,11 @@ async fn day_view(
     let store = p.store().map_err(|e| core(st, e))?;
     let records = store.dong_records(&ids).map_err(|e| core(st, e))?;
     let due = super::due::unplanned(store, &ids, date).map_err(|e| core(st, e))?;
-    let plan = super::plan::day_plan(&records, date, &dongs, due);
+    let day = donghaeng_core::schedule::team_day::team_day(&records.team_day(), date, &dongs);
+    let plan = DayPlan {
+        day,
+        due_unplanned: due,
+    };
     Ok((unit, date, view(&records, plan)))
 }
 

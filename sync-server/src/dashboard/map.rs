@@ -76,6 +76,7 @@ pub fn map_data(records: &DongRecords, plan: &DayPlan) -> MapData {
         .map(|h| (h.household_id, (h.lat, h.lon)))
         .collect();
     let routes = plan
+        .day
         .teams
         .iter()
         .map(|t| MapRoute {
@@ -91,7 +92,7 @@ pub fn map_data(records: &DongRecords, plan: &DayPlan) -> MapData {
                         lat,
                         lon,
                         address: v.address.clone(),
-                        status: v.status.clone(),
+                        status: v.status.code().to_owned(),
                     })
                 })
                 .collect(),
