@@ -10,6 +10,10 @@
 //!   visit (보편방문) / cohort households. Cohorts: `age65` and `age70` (a member turning 65 / 70 in the
 //!   year the period ends in), `new_birth` and `child_rearing` (household tags). Per mode: households
 //!   with at least one contact in that mode (a household met at home and by phone counts in both).
+//! - **Non-response (미접촉 사유)**: of each cohort's households not contacted, how many by the result
+//!   of their latest outreach attempt of the period for that cohort (letter delivered, letter
+//!   returned 반송, no answer, refused by reason, answered but not met yet, no attempt), and the
+//!   period's attempts by mode (001 §5).
 //! - **65세 accompanied-visit rate (동행방문률)**: completed home visits (universal visit) to `age65`
 //!   households in the period made by a 복지플래너 and a 방문간호사 together (001 §5 ②; the core's
 //!   [`crate::schedule::roles::accompanied_65`] over the assigned workers' roles) / all such visits.
@@ -42,6 +46,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::clock::day_start_ms;
+use crate::model::outreach::{self, OutreachAttempt, OutreachResult};
 use crate::model::person::age_reached_in;
 use crate::model::service::current;
 use crate::model::{
@@ -93,6 +98,8 @@ pub struct FigureRecords<'a> {
     pub referrals: &'a [Referral],
     pub crisis_reports: &'a [CrisisReport],
     pub services: &'a [ServiceProvision],
+    /// Universal-visit outreach attempts (corrections resolved here).
+    pub outreach: &'a [OutreachAttempt],
     pub workers: &'a [Worker],
 }
 
@@ -121,6 +128,28 @@ pub struct CohortContact {
     pub contacted: Ratio,
     /// Per contact mode (`home`, `centre`, `phone`).
     pub by_mode: BTreeMap<String, Ratio>,
+    /// The households not contacted, by what their latest outreach attempt of the period came to.
+    pub non_response: NonResponse,
+    /// Outreach attempts of the period for the cohort, by mode (`letter`, `home`, … `text`).
+    pub attempts_by_mode: BTreeMap<String, u64>,
+}
+
+/// The cohort's households not contacted in the period, each counted once by the result of its
+/// latest outreach attempt of the period (001 §5: did the letter arrive, was it returned, why a
+/// household refused).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct NonResponse {
+    pub not_contacted: u64,
+    pub letter_delivered: u64,
+    pub letter_returned: u64,
+    pub no_answer: u64,
+    pub refused: u64,
+    /// Refusals by reason code.
+    pub refusal_reasons: BTreeMap<String, u64>,
+    /// Answered (agreed to a visit) but not met yet.
+    pub responded: u64,
+    /// No attempt recorded in the period.
+    pub no_attempt: u64,
 }
 
 /// What one service type or support item came to.
@@ -214,15 +243,48 @@ pub fn compute(data: &FigureRecords<'_>, period: &Period) -> Figures {
                 .insert(v.household_id);
         }
     }
+    let attempts: Vec<OutreachAttempt> = outreach::current(data.outreach.to_vec())
+        .into_iter()
+        .filter(|a| households.contains_key(&a.household_id) && period.contains_day(a.attempted_on))
+        .collect();
     let contact_rate = COHORTS
         .iter()
         .map(|cohort| {
             let members = cohort_of(cohort);
             let base = members.len() as u64;
-            let contacted = members
+            let is_contacted = |h: &Id| universal.values().any(|s| s.contains(h));
+            let contacted = members.iter().filter(|h| is_contacted(h)).count() as u64;
+            // Newest first: the first attempt seen for a household is its latest.
+            let of_cohort: Vec<&OutreachAttempt> = attempts
                 .iter()
-                .filter(|h| universal.values().any(|s| s.contains(h)))
-                .count() as u64;
+                .filter(|a| a.cohort.code() == *cohort && members.contains(&a.household_id))
+                .collect();
+            let mut attempts_by_mode = BTreeMap::new();
+            for a in &of_cohort {
+                *attempts_by_mode
+                    .entry(a.mode.code().to_owned())
+                    .or_insert(0) += 1;
+            }
+            let mut non_response = NonResponse::default();
+            for h in members.iter().filter(|h| !is_contacted(h)) {
+                non_response.not_contacted += 1;
+                let latest = of_cohort.iter().find(|a| a.household_id == *h);
+                match latest.map(|a| (a.result, a.refusal_reason)) {
+                    None => non_response.no_attempt += 1,
+                    Some((OutreachResult::Delivered, _)) => non_response.letter_delivered += 1,
+                    Some((OutreachResult::Returned, _)) => non_response.letter_returned += 1,
+                    Some((OutreachResult::NoAnswer, _)) => non_response.no_answer += 1,
+                    Some((OutreachResult::Responded, _)) => non_response.responded += 1,
+                    Some((OutreachResult::Refused, reason)) => {
+                        non_response.refused += 1;
+                        let code = reason.map_or("other", |r| r.code());
+                        *non_response
+                            .refusal_reasons
+                            .entry(code.to_owned())
+                            .or_insert(0) += 1;
+                    }
+                }
+            }
             let by_mode = MODES
                 .iter()
                 .map(|m| {
@@ -238,6 +300,8 @@ pub fn compute(data: &FigureRecords<'_>, period: &Period) -> Figures {
                 households: base,
                 contacted: Ratio::new(contacted, base),
                 by_mode,
+                non_response,
+                attempts_by_mode,
             }
         })
         .collect();
@@ -936,6 +1000,69 @@ mod tests {
         );
         assert_eq!(f.accompanied_mental_health, Ratio::new(1, 2));
         assert_eq!(f.service_links.get("community_agency"), Some(&2));
+    }
+
+    #[test]
+    fn non_response_counts_each_household_not_met_by_its_latest_attempt() {
+        use crate::model::outreach::RefusalReason;
+        use crate::model::outreach::{OutreachCohort, OutreachMode as M, OutreachResult as R};
+        let mut d = of(&data(), 1);
+        let attempt = |n: u128,
+                       h: u128,
+                       cohort: OutreachCohort,
+                       on: &str,
+                       (mode, result): (M, R),
+                       corrects: Option<u128>| OutreachAttempt {
+            id: id(n),
+            household_id: id(h),
+            cohort,
+            attempted_on: day(on),
+            mode,
+            result,
+            refusal_reason: (result == R::Refused).then_some(RefusalReason::Privacy),
+            worker_id: id(PLANNER),
+            corrects: corrects.map(id),
+        };
+        use OutreachCohort::{Age65, Age70};
+        d.outreach = vec![
+            // Household 1 was met: its letter counts as an attempt, not as non-response.
+            attempt(50, 1, Age65, "2022-01-20", (M::Letter, R::Delivered), None),
+            // Household 3 (not at home on the visit): the letter arrived, then a call, first
+            // recorded as unanswered and corrected to a refusal (privacy).
+            attempt(51, 3, Age65, "2022-02-01", (M::Letter, R::Delivered), None),
+            attempt(52, 3, Age65, "2022-03-05", (M::Phone, R::NoAnswer), None),
+            attempt(53, 3, Age65, "2022-03-05", (M::Phone, R::Refused), Some(52)),
+            // Household 4 (met after the period): the letter came back.
+            attempt(54, 4, Age65, "2022-01-10", (M::Letter, R::Returned), None),
+            // Another cohort, and after the period: not counted for 65.
+            attempt(55, 5, Age70, "2022-02-01", (M::Letter, R::Returned), None),
+            attempt(56, 4, Age65, "2022-08-01", (M::Phone, R::Responded), None),
+        ];
+        let f = figures(&d, &first_half());
+        let c65 = &f.contact_rate[0];
+        assert_eq!(c65.contacted, Ratio::new(2, 4));
+        let n = &c65.non_response;
+        assert_eq!(
+            (
+                n.not_contacted,
+                n.refused,
+                n.letter_returned,
+                n.no_answer,
+                n.no_attempt
+            ),
+            (2, 1, 1, 0, 0)
+        );
+        assert_eq!(n.refusal_reasons.get("privacy"), Some(&1));
+        assert_eq!(
+            c65.attempts_by_mode,
+            BTreeMap::from([("letter".to_owned(), 3), ("phone".to_owned(), 1)])
+        );
+        // 70: household 5 was met by phone, so its returned letter is no non-response.
+        let c70 = &f.contact_rate[1];
+        assert_eq!(c70.non_response.not_contacted, 0);
+        assert_eq!(c70.attempts_by_mode.get("letter"), Some(&1));
+        // 출산 가구: household 4 not met, nothing tried for that cohort.
+        assert_eq!(f.contact_rate[2].non_response.no_attempt, 1);
     }
 
     #[test]

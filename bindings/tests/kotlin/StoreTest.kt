@@ -91,7 +91,7 @@ class DonghaengStoreTest {
 
     @Test
     fun openSchemaIntegrity() {
-        assertEquals(13L, store.schemaVersion()) // the latest migration (core/src/store/sql)
+        assertEquals(14L, store.schemaVersion()) // the latest migration (core/src/store/sql)
         assertEquals("ok", store.integrityCheck())
         assertFalse(store.isClosed())
         // Reopening the same file keeps the data.
@@ -769,7 +769,7 @@ class DonghaengStoreTest {
         assertFalse(encryptPlainDatabase(path, KEY)) // already encrypted: nothing to do
         val old = DonghaengStore.open(path, KEY)
         try {
-            assertEquals(13L, old.schemaVersion())
+            assertEquals(14L, old.schemaVersion())
             assertEquals("ok", old.integrityCheck())
         } finally {
             old.closeStore()

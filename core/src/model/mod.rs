@@ -9,6 +9,7 @@ pub mod crisis_report;
 pub mod household;
 pub mod note;
 pub mod org;
+pub mod outreach;
 pub mod person;
 pub mod referral;
 pub mod service;

@@ -84,6 +84,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "safety_pins",
         sql: include_str!("sql/0013_safety_pins.sql"),
     },
+    Migration {
+        version: 14,
+        name: "outreach_attempts",
+        sql: include_str!("sql/0014_outreach_attempts.sql"),
+    },
 ];
 
 /// The schema version this build writes.

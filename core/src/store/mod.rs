@@ -28,6 +28,7 @@ pub mod incidents;
 pub mod migrations;
 pub mod notes;
 pub mod org;
+pub mod outreach;
 pub mod persons;
 pub mod phone_safety;
 pub mod records;
@@ -339,6 +340,9 @@ impl Store {
     }
     pub fn incidents(&self) -> incidents::Incidents<'_> {
         incidents::Incidents(self)
+    }
+    pub fn outreach(&self) -> outreach::Outreach<'_> {
+        outreach::Outreach(self)
     }
     pub fn services(&self) -> services::ServiceProvisions<'_> {
         services::ServiceProvisions(self)

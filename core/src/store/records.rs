@@ -10,6 +10,7 @@ use rusqlite::Connection;
 use super::conv::get_id;
 use super::Store;
 use crate::figures::FigureRecords;
+use crate::model::outreach::OutreachAttempt;
 use crate::model::{
     Case, CrisisReport, Household, Id, OrgUnit, OrgUnitKind, Person, Referral, ServiceProvision,
     Visit, WellnessCheck, Worker,
@@ -34,6 +35,8 @@ pub struct DongRecords {
     /// Crisis reports made in the 동 (with or without a household yet).
     pub crisis_reports: Vec<CrisisReport>,
     pub services: Vec<ServiceProvision>,
+    /// Universal-visit outreach attempts (every record; corrections are resolved by the readers).
+    pub outreach: Vec<OutreachAttempt>,
     /// Every worker the store holds (the teams of the 동 and anyone linked to their households).
     pub workers: Vec<Worker>,
     /// Rows left out because a value does not read as its type (an unknown code a newer or a
@@ -74,6 +77,7 @@ impl DongRecords {
             referrals: &self.referrals,
             crisis_reports: &self.crisis_reports,
             services: &self.services,
+            outreach: &self.outreach,
             workers: &self.workers,
         }
     }
@@ -234,6 +238,14 @@ pub(crate) fn load(conn: &Connection, dongs: &[Id]) -> CoreResult<DongRecords> {
             super::services::COLUMNS,
             ids,
             super::services::from_row,
+            n,
+        )?,
+        outreach: of_households(
+            conn,
+            "outreach_attempts",
+            super::outreach::COLUMNS,
+            ids,
+            super::outreach::from_row,
             n,
         )?,
         workers: rows(

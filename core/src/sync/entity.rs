@@ -268,6 +268,20 @@ pub const ENTITIES: &[EntitySpec] = &[
         ]),
     },
     EntitySpec {
+        name: "outreach_attempts",
+        kind: AppendOnly,
+        fields: Named(&[
+            "household_id",
+            "cohort",
+            "attempted_on",
+            "mode",
+            "result",
+            "refusal_reason",
+            "worker_id",
+            "corrects",
+        ]),
+    },
+    EntitySpec {
         name: "audit_entries",
         kind: AppendOnly,
         fields: Named(&[

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::eligibility::{CrisisReason, SupportKind};
 use crate::model::audit::AuditAction;
+use crate::model::outreach::{OutreachCohort, OutreachMode, OutreachResult, RefusalReason};
 use crate::model::{
     CaseClassification, CaseStage, ClosureReason, ContactMode, CrisisReportStatus, CrisisSign,
     Disability, HouseholdTag, Observation, OrgUnitKind, ReferralTarget, Relation, RiskFlag, Role,
@@ -215,6 +216,12 @@ pub fn field_type(entity: &str, field: &str) -> Option<FieldType> {
         ("service_provisions", "voided") => Flag,
         ("service_provisions", "crisis_reason") => code!(CrisisReason),
         ("service_provisions", "support_kind") => code!(SupportKind),
+        ("outreach_attempts", "household_id" | "worker_id" | "corrects") => Id,
+        ("outreach_attempts", "cohort") => code!(OutreachCohort),
+        ("outreach_attempts", "attempted_on") => Date,
+        ("outreach_attempts", "mode") => code!(OutreachMode),
+        ("outreach_attempts", "result") => code!(OutreachResult),
+        ("outreach_attempts", "refusal_reason") => code!(RefusalReason),
         ("audit_entries", "at") => Instant,
         ("audit_entries", "actor_id" | "record_id" | "household_id") => Id,
         ("audit_entries", "device_id" | "entity" | "detail") => Text,

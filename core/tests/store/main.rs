@@ -6,6 +6,7 @@ mod crash;
 mod due;
 mod encryption;
 mod migrations;
+mod outreach;
 mod queries;
 mod services;
 mod synthetic;

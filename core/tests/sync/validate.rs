@@ -362,10 +362,11 @@ fn the_registry_matches_the_issue() {
         "incidents",
         "audit_entries",
         "service_provisions",
+        "outreach_attempts",
     ] {
         assert_eq!(kind(name), Some(EntityKind::AppendOnly), "{name}");
     }
-    assert_eq!(ENTITIES.len(), 17);
+    assert_eq!(ENTITIES.len(), 18);
 }
 
 #[test]

@@ -36,6 +36,8 @@ pub const PROJECTED: &[&str] = &[
     "service_provisions",
     // Contacts, for the due list.
     "wellness_checks",
+    // Universal-visit outreach, for the contact rate's non-response.
+    "outreach_attempts",
     // The cadence table that applies to a 동, for the due list.
     "config_documents",
 ];

@@ -4,6 +4,7 @@
 //! [`Figures`], which the JSON API answers too.
 
 use chrono::NaiveDate;
+use donghaeng_core::model::outreach::{OutreachMode, RefusalReason};
 use donghaeng_core::model::ReferralTarget;
 use donghaeng_core::{CoreError, CoreResult};
 use rust_xlsxwriter::{Format, FormatBorder, Workbook};
@@ -110,6 +111,54 @@ pub fn rows(f: &Figures, lang: Lang) -> Vec<ReportRow> {
                 format!("{}:{m}", c.cohort),
                 (l("contact_rate"), key_label(m)),
                 r,
+            ));
+        }
+    }
+    for c in &f.contact_rate {
+        let n = &c.non_response;
+        let key_label = |k: &str| format!("{} · {}", l(c.cohort), l(k));
+        for (k, v) in [
+            ("not_contacted", n.not_contacted),
+            ("letter_delivered", n.letter_delivered),
+            ("letter_returned", n.letter_returned),
+            ("no_answer", n.no_answer),
+            ("refused", n.refused),
+            ("responded", n.responded),
+            ("no_attempt", n.no_attempt),
+        ] {
+            out.push(count_row(
+                "contact_non_response",
+                &format!("{}:{k}", c.cohort),
+                (l("non_response"), key_label(k)),
+                v,
+            ));
+        }
+        for (reason, v) in &n.refusal_reasons {
+            let reason_label = RefusalReason::from_code(reason).map_or(reason.clone(), |r| {
+                lang.pick(r.label_ko(), r.label_en()).to_owned()
+            });
+            out.push(count_row(
+                "contact_non_response",
+                &format!("{}:refused:{reason}", c.cohort),
+                (
+                    l("non_response"),
+                    format!("{} · {} · {reason_label}", l(c.cohort), l("refused")),
+                ),
+                *v,
+            ));
+        }
+        for (mode, v) in &c.attempts_by_mode {
+            let mode_label = OutreachMode::from_code(mode).map_or(mode.clone(), |m| {
+                lang.pick(m.label_ko(), m.label_en()).to_owned()
+            });
+            out.push(count_row(
+                "outreach_attempts",
+                &format!("{}:{mode}", c.cohort),
+                (
+                    l("outreach_attempts"),
+                    format!("{} · {mode_label}", l(c.cohort)),
+                ),
+                *v,
             ));
         }
     }

@@ -38,11 +38,13 @@ pub const HOUSEHOLD_BOUND: &[&str] = &[
     "case_notes",
     "incidents",
     "service_provisions",
+    "outreach_attempts",
 ];
 
 /// The order in which a household's records are purged on a device: dependents before what they
 /// point at (the device relaxes foreign keys while applying, but a clean order costs nothing).
 const PURGE_ORDER: &[&str] = &[
+    "outreach_attempts",
     "case_notes",
     "service_provisions",
     "wellness_checks",

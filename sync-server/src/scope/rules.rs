@@ -3,7 +3,7 @@
 //!
 //! | class | roles | reads | writes |
 //! |---|---|---|---|
-//! | staff | welfare planner, visiting nurse, care manager, case manager, mental-health officer | every record of households in their area (their team's 동, or the district/city they belong to) | the same, and workers of their area |
+//! | staff | welfare planner, visiting nurse, care manager, case manager, mental-health officer | every record of households in their area (their team's 동, or the district/city they belong to), universal-visit outreach included | the same, and workers of their area |
 //! | companion | volunteers (우리동네돌봄단, 보라미), escorts, police officers | only households they are assigned to (a visit of the household lists them), and of those only the visit-day entities below — never cases, referrals, case notes, crisis reports or services provided | wellness checks, volunteer activity, visits, safety events and incidents of households in their area (an offline check made just before a reassignment must not be lost) |
 //! | reporter | community reporters (명예사회복지공무원·이웃살피미) | their own crisis reports | crisis reports in their area |
 //!
@@ -145,6 +145,8 @@ mod tests {
             "audit_entries",
             // Money paid to a household and the services it receives: staff only.
             "service_provisions",
+            // Who refused a universal visit, and why: staff only.
+            "outreach_attempts",
         ] {
             assert!(companion_fields(entity).is_none(), "{entity}");
             assert!(!companion_may_read(entity, "household_id"));

@@ -102,6 +102,39 @@ pub async fn check_against_json(browser: &Browser<'_>, query: &str, figs: &Value
             expected.push((key("contact_rate", &format!("{cohort}:{m}")), ratio(r)));
         }
     }
+    for c in figs["contact_rate"].as_array().unwrap() {
+        let cohort = c["cohort"].as_str().unwrap();
+        let n = &c["non_response"];
+        for k in [
+            "not_contacted",
+            "letter_delivered",
+            "letter_returned",
+            "no_answer",
+            "refused",
+            "responded",
+            "no_attempt",
+        ] {
+            expected.push((
+                key("contact_non_response", &format!("{cohort}:{k}")),
+                count(&n[k]),
+            ));
+        }
+        for (reason, v) in n["refusal_reasons"].as_object().unwrap() {
+            expected.push((
+                key(
+                    "contact_non_response",
+                    &format!("{cohort}:refused:{reason}"),
+                ),
+                count(v),
+            ));
+        }
+        for (mode, v) in c["attempts_by_mode"].as_object().unwrap() {
+            expected.push((
+                key("outreach_attempts", &format!("{cohort}:{mode}")),
+                count(v),
+            ));
+        }
+    }
     expected.push((
         key("accompanied_visit_rate_65", "home"),
         ratio(&figs["accompanied_65"]),

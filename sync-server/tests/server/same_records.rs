@@ -8,9 +8,11 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use donghaeng_core::figures::{self, Period};
+use donghaeng_core::model::outreach::{OutreachCohort, OutreachMode, OutreachResult};
 use donghaeng_core::model::*;
 use donghaeng_core::schedule::DueReason;
 use donghaeng_core::store::households::NewHousehold;
+use donghaeng_core::store::outreach::NewOutreachAttempt;
 use donghaeng_core::store::persons::NewMember;
 use donghaeng_core::store::referrals::NewReferral;
 use donghaeng_core::store::visits::NewVisit;
@@ -141,6 +143,20 @@ async fn the_dashboard_answers_the_phones_due_list_and_figures_from_the_same_rec
             vec![planner, nurse],
         );
         let due65 = household(&phone, dong, 2, vec![turning_65()]);
+        // Its invitation letter came back (반송).
+        phone
+            .outreach()
+            .record(NewOutreachAttempt {
+                household_id: due65.id,
+                cohort: OutreachCohort::Age65,
+                attempted_on: day(2026, 3, 10),
+                mode: OutreachMode::Letter,
+                result: OutreachResult::Returned,
+                refusal_reason: None,
+                worker_id: planner,
+                corrects: None,
+            })
+            .unwrap();
         // A 위기 household met on 11-25 and checked on 11-27: weekly, so overdue since 12-04; and
         // referred to 돌봄SOS on 11-20 with no reply yet (due 11-30).
         let crisis = household(&phone, dong, 5, vec![]);
@@ -242,6 +258,7 @@ async fn the_dashboard_answers_the_phones_due_list_and_figures_from_the_same_rec
     assert_eq!(figures.contact_rate[0].households, 2);
     assert_eq!(figures.accompanied_65.count, 1);
     assert_eq!(figures.private_resource_links, 1);
+    assert_eq!(figures.contact_rate[0].non_response.letter_returned, 1);
 
     let mut lead = Browser::new(&srv);
     lead.login("lead.a", PASSWORD).await;

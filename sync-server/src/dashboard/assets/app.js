@@ -399,7 +399,8 @@ async function loadFigures() {
   const unitName = $('#unit').selectedOptions[0]?.textContent || '';
   $('#figures-print-head').textContent = `${t('title')} · ${t('tab_figures')} · ${unitName} · ${r.body.from} ~ ${r.body.to}`;
   const cohorts = f.contact_rate.map((c) => `<div data-cohort="${c.cohort}"><b>${esc(t(c.cohort))}</b> ${t('all')} <span class="v">${c.contacted.count}/${c.contacted.base}</span> (${pct(c.contacted)})${bar(c.contacted)}` +
-    Object.entries(c.by_mode).map(([m, x]) => `<small>${esc(t(m))} ${x.count} (${pct(x)})</small>`).join(' · ') + '</div>').join('');
+    Object.entries(c.by_mode).map(([m, x]) => `<small>${esc(t(m))} ${x.count} (${pct(x)})</small>`).join(' · ') +
+    nonResponse(c.non_response) + '</div>').join('');
   const target = (k) => (r.body.referral_targets[k] || {})[lang] || k;
   const links = Object.entries(f.service_links).map(([k, n]) => `<li data-target="${esc(k)}">${esc(target(k))}: ${n}</li>`).join('') || `<li>${t('none')}</li>`;
   $('#figures').innerHTML = `<div class="cards">
@@ -414,6 +415,14 @@ async function loadFigures() {
   </div>
   ${itemTable('care_sos_services', f.care_sos_services)}
   ${itemTable('emergency_support', f.emergency_support)}`;
+}
+
+// Why a cohort's households were not reached (their latest outreach attempt), when any were not.
+function nonResponse(n) {
+  if (!n || !n.not_contacted) return '';
+  const parts = ['letter_returned', 'letter_delivered', 'no_answer', 'refused', 'responded', 'no_attempt']
+    .filter((k) => n[k] > 0).map((k) => `${esc(t(k))} ${n[k]}`);
+  return `<div class="nr" data-nr="${n.not_contacted}"><small>${esc(t('not_contacted'))} ${n.not_contacted}: ${parts.join(' · ')}</small></div>`;
 }
 
 // One row per service type or support item, the total last; the bar compares counts.

@@ -1,0 +1,98 @@
+//! Universal-visit outreach (보편방문 안내·접촉 시도, 001 §5): each attempt to reach a household of a
+//! universal-visit cohort — a letter sent, a call, a door knocked — and what came of it. The seed asks
+//! the 동 to follow those who did not take up the visit: whether the letter arrived, whether it came
+//! back, why a household refused. Append-only and synced; a mistake is mended by a new record that
+//! `corrects` it ([`crate::model::correction`]).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::Id;
+
+crate::code_enum! {
+    /// The cohort the outreach is for (the figures' cohorts).
+    pub enum OutreachCohort: "outreach.cohort" {
+        Age65 = ("age65", "만 65세", "turning 65"),
+        Age70 = ("age70", "만 70세", "turning 70"),
+        NewBirth = ("new_birth", "출산 가구", "new birth"),
+        ChildRearing = ("child_rearing", "양육 가구", "child-rearing"),
+    }
+}
+
+crate::code_enum! {
+    /// How the household was approached.
+    pub enum OutreachMode: "outreach.mode" {
+        /// 안내문 우편 발송.
+        Letter = ("letter", "안내문", "letter"),
+        Home = ("home", "가정방문", "home visit"),
+        Centre = ("centre", "내방", "visit to the centre"),
+        Phone = ("phone", "전화", "phone"),
+        /// 문자 안내.
+        Text = ("text", "문자", "text message"),
+    }
+}
+
+crate::code_enum! {
+    /// What came of an attempt.
+    pub enum OutreachResult: "outreach.result" {
+        /// 안내문 도달 (a letter that did not come back).
+        Delivered = ("delivered", "안내문 도달", "letter delivered"),
+        /// 반송 (wrong or old address).
+        Returned = ("returned", "반송", "letter returned"),
+        /// 부재·무응답.
+        NoAnswer = ("no_answer", "부재·무응답", "no answer"),
+        /// 거부 (with its reason).
+        Refused = ("refused", "거부", "refused"),
+        /// 응답: the household answered and agreed to be seen or counselled.
+        Responded = ("responded", "응답", "responded"),
+    }
+}
+
+crate::code_enum! {
+    /// Why a household refused (001 §5 asks for the reasons).
+    pub enum RefusalReason: "outreach.refusal_reason" {
+        NotNeeded = ("not_needed", "필요 없음", "not needed"),
+        AlreadyServed = ("already_served", "다른 서비스 이용 중", "already served elsewhere"),
+        Privacy = ("privacy", "개인정보 우려", "privacy concerns"),
+        Health = ("health", "건강·입원", "health or in hospital"),
+        Other = ("other", "기타", "other"),
+    }
+}
+
+/// One attempt to reach a household.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct OutreachAttempt {
+    pub id: Id,
+    pub household_id: Id,
+    pub cohort: OutreachCohort,
+    pub attempted_on: NaiveDate,
+    pub mode: OutreachMode,
+    pub result: OutreachResult,
+    /// Set exactly when the household refused.
+    pub refusal_reason: Option<RefusalReason>,
+    /// Who made the attempt.
+    pub worker_id: Id,
+    /// The attempt this record corrects.
+    pub corrects: Option<Id>,
+}
+
+impl OutreachResult {
+    /// Whether a result can come of an attempt made this way: a letter arrives, comes back or is
+    /// answered; a visit, a call or a text is answered, refused or not.
+    pub fn fits(self, mode: OutreachMode) -> bool {
+        use OutreachResult::*;
+        match mode {
+            OutreachMode::Letter => matches!(self, Delivered | Returned | Responded),
+            _ => matches!(self, NoAnswer | Refused | Responded),
+        }
+    }
+}
+
+/// Of each correction chain, the latest record, newest attempt first (then id).
+pub fn current(all: Vec<OutreachAttempt>) -> Vec<OutreachAttempt> {
+    let ids = super::correction::current_ids(all.iter().map(|a| (a.id, a.corrects)));
+    let mut out: Vec<OutreachAttempt> = all.into_iter().filter(|a| ids.contains(&a.id)).collect();
+    out.sort_by(|a, b| b.attempted_on.cmp(&a.attempted_on).then(b.id.cmp(&a.id)));
+    out
+}
