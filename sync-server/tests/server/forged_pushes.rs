@@ -189,8 +189,8 @@ impl World {
             .await
             .unwrap();
         // Each 동: two households (a member each), a visit to the first with the planner and
-        // the volunteer, a case, a note, a volunteer's wellness check, a staff crisis report and
-        // a reporter's, and a safety session with an SOS.
+        // the volunteer, a case, a note, a volunteer's wellness check, a returned invitation
+        // letter, a staff crisis report and a reporter's, and a safety session with an SOS.
         for d in 0..w.dongs.len() {
             let planner = w.person(d, Kind::Planner);
             let volunteer = w.person(d, Kind::Volunteer);
@@ -204,6 +204,13 @@ impl World {
                 .await;
             w.new_record(volunteer, "wellness_checks", h0, json!({"meals": "good"}))
                 .await;
+            w.new_record(
+                planner,
+                "outreach_attempts",
+                h0,
+                json!({"cohort": "age65", "mode": "letter", "result": "returned"}),
+            )
+            .await;
             w.new_report(planner, d, planner).await;
             w.new_report(reporter, d, reporter).await;
             w.new_session(planner, h0, &[planner, volunteer], true)
@@ -796,15 +803,22 @@ impl World {
                     return;
                 };
                 let id = self.hhs[h].id;
-                let f = if c % 2 == 0 {
-                    self.upsert(p, "households", id, json!({"crisis_level": 5}))
-                } else {
-                    self.append(
+                let f = match c % 3 {
+                    0 => self.upsert(p, "households", id, json!({"crisis_level": 5})),
+                    1 => self.append(
                         p,
                         "case_notes",
                         v7(),
                         json!({"household_id": id.to_string(), "body": "위조"}),
-                    )
+                    ),
+                    // Who refused a universal visit, and why: staff of the area only.
+                    _ => self.append(
+                        p,
+                        "outreach_attempts",
+                        v7(),
+                        json!({"household_id": id.to_string(), "cohort": "age65",
+                               "mode": "phone", "result": "refused", "refusal_reason": "privacy"}),
+                    ),
                 };
                 let fid = f.id;
                 self.forged(p, vec![f], &[fid], "write outside scope").await;
