@@ -520,6 +520,26 @@ impl DonghaengStore {
         Ok(self.store()?.services().record_with(new, emergency)?)
     }
 
+    // ------------------------------------------------------------------------------------ outreach
+
+    /// Records an attempt to reach a household for its universal visit (보편방문 안내·접촉 시도): a
+    /// letter, a call, a knock, and what came of it; a refusal carries its reason. To mend one, pass
+    /// its id in `corrects`.
+    pub fn record_outreach_attempt(
+        &self,
+        attempt: s::outreach::NewOutreachAttempt,
+    ) -> FfiResult<outreach::OutreachAttempt> {
+        Ok(self.store()?.outreach().record(attempt)?)
+    }
+
+    /// The household's attempts that count (corrections applied), newest first.
+    pub fn outreach_of_household(
+        &self,
+        household_id: Uuid,
+    ) -> FfiResult<Vec<outreach::OutreachAttempt>> {
+        Ok(self.store()?.outreach().for_household(household_id)?)
+    }
+
     /// Eligibility of a stored household on `as_of`: members' ages and disability, the lonely-death
     /// tag, recorded 서울형 긴급복지 support (crisis reason, new or extra) and this year's 돌봄SOS use
     /// come from the store; income, property and today's crisis from `facts`, which the worker

@@ -395,6 +395,27 @@ class DonghaengStoreTest {
         NewServiceProvision(householdId = h.id, item = item, providedOn = on, recordedBy = planner.id, quantity = quantity, amountWon = amountWon)
 
     @Test
+    fun outreachAttemptsAreRecordedWithTheirReasonAndCorrected() {
+        val h = household("정미숙")
+        val letter = NewOutreachAttempt(householdId = h.id, cohort = OutreachCohort.AGE65, attemptedOn = "2026-03-10",
+            mode = OutreachMode.LETTER, result = OutreachResult.RETURNED, workerId = planner.id)
+        val returned = store.recordOutreachAttempt(letter)
+        // A refusal must say why; the call recorded as unanswered is corrected to a refusal.
+        expectCode("refusal_reason_required") {
+            store.recordOutreachAttempt(letter.copy(mode = OutreachMode.PHONE, result = OutreachResult.REFUSED))
+        }
+        expectCode("outreach_result_not_for_mode") {
+            store.recordOutreachAttempt(letter.copy(result = OutreachResult.NO_ANSWER))
+        }
+        val call = store.recordOutreachAttempt(letter.copy(attemptedOn = "2026-03-20", mode = OutreachMode.PHONE,
+            result = OutreachResult.NO_ANSWER))
+        val refusal = store.recordOutreachAttempt(letter.copy(attemptedOn = "2026-03-20", mode = OutreachMode.PHONE,
+            result = OutreachResult.REFUSED, refusalReason = RefusalReason.ALREADY_SERVED, corrects = call.id))
+        assertEquals(listOf(refusal.id, returned.id), store.outreachOfHousehold(h.id).map { it.id })
+        assertEquals("다른 서비스 이용 중", RefusalReason.ALREADY_SERVED.labelKo())
+    }
+
+    @Test
     fun evaluateHouseholdCountsTheRecordedSupport() {
         val h = store.createHousehold(NewHousehold(dongId = dong.id, headName = "박순자", address = "역삼로 5", crisisLevel = 4,
             tags = listOf(HouseholdTag.LIVES_ALONE)))
@@ -848,7 +869,7 @@ class DonghaengStoreTest {
             "openCase", "getCase", "classifyCase", "advanceCase", "closeCase", "casesOfHousehold",
             "createReferral", "getReferral", "recordReferralFirstReply", "recordReferralServiceEnd", "recordReferralFinalReply",
             "referralRepliesDue", "reportCrisis", "getCrisisReport", "crisisInbox", "markCrisisReportHandled",
-            "recordVolunteerActivity", "volunteerMonth", "dueToday", "agendaForWorker", "historyPage", "generateSyntheticDong",
+            "recordVolunteerActivity", "volunteerMonth", "recordOutreachAttempt", "outreachOfHousehold", "dueToday", "agendaForWorker", "historyPage", "generateSyntheticDong",
             "recordService", "voidService", "getService", "servicesOfHousehold", "serviceYearUsage",
             "evaluateHousehold",
         )
