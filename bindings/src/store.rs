@@ -532,6 +532,21 @@ impl DonghaengStore {
         Ok(self.store()?.outreach().record(attempt)?)
     }
 
+    /// The texts to send today to households not reached (and, for the 소나무 센터, those who
+    /// refused) after a call or a visit in the `days` before `today`; the shell sends each with the
+    /// phone's messaging app and records it as an attempt by text.
+    pub fn outreach_follow_up_texts(
+        &self,
+        dong_id: Uuid,
+        today: NaiveDate,
+        days: u32,
+    ) -> FfiResult<Vec<s::outreach::FollowUpText>> {
+        Ok(self
+            .store()?
+            .outreach()
+            .follow_up_texts(dong_id, today, days)?)
+    }
+
     /// The household's attempts that count (corrections applied), newest first.
     pub fn outreach_of_household(
         &self,

@@ -257,7 +257,7 @@ pub fn compute(data: &FigureRecords<'_>, period: &Period) -> Figures {
             // Newest first: the first attempt seen for a household is its latest.
             let of_cohort: Vec<&OutreachAttempt> = attempts
                 .iter()
-                .filter(|a| a.cohort.code() == *cohort && members.contains(&a.household_id))
+                .filter(|a| a.campaign.code() == *cohort && members.contains(&a.household_id))
                 .collect();
             let mut attempts_by_mode = BTreeMap::new();
             for a in &of_cohort {
@@ -1005,17 +1005,17 @@ mod tests {
     #[test]
     fn non_response_counts_each_household_not_met_by_its_latest_attempt() {
         use crate::model::outreach::RefusalReason;
-        use crate::model::outreach::{OutreachCohort, OutreachMode as M, OutreachResult as R};
+        use crate::model::outreach::{OutreachCampaign, OutreachMode as M, OutreachResult as R};
         let mut d = of(&data(), 1);
         let attempt = |n: u128,
                        h: u128,
-                       cohort: OutreachCohort,
+                       campaign: OutreachCampaign,
                        on: &str,
                        (mode, result): (M, R),
                        corrects: Option<u128>| OutreachAttempt {
             id: id(n),
             household_id: id(h),
-            cohort,
+            campaign,
             attempted_on: day(on),
             mode,
             result,
@@ -1023,7 +1023,7 @@ mod tests {
             worker_id: id(PLANNER),
             corrects: corrects.map(id),
         };
-        use OutreachCohort::{Age65, Age70};
+        use OutreachCampaign::{Age65, Age70};
         d.outreach = vec![
             // Household 1 was met: its letter counts as an attempt, not as non-response.
             attempt(50, 1, Age65, "2022-01-20", (M::Letter, R::Delivered), None),

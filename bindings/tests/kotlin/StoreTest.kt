@@ -397,7 +397,7 @@ class DonghaengStoreTest {
     @Test
     fun outreachAttemptsAreRecordedWithTheirReasonAndCorrected() {
         val h = household("정미숙")
-        val letter = NewOutreachAttempt(householdId = h.id, cohort = OutreachCohort.AGE65, attemptedOn = "2026-03-10",
+        val letter = NewOutreachAttempt(householdId = h.id, campaign = OutreachCampaign.AGE65, attemptedOn = "2026-03-10",
             mode = OutreachMode.LETTER, result = OutreachResult.RETURNED, workerId = planner.id)
         val returned = store.recordOutreachAttempt(letter)
         // A refusal must say why; the call recorded as unanswered is corrected to a refusal.
@@ -413,6 +413,17 @@ class DonghaengStoreTest {
             result = OutreachResult.REFUSED, refusalReason = RefusalReason.ALREADY_SERVED, corrects = call.id))
         assertEquals(listOf(refusal.id, returned.id), store.outreachOfHousehold(h.id).map { it.id })
         assertEquals("다른 서비스 이용 중", RefusalReason.ALREADY_SERVED.labelKo())
+        // A universal visit's refusal is respected: no text. An unanswered call to a household with
+        // a number gets one, in the 동's name.
+        assertEquals(emptyList<FollowUpText>(), store.outreachFollowUpTexts(dong.id, "2026-03-25", 30u))
+        val reachable = store.createHousehold(NewHousehold(dongId = dong.id, headName = "한민수", address = "역삼로 9",
+            crisisLevel = 2, phone = "010-2222-3333"))
+        store.recordOutreachAttempt(letter.copy(householdId = reachable.id, attemptedOn = "2026-03-21",
+            mode = OutreachMode.PHONE, result = OutreachResult.NO_ANSWER))
+        val texts = store.outreachFollowUpTexts(dong.id, "2026-03-25", 30u)
+        assertEquals(listOf(reachable.id), texts.map { it.householdId })
+        assertEquals("010-2222-3333", texts.single().phone)
+        assertTrue(texts.single().textKo, texts.single().textKo.contains("역삼1동"))
     }
 
     @Test
@@ -869,7 +880,7 @@ class DonghaengStoreTest {
             "openCase", "getCase", "classifyCase", "advanceCase", "closeCase", "casesOfHousehold",
             "createReferral", "getReferral", "recordReferralFirstReply", "recordReferralServiceEnd", "recordReferralFinalReply",
             "referralRepliesDue", "reportCrisis", "getCrisisReport", "crisisInbox", "markCrisisReportHandled",
-            "recordVolunteerActivity", "volunteerMonth", "recordOutreachAttempt", "outreachOfHousehold", "dueToday", "agendaForWorker", "historyPage", "generateSyntheticDong",
+            "recordVolunteerActivity", "volunteerMonth", "recordOutreachAttempt", "outreachOfHousehold", "outreachFollowUpTexts", "dueToday", "agendaForWorker", "historyPage", "generateSyntheticDong",
             "recordService", "voidService", "getService", "servicesOfHousehold", "serviceYearUsage",
             "evaluateHousehold",
         )

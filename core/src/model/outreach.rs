@@ -1,5 +1,6 @@
-//! Universal-visit outreach (보편방문 안내·접촉 시도, 001 §5): each attempt to reach a household of a
-//! universal-visit cohort — a letter sent, a call, a door knocked — and what came of it. The seed asks
+//! Outreach (안내·접촉 시도): each attempt to reach a household of a universal-visit cohort (보편방문,
+//! 001 §5) or in the 소나무 센터's follow-up (001 §10) — a letter sent, a call, a door knocked — and
+//! what came of it. The seed asks
 //! the 동 to follow those who did not take up the visit: whether the letter arrived, whether it came
 //! back, why a household refused. Append-only and synced; a mistake is mended by a new record that
 //! `corrects` it ([`crate::model::correction`]).
@@ -10,12 +11,15 @@ use serde::{Deserialize, Serialize};
 use super::Id;
 
 crate::code_enum! {
-    /// The cohort the outreach is for (the figures' cohorts).
-    pub enum OutreachCohort: "outreach.cohort" {
+    /// What the outreach is for: a universal-visit cohort (the figures' cohorts, 001 §5), or the
+    /// follow-up of a household in the care of the 소나무 센터 (위기가정 통합지원센터, 001 §10).
+    pub enum OutreachCampaign: "outreach.campaign" {
         Age65 = ("age65", "만 65세", "turning 65"),
         Age70 = ("age70", "만 70세", "turning 70"),
         NewBirth = ("new_birth", "출산 가구", "new birth"),
         ChildRearing = ("child_rearing", "양육 가구", "child-rearing"),
+        /// 소나무 센터 사후관리: a household after domestic violence or abuse.
+        CrisisFamily = ("crisis_family", "소나무 센터 사후관리", "crisis family centre follow-up"),
     }
 }
 
@@ -65,7 +69,7 @@ crate::code_enum! {
 pub struct OutreachAttempt {
     pub id: Id,
     pub household_id: Id,
-    pub cohort: OutreachCohort,
+    pub campaign: OutreachCampaign,
     pub attempted_on: NaiveDate,
     pub mode: OutreachMode,
     pub result: OutreachResult,
@@ -95,4 +99,43 @@ pub fn current(all: Vec<OutreachAttempt>) -> Vec<OutreachAttempt> {
     let mut out: Vec<OutreachAttempt> = all.into_iter().filter(|a| ids.contains(&a.id)).collect();
     out.sort_by(|a, b| b.attempted_on.cmp(&a.attempted_on).then(b.id.cmp(&a.id)));
     out
+}
+
+/// Whether a household whose latest attempt of `campaign` came to `result` (by a call or a visit)
+/// is sent a text: the 소나무 센터 texts those who refused the call or could not be reached (001
+/// §10); a universal visit texts only those not reached — a refusal is respected (our choice).
+pub fn texted_after(campaign: OutreachCampaign, result: OutreachResult) -> bool {
+    match campaign {
+        OutreachCampaign::CrisisFamily => {
+            matches!(result, OutreachResult::NoAnswer | OutreachResult::Refused)
+        }
+        _ => result == OutreachResult::NoAnswer,
+    }
+}
+
+/// The text for a household of `campaign`, from the 동 named `dong`, Korean and English. The
+/// 소나무 센터's text is deliberately neutral — no word of violence, abuse or the centre's purpose —
+/// since the phone may be read by the person the household needs protecting from (our choice; the
+/// seed gives no wording).
+pub fn follow_up_text(campaign: OutreachCampaign, dong: &str) -> (String, String) {
+    match campaign {
+        OutreachCampaign::CrisisFamily => (
+            format!(
+                "[{dong} 주민센터] 안부를 여쭙고자 연락드렸습니다. 도움이 필요하시면 언제든 {dong} 주민센터로 연락 주세요."
+            ),
+            format!(
+                "[{dong} community centre] We called to ask how you are. If you need anything, contact the {dong} community centre at any time."
+            ),
+        ),
+        c => (
+            format!(
+                "[{dong} 주민센터] 올해 {} 가구를 찾아뵙는 보편방문(건강·복지 상담)을 안내드립니다. 방문이나 전화 상담을 원하시면 {dong} 주민센터로 연락 주세요.",
+                c.label_ko()
+            ),
+            format!(
+                "[{dong} community centre] This year we visit every household {} (a health and welfare talk). To be visited or called, contact the {dong} community centre.",
+                c.label_en()
+            ),
+        ),
+    }
 }

@@ -9,7 +9,7 @@ use super::conv::{date, get_date, get_id, get_opt_id};
 use super::Store;
 use crate::clock::local_date;
 use crate::model::outreach::{
-    OutreachAttempt, OutreachCohort, OutreachMode, OutreachResult, RefusalReason,
+    OutreachAttempt, OutreachCampaign, OutreachMode, OutreachResult, RefusalReason,
 };
 use crate::model::{new_id, Id};
 use crate::{CoreError, CoreResult};
@@ -21,7 +21,7 @@ pub struct Outreach<'a>(pub(super) &'a Store);
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewOutreachAttempt {
     pub household_id: Id,
-    pub cohort: OutreachCohort,
+    pub campaign: OutreachCampaign,
     pub attempted_on: NaiveDate,
     pub mode: OutreachMode,
     pub result: OutreachResult,
@@ -33,13 +33,13 @@ pub struct NewOutreachAttempt {
 }
 
 pub(crate) const COLUMNS: &str =
-    "id, household_id, cohort, attempted_on, mode, result, refusal_reason, worker_id, corrects";
+    "id, household_id, campaign, attempted_on, mode, result, refusal_reason, worker_id, corrects";
 
 pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutreachAttempt> {
     Ok(OutreachAttempt {
         id: get_id(r, 0)?,
         household_id: get_id(r, 1)?,
-        cohort: r.get(2)?,
+        campaign: r.get(2)?,
         attempted_on: get_date(r, 3)?,
         mode: r.get(4)?,
         result: r.get(5)?,
@@ -122,7 +122,7 @@ impl Outreach<'_> {
         let a = OutreachAttempt {
             id: new_id(),
             household_id: new.household_id,
-            cohort: new.cohort,
+            campaign: new.campaign,
             attempted_on: new.attempted_on,
             mode: new.mode,
             result: new.result,
@@ -150,7 +150,7 @@ impl Outreach<'_> {
             .execute(params![
                 a.id.to_string(),
                 a.household_id.to_string(),
-                a.cohort,
+                a.campaign,
                 date(a.attempted_on),
                 a.mode,
                 a.result,
@@ -174,5 +174,82 @@ impl Outreach<'_> {
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })?;
         Ok(crate::model::outreach::current(all))
+    }
+}
+
+/// A text for the shell to send (문자 안내): to whom, why, and the words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct FollowUpText {
+    pub household_id: Id,
+    pub campaign: OutreachCampaign,
+    /// The household's number, as recorded.
+    pub phone: String,
+    /// The attempt that went unanswered or was refused.
+    pub after_attempt: Id,
+    pub text_ko: String,
+    pub text_en: String,
+}
+
+impl Outreach<'_> {
+    /// The texts to send today (001 §10, and universal visits not reached): for each household of
+    /// the 동 with a phone and each campaign, when its latest attempt of the `days` before `today`
+    /// (today included) was a call or a visit that [`crate::model::outreach::texted_after`] answers
+    /// for. A text once sent is recorded as an attempt by text, which ends the household's turn.
+    pub fn follow_up_texts(
+        &self,
+        dong_id: Id,
+        today: NaiveDate,
+        days: u32,
+    ) -> CoreResult<Vec<FollowUpText>> {
+        let since = today
+            .checked_sub_days(chrono::Days::new(u64::from(days)))
+            .unwrap_or(NaiveDate::MIN);
+        let (dong, rows) = self.0.read(|tx| {
+            let dong =
+                super::org::require(tx, dong_id, crate::model::OrgUnitKind::Dong, "outreach.dong_id")?;
+            let mut st = tx.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM outreach_attempts
+                  WHERE household_id IN (SELECT id FROM households WHERE dong_id = ?1 AND archived = 0)"
+            ))?;
+            let rows = st.query_map([dong_id.to_string()], from_row)?;
+            Ok((dong, rows.collect::<Result<Vec<_>, _>>()?))
+        })?;
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        // Newest first: the first attempt of a (household, campaign) is its latest.
+        for a in crate::model::outreach::current(rows) {
+            if !seen.insert((a.household_id, a.campaign)) {
+                continue;
+            }
+            let due = (since..=today).contains(&a.attempted_on)
+                && a.mode != OutreachMode::Text
+                && a.mode != OutreachMode::Letter
+                && crate::model::outreach::texted_after(a.campaign, a.result);
+            if !due {
+                continue;
+            }
+            let Some(phone) = self
+                .0
+                .households()
+                .get(a.household_id)?
+                .household
+                .phone
+                .filter(|p| !p.trim().is_empty())
+            else {
+                continue;
+            };
+            let (text_ko, text_en) = crate::model::outreach::follow_up_text(a.campaign, &dong.name);
+            out.push(FollowUpText {
+                household_id: a.household_id,
+                campaign: a.campaign,
+                phone,
+                after_attempt: a.id,
+                text_ko,
+                text_en,
+            });
+        }
+        out.sort_by_key(|t| (t.household_id, t.campaign.code()));
+        Ok(out)
     }
 }

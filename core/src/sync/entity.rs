@@ -272,7 +272,7 @@ pub const ENTITIES: &[EntitySpec] = &[
         kind: AppendOnly,
         fields: Named(&[
             "household_id",
-            "cohort",
+            "campaign",
             "attempted_on",
             "mode",
             "result",

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::eligibility::{CrisisReason, SupportKind};
 use crate::model::audit::AuditAction;
-use crate::model::outreach::{OutreachCohort, OutreachMode, OutreachResult, RefusalReason};
+use crate::model::outreach::{OutreachCampaign, OutreachMode, OutreachResult, RefusalReason};
 use crate::model::{
     CaseClassification, CaseStage, ClosureReason, ContactMode, CrisisReportStatus, CrisisSign,
     Disability, HouseholdTag, Observation, OrgUnitKind, ReferralTarget, Relation, RiskFlag, Role,
@@ -217,7 +217,7 @@ pub fn field_type(entity: &str, field: &str) -> Option<FieldType> {
         ("service_provisions", "crisis_reason") => code!(CrisisReason),
         ("service_provisions", "support_kind") => code!(SupportKind),
         ("outreach_attempts", "household_id" | "worker_id" | "corrects") => Id,
-        ("outreach_attempts", "cohort") => code!(OutreachCohort),
+        ("outreach_attempts", "campaign") => code!(OutreachCampaign),
         ("outreach_attempts", "attempted_on") => Date,
         ("outreach_attempts", "mode") => code!(OutreachMode),
         ("outreach_attempts", "result") => code!(OutreachResult),

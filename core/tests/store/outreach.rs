@@ -3,7 +3,7 @@
 
 use donghaeng_core::model::new_id;
 use donghaeng_core::model::outreach::{
-    OutreachCohort, OutreachMode, OutreachResult, RefusalReason,
+    OutreachCampaign, OutreachMode, OutreachResult, RefusalReason,
 };
 use donghaeng_core::store::outreach::NewOutreachAttempt;
 
@@ -12,7 +12,7 @@ use crate::common::{date, fixture, Fixture};
 fn attempt(f: &Fixture, household: donghaeng_core::model::Id) -> NewOutreachAttempt {
     NewOutreachAttempt {
         household_id: household,
-        cohort: OutreachCohort::Age65,
+        campaign: OutreachCampaign::Age65,
         attempted_on: date(2024, 5, 2),
         mode: OutreachMode::Letter,
         result: OutreachResult::Delivered,
@@ -131,4 +131,92 @@ fn a_bad_attempt_names_its_field_and_writes_nothing() {
     assert_eq!(e.code, "household_not_found");
     assert_eq!(f.store.outbox_len().unwrap(), before, "nothing to sync");
     assert_eq!(f.store.outreach().for_household(h.id).unwrap(), vec![]);
+}
+
+#[test]
+fn texts_go_to_the_unreached_and_for_the_crisis_centre_to_refusals_in_neutral_words() {
+    use donghaeng_core::model::HouseholdTag;
+    use donghaeng_core::store::households::NewHousehold;
+    let f = fixture();
+    let with_phone = |head: &str, phone: Option<&str>| {
+        f.store
+            .households()
+            .create(NewHousehold {
+                dong_id: f.dong.id,
+                head_name: head.into(),
+                address: "역삼로 1".into(),
+                location: None,
+                crisis_level: 3,
+                tags: vec![HouseholdTag::LivesAlone],
+                risk_flags: vec![],
+                phone: phone.map(str::to_owned),
+            })
+            .unwrap()
+    };
+    let call = |h: donghaeng_core::model::Id,
+                campaign: OutreachCampaign,
+                on: (u32, u32),
+                mode: OutreachMode,
+                result: OutreachResult| {
+        f.store
+            .outreach()
+            .record(NewOutreachAttempt {
+                household_id: h,
+                campaign,
+                attempted_on: date(2024, on.0, on.1),
+                mode,
+                result,
+                refusal_reason: (result == OutreachResult::Refused).then_some(RefusalReason::Other),
+                worker_id: f.planner.id,
+                corrects: None,
+            })
+            .unwrap()
+    };
+    use OutreachCampaign::{Age65, CrisisFamily};
+    use OutreachMode::{Phone, Text};
+    use OutreachResult::{NoAnswer, Refused};
+    let refused_centre = with_phone("가", Some("010-1111-0001"));
+    call(refused_centre.id, CrisisFamily, (5, 15), Phone, Refused);
+    let refused_visit = with_phone("나", Some("010-1111-0002"));
+    call(refused_visit.id, Age65, (5, 15), Phone, Refused);
+    let unreached = with_phone("다", Some("010-1111-0003"));
+    call(unreached.id, Age65, (5, 18), Phone, NoAnswer);
+    let no_phone = with_phone("라", None);
+    call(no_phone.id, Age65, (5, 18), Phone, NoAnswer);
+    let texted = with_phone("마", Some("010-1111-0005"));
+    call(texted.id, CrisisFamily, (5, 10), Phone, NoAnswer);
+    call(texted.id, CrisisFamily, (5, 11), Text, NoAnswer);
+    let long_ago = with_phone("바", Some("010-1111-0006"));
+    call(long_ago.id, Age65, (3, 1), Phone, NoAnswer);
+
+    let texts = f
+        .store
+        .outreach()
+        .follow_up_texts(f.dong.id, date(2024, 5, 20), 30)
+        .unwrap();
+    let mut to: Vec<_> = texts.iter().map(|t| (t.household_id, t.campaign)).collect();
+    to.sort_by_key(|(h, _)| *h);
+    let mut want = vec![(refused_centre.id, CrisisFamily), (unreached.id, Age65)];
+    want.sort_by_key(|(h, _)| *h);
+    assert_eq!(to, want);
+    let centre = texts.iter().find(|t| t.campaign == CrisisFamily).unwrap();
+    assert_eq!(centre.phone, "010-1111-0001");
+    assert!(centre.text_ko.contains(&f.dong.name), "{}", centre.text_ko);
+    for word in ["폭력", "학대", "소나무", "위기가정"] {
+        assert!(
+            !centre.text_ko.contains(word),
+            "{word} in {}",
+            centre.text_ko
+        );
+    }
+    let visit = texts.iter().find(|t| t.campaign == Age65).unwrap();
+    assert!(visit.text_ko.contains("만 65세") && visit.text_ko.contains("보편방문"));
+    assert!(!visit.text_en.is_empty());
+    // A unit that is not a 동 is a clear error.
+    let e = f
+        .store
+        .outreach()
+        .follow_up_texts(f.team.id, date(2024, 5, 20), 30)
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("outreach.dong_id"));
 }

@@ -208,7 +208,7 @@ impl World {
                 planner,
                 "outreach_attempts",
                 h0,
-                json!({"cohort": "age65", "mode": "letter", "result": "returned"}),
+                json!({"campaign": "age65", "mode": "letter", "result": "returned"}),
             )
             .await;
             w.new_report(planner, d, planner).await;
@@ -816,7 +816,7 @@ impl World {
                         p,
                         "outreach_attempts",
                         v7(),
-                        json!({"household_id": id.to_string(), "cohort": "age65",
+                        json!({"household_id": id.to_string(), "campaign": "age65",
                                "mode": "phone", "result": "refused", "refusal_reason": "privacy"}),
                     ),
                 };

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use donghaeng_core::figures::{self, Period};
-use donghaeng_core::model::outreach::{OutreachCohort, OutreachMode, OutreachResult};
+use donghaeng_core::model::outreach::{OutreachCampaign, OutreachMode, OutreachResult};
 use donghaeng_core::model::*;
 use donghaeng_core::schedule::DueReason;
 use donghaeng_core::store::households::NewHousehold;
@@ -148,7 +148,7 @@ async fn the_dashboard_answers_the_phones_due_list_and_figures_from_the_same_rec
             .outreach()
             .record(NewOutreachAttempt {
                 household_id: due65.id,
-                cohort: OutreachCohort::Age65,
+                campaign: OutreachCampaign::Age65,
                 attempted_on: day(2026, 3, 10),
                 mode: OutreachMode::Letter,
                 result: OutreachResult::Returned,

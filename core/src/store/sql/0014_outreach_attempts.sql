@@ -1,9 +1,9 @@
--- 14: universal-visit outreach (보편방문 안내·접촉 시도, 001 §5): letters, calls and knocks and what
--- came of them; append-only and synced (docs/store.md "Outreach").
+-- 14: outreach (안내·접촉 시도): letters, calls and knocks for the universal visits (보편방문, 001 §5)
+-- and the 소나무 센터's follow-up (001 §10), and what came of them; append-only and synced (docs/store.md "Outreach").
 CREATE TABLE outreach_attempts (
     id             TEXT PRIMARY KEY,
     household_id   TEXT NOT NULL REFERENCES households(id),
-    cohort         TEXT NOT NULL,
+    campaign       TEXT NOT NULL,
     attempted_on   TEXT NOT NULL,
     mode           TEXT NOT NULL,
     result         TEXT NOT NULL,
