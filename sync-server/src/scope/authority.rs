@@ -358,13 +358,11 @@ impl Judge<'_> {
             });
         }
         let next = now.unwrap_or_default().after(c);
-        match &now {
-            Some(now) => {
-                self.fixed_fields(c, now, &next)?;
-                self.check_now(entity, now)?;
-            }
-            None => self.on_create(c, &next)?,
+        if let Some(now) = &now {
+            self.fixed_fields(c, now, &next)?;
+            self.check_now(entity, now)?;
         }
+        self.author(c, now.is_none())?;
         self.check_next(c, &next)?;
         self.same_household_refs(c, &next)?;
         let transfer = match (entity, now.and_then(|p| p.dong), next.dong) {
@@ -411,25 +409,28 @@ impl Judge<'_> {
         Ok(())
     }
 
-    /// Who a new record may name as its reporter or worker.
-    fn on_create(&self, c: &Change, next: &Placement) -> Result<(), Refusal> {
-        let v = self.viewer;
-        let slot = match c.entity.as_str() {
-            "crisis_reports" => Slot::Reporter,
-            "volunteer_activity" => Slot::Worker,
-            _ => return Ok(()),
+    /// Who a record may name as the one who made it (its author field, [`AUTHOR_FIELDS`]): staff
+    /// may record for a colleague of their area (a report phoned in, a volunteer's hours, an
+    /// attempt a colleague made) or leave it unnamed; a companion or a reporter only herself. Judged
+    /// on a new record, and on every change that carries the field.
+    fn author(&self, c: &Change, created: bool) -> Result<(), Refusal> {
+        let Some(field) = author_field(&c.entity) else {
+            return Ok(());
         };
-        let named = next.get(slot);
+        let carried = fields_of(c).and_then(|f| f.get(field));
+        if !created && carried.is_none() {
+            return Ok(());
+        }
+        let named = carried.and_then(uuid_value);
+        let v = self.viewer;
         let ok = match v.class {
-            // Staff may record for a colleague of their area (a report phoned in, a volunteer's
-            // hours), or leave it unnamed.
             Class::Staff => named.is_none_or(|w| w == v.user_id || self.in_area(self.team_of(w))),
             Class::Companion | Class::Reporter => named == Some(v.user_id),
         };
         if ok {
             return Ok(());
         }
-        Err(not_as_self(slot.field()))
+        Err(not_as_self(field))
     }
 
     fn same_household_refs(&self, c: &Change, next: &Placement) -> Result<(), Refusal> {
@@ -688,6 +689,24 @@ pub(super) fn fields_of(c: &Change) -> Option<&Fields> {
         Op::Append { record } => Some(record),
         Op::Delete => None,
     }
+}
+
+/// The field that names who made a record of the entity (the reporter, the worker, the author).
+const AUTHOR_FIELDS: &[(&str, &str)] = &[
+    ("crisis_reports", "reporter_id"),
+    ("volunteer_activity", "worker_id"),
+    ("wellness_checks", "worker_id"),
+    ("outreach_attempts", "worker_id"),
+    ("service_provisions", "recorded_by"),
+    ("case_notes", "author_id"),
+    ("referrals", "referred_by"),
+];
+
+fn author_field(entity: &str) -> Option<&'static str> {
+    AUTHOR_FIELDS
+        .iter()
+        .find(|(e, _)| *e == entity)
+        .map(|(_, f)| *f)
 }
 
 /// The record of an append; these entities are only ever appended.

@@ -412,6 +412,15 @@ impl World {
         let id = v7();
         let mut fields = fields;
         fields["household_id"] = json!(self.hhs[h].id.to_string());
+        // As a phone writes it: the one who made the record is its writer.
+        let author = match entity {
+            "wellness_checks" | "outreach_attempts" => Some("worker_id"),
+            "case_notes" => Some("author_id"),
+            _ => None,
+        };
+        if let Some(field) = author {
+            fields[field] = json!(self.people[p].user.to_string());
+        }
         let c = if entity == "cases" {
             self.upsert(p, entity, id, fields)
         } else {
@@ -925,22 +934,50 @@ impl World {
                 self.forged(p, vec![f], &[fid], "crisis report").await;
             }
             11 => {
-                // A report in someone else's name.
+                // A record in someone else's name: a crisis report, or a check, an attempt, a
+                // note or a service record in a household one may write, naming a worker
+                // outside one's area as the one who made it.
                 let Some(other) = (0..self.people.len())
                     .find(|&o| o != p && !self.area_holds(p, self.people[o].dong))
                 else {
                     return;
                 };
-                let dong = self.dongs[self.people[p].dong].id;
                 let them = self.people[other].user.to_string();
-                let f = self.upsert(
-                    p,
-                    "crisis_reports",
-                    v7(),
-                    json!({"dong_id": dong.to_string(), "reporter_id": them}),
-                );
+                let f = if c % 5 == 0 {
+                    let dong = self.dongs[self.people[p].dong].id;
+                    self.upsert(
+                        p,
+                        "crisis_reports",
+                        v7(),
+                        json!({"dong_id": dong.to_string(), "reporter_id": them}),
+                    )
+                } else {
+                    let Some(&h) = mine.first() else { return };
+                    let household_id = self.hhs[h].id.to_string();
+                    let (entity, fields) = match c % 5 {
+                        1 => (
+                            "wellness_checks",
+                            json!({"household_id": household_id, "worker_id": them, "meals": "good"}),
+                        ),
+                        2 => (
+                            "outreach_attempts",
+                            json!({"household_id": household_id, "worker_id": them,
+                                   "campaign": "age65", "mode": "phone", "result": "no_answer"}),
+                        ),
+                        3 => (
+                            "case_notes",
+                            json!({"household_id": household_id, "author_id": them, "body": "위조"}),
+                        ),
+                        _ => (
+                            "service_provisions",
+                            json!({"household_id": household_id, "recorded_by": them,
+                                   "item": "meals", "provided_on": "2026-12-01", "quantity": 1}),
+                        ),
+                    };
+                    self.append(p, entity, v7(), fields)
+                };
                 let fid = f.id;
-                self.forged(p, vec![f], &[fid], "report in another's name")
+                self.forged(p, vec![f], &[fid], "record in another's name")
                     .await;
             }
             12 | 13 => {
