@@ -18,6 +18,8 @@ crate::code_enum! {
         Age70 = ("age70", "만 70세", "turning 70"),
         NewBirth = ("new_birth", "출산 가구", "new birth"),
         ChildRearing = ("child_rearing", "양육 가구", "child-rearing"),
+        /// 만 3세 전수조사 (10~12월; a refusal is visited with the police, 001 §5).
+        Age3Survey = ("age3_survey", "만 3세 전수조사", "age-3 child survey"),
         /// 소나무 센터 사후관리: a household after domestic violence or abuse.
         CrisisFamily = ("crisis_family", "소나무 센터 사후관리", "crisis family centre follow-up"),
     }
@@ -125,6 +127,14 @@ pub fn follow_up_text(campaign: OutreachCampaign, dong: &str) -> (String, String
             ),
             format!(
                 "[{dong} community centre] We called to ask how you are. If you need anything, contact the {dong} community centre at any time."
+            ),
+        ),
+        OutreachCampaign::Age3Survey => (
+            format!(
+                "[{dong} 주민센터] 올해 만 3세 아동이 있는 가정을 찾아뵙고 아이의 건강과 양육 정보를 안내드리고 있습니다. 방문 일정을 정하시려면 {dong} 주민센터로 연락 주세요."
+            ),
+            format!(
+                "[{dong} community centre] This year we visit every family with a child turning 3, to see how the child is and share parenting information. To arrange the visit, contact the {dong} community centre."
             ),
         ),
         c => (

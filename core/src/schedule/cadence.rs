@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::CadenceConfig;
 use super::roles::{self, RoleClause};
+use crate::model::outreach::{OutreachCampaign, OutreachResult};
 use crate::model::{
     ContactMode, CrisisLevel, GeoPoint, HouseholdTag, Id, RiskFlag, Role, VisitPurpose,
 };
@@ -45,6 +46,12 @@ crate::code_enum! {
         ReferralSecondReply = ("referral_second_reply", "서비스 종료 후 2차 회신 기한", "second referral reply due"),
         VolunteerRegular = ("volunteer_regular", "돌봄단 정기방문", "volunteer's regular visit"),
         SuggestClosure = ("suggest_closure", "3개월 연락 두절: 종결 검토", "no contact for months: consider closure"),
+        /// 만 3세 전수조사 (10~12월, 001 §5).
+        Age3Survey = ("age3_survey", "만 3세 전수조사", "age-3 child survey"),
+        /// 만 3세 조사를 거부한 가정: 경찰 동행 방문으로 아동 안전 확인 (001 §5).
+        Age3PoliceVisit = ("age3_police_visit", "만 3세 조사 거부: 경찰 동행 방문", "age-3 survey refused: visit with police"),
+        /// 소나무 센터 사후관리 모니터링 주기 도래 (001 §10).
+        CrisisFamilyMonitoring = ("crisis_family_monitoring", "소나무 센터 모니터링", "crisis family centre monitoring"),
     }
 }
 
@@ -91,9 +98,26 @@ pub struct CadenceHousehold {
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub open_case_since: Option<NaiveDate>,
+    /// Outreach attempts of the campaigns (만 3세 조사, 소나무 센터 사후관리).
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub outreach: Vec<CampaignContact>,
+    /// In the 소나무 센터's follow-up since this date (its referral to the centre, while open).
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub crisis_family_since: Option<NaiveDate>,
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub archived: bool,
+}
+
+/// An outreach attempt of a campaign, as the cadence rules read it (corrections resolved).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CampaignContact {
+    pub campaign: OutreachCampaign,
+    pub date: NaiveDate,
+    pub result: OutreachResult,
 }
 
 /// A closed case and the after-care contacts made since.
@@ -241,6 +265,8 @@ fn purpose_of(reason: DueReason) -> VisitPurpose {
         }
         DueReason::VolunteerRegular => VisitPurpose::WellnessCheck,
         DueReason::SuggestClosure => VisitPurpose::CaseWork,
+        DueReason::Age3Survey | DueReason::Age3PoliceVisit => VisitPurpose::UniversalVisit,
+        DueReason::CrisisFamilyMonitoring => VisitPurpose::CrisisMonitoring,
     }
 }
 
@@ -263,6 +289,8 @@ pub fn due_items(input: &CadenceInput) -> CoreResult<Vec<DueItem>> {
         level_of.insert(h.id, h.crisis_level);
         crisis_item(h, cfg, today, &mut drafts);
         universal_items(h, cfg, today, &mut drafts);
+        age3_survey_item(h, today, &mut drafts);
+        crisis_family_item(h, cfg, &mut drafts);
         closure_suggestion(h, cfg, today, &mut drafts);
     }
     for c in input
@@ -499,6 +527,117 @@ fn universal_items(
             assigned_worker: None,
         });
     }
+}
+
+/// First month of the 만 3세 전수조사 (001 §5: 10~12월 집중 실시); it runs to the year's end.
+pub const AGE3_SURVEY_FROM_MONTH: u32 = 10;
+
+/// The 만 3세 survey (001 §5): from October to December, a household with a child who turns 3 this
+/// year is due from 1 October until the survey reaches it (an attempt of the campaign that got a
+/// response). A household whose latest attempt this year was refused is due at once for a visit
+/// with the police (경찰 동행 방문, to see the child is safe); not reached, it stays due.
+fn age3_survey_item(h: &CadenceHousehold, today: NaiveDate, out: &mut Vec<ItemDraft>) {
+    let year = today.year();
+    let Some(start) = NaiveDate::from_ymd_opt(year, AGE3_SURVEY_FROM_MONTH, 1) else {
+        return;
+    };
+    if today < start {
+        return;
+    }
+    let has_child = h
+        .member_birth_dates
+        .iter()
+        .any(|b| crate::model::person::age_reached_in(*b, year) == 3);
+    if !has_child {
+        return;
+    }
+    let latest = h
+        .outreach
+        .iter()
+        .filter(|o| o.campaign == OutreachCampaign::Age3Survey && o.date >= start)
+        .max_by_key(|o| o.date);
+    let draft = |reason, due, ko: String, en: String, required| ItemDraft {
+        household_id: h.id,
+        reason,
+        due,
+        ko,
+        en,
+        mode: ContactMode::Home,
+        required,
+        related_id: None,
+        assigned_worker: None,
+    };
+    match latest.map(|o| (o.result, o.date)) {
+        Some((OutreachResult::Responded, _)) => {}
+        Some((OutreachResult::Refused, on)) => out.push(draft(
+            DueReason::Age3PoliceVisit,
+            on,
+            format!("만 3세 전수조사 거부({on}): 경찰과 동행 방문하여 아동 안전 확인"),
+            format!("age-3 survey refused ({on}): visit with the police to see the child is safe"),
+            roles::age3_refused(),
+        )),
+        last => {
+            let (ko_tail, en_tail) = match last {
+                Some((r, on)) => (
+                    format!(", 최근 시도 {on} {}", r.label_ko()),
+                    format!(", last attempt {on} {}", r.label_en()),
+                ),
+                None => (String::new(), String::new()),
+            };
+            out.push(draft(
+                DueReason::Age3Survey,
+                start,
+                format!("올해 만 3세가 되는 아동 (10~12월 전수조사){ko_tail}"),
+                format!("a child turns 3 this year (survey October to December){en_tail}"),
+                Vec::new(),
+            ));
+        }
+    }
+}
+
+/// The 소나무 센터's follow-up (001 §10: a reminder when a household's monitoring is due): every
+/// `crisis_family_monitoring_days` from the referral to the centre, counted from the latest
+/// attempt of the campaign that reached the household — answered, or refused (a refusal is
+/// respected until the next cycle; the household is texted). An unanswered attempt does not
+/// complete the cycle: the item stays due and the household is texted.
+fn crisis_family_item(h: &CadenceHousehold, cfg: &CadenceConfig, out: &mut Vec<ItemDraft>) {
+    let Some(since) = h.crisis_family_since else {
+        return;
+    };
+    let of_campaign = || {
+        h.outreach
+            .iter()
+            .filter(|o| o.campaign == OutreachCampaign::CrisisFamily && o.date >= since)
+    };
+    let reached = of_campaign()
+        .filter(|o| {
+            matches!(
+                o.result,
+                OutreachResult::Responded | OutreachResult::Refused
+            )
+        })
+        .map(|o| o.date)
+        .max();
+    let every = cfg.crisis_family_monitoring_days;
+    let due = add_days(reached.unwrap_or(since), every);
+    let (ko_tail, en_tail) = match of_campaign().max_by_key(|o| o.date) {
+        Some(o) => (
+            format!("최근 시도 {} {}", o.date, o.result.label_ko()),
+            format!("last attempt {} {}", o.date, o.result.label_en()),
+        ),
+        None => (format!("연계 {since}"), format!("referred {since}")),
+    };
+    out.push(ItemDraft {
+        household_id: h.id,
+        reason: DueReason::CrisisFamilyMonitoring,
+        due,
+        ko: format!("소나무 센터 사후관리: {every}일마다 모니터링, {ko_tail}"),
+        en: format!("crisis family centre follow-up: monitored every {every} days, {en_tail}"),
+        mode: ContactMode::Phone,
+        required: Vec::new(),
+        related_id: None,
+        assigned_worker: None,
+    });
 }
 
 fn closure_suggestion(

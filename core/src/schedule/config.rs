@@ -34,6 +34,10 @@ pub struct CadenceConfig {
     /// Days between a volunteer's regular visits to a designated household (001 §3-1 names regular
     /// visits without a figure; our choice: 7, weekly).
     pub volunteer_visit_interval_days: u32,
+    /// Days between the 소나무 센터's monitoring contacts of a household in its follow-up (001 §10
+    /// asks for a reminder when monitoring is due without a figure; our choice: 30, the monthly
+    /// floor 001 §4 sets for 경계 households).
+    pub crisis_family_monitoring_days: u32,
 }
 
 impl Default for CadenceConfig {
@@ -49,6 +53,7 @@ impl Default for CadenceConfig {
             new_birth_window_days: 365,
             agenda_horizon_days: 14,
             volunteer_visit_interval_days: 7,
+            crisis_family_monitoring_days: 30,
         }
     }
 }
@@ -81,6 +86,14 @@ impl CadenceConfig {
                 "cadence.no_contact_closure_months",
                 "연락 두절 기준은 1개월 이상이어야 합니다",
                 "the no-contact period must be at least 1 month",
+            ));
+        }
+        if self.crisis_family_monitoring_days == 0 {
+            return Err(CoreError::invalid(
+                "cadence_interval_zero",
+                "cadence.crisis_family_monitoring_days",
+                "소나무 센터 모니터링 주기는 1일 이상이어야 합니다",
+                "the crisis family centre's monitoring interval must be at least 1 day",
             ));
         }
         Ok(())

@@ -20,18 +20,22 @@
 //!   for regular visits; their volunteer is the 우리동네돌봄단 / 보라미 member most recently linked to the
 //!   household (assigned to one of its visits, or author of a wellness check there), due every
 //!   `volunteer_visit_interval_days` after that volunteer's last home contact;
-//! - **3 months without contact** (003): an open case (any stage before 종결) since its opening.
+//! - **3 months without contact** (003): an open case (any stage before 종결) since its opening;
+//! - **만 3세 survey** (001 §5) and **소나무 센터 follow-up** (001 §10): the outreach attempts of those
+//!   campaigns (each correction chain's latest record); a household is in the centre's follow-up
+//!   from its referral to the 소나무 센터 until the centre's final reply (종결 회신) is recorded.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
 use super::cadence::{
-    self, AfterCareClass, Agenda, CadenceHousehold, CadenceInput, CaseClosure,
+    self, AfterCareClass, Agenda, CadenceHousehold, CadenceInput, CampaignContact, CaseClosure,
     Referral as CadenceReferral, UniversalCohort, UniversalVisitRecord, VolunteerAssignment,
 };
 use super::config::CadenceConfig;
 use crate::clock::local_date;
+use crate::model::outreach::{self, OutreachAttempt};
 use crate::model::{
     Case, CaseClassification, CaseStage, ContactMode, Household, HouseholdTag, Id, Person,
     Referral, ReferralTarget, Visit, VisitPurpose, VisitStatus, WellnessCheck, Worker,
@@ -48,6 +52,8 @@ pub struct DueRecords<'a> {
     pub wellness_checks: &'a [WellnessCheck],
     pub cases: &'a [Case],
     pub referrals: &'a [Referral],
+    /// Outreach attempts of every campaign (corrections are resolved here).
+    pub outreach: &'a [OutreachAttempt],
     /// Workers (for the volunteers' roles); workers not listed are not volunteers.
     pub workers: &'a [Worker],
 }
@@ -86,10 +92,11 @@ fn contacts<'a>(r: &DueRecords<'a>) -> Vec<Contact<'a>> {
 pub fn cadence_input(r: &DueRecords<'_>, today: NaiveDate, config: CadenceConfig) -> CadenceInput {
     let known: BTreeSet<Id> = r.households.iter().map(|h| h.id).collect();
     let contacts = contacts(r);
+    let attempts = outreach::current(r.outreach.to_vec());
     let mut households: Vec<CadenceHousehold> = r
         .households
         .iter()
-        .map(|h| household(h, r, &contacts))
+        .map(|h| household(h, r, &contacts, &attempts))
         .collect();
     households.sort_by_key(|h| h.id);
     let mut closures: Vec<CaseClosure> = r
@@ -134,7 +141,12 @@ pub fn due_agenda(
     cadence::agenda(&cadence_input(r, today, config))
 }
 
-fn household(h: &Household, r: &DueRecords<'_>, contacts: &[Contact<'_>]) -> CadenceHousehold {
+fn household(
+    h: &Household,
+    r: &DueRecords<'_>,
+    contacts: &[Contact<'_>],
+    attempts: &[OutreachAttempt],
+) -> CadenceHousehold {
     let mut member_birth_dates: Vec<NaiveDate> = r
         .persons
         .iter()
@@ -162,6 +174,26 @@ fn household(h: &Household, r: &DueRecords<'_>, contacts: &[Contact<'_>]) -> Cad
         .filter(|c| c.household_id == h.id && c.stage != CaseStage::Closed)
         .map(|c| c.opened_on)
         .min();
+    let mut outreach: Vec<CampaignContact> = attempts
+        .iter()
+        .filter(|a| a.household_id == h.id)
+        .map(|a| CampaignContact {
+            campaign: a.campaign,
+            date: a.attempted_on,
+            result: a.result,
+        })
+        .collect();
+    outreach.sort_by_key(|o| (o.date, o.campaign, o.result));
+    let crisis_family_since = r
+        .referrals
+        .iter()
+        .filter(|x| {
+            x.household_id == h.id
+                && x.target == ReferralTarget::CrisisFamilyCentre
+                && x.final_reply_on.is_none()
+        })
+        .map(|x| x.referred_on)
+        .min();
     CadenceHousehold {
         id: h.id,
         crisis_level: h.crisis_level,
@@ -174,6 +206,8 @@ fn household(h: &Household, r: &DueRecords<'_>, contacts: &[Contact<'_>]) -> Cad
         monitored_since: None,
         universal_visits,
         open_case_since,
+        outreach,
+        crisis_family_since,
         archived: h.archived,
     }
 }

@@ -56,6 +56,15 @@ pub fn universal_65() -> Vec<RoleClause> {
     ]
 }
 
+/// A family that refused the 만 3세 survey is visited with the police (001 §5: 상담거부 가정은 경찰과
+/// 동행 방문): a 복지플래너 and a 학대예방경찰관.
+pub fn age3_refused() -> Vec<RoleClause> {
+    vec![
+        RoleClause::one(Role::WelfarePlanner),
+        RoleClause::one(Role::PoliceOfficer),
+    ]
+}
+
 /// 65세 동행방문 (001 §5 ②, domain.md "Two-person visits"): the 65세 home visit made by a 복지플래너
 /// and a 방문간호사 together — two different people whose roles cover [`universal_65`]. What the
 /// 65세 동행방문률 counts; any two people (a planner and an escort, two volunteers) are not it.

@@ -55,6 +55,7 @@ impl DongRecords {
             wellness_checks: &self.wellness_checks,
             cases: &self.cases,
             referrals: &self.referrals,
+            outreach: &self.outreach,
             workers: &self.workers,
         }
     }

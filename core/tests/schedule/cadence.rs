@@ -34,6 +34,8 @@ fn household(n: u64, level: i64) -> CadenceHousehold {
         monitored_since: None,
         universal_visits: Vec::new(),
         open_case_since: None,
+        outreach: Vec::new(),
+        crisis_family_since: None,
         archived: false,
     }
 }

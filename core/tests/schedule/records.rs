@@ -3,6 +3,9 @@
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use donghaeng_core::clock::kst;
+use donghaeng_core::model::outreach::{
+    OutreachAttempt, OutreachCampaign, OutreachMode, OutreachResult, RefusalReason,
+};
 use donghaeng_core::model::*;
 use donghaeng_core::schedule::roles::universal_65;
 use donghaeng_core::schedule::{
@@ -124,6 +127,26 @@ fn referral(n: u64, household: u64, target: ReferralTarget, on: NaiveDate) -> Re
     }
 }
 
+fn attempt(
+    n: u64,
+    household: u64,
+    campaign: OutreachCampaign,
+    on: NaiveDate,
+    result: OutreachResult,
+) -> OutreachAttempt {
+    OutreachAttempt {
+        id: id(300 + n),
+        household_id: id(household),
+        campaign,
+        attempted_on: on,
+        mode: OutreachMode::Phone,
+        result,
+        refusal_reason: (result == OutreachResult::Refused).then_some(RefusalReason::Privacy),
+        worker_id: id(0),
+        corrects: None,
+    }
+}
+
 fn worker(n: u64, role: Role) -> Worker {
     Worker {
         id: id(800 + n),
@@ -142,6 +165,7 @@ struct Owned {
     wellness_checks: Vec<WellnessCheck>,
     cases: Vec<Case>,
     referrals: Vec<Referral>,
+    outreach: Vec<OutreachAttempt>,
     workers: Vec<Worker>,
 }
 
@@ -154,6 +178,7 @@ impl Owned {
             wellness_checks: &self.wellness_checks,
             cases: &self.cases,
             referrals: &self.referrals,
+            outreach: &self.outreach,
             workers: &self.workers,
         }
     }
@@ -183,6 +208,11 @@ fn dong() -> Owned {
             household(6, 3, vec![]),
             household(7, 2, vec![HouseholdTag::LonelyDeathRisk]),
             household(8, 4, vec![]),
+            household(9, 1, vec![]),
+            household(10, 1, vec![]),
+            household(11, 1, vec![]),
+            household(12, 1, vec![]),
+            household(13, 1, vec![]),
         ],
         persons: vec![
             // 65 on 2026-12-03 (today).
@@ -192,6 +222,11 @@ fn dong() -> Owned {
             // Born 2026-11-10: the new-birth visit is due 30 days later.
             person(3, 4, d(2026, 11, 10)),
             person(4, 4, d(1994, 5, 1)),
+            // Children who turn 3 in 2026 (households 9–11), and one who turned 3 in 2025.
+            person(5, 9, d(2023, 12, 20)),
+            person(6, 10, d(2023, 2, 1)),
+            person(7, 11, d(2023, 7, 7)),
+            person(8, 9, d(2022, 6, 1)),
         ],
         visits: vec![
             // Household 1 (위기): met on 2026-11-25; a visit on 12-01 found nobody home (no contact).
@@ -231,6 +266,78 @@ fn dong() -> Owned {
             referral(1, 6, ReferralTarget::MentalHealth, d(2026, 11, 20)),
             // A crisis report's referral to the 동 team itself waits for no reply.
             referral(2, 6, ReferralTarget::DongTeam, d(2026, 11, 20)),
+            // Households 12 and 13 in the 소나무 센터's follow-up; 13's centre has replied finally.
+            {
+                let mut r = referral(3, 12, ReferralTarget::CrisisFamilyCentre, d(2026, 10, 1));
+                r.first_reply_on = Some(d(2026, 10, 6));
+                r
+            },
+            {
+                let mut r = referral(4, 13, ReferralTarget::CrisisFamilyCentre, d(2026, 6, 1));
+                r.first_reply_on = Some(d(2026, 6, 5));
+                r.service_ended_on = Some(d(2026, 9, 1));
+                r.final_reply_on = Some(d(2026, 9, 3));
+                r
+            },
+        ],
+        outreach: vec![
+            // Household 9: letter in September (before the survey), a call unanswered in October.
+            attempt(
+                1,
+                9,
+                OutreachCampaign::Age3Survey,
+                d(2026, 9, 20),
+                OutreachResult::Responded,
+            ),
+            attempt(
+                2,
+                9,
+                OutreachCampaign::Age3Survey,
+                d(2026, 10, 12),
+                OutreachResult::NoAnswer,
+            ),
+            // Household 10 refused on 11-05.
+            attempt(
+                3,
+                10,
+                OutreachCampaign::Age3Survey,
+                d(2026, 11, 5),
+                OutreachResult::Refused,
+            ),
+            // Household 11: recorded as refused, corrected to answered.
+            attempt(
+                4,
+                11,
+                OutreachCampaign::Age3Survey,
+                d(2026, 11, 6),
+                OutreachResult::Refused,
+            ),
+            {
+                let mut a = attempt(
+                    5,
+                    11,
+                    OutreachCampaign::Age3Survey,
+                    d(2026, 11, 6),
+                    OutreachResult::Responded,
+                );
+                a.corrects = Some(id(304));
+                a
+            },
+            // Household 12: reached on 11-10, unanswered on 11-20.
+            attempt(
+                6,
+                12,
+                OutreachCampaign::CrisisFamily,
+                d(2026, 11, 10),
+                OutreachResult::Responded,
+            ),
+            attempt(
+                7,
+                12,
+                OutreachCampaign::CrisisFamily,
+                d(2026, 11, 20),
+                OutreachResult::NoAnswer,
+            ),
         ],
         workers: vec![planner, volunteer, reporter],
     }
@@ -405,6 +512,94 @@ fn an_open_case_without_contact_for_three_months_suggests_closure() {
 }
 
 #[test]
+fn the_age_3_survey_runs_october_to_december_and_a_refusal_is_visited_with_the_police() {
+    let a = agenda();
+    let survey = items(&a, DueReason::Age3Survey);
+    // Household 9: due from 1 October, still due after the unanswered call (a September letter
+    // is before the survey); 11 answered (its refusal was corrected); 10 refused.
+    assert_eq!(survey.len(), 1, "{survey:?}");
+    assert_eq!(survey[0].household_id, id(9));
+    assert_eq!(survey[0].due, d(2026, 10, 1));
+    assert_eq!(survey[0].days_overdue, 63);
+    assert_eq!(survey[0].suggested_mode, ContactMode::Home);
+    assert!(
+        survey[0].ko.contains("2026-10-12 부재·무응답"),
+        "{}",
+        survey[0].ko
+    );
+    let police = items(&a, DueReason::Age3PoliceVisit);
+    assert_eq!(police.len(), 1, "{police:?}");
+    assert_eq!(
+        (police[0].household_id, police[0].due),
+        (id(10), d(2026, 11, 5))
+    );
+    assert_eq!(police[0].purpose, VisitPurpose::UniversalVisit);
+    assert_eq!(
+        police[0].required,
+        vec![
+            RoleClause::one(Role::WelfarePlanner),
+            RoleClause::one(Role::PoliceOfficer)
+        ]
+    );
+    // Before October there is no survey; in the next year the children are 4.
+    for day in [d(2026, 9, 30), d(2027, 1, 4)] {
+        let early = due_agenda(&dong().records(), day, CadenceConfig::default()).unwrap();
+        assert!(items(&early, DueReason::Age3Survey).is_empty(), "{day}");
+        assert!(
+            items(&early, DueReason::Age3PoliceVisit).is_empty(),
+            "{day}"
+        );
+    }
+}
+
+#[test]
+fn the_crisis_family_centres_households_are_due_monthly_from_the_last_reached_attempt() {
+    let a = agenda();
+    let due = items(&a, DueReason::CrisisFamilyMonitoring);
+    // Household 12: reached on 11-10, so due 30 days later (the unanswered call of 11-20 does
+    // not complete the cycle); household 13's follow-up ended with the centre's final reply.
+    assert_eq!(due.len(), 1, "{due:?}");
+    assert_eq!((due[0].household_id, due[0].due), (id(12), d(2026, 12, 10)));
+    assert_eq!(due[0].suggested_mode, ContactMode::Phone);
+    assert_eq!(due[0].purpose, VisitPurpose::CrisisMonitoring);
+    assert!(
+        due[0].ko.contains("2026-11-20 부재·무응답"),
+        "{}",
+        due[0].ko
+    );
+    // Never reached: due 30 days after the referral. A refusal completes the cycle.
+    let mut o = dong();
+    o.outreach.retain(|x| x.household_id != id(12));
+    let a = due_agenda(&o.records(), today(), CadenceConfig::default()).unwrap();
+    assert_eq!(
+        items(&a, DueReason::CrisisFamilyMonitoring)[0].due,
+        d(2026, 10, 31)
+    );
+    o.outreach.push(attempt(
+        8,
+        12,
+        OutreachCampaign::CrisisFamily,
+        d(2026, 11, 30),
+        OutreachResult::Refused,
+    ));
+    // (Seen from 12-20: 12-30 is beyond the horizon of 12-03.)
+    let a = due_agenda(&o.records(), d(2026, 12, 20), CadenceConfig::default()).unwrap();
+    assert_eq!(
+        items(&a, DueReason::CrisisFamilyMonitoring)[0].due,
+        d(2026, 12, 30)
+    );
+    let cfg = CadenceConfig {
+        crisis_family_monitoring_days: 0,
+        ..CadenceConfig::default()
+    };
+    let e = due_agenda(&o.records(), today(), cfg).unwrap_err();
+    assert_eq!(
+        e.field.as_deref(),
+        Some("cadence.crisis_family_monitoring_days")
+    );
+}
+
+#[test]
 fn archived_households_and_a_zero_interval_table() {
     let mut o = dong();
     for h in &mut o.households {
@@ -443,6 +638,7 @@ proptest! {
         let i = shuffle(o.wellness_checks.len()); permute(&mut o.wellness_checks, &i);
         let i = shuffle(o.cases.len()); permute(&mut o.cases, &i);
         let i = shuffle(o.referrals.len()); permute(&mut o.referrals, &i);
+        let i = shuffle(o.outreach.len()); permute(&mut o.outreach, &i);
         let i = shuffle(o.workers.len()); permute(&mut o.workers, &i);
         let a = due_agenda(&o.records(), today(), CadenceConfig::default()).unwrap();
         prop_assert_eq!(a, agenda());

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use donghaeng_core::figures::{self, Period};
-use donghaeng_core::model::outreach::{OutreachCampaign, OutreachMode, OutreachResult};
+use donghaeng_core::model::outreach::{
+    OutreachCampaign, OutreachMode, OutreachResult, RefusalReason,
+};
 use donghaeng_core::model::*;
 use donghaeng_core::schedule::DueReason;
 use donghaeng_core::store::households::NewHousehold;
@@ -225,6 +227,43 @@ async fn the_dashboard_answers_the_phones_due_list_and_figures_from_the_same_rec
             .cases()
             .close(case.id, day(2026, 5, 1), ClosureReason::SituationImproved)
             .unwrap();
+        // A family with a child turning 3 that refused the survey call on 11-02: a visit with
+        // the police is due.
+        let child = NewMember {
+            name: "최하늘".into(),
+            birth_date: day(2023, 4, 9),
+            sex: Sex::Female,
+            relation: Relation::Child,
+            disability: Disability::None,
+        };
+        let family = household(&phone, dong, 1, vec![child]);
+        phone
+            .outreach()
+            .record(NewOutreachAttempt {
+                household_id: family.id,
+                campaign: OutreachCampaign::Age3Survey,
+                attempted_on: day(2026, 11, 2),
+                mode: OutreachMode::Phone,
+                result: OutreachResult::Refused,
+                refusal_reason: Some(RefusalReason::NotNeeded),
+                worker_id: planner,
+                corrects: None,
+            })
+            .unwrap();
+        // The same family in the 소나무 센터's follow-up since 10-15: its monitoring fell due 30
+        // days later.
+        phone
+            .referrals()
+            .create(NewReferral {
+                household_id: family.id,
+                case_id: None,
+                referred_by: planner,
+                target: ReferralTarget::CrisisFamilyCentre,
+                agency: "성북구 소나무 센터".into(),
+                referred_on: day(2026, 10, 15),
+                reason: "사후관리".into(),
+            })
+            .unwrap();
         let pushed = client.sync(&phone, &mut ()).unwrap();
         assert!(
             pushed.pushed > 0 && phone.outbox_len().unwrap() == 0,
@@ -251,6 +290,8 @@ async fn the_dashboard_answers_the_phones_due_list_and_figures_from_the_same_rec
         DueReason::CrisisMonitoring,
         DueReason::ReferralFirstReply,
         DueReason::AfterCare,
+        DueReason::Age3PoliceVisit,
+        DueReason::CrisisFamilyMonitoring,
     ] {
         assert!(reasons.contains(&r), "{r:?} in {reasons:?}");
     }
