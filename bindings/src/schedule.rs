@@ -24,6 +24,8 @@ pub struct CadenceRequest {
     pub referrals: Vec<sc::Referral>,
     #[uniffi(default)]
     pub volunteer_assignments: Vec<sc::VolunteerAssignment>,
+    #[uniffi(default)]
+    pub discharges: Vec<sc::Discharge>,
 }
 
 /// The cadence agenda: overdue, due today, upcoming within the core's horizon.
@@ -38,6 +40,7 @@ pub fn cadence_agenda(request: CadenceRequest) -> FfiResult<sc::Agenda> {
         closures: request.closures,
         referrals: request.referrals,
         volunteer_assignments: request.volunteer_assignments,
+        discharges: request.discharges,
         config: sc::CadenceConfig::default(),
     })?)
 }

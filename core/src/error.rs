@@ -95,6 +95,7 @@ impl CoreError {
             "wellness_check" => ("안부확인", "wellness_check_not_found"),
             "note" => ("상담 기록", "case_note_not_found"),
             "service_provision" => ("서비스 제공 기록", "service_provision_not_found"),
+            "discharge_referral" => ("퇴원환자 연계", "discharge_referral_not_found"),
             "device" => ("기기", "device_not_found"),
             "user" => ("사용자", "user_not_found"),
             _ => ("기록", "record_not_found"),

@@ -6,6 +6,7 @@ pub mod case;
 pub mod code;
 pub mod correction;
 pub mod crisis_report;
+pub mod discharge;
 pub mod household;
 pub mod note;
 pub mod org;

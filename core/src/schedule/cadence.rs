@@ -52,6 +52,10 @@ crate::code_enum! {
         Age3PoliceVisit = ("age3_police_visit", "만 3세 조사 거부: 경찰 동행 방문", "age-3 survey refused: visit with police"),
         /// 소나무 센터 사후관리 모니터링 주기 도래 (001 §10).
         CrisisFamilyMonitoring = ("crisis_family_monitoring", "소나무 센터 모니터링", "crisis family centre monitoring"),
+        /// 퇴원환자 돌봄계획 수립 (돌봄SOS, 001 §9): the 동 visits and plans the care.
+        DischargeCarePlan = ("discharge_care_plan", "퇴원환자 돌봄계획 수립", "care plan for a discharged patient"),
+        /// 퇴원환자 서비스 제공 시작 (돌봄SOS, 001 §9).
+        DischargeService = ("discharge_service", "퇴원환자 서비스 제공", "services for a discharged patient"),
     }
 }
 
@@ -154,6 +158,26 @@ pub struct Referral {
     pub second_reply_on: Option<NaiveDate>,
 }
 
+/// A hospital-discharge referral assigned to the 동 (돌봄SOS 퇴원환자 연계, 001 §9), as far as the 동's
+/// part of it goes: planning the care and starting the services.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "CadenceDischarge"))]
+pub struct Discharge {
+    pub id: Id,
+    pub household_id: Id,
+    pub assigned_on: NaiveDate,
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub discharge_on: Option<NaiveDate>,
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub care_plan_on: Option<NaiveDate>,
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub service_started_on: Option<NaiveDate>,
+}
+
 /// A volunteer's assigned regular visits to a household (우리동네돌봄단, 보라미).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -180,6 +204,8 @@ pub struct CadenceInput {
     pub referrals: Vec<Referral>,
     #[serde(default)]
     pub volunteer_assignments: Vec<VolunteerAssignment>,
+    #[serde(default)]
+    pub discharges: Vec<Discharge>,
     #[serde(default)]
     pub config: CadenceConfig,
 }
@@ -267,6 +293,7 @@ fn purpose_of(reason: DueReason) -> VisitPurpose {
         DueReason::SuggestClosure => VisitPurpose::CaseWork,
         DueReason::Age3Survey | DueReason::Age3PoliceVisit => VisitPurpose::UniversalVisit,
         DueReason::CrisisFamilyMonitoring => VisitPurpose::CrisisMonitoring,
+        DueReason::DischargeCarePlan | DueReason::DischargeService => VisitPurpose::CareSos,
     }
 }
 
@@ -306,6 +333,13 @@ pub fn due_items(input: &CadenceInput) -> CoreResult<Vec<DueItem>> {
         .filter(|r| !archived.contains(&r.household_id))
     {
         referral_items(r, cfg, &mut drafts);
+    }
+    for d in input
+        .discharges
+        .iter()
+        .filter(|d| !archived.contains(&d.household_id))
+    {
+        discharge_item(d, cfg, &mut drafts);
     }
     for a in &input.volunteer_assignments {
         if archived.contains(&a.household_id) || a.interval_days == 0 {
@@ -752,6 +786,61 @@ fn referral_items(r: &Referral, cfg: &CadenceConfig, out: &mut Vec<ItemDraft>) {
             related_id: Some(r.id),
             assigned_worker: None,
         });
+    }
+}
+
+/// The 동's next step on a discharge referral. The care plan is due `discharge_care_plan_days` after
+/// the assignment, and by the day of discharge if that comes first (the seed has the hospital refer
+/// before discharge so that care is ready when the patient comes home); the care manager visits
+/// (돌봄매니저, who runs the 돌봄SOS centre of the 동). The services are due from the plan, or from
+/// the discharge if the patient is still in hospital. Nothing is due once the services have started:
+/// what follows is the district's.
+fn discharge_item(d: &Discharge, cfg: &CadenceConfig, out: &mut Vec<ItemDraft>) {
+    let draft = |reason, due, ko, en, mode, required| ItemDraft {
+        household_id: d.household_id,
+        reason,
+        due,
+        ko,
+        en,
+        mode,
+        required,
+        related_id: Some(d.id),
+        assigned_worker: None,
+    };
+    let discharge = d.discharge_on.filter(|x| *x >= d.assigned_on);
+    let discharge_ko = discharge.map_or(String::new(), |x| format!(", 퇴원 {x}"));
+    let discharge_en = discharge.map_or(String::new(), |x| format!(", discharge {x}"));
+    match (d.care_plan_on, d.service_started_on) {
+        (None, _) => {
+            let days = cfg.discharge_care_plan_days;
+            let due = add_days(d.assigned_on, days).min(discharge.unwrap_or(NaiveDate::MAX));
+            out.push(draft(
+                DueReason::DischargeCarePlan,
+                due,
+                format!(
+                    "퇴원환자 연계 배정({}) 후 {days}일 이내 현장방문·돌봄계획 수립{discharge_ko}",
+                    d.assigned_on
+                ),
+                format!(
+                    "discharge referral assigned {}: visit and plan the care within {days} days{discharge_en}",
+                    d.assigned_on
+                ),
+                ContactMode::Home,
+                vec![RoleClause::one(Role::CareManager)],
+            ));
+        }
+        (Some(planned), None) => {
+            let due = planned.max(discharge.unwrap_or(planned));
+            out.push(draft(
+                DueReason::DischargeService,
+                due,
+                format!("돌봄계획({planned})에 따른 서비스 제공 시작{discharge_ko}"),
+                format!("start the services of the care plan ({planned}){discharge_en}"),
+                ContactMode::Phone,
+                Vec::new(),
+            ));
+        }
+        (Some(_), Some(_)) => {}
     }
 }
 

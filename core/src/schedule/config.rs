@@ -38,6 +38,10 @@ pub struct CadenceConfig {
     /// asks for a reminder when monitoring is due without a figure; our choice: 30, the monthly
     /// floor 001 §4 sets for 경계 households).
     pub crisis_family_monitoring_days: u32,
+    /// Days after the district assigns a hospital-discharge referral by which the 동 has visited and
+    /// made the care plan, unless the discharge comes sooner (001 §9 gives the steps, no deadline;
+    /// our choice: 3 days, so that care is ready for a patient the hospital refers ahead of discharge).
+    pub discharge_care_plan_days: u32,
 }
 
 impl Default for CadenceConfig {
@@ -54,6 +58,7 @@ impl Default for CadenceConfig {
             agenda_horizon_days: 14,
             volunteer_visit_interval_days: 7,
             crisis_family_monitoring_days: 30,
+            discharge_care_plan_days: 3,
         }
     }
 }

@@ -35,7 +35,8 @@ pub mod travel;
 
 pub use cadence::{
     agenda, due_items, AfterCareClass, Agenda, CadenceHousehold, CadenceInput, CaseClosure,
-    DueItem, DueReason, Referral, UniversalCohort, UniversalVisitRecord, VolunteerAssignment,
+    Discharge, DueItem, DueReason, Referral, UniversalCohort, UniversalVisitRecord,
+    VolunteerAssignment,
 };
 pub use config::CadenceConfig;
 pub use input::{PlanInput, PlanRules, PlanVisit, PlanWorker};

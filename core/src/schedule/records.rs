@@ -23,7 +23,9 @@
 //! - **3 months without contact** (003): an open case (any stage before 종결) since its opening;
 //! - **만 3세 survey** (001 §5) and **소나무 센터 follow-up** (001 §10): the outreach attempts of those
 //!   campaigns (each correction chain's latest record); a household is in the centre's follow-up
-//!   from its referral to the 소나무 센터 until the centre's final reply (종결 회신) is recorded.
+//!   from its referral to the 소나무 센터 until the centre's final reply (종결 회신) is recorded;
+//! - **hospital discharges** (001 §9): each discharge referral assigned to the 동, until its services
+//!   have started.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,10 +33,12 @@ use chrono::NaiveDate;
 
 use super::cadence::{
     self, AfterCareClass, Agenda, CadenceHousehold, CadenceInput, CampaignContact, CaseClosure,
-    Referral as CadenceReferral, UniversalCohort, UniversalVisitRecord, VolunteerAssignment,
+    Discharge, Referral as CadenceReferral, UniversalCohort, UniversalVisitRecord,
+    VolunteerAssignment,
 };
 use super::config::CadenceConfig;
 use crate::clock::local_date;
+use crate::model::discharge::DischargeReferral;
 use crate::model::outreach::{self, OutreachAttempt};
 use crate::model::{
     Case, CaseClassification, CaseStage, ContactMode, Household, HouseholdTag, Id, Person,
@@ -54,6 +58,8 @@ pub struct DueRecords<'a> {
     pub referrals: &'a [Referral],
     /// Outreach attempts of every campaign (corrections are resolved here).
     pub outreach: &'a [OutreachAttempt],
+    /// Hospital-discharge referrals (돌봄SOS 퇴원환자 연계).
+    pub discharges: &'a [DischargeReferral],
     /// Workers (for the volunteers' roles); workers not listed are not volunteers.
     pub workers: &'a [Worker],
 }
@@ -121,12 +127,27 @@ pub fn cadence_input(r: &DueRecords<'_>, today: NaiveDate, config: CadenceConfig
         .collect();
     referrals.sort_by_key(|x| x.id);
     let volunteer_assignments = volunteer_assignments(r, &contacts, &config);
+    let mut discharges: Vec<Discharge> = r
+        .discharges
+        .iter()
+        .filter(|d| known.contains(&d.household_id))
+        .map(|d| Discharge {
+            id: d.id,
+            household_id: d.household_id,
+            assigned_on: d.assigned_on,
+            discharge_on: d.discharge_on,
+            care_plan_on: d.care_plan_on,
+            service_started_on: d.service_started_on,
+        })
+        .collect();
+    discharges.sort_by_key(|d| d.id);
     CadenceInput {
         today,
         households,
         closures,
         referrals,
         volunteer_assignments,
+        discharges,
         config,
     }
 }

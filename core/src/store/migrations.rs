@@ -89,6 +89,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "outreach_attempts",
         sql: include_str!("sql/0014_outreach_attempts.sql"),
     },
+    Migration {
+        version: 15,
+        name: "discharge_referrals",
+        sql: include_str!("sql/0015_discharge_referrals.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -17,6 +17,7 @@ pub mod config_docs;
 pub mod conv;
 pub mod crisis_reports;
 pub mod device_sync;
+pub mod discharge;
 pub mod due;
 pub mod eligibility;
 pub mod encryption;
@@ -340,6 +341,9 @@ impl Store {
     }
     pub fn incidents(&self) -> incidents::Incidents<'_> {
         incidents::Incidents(self)
+    }
+    pub fn discharge_referrals(&self) -> discharge::DischargeReferrals<'_> {
+        discharge::DischargeReferrals(self)
     }
     pub fn outreach(&self) -> outreach::Outreach<'_> {
         outreach::Outreach(self)

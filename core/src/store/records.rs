@@ -10,6 +10,7 @@ use rusqlite::Connection;
 use super::conv::get_id;
 use super::Store;
 use crate::figures::FigureRecords;
+use crate::model::discharge::DischargeReferral;
 use crate::model::outreach::OutreachAttempt;
 use crate::model::{
     Case, CrisisReport, Household, Id, OrgUnit, OrgUnitKind, Person, Referral, ServiceProvision,
@@ -37,6 +38,8 @@ pub struct DongRecords {
     pub services: Vec<ServiceProvision>,
     /// Universal-visit outreach attempts (every record; corrections are resolved by the readers).
     pub outreach: Vec<OutreachAttempt>,
+    /// Hospital-discharge referrals assigned to the 동's households.
+    pub discharges: Vec<DischargeReferral>,
     /// Every worker the store holds (the teams of the 동 and anyone linked to their households).
     pub workers: Vec<Worker>,
     /// Rows left out because a value does not read as its type (an unknown code a newer or a
@@ -56,6 +59,7 @@ impl DongRecords {
             cases: &self.cases,
             referrals: &self.referrals,
             outreach: &self.outreach,
+            discharges: &self.discharges,
             workers: &self.workers,
         }
     }
@@ -239,6 +243,14 @@ pub(crate) fn load(conn: &Connection, dongs: &[Id]) -> CoreResult<DongRecords> {
             super::services::COLUMNS,
             ids,
             super::services::from_row,
+            n,
+        )?,
+        discharges: of_households(
+            conn,
+            "discharge_referrals",
+            super::discharge::COLUMNS,
+            ids,
+            super::discharge::from_row,
             n,
         )?,
         outreach: of_households(

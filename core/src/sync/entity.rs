@@ -151,6 +151,24 @@ pub const ENTITIES: &[EntitySpec] = &[
         ]),
     },
     EntitySpec {
+        name: "discharge_referrals",
+        kind: Mutable,
+        fields: Named(&[
+            "household_id",
+            "person_id",
+            "hospital",
+            "referred_on",
+            "discharge_on",
+            "assigned_by",
+            "assigned_on",
+            "care_plan_on",
+            "service_started_on",
+            "service_ended_on",
+            "confirmed_on",
+            "reported_on",
+        ]),
+    },
+    EntitySpec {
         name: "crisis_reports",
         kind: Mutable,
         fields: Named(&[

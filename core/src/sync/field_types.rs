@@ -170,6 +170,13 @@ pub fn field_type(entity: &str, field: &str) -> Option<FieldType> {
         ("referrals", "referred_on" | "first_reply_on" | "service_ended_on" | "final_reply_on") => {
             Date
         }
+        ("discharge_referrals", "household_id" | "person_id" | "assigned_by") => Id,
+        ("discharge_referrals", "hospital") => Text,
+        (
+            "discharge_referrals",
+            "referred_on" | "discharge_on" | "assigned_on" | "care_plan_on" | "service_started_on"
+            | "service_ended_on" | "confirmed_on" | "reported_on",
+        ) => Date,
         ("crisis_reports", "dong_id" | "reporter_id" | "household_id" | "referral_id") => Id,
         ("crisis_reports", "address" | "note") => Text,
         ("crisis_reports", "signs") => codes!(CrisisSign),

@@ -47,6 +47,7 @@ fn input(households: Vec<CadenceHousehold>) -> CadenceInput {
         closures: Vec::new(),
         referrals: Vec::new(),
         volunteer_assignments: Vec::new(),
+        discharges: Vec::new(),
         config: CadenceConfig::default(),
     }
 }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use donghaeng_core::clock::kst;
+use donghaeng_core::model::discharge::DischargeReferral;
 use donghaeng_core::model::outreach::{
     OutreachAttempt, OutreachCampaign, OutreachMode, OutreachResult, RefusalReason,
 };
@@ -166,6 +167,7 @@ struct Owned {
     cases: Vec<Case>,
     referrals: Vec<Referral>,
     outreach: Vec<OutreachAttempt>,
+    discharges: Vec<DischargeReferral>,
     workers: Vec<Worker>,
 }
 
@@ -179,6 +181,7 @@ impl Owned {
             cases: &self.cases,
             referrals: &self.referrals,
             outreach: &self.outreach,
+            discharges: &self.discharges,
             workers: &self.workers,
         }
     }
@@ -213,6 +216,9 @@ fn dong() -> Owned {
             household(11, 1, vec![]),
             household(12, 1, vec![]),
             household(13, 1, vec![]),
+            household(14, 1, vec![]),
+            household(15, 1, vec![]),
+            household(16, 1, vec![]),
         ],
         persons: vec![
             // 65 on 2026-12-03 (today).
@@ -339,7 +345,45 @@ fn dong() -> Owned {
                 OutreachResult::NoAnswer,
             ),
         ],
+        discharges: vec![
+            // Household 14: assigned 12-01, discharged 12-02: the plan was due by the discharge.
+            discharge(1, 14, d(2026, 12, 1), Some(d(2026, 12, 2))),
+            // Household 15: planned 11-25, the patient comes home 12-05: services from then.
+            DischargeReferral {
+                care_plan_on: Some(d(2026, 11, 25)),
+                ..discharge(2, 15, d(2026, 11, 20), Some(d(2026, 12, 5)))
+            },
+            // Household 16: services started: the rest is the district's.
+            DischargeReferral {
+                care_plan_on: Some(d(2026, 11, 12)),
+                service_started_on: Some(d(2026, 11, 14)),
+                ..discharge(3, 16, d(2026, 11, 10), None)
+            },
+        ],
         workers: vec![planner, volunteer, reporter],
+    }
+}
+
+fn discharge(
+    n: u64,
+    household: u64,
+    assigned: NaiveDate,
+    discharge_on: Option<NaiveDate>,
+) -> DischargeReferral {
+    DischargeReferral {
+        id: id(600 + n),
+        household_id: id(household),
+        person_id: id(100 + household),
+        hospital: "서울의료원".into(),
+        referred_on: assigned - chrono::Days::new(1),
+        discharge_on,
+        assigned_by: id(850),
+        assigned_on: assigned,
+        care_plan_on: None,
+        service_started_on: None,
+        service_ended_on: None,
+        confirmed_on: None,
+        reported_on: None,
     }
 }
 
@@ -600,6 +644,52 @@ fn the_crisis_family_centres_households_are_due_monthly_from_the_last_reached_at
 }
 
 #[test]
+fn a_discharged_patients_care_plan_is_due_within_three_days_or_by_the_discharge() {
+    let a = agenda();
+    let plan = items(&a, DueReason::DischargeCarePlan);
+    assert_eq!(plan.len(), 1, "{plan:?}");
+    assert_eq!(
+        (plan[0].household_id, plan[0].due, plan[0].days_overdue),
+        (id(14), d(2026, 12, 2), 1)
+    );
+    assert_eq!(plan[0].suggested_mode, ContactMode::Home);
+    assert_eq!(plan[0].purpose, VisitPurpose::CareSos);
+    assert_eq!(plan[0].required, vec![RoleClause::one(Role::CareManager)]);
+    assert_eq!(plan[0].related_id, Some(id(601)));
+    let service = items(&a, DueReason::DischargeService);
+    assert_eq!(service.len(), 1, "{service:?}");
+    assert_eq!(
+        (service[0].household_id, service[0].due),
+        (id(15), d(2026, 12, 5))
+    );
+    // No day of discharge (or one before the assignment, a slip): three days after the assignment.
+    let mut o = dong();
+    o.discharges[0].discharge_on = None;
+    let a = due_agenda(&o.records(), today(), CadenceConfig::default()).unwrap();
+    assert_eq!(
+        items(&a, DueReason::DischargeCarePlan)[0].due,
+        d(2026, 12, 4)
+    );
+    o.discharges[0].discharge_on = Some(d(2026, 11, 30));
+    let a = due_agenda(&o.records(), today(), CadenceConfig::default()).unwrap();
+    assert_eq!(
+        items(&a, DueReason::DischargeCarePlan)[0].due,
+        d(2026, 12, 4)
+    );
+    // Services due from the plan when the patient is already home.
+    o.discharges[1].discharge_on = Some(d(2026, 11, 22));
+    let a = due_agenda(&o.records(), today(), CadenceConfig::default()).unwrap();
+    assert_eq!(
+        items(&a, DueReason::DischargeService)[0].due,
+        d(2026, 11, 25)
+    );
+    // A referral of a household outside the records is not listed.
+    o.discharges[0].household_id = id(99);
+    let a = due_agenda(&o.records(), today(), CadenceConfig::default()).unwrap();
+    assert!(items(&a, DueReason::DischargeCarePlan).is_empty());
+}
+
+#[test]
 fn archived_households_and_a_zero_interval_table() {
     let mut o = dong();
     for h in &mut o.households {
@@ -639,6 +729,7 @@ proptest! {
         let i = shuffle(o.cases.len()); permute(&mut o.cases, &i);
         let i = shuffle(o.referrals.len()); permute(&mut o.referrals, &i);
         let i = shuffle(o.outreach.len()); permute(&mut o.outreach, &i);
+        let i = shuffle(o.discharges.len()); permute(&mut o.discharges, &i);
         let i = shuffle(o.workers.len()); permute(&mut o.workers, &i);
         let a = due_agenda(&o.records(), today(), CadenceConfig::default()).unwrap();
         prop_assert_eq!(a, agenda());

@@ -3,6 +3,7 @@
 mod audit;
 mod common;
 mod crash;
+mod discharge;
 mod due;
 mod encryption;
 mod migrations;

@@ -352,6 +352,7 @@ fn the_registry_matches_the_issue() {
         "crisis_reports",
         "volunteer_activity",
         "config_documents",
+        "discharge_referrals",
     ] {
         assert_eq!(kind(name), Some(EntityKind::Mutable), "{name}");
     }
@@ -366,7 +367,7 @@ fn the_registry_matches_the_issue() {
     ] {
         assert_eq!(kind(name), Some(EntityKind::AppendOnly), "{name}");
     }
-    assert_eq!(ENTITIES.len(), 18);
+    assert_eq!(ENTITIES.len(), 19);
 }
 
 #[test]

@@ -38,6 +38,8 @@ pub const PROJECTED: &[&str] = &[
     "wellness_checks",
     // Universal-visit outreach, for the contact rate's non-response.
     "outreach_attempts",
+    // Hospital discharges (days and ids), for the due list.
+    "discharge_referrals",
     // The cadence table that applies to a 동, for the due list.
     "config_documents",
 ];

@@ -19,6 +19,8 @@
 //!   only on the server (the supervisor routes), never by a phone's event.
 //! - Audit entries from phones only say that this user, on this device, viewed or exported what
 //!   they may read.
+//! - A hospital-discharge referral is received, assigned, confirmed (and paid) and reported by the
+//!   district; its 동 records the care plan and the service.
 //! - Org units and configuration come from the admin command only.
 //!
 //! Records written earlier in the same push place the later ones (a household and its members
@@ -28,6 +30,7 @@ use std::collections::{HashMap, HashSet};
 
 use uuid::Uuid;
 
+use donghaeng_core::model::discharge::{self, Office};
 use donghaeng_core::safety::EventKind;
 use donghaeng_core::store::audit::AuditAction;
 use donghaeng_core::store::safety_events;
@@ -191,6 +194,7 @@ const SAME_HOUSEHOLD_REFS: &[(&str, Option<&str>)] = &[
     ("visit_id", Some("visits")),
     ("case_id", Some("cases")),
     ("referral_id", Some("referrals")),
+    ("person_id", Some("persons")),
     ("corrects", None),
 ];
 
@@ -339,6 +343,7 @@ impl Judge<'_> {
         let entity = c.entity.as_str();
         let now = self.held(entity, c.record_id);
         self.append_once(c)?;
+        self.district_fields(c, now.is_none())?;
         if matches!(c.op, Op::Delete) {
             if self.viewer.class != Class::Staff {
                 return Err(Refusal::new(
@@ -431,6 +436,41 @@ impl Judge<'_> {
             return Ok(());
         }
         Err(not_as_self(field))
+    }
+
+    /// A hospital-discharge referral's district steps ([`discharge::written_by`]): the hospital's
+    /// referral as received, its assignment to a 동, the confirmation that pays the providers and the
+    /// report to the hospital are the district's (구청, or the city above it). A 동's user may not
+    /// create or delete such a record, nor touch those fields — a 동 cannot mark its own work
+    /// confirmed and paid. The 동 records the care plan, the service and the day of discharge.
+    fn district_fields(&self, c: &Change, created: bool) -> Result<(), Refusal> {
+        if c.entity != discharge::ENTITY || self.at_district() {
+            return Ok(());
+        }
+        let field = if created || matches!(c.op, Op::Delete) {
+            Some("record")
+        } else {
+            fields_of(c).and_then(|f| {
+                f.keys()
+                    .map(String::as_str)
+                    .find(|k| discharge::written_by(k) == Some(Office::District))
+            })
+        };
+        match field {
+            None => Ok(()),
+            Some(field) => Err(Refusal::new(
+                "district_only",
+                field,
+                "퇴원환자 연계의 접수·동 배정·결과 확인·수가 지급·병원 회신은 구청 담당자만 기록할 수 있습니다",
+                "a discharge referral is received, assigned, confirmed, paid and reported by the district only",
+            )),
+        }
+    }
+
+    /// Whether the user is district (or city) staff: their area is a 구 or the 시, not a 동.
+    fn at_district(&self) -> bool {
+        self.viewer.class == Class::Staff
+            && matches!(self.ix.unit_kind(self.area), Some("district" | "city"))
     }
 
     fn same_household_refs(&self, c: &Change, next: &Placement) -> Result<(), Refusal> {
@@ -700,6 +740,7 @@ const AUTHOR_FIELDS: &[(&str, &str)] = &[
     ("service_provisions", "recorded_by"),
     ("case_notes", "author_id"),
     ("referrals", "referred_by"),
+    ("discharge_referrals", "assigned_by"),
 ];
 
 fn author_field(entity: &str) -> Option<&'static str> {

@@ -39,11 +39,13 @@ pub const HOUSEHOLD_BOUND: &[&str] = &[
     "incidents",
     "service_provisions",
     "outreach_attempts",
+    "discharge_referrals",
 ];
 
 /// The order in which a household's records are purged on a device: dependents before what they
 /// point at (the device relaxes foreign keys while applying, but a clean order costs nothing).
 const PURGE_ORDER: &[&str] = &[
+    "discharge_referrals",
     "outreach_attempts",
     "case_notes",
     "service_provisions",

@@ -3,7 +3,7 @@
 //!
 //! | class | roles | reads | writes |
 //! |---|---|---|---|
-//! | staff | welfare planner, visiting nurse, care manager, case manager, mental-health officer | every record of households in their area (their team's 동, or the district/city they belong to), universal-visit outreach included | the same, and workers of their area |
+//! | staff | welfare planner, visiting nurse, care manager, case manager, mental-health officer | every record of households in their area (their team's 동, or the district/city they belong to), universal-visit outreach included | the same, and workers of their area; a hospital-discharge referral's receipt, assignment, confirmation and report by district (or city) staff only |
 //! | companion | volunteers (우리동네돌봄단, 보라미), escorts, police officers | only households they are assigned to (a visit of the household lists them), and of those only the visit-day entities below — never cases, referrals, case notes, crisis reports or services provided | wellness checks, volunteer activity, visits, safety events and incidents of households in their area (an offline check made just before a reassignment must not be lost) |
 //! | reporter | community reporters (명예사회복지공무원·이웃살피미) | their own crisis reports | crisis reports in their area |
 //!
@@ -147,6 +147,8 @@ mod tests {
             "service_provisions",
             // Who refused a universal visit, and why: staff only.
             "outreach_attempts",
+            // A patient's hospital and discharge: staff only.
+            "discharge_referrals",
         ] {
             assert!(companion_fields(entity).is_none(), "{entity}");
             assert!(!companion_may_read(entity, "household_id"));

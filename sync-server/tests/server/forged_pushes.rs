@@ -213,6 +213,7 @@ impl World {
             .await;
             w.new_report(planner, d, planner).await;
             w.new_report(reporter, d, reporter).await;
+            w.new_discharge(planner, h0).await;
             w.new_session(planner, h0, &[planner, volunteer], true)
                 .await;
         }
@@ -428,6 +429,44 @@ impl World {
         };
         self.honest(p, vec![c]).await;
         self.records.push((entity, id, h, p));
+    }
+
+    /// A hospital-discharge referral of household `h`: received and assigned by the district
+    /// officer (when her district holds the 동), then planned by the 동's `planner`.
+    async fn new_discharge(&mut self, planner: usize, h: usize) {
+        let officer = self
+            .people
+            .iter()
+            .position(|p| p.kind == Kind::District)
+            .unwrap();
+        if !self.area_holds(officer, self.hhs[h].dong) {
+            return;
+        }
+        let patient = self
+            .records
+            .iter()
+            .find(|r| r.0 == "persons" && r.2 == h)
+            .map(|r| r.1)
+            .unwrap();
+        let id = v7();
+        let received = self.upsert(
+            officer,
+            "discharge_referrals",
+            id,
+            json!({"household_id": self.hhs[h].id.to_string(), "person_id": patient.to_string(),
+                   "hospital": "서울의료원", "referred_on": "2026-11-30",
+                   "assigned_by": self.people[officer].user.to_string(),
+                   "assigned_on": "2026-12-01"}),
+        );
+        self.honest(officer, vec![received]).await;
+        self.records.push(("discharge_referrals", id, h, officer));
+        let planned = self.upsert(
+            planner,
+            "discharge_referrals",
+            id,
+            json!({"care_plan_on": "2026-12-02", "discharge_on": "2026-12-04"}),
+        );
+        self.honest(planner, vec![planned]).await;
     }
 
     async fn new_report(&mut self, p: usize, d: usize, reporter: usize) {
@@ -738,7 +777,7 @@ impl World {
             let id = w.hhs[h].id;
             staff.then(|| w.upsert(p, "households", id, json!({"phone": "010-0000-0000"})))
         };
-        match a % 20 {
+        match a % 21 {
             0 => {
                 // Move another 동's household into one's own (or any) 동.
                 let Some(h) = foreign.get(usize::from(c) % foreign.len().max(1)).copied() else {
@@ -1128,6 +1167,51 @@ impl World {
                 let f = self.append(p, "audit_entries", v7(), fields);
                 let fid = f.id;
                 self.forged(p, vec![f], &[fid], "audit entry").await;
+            }
+            20 => {
+                // The district's steps of a discharge referral from a 동's phone: mark it
+                // confirmed (the providers paid), re-date its assignment, receive a new one, or
+                // delete one — in a household the 동 may otherwise write.
+                if kind == Kind::District {
+                    return;
+                }
+                let Some(&(_, id, h, _)) = self
+                    .records
+                    .iter()
+                    .filter(|r| r.0 == "discharge_referrals")
+                    .nth(usize::from(c) % self.dongs.len())
+                else {
+                    return;
+                };
+                let f = match c % 4 {
+                    0 => self.upsert(
+                        p,
+                        "discharge_referrals",
+                        id,
+                        json!({"confirmed_on": "2026-12-03"}),
+                    ),
+                    1 => self.upsert(
+                        p,
+                        "discharge_referrals",
+                        id,
+                        json!({"assigned_on": "2026-12-02"}),
+                    ),
+                    2 => {
+                        let household_id = self.hhs[h].id.to_string();
+                        self.upsert(
+                            p,
+                            "discharge_referrals",
+                            v7(),
+                            json!({"household_id": household_id, "hospital": "위조병원",
+                                   "referred_on": "2026-12-01", "assigned_on": "2026-12-01",
+                                   "assigned_by": user.to_string()}),
+                        )
+                    }
+                    _ => self.change(p, "discharge_referrals", id, Op::Delete),
+                };
+                let fid = f.id;
+                self.forged(p, vec![f], &[fid], "district's step from a 동")
+                    .await;
             }
             _ => {
                 // A companion re-points her own visit at a household she is not assigned to.

@@ -8,11 +8,13 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use donghaeng_core::figures::{self, Period};
+use donghaeng_core::model::discharge::DischargeStep;
 use donghaeng_core::model::outreach::{
     OutreachCampaign, OutreachMode, OutreachResult, RefusalReason,
 };
 use donghaeng_core::model::*;
 use donghaeng_core::schedule::DueReason;
+use donghaeng_core::store::discharge::NewDischargeReferral;
 use donghaeng_core::store::households::NewHousehold;
 use donghaeng_core::store::outreach::NewOutreachAttempt;
 use donghaeng_core::store::persons::NewMember;
@@ -38,6 +40,15 @@ fn kst(y: i32, m: u32, d: u32, h: u32) -> chrono::DateTime<Utc> {
 }
 
 fn household(store: &Store, dong: Id, level: i64, members: Vec<NewMember>) -> Household {
+    household_with(store, dong, level, members).0
+}
+
+fn household_with(
+    store: &Store,
+    dong: Id,
+    level: i64,
+    members: Vec<NewMember>,
+) -> (Household, Vec<Person>) {
     store
         .households()
         .create_with_members(
@@ -54,7 +65,17 @@ fn household(store: &Store, dong: Id, level: i64, members: Vec<NewMember>) -> Ho
             members,
         )
         .unwrap()
-        .0
+}
+
+/// A patient of 82 (no universal-visit cohort).
+fn patient() -> NewMember {
+    NewMember {
+        name: "한만수".into(),
+        birth_date: day(1944, 2, 2),
+        sex: Sex::Male,
+        relation: Relation::Head,
+        disability: Disability::None,
+    }
 }
 
 fn turning_65() -> NewMember {
@@ -119,9 +140,13 @@ async fn the_dashboard_answers_the_phones_due_list_and_figures_from_the_same_rec
     )
     .await;
     web_user(&srv, o.dong_a, "lead.a", Privilege::Supervisor).await;
+    // A 구청 돌봄SOS officer: she receives the hospitals' discharge referrals and assigns them.
+    let officer = user(&srv, o.gu, "구청돌봄", Role::CareManager, Privilege::Field).await;
+    let office_code = srv.enrolment_code(officer).await;
     let code = srv.enrolment_code(nurse).await;
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let (base, path, dong) = (srv.base.clone(), dir.path().join("phone.db"), o.dong_a);
+    let (office_base, office_path) = (srv.base.clone(), dir.path().join("office.db"));
     let today = day(2026, 12, 6);
     let period = Period {
         from: day(2026, 1, 1),
@@ -264,11 +289,48 @@ async fn the_dashboard_answers_the_phones_due_list_and_figures_from_the_same_rec
                 reason: "사후관리".into(),
             })
             .unwrap();
+        // Two patients at home after a hospital stay.
+        let (home_a, pa) = household_with(&phone, dong, 1, vec![patient()]);
+        let (home_b, pb) = household_with(&phone, dong, 1, vec![patient()]);
         let pushed = client.sync(&phone, &mut ()).unwrap();
         assert!(
             pushed.pushed > 0 && phone.outbox_len().unwrap() == 0,
             "{pushed:?}"
         );
+        // The district's phone receives the 동's households and records the hospital's two
+        // referrals, assigned to the 동 on 12-01 (discharges on 12-05 and 12-03).
+        let office = Store::open(office_path).unwrap();
+        let office_client = SyncClient::new(Routes::new(office_base, None)).unwrap();
+        let credential = office_client.enrol(&office, &office_code).unwrap();
+        office_client.use_credential(credential);
+        office_client.sync(&office, &mut ()).unwrap();
+        let referral = |h: &Household, p: &Person, discharge: NaiveDate| {
+            office
+                .discharge_referrals()
+                .create(NewDischargeReferral {
+                    household_id: h.id,
+                    person_id: p.id,
+                    hospital: "서울의료원".into(),
+                    referred_on: day(2026, 11, 30),
+                    discharge_on: Some(discharge),
+                    assigned_by: officer,
+                    assigned_on: day(2026, 12, 1),
+                })
+                .unwrap()
+        };
+        let ra = referral(&home_a, &pa[0], day(2026, 12, 5));
+        referral(&home_b, &pb[0], day(2026, 12, 3));
+        office_client.sync(&office, &mut ()).unwrap();
+        assert_eq!(office.outbox_len().unwrap(), 0);
+        // The 동 plans the first patient's care on 12-02: services from the discharge; the
+        // second's plan is overdue since the discharge.
+        client.sync(&phone, &mut ()).unwrap();
+        phone
+            .discharge_referrals()
+            .record_step(ra.id, DischargeStep::CarePlan, Some(day(2026, 12, 2)))
+            .unwrap();
+        client.sync(&phone, &mut ()).unwrap();
+        assert_eq!(phone.outbox_len().unwrap(), 0);
         let agenda = phone.due_today(dong, today).unwrap();
         let records = phone.dong_records(&[dong]).unwrap();
         assert_eq!(records.unreadable, 0);
@@ -292,6 +354,8 @@ async fn the_dashboard_answers_the_phones_due_list_and_figures_from_the_same_rec
         DueReason::AfterCare,
         DueReason::Age3PoliceVisit,
         DueReason::CrisisFamilyMonitoring,
+        DueReason::DischargeCarePlan,
+        DueReason::DischargeService,
     ] {
         assert!(reasons.contains(&r), "{r:?} in {reasons:?}");
     }
