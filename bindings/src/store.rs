@@ -555,6 +555,54 @@ impl DonghaengStore {
         Ok(self.store()?.outreach().for_household(household_id)?)
     }
 
+    // ------------------------------------------------------------------- hospital discharges
+
+    /// Records a hospital's discharge referral as the district receives and assigns it to the
+    /// patient's 동 (돌봄SOS 퇴원환자 연계). The server accepts it from district staff only.
+    pub fn create_discharge_referral(
+        &self,
+        referral: s::discharge::NewDischargeReferral,
+    ) -> FfiResult<discharge::DischargeReferral> {
+        Ok(self.store()?.discharge_referrals().create(referral)?)
+    }
+
+    /// Records the day of a step (the 동: care plan, service start and end; the district:
+    /// confirmation, report); `None` clears one recorded by mistake.
+    pub fn record_discharge_step(
+        &self,
+        id: Uuid,
+        step: discharge::DischargeStep,
+        on: Option<NaiveDate>,
+    ) -> FfiResult<discharge::DischargeReferral> {
+        Ok(self
+            .store()?
+            .discharge_referrals()
+            .record_step(id, step, on)?)
+    }
+
+    /// Records the day of discharge, planned or actual, as the family tells the 동.
+    pub fn record_discharge_day(
+        &self,
+        id: Uuid,
+        on: NaiveDate,
+    ) -> FfiResult<discharge::DischargeReferral> {
+        Ok(self
+            .store()?
+            .discharge_referrals()
+            .record_discharge_day(id, on)?)
+    }
+
+    /// The household's discharge referrals, newest first.
+    pub fn discharge_referrals_of_household(
+        &self,
+        household_id: Uuid,
+    ) -> FfiResult<Vec<discharge::DischargeReferral>> {
+        Ok(self
+            .store()?
+            .discharge_referrals()
+            .for_household(household_id)?)
+    }
+
     /// Eligibility of a stored household on `as_of`: members' ages and disability, the lonely-death
     /// tag, recorded 서울형 긴급복지 support (crisis reason, new or extra) and this year's 돌봄SOS use
     /// come from the store; income, property and today's crisis from `facts`, which the worker

@@ -91,7 +91,7 @@ class DonghaengStoreTest {
 
     @Test
     fun openSchemaIntegrity() {
-        assertEquals(14L, store.schemaVersion()) // the latest migration (core/src/store/sql)
+        assertEquals(15L, store.schemaVersion()) // the latest migration (core/src/store/sql)
         assertEquals("ok", store.integrityCheck())
         assertFalse(store.isClosed())
         // Reopening the same file keeps the data.
@@ -393,6 +393,29 @@ class DonghaengStoreTest {
 
     private fun service(h: Household, item: ServiceItem, quantity: Long? = null, amountWon: Long? = null, on: String = "2025-06-10") =
         NewServiceProvision(householdId = h.id, item = item, providedOn = on, recordedBy = planner.id, quantity = quantity, amountWon = amountWon)
+
+    @Test
+    fun aDischargeReferralGoesThroughItsStepsInOrder() {
+        val h = household("한만수")
+        val patient = store.addPerson(NewPerson(h.id, "한만수", "1944-02-02", Sex.MALE, Relation.HEAD, Disability.NONE))
+        val r = store.createDischargeReferral(NewDischargeReferral(householdId = h.id, personId = patient.id,
+            hospital = "서울의료원", referredOn = "2026-11-30", dischargeOn = "2026-12-03", assignedBy = planner.id,
+            assignedOn = "2026-12-01"))
+        // A service before the plan, or a confirmation before any service: named and refused.
+        expectCode("discharge_step_skipped") {
+            store.recordDischargeStep(r.id, DischargeStep.CONFIRMED, "2026-12-02")
+        }
+        store.recordDischargeStep(r.id, DischargeStep.CARE_PLAN, "2026-12-02")
+        expectCode("discharge_step_before_previous") {
+            store.recordDischargeStep(r.id, DischargeStep.SERVICE_STARTED, "2026-12-01")
+        }
+        val started = store.recordDischargeStep(r.id, DischargeStep.SERVICE_STARTED, "2026-12-03")
+        assertEquals("2026-12-03", started.serviceStartedOn)
+        val moved = store.recordDischargeDay(r.id, "2026-12-04")
+        assertEquals(listOf(moved), store.dischargeReferralsOfHousehold(h.id))
+        expectCode("discharge_before_referral") { store.recordDischargeDay(r.id, "2026-11-01") }
+        assertEquals("결과 확인·수가 지급", DischargeStep.CONFIRMED.labelKo())
+    }
 
     @Test
     fun outreachAttemptsAreRecordedWithTheirReasonAndCorrected() {
@@ -801,7 +824,7 @@ class DonghaengStoreTest {
         assertFalse(encryptPlainDatabase(path, KEY)) // already encrypted: nothing to do
         val old = DonghaengStore.open(path, KEY)
         try {
-            assertEquals(14L, old.schemaVersion())
+            assertEquals(15L, old.schemaVersion())
             assertEquals("ok", old.integrityCheck())
         } finally {
             old.closeStore()
@@ -880,7 +903,8 @@ class DonghaengStoreTest {
             "openCase", "getCase", "classifyCase", "advanceCase", "closeCase", "casesOfHousehold",
             "createReferral", "getReferral", "recordReferralFirstReply", "recordReferralServiceEnd", "recordReferralFinalReply",
             "referralRepliesDue", "reportCrisis", "getCrisisReport", "crisisInbox", "markCrisisReportHandled",
-            "recordVolunteerActivity", "volunteerMonth", "recordOutreachAttempt", "outreachOfHousehold", "outreachFollowUpTexts", "dueToday", "agendaForWorker", "historyPage", "generateSyntheticDong",
+            "recordVolunteerActivity", "volunteerMonth", "recordOutreachAttempt", "outreachOfHousehold", "outreachFollowUpTexts",
+            "createDischargeReferral", "recordDischargeStep", "recordDischargeDay", "dischargeReferralsOfHousehold", "dueToday", "agendaForWorker", "historyPage", "generateSyntheticDong",
             "recordService", "voidService", "getService", "servicesOfHousehold", "serviceYearUsage",
             "evaluateHousehold",
         )
