@@ -86,9 +86,10 @@ impl History<'_> {
                      UNION ALL
                      SELECT 'note', id, written_at FROM case_notes WHERE household_id = ?1
                      UNION ALL
-                     -- Midnight KST of the day provided, in ms (julianday 2440587.5 = the epoch).
+                     -- Midnight KST of the day provided, in ms (julianday 2440587.5 = the epoch;
+                     -- ?5 is KST's offset from crate::clock, the one place it is written).
                      SELECT 'service', id,
-                            CAST(round((julianday(provided_on) - 2440587.5) * 86400000) AS INTEGER) - 32400000
+                            CAST(round((julianday(provided_on) - 2440587.5) * 86400000) AS INTEGER) - ?5
                        FROM service_provisions WHERE household_id = ?1)
                   WHERE ?2 IS NULL OR at < ?2 OR (at = ?2 AND id < ?3)
                   ORDER BY at DESC, id DESC LIMIT ?4",
@@ -99,7 +100,8 @@ impl History<'_> {
                         household_id.to_string(),
                         after.map(|c| ms(c.at)),
                         after.map(|c| c.id.to_string()),
-                        limit + 1
+                        limit + 1,
+                        i64::from(crate::clock::kst().local_minus_utc()) * 1000
                     ],
                     |r| Ok((r.get::<_, String>(0)?, get_id(r, 1)?, r.get::<_, i64>(2)?)),
                 )?

@@ -627,7 +627,11 @@ pub async fn units(State(st): State<AppState>, caller: Caller) -> Result<Json<Va
         .iter()
         .map(|u| json!({"id": u.id, "kind": u.kind.code(), "name": u.name, "parent_id": u.parent_id}))
         .collect();
-    Ok(Json(json!({"units": out, "area_id": caller.area(&ix)})))
+    // Today's Korean date from core's one KST rule, for the figures form's default period.
+    let today = local_date_of_ms(st.clock.now_ms()).unwrap_or_default();
+    Ok(Json(
+        json!({"units": out, "area_id": caller.area(&ix), "today": today}),
+    ))
 }
 
 fn kind_rank(k: OrgUnitKind) -> u8 {

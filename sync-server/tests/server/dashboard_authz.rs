@@ -301,6 +301,9 @@ async fn the_dashboard_shows_each_supervisor_only_their_units(backend: Backend) 
         names.contains(&"길음1동") && !names.contains(&"정릉2동"),
         "{names:?}"
     );
+    // The figures form's default period ends on the server's Korean date (core's KST rule).
+    let today = donghaeng_core::clock::local_date_of_ms(srv.now_ms()).unwrap();
+    assert_eq!(units.body["today"], json!(today));
     // 동 B's lead sees B only; the admin sees both.
     let mut b = Browser::new(&srv);
     b.login("lead.b", PASSWORD).await;

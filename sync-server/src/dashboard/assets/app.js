@@ -354,10 +354,10 @@ async function loadUnits() {
   if (!sel.options.length) { $('#figures-error').textContent = t('no_figures_unit'); return; }
   sel.value = cur || r.body.area_id || (r.body.units[0] && r.body.units[0].id) || '';
   if (!$('#from').value) {
-    const d = new Date(Date.now() + offset + 9 * 3600e3);
-    const y = d.getUTCFullYear(), h1 = d.getUTCMonth() < 6;
+    // The server's Korean date (core's KST rule), never a calendar computed here.
+    const today = r.body.today, y = today.slice(0, 4), h1 = Number(today.slice(5, 7)) <= 6;
     $('#from').value = `${y}-${h1 ? '01' : '07'}-01`;
-    $('#to').value = d.toISOString().slice(0, 10);
+    $('#to').value = today;
   }
   loadFigures();
 }
