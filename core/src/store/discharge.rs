@@ -141,24 +141,27 @@ impl DischargeReferrals<'_> {
         step: DischargeStep,
         on: Option<NaiveDate>,
     ) -> CoreResult<DischargeReferral> {
-        let today = self.today();
-        self.0.write_synced(|tx, cap| {
-            let before = cap.before(tx, ENTITY, id)?;
-            let r = require(tx, id)?.with_step(step, on);
-            r.check(today)?;
-            save(tx, &r)?;
-            cap.upsert(tx, ENTITY, id, before)?;
-            Ok(r)
-        })
+        self.update(id, |r| r.with_step(step, on))
     }
 
     /// Records the day of discharge, planned or actual, as the family tells the 동.
     pub fn record_discharge_day(&self, id: Id, on: NaiveDate) -> CoreResult<DischargeReferral> {
+        self.update(id, |r| DischargeReferral {
+            discharge_on: Some(on),
+            ..r
+        })
+    }
+
+    /// Changes the stored record, checks the whole of it, and saves it with its change to sync.
+    fn update(
+        &self,
+        id: Id,
+        change: impl FnOnce(DischargeReferral) -> DischargeReferral,
+    ) -> CoreResult<DischargeReferral> {
         let today = self.today();
         self.0.write_synced(|tx, cap| {
             let before = cap.before(tx, ENTITY, id)?;
-            let mut r = require(tx, id)?;
-            r.discharge_on = Some(on);
+            let r = change(require(tx, id)?);
             r.check(today)?;
             save(tx, &r)?;
             cap.upsert(tx, ENTITY, id, before)?;
