@@ -228,7 +228,7 @@ impl SyncClient {
     /// `server_refused` with `device_id_taken` in its text.
     pub fn enrol(&self, store: Arc<DonghaengStore>, code: String) -> FfiResult<DeviceCredential> {
         let db = store.store()?;
-        Ok(self.client.enrol(&db, &code)?)
+        Ok(self.client.enrol(&*db, &code)?)
     }
 
     /// Trades the credential for an access token (make a new `SyncClient` with it). A revoked phone
@@ -239,7 +239,7 @@ impl SyncClient {
         credential: DeviceCredential,
     ) -> FfiResult<AccessToken> {
         let db = store.store()?;
-        let t = self.client.request_token(&db, &credential)?;
+        let t = self.client.request_token(&*db, &credential)?;
         Ok(AccessToken {
             access_token: t.access_token,
             expires_at_ms: t.expires_at_ms,

@@ -6,6 +6,7 @@
 //! (`households.search_text`, `households.last_contact_at`, `visit_workers.window_start`) are not
 //! synced: every replica recomputes them from the synced fields.
 
+use crate::{CoreError, CoreResult};
 use uuid::Uuid;
 
 /// How records of an entity merge.
@@ -318,4 +319,17 @@ pub const ENTITIES: &[EntitySpec] = &[
 /// The spec of a syncable entity, or `None` if the name is unknown.
 pub fn entity(name: &str) -> Option<&'static EntitySpec> {
     ENTITIES.iter().find(|e| e.name == name)
+}
+
+/// The spec of a syncable entity, or the `unknown_entity` error naming `field`: the one refusal of
+/// a name outside the registry, for validation and every replica's merge.
+pub fn known_entity(name: &str, field: &str) -> CoreResult<&'static EntitySpec> {
+    entity(name).ok_or_else(|| {
+        CoreError::invalid(
+            "unknown_entity",
+            field,
+            format!("동기화할 수 없는 종류의 기록입니다: {name:?}"),
+            format!("unknown entity: {name:?}"),
+        )
+    })
 }

@@ -9,17 +9,16 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
+use super::admission::{PushTally, StoredId};
 use super::change::Change;
 use super::hlc::SkewPolicy;
-use super::protocol::{
-    PullRequest, PullResponse, PushRequest, PushResponse, RejectedChange, SeqChange,
-};
+use super::protocol::{PullRequest, PullResponse, PushRequest, PushResponse, SeqChange};
 use super::replica::Replica;
 use super::snapshot::{SnapshotRecord, SnapshotRequest, SnapshotResponse};
 use super::validate::{
     encoded_len, validate_pull, validate_push, PageBudget, DEFAULT_PULL_PAGE_BYTES,
 };
-use crate::{CoreError, CoreResult};
+use crate::CoreResult;
 
 /// One server (or the shared storage of several server nodes).
 #[derive(Debug, Clone)]
@@ -71,56 +70,27 @@ impl MemoryServer {
     }
 
     /// Handles a push at server time `now_ms`. A structurally bad batch is refused whole (`Err`,
-    /// nothing stored); otherwise each change is accepted, a duplicate, or rejected on its own:
-    ///
-    /// - an id already stored with the same content → duplicate (a retried push);
-    /// - an id already stored with other content → rejected `change_id_reused`;
-    /// - a stamp further ahead of the server clock than the skew limit → rejected `clock_ahead`;
-    /// - otherwise merged into the state and stored under the next sequence number — even when the
-    ///   merge changes nothing (an edit of a deleted record), so that the log is the set of accepted
-    ///   changes and a re-push is recognised.
+    /// nothing stored); otherwise each change is admitted by the one rule of [`super::admission`]
+    /// and, if admitted, merged and stored under the next sequence number.
     pub fn push(&mut self, req: &PushRequest, now_ms: i64) -> CoreResult<PushResponse> {
         validate_push(req)?;
-        let mut resp = PushResponse {
-            server_time_ms: now_ms,
-            ..PushResponse::default()
-        };
+        let mut tally = PushTally::new(now_ms);
         for (i, change) in req.changes.iter().enumerate() {
-            if let Some(&seq) = self.by_id.get(&change.id) {
-                let same = usize::try_from(seq.saturating_sub(1))
-                    .ok()
-                    .and_then(|ix| self.log.get(ix))
-                    .is_some_and(|stored| stored == change);
-                if same {
-                    resp.duplicates.push(change.id);
-                } else {
-                    let e = change_id_reused(change.id, i);
-                    resp.rejected
-                        .push(RejectedChange::from_error(change.id, &e));
-                }
+            let stored = self
+                .by_id
+                .get(&change.id)
+                .and_then(|seq| usize::try_from(seq.saturating_sub(1)).ok())
+                .and_then(|ix| self.log.get(ix));
+            if !tally.admit(i, change, StoredId::of(stored, change), &self.skew) {
                 continue;
             }
-            if let Err(e) = self
-                .skew
-                .check(&change.hlc, now_ms, &format!("changes[{i}].hlc"))
-            {
-                resp.rejected
-                    .push(RejectedChange::from_error(change.id, &e));
-                continue;
+            let merged = self.state.apply(change).map(|_| ());
+            if tally.merged(change, merged)? {
+                self.log.push(change.clone());
+                self.by_id.insert(change.id, self.last_seq());
             }
-            // Validation rules out the errors of `apply`; if one came anyway it concerns this change
-            // alone, so it is rejected alone.
-            if let Err(e) = self.state.apply(change) {
-                resp.rejected
-                    .push(RejectedChange::from_error(change.id, &e));
-                continue;
-            }
-            self.log.push(change.clone());
-            self.by_id.insert(change.id, self.last_seq());
-            resp.accepted.push(change.id);
         }
-        resp.server_seq = self.last_seq();
-        Ok(resp)
+        Ok(tally.finish(self.last_seq()))
     }
 
     /// A snapshot page of everything (the reference has no scopes): records after `after` in
@@ -218,12 +188,4 @@ impl MemoryServer {
             resume: None,
         })
     }
-}
-
-fn change_id_reused(id: Uuid, index: usize) -> CoreError {
-    CoreError::conflict(
-        "change_id_reused",
-        format!("이미 다른 내용으로 저장된 변경 ID입니다: {id} (changes[{index}])"),
-        format!("change id {id} was already stored with different content (changes[{index}])"),
-    )
 }

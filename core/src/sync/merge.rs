@@ -16,13 +16,21 @@
 //! - **Append-only records**: union by record id. The same id with different content can only come
 //!   from a faulty or hostile device; the record with the smallest stamp is kept (the first written),
 //!   so the outcome does not depend on arrival order.
+//!
+//! Every replica merges through this module and only loads and saves: [`plan`] says what one change
+//! writes, given what is held (stamps are enough), and [`apply`] makes the new state of a record
+//! from its state and the change. A store that keeps whole record states (the phone, the in-memory
+//! reference, PostgreSQL's working set) calls [`apply`]; one that keeps a row per field (the
+//! server's SQLite) writes the fields of the [`Plan`].
 
 use std::collections::BTreeMap;
 
-use super::change::{Change, Op};
+use serde_json::Value;
+
+use super::change::{Change, Fields, Op};
 use super::entity::{EntityKind, EntitySpec};
 use super::hlc::HlcTimestamp;
-use super::replica::FieldVersion;
+use super::replica::{FieldVersion, RecordState};
 use crate::{CoreError, CoreResult};
 
 /// Read access to the stamps of a live mutable record's fields.
@@ -54,6 +62,18 @@ pub enum Current<'a> {
     Deleted(&'a HlcTimestamp),
     /// An append-only record with the stamp it was written with.
     Appended(&'a HlcTimestamp),
+}
+
+impl<'a> Current<'a> {
+    /// What a replica holding `held` (or nothing) holds, for [`decide`].
+    pub fn of(held: Option<&'a RecordState>) -> Self {
+        match held {
+            None => Current::Absent,
+            Some(RecordState::Live { fields }) => Current::Live(fields),
+            Some(RecordState::Deleted { hlc, .. }) => Current::Deleted(hlc),
+            Some(RecordState::Appended { hlc, .. }) => Current::Appended(hlc),
+        }
+    }
 }
 
 /// What to write.
@@ -133,15 +153,106 @@ pub fn decide<'c>(
                 Decision::Skip(Skip::Superseded)
             })
         }
-        (_, op, _) => Err(CoreError::invalid(
-            "op_not_allowed",
-            "op",
-            format!(
-                "{} 기록에 {} 작업을 병합할 수 없습니다.",
-                spec.name,
-                op.name()
-            ),
-            format!("cannot merge {} into a {} record", op.name(), spec.name),
-        )),
+        (_, op, _) => Err(op_not_allowed(spec, op)),
     }
+}
+
+/// What merging one change writes, with the values it writes: each under the change's stamp and id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan<'c> {
+    /// Write nothing.
+    Skip(Skip),
+    /// Set these fields (creating the record if absent).
+    SetFields(Vec<(&'c str, &'c Value)>),
+    /// Make the record a tombstone, dropping its fields.
+    Tombstone,
+    /// Store this appended record (new, or replacing a copy with a greater stamp).
+    Insert(&'c Fields),
+}
+
+/// What one change writes into what is held: [`decide`] with the change's values.
+pub fn plan<'c>(
+    spec: &EntitySpec,
+    current: Current<'_>,
+    change: &'c Change,
+) -> CoreResult<Plan<'c>> {
+    Ok(match (decide(spec, current, change)?, &change.op) {
+        (Decision::Skip(why), _) => Plan::Skip(why),
+        (Decision::SetFields(names), Op::Upsert { fields }) => Plan::SetFields(
+            names
+                .into_iter()
+                .filter_map(|n| fields.get_key_value(n).map(|(k, v)| (k.as_str(), v)))
+                .collect(),
+        ),
+        (Decision::Tombstone, _) => Plan::Tombstone,
+        (Decision::Insert, Op::Append { record }) => Plan::Insert(record),
+        // `decide` sets fields only for an upsert and inserts only for an append.
+        (_, op) => return Err(op_not_allowed(spec, op)),
+    })
+}
+
+/// What applying one change did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// The state changed.
+    Changed,
+    /// Nothing changed, and why.
+    Unchanged(Skip),
+}
+
+/// Merges one change into a record's state (`None`: not held), in place: the new state is what
+/// every replica saves. An error (`op_not_allowed`) leaves the state as it was.
+pub fn apply(
+    spec: &EntitySpec,
+    held: &mut Option<RecordState>,
+    change: &Change,
+) -> CoreResult<Applied> {
+    let version = |value: &Value| FieldVersion {
+        value: value.clone(),
+        hlc: change.hlc,
+        change_id: change.id,
+    };
+    match plan(spec, Current::of(held.as_ref()), change)? {
+        Plan::Skip(why) => return Ok(Applied::Unchanged(why)),
+        Plan::SetFields(set) => {
+            // `decide` sets fields only on an absent or live record.
+            if !matches!(held, Some(RecordState::Live { .. })) {
+                *held = Some(RecordState::Live {
+                    fields: BTreeMap::new(),
+                });
+            }
+            if let Some(RecordState::Live { fields }) = held {
+                for (name, value) in set {
+                    fields.insert(name.to_owned(), version(value));
+                }
+            }
+        }
+        Plan::Tombstone => {
+            *held = Some(RecordState::Deleted {
+                hlc: change.hlc,
+                change_id: change.id,
+            });
+        }
+        Plan::Insert(record) => {
+            *held = Some(RecordState::Appended {
+                record: record.clone(),
+                hlc: change.hlc,
+                change_id: change.id,
+            });
+        }
+    }
+    Ok(Applied::Changed)
+}
+
+fn op_not_allowed(spec: &EntitySpec, op: &Op) -> CoreError {
+    CoreError::invalid(
+        "op_not_allowed",
+        "op",
+        format!(
+            "{} 기록에 {} 작업을 병합할 수 없습니다.",
+            spec.name,
+            op.name()
+        ),
+        format!("cannot merge {} into a {} record", op.name(), spec.name),
+    )
 }

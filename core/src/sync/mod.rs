@@ -12,13 +12,15 @@
 //! - [`enrolment`]: enrolment and access-token messages;
 //! - [`config_docs`]: configuration the server publishes to devices;
 //! - [`validate`]: checks of incoming batches, with limits;
-//! - [`merge`]: the merge decision for one record and one change;
+//! - [`merge`]: the merge of one change into one record (decision, plan, new state);
 //! - [`replica`]: the in-memory reference replica and its canonical dump;
+//! - [`admission`]: what a server does with each change of a push before merging it;
 //! - [`memory_server`]: the server's behaviour (idempotent push, sequence numbers, pages);
 //! - [`restamp`]: how a device whose clock ran ahead recovers;
 //! - [`snapshot`]: a first sync from the merged state instead of the whole log;
 //! - [`device`]: the device's HTTP sync client (the SQLite side is `crate::store::device_sync`).
 
+pub mod admission;
 pub mod change;
 pub mod config_docs;
 pub mod device;
@@ -36,13 +38,13 @@ pub mod validate;
 
 pub use change::{Change, Fields, Op, RecordRef};
 pub use enrolment::{DeviceCredential, EnrolRequest, TokenRequest, TokenResponse};
-pub use entity::{entity, EntityKind, EntitySpec, ENTITIES};
+pub use entity::{entity, known_entity, EntityKind, EntitySpec, ENTITIES};
 pub use hlc::{ClockOffset, HlcTimestamp, HybridClock, SkewPolicy};
 pub use memory_server::MemoryServer;
-pub use merge::{decide, Current, Decision, Skip};
+pub use merge::{decide, plan, Applied, Current, Decision, Plan, Skip};
 pub use protocol::{
     ErrorBody, ProtocolVersion, PullRequest, PullResponse, PullResume, PushRequest, PushResponse,
     RejectedChange, SeqChange,
 };
-pub use replica::{Applied, FieldVersion, RecordState, Replica};
+pub use replica::{FieldVersion, RecordState, Replica};
 pub use snapshot::{SnapshotRecord, SnapshotRequest, SnapshotResponse, SnapshotState};

@@ -1,5 +1,5 @@
 //! An in-memory replica (참조 모델): the state of every synced record, held in B-tree maps and changed
-//! only through [`super::merge::decide`]. Tests use it as the device and the server, and it is the
+//! only through [`super::merge::apply`]. Tests use it as the device and the server, and it is the
 //! reference the SQLite implementation must agree with (same changes in → same canonical dump out).
 
 use std::collections::{BTreeMap, HashMap};
@@ -8,11 +8,11 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::change::{Change, Fields, Op};
-use super::entity::{entity, EntitySpec};
+use super::change::{Change, Fields};
+use super::entity::{entity, known_entity};
 use super::hlc::HlcTimestamp;
-use super::merge::{decide, Current, Decision, Skip};
-use crate::{CoreError, CoreResult};
+use super::merge::{self, Applied};
+use crate::CoreResult;
 
 /// One field of a mutable record: its value and the change that set it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -41,25 +41,6 @@ pub enum RecordState {
     },
 }
 
-impl RecordState {
-    fn current(&self) -> Current<'_> {
-        match self {
-            RecordState::Live { fields } => Current::Live(fields),
-            RecordState::Deleted { hlc, .. } => Current::Deleted(hlc),
-            RecordState::Appended { hlc, .. } => Current::Appended(hlc),
-        }
-    }
-}
-
-/// What applying one change did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applied {
-    /// The state changed.
-    Changed,
-    /// Nothing changed, and why.
-    Unchanged(Skip),
-}
-
 /// The state of all records of one replica.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Replica {
@@ -73,66 +54,14 @@ impl Replica {
 
     /// Merges one change. Errors (`unknown_entity`, `op_not_allowed`) leave the replica unchanged.
     pub fn apply(&mut self, change: &Change) -> CoreResult<Applied> {
-        let spec = lookup(&change.entity)?;
+        let spec = known_entity(&change.entity, "entity")?;
         let key = (spec.name, change.record_id);
-        let held = self.records.get(&key);
-        let decision = decide(
-            spec,
-            held.map_or(Current::Absent, RecordState::current),
-            change,
-        )?;
-        let version = |value: &Value| FieldVersion {
-            value: value.clone(),
-            hlc: change.hlc,
-            change_id: change.id,
-        };
-        match (decision, &change.op) {
-            (Decision::Skip(why), _) => return Ok(Applied::Unchanged(why)),
-            (Decision::SetFields(names), Op::Upsert { fields }) => {
-                let entry = self
-                    .records
-                    .entry(key)
-                    .or_insert_with(|| RecordState::Live {
-                        fields: BTreeMap::new(),
-                    });
-                if let RecordState::Live { fields: held } = entry {
-                    for name in names {
-                        if let Some(value) = fields.get(name) {
-                            held.insert(name.to_owned(), version(value));
-                        }
-                    }
-                }
-            }
-            (Decision::Tombstone, _) => {
-                self.records.insert(
-                    key,
-                    RecordState::Deleted {
-                        hlc: change.hlc,
-                        change_id: change.id,
-                    },
-                );
-            }
-            (Decision::Insert, Op::Append { record }) => {
-                self.records.insert(
-                    key,
-                    RecordState::Appended {
-                        record: record.clone(),
-                        hlc: change.hlc,
-                        change_id: change.id,
-                    },
-                );
-            }
-            // `decide` returns SetFields only for an upsert and Insert only for an append.
-            (_, op) => {
-                return Err(CoreError::invalid(
-                    "op_not_allowed",
-                    "op",
-                    format!("병합할 수 없는 작업입니다: {}", op.name()),
-                    format!("cannot merge operation {}", op.name()),
-                ))
-            }
+        let mut held = self.records.remove(&key);
+        let applied = merge::apply(spec, &mut held, change);
+        if let Some(state) = held {
+            self.records.insert(key, state);
         }
-        Ok(Applied::Changed)
+        applied
     }
 
     /// Merges changes in order; stops at the first error.
@@ -244,15 +173,4 @@ impl Replica {
         }
         out
     }
-}
-
-fn lookup(name: &str) -> CoreResult<&'static EntitySpec> {
-    entity(name).ok_or_else(|| {
-        CoreError::invalid(
-            "unknown_entity",
-            "entity",
-            format!("동기화할 수 없는 종류의 기록입니다: {name:?}"),
-            format!("unknown entity: {name:?}"),
-        )
-    })
 }

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::change::{Change, Fields, Op};
-use super::entity::{entity, EntityKind, EntitySpec, FieldSet};
+use super::entity::{known_entity, EntityKind, EntitySpec, FieldSet};
 use super::protocol::{ProtocolVersion, PullRequest, PushRequest};
 use crate::{CoreError, CoreResult};
 
@@ -135,14 +135,7 @@ pub fn validate_change(change: &Change, path: &str) -> CoreResult<()> {
             "the HLC node differs from the change's device id".to_owned(),
         ));
     }
-    let Some(spec) = entity(&change.entity) else {
-        return Err(invalid(
-            "unknown_entity",
-            &format!("{path}.entity"),
-            format!("동기화할 수 없는 종류의 기록입니다: {:?}", change.entity),
-            format!("unknown entity: {:?}", change.entity),
-        ));
-    };
+    let spec = known_entity(&change.entity, &format!("{path}.entity"))?;
     let fields_path = match &change.op {
         Op::Upsert { .. } => format!("{path}.op.fields"),
         Op::Append { .. } => format!("{path}.op.record"),

@@ -134,6 +134,18 @@ pub fn attached_to_store<'a>(
         .filter(move |a| a.about.iter().any(|id| accepted.contains(id)))
 }
 
+/// A server record of a push that its merge refuses: a fault of the server's own making, so the
+/// push aborts as a storage failure (no accepted change is stored without its record).
+pub fn attached_refused(e: CoreError) -> CoreError {
+    if e.kind == donghaeng_core::ErrorCode::Storage {
+        return e;
+    }
+    CoreError::storage(format!(
+        "a server record of the push was refused: {}",
+        e.code
+    ))
+}
+
 /// The change log and merged state.
 pub trait ChangeStore: Send + Sync {
     /// Handles a push judged at server time `now_ms`, as `MemoryServer::push` does: the whole batch is

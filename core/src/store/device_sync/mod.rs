@@ -26,6 +26,7 @@ use std::collections::HashSet;
 use rusqlite::{params, OptionalExtension, Transaction};
 use uuid::Uuid;
 
+pub use crate::sync::device::{FeedPosition, PushOutcome, SyncStorage};
 pub use apply::ApplyStats;
 pub use capture::Capture;
 pub use state::{SnapshotProgress, SyncState};
@@ -36,18 +37,6 @@ use crate::sync::protocol::{PullResponse, PullResume, PushResponse, RejectedChan
 use crate::sync::SnapshotResponse;
 use crate::sync::{restamp, Change, HlcTimestamp};
 use crate::CoreResult;
-
-/// What a push acknowledgement did to the outbox.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PushOutcome {
-    /// Changes the server stored (now or before) and the outbox dropped.
-    pub acknowledged: usize,
-    /// Changes refused as stamped too far ahead, rewritten with new ids and sane stamps (they stay
-    /// in the outbox for the next push).
-    pub restamped: usize,
-    /// Changes refused for another reason (moved to `sync_refused`, not pushed again).
-    pub refused: Vec<RejectedChange>,
-}
 
 /// The code of a refusal that re-stamping cures.
 const CLOCK_AHEAD: &str = "clock_ahead";
@@ -375,4 +364,52 @@ fn restamp_outbox(
     }
     st.last_hlc = Some(clock.last());
     Ok(map.len())
+}
+
+/// The sync client's view of the store: each method is the store's own of the same name.
+impl SyncStorage for Store {
+    fn device_id(&self) -> CoreResult<Uuid> {
+        Store::device_id(self)
+    }
+    fn now_ms(&self) -> i64 {
+        Store::now_ms(self)
+    }
+    fn enrol_retry_key(&self) -> CoreResult<String> {
+        Store::enrol_retry_key(self)
+    }
+    fn forget_enrol_retry_key(&self) -> CoreResult<()> {
+        Store::forget_enrol_retry_key(self)
+    }
+    fn record_sync_outcome(&self, at_ms: i64, error: Option<&str>) -> CoreResult<()> {
+        Store::record_sync_outcome(self, at_ms, error)
+    }
+    fn outbox(&self, limit: usize) -> CoreResult<Vec<Change>> {
+        Store::outbox(self, limit)
+    }
+    fn outbox_len(&self) -> CoreResult<u64> {
+        Store::outbox_len(self)
+    }
+    fn set_aside(&self, refused: &[RejectedChange]) -> CoreResult<Vec<RejectedChange>> {
+        Store::set_aside(self, refused)
+    }
+    fn acknowledge(&self, resp: &PushResponse) -> CoreResult<PushOutcome> {
+        Store::acknowledge(self, resp)
+    }
+    fn feed_position(&self) -> CoreResult<FeedPosition> {
+        let st = self.sync_state()?;
+        Ok(FeedPosition {
+            cursor: st.cursor,
+            resume: st.resume,
+            snapshot: st.snapshot,
+        })
+    }
+    fn apply_snapshot(&self, page: &SnapshotResponse) -> CoreResult<()> {
+        Store::apply_snapshot(self, page).map(|_| ())
+    }
+    fn apply_pull(&self, page: &PullResponse) -> CoreResult<()> {
+        Store::apply_pull(self, page).map(|_| ())
+    }
+    fn learn_server_time(&self, server_time_ms: i64) -> CoreResult<()> {
+        Store::learn_server_time(self, server_time_ms)
+    }
 }

@@ -1,5 +1,5 @@
 //! The merge state of synced records in SQLite (`sync_records`) and [`merge`], which runs
-//! [`crate::sync::decide`] against it — the SQLite twin of [`crate::sync::Replica::apply`].
+//! [`crate::sync::merge::apply`] against it, as [`crate::sync::Replica::apply`] does in memory.
 //!
 //! A live mutable record keeps its per-field versions as one JSON object per record (one read and
 //! one write per change, whatever the number of fields), each change's stamp and id once; a tombstone and an append-only record keep
@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::sync::merge::{decide, Current, Decision, Skip};
+use crate::sync::merge::{self, Skip};
 use crate::sync::replica::{FieldVersion, RecordState};
-use crate::sync::{entity, Applied, Change, EntitySpec, Fields, HlcTimestamp, Op};
+use crate::sync::{known_entity, Applied, Change, EntitySpec, Fields, HlcTimestamp};
 use crate::{CoreError, CoreResult};
 
 /// One field's version in the first format (`{field: {"v", "h", "c"}}`): still read, for files
@@ -101,14 +101,7 @@ fn decode_live(body: &str) -> CoreResult<BTreeMap<String, FieldVersion>> {
 
 /// The spec of an entity, or `unknown_entity`.
 pub fn spec(name: &str) -> CoreResult<&'static EntitySpec> {
-    entity(name).ok_or_else(|| {
-        CoreError::invalid(
-            "unknown_entity",
-            "entity",
-            format!("동기화할 수 없는 종류의 기록입니다: {name:?}"),
-            format!("unknown entity: {name:?}"),
-        )
-    })
+    known_entity(name, "entity")
 }
 
 fn corrupt(what: impl std::fmt::Display) -> CoreError {
@@ -219,15 +212,6 @@ pub fn remove(conn: &Connection, entity: &str, record_id: Uuid) -> CoreResult<()
     Ok(())
 }
 
-fn current(st: Option<&RecordState>) -> Current<'_> {
-    match st {
-        None => Current::Absent,
-        Some(RecordState::Live { fields }) => Current::Live(fields),
-        Some(RecordState::Deleted { hlc, .. }) => Current::Deleted(hlc),
-        Some(RecordState::Appended { hlc, .. }) => Current::Appended(hlc),
-    }
-}
-
 /// What a merge did to a record, for the caller to bring the row in line.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
@@ -250,76 +234,25 @@ impl Outcome {
     }
 }
 
-/// Merges one change into the record's state with the shared merge function and stores the result:
-/// exactly what [`crate::sync::Replica::apply`] does, in SQLite.
+/// Merges one change into the record's state with the shared merge function and stores the new
+/// state: loading and saving are all this does ([`crate::sync::merge::apply`] merges).
 pub fn merge(conn: &Connection, change: &Change) -> CoreResult<Outcome> {
     let spec = spec(&change.entity)?;
     let mut held = load(conn, spec.name, change.record_id)?;
-    let decision = decide(spec, current(held.as_ref()), change)?;
-    let version = |value: &Value| FieldVersion {
-        value: value.clone(),
-        hlc: change.hlc,
-        change_id: change.id,
+    if let Applied::Unchanged(why) = merge::apply(spec, &mut held, change)? {
+        return Ok(Outcome::Unchanged(why));
+    }
+    let Some(state) = held else {
+        return Err(corrupt("a merge that changed a record left no state"));
     };
-    let outcome = match (decision, &change.op) {
-        (Decision::Skip(why), _) => return Ok(Outcome::Unchanged(why)),
-        (Decision::SetFields(names), Op::Upsert { fields }) => {
-            let mut all = match held.take() {
-                Some(RecordState::Live { fields }) => fields,
-                _ => BTreeMap::new(),
-            };
-            for name in names {
-                if let Some(value) = fields.get(name) {
-                    all.insert(name.to_owned(), version(value));
-                }
-            }
-            let values: Fields = all
-                .iter()
-                .map(|(k, v)| (k.clone(), v.value.clone()))
-                .collect();
-            store(
-                conn,
-                spec.name,
-                change.record_id,
-                &RecordState::Live { fields: all },
-            )?;
-            Outcome::Live(values)
+    store(conn, spec.name, change.record_id, &state)?;
+    Ok(match state {
+        RecordState::Live { fields } => {
+            Outcome::Live(fields.into_iter().map(|(k, v)| (k, v.value)).collect())
         }
-        (Decision::Tombstone, _) => {
-            store(
-                conn,
-                spec.name,
-                change.record_id,
-                &RecordState::Deleted {
-                    hlc: change.hlc,
-                    change_id: change.id,
-                },
-            )?;
-            Outcome::Deleted
-        }
-        (Decision::Insert, Op::Append { record }) => {
-            store(
-                conn,
-                spec.name,
-                change.record_id,
-                &RecordState::Appended {
-                    record: record.clone(),
-                    hlc: change.hlc,
-                    change_id: change.id,
-                },
-            )?;
-            Outcome::Appended(record.clone())
-        }
-        (_, op) => {
-            return Err(CoreError::invalid(
-                "op_not_allowed",
-                "op",
-                format!("병합할 수 없는 작업입니다: {}", op.name()),
-                format!("cannot merge operation {}", op.name()),
-            ))
-        }
-    };
-    Ok(outcome)
+        RecordState::Deleted { .. } => Outcome::Deleted,
+        RecordState::Appended { record, .. } => Outcome::Appended(record),
+    })
 }
 
 /// Replaces the stamp and id of a re-stamped change in its record's state (the SQLite twin of

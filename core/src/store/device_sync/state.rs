@@ -1,11 +1,11 @@
 //! The device's sync state (기기 동기화 상태): one row of `sync_state`.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::model::new_id;
-use crate::sync::{ClockOffset, HlcTimestamp, HybridClock, PullResume, RecordRef};
+pub use crate::sync::device::SnapshotProgress;
+use crate::sync::{ClockOffset, HlcTimestamp, HybridClock, PullResume};
 use crate::{CoreError, CoreResult};
 
 /// What the device keeps between syncs.
@@ -29,15 +29,6 @@ pub struct SyncState {
     /// A snapshot initial sync under way: where its next page starts (kept with each page's
     /// records). `None` when none is.
     pub snapshot: Option<SnapshotProgress>,
-}
-
-/// How far a snapshot initial sync went (docs/sync.md "Snapshot").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SnapshotProgress {
-    /// The last record applied.
-    pub after: Option<RecordRef>,
-    /// Where the feed continues once the snapshot is complete.
-    pub feed_from: u64,
 }
 
 impl SyncState {

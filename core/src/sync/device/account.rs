@@ -8,12 +8,12 @@
 //!   store's device id, saves the credential in the vault, and from then on the client fetches and
 //!   renews its own access tokens ([`super::SyncClient::use_credential`]).
 //! - Revoked: the vault is cleared and `device_revoked` returned; the app then deletes the store
-//!   ([`crate::store::Store::wipe`]) and shows enrolment ([`super::advice`]).
+//!   (the store's `wipe`) and shows enrolment ([`super::advice`]).
 
 use super::client::{SyncClient, SyncReport};
 use super::progress::SyncProgress;
+use super::storage::SyncStorage;
 use crate::model::{Id, Role};
-use crate::store::Store;
 use crate::sync::enrolment::{self, DeviceCredential};
 use crate::{CoreError, CoreResult};
 
@@ -79,7 +79,7 @@ impl DeviceAccount {
     /// Enrols the phone with the code its team lead gave (typed, or from the QR payload's `code`).
     /// A code of the wrong form is `enrolment_code_malformed` and nothing is sent; one the server
     /// does not accept (wrong, used, expired) is `enrolment_code_refused`.
-    pub fn enrol(&self, store: &Store, code: &str) -> CoreResult<EnrolledUser> {
+    pub fn enrol(&self, store: &dyn SyncStorage, code: &str) -> CoreResult<EnrolledUser> {
         let code = enrolment::check_code(code)?;
         let credential = self.client.enrol(store, &code).map_err(|e| {
             if e.code == "unauthorised" {
@@ -102,10 +102,14 @@ impl DeviceAccount {
     }
 
     /// One sync. `not_enrolled` without a credential; `device_revoked` after clearing the vault.
-    pub fn sync(&self, store: &Store, progress: &mut dyn SyncProgress) -> CoreResult<SyncReport> {
+    pub fn sync(
+        &self,
+        store: &dyn SyncStorage,
+        progress: &mut dyn SyncProgress,
+    ) -> CoreResult<SyncReport> {
         if self.vault.load()?.is_none() {
             let e = not_enrolled();
-            store.record_sync_outcome(store.clock().now().timestamp_millis(), Some(e.code))?;
+            store.record_sync_outcome(store.now_ms(), Some(e.code))?;
             return Err(e);
         }
         let result = self.client.sync(store, progress);

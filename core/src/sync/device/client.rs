@@ -16,9 +16,9 @@ use super::compression;
 use super::errors;
 use super::progress::{SyncPhase, SyncProgress};
 use super::routes::Routes;
+use super::storage::SyncStorage;
 use super::token::{is_token_refusal, TokenKeeper};
 use super::transport;
-use crate::store::Store;
 use crate::sync::enrolment::{self, DeviceCredential, EnrolRequest, TokenRequest, TokenResponse};
 use crate::sync::protocol::{
     ErrorBody, ProtocolVersion, PullRequest, PullResponse, PushRequest, PushResponse,
@@ -149,11 +149,11 @@ impl SyncClient {
     /// device id, so that the changes it already stamped belong to the enrolled device. The returned
     /// secret is the device's long-lived credential: the shell keeps it in the Keystore / Keychain.
     ///
-    /// The request carries the store's retry key ([`Store::enrol_retry_key`], saved before the first
+    /// The request carries the store's retry key ([`SyncStorage::enrol_retry_key`], saved before the first
     /// attempt and kept until [`Self::request_token`] succeeds): when the answer is lost (timeout,
     /// killed app), calling `enrol` again with the same code within the server's retry window (10
     /// minutes) gets the credential anew, and nobody else holding the code can.
-    pub fn enrol(&self, store: &Store, code: &str) -> CoreResult<DeviceCredential> {
+    pub fn enrol(&self, store: &dyn SyncStorage, code: &str) -> CoreResult<DeviceCredential> {
         let device_id = store.device_id()?;
         enrolment::check_device_id(device_id)?;
         let req = EnrolRequest {
@@ -168,7 +168,7 @@ impl SyncClient {
     /// the `device_revoked` error: the app must wipe its local data.
     pub fn request_token(
         &self,
-        store: &Store,
+        store: &dyn SyncStorage,
         credential: &DeviceCredential,
     ) -> CoreResult<TokenResponse> {
         let req = TokenRequest {
@@ -184,17 +184,25 @@ impl SyncClient {
 
     /// One full sync: push the whole outbox, then pull and apply every page after the cursor. Its
     /// outcome (success, or the failure's code) is recorded in the store for the sync screen
-    /// ([`Store::sync_status`]); a failure to record it never hides the sync's own answer.
-    pub fn sync(&self, store: &Store, progress: &mut dyn SyncProgress) -> CoreResult<SyncReport> {
+    /// (the store's `sync_status`); a failure to record it never hides the sync's own answer.
+    pub fn sync(
+        &self,
+        store: &dyn SyncStorage,
+        progress: &mut dyn SyncProgress,
+    ) -> CoreResult<SyncReport> {
         let result = self.sync_steps(store, progress);
-        let at_ms = store.clock().now().timestamp_millis();
+        let at_ms = store.now_ms();
         let recorded = store.record_sync_outcome(at_ms, result.as_ref().err().map(|e| e.code));
         let report = result?;
         recorded?;
         Ok(report)
     }
 
-    fn sync_steps(&self, store: &Store, progress: &mut dyn SyncProgress) -> CoreResult<SyncReport> {
+    fn sync_steps(
+        &self,
+        store: &dyn SyncStorage,
+        progress: &mut dyn SyncProgress,
+    ) -> CoreResult<SyncReport> {
         let mut report = SyncReport::default();
         let server_seq = self.push_all(store, progress, &mut report)?;
         self.snapshot_all(store, progress, &mut report)?;
@@ -205,7 +213,7 @@ impl SyncClient {
     /// Pushes the outbox oldest first; returns the server's highest sequence number if learnt.
     fn push_all(
         &self,
-        store: &Store,
+        store: &dyn SyncStorage,
         progress: &mut dyn SyncProgress,
         report: &mut SyncReport,
     ) -> CoreResult<Option<u64>> {
@@ -286,11 +294,11 @@ impl SyncClient {
     /// start, as before.
     fn snapshot_all(
         &self,
-        store: &Store,
+        store: &dyn SyncStorage,
         progress: &mut dyn SyncProgress,
         report: &mut SyncReport,
     ) -> CoreResult<()> {
-        let state = store.sync_state()?;
+        let state = store.feed_position()?;
         let under_way = state.snapshot.is_some();
         if !self.snapshot || (state.cursor > 0 && !under_way) {
             return Ok(());
@@ -333,12 +341,12 @@ impl SyncClient {
     /// Pulls and applies pages until the server has nothing more.
     fn pull_all(
         &self,
-        store: &Store,
+        store: &dyn SyncStorage,
         progress: &mut dyn SyncProgress,
         server_seq: Option<u64>,
         report: &mut SyncReport,
     ) -> CoreResult<()> {
-        let state = store.sync_state()?;
+        let state = store.feed_position()?;
         let start = state.cursor;
         let mut cursor = start;
         let mut resume = state.resume;
@@ -361,7 +369,7 @@ impl SyncClient {
             }
             store.apply_pull(&page)?;
             // The resume point as the store kept it with the cursor (a late page changes neither).
-            resume = store.sync_state()?.resume;
+            resume = store.feed_position()?.resume;
             report.pulled += page.changes.len() as u64;
             report.pages += 1;
             cursor = cursor.max(page.next_seq);
@@ -387,7 +395,7 @@ impl SyncClient {
     /// keys). Without a credential the token is sent as it is.
     fn post_authed<B: Serialize, T: DeserializeOwned>(
         &self,
-        store: &Store,
+        store: &dyn SyncStorage,
         url: &str,
         body: &B,
     ) -> CoreResult<Result<T, (StatusCode, Option<ErrorBody>)>> {
@@ -404,7 +412,7 @@ impl SyncClient {
         Ok(answer)
     }
 
-    fn renew_token(&self, store: &Store) -> CoreResult<()> {
+    fn renew_token(&self, store: &dyn SyncStorage) -> CoreResult<()> {
         // Not held across the request: `post_raw` reads the token from the same lock.
         let credential = self.keeper().credential();
         if let Some(c) = credential {
@@ -417,7 +425,7 @@ impl SyncClient {
     /// error. The server's time in an error body still corrects the device's clock offset.
     fn post<B: Serialize, T: DeserializeOwned>(
         &self,
-        store: &Store,
+        store: &dyn SyncStorage,
         url: &str,
         body: &B,
     ) -> CoreResult<T> {
@@ -429,7 +437,7 @@ impl SyncClient {
     /// that act on a particular refusal.
     fn post_raw<B: Serialize, T: DeserializeOwned>(
         &self,
-        store: &Store,
+        store: &dyn SyncStorage,
         url: &str,
         body: &B,
     ) -> CoreResult<Result<T, (StatusCode, Option<ErrorBody>)>> {

@@ -5,7 +5,7 @@
 //! - [`progress`]: progress reports for long syncs;
 //! - [`errors`]: one stable error code per failure kind;
 //! - [`transport`]: HTTPS only (plain HTTP to loopback alone), extra trusted roots;
-//! - [`client`]: the sync itself;
+//! - [`client`]: the sync itself, over the phone's store as [`SyncStorage`];
 //! - [`account`]: enrolment, the platform's credential vault, sync, revocation — the phone apps' flow;
 //! - [`advice`]: what the worker is told after a failure, by error code;
 //! - `token`: the access token the client holds and renews with the device credential.
@@ -17,6 +17,7 @@ mod compression;
 pub mod errors;
 pub mod progress;
 pub mod routes;
+mod storage;
 mod token;
 pub mod transport;
 
@@ -25,3 +26,4 @@ pub use advice::{advice_for, Advice, NextStep};
 pub use client::{SyncClient, SyncReport};
 pub use progress::{SyncPhase, SyncProgress};
 pub use routes::Routes;
+pub use storage::{FeedPosition, PushOutcome, SnapshotProgress, SyncStorage};

@@ -29,18 +29,21 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{IsolationLevel, Row, Statement};
 use uuid::Uuid;
 
-use donghaeng_core::sync::entity::entity;
+use donghaeng_core::sync::admission::{PushTally, StoredId};
+use donghaeng_core::sync::merge;
 use donghaeng_core::sync::validate::{
     effective_limit, validate_pull, validate_push, PageBudget, PAGE_ENTRY_OVERHEAD,
 };
 use donghaeng_core::sync::{
-    decide, Change, Current, Decision, FieldVersion, HlcTimestamp, Op, PullRequest, PullResponse,
-    PushResponse, RecordRef, RecordState, RejectedChange, SeqChange, SkewPolicy,
+    known_entity, Applied, Change, FieldVersion, HlcTimestamp, PullRequest, PullResponse,
+    PushResponse, RecordRef, RecordState, SeqChange, SkewPolicy,
 };
-use donghaeng_core::{CoreError, CoreResult, ErrorCode};
+use donghaeng_core::{CoreError, CoreResult};
 
 use super::{pg_error, PgStore};
-use crate::store::{attached_to_store, check_judged_at, ChangeStore, Feed, KeyedPush, StoreFuture};
+use crate::store::{
+    attached_refused, attached_to_store, check_judged_at, ChangeStore, Feed, KeyedPush, StoreFuture,
+};
 
 /// (entity, record id): the key of a merged record, ordered as the canonical dump orders it.
 type RecordKey = (String, Uuid);
@@ -342,10 +345,7 @@ async fn push_tx(
     let last = u64::try_from(last).map_err(|_| CoreError::storage("negative sequence counter"))?;
     check_judged_at(push, last)?;
     let mut next_seq = last;
-    let mut resp = PushResponse {
-        server_time_ms: now_ms,
-        ..PushResponse::default()
-    };
+    let mut tally = PushTally::new(now_ms);
 
     // Change ids are unique within a batch (validation), so one lookup serves the whole batch.
     let ids: Vec<Uuid> = req.changes.iter().map(|c| c.id).collect();
@@ -375,47 +375,19 @@ async fn push_tx(
     let mut log = ChangeRows::default();
 
     for (i, (change, keys)) in req.changes.iter().zip(&push.keys).enumerate() {
-        if let Some(body) = stored.get(&change.id) {
-            // Same id: the same content is a retried push; other content breaks "one id, one
-            // content". Compare parsed values, not bytes, exactly as the reference does.
-            let same = serde_json::from_str::<Change>(body).is_ok_and(|c| c == *change);
-            if same {
-                resp.duplicates.push(change.id);
-            } else {
-                let e = change_id_reused(change.id, i);
-                resp.rejected
-                    .push(RejectedChange::from_error(change.id, &e));
-            }
+        let seen = StoredId::of_body(stored.get(&change.id).map(String::as_str), change);
+        if !tally.admit(i, change, seen, skew) {
             continue;
         }
-        if let Err(e) = skew.check(&change.hlc, now_ms, &format!("changes[{i}].hlc")) {
-            resp.rejected
-                .push(RejectedChange::from_error(change.id, &e));
-            continue;
+        let merged = merge(&mut held, change).map(|key| dirty.extend(key));
+        if tally.merged(change, merged)? {
+            next_seq += 1;
+            log.push(next_seq, change, keys)?;
         }
-        match merge(&mut held, change) {
-            Ok(Some(key)) => {
-                dirty.insert(key);
-            }
-            Ok(None) => {}
-            // Only a change that does not fit its entity fails here (validation rules it out); it is
-            // rejected alone, as in the reference, and nothing of it was merged.
-            Err(e) if e.kind != ErrorCode::Storage => {
-                resp.rejected
-                    .push(RejectedChange::from_error(change.id, &e));
-                continue;
-            }
-            Err(e) => return Err(e),
-        }
-        next_seq += 1;
-        log.push(next_seq, change, keys)?;
-        resp.accepted.push(change.id);
     }
     // The server's records of the push (fresh ids of its own: nothing stored to compare with).
-    for a in attached_to_store(&push.attached, &resp.accepted) {
-        if let Some(key) = merge(&mut held, &a.change)? {
-            dirty.insert(key);
-        }
+    for a in attached_to_store(&push.attached, tally.accepted()) {
+        dirty.extend(merge(&mut held, &a.change).map_err(attached_refused)?);
         next_seq += 1;
         log.push(next_seq, &a.change, &a.keys)?;
     }
@@ -455,88 +427,26 @@ async fn push_tx(
         )
         .map_err(pg_error)?;
     }
-    resp.server_seq = next_seq;
-    Ok(resp)
+    Ok(tally.finish(next_seq))
 }
 
-/// Merges one change into the in-memory working set with the shared `decide`, changing exactly
-/// what the SQLite store writes. Returns the record's key when its state changed.
+/// Merges one change into the in-memory working set with the shared merge. Returns the record's
+/// key when its state changed.
 fn merge(
     held: &mut BTreeMap<RecordKey, RecordState>,
     change: &Change,
 ) -> CoreResult<Option<RecordKey>> {
-    let spec = entity(&change.entity).ok_or_else(|| {
-        CoreError::invalid(
-            "unknown_entity",
-            "entity",
-            format!("동기화할 수 없는 종류의 기록입니다: {:?}", change.entity),
-            format!("unknown entity: {:?}", change.entity),
-        )
-    })?;
+    let spec = known_entity(&change.entity, "entity")?;
     let key = (spec.name.to_owned(), change.record_id);
-    let current = match held.get(&key) {
-        None => Current::Absent,
-        Some(RecordState::Live { fields }) => Current::Live(fields),
-        Some(RecordState::Deleted { hlc, .. }) => Current::Deleted(hlc),
-        Some(RecordState::Appended { hlc, .. }) => Current::Appended(hlc),
-    };
-    match (decide(spec, current, change)?, &change.op) {
-        (Decision::Skip(_), _) => return Ok(None),
-        (Decision::SetFields(names), Op::Upsert { fields }) => {
-            let state = held
-                .entry(key.clone())
-                .or_insert_with(|| RecordState::Live {
-                    fields: BTreeMap::new(),
-                });
-            // `decide` sets fields only on an absent or live record.
-            let RecordState::Live { fields: stored } = state else {
-                return Err(CoreError::storage(
-                    "fields set on a record that is not live",
-                ));
-            };
-            for name in names {
-                if let Some(value) = fields.get(name) {
-                    stored.insert(
-                        name.to_owned(),
-                        FieldVersion {
-                            value: value.clone(),
-                            hlc: change.hlc,
-                            change_id: change.id,
-                        },
-                    );
-                }
-            }
-        }
-        (Decision::Tombstone, _) => {
-            held.insert(
-                key.clone(),
-                RecordState::Deleted {
-                    hlc: change.hlc,
-                    change_id: change.id,
-                },
-            );
-        }
-        (Decision::Insert, Op::Append { record }) => {
-            held.insert(
-                key.clone(),
-                RecordState::Appended {
-                    record: record.clone(),
-                    hlc: change.hlc,
-                    change_id: change.id,
-                },
-            );
-        }
-        // `decide` returns SetFields only for an upsert and Insert only for an append.
-        (_, op) => {
-            return Err(CoreError::invalid(
-                "op_not_allowed",
-                "op",
-                format!("병합할 수 없는 작업입니다: {}", op.name()),
-                format!("cannot merge operation {}", op.name()),
-            ))
-        }
+    let mut state = held.remove(&key);
+    let applied = merge::apply(spec, &mut state, change);
+    if let Some(state) = state {
+        held.insert(key.clone(), state);
     }
-    Ok(Some(key))
+    Ok(match applied? {
+        Applied::Changed => Some(key),
+        Applied::Unchanged(_) => None,
+    })
 }
 
 /// The rows of accepted changes, as column arrays for one `INSERT … SELECT FROM unnest(…)`.
@@ -745,12 +655,4 @@ fn dump(records: &BTreeMap<RecordKey, RecordState>) -> CoreResult<String> {
 
 fn decode_stamp(s: &str) -> CoreResult<HlcTimestamp> {
     HlcTimestamp::decode(s, "hlc").map_err(|e| CoreError::storage(format!("corrupt stamp: {e}")))
-}
-
-fn change_id_reused(id: Uuid, index: usize) -> CoreError {
-    CoreError::conflict(
-        "change_id_reused",
-        format!("이미 다른 내용으로 저장된 변경 ID입니다: {id} (changes[{index}])"),
-        format!("change id {id} was already stored with different content (changes[{index}])"),
-    )
 }

@@ -8,18 +8,20 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use donghaeng_core::sync::entity::entity;
+use donghaeng_core::sync::admission::{PushTally, StoredId};
 use donghaeng_core::sync::validate::{
     effective_limit, validate_pull, validate_push, PageBudget, PAGE_ENTRY_OVERHEAD,
 };
 use donghaeng_core::sync::{
-    decide, Change, Current, Decision, FieldVersion, HlcTimestamp, Op, PullRequest, PullResponse,
-    PushResponse, RecordRef, RecordState, RejectedChange, SeqChange, SkewPolicy,
+    known_entity, plan, Change, Current, FieldVersion, HlcTimestamp, Plan, PullRequest,
+    PullResponse, PushResponse, RecordRef, RecordState, SeqChange, SkewPolicy,
 };
 use donghaeng_core::{CoreError, CoreResult};
 
 use super::{uuid_from, SqliteStore};
-use crate::store::{attached_to_store, check_judged_at, ChangeStore, Feed, KeyedPush, StoreFuture};
+use crate::store::{
+    attached_refused, attached_to_store, check_judged_at, ChangeStore, Feed, KeyedPush, StoreFuture,
+};
 
 impl ChangeStore for SqliteStore {
     fn push_keyed(&self, push: KeyedPush, now_ms: i64) -> StoreFuture<'_, PushResponse> {
@@ -168,105 +170,60 @@ fn push_blocking(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut next_seq = last_seq(&tx)?;
     check_judged_at(push, next_seq)?;
-    let mut resp = PushResponse {
-        server_time_ms: now_ms,
-        ..PushResponse::default()
-    };
+    let mut tally = PushTally::new(now_ms);
     for (i, (change, keys)) in push.req.changes.iter().zip(&push.keys).enumerate() {
-        match store_change(&tx, skew, change, keys, i, now_ms, &mut next_seq)? {
-            Stored::Accepted => resp.accepted.push(change.id),
-            Stored::Duplicate => resp.duplicates.push(change.id),
-            Stored::Rejected(e) => resp
-                .rejected
-                .push(RejectedChange::from_error(change.id, &e)),
+        let stored = StoredId::of_body(stored_body(&tx, change.id)?.as_deref(), change);
+        if tally.admit(i, change, stored, skew) && tally.merged(change, merge(&tx, change))? {
+            log_change(&tx, change, keys, &mut next_seq)?;
         }
     }
-    for (i, a) in attached_to_store(&push.attached, &resp.accepted).enumerate() {
-        if let Stored::Rejected(e) =
-            store_change(&tx, skew, &a.change, &a.keys, i, now_ms, &mut next_seq)?
-        {
-            // Dropping the transaction stores nothing: no accepted change without its record.
-            return Err(CoreError::storage(format!(
-                "a server record of the push was refused: {}",
-                e.code
-            )));
-        }
+    // The server's records of the push (fresh ids of its own: nothing stored to compare with).
+    for a in attached_to_store(&push.attached, tally.accepted()) {
+        merge(&tx, &a.change).map_err(attached_refused)?;
+        log_change(&tx, &a.change, &a.keys, &mut next_seq)?;
     }
     tx.commit()?;
-    resp.server_seq = next_seq;
-    Ok(resp)
+    Ok(tally.finish(next_seq))
 }
 
-/// What became of one change of a push.
-enum Stored {
-    Accepted,
-    Duplicate,
-    Rejected(CoreError),
+/// The body of the change stored under `id`, if any.
+fn stored_body(tx: &Transaction<'_>, id: Uuid) -> CoreResult<Option<String>> {
+    Ok(tx
+        .prepare_cached("SELECT body FROM changes WHERE id = ?1")?
+        .query_row([id.as_bytes().as_slice()], |r| r.get(0))
+        .optional()?)
 }
 
-/// Merges and logs one change under the next sequence number and its feed keys (`Err`: storage
-/// failed, the push aborts).
-fn store_change(
+/// Logs one merged change under the next sequence number and its feed keys.
+fn log_change(
     tx: &Transaction<'_>,
-    skew: &SkewPolicy,
     change: &Change,
     keys: &[Uuid],
-    i: usize,
-    now_ms: i64,
     next_seq: &mut u64,
-) -> CoreResult<Stored> {
-    let stored: Option<String> = tx
-        .query_row(
-            "SELECT body FROM changes WHERE id = ?1",
-            [change.id.as_bytes().as_slice()],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if let Some(body) = stored {
-        // Same id: the same content is a retried push; other content breaks "one id, one
-        // content". Compare parsed values, not bytes, exactly as the reference does.
-        let same = serde_json::from_str::<Change>(&body).is_ok_and(|c| c == *change);
-        return Ok(if same {
-            Stored::Duplicate
-        } else {
-            Stored::Rejected(change_id_reused(change.id, i))
-        });
-    }
-    if let Err(e) = skew.check(&change.hlc, now_ms, &format!("changes[{i}].hlc")) {
-        return Ok(Stored::Rejected(e));
-    }
-    match merge(tx, change) {
-        Ok(()) => {}
-        // Only a change that does not fit its entity fails here (validation rules it out); it is
-        // rejected alone, as in the reference. A storage failure aborts the whole push.
-        Err(e) if e.kind != donghaeng_core::ErrorCode::Storage => return Ok(Stored::Rejected(e)),
-        Err(e) => return Err(e),
-    }
+) -> CoreResult<()> {
     *next_seq += 1;
+    let seq = i64::try_from(*next_seq).unwrap_or(i64::MAX);
     let body = serde_json::to_string(change)
         .map_err(|e| CoreError::storage(format!("cannot encode change: {e}")))?;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO changes (seq, id, entity, record_id, hlc, device_id, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            i64::try_from(*next_seq).unwrap_or(i64::MAX),
-            change.id.as_bytes().as_slice(),
-            change.entity,
-            change.record_id.as_bytes().as_slice(),
-            change.hlc.encode(),
-            change.device_id.as_bytes().as_slice(),
-            body,
-        ],
-    )?;
+    )?
+    .execute(params![
+        seq,
+        change.id.as_bytes().as_slice(),
+        change.entity,
+        change.record_id.as_bytes().as_slice(),
+        change.hlc.encode(),
+        change.device_id.as_bytes().as_slice(),
+        body,
+    ])?;
     let mut key_stmt =
         tx.prepare_cached("INSERT OR IGNORE INTO change_scopes (scope, seq) VALUES (?1, ?2)")?;
     for key in keys {
-        key_stmt.execute(params![
-            key.as_bytes().as_slice(),
-            i64::try_from(*next_seq).unwrap_or(i64::MAX)
-        ])?;
+        key_stmt.execute(params![key.as_bytes().as_slice(), seq])?;
     }
-    Ok(Stored::Accepted)
+    Ok(())
 }
 
 /// What the store holds about one record, read for `decide`.
@@ -322,16 +279,9 @@ fn decode_stamp(s: &str) -> CoreResult<HlcTimestamp> {
     HlcTimestamp::decode(s, "hlc").map_err(|e| CoreError::storage(format!("corrupt stamp: {e}")))
 }
 
-/// Merges one change into the stored state with the shared `decide`, writing exactly its decision.
+/// Merges one change into the stored state: writes the fields of the shared merge's [`Plan`].
 fn merge(tx: &Transaction<'_>, change: &Change) -> CoreResult<()> {
-    let spec = entity(&change.entity).ok_or_else(|| {
-        CoreError::invalid(
-            "unknown_entity",
-            "entity",
-            format!("동기화할 수 없는 종류의 기록입니다: {:?}", change.entity),
-            format!("unknown entity: {:?}", change.entity),
-        )
-    })?;
+    let spec = known_entity(&change.entity, "entity")?;
     let rid = change.record_id.as_bytes().as_slice();
     let held = load_held(tx, spec.name, rid)?;
     let current = match &held {
@@ -342,52 +292,39 @@ fn merge(tx: &Transaction<'_>, change: &Change) -> CoreResult<()> {
     };
     let stamp = change.hlc.encode();
     let cid = change.id.as_bytes().as_slice();
-    match (decide(spec, current, change)?, &change.op) {
-        (Decision::Skip(_), _) => {}
-        (Decision::SetFields(names), Op::Upsert { fields }) => {
-            tx.execute(
+    match plan(spec, current, change)? {
+        Plan::Skip(_) => {}
+        Plan::SetFields(fields) => {
+            tx.prepare_cached(
                 "INSERT OR IGNORE INTO merged_records (entity, record_id, state)
                  VALUES (?1, ?2, 'live')",
-                params![spec.name, rid],
-            )?;
+            )?
+            .execute(params![spec.name, rid])?;
             let mut stmt = tx.prepare_cached(
                 "INSERT OR REPLACE INTO merged_fields (entity, record_id, field, value, hlc, change_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
-            for name in names {
-                if let Some(value) = fields.get(name) {
-                    stmt.execute(params![spec.name, rid, name, value.to_string(), stamp, cid])?;
-                }
+            for (name, value) in fields {
+                stmt.execute(params![spec.name, rid, name, value.to_string(), stamp, cid])?;
             }
         }
-        (Decision::Tombstone, _) => {
-            tx.execute(
-                "DELETE FROM merged_fields WHERE entity = ?1 AND record_id = ?2",
-                params![spec.name, rid],
-            )?;
-            tx.execute(
+        Plan::Tombstone => {
+            tx.prepare_cached("DELETE FROM merged_fields WHERE entity = ?1 AND record_id = ?2")?
+                .execute(params![spec.name, rid])?;
+            tx.prepare_cached(
                 "INSERT OR REPLACE INTO merged_records (entity, record_id, state, hlc, change_id)
                  VALUES (?1, ?2, 'deleted', ?3, ?4)",
-                params![spec.name, rid, stamp, cid],
-            )?;
+            )?
+            .execute(params![spec.name, rid, stamp, cid])?;
         }
-        (Decision::Insert, Op::Append { record }) => {
+        Plan::Insert(record) => {
             let body = serde_json::to_string(record)
                 .map_err(|e| CoreError::storage(format!("cannot encode record: {e}")))?;
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT OR REPLACE INTO merged_records (entity, record_id, state, hlc, change_id, record)
                  VALUES (?1, ?2, 'appended', ?3, ?4, ?5)",
-                params![spec.name, rid, stamp, cid, body],
-            )?;
-        }
-        // `decide` returns SetFields only for an upsert and Insert only for an append.
-        (_, op) => {
-            return Err(CoreError::invalid(
-                "op_not_allowed",
-                "op",
-                format!("병합할 수 없는 작업입니다: {}", op.name()),
-                format!("cannot merge operation {}", op.name()),
-            ))
+            )?
+            .execute(params![spec.name, rid, stamp, cid, body])?;
         }
     }
     Ok(())
@@ -533,12 +470,4 @@ fn dump_blocking(conn: &Connection) -> CoreResult<String> {
         out.push('\n');
     }
     Ok(out)
-}
-
-fn change_id_reused(id: Uuid, index: usize) -> CoreError {
-    CoreError::conflict(
-        "change_id_reused",
-        format!("이미 다른 내용으로 저장된 변경 ID입니다: {id} (changes[{index}])"),
-        format!("change id {id} was already stored with different content (changes[{index}])"),
-    )
 }
