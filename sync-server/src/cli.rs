@@ -138,6 +138,11 @@ pub struct ServeArgs {
     #[arg(long, env = "DONGHAENG_PULL_PAGE_BYTES", default_value_t = DEFAULT_PULL_PAGE_BYTES as u64,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub pull_page_bytes: u64,
+    /// Changes between two checkpoints of the scope index in the database, from which a node
+    /// starts instead of reading the whole log (0: never saved; docs/sync.md "Costs").
+    #[arg(long, env = "DONGHAENG_SCOPE_CHECKPOINT_EVERY",
+          default_value_t = crate::scope::checkpoint::CHECKPOINT_EVERY)]
+    pub scope_checkpoint_every: u64,
     /// How long a client may take to send a request's headers (also an idle keep-alive
     /// connection's lifetime), in seconds.
     #[arg(long, env = "DONGHAENG_HEADER_TIMEOUT_S", default_value_t = 10,
@@ -174,6 +179,7 @@ impl ServeArgs {
             token_ttl_ms: self.token_ttl_s.saturating_mul(1000),
             safety_tick: std::time::Duration::from_secs(self.safety_tick_secs.clamp(1, 30)),
             pull_page_bytes: usize::try_from(self.pull_page_bytes).unwrap_or(usize::MAX),
+            scope_checkpoint_every: self.scope_checkpoint_every,
             header_timeout: std::time::Duration::from_secs(self.header_timeout_s),
             body_timeout: std::time::Duration::from_secs(self.body_timeout_s),
             max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
@@ -376,6 +382,18 @@ pub async fn serve(choice: StoreChoice, args: ServeArgs) -> CoreResult<()> {
         state.safety.set_leadership(l);
     }
     state.safety.rebuild(state.clock.now_ms()).await?;
+    // The scope index is ready before the first request: from its checkpoint in the database and
+    // the log after it (`crate::scope::checkpoint`).
+    if state.config.role_scopes {
+        let started = std::time::Instant::now();
+        state.catch_up_scope().await?;
+        let seq = state.scope.read().await.last_seq();
+        tracing::info!(
+            seq,
+            ms = started.elapsed().as_millis() as u64,
+            "scope index ready"
+        );
+    }
     if let Some(hook) = hook {
         state
             .safety

@@ -38,9 +38,7 @@ use donghaeng_core::safety::{
 };
 use donghaeng_core::store::device_sync::capture::v7_at;
 use donghaeng_core::store::safety_events::{from_fields, to_fields, ENTITY};
-use donghaeng_core::sync::{
-    Change, HybridClock, Op, ProtocolVersion, PullRequest, PushRequest, PushResponse,
-};
+use donghaeng_core::sync::{Change, HybridClock, Op, ProtocolVersion, PushRequest, PushResponse};
 use donghaeng_core::{CoreError, CoreResult};
 
 use crate::store::ChangeStore;
@@ -209,17 +207,10 @@ impl SafetyHub {
         let mut notices = Vec::new();
         loop {
             let after = lock(&self.inner).followed_seq;
+            // Only safety events: what the monitor follows, read through the log's entity index.
             let page = self
                 .changes
-                .pull(
-                    PullRequest {
-                        protocol_version: ProtocolVersion::CURRENT,
-                        after_seq: after,
-                        limit: REBUILD_PAGE,
-                        resume: None,
-                    },
-                    now_ms,
-                )
+                .pull_entity(ENTITY, after, REBUILD_PAGE, now_ms)
                 .await?;
             let mut inner = lock(&self.inner);
             for c in &page.changes {

@@ -10,6 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -63,7 +64,7 @@ const PURGE_ORDER: &[&str] = &[
 ];
 
 /// A value with the stamp that set it: a later stamp replaces it (the merge rule).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct Stamped<T> {
     hlc: HlcTimestamp,
     value: T,
@@ -77,7 +78,7 @@ fn set<T>(slot: &mut Option<Stamped<T>>, hlc: HlcTimestamp, value: T) -> bool {
     true
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct Unit {
     kind: Option<Stamped<String>>,
     parent: Option<Stamped<Option<Uuid>>>,
@@ -92,8 +93,8 @@ pub enum Trigger {
     Assignment { household: Uuid, worker: Uuid },
 }
 
-/// See the module documentation.
-#[derive(Debug, Default)]
+/// See the module documentation. Saved whole as a checkpoint ([`super::checkpoint`]).
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct ScopeIndex {
     last_seq: u64,
     units: HashMap<Uuid, Unit>,

@@ -19,7 +19,7 @@ use std::pin::Pin;
 
 use donghaeng_core::sync::validate::DEFAULT_PULL_PAGE_BYTES;
 use donghaeng_core::sync::{
-    Change, PullRequest, PullResponse, PushRequest, PushResponse, RecordRef, RecordState,
+    Change, PullRequest, PullResponse, PushRequest, PushResponse, RecordRef, RecordState, SeqChange,
 };
 use donghaeng_core::{CoreError, CoreResult};
 use uuid::Uuid;
@@ -146,6 +146,38 @@ pub fn attached_refused(e: CoreError) -> CoreError {
     ))
 }
 
+/// A page of one entity's changes from up to `limit` + 1 rows (seq, body).
+pub(crate) fn entity_page(
+    rows: Vec<(i64, String)>,
+    after_seq: u64,
+    limit: u32,
+    log_end: u64,
+    now_ms: i64,
+) -> CoreResult<PullResponse> {
+    let has_more = rows.len() > limit as usize;
+    let mut changes = Vec::with_capacity(rows.len());
+    for (seq, body) in rows.into_iter().take(limit as usize) {
+        let change: Change = serde_json::from_str(&body)
+            .map_err(|e| CoreError::storage(format!("corrupt change at seq {seq}: {e}")))?;
+        changes.push(SeqChange {
+            seq: u64::try_from(seq).unwrap_or(0),
+            change,
+        });
+    }
+    let next_seq = match changes.last() {
+        Some(last) if has_more => last.seq,
+        _ => log_end.max(after_seq),
+    };
+    Ok(PullResponse {
+        changes,
+        next_seq,
+        has_more,
+        purge: Vec::new(),
+        server_time_ms: now_ms,
+        resume: None,
+    })
+}
+
 /// The change log and merged state.
 pub trait ChangeStore: Send + Sync {
     /// Handles a push judged at server time `now_ms`, as `MemoryServer::push` does: the whole batch is
@@ -205,6 +237,17 @@ pub trait ChangeStore: Send + Sync {
         self.pull_page(req, DEFAULT_PULL_PAGE_BYTES, now_ms)
     }
 
+    /// The changes of one entity after `after_seq`, ascending, at most `limit` (read through the
+    /// log's entity index, not the whole log). When they are all in the page, `next_seq` is the
+    /// log's end as the same read saw it; otherwise the last one's.
+    fn pull_entity(
+        &self,
+        entity: &'static str,
+        after_seq: u64,
+        limit: u32,
+        now_ms: i64,
+    ) -> StoreFuture<'_, PullResponse>;
+
     /// The highest sequence number given out (0 when empty).
     fn last_seq(&self) -> StoreFuture<'_, u64>;
 
@@ -215,4 +258,11 @@ pub trait ChangeStore: Send + Sync {
     /// The merged state in the format of `Replica::canonical_dump` (one JSON line per record): equal
     /// dumps mean equal state. For tests and audits; it reads everything.
     fn canonical_dump(&self) -> StoreFuture<'_, String>;
+
+    /// Saves a reader's checkpoint: its state `body` as of sequence number `seq`, under `kind`
+    /// (the reader and the version of its rules). One older than the one held is not saved.
+    fn save_checkpoint(&self, kind: String, seq: u64, body: Vec<u8>) -> StoreFuture<'_, ()>;
+
+    /// The newest checkpoint saved under `kind`: its sequence number and body.
+    fn load_checkpoint(&self, kind: String) -> StoreFuture<'_, Option<(u64, Vec<u8>)>>;
 }

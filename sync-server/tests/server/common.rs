@@ -87,6 +87,15 @@ impl ChangeStore for AnyStore {
     fn last_seq(&self) -> StoreFuture<'_, u64> {
         self.0.last_seq()
     }
+    fn pull_entity(
+        &self,
+        entity: &'static str,
+        after_seq: u64,
+        limit: u32,
+        now_ms: i64,
+    ) -> StoreFuture<'_, PullResponse> {
+        self.0.pull_entity(entity, after_seq, limit, now_ms)
+    }
     fn records(
         &self,
         keys: Vec<donghaeng_core::sync::RecordRef>,
@@ -101,6 +110,12 @@ impl ChangeStore for AnyStore {
     }
     fn canonical_dump(&self) -> StoreFuture<'_, String> {
         self.0.canonical_dump()
+    }
+    fn save_checkpoint(&self, kind: String, seq: u64, body: Vec<u8>) -> StoreFuture<'_, ()> {
+        self.0.save_checkpoint(kind, seq, body)
+    }
+    fn load_checkpoint(&self, kind: String) -> StoreFuture<'_, Option<(u64, Vec<u8>)>> {
+        self.0.load_checkpoint(kind)
     }
 }
 
@@ -198,6 +213,8 @@ impl AuthStore for AnyStore {
 enum Backing {
     Dir(tempfile::TempDir),
     Pg(Arc<PgTestDb>),
+    /// Another node's: the first node keeps it.
+    Shared,
 }
 
 /// Which store a behaviour test runs its server on: every test of `http_sync` and `http_auth` runs
@@ -305,6 +322,16 @@ impl TestServer {
     pub async fn start_pg_with(db: &Arc<PgTestDb>, config: ServerConfig, skew: SkewPolicy) -> Self {
         let store = db.store(skew).await;
         Self::serve(store, config, Backing::Pg(Arc::clone(db))).await
+    }
+
+    /// Another server node on this one's database, with its own memory (a node started later, or
+    /// this one restarted): what it knows it learns from the database alone.
+    pub async fn another_node(&self, config: ServerConfig) -> Self {
+        let backing = match &self._backing {
+            Backing::Pg(db) => Backing::Pg(Arc::clone(db)),
+            Backing::Dir(_) | Backing::Shared => Backing::Shared,
+        };
+        Self::serve(self.store.clone(), config, backing).await
     }
 
     async fn serve<S>(store: S, config: ServerConfig, backing: Backing) -> Self

@@ -42,7 +42,8 @@ use donghaeng_core::{CoreError, CoreResult};
 
 use super::{pg_error, PgStore};
 use crate::store::{
-    attached_refused, attached_to_store, check_judged_at, ChangeStore, Feed, KeyedPush, StoreFuture,
+    attached_refused, attached_to_store, check_judged_at, entity_page, ChangeStore, Feed,
+    KeyedPush, StoreFuture,
 };
 
 /// (entity, record id): the key of a merged record, ordered as the canonical dump orders it.
@@ -181,6 +182,49 @@ impl ChangeStore for PgStore {
         })
     }
 
+    fn pull_entity(
+        &self,
+        entity: &'static str,
+        after_seq: u64,
+        limit: u32,
+        now_ms: i64,
+    ) -> StoreFuture<'_, PullResponse> {
+        Box::pin(async move {
+            let mut client = self.client().await?;
+            // One snapshot: the page and the log's end as of one moment.
+            let tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await
+                .map_err(pg_error)?;
+            let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
+            let rows = tx
+                .query(
+                    "SELECT seq, body FROM changes WHERE entity = $1 AND seq > $2
+                      ORDER BY seq LIMIT $3",
+                    &[&entity, &after, &(i64::from(limit) + 1)],
+                )
+                .await
+                .map_err(pg_error)?;
+            let end: i64 = tx
+                .query_one("SELECT last_seq FROM seq_counter", &[])
+                .await
+                .map_err(pg_error)?
+                .get(0);
+            tx.commit().await.map_err(pg_error)?;
+            let rows = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+            entity_page(
+                rows,
+                after_seq,
+                limit,
+                u64::try_from(end).unwrap_or(0),
+                now_ms,
+            )
+        })
+    }
+
     fn last_seq(&self) -> StoreFuture<'_, u64> {
         Box::pin(async move {
             let client = self.client().await?;
@@ -240,6 +284,37 @@ impl ChangeStore for PgStore {
             let records = load_all_records(&tx).await?;
             tx.commit().await.map_err(pg_error)?;
             dump(&records)
+        })
+    }
+
+    fn save_checkpoint(&self, kind: String, seq: u64, body: Vec<u8>) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+            client
+                .execute(
+                    "INSERT INTO log_checkpoints (kind, seq, body) VALUES ($1, $2, $3)
+                     ON CONFLICT (kind) DO UPDATE SET seq = EXCLUDED.seq, body = EXCLUDED.body
+                      WHERE EXCLUDED.seq > log_checkpoints.seq",
+                    &[&kind, &seq, &body],
+                )
+                .await
+                .map_err(pg_error)?;
+            Ok(())
+        })
+    }
+
+    fn load_checkpoint(&self, kind: String) -> StoreFuture<'_, Option<(u64, Vec<u8>)>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(
+                    "SELECT seq, body FROM log_checkpoints WHERE kind = $1",
+                    &[&kind],
+                )
+                .await
+                .map_err(pg_error)?;
+            Ok(row.map(|r| (u64::try_from(r.get::<_, i64>(0)).unwrap_or(0), r.get(1))))
         })
     }
 }

@@ -136,6 +136,20 @@ INSERT INTO change_scopes (scope, seq)
     SELECT '00000000-0000-0000-0000-000000000000'::uuid, seq FROM changes
      WHERE entity <> 'audit_entries';
 "#,
+    r#"
+-- 6: checkpoints of the server's readers of the log, and the log by entity. Checkpoints (the scope index, src/scope/checkpoint.rs): the
+-- reader's state as of a sequence number, so that a node starts from it and reads only the log
+-- after it. `kind` names the reader and the version of its rules; one row per kind, the newest
+-- (every node writes the same state for the same sequence number: the index follows the log).
+CREATE TABLE log_checkpoints (
+    kind text   PRIMARY KEY,
+    seq  bigint NOT NULL CHECK (seq >= 0),
+    body bytea  NOT NULL
+);
+-- The log of one entity, for the server's readers that follow one kind of record (the safety
+-- monitor reads only safety events, not the whole log, when a node starts).
+CREATE INDEX changes_by_entity ON changes (entity, seq);
+"#,
 ];
 
 /// The schema version this server writes.

@@ -20,7 +20,8 @@ use donghaeng_core::{CoreError, CoreResult};
 
 use super::{uuid_from, SqliteStore};
 use crate::store::{
-    attached_refused, attached_to_store, check_judged_at, ChangeStore, Feed, KeyedPush, StoreFuture,
+    attached_refused, attached_to_store, check_judged_at, entity_page, ChangeStore, Feed,
+    KeyedPush, StoreFuture,
 };
 
 impl ChangeStore for SqliteStore {
@@ -49,12 +50,66 @@ impl ChangeStore for SqliteStore {
         self.read(last_seq)
     }
 
+    fn pull_entity(
+        &self,
+        entity: &'static str,
+        after_seq: u64,
+        limit: u32,
+        now_ms: i64,
+    ) -> StoreFuture<'_, PullResponse> {
+        self.read(move |conn| {
+            // One read transaction: the page and the log's end are of one snapshot.
+            let tx = conn.unchecked_transaction()?;
+            let rows = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT seq, body FROM changes WHERE entity = ?1 AND seq > ?2
+                      ORDER BY seq LIMIT ?3",
+                )?;
+                let rows = stmt.query_map(
+                    params![
+                        entity,
+                        i64::try_from(after_seq).unwrap_or(i64::MAX),
+                        i64::from(limit) + 1
+                    ],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+                )?;
+                rows.collect::<Result<Vec<_>, _>>()?
+            };
+            let end = last_seq(&tx)?;
+            entity_page(rows, after_seq, limit, end, now_ms)
+        })
+    }
+
     fn records(&self, keys: Vec<RecordRef>) -> StoreFuture<'_, Vec<(RecordRef, RecordState)>> {
         self.read(move |conn| records_blocking(conn, &keys))
     }
 
     fn canonical_dump(&self) -> StoreFuture<'_, String> {
         self.read(dump_blocking)
+    }
+
+    fn save_checkpoint(&self, kind: String, seq: u64, body: Vec<u8>) -> StoreFuture<'_, ()> {
+        self.write(move |conn, _| {
+            conn.prepare_cached(
+                "INSERT INTO log_checkpoints (kind, seq, body) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (kind) DO UPDATE SET seq = excluded.seq, body = excluded.body
+                  WHERE excluded.seq > log_checkpoints.seq",
+            )?
+            .execute(params![kind, i64::try_from(seq).unwrap_or(i64::MAX), body])?;
+            Ok(())
+        })
+    }
+
+    fn load_checkpoint(&self, kind: String) -> StoreFuture<'_, Option<(u64, Vec<u8>)>> {
+        self.read(move |conn| {
+            let row = conn
+                .prepare_cached("SELECT seq, body FROM log_checkpoints WHERE kind = ?1")?
+                .query_row([kind], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })
+                .optional()?;
+            Ok(row.map(|(seq, body)| (u64::try_from(seq).unwrap_or(0), body)))
+        })
     }
 }
 

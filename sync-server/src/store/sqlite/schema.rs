@@ -118,6 +118,19 @@ CREATE TABLE change_scopes (
 INSERT INTO change_scopes (scope, seq)
     SELECT zeroblob(16), seq FROM changes WHERE entity <> 'audit_entries';
 "#,
+    r#"
+-- 6: checkpoints of the server's readers of the log, and the log by entity. Checkpoints (the scope index, src/scope/checkpoint.rs): the
+-- reader's state as of a sequence number, so that a node starts from it and reads only the log
+-- after it. `kind` names the reader and the version of its rules; one row per kind, the newest.
+CREATE TABLE log_checkpoints (
+    kind TEXT PRIMARY KEY,
+    seq  INTEGER NOT NULL CHECK (seq >= 0),
+    body BLOB NOT NULL
+);
+-- The log of one entity, for the server's readers that follow one kind of record (the safety
+-- monitor reads only safety events, not the whole log, when a node starts).
+CREATE INDEX changes_by_entity ON changes (entity, seq);
+"#,
 ];
 
 /// Brings the schema to the newest version, in one transaction per step.
