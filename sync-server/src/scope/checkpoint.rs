@@ -95,6 +95,87 @@ pub fn due(seq: u64, saved: u64, every: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use donghaeng_core::sync::{Change, HybridClock, Op, SeqChange};
+    use serde_json::json;
+    use uuid::Uuid;
+
+    fn upsert(
+        clock: &mut HybridClock,
+        entity: &str,
+        id: Uuid,
+        fields: serde_json::Value,
+    ) -> Change {
+        let hlc = clock.send(1_767_225_600_000);
+        Change {
+            id: Uuid::now_v7(),
+            entity: entity.into(),
+            record_id: id,
+            op: Op::Upsert {
+                fields: serde_json::from_value(fields).unwrap(),
+            },
+            hlc,
+            device_id: hlc.node,
+        }
+    }
+
+    #[test]
+    fn a_decoded_checkpoint_answers_as_the_index_it_was_made_of() {
+        let device = Uuid::now_v7();
+        let mut clock = HybridClock::new(device);
+        let (dong, household, visit, worker) = (
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+        );
+        let changes = [
+            upsert(
+                &mut clock,
+                "households",
+                household,
+                json!({"dong_id": dong}),
+            ),
+            upsert(
+                &mut clock,
+                "visits",
+                visit,
+                json!({"household_id": household}),
+            ),
+            upsert(
+                &mut clock,
+                "visit_workers",
+                visit,
+                json!({worker.to_string(): true}),
+            ),
+        ];
+        let mut ix = ScopeIndex::default();
+        for (i, c) in changes.into_iter().enumerate() {
+            ix.apply(&SeqChange {
+                seq: i as u64 + 1,
+                change: c,
+            });
+        }
+        let body = encode(&ix).unwrap();
+        let back = decode(0, &body, 3).expect("decodes");
+        assert_eq!(back.dong_of_household(household), Some(dong));
+        assert_eq!(back.household_of("visits", visit), Some(household));
+        assert!(back.assigned(worker, household));
+        assert_eq!(back.household_seqs_upto(household, 3), vec![1, 2, 3]);
+        assert!(back.has_writer(device));
+        // A later stamp still replaces a restored value (the stamps came back whole).
+        let mut back = back;
+        let other = Uuid::now_v7();
+        back.apply(&SeqChange {
+            seq: 4,
+            change: upsert(
+                &mut clock,
+                "households",
+                household,
+                json!({"dong_id": other}),
+            ),
+        });
+        assert_eq!(back.dong_of_household(household), Some(other));
+    }
 
     #[test]
     fn a_checkpoint_ahead_of_the_log_or_broken_is_ignored() {
