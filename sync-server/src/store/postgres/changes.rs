@@ -22,7 +22,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use deadpool_postgres::Transaction;
+use deadpool_postgres::{Object, Transaction};
 use serde::Serialize;
 use serde_json::Value;
 use tokio_postgres::types::ToSql;
@@ -115,13 +115,7 @@ impl ChangeStore for PgStore {
             let mut client = self.client().await?;
             // The page and the log's end of one snapshot (pushes commit in sequence order, see
             // above): nothing the feed reads can commit between them unseen.
-            let tx = client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await
-                .map_err(pg_error)?;
+            let tx = read_snapshot(&mut client).await?;
             let stmt = tx.prepare_cached(&sql).await.map_err(pg_error)?;
             let except = feed.except_device;
             let rows = match &feed.keys {
@@ -192,13 +186,7 @@ impl ChangeStore for PgStore {
         Box::pin(async move {
             let mut client = self.client().await?;
             // One snapshot: the page and the log's end as of one moment.
-            let tx = client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await
-                .map_err(pg_error)?;
+            let tx = read_snapshot(&mut client).await?;
             let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
             let rows = tx
                 .query(
@@ -241,13 +229,7 @@ impl ChangeStore for PgStore {
         Box::pin(async move {
             let mut client = self.client().await?;
             // One snapshot for both tables, and two statements whatever the page size.
-            let tx = client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await
-                .map_err(pg_error)?;
+            let tx = read_snapshot(&mut client).await?;
             let entities: Vec<&str> = keys.iter().map(|k| k.entity.as_str()).collect();
             let ids: Vec<Uuid> = keys.iter().map(|k| k.record_id).collect();
             let records = tx
@@ -274,13 +256,7 @@ impl ChangeStore for PgStore {
         Box::pin(async move {
             let mut client = self.client().await?;
             // One snapshot for both tables.
-            let tx = client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await
-                .map_err(pg_error)?;
+            let tx = read_snapshot(&mut client).await?;
             let records = load_all_records(&tx).await?;
             tx.commit().await.map_err(pg_error)?;
             dump(&records)
@@ -317,6 +293,17 @@ impl ChangeStore for PgStore {
             Ok(row.map(|r| (u64::try_from(r.get::<_, i64>(0)).unwrap_or(0), r.get(1))))
         })
     }
+}
+
+/// A read-only transaction that sees one snapshot of the database for all its statements.
+async fn read_snapshot(client: &mut Object) -> CoreResult<Transaction<'_>> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
+        .map_err(pg_error)
 }
 
 /// The statements of a push, prepared once per connection (deadpool caches them).
