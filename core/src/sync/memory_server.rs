@@ -179,13 +179,6 @@ impl MemoryServer {
             Some(last) if has_more => last.seq,
             _ => (self.log.len() as u64).max(req.after_seq),
         };
-        Ok(PullResponse {
-            has_more,
-            next_seq,
-            changes,
-            purge: Vec::new(),
-            server_time_ms: now_ms,
-            resume: None,
-        })
+        Ok(PullResponse::page(changes, next_seq, has_more, now_ms))
     }
 }

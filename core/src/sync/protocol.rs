@@ -114,6 +114,25 @@ pub struct PullRequest {
     pub resume: Option<PullResume>,
 }
 
+impl PullResponse {
+    /// A page as a store reads it: no purge and no resume point (those are the scope filter's).
+    pub fn page(
+        changes: Vec<SeqChange>,
+        next_seq: u64,
+        has_more: bool,
+        server_time_ms: i64,
+    ) -> Self {
+        PullResponse {
+            changes,
+            next_seq,
+            has_more,
+            purge: Vec::new(),
+            server_time_ms,
+            resume: None,
+        }
+    }
+}
+
 impl PullRequest {
     /// A request of the current version with no resume point.
     pub fn new(after_seq: u64, limit: u32) -> PullRequest {

@@ -168,14 +168,7 @@ pub(crate) fn entity_page(
         Some(last) if has_more => last.seq,
         _ => log_end.max(after_seq),
     };
-    Ok(PullResponse {
-        changes,
-        next_seq,
-        has_more,
-        purge: Vec::new(),
-        server_time_ms: now_ms,
-        resume: None,
-    })
+    Ok(PullResponse::page(changes, next_seq, has_more, now_ms))
 }
 
 /// The change log and merged state.

@@ -165,14 +165,7 @@ impl ChangeStore for PgStore {
                 None => req.after_seq,
             };
             tx.commit().await.map_err(pg_error)?;
-            Ok(PullResponse {
-                changes,
-                next_seq,
-                has_more,
-                purge: Vec::new(),
-                server_time_ms: now_ms,
-                resume: None,
-            })
+            Ok(PullResponse::page(changes, next_seq, has_more, now_ms))
         })
     }
 

@@ -474,14 +474,7 @@ fn pull_blocking(
         Some(last) => last.seq,
         None => req.after_seq,
     };
-    Ok(PullResponse {
-        changes,
-        next_seq,
-        has_more,
-        purge: Vec::new(),
-        server_time_ms: now_ms,
-        resume: None,
-    })
+    Ok(PullResponse::page(changes, next_seq, has_more, now_ms))
 }
 
 /// The same format as `Replica::canonical_dump`: records by (entity, record id) — BLOB order of a
