@@ -39,16 +39,17 @@ pub async fn snapshot(
         .feed_from
         .map_or(ix.last_seq(), |f| f.min(ix.last_seq()));
     let limit = req.effective_limit();
-    let candidates = ix.snapshot_candidates(
-        |h| viewer.sees_household(&ix, h),
-        viewer.user_id,
-        req.after.as_ref().map(|a| (a.entity.as_str(), a.record_id)),
-    );
     let mut budget = PageBudget::new(limit, st.config.pull_page_bytes);
     let mut records = Vec::new();
     let mut after = req.after.clone();
     let mut has_more = false;
-    'page: for chunk in candidates.chunks(limit) {
+    'page: loop {
+        let (chunk, more) = ix.snapshot_candidates(
+            |h| viewer.sees_household(&ix, h),
+            viewer.user_id,
+            after.as_ref().map(|a| (a.entity.as_str(), a.record_id)),
+            limit,
+        );
         let keys: Vec<RecordRef> = chunk
             .iter()
             .map(|(entity, record_id)| RecordRef {
@@ -73,6 +74,9 @@ pub async fn snapshot(
                 records.push(rec);
             }
             after = Some(key);
+        }
+        if !more {
+            break;
         }
     }
     // Counts only: never what the records hold.

@@ -342,8 +342,8 @@ impl ScopeIndex {
         }
     }
 
-    /// The records a user's snapshot may hold, sorted, after `after`: every record of the
-    /// households `sees_household` admits, and of the records that belong to no household those
+    /// The first `max` records a user's snapshot may hold after `after`, sorted, and whether more
+    /// follow: every record of the households `sees_household` admits, and of the records that belong to no household those
     /// that could reach this user (units, workers, configuration, crisis reports, volunteer
     /// activity, the events of the user's own sessions). A superset: the caller passes each through
     /// the same read rule as the feed (`Viewer::read`), which alone decides.
@@ -352,7 +352,8 @@ impl ScopeIndex {
         sees_household: impl Fn(Uuid) -> bool,
         user: Uuid,
         after: Option<(&str, Uuid)>,
-    ) -> Vec<(&str, Uuid)> {
+        max: usize,
+    ) -> (Vec<(&str, Uuid)>, bool) {
         let mut out: Vec<(&str, Uuid)> = Vec::new();
         for h in self.household_dong.keys() {
             if sees_household(*h) {
@@ -383,9 +384,16 @@ impl ScopeIndex {
         if let Some(after) = after {
             out.retain(|k| *k > after);
         }
+        // Only the page's share is sorted: sorting the whole scope on every page made a snapshot
+        // quadratic in the device's share.
+        let more = out.len() > max;
+        if more {
+            out.select_nth_unstable(max);
+            out.truncate(max);
+        }
         out.sort_unstable();
         out.dedup();
-        out
+        (out, more)
     }
 
     /// Whether `worker` takes part in the session of a `safety_events` record.

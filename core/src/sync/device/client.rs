@@ -309,18 +309,37 @@ impl SyncClient {
             req.feed_from = Some(p.feed_from);
         }
         let mut done = 0u64;
+        let mut next = self.snapshot_page(store, &req);
         loop {
-            let page: SnapshotResponse =
-                match self.post_authed(store, &self.routes.snapshot_url(), &req)? {
-                    Ok(page) => page,
-                    Err((StatusCode::NOT_FOUND, _)) => return Ok(()),
-                    Err((status, body)) => return Err(classify(status, body.as_ref())),
-                };
+            let page = match next? {
+                Some(page) => page,
+                None => return Ok(()),
+            };
             // A page that promises more must move on, or the loop would never end.
             if page.has_more && (page.after.is_none() || page.after == req.after) {
                 return Err(errors::incompatible_version("snapshot did not advance"));
             }
-            store.apply_snapshot(&page)?;
+            if page.has_more {
+                req.after = page.after.clone();
+                req.feed_from = Some(page.feed_from);
+            }
+            // The next page is asked for while this one is applied: the server reads its records
+            // while the phone writes these (each page is still applied whole, in order; a failed
+            // apply drops the answer fetched beside it, and the kept progress asks for it again).
+            let (applied, fetched) = std::thread::scope(|s| {
+                let fetch = page
+                    .has_more
+                    .then(|| s.spawn(|| self.snapshot_page(store, &req)));
+                let applied = store.apply_snapshot(&page);
+                let fetched = match fetch.map(|f| f.join()) {
+                    Some(Ok(answer)) => answer,
+                    Some(Err(_)) => Err(CoreError::storage("snapshot page fetch panicked")),
+                    None => Ok(None),
+                };
+                (applied, fetched)
+            });
+            applied?;
+            next = fetched;
             done += page.records.len() as u64;
             report.snapshot_records += page.records.len() as u64;
             report.pages += 1;
@@ -333,8 +352,19 @@ impl SyncClient {
             if !page.has_more {
                 return Ok(());
             }
-            req.after = page.after;
-            req.feed_from = Some(page.feed_from);
+        }
+    }
+
+    /// One snapshot page, or `None` if the server has no snapshot route (404).
+    fn snapshot_page(
+        &self,
+        store: &dyn SyncStorage,
+        req: &SnapshotRequest,
+    ) -> CoreResult<Option<SnapshotResponse>> {
+        match self.post_authed(store, &self.routes.snapshot_url(), req)? {
+            Ok(page) => Ok(Some(page)),
+            Err((StatusCode::NOT_FOUND, _)) => Ok(None),
+            Err((status, body)) => Err(classify(status, body.as_ref())),
         }
     }
 

@@ -10,7 +10,7 @@ use crate::sync::{Change, RecordRef, SnapshotResponse};
 use crate::CoreResult;
 
 /// The phone's side of a sync.
-pub trait SyncStorage {
+pub trait SyncStorage: Sync {
     /// This device's id (made when the store was first opened).
     fn device_id(&self) -> CoreResult<Uuid>;
     /// The device's time now, in ms (the store's clock).
