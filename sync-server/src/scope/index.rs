@@ -343,10 +343,11 @@ impl ScopeIndex {
     }
 
     /// The first `max` records a user's snapshot may hold after `after`, sorted, and whether more
-    /// follow: every record of the households `sees_household` admits, and of the records that belong to no household those
-    /// that could reach this user (units, workers, configuration, crisis reports, volunteer
-    /// activity, the events of the user's own sessions). A superset: the caller passes each through
-    /// the same read rule as the feed (`Viewer::read`), which alone decides.
+    /// follow: every record of the households `sees_household` admits, and of the records that
+    /// belong to no household those that could reach this user (units, workers, configuration,
+    /// crisis reports, volunteer activity, the events of the user's own sessions). A superset: the
+    /// caller passes each through the same read rule as the feed (`Viewer::read`), which alone
+    /// decides.
     pub fn snapshot_candidates(
         &self,
         sees_household: impl Fn(Uuid) -> bool,
