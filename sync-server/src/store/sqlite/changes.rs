@@ -176,19 +176,28 @@ fn decode_record(
         "live" => {
             let mut fields = BTreeMap::new();
             let mut frows = fields_stmt.query(params![entity_name, rid])?;
+            // The fields a change set share its stamp: each distinct stamp is decoded once.
+            let mut last: Option<(String, HlcTimestamp)> = None;
             while let Some(f) = frows.next()? {
                 let name: String = f.get(0)?;
-                let value: String = f.get(1)?;
-                let s: String = f.get(2)?;
-                let c: Vec<u8> = f.get(3)?;
-                let value: Value = serde_json::from_str(&value)
+                let value: Value = serde_json::from_slice(typed(f.get_ref(1)?.as_bytes())?)
                     .map_err(|e| CoreError::storage(format!("corrupt field value: {e}")))?;
+                let s = typed(f.get_ref(2)?.as_str())?;
+                let hlc = match &last {
+                    Some((text, hlc)) if text == s => *hlc,
+                    _ => {
+                        let hlc = decode_stamp(s)?;
+                        last = Some((s.to_owned(), hlc));
+                        hlc
+                    }
+                };
+                let change_id = uuid_from(typed(f.get_ref(3)?.as_blob())?, "merged_fields")?;
                 fields.insert(
                     name,
                     FieldVersion {
                         value,
-                        hlc: decode_stamp(&s)?,
-                        change_id: uuid_from(&c, "merged_fields")?,
+                        hlc,
+                        change_id,
                     },
                 );
             }
@@ -328,6 +337,11 @@ fn load_held(tx: &Transaction<'_>, entity_name: &str, record_id: &[u8]) -> CoreR
             )))
         }
     })
+}
+
+/// A column read in place, or a storage error naming the wrong type.
+fn typed<T>(r: Result<T, rusqlite::types::FromSqlError>) -> CoreResult<T> {
+    r.map_err(|e| CoreError::storage(format!("merged_fields: {e}")))
 }
 
 fn decode_stamp(s: &str) -> CoreResult<HlcTimestamp> {
