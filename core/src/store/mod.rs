@@ -4,7 +4,9 @@
 //!   keystore ([`encryption`]); a plain file from an earlier version is migrated on that open.
 //!   [`Store::open`] (no key) stays for tests, benchmarks, the command line and the sync server.
 //! - WAL journal, `synchronous = FULL`: every committed transaction survives a crash or a dead battery,
-//!   and a transaction interrupted mid-way leaves nothing behind (SQLite's atomic commit).
+//!   and a transaction interrupted mid-way leaves nothing behind (SQLite's atomic commit). Only what
+//!   the server can give again (applied pages, acknowledgements) commits without waiting for the
+//!   disk ([`Durability`]).
 //! - Foreign keys on; a busy timeout so a background sync and the UI never fail on a lock.
 //! - Forward-only migrations ([`migrations`]); a file from a newer app version is refused untouched.
 //! - Every write is one transaction ([`Store::write`]); repositories validate before they write, so a
@@ -269,23 +271,64 @@ impl Store {
         run_in_transaction(&mut self.lock(), f)
     }
 
-    /// As [`Store::write`], with foreign keys not enforced: for applying pulled changes only. A
-    /// partial replica cannot hold every record its records point at (a volunteer's phone holds a
-    /// visit but not the colleague from another team assigned to it; a person may be added on one
-    /// phone to a household deleted on another), and a page that could never commit would stop the
-    /// device's sync for ever. The server is the authority on references; queries join, so a
-    /// dangling reference only hides a row. (`PRAGMA foreign_keys` cannot change inside a
-    /// transaction, hence around it.)
+    /// As [`Store::write`], with foreign keys not enforced and [`Durability::Replayable`]: for
+    /// applying pulled changes only. A partial replica cannot hold every record its records point
+    /// at (a volunteer's phone holds a visit but not the colleague from another team assigned to
+    /// it; a person may be added on one phone to a household deleted on another), and a page that
+    /// could never commit would stop the device's sync for ever. The server is the authority on
+    /// references; queries join, so a dangling reference only hides a row. (`PRAGMA foreign_keys`
+    /// cannot change inside a transaction, hence around it.)
     pub(crate) fn write_relaxed<T>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> CoreResult<T>,
     ) -> CoreResult<T> {
+        self.write_with(false, Durability::Replayable, f)
+    }
+
+    /// As [`Store::write`], committed as `durability` says.
+    pub(crate) fn write_durable<T>(
+        &self,
+        durability: Durability,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> CoreResult<T>,
+    ) -> CoreResult<T> {
+        self.write_with(true, durability, f)
+    }
+
+    /// One write transaction with foreign keys on or off and the given durability; the
+    /// connection's defaults (foreign keys on, `synchronous = FULL`) are restored after it, even
+    /// when it fails. (Neither pragma can change inside a transaction, hence around it.)
+    fn write_with<T>(
+        &self,
+        foreign_keys: bool,
+        durability: Durability,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> CoreResult<T>,
+    ) -> CoreResult<T> {
         let mut conn = self.lock();
-        conn.pragma_update(None, "foreign_keys", "OFF")?;
-        let out = run_in_transaction(&mut conn, f);
-        let restored = conn.pragma_update(None, "foreign_keys", "ON");
+        if !foreign_keys {
+            conn.pragma_update(None, "foreign_keys", "OFF")?;
+        }
+        let relaxed = durability == Durability::Replayable;
+        let set = if relaxed {
+            conn.pragma_update(None, "synchronous", "NORMAL")
+        } else {
+            Ok(())
+        };
+        let out = set
+            .map_err(CoreError::from)
+            .and_then(|()| run_in_transaction(&mut conn, f));
+        let fk = if foreign_keys {
+            Ok(())
+        } else {
+            conn.pragma_update(None, "foreign_keys", "ON")
+        };
+        let sync = if relaxed {
+            conn.pragma_update(None, "synchronous", "FULL")
+        } else {
+            Ok(())
+        };
         let out = out?;
-        restored?;
+        fk?;
+        sync?;
         Ok(out)
     }
 
@@ -366,6 +409,21 @@ impl Store {
 }
 
 /// One `BEGIN IMMEDIATE` transaction: commits if `f` succeeds, rolls back (on drop) otherwise.
+/// How long a commit waits for the disk (WAL journal either way: the file stays consistent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Durability {
+    /// The commit returns once the disk holds it (`synchronous = FULL`): whatever only this phone
+    /// holds — a worker's record, the outbox, the device credential. Every write by default.
+    Disk,
+    /// The commit returns once the system holds it (`synchronous = NORMAL`): what the server can
+    /// give again — an applied pull or snapshot page, a push acknowledgement that re-stamps
+    /// nothing, the last sync's outcome. A power cut may undo the last such commits (never an app
+    /// crash, and never half of one); the next sync then pulls or pushes them again, and merge
+    /// and push are idempotent. The next [`Durability::Disk`] commit makes them durable too (the
+    /// WAL is synced in order). What goes to the disk is the costliest part of a small commit.
+    Replayable,
+}
+
 fn run_in_transaction<T>(
     conn: &mut Connection,
     f: impl FnOnce(&rusqlite::Transaction<'_>) -> CoreResult<T>,

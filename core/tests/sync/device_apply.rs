@@ -8,7 +8,7 @@
 use crate::device_common as sync_device_common;
 
 use donghaeng_core::store::Store;
-use donghaeng_core::sync::protocol::{ProtocolVersion, PullRequest, PushRequest};
+use donghaeng_core::sync::protocol::{ProtocolVersion, PullRequest, PullResponse, PushRequest};
 use donghaeng_core::sync::*;
 use proptest::prelude::*;
 use serde_json::json;
@@ -306,17 +306,7 @@ fn a_page_that_fails_half_way_commits_nothing_not_even_its_cursor() {
         w::step(&a, 0, k, k).unwrap();
     }
     sync_fully(0, &a, &mut server);
-    let page = server
-        .pull(
-            &PullRequest {
-                protocol_version: ProtocolVersion::CURRENT,
-                after_seq: 0,
-                limit: 5000,
-                resume: None,
-            },
-            now(),
-        )
-        .unwrap();
+    let page = first_page(&server);
     let mut changes: Vec<Change> = page.changes.iter().map(|c| c.change.clone()).collect();
     assert!(changes.len() > 10);
     // An error injected in the middle of the page: a change the merge cannot take.
@@ -335,6 +325,64 @@ fn a_page_that_fails_half_way_commits_nothing_not_even_its_cursor() {
     let good: Vec<Change> = page.changes.iter().map(|c| c.change.clone()).collect();
     b.apply_page(&good, page.next_seq).unwrap();
     assert_eq!(b.sync_state().unwrap().cursor, page.next_seq);
+    assert_eq!(b.sync_dump().unwrap(), server.state().canonical_dump());
+}
+
+/// The server's first pull page (everything, up to 5,000 changes).
+fn first_page(server: &MemoryServer) -> PullResponse {
+    server
+        .pull(
+            &PullRequest {
+                protocol_version: ProtocolVersion::CURRENT,
+                after_seq: 0,
+                limit: 5000,
+                resume: None,
+            },
+            now(),
+        )
+        .unwrap()
+}
+
+/// `PRAGMA synchronous` and `PRAGMA foreign_keys` of the store's connection.
+fn connection_pragmas(store: &Store) -> (i64, i64) {
+    store
+        .read(|tx| {
+            let sync = tx.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+            let fk = tx.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+            Ok((sync, fk))
+        })
+        .unwrap()
+}
+
+#[test]
+fn sync_writes_that_skip_the_disk_wait_leave_every_later_write_durable_and_checked() {
+    // Applied pages and acknowledgements commit with `synchronous = NORMAL` (the server can give
+    // them again); a worker's own next write must be back at FULL with foreign keys on, whether
+    // the sync write committed or failed.
+    const FULL: i64 = 2;
+    let dir = tempfile::tempdir().unwrap();
+    let a = w::file_store(&dir.path().join("a.db"));
+    let b = w::file_store(&dir.path().join("b.db"));
+    assert_eq!(connection_pragmas(&a), (FULL, 1));
+    let mut server = MemoryServer::new(SkewPolicy::default());
+    w::seed_org(&a);
+    w::step(&a, 0, 1, 1).unwrap();
+    push(&a, &mut server, 1000, false);
+    assert_eq!(
+        a.outbox_len().unwrap(),
+        0,
+        "the acknowledgement dropped the outbox"
+    );
+    assert_eq!(connection_pragmas(&a), (FULL, 1));
+    let page = first_page(&server);
+    let mut bad: Vec<Change> = page.changes.iter().map(|c| c.change.clone()).collect();
+    bad[0].entity = "no_such_table".into();
+    b.apply_page(&bad, page.next_seq).unwrap_err();
+    assert_eq!(connection_pragmas(&b), (FULL, 1), "after a failed page");
+    b.apply_pull(&page).unwrap();
+    assert_eq!(connection_pragmas(&b), (FULL, 1), "after an applied page");
+    b.record_sync_outcome(now(), None).unwrap();
+    assert_eq!(connection_pragmas(&b), (FULL, 1), "after the outcome");
     assert_eq!(b.sync_dump().unwrap(), server.state().canonical_dump());
 }
 

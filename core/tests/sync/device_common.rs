@@ -30,6 +30,11 @@ pub fn store() -> Store {
     Store::open_in_memory_with_clock(Arc::new(FixedClock(t0()))).unwrap()
 }
 
+/// A store in a file at `path` (WAL journal), on the same clock as [`store`].
+pub fn file_store(path: &std::path::Path) -> Store {
+    Store::open_with_clock(path, Arc::new(FixedClock(t0()))).unwrap()
+}
+
 /// City → district → 동 → team and three workers, made on `store`.
 pub fn seed_org(store: &Store) {
     let city = store

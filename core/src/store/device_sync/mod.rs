@@ -32,7 +32,7 @@ pub use capture::Capture;
 pub use state::{SnapshotProgress, SyncState};
 pub use status::SyncStatus;
 
-use super::Store;
+use super::{Durability, Store};
 use crate::sync::protocol::{PullResponse, PullResume, PushResponse, RejectedChange};
 use crate::sync::SnapshotResponse;
 use crate::sync::{restamp, Change, HlcTimestamp};
@@ -128,7 +128,7 @@ impl Store {
     /// Learns the clock offset from a server's time (e.g. from an error body).
     pub fn learn_server_time(&self, server_time_ms: i64) -> CoreResult<()> {
         let now = self.now_ms();
-        self.write(|tx| {
+        self.write_durable(Durability::Replayable, |tx| {
             tx.prepare_cached("UPDATE sync_state SET clock_offset_ms = ?1 WHERE id = 1")?
                 .execute([server_time_ms.saturating_sub(now)])?;
             Ok(())
@@ -141,7 +141,15 @@ impl Store {
     /// Idempotent: a response seen twice finds nothing more to drop.
     pub fn acknowledge(&self, resp: &PushResponse) -> CoreResult<PushOutcome> {
         let now = self.now_ms();
-        self.write(|tx| {
+        // Dropping acknowledged changes can be undone by a power cut: they are pushed again and
+        // the server answers "duplicate". Re-stamped changes are new outbox entries, which may be
+        // pushed before the next commit: those must reach the disk first.
+        let durability = if resp.rejected.iter().any(|r| r.code == CLOCK_AHEAD) {
+            Durability::Disk
+        } else {
+            Durability::Replayable
+        };
+        self.write_durable(durability, |tx| {
             let mut st = state::load(tx)?;
             st.offset.learn(resp.server_time_ms, now);
             let mut out = PushOutcome::default();

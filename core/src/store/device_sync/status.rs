@@ -31,7 +31,8 @@ pub struct SyncStatus {
 impl Store {
     /// Records how a sync ended at `at_ms`: `error` is the failure's code, `None` for success.
     pub fn record_sync_outcome(&self, at_ms: i64, error: Option<&str>) -> CoreResult<()> {
-        self.write(|tx| {
+        // The next sync writes it again: it need not wait for the disk.
+        self.write_durable(crate::store::Durability::Replayable, |tx| {
             tx.prepare_cached(
                 "UPDATE sync_state SET last_attempt_ms = ?1, last_error_code = ?2,
                  last_success_ms = CASE WHEN ?2 IS NULL THEN ?1 ELSE last_success_ms END
