@@ -408,7 +408,6 @@ impl Store {
     }
 }
 
-/// One `BEGIN IMMEDIATE` transaction: commits if `f` succeeds, rolls back (on drop) otherwise.
 /// How long a commit waits for the disk (WAL journal either way: the file stays consistent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Durability {
@@ -424,6 +423,7 @@ pub(crate) enum Durability {
     Replayable,
 }
 
+/// One `BEGIN IMMEDIATE` transaction: commits if `f` succeeds, rolls back (on drop) otherwise.
 fn run_in_transaction<T>(
     conn: &mut Connection,
     f: impl FnOnce(&rusqlite::Transaction<'_>) -> CoreResult<T>,
