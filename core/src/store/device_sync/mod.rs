@@ -141,15 +141,7 @@ impl Store {
     /// Idempotent: a response seen twice finds nothing more to drop.
     pub fn acknowledge(&self, resp: &PushResponse) -> CoreResult<PushOutcome> {
         let now = self.now_ms();
-        // Dropping acknowledged changes can be undone by a power cut: they are pushed again and
-        // the server answers "duplicate". Re-stamped changes are new outbox entries, which may be
-        // pushed before the next commit: those must reach the disk first.
-        let durability = if resp.rejected.iter().any(|r| r.code == CLOCK_AHEAD) {
-            Durability::Disk
-        } else {
-            Durability::Replayable
-        };
-        self.write_durable(durability, |tx| {
+        self.write_durable(acknowledgement_durability(resp), |tx| {
             let mut st = state::load(tx)?;
             st.offset.learn(resp.server_time_ms, now);
             let mut out = PushOutcome::default();
@@ -316,8 +308,18 @@ impl Store {
     }
 }
 
-/// The re-stamp procedure of `docs/sync.md` on the outbox, in the caller's transaction. Returns how
-/// many changes were rewritten.
+/// How an acknowledgement commits. Dropping acknowledged changes can be undone by a power cut: they
+/// are pushed again and the server answers "duplicate". A `clock_ahead` refusal makes re-stamped
+/// changes, new outbox entries that may be pushed before the next commit: those must reach the
+/// disk first.
+fn acknowledgement_durability(resp: &PushResponse) -> Durability {
+    if resp.rejected.iter().any(|r| r.code == CLOCK_AHEAD) {
+        Durability::Disk
+    } else {
+        Durability::Replayable
+    }
+}
+
 /// Moves one outbox change to `sync_refused` with the server's reason; false if it is not in the
 /// outbox (already settled).
 fn set_aside_one(tx: &Transaction, r: &RejectedChange, now: i64) -> CoreResult<bool> {
@@ -333,6 +335,8 @@ fn set_aside_one(tx: &Transaction, r: &RejectedChange, now: i64) -> CoreResult<b
     Ok(moved > 0)
 }
 
+/// The re-stamp procedure of `docs/sync.md` on the outbox, in the caller's transaction. Returns how
+/// many changes were rewritten.
 fn restamp_outbox(
     tx: &Transaction<'_>,
     st: &mut SyncState,
@@ -419,5 +423,33 @@ impl SyncStorage for Store {
     }
     fn learn_server_time(&self, server_time_ms: i64) -> CoreResult<()> {
         Store::learn_server_time(self, server_time_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(code: &str) -> RejectedChange {
+        RejectedChange {
+            id: Uuid::from_u128(9),
+            code: code.into(),
+            ko: String::new(),
+            en: String::new(),
+        }
+    }
+
+    #[test]
+    fn only_an_acknowledgement_that_re_stamps_waits_for_the_disk() {
+        let mut resp = PushResponse {
+            accepted: vec![Uuid::from_u128(1)],
+            duplicates: vec![Uuid::from_u128(2)],
+            rejected: vec![refused("change_id_reused")],
+            server_seq: 7,
+            server_time_ms: 0,
+        };
+        assert_eq!(acknowledgement_durability(&resp), Durability::Replayable);
+        resp.rejected.push(refused(CLOCK_AHEAD));
+        assert_eq!(acknowledgement_durability(&resp), Durability::Disk);
     }
 }
