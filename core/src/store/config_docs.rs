@@ -17,15 +17,6 @@ use crate::sync::config_docs::{
 use crate::sync::RecordState;
 use crate::CoreResult;
 
-/// One `sync_records` row: record id, state, stamp, change id, body.
-type SyncRecordRow = (
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
 /// Read access to the published configuration.
 pub struct ConfigDocs<'a> {
     store: &'a Store,
@@ -42,20 +33,22 @@ pub use crate::sync::config_docs::Applied;
 impl ConfigDocs<'_> {
     /// Every live configuration document this device holds, oldest publication first.
     pub fn all(&self) -> CoreResult<Vec<ConfigDocument>> {
-        let rows: Vec<SyncRecordRow> = self.store.read(|tx| {
-            let mut st = tx.prepare(
-                "SELECT record_id, state, hlc, change_id, body FROM sync_records
-                     WHERE entity = ?1 AND state = 'live'",
-            )?;
-            let rows = st.query_map([ENTITY], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        let spec = records::spec(ENTITY)?;
+        let rows: Vec<(String, RecordState)> = self.store.read(|tx| {
+            let mut st = tx.prepare(&format!(
+                "SELECT record_id, {} FROM sync_records WHERE entity = ?1 AND state = 'live'",
+                records::STATE_COLUMNS
+            ))?;
+            let mut rows = st.query([ENTITY])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push((r.get(0)?, records::decode(spec, r, 1)?));
+            }
+            Ok(out)
         })?;
         let mut out = Vec::new();
-        for (id, state, hlc, change_id, body) in rows {
-            let RecordState::Live { fields } = records::decode(&state, hlc, change_id, body)?
-            else {
+        for (id, state) in rows {
+            let RecordState::Live { fields } = state else {
                 continue;
             };
             let text = |k: &str| {

@@ -94,6 +94,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "discharge_referrals",
         sql: include_str!("sql/0015_discharge_referrals.sql"),
     },
+    Migration {
+        version: 16,
+        name: "packed_merge_state",
+        sql: include_str!("sql/0016_packed_merge_state.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -3,7 +3,7 @@
 //! clock receives the page's greatest stamp and the cursor moves — all in the caller's one
 //! transaction, so a page is applied whole or not at all.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rusqlite::{params, Connection};
 use serde_json::Value;
@@ -33,7 +33,8 @@ pub struct ApplyStats {
 pub struct Derived {
     search: BTreeSet<Uuid>,
     windows: BTreeSet<Uuid>,
-    contacts: Vec<(Uuid, i64)>,
+    /// household → its latest contact in the page (one update per household, not per visit).
+    contacts: BTreeMap<Uuid, i64>,
 }
 
 fn uuid_field(fields: &Fields, name: &str) -> Option<Uuid> {
@@ -77,7 +78,7 @@ impl Derived {
                         uuid_field(f, "household_id"),
                         f.get("completed_at").and_then(Value::as_i64),
                     ) {
-                        self.contacts.push((h, at));
+                        self.contact(h, at);
                     }
                 }
             }
@@ -87,12 +88,17 @@ impl Derived {
                         uuid_field(f, "household_id"),
                         f.get("checked_at").and_then(Value::as_i64),
                     ) {
-                        self.contacts.push((h, at));
+                        self.contact(h, at);
                     }
                 }
             }
             _ => {}
         }
+    }
+
+    fn contact(&mut self, household: Uuid, at: i64) {
+        let latest = self.contacts.entry(household).or_insert(at);
+        *latest = (*latest).max(at);
     }
 
     /// Recomputes the derived columns touched by the page.
@@ -156,14 +162,14 @@ pub fn apply_snapshot_record(
     stats: &mut ApplyStats,
 ) -> CoreResult<()> {
     let spec = records::spec(&rec.entity)?;
-    if records::load(conn, spec.name, rec.record_id)?.is_some() {
+    if records::load(conn, spec, rec.record_id)?.is_some() {
         for change in rec.changes() {
             apply_one(conn, &change, derived, stats)?;
         }
         return Ok(());
     }
     let state = rec.state.to_state();
-    records::store(conn, spec.name, rec.record_id, &state)?;
+    records::store(conn, spec, rec.record_id, &state)?;
     let outcome = match state {
         RecordState::Live { fields } => {
             Outcome::Live(fields.into_iter().map(|(k, v)| (k, v.value)).collect())

@@ -182,7 +182,7 @@ impl Capture {
             for id in ids {
                 let id = Uuid::try_parse(&id)
                     .map_err(|e| CoreError::storage(format!("{table}: {e}")))?;
-                if records::load(conn, spec.name, id)?.is_some() {
+                if records::load(conn, spec, id)?.is_some() {
                     continue;
                 }
                 match spec.kind {

@@ -1,19 +1,22 @@
 //! The merge state of synced records in SQLite (`sync_records`) and [`merge`], which runs
 //! [`crate::sync::merge::apply`] against it, as [`crate::sync::Replica::apply`] does in memory.
 //!
-//! A live mutable record keeps its per-field versions as one JSON object per record (one read and
-//! one write per change, whatever the number of fields), each change's stamp and id once; a tombstone and an append-only record keep
-//! the stamp and change id of the change kept. Field values are kept here too, not only in the
-//! tables: a record can be live without its row (an edit pulled before its create, a field pair that
-//! merges into a state a CHECK refuses), and the merge must still hold every field with its stamp.
+//! A record's state is one packed value per record (`packed`, [`super::packed`]: one read and one
+//! write per change, whatever the number of fields, each change's stamp and id once). Files
+//! written before migration 16 hold JSON bodies (two formats, below); they are still read, and a
+//! record moves to the packed form the next time its state is written. Field values are kept here
+//! too, not only in the tables: a record can be live without its row (an edit pulled before its
+//! create, a field pair that merges into a state a CHECK refuses), and the merge must still hold
+//! every field with its stamp.
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, Row};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::packed;
 use crate::sync::merge::{self, Skip};
 use crate::sync::replica::{FieldVersion, RecordState};
 use crate::sync::{known_entity, Applied, Change, EntitySpec, Fields, HlcTimestamp};
@@ -28,11 +31,10 @@ struct Stored {
     c: Uuid,
 }
 
-/// A live record's versions as stored: each change that still sets a field once (`s`: stamp and
-/// change id), and each field as its value and the index of its change (`f`). A stamp and an id are
-/// 88 characters of JSON; a record set by one change holds them once instead of once per field
-/// (a 동's phone file went from 227 MB to 80 MB with the snapshot, docs/sync.md "Costs").
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A live record's versions in the second JSON format (before migration 16): each change that
+/// still sets a field once (`s`: stamp and change id), and each field as its value and the index of
+/// its change (`f`). Still read, for files written before the packed one.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Compact {
     s: Vec<(HlcTimestamp, Uuid)>,
@@ -40,23 +42,6 @@ struct Compact {
 }
 
 impl Compact {
-    fn of(fields: &BTreeMap<String, FieldVersion>) -> Compact {
-        let mut s: Vec<(HlcTimestamp, Uuid)> = Vec::new();
-        let mut f = BTreeMap::new();
-        for (name, v) in fields {
-            let key = (v.hlc, v.change_id);
-            let i = match s.iter().position(|k| *k == key) {
-                Some(i) => i,
-                None => {
-                    s.push(key);
-                    s.len() - 1
-                }
-            };
-            f.insert(name.clone(), (v.value.clone(), i));
-        }
-        Compact { s, f }
-    }
-
     fn fields(self) -> CoreResult<BTreeMap<String, FieldVersion>> {
         self.f
             .into_iter()
@@ -78,7 +63,7 @@ impl Compact {
     }
 }
 
-/// A live record's body, in either format.
+/// A live record's JSON body, in either format.
 fn decode_live(body: &str) -> CoreResult<BTreeMap<String, FieldVersion>> {
     if let Ok(compact) = serde_json::from_str::<Compact>(body) {
         return compact.fields();
@@ -118,8 +103,34 @@ fn parse_id(s: Option<String>) -> CoreResult<Uuid> {
     Uuid::try_parse(&s).map_err(corrupt)
 }
 
-/// Decodes one `sync_records` row into the reference model's record state.
-pub fn decode(
+/// The columns of `sync_records` a record's state is read from, in the order [`decode`] takes
+/// them.
+pub const STATE_COLUMNS: &str = "state, hlc, change_id, body, packed";
+
+/// Decodes a record's state from the [`STATE_COLUMNS`] of a row, starting at column `first`.
+pub fn decode(spec: &EntitySpec, r: &Row<'_>, first: usize) -> CoreResult<RecordState> {
+    let state: String = r.get(first)?;
+    let packed: Option<Vec<u8>> = r.get(first + 4)?;
+    if let Some(bytes) = packed.as_deref() {
+        let held = packed::unpack(spec, bytes)?;
+        if packed::state_name(&held) != state {
+            return Err(corrupt(format!(
+                "state {state:?} with a packed {}",
+                packed::state_name(&held)
+            )));
+        }
+        return Ok(held);
+    }
+    decode_json(
+        &state,
+        r.get(first + 1)?,
+        r.get(first + 2)?,
+        r.get(first + 3)?,
+    )
+}
+
+/// Decodes a `sync_records` row written before migration 16 (JSON body, text stamp and id).
+fn decode_json(
     state: &str,
     hlc: Option<String>,
     change_id: Option<String>,
@@ -149,58 +160,39 @@ pub fn decode(
 }
 
 /// The merge state of one record, if any.
-pub fn load(conn: &Connection, entity: &str, record_id: Uuid) -> CoreResult<Option<RecordState>> {
-    let row = conn
-        .prepare_cached(
-            "SELECT state, hlc, change_id, body FROM sync_records WHERE entity = ?1 AND record_id = ?2",
-        )?
-        .query_row(params![entity, record_id.to_string()], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })
-        .optional()?;
-    row.map(|(s, h, c, b)| decode(&s, h, c, b)).transpose()
+pub fn load(
+    conn: &Connection,
+    spec: &EntitySpec,
+    record_id: Uuid,
+) -> CoreResult<Option<RecordState>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {STATE_COLUMNS} FROM sync_records WHERE entity = ?1 AND record_id = ?2"
+    ))?;
+    let mut rows = st.query(params![spec.name, record_id.to_string()])?;
+    match rows.next()? {
+        Some(r) => decode(spec, r, 0).map(Some),
+        None => Ok(None),
+    }
 }
 
-/// Writes one record's merge state.
-pub fn store(conn: &Connection, entity: &str, record_id: Uuid, st: &RecordState) -> CoreResult<()> {
-    let (state, hlc, change_id, body) = match st {
-        RecordState::Live { fields } => {
-            let body = serde_json::to_string(&Compact::of(fields)).map_err(corrupt)?;
-            ("live", None, None, Some(body))
-        }
-        RecordState::Deleted { hlc, change_id } => (
-            "deleted",
-            Some(hlc.encode()),
-            Some(change_id.to_string()),
-            None,
-        ),
-        RecordState::Appended {
-            record,
-            hlc,
-            change_id,
-        } => (
-            "appended",
-            Some(hlc.encode()),
-            Some(change_id.to_string()),
-            Some(serde_json::to_string(record).map_err(corrupt)?),
-        ),
-    };
+/// Writes one record's merge state (packed; the JSON columns of older files are cleared).
+pub fn store(
+    conn: &Connection,
+    spec: &EntitySpec,
+    record_id: Uuid,
+    st: &RecordState,
+) -> CoreResult<()> {
+    let bytes = packed::pack(spec, st)?;
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO sync_records (entity, record_id, state, hlc, change_id, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT OR REPLACE INTO sync_records
+             (entity, record_id, state, hlc, change_id, body, packed)
+         VALUES (?1, ?2, ?3, NULL, NULL, NULL, ?4)",
     )?
     .execute(params![
-        entity,
+        spec.name,
         record_id.to_string(),
-        state,
-        hlc,
-        change_id,
-        body
+        packed::state_name(st),
+        bytes
     ])?;
     Ok(())
 }
@@ -238,14 +230,14 @@ impl Outcome {
 /// state: loading and saving are all this does ([`crate::sync::merge::apply`] merges).
 pub fn merge(conn: &Connection, change: &Change) -> CoreResult<Outcome> {
     let spec = spec(&change.entity)?;
-    let mut held = load(conn, spec.name, change.record_id)?;
+    let mut held = load(conn, spec, change.record_id)?;
     if let Applied::Unchanged(why) = merge::apply(spec, &mut held, change)? {
         return Ok(Outcome::Unchanged(why));
     }
     let Some(state) = held else {
         return Err(corrupt("a merge that changed a record left no state"));
     };
-    store(conn, spec.name, change.record_id, &state)?;
+    store(conn, spec, change.record_id, &state)?;
     Ok(match state {
         RecordState::Live { fields } => {
             Outcome::Live(fields.into_iter().map(|(k, v)| (k, v.value)).collect())
@@ -265,7 +257,8 @@ pub fn restamp(
     new_id: Uuid,
     new_hlc: HlcTimestamp,
 ) -> CoreResult<()> {
-    let Some(mut st) = load(conn, entity, record_id)? else {
+    let spec = spec(entity)?;
+    let Some(mut st) = load(conn, spec, record_id)? else {
         return Ok(());
     };
     match &mut st {
@@ -284,7 +277,7 @@ pub fn restamp(
             }
         }
     }
-    store(conn, entity, record_id, &st)
+    store(conn, spec, record_id, &st)
 }
 
 /// The canonical dump of every record's merge state, in the very format of
@@ -297,16 +290,15 @@ pub fn canonical_dump(conn: &Connection) -> CoreResult<String> {
         #[serde(flatten)]
         state: &'a RecordState,
     }
-    let mut st = conn.prepare(
-        "SELECT entity, record_id, state, hlc, change_id, body FROM sync_records
-          ORDER BY entity, record_id",
-    )?;
+    let mut st = conn.prepare(&format!(
+        "SELECT entity, record_id, {STATE_COLUMNS} FROM sync_records ORDER BY entity, record_id"
+    ))?;
     let mut rows = st.query([])?;
     let mut out = String::new();
     while let Some(r) = rows.next()? {
         let entity: String = r.get(0)?;
         let id: String = r.get(1)?;
-        let state = decode(&r.get::<_, String>(2)?, r.get(3)?, r.get(4)?, r.get(5)?)?;
+        let state = decode(spec(&entity)?, r, 2)?;
         let line = Line {
             entity: &entity,
             id: Uuid::try_parse(&id).map_err(corrupt)?,
@@ -323,8 +315,24 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// `sync_records` as migrations 4 and 16 leave it.
+    fn table() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE sync_records (
+                 entity TEXT NOT NULL, record_id TEXT NOT NULL,
+                 state TEXT NOT NULL CHECK (state IN ('live', 'deleted', 'appended')),
+                 hlc TEXT, change_id TEXT, body TEXT,
+                 PRIMARY KEY (entity, record_id)
+             ) STRICT, WITHOUT ROWID;
+             ALTER TABLE sync_records ADD COLUMN packed BLOB;",
+        )
+        .unwrap();
+        conn
+    }
+
     #[test]
-    fn the_compact_body_holds_each_change_once_and_reads_like_the_first_format() {
+    fn bodies_of_both_json_formats_are_read_and_rewritten_packed() {
         let node = Uuid::from_u128(7);
         let (h1, h2) = (
             HlcTimestamp {
@@ -345,18 +353,60 @@ mod tests {
             "crisis_level": {"v": 5, "h": h2.encode(), "c": c2},
         })
         .to_string();
-        let old = decode("live", None, None, Some(first_format.clone())).unwrap();
+        let second_format = json!({
+            "s": [[h1.encode(), c1], [h2.encode(), c2]],
+            "f": {"head_name": ["김영수", 0], "phone": [null, 0], "crisis_level": [5, 1]},
+        })
+        .to_string();
+        let households = spec("households").unwrap();
+        let conn = table();
+        let (a, b) = (Uuid::from_u128(10), Uuid::from_u128(11));
+        for (id, body) in [(a, &first_format), (b, &second_format)] {
+            conn.execute(
+                "INSERT INTO sync_records (entity, record_id, state, body)
+                 VALUES ('households', ?1, 'live', ?2)",
+                params![id.to_string(), body],
+            )
+            .unwrap();
+        }
+        let old = load(&conn, households, a).unwrap().unwrap();
+        assert_eq!(load(&conn, households, b).unwrap().unwrap(), old);
         let RecordState::Live { fields } = &old else {
             panic!("live");
         };
-        let compact = serde_json::to_string(&Compact::of(fields)).unwrap();
-        assert_eq!(compact.matches(&h1.encode()).count(), 1, "{compact}");
-        assert!(compact.len() < first_format.len(), "{compact}");
-        assert_eq!(decode("live", None, None, Some(compact)).unwrap(), old);
+        assert_eq!(fields["crisis_level"].hlc, h2);
+        assert_eq!(fields["phone"].change_id, c1);
+        // Written again, the record is packed, its JSON columns cleared, and reads the same.
+        store(&conn, households, a, &old).unwrap();
+        let (body, packed_len): (Option<String>, i64) = conn
+            .query_row(
+                "SELECT body, length(packed) FROM sync_records WHERE record_id = ?1",
+                [a.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(body, None);
+        assert!(
+            (packed_len as usize) < second_format.len() / 2,
+            "{packed_len}"
+        );
+        assert_eq!(load(&conn, households, a).unwrap().unwrap(), old);
         // A version index that points nowhere is a storage error, not a panic.
         let broken = json!({"s": [[h1.encode(), c1]], "f": {"phone": [null, 3]}}).to_string();
         assert_eq!(
-            decode("live", None, None, Some(broken)).unwrap_err().kind,
+            decode_json("live", None, None, Some(broken))
+                .unwrap_err()
+                .kind,
+            crate::ErrorCode::Storage
+        );
+        // A packed body of another state than the row names is refused.
+        conn.execute(
+            "UPDATE sync_records SET state = 'deleted' WHERE record_id = ?1",
+            [a.to_string()],
+        )
+        .unwrap();
+        assert_eq!(
+            load(&conn, households, a).unwrap_err().kind,
             crate::ErrorCode::Storage
         );
     }

@@ -14,10 +14,10 @@ use crate::CoreResult;
 /// merged state a constraint refuses (see [`rows::write_live`]) shows here as a missing or stale
 /// row: after a complete sync there are none.
 pub fn mismatches(conn: &Connection) -> CoreResult<Vec<String>> {
-    let mut st = conn.prepare(
-        "SELECT entity, record_id, state, hlc, change_id, body FROM sync_records
-          ORDER BY entity, record_id",
-    )?;
+    let mut st = conn.prepare(&format!(
+        "SELECT entity, record_id, {} FROM sync_records ORDER BY entity, record_id",
+        records::STATE_COLUMNS
+    ))?;
     let mut found = Vec::new();
     let mut q = st.query([])?;
     while let Some(r) = q.next()? {
@@ -34,7 +34,7 @@ pub fn mismatches(conn: &Connection) -> CoreResult<Vec<String>> {
             found.push(format!("{entity} {id}: bad id"));
             continue;
         };
-        let state = records::decode(&r.get::<_, String>(2)?, r.get(3)?, r.get(4)?, r.get(5)?)?;
+        let state = records::decode(spec, r, 2)?;
         let row = rows::read(conn, spec, id)?;
         let expected: Option<Fields> = match state {
             RecordState::Deleted { .. } => None,

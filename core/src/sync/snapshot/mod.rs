@@ -23,6 +23,8 @@ use super::change::{Change, Fields, Op, RecordRef};
 use super::hlc::HlcTimestamp;
 use super::replica::{FieldVersion, RecordState};
 
+mod wire;
+
 /// Most records in one snapshot page (the same bound as a pull page).
 pub const MAX_SNAPSHOT_LIMIT: u32 = super::validate::MAX_PULL_LIMIT;
 
@@ -86,19 +88,17 @@ pub struct SnapshotResponse {
     pub server_time_ms: i64,
 }
 
-/// One record's merged state as a device may hold it. (Unknown keys are refused by the state:
-/// serde cannot refuse them on a struct that flattens another.)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One record's merged state as a device may hold it. On the wire one flat object: `entity`,
+/// `record_id`, `state` (`live`, `deleted`, `appended`) and the state's own keys (`wire.rs`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotRecord {
     pub entity: String,
     pub record_id: Uuid,
-    #[serde(flatten)]
     pub state: SnapshotState,
 }
 
 /// A record's merged state, compact: a live record's fields grouped by the change that set them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum SnapshotState {
     Live {
         versions: Vec<Version>,

@@ -1,0 +1,337 @@
+//! The merge state of one record in binary (`sync_records.packed`, migration 16): what the phone's
+//! file holds for each synced record beside its row (docs/store.md "Merge state on disk").
+//!
+//! The JSON body it replaces spelled each stamp as 50 characters and each change id as 36, and
+//! every field's name, in every record: over half of a 동's phone file was merge state (80 MB
+//! file, 31 MB of rows, docs/sync.md "Costs"). Here a stamp and its change id are 42 bytes at most
+//! (variable-length integers and raw ids, postcard), a field named by its entity's field list is
+//! one or two bytes, a worker id used as a field name 16, and a value stays its JSON text.
+//!
+//! The layout starts with a version byte, so a later layout can be told apart; a body that does
+//! not decode is a storage error, never a panic.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::sync::entity::FieldSet;
+use crate::sync::replica::{FieldVersion, RecordState};
+use crate::sync::{EntitySpec, Fields, HlcTimestamp};
+use crate::{CoreError, CoreResult};
+
+/// The first byte of every packed body.
+const LAYOUT: u8 = 1;
+
+/// A stamp and the change id it came with: (wall_ms, counter, node, change id).
+type Version = (u64, u16, Uuid, Uuid);
+
+/// A field's name: its place in the entity's field list, a record id (a visit's assigned workers
+/// are fields named by worker id), or, for a name neither covers, the name itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Name {
+    Listed(u16),
+    Id(Uuid),
+    Text(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Body {
+    /// Each change that still sets a field once; each field's name, its change (an index into
+    /// `versions`) and its value as JSON text.
+    Live {
+        versions: Vec<Version>,
+        fields: Vec<(Name, u32, String)>,
+    },
+    Deleted {
+        version: Version,
+    },
+    Appended {
+        version: Version,
+        record: Vec<(Name, String)>,
+    },
+}
+
+fn corrupt(what: impl std::fmt::Display) -> CoreError {
+    CoreError::storage(format!("sync_records.packed: {what}"))
+}
+
+fn listed(spec: &EntitySpec) -> &'static [&'static str] {
+    match spec.fields {
+        FieldSet::Named(names) | FieldSet::Document(names) => names,
+        FieldSet::WorkerIds => &[],
+    }
+}
+
+fn name_of(spec: &EntitySpec, name: &str) -> Name {
+    if let Some(i) = listed(spec).iter().position(|n| *n == name) {
+        if let Ok(i) = u16::try_from(i) {
+            return Name::Listed(i);
+        }
+    }
+    // Only the canonical spelling is packed as an id: it must read back as the same text.
+    match Uuid::try_parse(name) {
+        Ok(id) if id.to_string() == name => Name::Id(id),
+        _ => Name::Text(name.to_owned()),
+    }
+}
+
+fn name_text(spec: &EntitySpec, name: Name) -> CoreResult<String> {
+    Ok(match name {
+        Name::Listed(i) => (*listed(spec)
+            .get(usize::from(i))
+            .ok_or_else(|| corrupt(format!("{}: no field number {i}", spec.name)))?)
+        .to_owned(),
+        Name::Id(id) => id.to_string(),
+        Name::Text(s) => s,
+    })
+}
+
+fn version(hlc: &HlcTimestamp, change_id: Uuid) -> Version {
+    (hlc.wall_ms, hlc.counter, hlc.node, change_id)
+}
+
+fn stamp((wall_ms, counter, node, change_id): Version) -> (HlcTimestamp, Uuid) {
+    (
+        HlcTimestamp {
+            wall_ms,
+            counter,
+            node,
+        },
+        change_id,
+    )
+}
+
+fn value_text(v: &serde_json::Value) -> String {
+    v.to_string()
+}
+
+fn value_of(text: &str) -> CoreResult<serde_json::Value> {
+    serde_json::from_str(text).map_err(corrupt)
+}
+
+fn record_of(spec: &EntitySpec, record: &Fields) -> Vec<(Name, String)> {
+    record
+        .iter()
+        .map(|(k, v)| (name_of(spec, k), value_text(v)))
+        .collect()
+}
+
+/// A record's merge state as packed bytes.
+pub fn pack(spec: &EntitySpec, state: &RecordState) -> CoreResult<Vec<u8>> {
+    let body = match state {
+        RecordState::Live { fields } => {
+            let mut versions: Vec<Version> = Vec::new();
+            let mut packed = Vec::with_capacity(fields.len());
+            for (name, v) in fields {
+                let key = version(&v.hlc, v.change_id);
+                let i = match versions.iter().position(|k| *k == key) {
+                    Some(i) => i,
+                    None => {
+                        versions.push(key);
+                        versions.len() - 1
+                    }
+                };
+                let i = u32::try_from(i).map_err(corrupt)?;
+                packed.push((name_of(spec, name), i, value_text(&v.value)));
+            }
+            Body::Live {
+                versions,
+                fields: packed,
+            }
+        }
+        RecordState::Deleted { hlc, change_id } => Body::Deleted {
+            version: version(hlc, *change_id),
+        },
+        RecordState::Appended {
+            record,
+            hlc,
+            change_id,
+        } => Body::Appended {
+            version: version(hlc, *change_id),
+            record: record_of(spec, record),
+        },
+    };
+    let mut out = vec![LAYOUT];
+    postcard::to_io(&body, &mut out).map_err(corrupt)?;
+    Ok(out)
+}
+
+/// The merge state packed bytes hold.
+pub fn unpack(spec: &EntitySpec, bytes: &[u8]) -> CoreResult<RecordState> {
+    let Some((&layout, rest)) = bytes.split_first() else {
+        return Err(corrupt("empty"));
+    };
+    if layout != LAYOUT {
+        return Err(corrupt(format!("unknown layout {layout}")));
+    }
+    let (body, left): (Body, &[u8]) = postcard::take_from_bytes(rest).map_err(corrupt)?;
+    if !left.is_empty() {
+        return Err(corrupt(format!("{} bytes after the body", left.len())));
+    }
+    Ok(match body {
+        Body::Live { versions, fields } => {
+            let mut out = std::collections::BTreeMap::new();
+            for (name, i, value) in fields {
+                let name = name_text(spec, name)?;
+                let (hlc, change_id) = stamp(
+                    *versions
+                        .get(i as usize)
+                        .ok_or_else(|| corrupt(format!("field {name}: no version {i}")))?,
+                );
+                let field = FieldVersion {
+                    value: value_of(&value)?,
+                    hlc,
+                    change_id,
+                };
+                if out.insert(name, field).is_some() {
+                    return Err(corrupt("a field twice"));
+                }
+            }
+            RecordState::Live { fields: out }
+        }
+        Body::Deleted { version } => {
+            let (hlc, change_id) = stamp(version);
+            RecordState::Deleted { hlc, change_id }
+        }
+        Body::Appended { version, record } => {
+            let (hlc, change_id) = stamp(version);
+            let mut fields = Fields::new();
+            for (name, value) in record {
+                let name = name_text(spec, name)?;
+                if fields.insert(name, value_of(&value)?).is_some() {
+                    return Err(corrupt("a field twice"));
+                }
+            }
+            RecordState::Appended {
+                record: fields,
+                hlc,
+                change_id,
+            }
+        }
+    })
+}
+
+/// The state's name as `sync_records.state` spells it.
+pub fn state_name(state: &RecordState) -> &'static str {
+    match state {
+        RecordState::Live { .. } => "live",
+        RecordState::Deleted { .. } => "deleted",
+        RecordState::Appended { .. } => "appended",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::sync::entity;
+
+    fn stamp_at(ms: u64, counter: u16) -> HlcTimestamp {
+        HlcTimestamp {
+            wall_ms: ms,
+            counter,
+            node: Uuid::from_u128(0xabc),
+        }
+    }
+
+    fn live(fields: &[(&str, serde_json::Value, u64)]) -> RecordState {
+        RecordState::Live {
+            fields: fields
+                .iter()
+                .map(|(k, v, ms)| {
+                    (
+                        (*k).to_owned(),
+                        FieldVersion {
+                            value: v.clone(),
+                            hlc: stamp_at(*ms, 1),
+                            change_id: Uuid::from_u128(u128::from(*ms)),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn every_state_reads_back_as_it_was_and_is_smaller_than_its_json() {
+        let visits = entity("visits").unwrap();
+        let workers = entity("visit_workers").unwrap();
+        let checks = entity("wellness_checks").unwrap();
+        let worker = Uuid::from_u128(42).to_string();
+        let cases = [
+            (
+                visits,
+                live(&[
+                    ("status", json!("completed"), 3),
+                    ("note", json!("문 앞에서 만남 \"괜찮다\""), 3),
+                    ("window_start", json!(1_767_225_600_000_i64), 1),
+                    ("purpose", json!("regular"), 1),
+                    ("not_in_the_list", json!(null), 2),
+                ]),
+            ),
+            (
+                workers,
+                live(&[
+                    (worker.as_str(), json!(true), 5),
+                    ("Not-A-Uuid", json!(false), 6),
+                ]),
+            ),
+            (
+                checks,
+                RecordState::Appended {
+                    record: [("household_id", json!(worker)), ("checked_at", json!(17))]
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect(),
+                    hlc: stamp_at(9, 0),
+                    change_id: Uuid::from_u128(9),
+                },
+            ),
+            (
+                visits,
+                RecordState::Deleted {
+                    hlc: stamp_at(11, 2),
+                    change_id: Uuid::from_u128(11),
+                },
+            ),
+        ];
+        for (spec, state) in cases {
+            let bytes = pack(spec, &state).unwrap();
+            assert_eq!(unpack(spec, &bytes).unwrap(), state, "{}", spec.name);
+            let json = serde_json::to_string(&state).unwrap();
+            assert!(
+                bytes.len() * 2 < json.len(),
+                "{} vs {}",
+                bytes.len(),
+                json.len()
+            );
+        }
+    }
+
+    #[test]
+    fn a_body_that_does_not_decode_is_a_storage_error() {
+        let visits = entity("visits").unwrap();
+        let state = live(&[("status", json!("planned"), 1)]);
+        let good = pack(visits, &state).unwrap();
+        let mut unknown_layout = good.clone();
+        unknown_layout[0] = 9;
+        let mut trailing = good.clone();
+        trailing.push(0);
+        let broken: [&[u8]; 4] = [&[], &unknown_layout, &good[..good.len() - 2], &trailing];
+        for bytes in broken {
+            let err = unpack(visits, bytes).unwrap_err();
+            assert_eq!(err.kind, crate::ErrorCode::Storage, "{bytes:?}");
+        }
+        // A field number beyond the entity's list.
+        let body = Body::Live {
+            versions: vec![version(&stamp_at(1, 0), Uuid::nil())],
+            fields: vec![(Name::Listed(999), 0, "1".into())],
+        };
+        let mut bytes = vec![LAYOUT];
+        postcard::to_io(&body, &mut bytes).unwrap();
+        assert_eq!(
+            unpack(visits, &bytes).unwrap_err().kind,
+            crate::ErrorCode::Storage
+        );
+    }
+}
