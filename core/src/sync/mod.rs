@@ -30,6 +30,7 @@ pub mod field_types;
 pub mod hlc;
 pub mod memory_server;
 pub mod merge;
+pub mod packed;
 pub mod protocol;
 pub mod replica;
 pub mod restamp;

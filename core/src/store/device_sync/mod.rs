@@ -14,7 +14,6 @@
 pub mod apply;
 pub mod capture;
 pub mod outbox;
-mod packed;
 pub mod records;
 pub mod rows;
 pub mod state;

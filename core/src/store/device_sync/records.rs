@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::packed;
 use crate::sync::merge::{self, Skip};
+use crate::sync::packed;
 use crate::sync::replica::{FieldVersion, RecordState};
 use crate::sync::{known_entity, Applied, Change, EntitySpec, Fields, HlcTimestamp};
 use crate::{CoreError, CoreResult};
@@ -110,16 +110,9 @@ pub const STATE_COLUMNS: &str = "state, hlc, change_id, body, packed";
 /// Decodes a record's state from the [`STATE_COLUMNS`] of a row, starting at column `first`.
 pub fn decode(spec: &EntitySpec, r: &Row<'_>, first: usize) -> CoreResult<RecordState> {
     let state: String = r.get(first)?;
-    let packed: Option<Vec<u8>> = r.get(first + 4)?;
-    if let Some(bytes) = packed.as_deref() {
-        let held = packed::unpack(spec, bytes)?;
-        if packed::state_name(&held) != state {
-            return Err(corrupt(format!(
-                "state {state:?} with a packed {}",
-                packed::state_name(&held)
-            )));
-        }
-        return Ok(held);
+    let bytes: Option<Vec<u8>> = r.get(first + 4)?;
+    if let Some(bytes) = bytes.as_deref() {
+        return packed::unpack_stored(spec, &state, bytes);
     }
     decode_json(
         &state,

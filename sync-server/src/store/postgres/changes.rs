@@ -24,7 +24,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use deadpool_postgres::{Object, Transaction};
 use serde::Serialize;
-use serde_json::Value;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{IsolationLevel, Row, Statement};
 use uuid::Uuid;
@@ -35,8 +34,8 @@ use donghaeng_core::sync::validate::{
     effective_limit, validate_pull, validate_push, PageBudget, PAGE_ENTRY_OVERHEAD,
 };
 use donghaeng_core::sync::{
-    known_entity, Applied, Change, FieldVersion, HlcTimestamp, PullRequest, PullResponse,
-    PushResponse, RecordRef, RecordState, SeqChange, SkewPolicy,
+    known_entity, packed, Applied, Change, PullRequest, PullResponse, PushResponse, RecordRef,
+    RecordState, SeqChange, SkewPolicy,
 };
 use donghaeng_core::{CoreError, CoreResult};
 
@@ -221,7 +220,7 @@ impl ChangeStore for PgStore {
     fn records(&self, keys: Vec<RecordRef>) -> StoreFuture<'_, Vec<(RecordRef, RecordState)>> {
         Box::pin(async move {
             let mut client = self.client().await?;
-            // One snapshot for both tables, and two statements whatever the page size.
+            // One statement whatever the page size.
             let tx = read_snapshot(&mut client).await?;
             let entities: Vec<&str> = keys.iter().map(|k| k.entity.as_str()).collect();
             let ids: Vec<Uuid> = keys.iter().map(|k| k.record_id).collect();
@@ -229,12 +228,8 @@ impl ChangeStore for PgStore {
                 .query(SELECT_RECORDS_OF, &[&entities, &ids])
                 .await
                 .map_err(pg_error)?;
-            let fields = tx
-                .query(SELECT_FIELDS_OF, &[&entities, &ids])
-                .await
-                .map_err(pg_error)?;
             tx.commit().await.map_err(pg_error)?;
-            let mut held = records_from_rows(&records, &fields)?;
+            let mut held = records_from_rows(&records)?;
             Ok(keys
                 .into_iter()
                 .filter_map(|k| {
@@ -248,7 +243,6 @@ impl ChangeStore for PgStore {
     fn canonical_dump(&self) -> StoreFuture<'_, String> {
         Box::pin(async move {
             let mut client = self.client().await?;
-            // One snapshot for both tables.
             let tx = read_snapshot(&mut client).await?;
             let records = load_all_records(&tx).await?;
             tx.commit().await.map_err(pg_error)?;
@@ -304,22 +298,18 @@ struct PushStatements {
     lock: Statement,
     stored: Statement,
     records: Statement,
-    fields: Statement,
     insert_changes: Statement,
     upsert_records: Statement,
-    upsert_fields: Statement,
-    delete_fields: Statement,
     set_counter: Statement,
     insert_keys: Statement,
 }
 
 impl PushStatements {
     async fn prepare(tx: &Transaction<'_>) -> CoreResult<Self> {
-        let (lock, stored, records, fields, insert_changes) = tokio::try_join!(
+        let (lock, stored, records, insert_changes) = tokio::try_join!(
             tx.prepare_cached("SELECT last_seq FROM seq_counter FOR UPDATE"),
             tx.prepare_cached("SELECT id, body FROM changes WHERE id = ANY($1)"),
             tx.prepare_cached(SELECT_RECORDS_OF),
-            tx.prepare_cached(SELECT_FIELDS_OF),
             tx.prepare_cached(
                 "INSERT INTO changes (seq, id, entity, record_id, hlc, device_id, body)
                  SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::uuid[],
@@ -327,43 +317,26 @@ impl PushStatements {
             ),
         )
         .map_err(pg_error)?;
-        let (upsert_records, upsert_fields, delete_fields, set_counter, insert_keys) =
-            tokio::try_join!(
-                tx.prepare_cached(
-                    "INSERT INTO merged_records (entity, record_id, state, hlc, change_id, record)
-                 SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::uuid[],
-                                      $6::text[])
+        let (upsert_records, set_counter, insert_keys) = tokio::try_join!(
+            tx.prepare_cached(
+                "INSERT INTO merged_records (entity, record_id, state, packed)
+                 SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::bytea[])
                  ON CONFLICT (entity, record_id) DO UPDATE SET state = EXCLUDED.state,
-                     hlc = EXCLUDED.hlc, change_id = EXCLUDED.change_id, record = EXCLUDED.record",
-                ),
-                tx.prepare_cached(
-                    "INSERT INTO merged_fields (entity, record_id, field, value, hlc, change_id)
-                 SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[],
-                                      $6::uuid[])
-                 ON CONFLICT (entity, record_id, field) DO UPDATE SET value = EXCLUDED.value,
-                     hlc = EXCLUDED.hlc, change_id = EXCLUDED.change_id",
-                ),
-                tx.prepare_cached(
-                    "DELETE FROM merged_fields f
-                 USING unnest($1::text[], $2::uuid[]) AS d(entity, record_id)
-                 WHERE f.entity = d.entity COLLATE \"C\" AND f.record_id = d.record_id",
-                ),
-                tx.prepare_cached("UPDATE seq_counter SET last_seq = $1"),
-                tx.prepare_cached(
-                    "INSERT INTO change_scopes (scope, seq)
+                     packed = EXCLUDED.packed",
+            ),
+            tx.prepare_cached("UPDATE seq_counter SET last_seq = $1"),
+            tx.prepare_cached(
+                "INSERT INTO change_scopes (scope, seq)
                  SELECT * FROM unnest($1::uuid[], $2::bigint[]) ON CONFLICT DO NOTHING",
-                ),
-            )
-            .map_err(pg_error)?;
+            ),
+        )
+        .map_err(pg_error)?;
         Ok(PushStatements {
             lock,
             stored,
             records,
-            fields,
             insert_changes,
             upsert_records,
-            upsert_fields,
-            delete_fields,
             set_counter,
             insert_keys,
         })
@@ -372,13 +345,9 @@ impl PushStatements {
 
 // By (entity, record id) pairs, so that the primary keys are used: a filter on the record id alone
 // would scan the whole table on every push.
-const SELECT_RECORDS_OF: &str =
-    "SELECT r.entity, r.record_id, r.state, r.hlc, r.change_id, r.record
+const SELECT_RECORDS_OF: &str = "SELECT r.entity, r.record_id, r.state, r.packed
      FROM unnest($1::text[], $2::uuid[]) AS k(entity, record_id)
      JOIN merged_records r ON r.entity = k.entity COLLATE \"C\" AND r.record_id = k.record_id";
-const SELECT_FIELDS_OF: &str = "SELECT f.entity, f.record_id, f.field, f.value, f.hlc, f.change_id
-     FROM unnest($1::text[], $2::uuid[]) AS k(entity, record_id)
-     JOIN merged_fields f ON f.entity = k.entity COLLATE \"C\" AND f.record_id = k.record_id";
 
 /// One push inside its transaction. The time between taking the counter lock and COMMIT is what
 /// bounds the pushes per second of the whole city, so that stretch is three round trips whatever
@@ -418,14 +387,13 @@ async fn push_tx(
     let touched_id: Vec<Uuid> = touched.iter().map(|k| k.1).collect();
     let by_id: [&(dyn ToSql + Sync); 1] = [&ids];
     let by_record: [&(dyn ToSql + Sync); 2] = [&touched_entity, &touched_id];
-    let (stored, records, fields) = tokio::try_join!(
+    let (stored, records) = tokio::try_join!(
         tx.query(&st.stored, &by_id),
         tx.query(&st.records, &by_record),
-        tx.query(&st.fields, &by_record),
     )
     .map_err(pg_error)?;
     let stored: HashMap<Uuid, String> = stored.iter().map(|r| (r.get(0), r.get(1))).collect();
-    let mut held = records_from_rows(&records, &fields)?;
+    let mut held = records_from_rows(&records)?;
     let mut dirty: HashSet<RecordKey> = HashSet::new();
     let mut log = ChangeRows::default();
 
@@ -459,25 +427,13 @@ async fn push_tx(
             &log.device_id,
             &log.body,
         ];
-        let records: [&(dyn ToSql + Sync); 6] =
-            [&w.entity, &w.id, &w.state, &w.hlc, &w.cid, &w.record];
-        let fields: [&(dyn ToSql + Sync); 6] = [
-            &w.f_entity,
-            &w.f_id,
-            &w.f_field,
-            &w.f_value,
-            &w.f_hlc,
-            &w.f_cid,
-        ];
-        let gone: [&(dyn ToSql + Sync); 2] = [&w.gone_entity, &w.gone_id];
+        let records: [&(dyn ToSql + Sync); 4] = [&w.entity, &w.id, &w.state, &w.packed];
         let counter: [&(dyn ToSql + Sync); 1] = [&seq];
         let keys: [&(dyn ToSql + Sync); 2] = [&log.key_scope, &log.key_seq];
         tokio::try_join!(
             tx.execute(&st.insert_changes, &changes),
             tx.execute(&st.insert_keys, &keys),
             tx.execute(&st.upsert_records, &records),
-            tx.execute(&st.upsert_fields, &fields),
-            tx.execute(&st.delete_fields, &gone),
             tx.execute(&st.set_counter, &counter),
         )
         .map_err(pg_error)?;
@@ -538,27 +494,14 @@ impl ChangeRows {
     }
 }
 
-/// The final state of every record the push changed, as column arrays: its row in
-/// `merged_records`; for a live record all its fields (upserted: a live record only gains or
-/// changes fields); for a tombstone, its key in `gone_*` so its fields are deleted. A record never
-/// goes from deleted back to live (`decide` skips edits of a tombstone), so the field upsert and
-/// the field delete never touch the same record and may run in either order.
+/// The final state of every record the push changed, as column arrays for one upsert of
+/// `merged_records` (each state packed).
 #[derive(Default)]
 struct RecordRows {
     entity: Vec<String>,
     id: Vec<Uuid>,
-    state: Vec<String>,
-    hlc: Vec<Option<String>>,
-    cid: Vec<Option<Uuid>>,
-    record: Vec<Option<String>>,
-    f_entity: Vec<String>,
-    f_id: Vec<Uuid>,
-    f_field: Vec<String>,
-    f_value: Vec<String>,
-    f_hlc: Vec<String>,
-    f_cid: Vec<Uuid>,
-    gone_entity: Vec<String>,
-    gone_id: Vec<Uuid>,
+    state: Vec<&'static str>,
+    packed: Vec<Vec<u8>>,
 }
 
 impl RecordRows {
@@ -566,119 +509,37 @@ impl RecordRows {
         let mut w = RecordRows::default();
         for key in dirty {
             let Some(state) = held.get(key) else { continue };
-            let (name, hlc, cid, record) = match state {
-                RecordState::Live { fields } => {
-                    for (field, v) in fields {
-                        w.f_entity.push(key.0.clone());
-                        w.f_id.push(key.1);
-                        w.f_field.push(field.clone());
-                        w.f_value.push(v.value.to_string());
-                        w.f_hlc.push(v.hlc.encode());
-                        w.f_cid.push(v.change_id);
-                    }
-                    ("live", None, None, None)
-                }
-                RecordState::Deleted { hlc, change_id } => {
-                    w.gone_entity.push(key.0.clone());
-                    w.gone_id.push(key.1);
-                    ("deleted", Some(hlc.encode()), Some(*change_id), None)
-                }
-                RecordState::Appended {
-                    record,
-                    hlc,
-                    change_id,
-                } => {
-                    let body = serde_json::to_string(record)
-                        .map_err(|e| CoreError::storage(format!("cannot encode record: {e}")))?;
-                    ("appended", Some(hlc.encode()), Some(*change_id), Some(body))
-                }
-            };
+            let spec = known_entity(&key.0, "entity")?;
             w.entity.push(key.0.clone());
             w.id.push(key.1);
-            w.state.push(name.to_owned());
-            w.hlc.push(hlc);
-            w.cid.push(cid);
-            w.record.push(record);
+            w.state.push(packed::state_name(state));
+            w.packed.push(packed::pack(spec, state)?);
         }
         Ok(w)
     }
 }
 
-/// Reads every merged record with its fields (for the dump).
+/// Reads every merged record (for the dump).
 async fn load_all_records(tx: &Transaction<'_>) -> CoreResult<BTreeMap<RecordKey, RecordState>> {
     let records = tx
         .query(
-            "SELECT entity, record_id, state, hlc, change_id, record FROM merged_records",
+            "SELECT entity, record_id, state, packed FROM merged_records",
             &[],
         )
         .await
         .map_err(pg_error)?;
-    let fields = tx
-        .query(
-            "SELECT entity, record_id, field, value, hlc, change_id FROM merged_fields",
-            &[],
-        )
-        .await
-        .map_err(pg_error)?;
-    records_from_rows(&records, &fields)
+    records_from_rows(&records)
 }
 
-/// Merged records from rows of `merged_records` and `merged_fields` (columns in the order of
-/// [`SELECT_RECORDS_OF`] and [`SELECT_FIELDS_OF`]).
-fn records_from_rows(
-    records: &[Row],
-    fields: &[Row],
-) -> CoreResult<BTreeMap<RecordKey, RecordState>> {
+/// Merged records from rows of `merged_records` (columns in the order of [`SELECT_RECORDS_OF`]).
+fn records_from_rows(records: &[Row]) -> CoreResult<BTreeMap<RecordKey, RecordState>> {
     let mut out = BTreeMap::new();
     for r in records {
         let key: RecordKey = (r.get(0), r.get(1));
-        let state: &str = r.get(2);
-        let hlc: Option<&str> = r.get(3);
-        let change_id: Option<Uuid> = r.get(4);
-        let record: Option<&str> = r.get(5);
-        let stamp = || -> CoreResult<HlcTimestamp> {
-            decode_stamp(hlc.ok_or_else(|| CoreError::storage("merged record without a stamp"))?)
-        };
-        let cid = || change_id.ok_or_else(|| CoreError::storage("merged record without a change"));
-        let state = match state {
-            "live" => RecordState::Live {
-                fields: BTreeMap::new(),
-            },
-            "deleted" => RecordState::Deleted {
-                hlc: stamp()?,
-                change_id: cid()?,
-            },
-            "appended" => RecordState::Appended {
-                record: serde_json::from_str(record.unwrap_or("{}"))
-                    .map_err(|e| CoreError::storage(format!("corrupt record: {e}")))?,
-                hlc: stamp()?,
-                change_id: cid()?,
-            },
-            other => {
-                return Err(CoreError::storage(format!(
-                    "unknown record state {other:?}"
-                )))
-            }
-        };
+        let name: &str = r.get(2);
+        let bytes: &[u8] = r.get(3);
+        let state = packed::unpack_stored(known_entity(&key.0, "entity")?, name, bytes)?;
         out.insert(key, state);
-    }
-    for f in fields {
-        let key: RecordKey = (f.get(0), f.get(1));
-        // Fields of a record that is not live cannot exist (a tombstone deletes them); skip any.
-        let Some(RecordState::Live { fields }) = out.get_mut(&key) else {
-            continue;
-        };
-        let value: &str = f.get(3);
-        let value: Value = serde_json::from_str(value)
-            .map_err(|e| CoreError::storage(format!("corrupt field value: {e}")))?;
-        fields.insert(
-            f.get(2),
-            FieldVersion {
-                value,
-                hlc: decode_stamp(f.get(4))?,
-                change_id: f.get(5),
-            },
-        );
     }
     Ok(out)
 }
@@ -706,8 +567,4 @@ fn dump(records: &BTreeMap<RecordKey, RecordState>) -> CoreResult<String> {
         out.push('\n');
     }
     Ok(out)
-}
-
-fn decode_stamp(s: &str) -> CoreResult<HlcTimestamp> {
-    HlcTimestamp::decode(s, "hlc").map_err(|e| CoreError::storage(format!("corrupt stamp: {e}")))
 }

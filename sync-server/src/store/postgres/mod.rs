@@ -10,6 +10,7 @@
 mod auth;
 mod changes;
 mod directory;
+mod legacy;
 mod schema;
 
 use std::str::FromStr;
@@ -21,6 +22,13 @@ use donghaeng_core::sync::SkewPolicy;
 use donghaeng_core::{CoreError, CoreResult};
 
 pub use schema::NEWEST as SCHEMA_VERSION;
+
+/// The SQL of the schema steps before the merged state was packed, for the test that builds such a
+/// database and checks its conversion (`tests/server/pg_store.rs`). Not an interface.
+#[doc(hidden)]
+pub fn steps_before_packing() -> &'static [&'static str] {
+    &schema::MIGRATIONS[..schema::PACK_STEP as usize]
+}
 
 /// Connections one node keeps at most (our choice: pushes are serialised at the database anyway, so
 /// more connections only help concurrent pulls and auth; PostgreSQL's default limit is 100, which

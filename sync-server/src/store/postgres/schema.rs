@@ -19,7 +19,7 @@ const MIGRATION_LOCK: i64 = 0x4448_5343_4845_4d41;
 /// Each step takes the schema from version `i` to `i + 1`. Text columns that are sorted for the
 /// canonical dump use the "C" collation: byte order, as Rust's `String` and SQLite sort, whatever the
 /// database's locale is.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     r#"
 -- The sequence counter: one row, locked for the whole of a push (see changes.rs for why).
 CREATE TABLE seq_counter (
@@ -150,7 +150,16 @@ CREATE TABLE log_checkpoints (
 -- monitor reads only safety events, not the whole log, when a node starts).
 CREATE INDEX changes_by_entity ON changes (entity, seq);
 "#,
+    r#"
+-- 7: the merged state packed, one value per record (`donghaeng_core::sync::packed`): a snapshot
+-- page reads one row per record, not one per field. `legacy::pack_merged_state` fills it from the
+-- per-field form and drops that form, in this step's transaction.
+ALTER TABLE merged_records ADD COLUMN packed bytea;
+"#,
 ];
+
+/// The step after whose SQL the merged state is packed (`legacy::pack_merged_state`).
+pub const PACK_STEP: i64 = 6;
 
 /// The schema version this server writes.
 pub const NEWEST: i64 = MIGRATIONS.len() as i64;
@@ -188,6 +197,9 @@ pub async fn migrate(client: &mut Client) -> CoreResult<()> {
             return Ok(());
         };
         tx.batch_execute(sql).await.map_err(pg_error)?;
+        if current == PACK_STEP {
+            super::legacy::pack_merged_state(&tx).await?;
+        }
         tx.execute("UPDATE schema_version SET version = $1", &[&(current + 1)])
             .await
             .map_err(pg_error)?;

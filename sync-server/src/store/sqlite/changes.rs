@@ -1,11 +1,8 @@
 //! The change log and merged state in SQLite: [`ChangeStore`] with the exact behaviour of
 //! `donghaeng_core::sync::MemoryServer` (tests compare the two).
 
-use std::collections::BTreeMap;
-
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde::Serialize;
-use serde_json::Value;
 use uuid::Uuid;
 
 use donghaeng_core::sync::admission::{PushTally, StoredId};
@@ -13,8 +10,8 @@ use donghaeng_core::sync::validate::{
     effective_limit, validate_pull, validate_push, PageBudget, PAGE_ENTRY_OVERHEAD,
 };
 use donghaeng_core::sync::{
-    known_entity, plan, Change, Current, FieldVersion, HlcTimestamp, Plan, PullRequest,
-    PullResponse, PushResponse, RecordRef, RecordState, SeqChange, SkewPolicy,
+    known_entity, merge, packed, Applied, Change, EntitySpec, PullRequest, PullResponse,
+    PushResponse, RecordRef, RecordState, SeqChange, SkewPolicy,
 };
 use donghaeng_core::{CoreError, CoreResult};
 
@@ -120,100 +117,65 @@ fn records_blocking(
     // One read transaction: every record as of one moment.
     let tx = conn.unchecked_transaction()?;
     let mut out = Vec::with_capacity(keys.len());
-    {
-        let mut record_stmt = tx.prepare_cached(
-            "SELECT state, hlc, change_id, record FROM merged_records
-             WHERE entity = ?1 AND record_id = ?2",
-        )?;
-        let mut fields_stmt = tx.prepare_cached(FIELDS_OF_RECORD)?;
-        for key in keys {
-            let rid = key.record_id.as_bytes().to_vec();
-            let row = record_stmt
-                .query_row(params![key.entity, rid], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, Option<String>>(1)?,
-                        r.get::<_, Option<Vec<u8>>>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                    ))
-                })
-                .optional()?;
-            if let Some((state, hlc, change_id, record)) = row {
-                let state = decode_record(
-                    &mut fields_stmt,
-                    &key.entity,
-                    &rid,
-                    &state,
-                    hlc,
-                    change_id,
-                    record,
-                )?;
-                out.push((key.clone(), state));
-            }
+    for key in keys {
+        let spec = known_entity(&key.entity, "entity")?;
+        if let Some(state) = load_state(&tx, spec, key.record_id.as_bytes())? {
+            out.push((key.clone(), state));
         }
     }
     tx.commit()?;
     Ok(out)
 }
 
-/// A live record's fields, by name.
-const FIELDS_OF_RECORD: &str = "SELECT field, value, hlc, change_id FROM merged_fields
-     WHERE entity = ?1 AND record_id = ?2 ORDER BY field";
+/// A record's merged state, if the store holds it (one row, packed).
+pub(super) fn load_state(
+    conn: &Connection,
+    spec: &EntitySpec,
+    record_id: &[u8],
+) -> CoreResult<Option<RecordState>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT state, packed FROM merged_records WHERE entity = ?1 AND record_id = ?2",
+    )?;
+    let mut rows = stmt.query(params![spec.name, record_id])?;
+    let Some(r) = rows.next()? else {
+        return Ok(None);
+    };
+    decode_state(spec, r.get_ref(0)?, r.get_ref(1)?).map(Some)
+}
 
-/// One `merged_records` row (and, for a live record, its `merged_fields`) as a record state.
-fn decode_record(
-    fields_stmt: &mut rusqlite::Statement<'_>,
-    entity_name: &str,
-    rid: &[u8],
-    state: &str,
-    hlc: Option<String>,
-    change_id: Option<Vec<u8>>,
-    record: Option<String>,
+/// The state of a `merged_records` row from its `state` and `packed` columns.
+fn decode_state(
+    spec: &EntitySpec,
+    state: rusqlite::types::ValueRef<'_>,
+    packed: rusqlite::types::ValueRef<'_>,
 ) -> CoreResult<RecordState> {
-    let stamp = || decode_stamp(hlc.as_deref().unwrap_or_default());
-    let cid = || uuid_from(change_id.as_deref().unwrap_or_default(), "merged_records");
-    Ok(match state {
-        "live" => {
-            let mut fields = BTreeMap::new();
-            let mut frows = fields_stmt.query(params![entity_name, rid])?;
-            // The fields a change set share its stamp: each distinct stamp is decoded once.
-            let mut last: Option<(String, HlcTimestamp)> = None;
-            while let Some(f) = frows.next()? {
-                let name: String = f.get(0)?;
-                let value: Value = serde_json::from_slice(typed(f.get_ref(1)?.as_bytes())?)
-                    .map_err(|e| CoreError::storage(format!("corrupt field value: {e}")))?;
-                let s = typed(f.get_ref(2)?.as_str())?;
-                let hlc = match &last {
-                    Some((text, hlc)) if text == s => *hlc,
-                    _ => {
-                        let hlc = decode_stamp(s)?;
-                        last = Some((s.to_owned(), hlc));
-                        hlc
-                    }
-                };
-                let change_id = uuid_from(typed(f.get_ref(3)?.as_blob())?, "merged_fields")?;
-                fields.insert(
-                    name,
-                    FieldVersion {
-                        value,
-                        hlc,
-                        change_id,
-                    },
-                );
-            }
-            RecordState::Live { fields }
-        }
-        "deleted" => RecordState::Deleted {
-            hlc: stamp()?,
-            change_id: cid()?,
-        },
-        _ => RecordState::Appended {
-            record: serde_json::from_str(record.as_deref().unwrap_or("{}"))
-                .map_err(|e| CoreError::storage(format!("corrupt record: {e}")))?,
-            hlc: stamp()?,
-            change_id: cid()?,
-        },
-    })
+    let column =
+        |e: rusqlite::types::FromSqlError| CoreError::storage(format!("merged_records: {e}"));
+    packed::unpack_stored(
+        spec,
+        state.as_str().map_err(column)?,
+        packed.as_blob().map_err(column)?,
+    )
+}
+
+/// Writes a record's merged state.
+fn store_state(
+    tx: &Transaction<'_>,
+    spec: &EntitySpec,
+    record_id: &[u8],
+    state: &RecordState,
+) -> CoreResult<()> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO merged_records (entity, record_id, state, packed)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        spec.name,
+        record_id,
+        packed::state_name(state),
+        packed::pack(spec, state)?
+    ])?;
+    Ok(())
 }
 
 fn last_seq(conn: &Connection) -> CoreResult<u64> {
@@ -290,111 +252,16 @@ fn log_change(
     Ok(())
 }
 
-/// What the store holds about one record, read for `decide`.
-enum Held {
-    Absent,
-    Live(BTreeMap<String, HlcTimestamp>),
-    Deleted(HlcTimestamp),
-    Appended(HlcTimestamp),
-}
-
-fn load_held(tx: &Transaction<'_>, entity_name: &str, record_id: &[u8]) -> CoreResult<Held> {
-    let row: Option<(String, Option<String>)> = tx
-        .query_row(
-            "SELECT state, hlc FROM merged_records WHERE entity = ?1 AND record_id = ?2",
-            params![entity_name, record_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let Some((state, hlc)) = row else {
-        return Ok(Held::Absent);
-    };
-    let stamp = || -> CoreResult<HlcTimestamp> {
-        let s = hlc
-            .as_deref()
-            .ok_or_else(|| CoreError::storage("merged record without a stamp"))?;
-        decode_stamp(s)
-    };
-    Ok(match state.as_str() {
-        "live" => {
-            let mut stmt = tx.prepare_cached(
-                "SELECT field, hlc FROM merged_fields WHERE entity = ?1 AND record_id = ?2",
-            )?;
-            let mut rows = stmt.query(params![entity_name, record_id])?;
-            let mut stamps = BTreeMap::new();
-            while let Some(r) = rows.next()? {
-                let field: String = r.get(0)?;
-                let s: String = r.get(1)?;
-                stamps.insert(field, decode_stamp(&s)?);
-            }
-            Held::Live(stamps)
-        }
-        "deleted" => Held::Deleted(stamp()?),
-        "appended" => Held::Appended(stamp()?),
-        other => {
-            return Err(CoreError::storage(format!(
-                "unknown record state {other:?}"
-            )))
-        }
-    })
-}
-
-/// A column read in place, or a storage error naming the wrong type.
-fn typed<T>(r: Result<T, rusqlite::types::FromSqlError>) -> CoreResult<T> {
-    r.map_err(|e| CoreError::storage(format!("merged_fields: {e}")))
-}
-
-fn decode_stamp(s: &str) -> CoreResult<HlcTimestamp> {
-    HlcTimestamp::decode(s, "hlc").map_err(|e| CoreError::storage(format!("corrupt stamp: {e}")))
-}
-
-/// Merges one change into the stored state: writes the fields of the shared merge's [`Plan`].
+/// Merges one change into the stored state with the shared merge (`merge::apply`): this only loads
+/// and saves.
 fn merge(tx: &Transaction<'_>, change: &Change) -> CoreResult<()> {
     let spec = known_entity(&change.entity, "entity")?;
     let rid = change.record_id.as_bytes().as_slice();
-    let held = load_held(tx, spec.name, rid)?;
-    let current = match &held {
-        Held::Absent => Current::Absent,
-        Held::Live(stamps) => Current::Live(stamps),
-        Held::Deleted(s) => Current::Deleted(s),
-        Held::Appended(s) => Current::Appended(s),
-    };
-    let stamp = change.hlc.encode();
-    let cid = change.id.as_bytes().as_slice();
-    match plan(spec, current, change)? {
-        Plan::Skip(_) => {}
-        Plan::SetFields(fields) => {
-            tx.prepare_cached(
-                "INSERT OR IGNORE INTO merged_records (entity, record_id, state)
-                 VALUES (?1, ?2, 'live')",
-            )?
-            .execute(params![spec.name, rid])?;
-            let mut stmt = tx.prepare_cached(
-                "INSERT OR REPLACE INTO merged_fields (entity, record_id, field, value, hlc, change_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            for (name, value) in fields {
-                stmt.execute(params![spec.name, rid, name, value.to_string(), stamp, cid])?;
-            }
-        }
-        Plan::Tombstone => {
-            tx.prepare_cached("DELETE FROM merged_fields WHERE entity = ?1 AND record_id = ?2")?
-                .execute(params![spec.name, rid])?;
-            tx.prepare_cached(
-                "INSERT OR REPLACE INTO merged_records (entity, record_id, state, hlc, change_id)
-                 VALUES (?1, ?2, 'deleted', ?3, ?4)",
-            )?
-            .execute(params![spec.name, rid, stamp, cid])?;
-        }
-        Plan::Insert(record) => {
-            let body = serde_json::to_string(record)
-                .map_err(|e| CoreError::storage(format!("cannot encode record: {e}")))?;
-            tx.prepare_cached(
-                "INSERT OR REPLACE INTO merged_records (entity, record_id, state, hlc, change_id, record)
-                 VALUES (?1, ?2, 'appended', ?3, ?4, ?5)",
-            )?
-            .execute(params![spec.name, rid, stamp, cid, body])?;
-        }
+    let mut held = load_state(tx, spec, rid)?;
+    if let Applied::Changed = merge::apply(spec, &mut held, change)? {
+        let state =
+            held.ok_or_else(|| CoreError::storage("a merge that changed a record left no state"))?;
+        store_state(tx, spec, rid, &state)?;
     }
     Ok(())
 }
@@ -501,26 +368,16 @@ fn dump_blocking(conn: &Connection) -> CoreResult<String> {
         #[serde(flatten)]
         state: &'a RecordState,
     }
-    let mut fields_stmt = conn.prepare(FIELDS_OF_RECORD)?;
     let mut stmt = conn.prepare(
-        "SELECT entity, record_id, state, hlc, change_id, record FROM merged_records
-         ORDER BY entity, record_id",
+        "SELECT entity, record_id, state, packed FROM merged_records ORDER BY entity, record_id",
     )?;
     let mut rows = stmt.query([])?;
     let mut out = String::new();
     while let Some(r) = rows.next()? {
         let entity_name: String = r.get(0)?;
         let rid: Vec<u8> = r.get(1)?;
-        let state: String = r.get(2)?;
-        let state = decode_record(
-            &mut fields_stmt,
-            &entity_name,
-            &rid,
-            &state,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-        )?;
+        let spec = known_entity(&entity_name, "entity")?;
+        let state = decode_state(spec, r.get_ref(2)?, r.get_ref(3)?)?;
         let line = Line {
             entity: &entity_name,
             id: uuid_from(&rid, "merged_records")?,

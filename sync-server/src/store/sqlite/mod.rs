@@ -10,6 +10,7 @@
 mod auth;
 mod changes;
 mod directory;
+mod legacy;
 mod schema;
 
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use donghaeng_core::{CoreError, CoreResult};
 
 /// Each step takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     r#"
 -- Every accepted change, under its sequence number (1, 2, 3 … with no gaps). `body` is the change's
 -- JSON exactly as the protocol serialises it: a re-push is compared against it, and pulls send it.
@@ -131,7 +131,16 @@ CREATE TABLE log_checkpoints (
 -- monitor reads only safety events, not the whole log, when a node starts).
 CREATE INDEX changes_by_entity ON changes (entity, seq);
 "#,
+    r#"
+-- 7: the merged state packed, one value per record (`donghaeng_core::sync::packed`): a snapshot
+-- page reads one row per record, not one per field. `legacy::pack_merged_state` fills it from the
+-- per-field form and drops that form, in this step's transaction.
+ALTER TABLE merged_records ADD COLUMN packed BLOB;
+"#,
 ];
+
+/// The step after whose SQL the merged state is packed (`legacy::pack_merged_state`).
+pub(super) const PACK_STEP: usize = 6;
 
 /// Brings the schema to the newest version, in one transaction per step.
 pub fn migrate(conn: &mut Connection) -> CoreResult<()> {
@@ -143,6 +152,9 @@ pub fn migrate(conn: &mut Connection) -> CoreResult<()> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        if i == PACK_STEP {
+            super::legacy::pack_merged_state(&tx)?;
+        }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;
     }

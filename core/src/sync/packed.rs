@@ -1,14 +1,16 @@
-//! The merge state of one record in binary (`sync_records.packed`, migration 16): what the phone's
-//! file holds for each synced record beside its row (docs/store.md "Merge state on disk").
+//! A record's merge state in binary (압축 병합 상태): what the phone's file (`sync_records.packed`,
+//! docs/store.md "Merge state on disk") and the server's database (`merged_records.packed`) hold
+//! for each synced record.
 //!
-//! The JSON body it replaces spelled each stamp as 50 characters and each change id as 36, and
-//! every field's name, in every record: over half of a 동's phone file was merge state (80 MB
-//! file, 31 MB of rows, docs/sync.md "Costs"). Here a stamp and its change id are 42 bytes at most
-//! (variable-length integers and raw ids, postcard), a field named by its entity's field list is
-//! one or two bytes, a worker id used as a field name 16, and a value stays its JSON text.
+//! JSON spelled each stamp as 50 characters and each change id as 36, and every field's name, in
+//! every record: over half of a 동's phone file was merge state (80 MB file, 31 MB of rows,
+//! docs/sync.md "Costs"), and the server read a row per field. Here a stamp and its change id are
+//! 42 bytes at most (variable-length integers and raw ids, postcard), a field named in its entity's
+//! field list one or two bytes, a worker id used as a field name 16, and a value stays its JSON
+//! text. One record is one value: one read and one write per change, whatever its fields.
 //!
-//! The layout starts with a version byte, so a later layout can be told apart; a body that does
-//! not decode is a storage error, never a panic.
+//! The layout starts with a version byte, so a later layout can be told apart; bytes that do not
+//! decode are a storage error, never a panic.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -51,7 +53,7 @@ enum Body {
 }
 
 fn corrupt(what: impl std::fmt::Display) -> CoreError {
-    CoreError::storage(format!("sync_records.packed: {what}"))
+    CoreError::storage(format!("packed merge state: {what}"))
 }
 
 fn listed(spec: &EntitySpec) -> &'static [&'static str] {
@@ -210,7 +212,21 @@ pub fn unpack(spec: &EntitySpec, bytes: &[u8]) -> CoreResult<RecordState> {
     })
 }
 
-/// The state's name as `sync_records.state` spells it.
+/// A stored state: its packed bytes and the state name stored beside them (`live`, `deleted`,
+/// `appended`, a column queries filter on), which must agree.
+pub fn unpack_stored(spec: &EntitySpec, state: &str, bytes: &[u8]) -> CoreResult<RecordState> {
+    let held = unpack(spec, bytes)?;
+    if state_name(&held) != state {
+        return Err(corrupt(format!(
+            "{} stored as {state:?} holds a {} state",
+            spec.name,
+            state_name(&held)
+        )));
+    }
+    Ok(held)
+}
+
+/// The state's name as the stores' `state` columns spell it.
 pub fn state_name(state: &RecordState) -> &'static str {
     match state {
         RecordState::Live { .. } => "live",
