@@ -91,7 +91,7 @@ class DonghaengStoreTest {
 
     @Test
     fun openSchemaIntegrity() {
-        assertEquals(15L, store.schemaVersion()) // the latest migration (core/src/store/sql)
+        assertEquals(16L, store.schemaVersion()) // the latest migration (core/src/store/sql)
         assertEquals("ok", store.integrityCheck())
         assertFalse(store.isClosed())
         // Reopening the same file keeps the data.
@@ -824,7 +824,7 @@ class DonghaengStoreTest {
         assertFalse(encryptPlainDatabase(path, KEY)) // already encrypted: nothing to do
         val old = DonghaengStore.open(path, KEY)
         try {
-            assertEquals(15L, old.schemaVersion())
+            assertEquals(16L, old.schemaVersion())
             assertEquals("ok", old.integrityCheck())
         } finally {
             old.closeStore()

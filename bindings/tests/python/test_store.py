@@ -30,7 +30,7 @@ def synthetic(store):
 
 
 def test_open_and_schema(store):
-    assert store.schema_version() == 15  # the latest migration (core/src/store/sql)
+    assert store.schema_version() == 16  # the latest migration (core/src/store/sql)
     assert store.integrity_check() == "ok"
     assert not store.is_closed()
 
@@ -250,7 +250,7 @@ def test_errors(store, synthetic, tmp_path):
     # An invalid enum value from the foreign side: refused before it crosses, the store goes on.
     with pytest.raises((TypeError, ValueError)):
         store.create_org_unit("dong", "가짜동", None)
-    assert store.schema_version() == 15  # the latest migration (core/src/store/sql)
+    assert store.schema_version() == 16  # the latest migration (core/src/store/sql)
 
     store.close()
     with pytest.raises(d.DonghaengError.Closed) as e:
@@ -314,5 +314,5 @@ def test_a_plain_file_is_encrypted_without_loss(tmp_path):
     assert d.encrypt_plain_database(path, KEY) is False
     assert "김옛날".encode() not in open(path, "rb").read()
     s = d.DonghaengStore.open(path, KEY)
-    assert s.schema_version() == 15
+    assert s.schema_version() == 16
     s.close()
