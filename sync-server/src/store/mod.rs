@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod directory;
+mod legacy_state;
 pub mod postgres;
 pub mod sqlite;
 

@@ -10,13 +10,13 @@
 use std::collections::BTreeMap;
 
 use deadpool_postgres::Transaction;
-use serde_json::Value;
 use uuid::Uuid;
 
-use donghaeng_core::sync::{known_entity, packed, FieldVersion, HlcTimestamp, RecordState};
-use donghaeng_core::{CoreError, CoreResult};
+use donghaeng_core::sync::{known_entity, packed, RecordState};
+use donghaeng_core::CoreResult;
 
 use super::pg_error;
+use crate::store::legacy_state;
 
 /// Records converted per round trip (bounded memory whatever the city's size).
 const CHUNK: i64 = 10_000;
@@ -92,54 +92,13 @@ fn states_of(
 ) -> CoreResult<BTreeMap<(String, Uuid), RecordState>> {
     let mut out = BTreeMap::new();
     for r in records {
-        let key: (String, Uuid) = (r.get(0), r.get(1));
-        let state: &str = r.get(2);
-        let hlc: Option<&str> = r.get(3);
-        let change_id: Option<Uuid> = r.get(4);
-        let record: Option<&str> = r.get(5);
-        let stamp = || decode_stamp(hlc.unwrap_or_default());
-        let cid = || change_id.ok_or_else(|| corrupt("a record without its change".into()));
-        let state = match state {
-            "live" => RecordState::Live {
-                fields: BTreeMap::new(),
-            },
-            "deleted" => RecordState::Deleted {
-                hlc: stamp()?,
-                change_id: cid()?,
-            },
-            "appended" => RecordState::Appended {
-                record: serde_json::from_str(record.unwrap_or("{}"))
-                    .map_err(|e| corrupt(format!("record: {e}")))?,
-                hlc: stamp()?,
-                change_id: cid()?,
-            },
-            other => return Err(corrupt(format!("unknown record state {other:?}"))),
-        };
-        out.insert(key, state);
+        let state = legacy_state::record_state(r.get(2), r.get(3), r.get(4), r.get(5))?;
+        out.insert((r.get(0), r.get(1)), state);
     }
     for f in fields {
-        let key: (String, Uuid) = (f.get(0), f.get(1));
-        let Some(RecordState::Live { fields }) = out.get_mut(&key) else {
-            continue; // a tombstone's fields were deleted with it; skip any left
-        };
-        let value: Value = serde_json::from_str(f.get::<_, &str>(3))
-            .map_err(|e| corrupt(format!("field value: {e}")))?;
-        fields.insert(
-            f.get(2),
-            FieldVersion {
-                value,
-                hlc: decode_stamp(f.get(4))?,
-                change_id: f.get(5),
-            },
-        );
+        if let Some(state) = out.get_mut(&(f.get(0), f.get(1))) {
+            legacy_state::add_field(state, f.get(2), f.get(3), f.get(4), f.get(5))?;
+        }
     }
     Ok(out)
-}
-
-fn decode_stamp(s: &str) -> CoreResult<HlcTimestamp> {
-    HlcTimestamp::decode(s, "hlc").map_err(|e| corrupt(format!("stamp: {e}")))
-}
-
-fn corrupt(what: String) -> CoreError {
-    CoreError::storage(format!("merged state before step 7: {what}"))
 }

@@ -7,15 +7,13 @@
 //! and columns, in the step's one transaction: a server either finds the old form whole or the new
 //! one whole, and only this module reads the old.
 
-use std::collections::BTreeMap;
-
 use rusqlite::{params, Transaction};
-use serde_json::Value;
 
-use donghaeng_core::sync::{known_entity, packed, FieldVersion, HlcTimestamp, RecordState};
-use donghaeng_core::{CoreError, CoreResult};
+use donghaeng_core::sync::{known_entity, packed, RecordState};
+use donghaeng_core::CoreResult;
 
 use super::uuid_from;
+use crate::store::legacy_state;
 
 /// Records converted per statement of the walk (bounded memory whatever the city's size).
 const CHUNK: i64 = 10_000;
@@ -77,51 +75,25 @@ fn read_chunk(tx: &Transaction<'_>, after: Option<&(String, Vec<u8>)>) -> CoreRe
     )?;
     let mut out = Vec::with_capacity(rows.len());
     for (entity, rid, state, hlc, change_id, record) in rows {
-        let stamp = || decode_stamp(hlc.as_deref().unwrap_or_default());
-        let cid = || uuid_from(change_id.as_deref().unwrap_or_default(), "merged_records");
-        let state = match state.as_str() {
-            "live" => {
-                let mut held = BTreeMap::new();
-                let mut q = fields.query(params![entity, rid])?;
-                while let Some(f) = q.next()? {
-                    let value: String = f.get(1)?;
-                    let hlc: String = f.get(2)?;
-                    let change_id: Vec<u8> = f.get(3)?;
-                    held.insert(
-                        f.get::<_, String>(0)?,
-                        FieldVersion {
-                            value: serde_json::from_str::<Value>(&value)
-                                .map_err(|e| corrupt(format!("field value: {e}")))?,
-                            hlc: decode_stamp(&hlc)?,
-                            change_id: uuid_from(&change_id, "merged_fields")?,
-                        },
-                    );
-                }
-                RecordState::Live { fields: held }
-            }
-            "deleted" => RecordState::Deleted {
-                hlc: stamp()?,
-                change_id: cid()?,
-            },
-            "appended" => RecordState::Appended {
-                record: serde_json::from_str(record.as_deref().unwrap_or("{}"))
-                    .map_err(|e| corrupt(format!("record: {e}")))?,
-                hlc: stamp()?,
-                change_id: cid()?,
-            },
-            other => return Err(corrupt(format!("unknown record state {other:?}"))),
-        };
+        let change_id = change_id
+            .map(|c| uuid_from(&c, "merged_records"))
+            .transpose()?;
+        let mut state =
+            legacy_state::record_state(&state, hlc.as_deref(), change_id, record.as_deref())?;
+        let mut q = fields.query(params![entity, rid])?;
+        while let Some(f) = q.next()? {
+            let change_id: Vec<u8> = f.get(3)?;
+            legacy_state::add_field(
+                &mut state,
+                f.get(0)?,
+                &f.get::<_, String>(1)?,
+                &f.get::<_, String>(2)?,
+                uuid_from(&change_id, "merged_fields")?,
+            )?;
+        }
         out.push((entity, rid, state));
     }
     Ok(out)
-}
-
-fn decode_stamp(s: &str) -> CoreResult<HlcTimestamp> {
-    HlcTimestamp::decode(s, "hlc").map_err(|e| corrupt(format!("stamp: {e}")))
-}
-
-fn corrupt(what: String) -> CoreError {
-    CoreError::storage(format!("merged state before step 7: {what}"))
 }
 
 #[cfg(test)]
@@ -129,6 +101,10 @@ mod tests {
     use rusqlite::Connection;
     use serde_json::json;
     use uuid::Uuid;
+
+    use std::collections::BTreeMap;
+
+    use donghaeng_core::sync::{FieldVersion, HlcTimestamp};
 
     use super::super::{changes::load_state, schema};
     use super::*;
