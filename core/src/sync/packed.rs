@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::sync::entity::FieldSet;
 use crate::sync::replica::{FieldVersion, RecordState};
+use crate::sync::snapshot::{self, SnapshotState};
 use crate::sync::{EntitySpec, Fields, HlcTimestamp};
 use crate::{CoreError, CoreResult};
 
@@ -157,8 +158,8 @@ pub fn pack(spec: &EntitySpec, state: &RecordState) -> CoreResult<Vec<u8>> {
     Ok(out)
 }
 
-/// The merge state packed bytes hold.
-pub fn unpack(spec: &EntitySpec, bytes: &[u8]) -> CoreResult<RecordState> {
+/// The body packed bytes hold, checked for its layout byte and for trailing bytes.
+fn body_of(bytes: &[u8]) -> CoreResult<Body> {
     let Some((&layout, rest)) = bytes.split_first() else {
         return Err(corrupt("empty"));
     };
@@ -169,16 +170,35 @@ pub fn unpack(spec: &EntitySpec, bytes: &[u8]) -> CoreResult<RecordState> {
     if !left.is_empty() {
         return Err(corrupt(format!("{} bytes after the body", left.len())));
     }
-    Ok(match body {
+    Ok(body)
+}
+
+fn version_at(versions: &[Version], i: u32, name: &str) -> CoreResult<Version> {
+    versions
+        .get(i as usize)
+        .copied()
+        .ok_or_else(|| corrupt(format!("field {name}: no version {i}")))
+}
+
+fn appended_record(spec: &EntitySpec, record: Vec<(Name, String)>) -> CoreResult<Fields> {
+    let mut fields = Fields::new();
+    for (name, value) in record {
+        let name = name_text(spec, name)?;
+        if fields.insert(name, value_of(&value)?).is_some() {
+            return Err(corrupt("a field twice"));
+        }
+    }
+    Ok(fields)
+}
+
+/// The merge state packed bytes hold.
+pub fn unpack(spec: &EntitySpec, bytes: &[u8]) -> CoreResult<RecordState> {
+    Ok(match body_of(bytes)? {
         Body::Live { versions, fields } => {
             let mut out = std::collections::BTreeMap::new();
             for (name, i, value) in fields {
                 let name = name_text(spec, name)?;
-                let (hlc, change_id) = stamp(
-                    *versions
-                        .get(i as usize)
-                        .ok_or_else(|| corrupt(format!("field {name}: no version {i}")))?,
-                );
+                let (hlc, change_id) = stamp(version_at(&versions, i, &name)?);
                 let field = FieldVersion {
                     value: value_of(&value)?,
                     hlc,
@@ -196,15 +216,54 @@ pub fn unpack(spec: &EntitySpec, bytes: &[u8]) -> CoreResult<RecordState> {
         }
         Body::Appended { version, record } => {
             let (hlc, change_id) = stamp(version);
-            let mut fields = Fields::new();
-            for (name, value) in record {
+            RecordState::Appended {
+                record: appended_record(spec, record)?,
+                hlc,
+                change_id,
+            }
+        }
+    })
+}
+
+/// The snapshot form of the merge state packed bytes hold: exactly
+/// `SnapshotState::of(&unpack(..))`, built straight from the packed versions (a snapshot page
+/// reads thousands of records and needs no per-field stamps in between).
+pub fn unpack_snapshot(spec: &EntitySpec, bytes: &[u8]) -> CoreResult<SnapshotState> {
+    Ok(match body_of(bytes)? {
+        Body::Live { versions, fields } => {
+            let mut by_change: std::collections::BTreeMap<(HlcTimestamp, Uuid), Fields> =
+                std::collections::BTreeMap::new();
+            let mut seen = std::collections::HashSet::with_capacity(fields.len());
+            for (name, i, value) in fields {
                 let name = name_text(spec, name)?;
-                if fields.insert(name, value_of(&value)?).is_some() {
+                let (hlc, change_id) = stamp(version_at(&versions, i, &name)?);
+                if !seen.insert(name.clone()) {
                     return Err(corrupt("a field twice"));
                 }
+                by_change
+                    .entry((hlc, change_id))
+                    .or_default()
+                    .insert(name, value_of(&value)?);
             }
-            RecordState::Appended {
-                record: fields,
+            SnapshotState::Live {
+                versions: by_change
+                    .into_iter()
+                    .map(|((hlc, change_id), fields)| snapshot::Version {
+                        hlc,
+                        change_id,
+                        fields,
+                    })
+                    .collect(),
+            }
+        }
+        Body::Deleted { version } => {
+            let (hlc, change_id) = stamp(version);
+            SnapshotState::Deleted { hlc, change_id }
+        }
+        Body::Appended { version, record } => {
+            let (hlc, change_id) = stamp(version);
+            SnapshotState::Appended {
+                record: appended_record(spec, record)?,
                 hlc,
                 change_id,
             }
@@ -216,14 +275,34 @@ pub fn unpack(spec: &EntitySpec, bytes: &[u8]) -> CoreResult<RecordState> {
 /// `appended`, a column queries filter on), which must agree.
 pub fn unpack_stored(spec: &EntitySpec, state: &str, bytes: &[u8]) -> CoreResult<RecordState> {
     let held = unpack(spec, bytes)?;
-    if state_name(&held) != state {
+    agrees(spec, state, state_name(&held))?;
+    Ok(held)
+}
+
+/// [`unpack_snapshot`] of a stored state, checked as [`unpack_stored`] checks it.
+pub fn unpack_stored_snapshot(
+    spec: &EntitySpec,
+    state: &str,
+    bytes: &[u8],
+) -> CoreResult<SnapshotState> {
+    let held = unpack_snapshot(spec, bytes)?;
+    let held_name = match held {
+        SnapshotState::Live { .. } => "live",
+        SnapshotState::Deleted { .. } => "deleted",
+        SnapshotState::Appended { .. } => "appended",
+    };
+    agrees(spec, state, held_name)?;
+    Ok(held)
+}
+
+fn agrees(spec: &EntitySpec, stored_as: &str, holds: &str) -> CoreResult<()> {
+    if stored_as != holds {
         return Err(corrupt(format!(
-            "{} stored as {state:?} holds a {} state",
-            spec.name,
-            state_name(&held)
+            "{} stored as {stored_as:?} holds a {holds} state",
+            spec.name
         )));
     }
-    Ok(held)
+    Ok(())
 }
 
 /// The state's name as the stores' `state` columns spell it.
@@ -314,6 +393,12 @@ mod tests {
         for (spec, state) in cases {
             let bytes = pack(spec, &state).unwrap();
             assert_eq!(unpack(spec, &bytes).unwrap(), state, "{}", spec.name);
+            assert_eq!(
+                unpack_snapshot(spec, &bytes).unwrap(),
+                SnapshotState::of(&state),
+                "{}",
+                spec.name
+            );
             let json = serde_json::to_string(&state).unwrap();
             assert!(
                 bytes.len() * 2 < json.len(),
@@ -337,6 +422,8 @@ mod tests {
         for bytes in broken {
             let err = unpack(visits, bytes).unwrap_err();
             assert_eq!(err.kind, crate::ErrorCode::Storage, "{bytes:?}");
+            let err = unpack_snapshot(visits, bytes).unwrap_err();
+            assert_eq!(err.kind, crate::ErrorCode::Storage, "{bytes:?}");
         }
         // A field number beyond the entity's list.
         let body = Body::Live {
@@ -349,5 +436,33 @@ mod tests {
             unpack(visits, &bytes).unwrap_err().kind,
             crate::ErrorCode::Storage
         );
+        assert_eq!(
+            unpack_snapshot(visits, &bytes).unwrap_err().kind,
+            crate::ErrorCode::Storage
+        );
+        // A field named twice, under two versions.
+        let body = Body::Live {
+            versions: vec![
+                version(&stamp_at(1, 0), Uuid::nil()),
+                version(&stamp_at(2, 0), Uuid::nil()),
+            ],
+            fields: vec![
+                (Name::Listed(0), 0, "1".into()),
+                (Name::Listed(0), 1, "2".into()),
+            ],
+        };
+        let mut bytes = vec![LAYOUT];
+        postcard::to_io(&body, &mut bytes).unwrap();
+        assert_eq!(
+            unpack(visits, &bytes).unwrap_err().kind,
+            crate::ErrorCode::Storage
+        );
+        assert_eq!(
+            unpack_snapshot(visits, &bytes).unwrap_err().kind,
+            crate::ErrorCode::Storage
+        );
+        // A stored state name that disagrees with the bytes.
+        let err = unpack_stored_snapshot(visits, "deleted", &good).unwrap_err();
+        assert_eq!(err.kind, crate::ErrorCode::Storage);
     }
 }

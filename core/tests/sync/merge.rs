@@ -519,6 +519,13 @@ proptest! {
             .collect();
         for (rec, (_, _, state)) in snapshot.iter().zip(full.records()) {
             prop_assert_eq!(&rec.state.to_state(), state);
+            // The server builds the entry straight from the packed state it stores.
+            let spec = donghaeng_core::sync::entity(&rec.entity).unwrap();
+            let bytes = donghaeng_core::sync::packed::pack(spec, state).unwrap();
+            prop_assert_eq!(
+                &donghaeng_core::sync::packed::unpack_snapshot(spec, &bytes).unwrap(),
+                &rec.state
+            );
             let wire: SnapshotRecord =
                 serde_json::from_str(&serde_json::to_string(rec).unwrap()).unwrap();
             prop_assert_eq!(&wire, rec);

@@ -3,13 +3,16 @@
 //! the feed from the snapshot's position.
 //!
 //! Which records, and which of their fields, a device receives is decided by the feed's own read
-//! rule (`Viewer::read_record` over `Viewer::read`); the scope index only proposes candidates, so
-//! the two paths cannot disagree. A page keeps to the pull's byte budget (`PageBudget`).
+//! rule (`Viewer::read_record` and `Viewer::read` share one visibility rule); the scope index only
+//! proposes candidates, so the two paths cannot disagree. A page keeps to the pull's byte budget
+//! (`PageBudget`), weighed on each record's JSON as it is sent (each record is encoded once).
 
 use axum::extract::State;
 use axum::Json;
 
-use donghaeng_core::sync::validate::{encoded_len, PageBudget};
+use serde_json::value::{to_raw_value, RawValue};
+
+use donghaeng_core::sync::validate::PageBudget;
 use donghaeng_core::sync::{RecordRef, SnapshotRequest, SnapshotResponse};
 use donghaeng_core::CoreError;
 
@@ -23,7 +26,7 @@ pub async fn snapshot(
     State(st): State<AppState>,
     Authed(owner): Authed,
     JsonBody(req): JsonBody<SnapshotRequest>,
-) -> Result<Json<SnapshotResponse>, ApiError> {
+) -> Result<Json<SnapshotResponse<Box<RawValue>>>, ApiError> {
     let api = |e: CoreError| ApiError::from_core(&e, &st.clock);
     req.validate().map_err(api)?;
     if !st.config.role_scopes {
@@ -65,13 +68,14 @@ pub async fn snapshot(
                 _ => None,
             };
             if let Some(rec) =
-                state.and_then(|s| viewer.read_record(&ix, &key.entity, key.record_id, &s))
+                state.and_then(|s| viewer.read_record(&ix, &key.entity, key.record_id, s))
             {
-                if !budget.admit(PageBudget::cost(encoded_len(&rec))) {
+                let encoded = to_raw_value(&rec).map_err(|e| api(unencodable(e)))?;
+                if !budget.admit(PageBudget::cost(encoded.get().len())) {
                     has_more = true;
                     break 'page;
                 }
-                records.push(rec);
+                records.push(encoded);
             }
             after = Some(key);
         }
@@ -88,6 +92,10 @@ pub async fn snapshot(
         feed_from,
         server_time_ms: st.clock.now_ms(),
     }))
+}
+
+fn unencodable(e: serde_json::Error) -> CoreError {
+    CoreError::storage(format!("cannot encode a snapshot record: {e}"))
 }
 
 fn unavailable() -> CoreError {

@@ -8,7 +8,9 @@
 //! Values follow the merge rule (last writer by HLC wins), so every node agrees whatever order it
 //! read the log in.
 
-use std::collections::{HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
+use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -124,7 +126,7 @@ pub struct ScopeIndex {
     /// visit → worker → assigned.
     assignments: HashMap<Uuid, HashMap<Uuid, Stamped<bool>>>,
     /// household → every record bound to it.
-    household_records: HashMap<Uuid, HashSet<(String, Uuid)>>,
+    household_records: HashMap<Uuid, BTreeSet<(String, Uuid)>>,
     /// household → the sequence numbers of its records' changes, ascending.
     household_seqs: HashMap<Uuid, Vec<u64>>,
     /// Every device id changes were written under (phones, the server's nodes, the admin).
@@ -355,46 +357,72 @@ impl ScopeIndex {
         after: Option<(&str, Uuid)>,
         max: usize,
     ) -> (Vec<(&str, Uuid)>, bool) {
-        let mut out: Vec<(&str, Uuid)> = Vec::new();
+        let after = after.map(|(entity, id)| (entity.to_owned(), id));
+        let from = after.as_ref().map_or(Bound::Unbounded, Bound::Excluded);
+        // Each household's records are kept in order: a page merges the visible households' runs
+        // after `after` and stops at `max`, so a page costs its own size (and a heap of the
+        // households), not the whole share again.
+        let mut runs: Vec<Box<dyn Iterator<Item = (&str, Uuid)> + '_>> = Vec::new();
         for h in self.household_dong.keys() {
             if sees_household(*h) {
                 if let Some(records) = self.household_records.get(h) {
-                    out.extend(records.iter().map(|(e, id)| (e.as_str(), *id)));
+                    runs.push(Box::new(
+                        records
+                            .range::<(String, Uuid), _>((from, Bound::Unbounded))
+                            .map(|(e, id)| (e.as_str(), *id)),
+                    ));
                 }
             }
         }
-        out.extend(self.units.keys().map(|id| ("org_units", *id)));
-        out.extend(self.worker_team.keys().map(|id| ("workers", *id)));
-        out.extend(self.config_unit.keys().map(|id| ("config_documents", *id)));
-        out.extend(self.report_dong.keys().map(|id| ("crisis_reports", *id)));
-        out.extend(
+        // Records of no household: few for one 동 (its units, workers, reports, activity, the
+        // user's sessions), listed and sorted together.
+        let mut loose: Vec<(&str, Uuid)> = Vec::new();
+        loose.extend(self.units.keys().map(|id| ("org_units", *id)));
+        loose.extend(self.worker_team.keys().map(|id| ("workers", *id)));
+        loose.extend(self.config_unit.keys().map(|id| ("config_documents", *id)));
+        loose.extend(self.report_dong.keys().map(|id| ("crisis_reports", *id)));
+        loose.extend(
             self.report_reporter
                 .keys()
                 .map(|id| ("crisis_reports", *id)),
         );
-        out.extend(
+        loose.extend(
             self.activity_worker
                 .keys()
                 .map(|id| ("volunteer_activity", *id)),
         );
         for s in self.worker_sessions.get(&user).into_iter().flatten() {
             if let Some(events) = self.session_events.get(s) {
-                out.extend(events.iter().map(|id| ("safety_events", *id)));
+                loose.extend(events.iter().map(|id| ("safety_events", *id)));
             }
         }
-        if let Some(after) = after {
-            out.retain(|k| *k > after);
+        if let Some((entity, id)) = &after {
+            loose.retain(|k| *k > (entity.as_str(), *id));
         }
-        // Only the page's share is sorted: sorting the whole scope on every page made a snapshot
-        // quadratic in the device's share.
-        let more = out.len() > max;
-        if more {
-            out.select_nth_unstable(max);
-            out.truncate(max);
+        loose.sort_unstable();
+        runs.push(Box::new(loose.into_iter()));
+
+        let mut heads = BinaryHeap::with_capacity(runs.len());
+        for (i, run) in runs.iter_mut().enumerate() {
+            if let Some(k) = run.next() {
+                heads.push(Reverse((k, i)));
+            }
         }
-        out.sort_unstable();
-        out.dedup();
-        (out, more)
+        let mut out: Vec<(&str, Uuid)> = Vec::with_capacity(max.min(8_192));
+        while let Some(Reverse((key, i))) = heads.pop() {
+            if let Some(next) = runs[i].next() {
+                heads.push(Reverse((next, i)));
+            }
+            // A record bound to two households (it moved), or a report listed twice, once.
+            if out.last() == Some(&key) {
+                continue;
+            }
+            if out.len() == max {
+                return (out, true);
+            }
+            out.push(key);
+        }
+        (out, false)
     }
 
     /// Whether `worker` takes part in the session of a `safety_events` record.
@@ -454,43 +482,42 @@ impl ScopeIndex {
 
     /// The household a change's record belongs to, if known.
     pub fn household_of_change(&self, c: &Change) -> Option<Uuid> {
-        match c.entity.as_str() {
-            "households" => Some(c.record_id),
-            "visit_workers" => self.household_of("visits", c.record_id),
-            // A new event (an SOS pushed in a later sync than its session's start) is not in
-            // `event_session` yet: its own `session_id` field places it.
+        let fields = match &c.op {
+            Op::Upsert { fields } => Some(fields),
+            Op::Append { record } => Some(record),
+            Op::Delete => None,
+        };
+        self.household_of_record(&c.entity, c.record_id, || {
+            session_named(fields.and_then(|f| f.get("session_id")))
+        })
+    }
+
+    /// The household a record belongs to, if known. `named_session` reads the session a safety
+    /// event's or an incident report's own `session_id` names; it is asked only when the index has
+    /// not placed the record yet (an SOS pushed in a later sync than its session's start).
+    pub fn household_of_record(
+        &self,
+        entity: &str,
+        record_id: Uuid,
+        named_session: impl FnOnce() -> Option<Uuid>,
+    ) -> Option<Uuid> {
+        match entity {
+            "households" => Some(record_id),
+            "visit_workers" => self.household_of("visits", record_id),
             "safety_events" => self
                 .event_session
-                .get(&c.record_id)
+                .get(&record_id)
                 .copied()
-                .or_else(|| {
-                    let fields = match &c.op {
-                        Op::Upsert { fields } => fields,
-                        Op::Append { record } => record,
-                        Op::Delete => return None,
-                    };
-                    fields
-                        .get("session_id")
-                        .and_then(Value::as_str)
-                        .and_then(|s| Uuid::try_parse(s).ok())
-                })
+                .or_else(named_session)
                 .and_then(|s| self.session_household.get(&s))
                 .copied(),
             // A new incident report is placed by its safety session, like the session's events.
-            "incidents" => self.household_of("incidents", c.record_id).or_else(|| {
-                let fields = match &c.op {
-                    Op::Upsert { fields } => fields,
-                    Op::Append { record } => record,
-                    Op::Delete => return None,
-                };
-                fields
-                    .get("session_id")
-                    .and_then(Value::as_str)
-                    .and_then(|s| Uuid::try_parse(s).ok())
+            "incidents" => self.household_of("incidents", record_id).or_else(|| {
+                named_session()
                     .and_then(|s| self.session_household.get(&s))
                     .copied()
             }),
-            e => self.household_of(e, c.record_id),
+            e => self.household_of(e, record_id),
         }
     }
 
@@ -719,4 +746,11 @@ fn set_map<T: Copy>(
             true
         }
     }
+}
+
+/// The session a `session_id` field's value names.
+pub fn session_named(value: Option<&Value>) -> Option<Uuid> {
+    value
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::try_parse(s).ok())
 }

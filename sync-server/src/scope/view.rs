@@ -5,11 +5,10 @@
 use uuid::Uuid;
 
 use donghaeng_core::sync::{
-    Change, Fields, HlcTimestamp, Op, RecordRef, RecordState, SeqChange, SnapshotRecord,
-    SnapshotState,
+    Change, Fields, Op, RecordRef, SeqChange, SnapshotRecord, SnapshotState,
 };
 
-use super::index::{ScopeIndex, Trigger};
+use super::index::{session_named, ScopeIndex, Trigger};
 use super::rules::{class_of, companion_may_read, Class};
 use crate::store::TokenOwner;
 
@@ -88,42 +87,13 @@ impl Viewer {
             // backfill may, and then it is harmless.
             return Some(c.clone());
         }
-        let entity = c.entity.as_str();
-        let visible = match entity {
-            "org_units" => true,
-            // The audit trail is read on the server by supervisors, never sent to other phones.
-            "audit_entries" => false,
-            // Configuration reaches every user at or under the unit it is addressed to (and the
-            // staff of a district see what was addressed to the teams under it).
-            "config_documents" => ix
-                .config_unit(c.record_id)
-                .is_some_and(|unit| ix.within(self.unit, unit) || ix.within(unit, self.area(ix))),
-            "workers" => self.in_area(ix, ix.team_of_worker(c.record_id)),
-            "crisis_reports" if self.class == Class::Reporter => {
-                ix.crisis_report_reporter(c.record_id) == Some(self.user_id)
-            }
-            "crisis_reports" if self.class == Class::Staff => {
-                match ix.household_of(entity, c.record_id) {
-                    Some(h) => self.sees_household(ix, h),
-                    None => self.in_area(ix, ix.crisis_report_dong(c.record_id)),
-                }
-            }
-            _ if self.class == Class::Reporter => false,
-            // An activity with no household belongs to its worker: theirs, and their area's staff.
-            "volunteer_activity" if ix.household_of(entity, c.record_id).is_none() => {
-                ix.activity_worker(c.record_id).is_some_and(|w| {
-                    w == self.user_id
-                        || (self.class == Class::Staff && self.in_area(ix, ix.team_of_worker(w)))
-                })
-            }
-            // A session's events reach everyone on the visit, and the staff of the household's
-            // area (the team lead among them).
-            "safety_events" if ix.in_session_of(c.record_id, self.user_id) => true,
-            _ => ix
-                .household_of_change(c)
-                .is_some_and(|h| self.sees_household(ix, h)),
+        let fields = match &c.op {
+            Op::Upsert { fields } => Some(fields),
+            Op::Append { record } => Some(record),
+            Op::Delete => None,
         };
-        if !visible {
+        let session = || session_named(fields.and_then(|f| f.get("session_id")));
+        if !self.sees_record(ix, &c.entity, c.record_id, session) {
             return None;
         }
         if self.class != Class::Companion {
@@ -132,57 +102,99 @@ impl Viewer {
         self.companion_copy(c)
     }
 
+    /// Whether this device may receive the record at all (which of its fields: `read`).
+    /// `named_session` reads the `session_id` the record's own fields name.
+    fn sees_record(
+        &self,
+        ix: &ScopeIndex,
+        entity: &str,
+        record_id: Uuid,
+        named_session: impl FnOnce() -> Option<Uuid>,
+    ) -> bool {
+        match entity {
+            "org_units" => true,
+            // The audit trail is read on the server by supervisors, never sent to other phones.
+            "audit_entries" => false,
+            // Configuration reaches every user at or under the unit it is addressed to (and the
+            // staff of a district see what was addressed to the teams under it).
+            "config_documents" => ix
+                .config_unit(record_id)
+                .is_some_and(|unit| ix.within(self.unit, unit) || ix.within(unit, self.area(ix))),
+            "workers" => self.in_area(ix, ix.team_of_worker(record_id)),
+            "crisis_reports" if self.class == Class::Reporter => {
+                ix.crisis_report_reporter(record_id) == Some(self.user_id)
+            }
+            "crisis_reports" if self.class == Class::Staff => {
+                match ix.household_of(entity, record_id) {
+                    Some(h) => self.sees_household(ix, h),
+                    None => self.in_area(ix, ix.crisis_report_dong(record_id)),
+                }
+            }
+            _ if self.class == Class::Reporter => false,
+            // An activity with no household belongs to its worker: theirs, and their area's staff.
+            "volunteer_activity" if ix.household_of(entity, record_id).is_none() => {
+                ix.activity_worker(record_id).is_some_and(|w| {
+                    w == self.user_id
+                        || (self.class == Class::Staff && self.in_area(ix, ix.team_of_worker(w)))
+                })
+            }
+            // A session's events reach everyone on the visit, and the staff of the household's
+            // area (the team lead among them).
+            "safety_events" if ix.in_session_of(record_id, self.user_id) => true,
+            _ => ix
+                .household_of_record(entity, record_id, named_session)
+                .is_some_and(|h| self.sees_household(ix, h)),
+        }
+    }
+
     /// A record's merged state as this device may hold it — a snapshot entry — or `None`: the
-    /// read rule of the feed ([`Viewer::read`]) applied to the change the whole state stands for,
-    /// so a snapshot and the feed can never disagree on what a device holds.
+    /// read rule of the feed ([`Viewer::read`]) applied to the record as one change that sets its
+    /// whole state, so a snapshot and the feed can never disagree on what a device holds. The
+    /// state is taken, not copied: a snapshot page passes thousands of records through here.
     pub fn read_record(
         &self,
         ix: &ScopeIndex,
         entity: &str,
         record_id: Uuid,
-        state: &RecordState,
+        mut state: SnapshotState,
     ) -> Option<SnapshotRecord> {
-        let op = match state {
-            RecordState::Live { fields } => Op::Upsert {
-                fields: fields
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.value.clone()))
-                    .collect(),
-            },
-            RecordState::Deleted { .. } => Op::Delete,
-            RecordState::Appended { record, .. } => Op::Append {
-                record: record.clone(),
-            },
+        let session = || {
+            session_named(match &state {
+                SnapshotState::Live { versions } => {
+                    versions.iter().find_map(|v| v.fields.get("session_id"))
+                }
+                SnapshotState::Appended { record, .. } => record.get("session_id"),
+                SnapshotState::Deleted { .. } => None,
+            })
         };
-        let nobody = Uuid::nil();
-        let stands_for = Change {
-            id: nobody,
-            entity: entity.to_owned(),
-            record_id,
-            op,
-            hlc: HlcTimestamp::zero(nobody),
-            device_id: nobody,
-        };
-        let readable = self.read(ix, &stands_for)?;
-        let mut rec = SnapshotRecord::of(entity, record_id, state);
+        if !self.sees_record(ix, entity, record_id, session) {
+            return None;
+        }
         if self.class == Class::Companion {
-            // Only the fields the read rule kept, version by version.
-            let kept = match &readable.op {
-                Op::Upsert { fields } | Op::Append { record: fields } => Some(fields),
-                Op::Delete => None,
-            };
-            match (&mut rec.state, kept) {
-                (SnapshotState::Live { versions }, Some(kept)) => {
+            // As `companion_copy` reads a change: only the allow-listed fields, version by
+            // version; nothing of an entity that has none, or of a record none of whose fields is.
+            super::rules::companion_fields(entity)?;
+            let keep = |name: &String| companion_may_read(entity, name);
+            match &mut state {
+                SnapshotState::Live { versions } => {
+                    let had_fields = versions.iter().any(|v| !v.fields.is_empty());
                     for v in versions.iter_mut() {
-                        v.fields.retain(|k, _| kept.contains_key(k));
+                        v.fields.retain(|k, _| keep(k));
                     }
                     versions.retain(|v| !v.fields.is_empty());
+                    if had_fields && versions.is_empty() {
+                        return None;
+                    }
                 }
-                (SnapshotState::Appended { record, .. }, Some(kept)) => *record = kept.clone(),
-                _ => {}
+                SnapshotState::Appended { record, .. } => record.retain(|k, _| keep(k)),
+                SnapshotState::Deleted { .. } => {}
             }
         }
-        Some(rec)
+        Some(SnapshotRecord {
+            entity: entity.to_owned(),
+            record_id,
+            state,
+        })
     }
 
     /// The change with only the fields a companion may read; `None` if none of it is readable.

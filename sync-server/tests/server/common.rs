@@ -103,7 +103,7 @@ impl ChangeStore for AnyStore {
         '_,
         Vec<(
             donghaeng_core::sync::RecordRef,
-            donghaeng_core::sync::RecordState,
+            donghaeng_core::sync::SnapshotState,
         )>,
     > {
         self.0.records(keys)

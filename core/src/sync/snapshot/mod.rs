@@ -74,11 +74,13 @@ impl SnapshotRequest {
     }
 }
 
-/// One page of a snapshot, records in (entity, record id) order.
+/// One page of a snapshot, records in (entity, record id) order. `R` is how a record is held: the
+/// device reads [`SnapshotRecord`]s; the server sends records it encoded already (each is encoded
+/// once, to weigh it against the page's byte budget and to send it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SnapshotResponse {
-    pub records: Vec<SnapshotRecord>,
+pub struct SnapshotResponse<R = SnapshotRecord> {
+    pub records: Vec<R>,
     /// Where the next page starts (after this record); `None` when nothing was left to send.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<RecordRef>,

@@ -35,7 +35,7 @@ use donghaeng_core::sync::validate::{
 };
 use donghaeng_core::sync::{
     known_entity, packed, Applied, Change, PullRequest, PullResponse, PushResponse, RecordRef,
-    RecordState, SeqChange, SkewPolicy,
+    RecordState, SeqChange, SkewPolicy, SnapshotState,
 };
 use donghaeng_core::{CoreError, CoreResult};
 
@@ -217,7 +217,7 @@ impl ChangeStore for PgStore {
         })
     }
 
-    fn records(&self, keys: Vec<RecordRef>) -> StoreFuture<'_, Vec<(RecordRef, RecordState)>> {
+    fn records(&self, keys: Vec<RecordRef>) -> StoreFuture<'_, Vec<(RecordRef, SnapshotState)>> {
         Box::pin(async move {
             let mut client = self.client().await?;
             // One statement whatever the page size.
@@ -229,7 +229,16 @@ impl ChangeStore for PgStore {
                 .await
                 .map_err(pg_error)?;
             tx.commit().await.map_err(pg_error)?;
-            let mut held = records_from_rows(&records)?;
+            let mut held = BTreeMap::new();
+            for r in &records {
+                let key: RecordKey = (r.get(0), r.get(1));
+                let state = packed::unpack_stored_snapshot(
+                    known_entity(&key.0, "entity")?,
+                    r.get(2),
+                    r.get(3),
+                )?;
+                held.insert(key, state);
+            }
             Ok(keys
                 .into_iter()
                 .filter_map(|k| {

@@ -11,7 +11,7 @@ use donghaeng_core::sync::validate::{
 };
 use donghaeng_core::sync::{
     known_entity, merge, packed, Applied, Change, EntitySpec, PullRequest, PullResponse,
-    PushResponse, RecordRef, RecordState, SeqChange, SkewPolicy,
+    PushResponse, RecordRef, RecordState, SeqChange, SkewPolicy, SnapshotState,
 };
 use donghaeng_core::{CoreError, CoreResult};
 
@@ -77,7 +77,7 @@ impl ChangeStore for SqliteStore {
         })
     }
 
-    fn records(&self, keys: Vec<RecordRef>) -> StoreFuture<'_, Vec<(RecordRef, RecordState)>> {
+    fn records(&self, keys: Vec<RecordRef>) -> StoreFuture<'_, Vec<(RecordRef, SnapshotState)>> {
         self.read(move |conn| records_blocking(conn, &keys))
     }
 
@@ -113,19 +113,33 @@ impl ChangeStore for SqliteStore {
 fn records_blocking(
     conn: &Connection,
     keys: &[RecordRef],
-) -> CoreResult<Vec<(RecordRef, RecordState)>> {
+) -> CoreResult<Vec<(RecordRef, SnapshotState)>> {
     // One read transaction: every record as of one moment.
     let tx = conn.unchecked_transaction()?;
     let mut out = Vec::with_capacity(keys.len());
-    for key in keys {
-        let spec = known_entity(&key.entity, "entity")?;
-        if let Some(state) = load_state(&tx, spec, key.record_id.as_bytes())? {
-            out.push((key.clone(), state));
+    {
+        let mut stmt = tx.prepare_cached(SELECT_STATE)?;
+        let column =
+            |e: rusqlite::types::FromSqlError| CoreError::storage(format!("merged_records: {e}"));
+        for key in keys {
+            let spec = known_entity(&key.entity, "entity")?;
+            let mut rows = stmt.query(params![spec.name, key.record_id.as_bytes()])?;
+            if let Some(r) = rows.next()? {
+                let state = packed::unpack_stored_snapshot(
+                    spec,
+                    r.get_ref(0)?.as_str().map_err(column)?,
+                    r.get_ref(1)?.as_blob().map_err(column)?,
+                )?;
+                out.push((key.clone(), state));
+            }
         }
     }
     tx.commit()?;
     Ok(out)
 }
+
+const SELECT_STATE: &str =
+    "SELECT state, packed FROM merged_records WHERE entity = ?1 AND record_id = ?2";
 
 /// A record's merged state, if the store holds it (one row, packed).
 pub(super) fn load_state(
@@ -133,9 +147,7 @@ pub(super) fn load_state(
     spec: &EntitySpec,
     record_id: &[u8],
 ) -> CoreResult<Option<RecordState>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT state, packed FROM merged_records WHERE entity = ?1 AND record_id = ?2",
-    )?;
+    let mut stmt = conn.prepare_cached(SELECT_STATE)?;
     let mut rows = stmt.query(params![spec.name, record_id])?;
     let Some(r) = rows.next()? else {
         return Ok(None);
