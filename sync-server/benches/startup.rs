@@ -11,14 +11,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use donghaeng_core::sync::*;
-use donghaeng_core::synthetic::changes::{dong_year, ChangeGen};
 use donghaeng_sync_server::safety::SafetyHub;
 use donghaeng_sync_server::scope::checkpoint;
 use donghaeng_sync_server::store::postgres::PgStore;
 use donghaeng_sync_server::store::sqlite::SqliteStore;
+use donghaeng_sync_server::store::synthetic::seed_dong_years;
 use donghaeng_sync_server::store::{AuthStore, ChangeStore};
 use donghaeng_sync_server::{AppState, Clock, ServerConfig};
-use uuid::Uuid;
 
 /// 2025-01-01, as the server bench: the synthetic years end before the server clock.
 const T0: u64 = 1_735_689_600_000;
@@ -66,29 +65,9 @@ fn config(every: u64) -> ServerConfig {
 
 /// Pushes `k` more synthetic 동 years into the store.
 async fn seed(store: &dyn ChangeStore, from: usize, k: usize) -> usize {
-    let mut n = 0;
-    for d in from..from + k {
-        let device = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 | d as u128);
-        // Ids are made from a change's time and a counter: each 동's year starts a millisecond later.
-        let mut g = ChangeGen::new(device, T0 + d as u64);
-        let year = dong_year(&mut g).0;
-        for chunk in year.chunks(1_000) {
-            let r = store
-                .push(
-                    PushRequest {
-                        protocol_version: ProtocolVersion::CURRENT,
-                        device_id: device,
-                        changes: chunk.to_vec(),
-                    },
-                    Clock::system().now_ms(),
-                )
-                .await
-                .unwrap();
-            assert_eq!(r.accepted.len(), chunk.len(), "{:?}", r.rejected.first());
-        }
-        n += year.len();
-    }
-    n
+    seed_dong_years(store, from, k, T0, Clock::system().now_ms())
+        .await
+        .unwrap()
 }
 
 /// The whole log read page by page, as the safety monitor read it before it read by entity.

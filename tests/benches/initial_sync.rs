@@ -10,7 +10,12 @@
 //! and one wellness check written locally.
 //!
 //! `cargo bench -p donghaeng-e2e --bench initial_sync` (a few minutes, most of it loading).
-//! `DONGHAENG_BENCH_VISITS` (default 36,000) makes the 동 smaller for a quick look.
+//! `DONGHAENG_BENCH_VISITS` (default 36,000) makes the 동 smaller for a quick look;
+//! `DONGHAENG_BENCH_ROUNDS` (default 5) repeats the incremental pull and push (for a profiler);
+//! `DONGHAENG_BENCH_DONGS=25` puts 24 more 동 (synthetic years, pushed straight into the store)
+//! on the server first; `DONGHAENG_BENCH_PG=postgres://…` runs the server on PostgreSQL (a fresh
+//! database, dropped at the end). After the first syncs the server is restarted: the time from
+//! its spawn to the phone's first answered pull, and its memory after it.
 
 #[allow(dead_code)]
 #[path = "../tests/sync/harness.rs"]
@@ -24,6 +29,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use donghaeng_core::model::new_id;
 use donghaeng_core::model::*;
 use donghaeng_core::store::households::NewHousehold;
 use donghaeng_core::store::persons::NewMember;
@@ -31,8 +37,12 @@ use donghaeng_core::store::visits::NewVisit;
 use donghaeng_core::store::wellness::NewWellnessCheck;
 use donghaeng_core::store::Store;
 use donghaeng_core::sync::device::{Routes, SyncClient};
+use donghaeng_core::sync::SkewPolicy;
 use donghaeng_core::sync::{SnapshotRequest, SnapshotResponse};
-use harness::{first_id, user, Device, Org, ServerProcess};
+use donghaeng_sync_server::store::postgres::PgStore;
+use donghaeng_sync_server::store::sqlite::SqliteStore;
+use donghaeng_sync_server::store::synthetic::seed_dong_years;
+use harness::{first_id, user, Backend, Device, Org, ServerProcess};
 
 const KEY: &[u8] = b"bench-key-0123456789abcdef012345";
 const HOUSEHOLDS: usize = 700;
@@ -280,7 +290,7 @@ fn serve_only(relay: &Relay, client: &SyncClient) -> Duration {
 
 fn fresh_phone(
     server: &str,
-    db: &Path,
+    db: &Backend,
     team: Id,
     dir: &Path,
     relay: &Relay,
@@ -299,9 +309,34 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(36_000);
+    let rounds: usize = std::env::var("DONGHAENG_BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let dongs: usize = std::env::var("DONGHAENG_BENCH_DONGS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+        .max(1);
     let work = tempfile::tempdir().unwrap();
-    let db = work.path().join("server.db");
+    let pg = std::env::var("DONGHAENG_BENCH_PG")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(|url| FreshPg::create(&url));
+    let db = match &pg {
+        Some(p) => Backend::Postgres(p.url.clone()),
+        None => Backend::Sqlite(work.path().join("server.db")),
+    };
     let org = Org::create(&db);
+    if dongs > 1 {
+        let t = Instant::now();
+        let n = seed_other_dongs(&db, dongs - 1);
+        println!(
+            "seeded {} other 동 ({n} changes) in {:.1} s",
+            dongs - 1,
+            t.elapsed().as_secs_f64()
+        );
+    }
     let (_, loader_code) = user(&db, org.team, "welfare_planner");
     let (_, partner_code) = user(&db, org.team, "visiting_nurse");
     drop(partner_code);
@@ -385,6 +420,21 @@ fn main() {
     }
     let (_dir, phone, client, down, phone_bytes, raw_bytes) = last.unwrap();
 
+    // A node's start over this log: from the process's spawn to the phone's first answered pull
+    // (the scope index is restored before the node listens), and the node's memory after it.
+    drop(relay);
+    drop(server);
+    let t = Instant::now();
+    let server = ServerProcess::start(&db);
+    let after_restart = SyncClient::new(Routes::new(server.url(), client.bearer_token())).unwrap();
+    after_restart.sync(&phone, &mut ()).unwrap();
+    let start_took = t.elapsed();
+    let (rss, peak) = memory_mb(server.pid());
+    let relay = Relay::start(server.addr);
+    let client = SyncClient::new(Routes::new(relay.url(), client.bearer_token())).unwrap();
+    loader.client =
+        SyncClient::new(Routes::new(server.url(), loader.client.bearer_token())).unwrap();
+
     // Incremental: the loader writes 10 checks, the phone pulls them; the phone writes 10, pushes.
     let (visit, household): (String, String) = phone
         .read(|tx| {
@@ -410,8 +460,9 @@ fn main() {
             })
             .unwrap();
     };
-    let (mut pulls, mut pushes, mut locals) = (Vec::new(), Vec::new(), Vec::new());
-    for round in 0..5 {
+    let (mut pulls, mut pushes, mut locals, mut empties) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
         for k in 0..10 {
             check(&loader.store, round * 10 + k);
         }
@@ -429,6 +480,12 @@ fn main() {
         let r = client.sync(&phone, &mut ()).unwrap();
         pushes.push(ms(t.elapsed()));
         assert_eq!(r.pushed, 10);
+        // A sync with nothing to send or receive: the fixed part of every sync (its requests and
+        // transactions), beside which the pull and push figures read.
+        let t = Instant::now();
+        let r = client.sync(&phone, &mut ()).unwrap();
+        empties.push(ms(t.elapsed()));
+        assert_eq!((r.pushed, r.pulled), (0, 0));
     }
     println!();
     println!("| what | median |");
@@ -446,10 +503,111 @@ fn main() {
         raw_bytes as f64 / 1e6,
         phone_bytes as f64 / raw_bytes as f64
     );
+    println!(
+        "| server start to the first answered pull ({dongs} 동 on the server) | {:.0} ms |",
+        ms(start_took)
+    );
+    println!("| server memory after it: resident / peak | {rss:.0} MB / {peak:.0} MB |");
     println!("| pull of 10 changes (sync) | {:.1} ms |", median(pulls));
     println!("| push of 10 changes (sync) | {:.1} ms |", median(pushes));
+    println!(
+        "| a sync with nothing to send or receive | {:.1} ms |",
+        median(empties)
+    );
     println!(
         "| one wellness check written locally | {:.2} ms |",
         median(locals)
     );
+    drop(server);
+    drop(pg);
+}
+
+/// A database of its own on the PostgreSQL server `DONGHAENG_BENCH_PG` names, dropped at the end.
+struct FreshPg {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl FreshPg {
+    fn create(admin: &str) -> FreshPg {
+        let name = format!("dh_initial_sync_{}", new_id().simple());
+        let (head, _) = admin.rsplit_once('/').expect("a postgres://…/database URL");
+        let pg = FreshPg {
+            admin: admin.to_owned(),
+            url: format!("{head}/{name}"),
+            name,
+        };
+        pg.execute(&format!("CREATE DATABASE {}", pg.name))
+            .expect("DONGHAENG_BENCH_PG: cannot create a database");
+        println!("store: PostgreSQL (fresh database {})", pg.name);
+        pg
+    }
+
+    fn execute(&self, sql: &str) -> Result<(), tokio_postgres::Error> {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let (client, conn) = tokio_postgres::connect(&self.admin, tokio_postgres::NoTls)
+                .await
+                .expect("DONGHAENG_BENCH_PG: cannot connect");
+            tokio::spawn(conn);
+            client.batch_execute(sql).await
+        })
+    }
+}
+
+impl Drop for FreshPg {
+    fn drop(&mut self) {
+        // A killed server's sessions take a moment to end; the bench's role may not end them.
+        for _ in 0..50 {
+            if self
+                .execute(&format!("DROP DATABASE {}", self.name))
+                .is_ok()
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        eprintln!(
+            "could not drop the bench database {}: drop it by hand",
+            self.name
+        );
+    }
+}
+
+/// Pushes `k` synthetic 동 years (about 50,000 changes each, in 동 that are not the measured
+/// phone's) straight into the server's store, as the startup bench does.
+fn seed_other_dongs(db: &Backend, k: usize) -> usize {
+    // 2025-01-01: the synthetic years end before the server's clock.
+    const T0: u64 = 1_735_689_600_000;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let now = chrono::Utc::now().timestamp_millis();
+        match db {
+            Backend::Sqlite(path) => {
+                let store = SqliteStore::open(path, SkewPolicy::default()).unwrap();
+                seed_dong_years(&store, 0, k, T0, now).await.unwrap()
+            }
+            Backend::Postgres(url) => {
+                let store = PgStore::connect(url, SkewPolicy::default(), 4)
+                    .await
+                    .unwrap();
+                seed_dong_years(&store, 0, k, T0, now).await.unwrap()
+            }
+        }
+    })
+}
+
+/// A process's resident and peak resident memory (VmRSS, VmHWM), in MB.
+fn memory_mb(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
 }

@@ -14,6 +14,8 @@ pub mod directory;
 mod legacy_state;
 pub mod postgres;
 pub mod sqlite;
+#[doc(hidden)]
+pub mod synthetic;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -31,7 +31,10 @@ pub fn list(conn: &Connection, limit: Option<usize>) -> CoreResult<Vec<Change>> 
 }
 
 pub fn len(conn: &Connection) -> CoreResult<u64> {
-    let n: i64 = conn.query_row("SELECT count(*) FROM sync_outbox", [], |r| r.get(0))?;
+    // Asked at every sync and by the status screen: the statement is kept with the connection.
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM sync_outbox")?
+        .query_row([], |r| r.get(0))?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 

@@ -255,15 +255,16 @@ impl AuthStorage for SqliteStore {
     fn token(&self, token_hash: Vec<u8>) -> StoreFuture<'_, Option<TokenRow>> {
         self.read(move |conn| {
             type Row = (Vec<u8>, Vec<u8>, i64, Option<i64>, String, Vec<u8>);
+            // Every request is authenticated here: the statement is kept with the connection
+            // (preparing the join was half of a token check).
             let row: Option<Row> = conn
-                .query_row(
+                .prepare_cached(
                     "SELECT d.id, d.user_id, t.expires_at_ms, d.revoked_at_ms, u.role, u.unit_id
                      FROM access_tokens t JOIN devices d ON d.id = t.device_id
                      JOIN auth_users u ON u.id = d.user_id
                      WHERE t.token_hash = ?1",
-                    [token_hash],
-                    six,
-                )
+                )?
+                .query_row([token_hash], six)
                 .optional()?;
             let Some((device, user, expires_at_ms, revoked_at_ms, role, unit)) = row else {
                 return Ok(None);

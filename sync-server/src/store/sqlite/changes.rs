@@ -191,9 +191,10 @@ fn store_state(
 }
 
 fn last_seq(conn: &Connection) -> CoreResult<u64> {
-    let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| {
-        r.get(0)
-    })?;
+    // Asked on every request: the statement is kept with the connection.
+    let seq: i64 = conn
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM changes")?
+        .query_row([], |r| r.get(0))?;
     Ok(u64::try_from(seq).unwrap_or(0))
 }
 
