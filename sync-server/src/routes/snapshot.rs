@@ -48,6 +48,7 @@ pub async fn snapshot(
     let mut has_more = false;
     'page: loop {
         let (chunk, more) = ix.snapshot_candidates(
+            |dong| viewer.area_holds(&ix, dong),
             |h| viewer.sees_household(&ix, h),
             viewer.user_id,
             after.as_ref().map(|a| (a.entity.as_str(), a.record_id)),

@@ -197,7 +197,13 @@ pub async fn pull(
         return Ok(Json(page));
     }
     // The page may hold changes stored since: the index learns them before judging the page.
-    st.catch_up_scope().await.map_err(api)?;
+    // (Changes of the log the page does not hold concern no trigger or read of it, so when the
+    // index knows the page's newest change already, the log's end is not asked again.)
+    let newest = page.changes.iter().map(|c| c.seq).max();
+    let known = st.scope.read().await.last_seq();
+    if newest.is_some_and(|seq| seq > known) {
+        st.catch_up_scope().await.map_err(api)?;
+    }
     let ix = st.scope.read().await;
     let resumable = req.protocol_version >= 2;
     // A resume point concerns the change right after the cursor; any other is stale and ignored

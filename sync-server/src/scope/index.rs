@@ -104,6 +104,9 @@ pub struct ScopeIndex {
     /// Every 동 a household has ever been in: the devices that may hold it (a purge goes only
     /// to them, so other 동s never learn a household's or its records' ids).
     household_dong_history: HashMap<Uuid, Vec<Uuid>>,
+    /// The same the other way round: 동 → every household ever in it (a snapshot lists the
+    /// households of the user's 동, not of the city; where each is now decides).
+    dong_households_ever: HashMap<Uuid, HashSet<Uuid>>,
     /// (entity, record) → household, for household-bound records and visits.
     record_household: HashMap<(String, Uuid), Uuid>,
     /// Worker → team (`workers.team_id`).
@@ -229,6 +232,10 @@ impl ScopeIndex {
                     let seen = self.household_dong_history.entry(c.record_id).or_default();
                     if !seen.contains(&dong) {
                         seen.push(dong);
+                        self.dong_households_ever
+                            .entry(dong)
+                            .or_default()
+                            .insert(c.record_id);
                     }
                 }
                 self.bind(c, c.record_id);
@@ -345,13 +352,16 @@ impl ScopeIndex {
     }
 
     /// The first `max` records a user's snapshot may hold after `after`, sorted, and whether more
-    /// follow: every record of the households `sees_household` admits, and of the records that
+    /// follow: every record of the households `sees_household` admits (looked for only among the
+    /// households ever in a 동 `area_holds` admits: a household the user sees must be in one), and
+    /// of the records that
     /// belong to no household those that could reach this user (units, workers, configuration,
     /// crisis reports, volunteer activity, the events of the user's own sessions). A superset: the
     /// caller passes each through the same read rule as the feed (`Viewer::read`), which alone
     /// decides.
     pub fn snapshot_candidates(
         &self,
+        area_holds: impl Fn(Uuid) -> bool,
         sees_household: impl Fn(Uuid) -> bool,
         user: Uuid,
         after: Option<(&str, Uuid)>,
@@ -363,7 +373,12 @@ impl ScopeIndex {
         // after `after` and stops at `max`, so a page costs its own size (and a heap of the
         // households), not the whole share again.
         let mut runs: Vec<Box<dyn Iterator<Item = (&str, Uuid)> + '_>> = Vec::new();
-        for h in self.household_dong.keys() {
+        let households = self
+            .dong_households_ever
+            .iter()
+            .filter(|(dong, _)| area_holds(**dong))
+            .flat_map(|(_, households)| households);
+        for h in households {
             if sees_household(*h) {
                 if let Some(records) = self.household_records.get(h) {
                     runs.push(Box::new(
@@ -753,4 +768,105 @@ pub fn session_named(value: Option<&Value>) -> Option<Uuid> {
     value
         .and_then(Value::as_str)
         .and_then(|s| Uuid::try_parse(s).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn upsert(seq: u64, entity: &str, record_id: Uuid, fields: Value) -> SeqChange {
+        let Value::Object(fields) = fields else {
+            panic!("fields are an object")
+        };
+        SeqChange {
+            seq,
+            change: Change {
+                id: Uuid::from_u128(u128::from(seq)),
+                entity: entity.to_owned(),
+                record_id,
+                op: Op::Upsert {
+                    fields: fields.into_iter().collect(),
+                },
+                hlc: HlcTimestamp {
+                    wall_ms: 1_000 + seq,
+                    counter: 0,
+                    node: Uuid::from_u128(7),
+                },
+                device_id: Uuid::from_u128(7),
+            },
+        }
+    }
+
+    /// A page of candidates: the households a user sees now are found through the 동 they were
+    /// ever in; one moved away is not listed for its former 동, one listed under two 동 once.
+    #[test]
+    fn snapshot_candidates_follow_where_each_household_is_now_page_by_page() {
+        let (a, b) = (Uuid::from_u128(0xa), Uuid::from_u128(0xb));
+        let (stays_a, stays_b, moves) = (
+            Uuid::from_u128(0x100),
+            Uuid::from_u128(0x200),
+            Uuid::from_u128(0x300),
+        );
+        let mut ix = ScopeIndex::default();
+        let mut seq = 0;
+        let mut next = || {
+            seq += 1;
+            seq
+        };
+        for (h, dong) in [(stays_a, a), (stays_b, b), (moves, a)] {
+            ix.apply(&upsert(next(), "households", h, json!({"dong_id": dong})));
+            let visit = Uuid::from_u128(h.as_u128() + 1);
+            ix.apply(&upsert(next(), "visits", visit, json!({"household_id": h})));
+        }
+        ix.apply(&upsert(next(), "households", moves, json!({"dong_id": b})));
+
+        let list = |area: &[Uuid], after: Option<(&str, Uuid)>, max: usize| {
+            let (keys, more) = ix.snapshot_candidates(
+                |d| area.contains(&d),
+                |h| ix.dong_of_household(h).is_some_and(|d| area.contains(&d)),
+                Uuid::nil(),
+                after,
+                max,
+            );
+            let keys: Vec<(String, Uuid)> =
+                keys.into_iter().map(|(e, id)| (e.to_owned(), id)).collect();
+            (keys, more)
+        };
+        let records_of = |hs: &[Uuid]| {
+            let mut v: Vec<(String, Uuid)> = hs
+                .iter()
+                .flat_map(|h| {
+                    [
+                        ("households".to_owned(), *h),
+                        ("visits".to_owned(), Uuid::from_u128(h.as_u128() + 1)),
+                    ]
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(list(&[a], None, 100), (records_of(&[stays_a]), false));
+        assert_eq!(
+            list(&[b], None, 100),
+            (records_of(&[stays_b, moves]), false)
+        );
+        // Both 동 (a district): `moves` is under both, listed once.
+        let all = records_of(&[stays_a, stays_b, moves]);
+        assert_eq!(list(&[a, b], None, 100), (all.clone(), false));
+        // Page by page, each starting after the last key sent.
+        let mut paged = Vec::new();
+        let mut after: Option<(String, Uuid)> = None;
+        loop {
+            let (keys, more) = list(&[a, b], after.as_ref().map(|(e, id)| (e.as_str(), *id)), 2);
+            assert!(keys.len() <= 2);
+            after = keys.last().cloned();
+            paged.extend(keys);
+            if !more {
+                break;
+            }
+        }
+        assert_eq!(paged, all);
+    }
 }

@@ -55,6 +55,12 @@ impl Viewer {
         unit.is_some_and(|u| ix.within(u, self.area(ix)))
     }
 
+    /// Whether the unit (a 동) lies in the user's area: no household outside one is seen
+    /// (`sees_household`).
+    pub fn area_holds(&self, ix: &ScopeIndex, unit: Uuid) -> bool {
+        self.in_area(ix, Some(unit))
+    }
+
     /// Whether the device may hold the household's records now.
     pub fn sees_household(&self, ix: &ScopeIndex, household: Uuid) -> bool {
         let in_area = self.in_area(ix, ix.dong_of_household(household));
