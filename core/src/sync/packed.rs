@@ -12,12 +12,14 @@
 //! The layout starts with a version byte, so a later layout can be told apart; bytes that do not
 //! decode are a storage error, never a panic.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::sync::entity::FieldSet;
 use crate::sync::replica::{FieldVersion, RecordState};
-use crate::sync::snapshot::{self, SnapshotState};
+use crate::sync::snapshot::{self, Encoded, SnapshotState};
 use crate::sync::{EntitySpec, Fields, HlcTimestamp};
 use crate::{CoreError, CoreResult};
 
@@ -229,12 +231,32 @@ pub fn unpack(spec: &EntitySpec, bytes: &[u8]) -> CoreResult<RecordState> {
 /// `SnapshotState::of(&unpack(..))`, built straight from the packed versions (a snapshot page
 /// reads thousands of records and needs no per-field stamps in between).
 pub fn unpack_snapshot(spec: &EntitySpec, bytes: &[u8]) -> CoreResult<SnapshotState> {
+    snapshot_with(spec, bytes, |text| value_of(&text))
+}
+
+/// [`unpack_snapshot`] with each value left in its stored JSON text (checked to be JSON, not
+/// parsed into a tree): what the server sends in a snapshot page, encoded as the parsed form
+/// would be.
+pub fn unpack_snapshot_encoded(
+    spec: &EntitySpec,
+    bytes: &[u8],
+) -> CoreResult<SnapshotState<Encoded>> {
+    snapshot_with(spec, bytes, |text| {
+        serde_json::value::RawValue::from_string(text).map_err(corrupt)
+    })
+}
+
+fn snapshot_with<V>(
+    spec: &EntitySpec,
+    bytes: &[u8],
+    value: impl Fn(String) -> CoreResult<V>,
+) -> CoreResult<SnapshotState<V>> {
     Ok(match body_of(bytes)? {
         Body::Live { versions, fields } => {
-            let mut by_change: std::collections::BTreeMap<(HlcTimestamp, Uuid), Fields> =
-                std::collections::BTreeMap::new();
+            let mut by_change: BTreeMap<(HlcTimestamp, Uuid), BTreeMap<String, V>> =
+                BTreeMap::new();
             let mut seen = std::collections::HashSet::with_capacity(fields.len());
-            for (name, i, value) in fields {
+            for (name, i, text) in fields {
                 let name = name_text(spec, name)?;
                 let (hlc, change_id) = stamp(version_at(&versions, i, &name)?);
                 if !seen.insert(name.clone()) {
@@ -243,7 +265,7 @@ pub fn unpack_snapshot(spec: &EntitySpec, bytes: &[u8]) -> CoreResult<SnapshotSt
                 by_change
                     .entry((hlc, change_id))
                     .or_default()
-                    .insert(name, value_of(&value)?);
+                    .insert(name, value(text)?);
             }
             SnapshotState::Live {
                 versions: by_change
@@ -262,8 +284,15 @@ pub fn unpack_snapshot(spec: &EntitySpec, bytes: &[u8]) -> CoreResult<SnapshotSt
         }
         Body::Appended { version, record } => {
             let (hlc, change_id) = stamp(version);
+            let mut fields = BTreeMap::new();
+            for (name, text) in record {
+                let name = name_text(spec, name)?;
+                if fields.insert(name, value(text)?).is_some() {
+                    return Err(corrupt("a field twice"));
+                }
+            }
             SnapshotState::Appended {
-                record: appended_record(spec, record)?,
+                record: fields,
                 hlc,
                 change_id,
             }
@@ -279,19 +308,14 @@ pub fn unpack_stored(spec: &EntitySpec, state: &str, bytes: &[u8]) -> CoreResult
     Ok(held)
 }
 
-/// [`unpack_snapshot`] of a stored state, checked as [`unpack_stored`] checks it.
+/// [`unpack_snapshot_encoded`] of a stored state, checked as [`unpack_stored`] checks it.
 pub fn unpack_stored_snapshot(
     spec: &EntitySpec,
     state: &str,
     bytes: &[u8],
-) -> CoreResult<SnapshotState> {
-    let held = unpack_snapshot(spec, bytes)?;
-    let held_name = match held {
-        SnapshotState::Live { .. } => "live",
-        SnapshotState::Deleted { .. } => "deleted",
-        SnapshotState::Appended { .. } => "appended",
-    };
-    agrees(spec, state, held_name)?;
+) -> CoreResult<SnapshotState<Encoded>> {
+    let held = unpack_snapshot_encoded(spec, bytes)?;
+    agrees(spec, state, held.name())?;
     Ok(held)
 }
 
@@ -399,6 +423,18 @@ mod tests {
                 "{}",
                 spec.name
             );
+            // Left in its JSON text, a record goes on the wire exactly as the parsed form does.
+            let id = Uuid::from_u128(5);
+            let encoded = snapshot::SnapshotRecord {
+                entity: spec.name.to_owned(),
+                record_id: id,
+                state: unpack_snapshot_encoded(spec, &bytes).unwrap(),
+            };
+            assert_eq!(
+                serde_json::to_string(&encoded).unwrap(),
+                serde_json::to_string(&snapshot::SnapshotRecord::of(spec.name, id, &state))
+                    .unwrap()
+            );
             let json = serde_json::to_string(&state).unwrap();
             assert!(
                 bytes.len() * 2 < json.len(),
@@ -423,6 +459,8 @@ mod tests {
             let err = unpack(visits, bytes).unwrap_err();
             assert_eq!(err.kind, crate::ErrorCode::Storage, "{bytes:?}");
             let err = unpack_snapshot(visits, bytes).unwrap_err();
+            assert_eq!(err.kind, crate::ErrorCode::Storage, "{bytes:?}");
+            let err = unpack_snapshot_encoded(visits, bytes).unwrap_err();
             assert_eq!(err.kind, crate::ErrorCode::Storage, "{bytes:?}");
         }
         // A field number beyond the entity's list.
@@ -459,6 +497,17 @@ mod tests {
         );
         assert_eq!(
             unpack_snapshot(visits, &bytes).unwrap_err().kind,
+            crate::ErrorCode::Storage
+        );
+        // A stored value that is not JSON.
+        let body = Body::Live {
+            versions: vec![version(&stamp_at(1, 0), Uuid::nil())],
+            fields: vec![(Name::Listed(0), 0, "{not json".into())],
+        };
+        let mut bytes = vec![LAYOUT];
+        postcard::to_io(&body, &mut bytes).unwrap();
+        assert_eq!(
+            unpack_snapshot_encoded(visits, &bytes).unwrap_err().kind,
             crate::ErrorCode::Storage
         );
         // A stored state name that disagrees with the bytes.

@@ -526,6 +526,16 @@ proptest! {
                 &donghaeng_core::sync::packed::unpack_snapshot(spec, &bytes).unwrap(),
                 &rec.state
             );
+            // ... and sends it, values left in their stored text, as the parsed form is encoded.
+            let encoded = SnapshotRecord {
+                entity: rec.entity.clone(),
+                record_id: rec.record_id,
+                state: donghaeng_core::sync::packed::unpack_snapshot_encoded(spec, &bytes).unwrap(),
+            };
+            prop_assert_eq!(
+                serde_json::to_string(&encoded).unwrap(),
+                serde_json::to_string(rec).unwrap()
+            );
             let wire: SnapshotRecord =
                 serde_json::from_str(&serde_json::to_string(rec).unwrap()).unwrap();
             prop_assert_eq!(&wire, rec);

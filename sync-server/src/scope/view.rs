@@ -4,6 +4,7 @@
 
 use uuid::Uuid;
 
+use donghaeng_core::sync::snapshot::Encoded;
 use donghaeng_core::sync::{
     Change, Fields, Op, RecordRef, SeqChange, SnapshotRecord, SnapshotState,
 };
@@ -162,16 +163,18 @@ impl Viewer {
         ix: &ScopeIndex,
         entity: &str,
         record_id: Uuid,
-        mut state: SnapshotState,
-    ) -> Option<SnapshotRecord> {
+        mut state: SnapshotState<Encoded>,
+    ) -> Option<SnapshotRecord<Encoded>> {
         let session = || {
-            session_named(match &state {
+            let text = match &state {
                 SnapshotState::Live { versions } => {
                     versions.iter().find_map(|v| v.fields.get("session_id"))
                 }
                 SnapshotState::Appended { record, .. } => record.get("session_id"),
                 SnapshotState::Deleted { .. } => None,
-            })
+            }?;
+            // The one value the rule reads is parsed; the others go on as they are stored.
+            session_named(serde_json::from_str(text.get()).ok().as_ref())
         };
         if !self.sees_record(ix, entity, record_id, session) {
             return None;

@@ -20,6 +20,7 @@ pub mod synthetic;
 use std::future::Future;
 use std::pin::Pin;
 
+use donghaeng_core::sync::snapshot::Encoded;
 use donghaeng_core::sync::validate::DEFAULT_PULL_PAGE_BYTES;
 use donghaeng_core::sync::{
     Change, PullRequest, PullResponse, PushRequest, PushResponse, RecordRef, SeqChange,
@@ -251,7 +252,10 @@ pub trait ChangeStore: Send + Sync {
     /// The merged state of these records, those the store holds, in the order asked, in the
     /// snapshot's form (a snapshot page, docs/sync.md "Snapshot"). One consistent read: each
     /// record as of one moment.
-    fn records(&self, keys: Vec<RecordRef>) -> StoreFuture<'_, Vec<(RecordRef, SnapshotState)>>;
+    fn records(
+        &self,
+        keys: Vec<RecordRef>,
+    ) -> StoreFuture<'_, Vec<(RecordRef, SnapshotState<Encoded>)>>;
 
     /// The merged state in the format of `Replica::canonical_dump` (one JSON line per record): equal
     /// dumps mean equal state. For tests and audits; it reads everything.

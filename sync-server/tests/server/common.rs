@@ -103,7 +103,7 @@ impl ChangeStore for AnyStore {
         '_,
         Vec<(
             donghaeng_core::sync::RecordRef,
-            donghaeng_core::sync::SnapshotState,
+            donghaeng_core::sync::SnapshotState<donghaeng_core::sync::snapshot::Encoded>,
         )>,
     > {
         self.0.records(keys)

@@ -17,6 +17,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::change::{Change, Fields, Op, RecordRef};
@@ -90,27 +91,32 @@ pub struct SnapshotResponse<R = SnapshotRecord> {
     pub server_time_ms: i64,
 }
 
+/// A field value still in its JSON text, as the server stores it (`sync::packed`): a snapshot
+/// page passes it on unparsed.
+pub type Encoded = Box<serde_json::value::RawValue>;
+
 /// One record's merged state as a device may hold it. On the wire one flat object: `entity`,
 /// `record_id`, `state` (`live`, `deleted`, `appended`) and the state's own keys (`wire.rs`).
+/// `V` is how a field's value is held: parsed on the device, [`Encoded`] on the server.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SnapshotRecord {
+pub struct SnapshotRecord<V = Value> {
     pub entity: String,
     pub record_id: Uuid,
-    pub state: SnapshotState,
+    pub state: SnapshotState<V>,
 }
 
 /// A record's merged state, compact: a live record's fields grouped by the change that set them.
 #[derive(Debug, Clone, PartialEq)]
-pub enum SnapshotState {
+pub enum SnapshotState<V = Value> {
     Live {
-        versions: Vec<Version>,
+        versions: Vec<Version<V>>,
     },
     Deleted {
         hlc: HlcTimestamp,
         change_id: Uuid,
     },
     Appended {
-        record: Fields,
+        record: BTreeMap<String, V>,
         hlc: HlcTimestamp,
         change_id: Uuid,
     },
@@ -119,10 +125,21 @@ pub enum SnapshotState {
 /// The fields of a live record that one change set and still hold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Version {
+pub struct Version<V = Value> {
     pub hlc: HlcTimestamp,
     pub change_id: Uuid,
-    pub fields: Fields,
+    pub fields: BTreeMap<String, V>,
+}
+
+impl<V> SnapshotState<V> {
+    /// The state's name as the stores' `state` columns and the wire spell it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SnapshotState::Live { .. } => "live",
+            SnapshotState::Deleted { .. } => "deleted",
+            SnapshotState::Appended { .. } => "appended",
+        }
+    }
 }
 
 impl SnapshotState {

@@ -22,7 +22,7 @@ use super::{SnapshotRecord, SnapshotState, Version};
 use crate::sync::change::Fields;
 use crate::sync::hlc::HlcTimestamp;
 
-impl Serialize for SnapshotRecord {
+impl<V: Serialize> Serialize for SnapshotRecord<V> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("entity", &self.entity)?;

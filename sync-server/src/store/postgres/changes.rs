@@ -30,6 +30,7 @@ use uuid::Uuid;
 
 use donghaeng_core::sync::admission::{PushTally, StoredId};
 use donghaeng_core::sync::merge;
+use donghaeng_core::sync::snapshot::Encoded;
 use donghaeng_core::sync::validate::{
     effective_limit, validate_pull, validate_push, PageBudget, PAGE_ENTRY_OVERHEAD,
 };
@@ -217,7 +218,10 @@ impl ChangeStore for PgStore {
         })
     }
 
-    fn records(&self, keys: Vec<RecordRef>) -> StoreFuture<'_, Vec<(RecordRef, SnapshotState)>> {
+    fn records(
+        &self,
+        keys: Vec<RecordRef>,
+    ) -> StoreFuture<'_, Vec<(RecordRef, SnapshotState<Encoded>)>> {
         Box::pin(async move {
             let mut client = self.client().await?;
             // One statement whatever the page size.

@@ -6,6 +6,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use donghaeng_core::sync::admission::{PushTally, StoredId};
+use donghaeng_core::sync::snapshot::Encoded;
 use donghaeng_core::sync::validate::{
     effective_limit, validate_pull, validate_push, PageBudget, PAGE_ENTRY_OVERHEAD,
 };
@@ -77,7 +78,10 @@ impl ChangeStore for SqliteStore {
         })
     }
 
-    fn records(&self, keys: Vec<RecordRef>) -> StoreFuture<'_, Vec<(RecordRef, SnapshotState)>> {
+    fn records(
+        &self,
+        keys: Vec<RecordRef>,
+    ) -> StoreFuture<'_, Vec<(RecordRef, SnapshotState<Encoded>)>> {
         self.read(move |conn| records_blocking(conn, &keys))
     }
 
@@ -113,7 +117,7 @@ impl ChangeStore for SqliteStore {
 fn records_blocking(
     conn: &Connection,
     keys: &[RecordRef],
-) -> CoreResult<Vec<(RecordRef, SnapshotState)>> {
+) -> CoreResult<Vec<(RecordRef, SnapshotState<Encoded>)>> {
     // One read transaction: every record as of one moment.
     let tx = conn.unchecked_transaction()?;
     let mut out = Vec::with_capacity(keys.len());
