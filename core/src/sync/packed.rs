@@ -463,23 +463,28 @@ mod tests {
             let err = unpack_snapshot_encoded(visits, bytes).unwrap_err();
             assert_eq!(err.kind, crate::ErrorCode::Storage, "{bytes:?}");
         }
+        let bytes_of = |body: Body| {
+            let mut bytes = vec![LAYOUT];
+            postcard::to_io(&body, &mut bytes).unwrap();
+            bytes
+        };
+        let refused = |bytes: &[u8]| {
+            assert_eq!(
+                unpack(visits, bytes).unwrap_err().kind,
+                crate::ErrorCode::Storage
+            );
+            assert_eq!(
+                unpack_snapshot(visits, bytes).unwrap_err().kind,
+                crate::ErrorCode::Storage
+            );
+        };
         // A field number beyond the entity's list.
-        let body = Body::Live {
+        refused(&bytes_of(Body::Live {
             versions: vec![version(&stamp_at(1, 0), Uuid::nil())],
             fields: vec![(Name::Listed(999), 0, "1".into())],
-        };
-        let mut bytes = vec![LAYOUT];
-        postcard::to_io(&body, &mut bytes).unwrap();
-        assert_eq!(
-            unpack(visits, &bytes).unwrap_err().kind,
-            crate::ErrorCode::Storage
-        );
-        assert_eq!(
-            unpack_snapshot(visits, &bytes).unwrap_err().kind,
-            crate::ErrorCode::Storage
-        );
+        }));
         // A field named twice, under two versions.
-        let body = Body::Live {
+        refused(&bytes_of(Body::Live {
             versions: vec![
                 version(&stamp_at(1, 0), Uuid::nil()),
                 version(&stamp_at(2, 0), Uuid::nil()),
@@ -488,26 +493,15 @@ mod tests {
                 (Name::Listed(0), 0, "1".into()),
                 (Name::Listed(0), 1, "2".into()),
             ],
-        };
-        let mut bytes = vec![LAYOUT];
-        postcard::to_io(&body, &mut bytes).unwrap();
-        assert_eq!(
-            unpack(visits, &bytes).unwrap_err().kind,
-            crate::ErrorCode::Storage
-        );
-        assert_eq!(
-            unpack_snapshot(visits, &bytes).unwrap_err().kind,
-            crate::ErrorCode::Storage
-        );
-        // A stored value that is not JSON.
-        let body = Body::Live {
+        }));
+        // A stored value that is not JSON (the server's snapshot reads values as text).
+        let not_json = bytes_of(Body::Live {
             versions: vec![version(&stamp_at(1, 0), Uuid::nil())],
             fields: vec![(Name::Listed(0), 0, "{not json".into())],
-        };
-        let mut bytes = vec![LAYOUT];
-        postcard::to_io(&body, &mut bytes).unwrap();
+        });
+        refused(&not_json);
         assert_eq!(
-            unpack_snapshot_encoded(visits, &bytes).unwrap_err().kind,
+            unpack_snapshot_encoded(visits, &not_json).unwrap_err().kind,
             crate::ErrorCode::Storage
         );
         // A stored state name that disagrees with the bytes.
