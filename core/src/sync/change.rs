@@ -39,6 +39,15 @@ impl Op {
             Op::Delete => "delete",
         }
     }
+
+    /// The fields the operation carries: an upsert's, an append's record; none for a delete.
+    pub fn fields(&self) -> Option<&Fields> {
+        match self {
+            Op::Upsert { fields } => Some(fields),
+            Op::Append { record } => Some(record),
+            Op::Delete => None,
+        }
+    }
 }
 
 /// One change. JSON example:

@@ -10,8 +10,9 @@
 use axum::extract::State;
 use axum::Json;
 
-use serde_json::value::{to_raw_value, RawValue};
+use serde_json::value::to_raw_value;
 
+use donghaeng_core::sync::snapshot::Encoded;
 use donghaeng_core::sync::validate::PageBudget;
 use donghaeng_core::sync::{RecordRef, SnapshotRequest, SnapshotResponse};
 use donghaeng_core::CoreError;
@@ -26,7 +27,7 @@ pub async fn snapshot(
     State(st): State<AppState>,
     Authed(owner): Authed,
     JsonBody(req): JsonBody<SnapshotRequest>,
-) -> Result<Json<SnapshotResponse<Box<RawValue>>>, ApiError> {
+) -> Result<Json<SnapshotResponse<Encoded>>, ApiError> {
     let api = |e: CoreError| ApiError::from_core(&e, &st.clock);
     req.validate().map_err(api)?;
     if !st.config.role_scopes {

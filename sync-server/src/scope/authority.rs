@@ -312,7 +312,7 @@ impl Judge<'_> {
         }
         let carried = placing_slots(&c.entity)
             .iter()
-            .find(|s| fields_of(c).is_some_and(|f| f.contains_key(s.field())));
+            .find(|s| c.op.fields().is_some_and(|f| f.contains_key(s.field())));
         Err(Refusal::new(
             "out_of_scope",
             carried.map_or("record", |s| s.field()),
@@ -401,7 +401,7 @@ impl Judge<'_> {
         if c.entity == "workers" && self.ix.is_published_worker(c.record_id) {
             let admin_field = ["team_id", "roles"]
                 .into_iter()
-                .find(|f| fields_of(c).is_some_and(|fs| fs.contains_key(*f)));
+                .find(|f| c.op.fields().is_some_and(|fs| fs.contains_key(*f)));
             if let Some(field) = admin_field {
                 return Err(Refusal::new(
                     "managed_by_admin",
@@ -422,7 +422,7 @@ impl Judge<'_> {
         let Some(field) = author_field(&c.entity) else {
             return Ok(());
         };
-        let carried = fields_of(c).and_then(|f| f.get(field));
+        let carried = c.op.fields().and_then(|f| f.get(field));
         if !created && carried.is_none() {
             return Ok(());
         }
@@ -450,7 +450,7 @@ impl Judge<'_> {
         let field = if created || matches!(c.op, Op::Delete) {
             Some("record")
         } else {
-            fields_of(c).and_then(|f| {
+            c.op.fields().and_then(|f| {
                 f.keys()
                     .map(String::as_str)
                     .find(|k| discharge::written_by(k) == Some(Office::District))
@@ -474,7 +474,7 @@ impl Judge<'_> {
     }
 
     fn same_household_refs(&self, c: &Change, next: &Placement) -> Result<(), Refusal> {
-        let Some(fields) = fields_of(c) else {
+        let Some(fields) = c.op.fields() else {
             return Ok(());
         };
         for (field, target) in SAME_HOUSEHOLD_REFS {
@@ -720,14 +720,6 @@ impl Judge<'_> {
             }
         }
         Ok(Verdict::default())
-    }
-}
-
-pub(super) fn fields_of(c: &Change) -> Option<&Fields> {
-    match &c.op {
-        Op::Upsert { fields } => Some(fields),
-        Op::Append { record } => Some(record),
-        Op::Delete => None,
     }
 }
 

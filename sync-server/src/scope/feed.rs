@@ -18,7 +18,7 @@ use uuid::Uuid;
 use donghaeng_core::store::safety_events;
 use donghaeng_core::sync::Change;
 
-use super::authority::{fields_of, Judge, Verdict};
+use super::authority::{Judge, Verdict};
 use super::index::ScopeIndex;
 use super::placement::uuid_value;
 use super::rules::Class;
@@ -116,11 +116,13 @@ impl Judge<'_> {
         // A session's events reach its participants wherever they are.
         let session = match &v.session {
             Some((_, _, workers)) => Some(workers.clone()),
-            None if c.entity == safety_events::ENTITY => fields_of(c)
-                .and_then(|f| f.get("session_id"))
-                .and_then(uuid_value)
-                .and_then(|s| self.session(s))
-                .map(|(_, workers)| workers),
+            None if c.entity == safety_events::ENTITY => {
+                c.op.fields()
+                    .and_then(|f| f.get("session_id"))
+                    .and_then(uuid_value)
+                    .and_then(|s| self.session(s))
+                    .map(|(_, workers)| workers)
+            }
             None => None,
         };
         l.users.extend(session.into_iter().flatten());

@@ -177,11 +177,7 @@ impl ScopeIndex {
     /// Learns from one stored change (in sequence order).
     pub fn apply(&mut self, sc: &SeqChange) {
         let c = &sc.change;
-        let fields = match &c.op {
-            Op::Upsert { fields } => Some(fields),
-            Op::Append { record } => Some(record),
-            Op::Delete => None,
-        };
+        let fields = c.op.fields();
         let uuid_field = |name: &str| -> Option<Uuid> {
             fields
                 .and_then(|f| f.get(name))
@@ -497,11 +493,7 @@ impl ScopeIndex {
 
     /// The household a change's record belongs to, if known.
     pub fn household_of_change(&self, c: &Change) -> Option<Uuid> {
-        let fields = match &c.op {
-            Op::Upsert { fields } => Some(fields),
-            Op::Append { record } => Some(record),
-            Op::Delete => None,
-        };
+        let fields = c.op.fields();
         self.household_of_record(&c.entity, c.record_id, || {
             session_named(fields.and_then(|f| f.get("session_id")))
         })

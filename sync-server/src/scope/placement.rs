@@ -6,7 +6,7 @@
 use serde_json::Value;
 use uuid::Uuid;
 
-use donghaeng_core::sync::{Change, Fields, Op};
+use donghaeng_core::sync::Change;
 
 use super::index::HOUSEHOLD_BOUND;
 
@@ -88,11 +88,7 @@ impl Placement {
         if change.entity == "households" {
             next.household = Some(change.record_id);
         }
-        let fields: Option<&Fields> = match &change.op {
-            Op::Upsert { fields } => Some(fields),
-            Op::Append { record } => Some(record),
-            Op::Delete => None,
-        };
+        let fields = change.op.fields();
         if let Some(fields) = fields {
             for &slot in placing_slots(&change.entity) {
                 if let Some(v) = fields.get(slot.field()) {
@@ -112,7 +108,7 @@ pub fn uuid_value(v: &Value) -> Option<Uuid> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use donghaeng_core::sync::HlcTimestamp;
+    use donghaeng_core::sync::{HlcTimestamp, Op};
     use serde_json::json;
 
     fn upsert(entity: &str, fields: Value) -> Change {

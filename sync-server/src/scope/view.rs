@@ -94,11 +94,7 @@ impl Viewer {
             // backfill may, and then it is harmless.
             return Some(c.clone());
         }
-        let fields = match &c.op {
-            Op::Upsert { fields } => Some(fields),
-            Op::Append { record } => Some(record),
-            Op::Delete => None,
-        };
+        let fields = c.op.fields();
         let session = || session_named(fields.and_then(|f| f.get("session_id")));
         if !self.sees_record(ix, &c.entity, c.record_id, session) {
             return None;

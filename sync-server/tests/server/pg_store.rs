@@ -12,6 +12,15 @@ use serde_json::json;
 
 use crate::pg_harness::PgTestDb;
 
+/// The schema version the database records.
+async fn schema_version(client: &tokio_postgres::Client) -> i64 {
+    client
+        .query_one("SELECT version FROM schema_version", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
 fn change(clock: &mut HybridClock, now: i64, name: &str) -> Change {
     Change {
         id: new_id(),
@@ -93,12 +102,7 @@ async fn nodes_starting_together_on_an_empty_database_create_the_schema_once() {
         stores.push(s.await.unwrap().expect("every node starts"));
     }
     let client = db.client().await;
-    let version: i64 = client
-        .query_one("SELECT version FROM schema_version", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(version, SCHEMA_VERSION);
+    assert_eq!(schema_version(&client).await, SCHEMA_VERSION);
     let counters: i64 = client
         .query_one("SELECT count(*) FROM seq_counter", &[])
         .await
@@ -126,12 +130,7 @@ async fn a_database_from_a_newer_server_is_refused_untouched() {
         .err()
         .expect("refused");
     assert_eq!(err.code, "schema_too_new");
-    let version: i64 = client
-        .query_one("SELECT version FROM schema_version", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(version, 99);
+    assert_eq!(schema_version(&client).await, 99);
     let recreated: Option<String> = client
         .query_one("SELECT to_regclass('log_checkpoints')::text", &[])
         .await
@@ -301,12 +300,7 @@ async fn a_database_with_the_per_field_merged_state_is_packed_when_a_node_starts
         store.canonical_dump().await.unwrap(),
         reference.canonical_dump()
     );
-    let version: i64 = client
-        .query_one("SELECT version FROM schema_version", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(version, SCHEMA_VERSION);
+    assert_eq!(schema_version(&client).await, SCHEMA_VERSION);
     let fields_table: Option<String> = client
         .query_one("SELECT to_regclass('merged_fields')::text", &[])
         .await
