@@ -1,6 +1,7 @@
 //! A node's start with a city's log (docs/sync.md, "Costs"): how long the scope index and the safety
-//! monitor take to be ready over a log of K synthetic 동 years (~50,000 changes each), read whole
-//! (as before checkpoints) and from the index's checkpoint in the database; the checkpoint's size.
+//! monitor take to be ready over a log of K synthetic 동 years (~50,000 changes each): the index
+//! built from the whole log into its file (a new node), and a node restarted on that file; the
+//! file's size and the process's peak memory.
 //!
 //! `cargo bench -p donghaeng-sync-server --bench startup -j 1`; `DONGHAENG_BENCH_DONGS=1,25` (the
 //! default) sets the sizes, `DONGHAENG_BENCH_PG=postgres://…` runs on PostgreSQL (a fresh database,
@@ -12,12 +13,12 @@ use std::time::{Duration, Instant};
 
 use donghaeng_core::sync::*;
 use donghaeng_sync_server::safety::SafetyHub;
-use donghaeng_sync_server::scope::checkpoint;
 use donghaeng_sync_server::store::postgres::PgStore;
 use donghaeng_sync_server::store::sqlite::SqliteStore;
 use donghaeng_sync_server::store::synthetic::seed_dong_years;
 use donghaeng_sync_server::store::{AuthStore, ChangeStore};
 use donghaeng_sync_server::{AppState, Clock, ServerConfig};
+use std::path::Path;
 
 /// 2025-01-01, as the server bench: the synthetic years end before the server clock.
 const T0: u64 = 1_735_689_600_000;
@@ -54,13 +55,6 @@ fn peak_rss_mb() -> f64 {
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
         .map_or(0.0, |kb| kb / 1024.0)
-}
-
-fn config(every: u64) -> ServerConfig {
-    ServerConfig {
-        scope_checkpoint_every: every,
-        ..ServerConfig::default()
-    }
 }
 
 /// Pushes `k` more synthetic 동 years into the store.
@@ -102,10 +96,16 @@ where
     println!("\n== {dongs} 동: {seeded} changes in the log (seq {log_end}) ==");
     let now = Clock::system().now_ms();
 
-    let mut whole = Vec::new();
+    let files = tempfile::tempdir().unwrap();
+    let node = |file: &Path| {
+        AppState::new(store.clone(), ServerConfig::default(), Clock::system())
+            .with_scope_index(file)
+            .unwrap()
+    };
+    let mut built = Vec::new();
     let mut safety_old = Vec::new();
     let mut safety_new = Vec::new();
-    for _ in 0..3 {
+    for round in 0..3 {
         let t = Instant::now();
         read_whole_log(&store).await;
         safety_old.push(t.elapsed());
@@ -113,45 +113,38 @@ where
         let t = Instant::now();
         hub.rebuild(now).await.unwrap();
         safety_new.push(t.elapsed());
-        // No checkpoint saved (0) and none restored: the first catch-up reads the whole log.
-        let st = AppState::new(store.clone(), config(0), Clock::system());
+        // A new node: its file is empty, the first catch-up reads the whole log into it.
+        let st = node(&files.path().join(format!("new-{round}")));
         let t = Instant::now();
         st.catch_up_scope().await.unwrap();
-        whole.push(t.elapsed());
+        built.push(t.elapsed());
         assert_eq!(st.scope.read().await.last_seq(), log_end);
     }
-    // One node saves the checkpoint after its catch-up.
-    let st = AppState::new(store.clone(), config(1), Clock::system());
-    let t = Instant::now();
-    st.catch_up_scope().await.unwrap();
-    let with_save = t.elapsed();
-    let (seq, body) = store
-        .load_checkpoint(checkpoint::kind())
-        .await
-        .unwrap()
-        .expect("a checkpoint was saved");
-    assert_eq!(seq, log_end);
-    drop(st);
-    let mut restored = Vec::new();
+    let file = files.path().join("new-0");
+    let mut restarted = Vec::new();
     for _ in 0..3 {
-        let st = AppState::new(store.clone(), config(0), Clock::system());
         let t = Instant::now();
+        let st = node(&file);
         st.catch_up_scope().await.unwrap();
-        restored.push(t.elapsed());
+        restarted.push(t.elapsed());
         assert_eq!(st.scope.read().await.last_seq(), log_end);
     }
+    let file_mb = ["", "-wal"]
+        .iter()
+        .filter_map(|ext| {
+            let mut name = file.as_os_str().to_owned();
+            name.push(ext);
+            std::fs::metadata(std::path::PathBuf::from(name)).ok()
+        })
+        .map(|m| m.len() as f64 / 1e6)
+        .sum::<f64>();
     println!(
-        "scope index, whole log read: {:.0} ms (median of 3)",
-        ms(median(whole))
+        "scope index, whole log read into a new file: {:.0} ms (median of 3); file {file_mb:.1} MB",
+        ms(median(built))
     );
     println!(
-        "scope index, whole log read and checkpoint saved: {:.0} ms; checkpoint {:.1} MB",
-        ms(with_save),
-        body.len() as f64 / 1e6
-    );
-    println!(
-        "scope index, from the checkpoint: {:.0} ms (median of 3)",
-        ms(median(restored))
+        "scope index, node restarted on its file: {:.0} ms (median of 3)",
+        ms(median(restarted))
     );
     println!(
         "safety monitor: whole log read {:.0} ms, safety events only {:.0} ms (medians of 3)",

@@ -138,11 +138,12 @@ pub struct ServeArgs {
     #[arg(long, env = "DONGHAENG_PULL_PAGE_BYTES", default_value_t = DEFAULT_PULL_PAGE_BYTES as u64,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub pull_page_bytes: u64,
-    /// Changes between two checkpoints of the scope index in the database, from which a node
-    /// starts instead of reading the whole log (0: never saved; docs/sync.md "Costs").
-    #[arg(long, env = "DONGHAENG_SCOPE_CHECKPOINT_EVERY",
-          default_value_t = crate::scope::checkpoint::CHECKPOINT_EVERY)]
-    pub scope_checkpoint_every: u64,
+    /// The scope index's own database file (derived from the log: ids and stamps only, rebuilt
+    /// from the log whenever it is missing or stale; docs/sync.md "Costs"). Default: beside the
+    /// SQLite database (`<db>.scope-index`); with PostgreSQL, in memory unless given (a node's
+    /// local disk: each node keeps its own).
+    #[arg(long, env = "DONGHAENG_SCOPE_INDEX")]
+    pub scope_index: Option<PathBuf>,
     /// How long a client may take to send a request's headers (also an idle keep-alive
     /// connection's lifetime), in seconds.
     #[arg(long, env = "DONGHAENG_HEADER_TIMEOUT_S", default_value_t = 10,
@@ -179,7 +180,6 @@ impl ServeArgs {
             token_ttl_ms: self.token_ttl_s.saturating_mul(1000),
             safety_tick: std::time::Duration::from_secs(self.safety_tick_secs.clamp(1, 30)),
             pull_page_bytes: usize::try_from(self.pull_page_bytes).unwrap_or(usize::MAX),
-            scope_checkpoint_every: self.scope_checkpoint_every,
             header_timeout: std::time::Duration::from_secs(self.header_timeout_s),
             body_timeout: std::time::Duration::from_secs(self.body_timeout_s),
             max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
@@ -337,6 +337,13 @@ pub fn usage_error(e: &clap::Error) -> CoreError {
     CoreError::usage(field.as_deref(), detail)
 }
 
+/// The scope index's default file for a SQLite database: beside it, `<db>.scope-index`.
+pub fn scope_index_beside(db: &std::path::Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".scope-index");
+    PathBuf::from(name)
+}
+
 /// Serves until Ctrl-C / SIGTERM.
 pub async fn serve(choice: StoreChoice, args: ServeArgs) -> CoreResult<()> {
     // A bad webhook URL is refused before anything starts.
@@ -358,9 +365,11 @@ pub async fn serve(choice: StoreChoice, args: ServeArgs) -> CoreResult<()> {
         Some(files) => Some(crate::tls::CertStore::open(files)?),
         None => None,
     };
+    let mut index_file = args.scope_index.clone();
     let (mut state, leadership): (AppState, Option<Arc<dyn Leadership>>) = match choice {
         StoreChoice::Sqlite(db) => {
             let store = SqliteStore::open(&db, args.skew())?;
+            index_file.get_or_insert_with(|| scope_index_beside(&db));
             (AppState::new(store, args.config(), Clock::system()), None)
         }
         StoreChoice::Postgres {
@@ -382,8 +391,14 @@ pub async fn serve(choice: StoreChoice, args: ServeArgs) -> CoreResult<()> {
         state.safety.set_leadership(l);
     }
     state.safety.rebuild(state.clock.now_ms()).await?;
-    // The scope index is ready before the first request: from its checkpoint in the database and
-    // the log after it (`crate::scope::checkpoint`).
+    // The scope index is ready before the first request: its file at the position it saved, and
+    // the log after it.
+    if index_file.is_none() {
+        tracing::info!("scope index in memory (no --scope-index): read from the log at each start");
+    }
+    if let Some(file) = &index_file {
+        state = state.with_scope_index(file)?;
+    }
     if state.config.role_scopes {
         let started = std::time::Instant::now();
         state.catch_up_scope().await?;

@@ -1,6 +1,5 @@
 //! What every request handler shares (공유 상태): the stores, metrics, the clock and the settings.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use std::time::Duration;
@@ -11,7 +10,7 @@ use crate::audit::AuditLog;
 use crate::clock::Clock;
 use crate::metrics::Metrics;
 use crate::safety::SafetyHub;
-use crate::scope::{checkpoint, ScopeIndex};
+use crate::scope::ScopeIndex;
 use crate::store::{AuthStore, ChangeStore};
 
 /// Settings the handlers use (the command line fills them; tests set them directly).
@@ -63,9 +62,6 @@ pub struct ServerConfig {
     /// The dashboard map's tile source (`--map-tile-url`): a district's own tile server, or `None`
     /// (the default): markers on a plain background, and no request to any map service.
     pub map_tiles: Option<crate::dashboard::map::MapTiles>,
-    /// Changes between two checkpoints of the scope index in the database
-    /// (`crate::scope::checkpoint`; 0: none saved). Default `CHECKPOINT_EVERY`, 50,000.
-    pub scope_checkpoint_every: u64,
 }
 
 impl Default for ServerConfig {
@@ -84,7 +80,6 @@ impl Default for ServerConfig {
             body_timeout: Duration::from_secs(60),
             max_connections: 512,
             map_tiles: None,
-            scope_checkpoint_every: crate::scope::checkpoint::CHECKPOINT_EVERY,
         }
     }
 }
@@ -103,8 +98,6 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// What each record belongs to, learnt from the change log (`crate::scope`).
     pub scope: Arc<tokio::sync::RwLock<ScopeIndex>>,
-    /// The sequence number of the scope index's last checkpoint, read or saved by this node.
-    pub scope_checkpointed: Arc<AtomicU64>,
     /// The server's safety monitor and alarm feed (issue 5).
     pub safety: Arc<SafetyHub>,
     /// The server's audit writer (issue 10).
@@ -117,54 +110,29 @@ pub struct AppState {
 
 impl AppState {
     /// Brings the scope index up to the change log before anything is decided on it (several
-    /// nodes: what the others stored too). A node's first catch-up starts from the newest
-    /// checkpoint in the database, and one that has read `scope_checkpoint_every` changes since
-    /// the last checkpoint saves a new one.
+    /// nodes: what the others stored too). An index whose database failed a read refuses (see
+    /// `ScopeIndex::check`); one read from another log is read again (`ScopeIndex::catch_up`).
     pub async fn catch_up_scope(&self) -> donghaeng_core::CoreResult<()> {
         let last = self.changes.last_seq().await?;
-        if self.scope.read().await.last_seq() >= last {
-            return Ok(());
-        }
-        let mut ix = self.scope.write().await;
-        if ix.last_seq() == 0 {
-            let (restored, from) = checkpoint::restore(self.changes.as_ref()).await?;
-            if from.from_seq > 0 {
-                *ix = restored;
-                self.scope_checkpointed
-                    .fetch_max(from.from_seq, Ordering::SeqCst);
-                tracing::info!(
-                    seq = from.from_seq,
-                    "scope index restored from its checkpoint"
-                );
+        {
+            let ix = self.scope.read().await;
+            ix.check()?;
+            // Beyond `last`: another request read further meanwhile (or the index is of another
+            // log, which its first catch-up finds).
+            if ix.last_seq() >= last && ix.verified() {
+                return Ok(());
             }
         }
+        let mut ix = self.scope.write().await;
         ix.catch_up(self.changes.as_ref(), self.clock.now_ms())
-            .await?;
-        let seq = ix.last_seq();
-        let saved = self.scope_checkpointed.load(Ordering::SeqCst);
-        let every = self.config.scope_checkpoint_every;
-        // One node's catch-up claims the checkpoint; the others go on.
-        if !checkpoint::due(seq, saved, every)
-            || self
-                .scope_checkpointed
-                .compare_exchange(saved, seq, Ordering::SeqCst, Ordering::SeqCst)
-                .is_err()
-        {
-            return Ok(());
-        }
-        // Encoded under a read lock (pulls go on), saved after it is released.
-        let ix = ix.downgrade();
-        let body = checkpoint::encode(&ix);
-        drop(ix);
-        let saved = match body {
-            Ok(body) => checkpoint::save(self.changes.as_ref(), seq, body).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = saved {
-            // A checkpoint only saves time at the next start: the index itself is up to date.
-            tracing::warn!(seq, code = e.code, "scope index checkpoint not saved");
-        }
-        Ok(())
+            .await
+    }
+
+    /// The same state over the scope index kept in the file at `path` (`crate::scope::index`):
+    /// opened at the position it saved, or emptied if it was made under other rules.
+    pub fn with_scope_index(mut self, path: &std::path::Path) -> donghaeng_core::CoreResult<Self> {
+        self.scope = Arc::new(tokio::sync::RwLock::new(ScopeIndex::open(Some(path))?));
+        Ok(self)
     }
 
     /// State over one store that implements both traits (the SQLite store does).
@@ -191,7 +159,6 @@ impl AppState {
             clock,
             config: Arc::new(config),
             scope: Arc::default(),
-            scope_checkpointed: Arc::default(),
         }
     }
 }

@@ -327,6 +327,13 @@ fn main() {
         Some(p) => Backend::Postgres(p.url.clone()),
         None => Backend::Sqlite(work.path().join("server.db")),
     };
+    // The node's scope index in a file on its disk, kept across the restart (with SQLite the
+    // server puts it beside the database by itself).
+    let index_file = work.path().join("node.scope-index");
+    let index_args: Vec<&str> = match &db {
+        Backend::Postgres(_) => vec!["--scope-index", index_file.to_str().unwrap()],
+        Backend::Sqlite(_) => Vec::new(),
+    };
     let org = Org::create(&db);
     if dongs > 1 {
         let t = Instant::now();
@@ -340,7 +347,7 @@ fn main() {
     let (_, loader_code) = user(&db, org.team, "welfare_planner");
     let (_, partner_code) = user(&db, org.team, "visiting_nurse");
     drop(partner_code);
-    let server = ServerProcess::start(&db);
+    let server = ServerProcess::start_with(&db, &index_args);
     let relay = Relay::start(server.addr);
 
     // The loading phone lives in memory-backed storage: its fsyncs are not what is measured.
@@ -425,7 +432,7 @@ fn main() {
     drop(relay);
     drop(server);
     let t = Instant::now();
-    let server = ServerProcess::start(&db);
+    let server = ServerProcess::start_with(&db, &index_args);
     let after_restart = SyncClient::new(Routes::new(server.url(), client.bearer_token())).unwrap();
     after_restart.sync(&phone, &mut ()).unwrap();
     let start_took = t.elapsed();

@@ -56,11 +56,8 @@ pub async fn snapshot(
             limit,
         );
         let keys: Vec<RecordRef> = chunk
-            .iter()
-            .map(|(entity, record_id)| RecordRef {
-                entity: (*entity).to_owned(),
-                record_id: *record_id,
-            })
+            .into_iter()
+            .map(|(entity, record_id)| RecordRef { entity, record_id })
             .collect();
         let held = st.changes.records(keys.clone()).await.map_err(api)?;
         let mut held = held.into_iter().peekable();
@@ -85,6 +82,8 @@ pub async fn snapshot(
             break;
         }
     }
+    // A page read on an index read that failed is not sent.
+    ix.check().map_err(api)?;
     // Counts only: never what the records hold.
     tracing::info!(records = records.len(), has_more, feed_from, "snapshot");
     Ok(Json(SnapshotResponse {

@@ -67,6 +67,8 @@ async fn push_inner(
             st.catch_up_scope().await.map_err(api)?;
             let ix = judged_on.insert(st.scope.read().await);
             match judge(st, &owner, ix, &req) {
+                // A judgement made on an index read that failed is not acted on.
+                Ok(_) if ix.check().is_err() => return Err(api(ix.check().unwrap_err())),
                 Ok((judged, attached)) => {
                     push.keys = judged.keys;
                     push.attached = attached;
@@ -308,6 +310,8 @@ pub async fn pull(
         Some((next_seq, resume)) => (next_seq, true, resume),
         None => (page.next_seq, page.has_more, None),
     };
+    // A page filtered on an index read that failed is not sent.
+    ix.check().map_err(api)?;
     let mut seen = BTreeSet::new();
     let purge = purge
         .into_iter()

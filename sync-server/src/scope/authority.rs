@@ -248,7 +248,7 @@ impl Judge<'_> {
             return Some(s.clone());
         }
         let household = self.ix.session_household(session)?;
-        let workers = self.ix.session_participants(session).cloned()?;
+        let workers = self.ix.session_participants(session)?;
         Some((household, workers))
     }
 

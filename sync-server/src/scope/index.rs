@@ -6,28 +6,34 @@
 //! It is built only from [`ChangeStore::pull`], so it works the same over the embedded SQLite store
 //! and over PostgreSQL with several nodes: before deciding anything, a node catches up on the log.
 //! Values follow the merge rule (last writer by HLC wins), so every node agrees whatever order it
-//! read the log in.
+//! read the log in. What it learnt is kept in a database of its own ([`tables`]): a node's memory
+//! holds the org tree and a page cache, not the city's records, and a restarted node reads only
+//! the log after its saved position.
+//!
+//! A read of that database that fails answers "unknown" and marks the index failed: every decision
+//! taken on it is refused before it acts ([`ScopeIndex::check`]).
 
-use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
-use std::ops::Bound;
+mod learn;
+mod tables;
 
-use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+use rusqlite::{params, Connection};
 use serde_json::Value;
 use uuid::Uuid;
 
-use donghaeng_core::safety::EventKind;
-use donghaeng_core::store::safety_events;
-use donghaeng_core::sync::entity::{entity, EntityKind};
 use donghaeng_core::sync::validate::MAX_PULL_LIMIT;
 use donghaeng_core::sync::{
-    Change, Fields, HlcTimestamp, Op, ProtocolVersion, PullRequest, RecordRef, SeqChange,
+    Change, HlcTimestamp, Op, ProtocolVersion, PullRequest, RecordRef, SeqChange,
 };
-use donghaeng_core::CoreResult;
+use donghaeng_core::{CoreError, CoreResult};
 
 use super::placement::Placement;
-use super::publish::ADMIN_NODE;
 use crate::store::ChangeStore;
+use tables::{First, Map, Set, Tables};
 
 /// Entities whose records belong to a household through their `household_id` field.
 pub const HOUSEHOLD_BOUND: &[&str] = &[
@@ -65,8 +71,11 @@ const PURGE_ORDER: &[&str] = &[
     "households",
 ];
 
+/// Most households whose 동 the memo holds (our choice: a district's, about 2 MB).
+const DONG_MEMO_MAX: usize = 50_000;
+
 /// A value with the stamp that set it: a later stamp replaces it (the merge rule).
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy)]
 struct Stamped<T> {
     hlc: HlcTimestamp,
     value: T,
@@ -80,7 +89,7 @@ fn set<T>(slot: &mut Option<Stamped<T>>, hlc: HlcTimestamp, value: T) -> bool {
     true
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone)]
 struct Unit {
     kind: Option<Stamped<String>>,
     parent: Option<Stamped<Option<Uuid>>>,
@@ -95,63 +104,136 @@ pub enum Trigger {
     Assignment { household: Uuid, worker: Uuid },
 }
 
-/// See the module documentation. Saved whole as a checkpoint ([`super::checkpoint`]).
-#[derive(Debug, Default, Serialize, Deserialize)]
+/// See the module documentation.
 pub struct ScopeIndex {
+    db: Mutex<Connection>,
+    /// Households' 동 as last read (every record a device reads asks for its household's): a
+    /// bounded memo, emptied whenever the index learns.
+    dong_memo: Mutex<HashMap<Uuid, Option<Uuid>>>,
     last_seq: u64,
+    /// The org tree, also in the database (walked for every record a device reads).
     units: HashMap<Uuid, Unit>,
-    household_dong: HashMap<Uuid, Stamped<Uuid>>,
-    /// Every 동 a household has ever been in: the devices that may hold it (a purge goes only
-    /// to them, so other 동s never learn a household's or its records' ids).
-    household_dong_history: HashMap<Uuid, Vec<Uuid>>,
-    /// The same the other way round: 동 → every household ever in it (a snapshot lists the
-    /// households of the user's 동, not of the city; where each is now decides).
-    dong_households_ever: HashMap<Uuid, HashSet<Uuid>>,
-    /// (entity, record) → household, for household-bound records and visits.
-    record_household: HashMap<(String, Uuid), Uuid>,
-    /// Worker → team (`workers.team_id`).
-    worker_team: HashMap<Uuid, Stamped<Uuid>>,
-    /// `crisis_reports` → (동, reporter).
-    report_dong: HashMap<Uuid, Stamped<Uuid>>,
-    report_reporter: HashMap<Uuid, Stamped<Uuid>>,
-    /// Safety sessions (from their `started` event): household and participants; and each
-    /// `safety_events` record's session.
-    session_household: HashMap<Uuid, Uuid>,
-    session_workers: HashMap<Uuid, HashSet<Uuid>>,
-    event_session: HashMap<Uuid, Uuid>,
-    /// Session → its `safety_events` records, and participant → sessions (a snapshot's candidates).
-    session_events: HashMap<Uuid, Vec<Uuid>>,
-    worker_sessions: HashMap<Uuid, HashSet<Uuid>>,
-    /// `volunteer_activity` → the worker whose activity it is (it may name no household).
-    activity_worker: HashMap<Uuid, Uuid>,
-    /// `config_documents` → the unit it is addressed to.
-    config_unit: HashMap<Uuid, Stamped<Uuid>>,
-    /// visit → worker → assigned.
-    assignments: HashMap<Uuid, HashMap<Uuid, Stamped<bool>>>,
-    /// household → every record bound to it.
-    household_records: HashMap<Uuid, BTreeSet<(String, Uuid)>>,
-    /// household → the sequence numbers of its records' changes, ascending.
-    household_seqs: HashMap<Uuid, Vec<u64>>,
-    /// Every device id changes were written under (phones, the server's nodes, the admin).
-    writers: HashSet<Uuid>,
-    /// Append-only record → the device that appended it: nobody else may append under its id
-    /// (the merge keeps the earliest stamp, so a second append could replace the record).
-    appended_by: HashMap<Uuid, Uuid>,
-    /// SOS event → the device that pushed it (only that device may withdraw it).
-    sos_raised_by: HashMap<Uuid, Uuid>,
-    /// Workers the admin command published (users of the server): their team and roles are the
-    /// administrator's, never a phone's.
-    published_workers: HashSet<Uuid>,
+    /// A read of the database failed: decisions taken since are refused (`check`).
+    failed: AtomicBool,
+    /// Whether the log was found to be the one this index was read from (`catch_up`, once).
+    verified: bool,
+}
+
+impl std::fmt::Debug for ScopeIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScopeIndex")
+            .field("last_seq", &self.last_seq)
+            .field("units", &self.units.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// An index in memory (tests, and servers started without `--scope-index`).
+impl Default for ScopeIndex {
+    fn default() -> Self {
+        ScopeIndex::open(None).expect("an in-memory SQLite database opens")
+    }
 }
 
 impl ScopeIndex {
+    /// Opens the index kept at `path` (`None`: in memory), at the position it saved; one made under
+    /// other rules is emptied (the log is read again).
+    pub fn open(path: Option<&Path>) -> CoreResult<ScopeIndex> {
+        let conn = tables::open(path)?;
+        let last_seq = tables::last_seq(&conn)?;
+        let units = load_units(&conn).map_err(|e| tables::storage("read units", e))?;
+        Ok(ScopeIndex {
+            db: Mutex::new(conn),
+            dong_memo: Mutex::default(),
+            last_seq,
+            units,
+            failed: AtomicBool::new(false),
+            verified: false,
+        })
+    }
+
+    /// Forgets everything (the log is read again from the start): for an index ahead of the log.
+    pub fn reset(&mut self) -> CoreResult<()> {
+        tables::reset(self.db.get_mut().unwrap_or_else(PoisonError::into_inner))?;
+        self.last_seq = 0;
+        self.units.clear();
+        self.dong_memo
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        self.failed.store(false, Ordering::SeqCst);
+        self.verified = true;
+        Ok(())
+    }
+
+    /// Whether the log was checked to be the one this index was read from (its first catch-up).
+    pub fn verified(&self) -> bool {
+        self.verified
+    }
+
     /// The last sequence number read.
     pub fn last_seq(&self) -> u64 {
         self.last_seq
     }
 
-    /// Reads the log after what it has seen, page by page.
+    /// `Err` if a read of the index's database failed: what was decided on it must not act.
+    pub fn check(&self) -> CoreResult<()> {
+        if self.failed.load(Ordering::SeqCst) {
+            return Err(CoreError::storage(
+                "a read of the scope index failed; the decision is not acted on",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A read of the database: on failure "unknown" (`T::default()`), and the index is marked.
+    fn read<T: Default>(&self, f: impl FnOnce(&Tables<'_>) -> rusqlite::Result<T>) -> T {
+        let conn = self.db.lock().unwrap_or_else(PoisonError::into_inner);
+        match f(&Tables(&conn)) {
+            Ok(v) => v,
+            Err(e) => {
+                self.failed.store(true, Ordering::SeqCst);
+                // The error names a table or a statement, never a record's content.
+                tracing::error!(error = %e, "scope index read failed");
+                T::default()
+            }
+        }
+    }
+
+    /// Reads the log after what it has seen, page by page (each page saved whole, with the
+    /// position after it). The first time, it checks that the log is the one it read: the change
+    /// it saved last must be in the log under the same sequence number; if not (another database,
+    /// or one restored from an older backup), it forgets everything and reads the log again.
     pub async fn catch_up(&mut self, store: &dyn ChangeStore, now_ms: i64) -> CoreResult<()> {
+        if !self.verified {
+            let anchor = self.read(|t| t.anchor());
+            self.check()?;
+            if let Some((seq, id)) = anchor {
+                let page = store
+                    .pull(
+                        PullRequest {
+                            protocol_version: ProtocolVersion::CURRENT,
+                            after_seq: seq - 1,
+                            limit: 1,
+                            resume: None,
+                        },
+                        now_ms,
+                    )
+                    .await?;
+                let same = page
+                    .changes
+                    .first()
+                    .is_some_and(|c| c.seq == seq && c.change.id == id);
+                if !same {
+                    tracing::warn!(
+                        seq,
+                        "scope index read from another log (or ahead of it); reading the log again"
+                    );
+                    self.reset()?;
+                }
+            }
+            self.verified = true;
+        }
         loop {
             let page = store
                 .pull(
@@ -164,124 +246,58 @@ impl ScopeIndex {
                     now_ms,
                 )
                 .await?;
-            for sc in &page.changes {
-                self.apply(sc);
-            }
-            self.last_seq = self.last_seq.max(page.next_seq);
+            self.apply_page(&page.changes, Some(page.next_seq))?;
             if !page.has_more {
                 return Ok(());
             }
         }
     }
 
-    /// Learns from one stored change (in sequence order).
-    pub fn apply(&mut self, sc: &SeqChange) {
-        let c = &sc.change;
-        let fields = c.op.fields();
-        let uuid_field = |name: &str| -> Option<Uuid> {
-            fields
-                .and_then(|f| f.get(name))
-                .and_then(Value::as_str)
-                .and_then(|s| Uuid::try_parse(s).ok())
-        };
-        self.writers.insert(c.device_id);
-        if matches!(c.op, Op::Append { .. })
-            && entity(&c.entity).is_some_and(|e| e.kind == EntityKind::AppendOnly)
-        {
-            self.appended_by.entry(c.record_id).or_insert(c.device_id);
+    /// Learns from one stored change (in sequence order); the position does not move.
+    pub fn apply(&mut self, sc: &SeqChange) -> CoreResult<()> {
+        self.apply_page(std::slice::from_ref(sc), None)
+    }
+
+    /// Learns from changes in one transaction, and saves the position `next_seq` with them.
+    fn apply_page(&mut self, changes: &[SeqChange], next_seq: Option<u64>) -> CoreResult<()> {
+        self.dong_memo
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        let conn = self.db.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let last = next_seq.map_or(self.last_seq, |n| self.last_seq.max(n));
+        let units = &mut self.units;
+        let written = (|| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            for sc in changes {
+                Tables(&tx).apply(sc, units)?;
+            }
+            tx.execute(
+                "UPDATE meta SET value = ?1 WHERE key = 'last_seq'",
+                params![i64::try_from(last).unwrap_or(i64::MAX)],
+            )?;
+            if let Some(sc) = changes.last() {
+                // The last change read, by which the next start recognises its log.
+                tx.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('anchor', ?1)",
+                    params![anchor_bytes(sc.seq, sc.change.id)],
+                )?;
+            }
+            tx.commit()
+        })();
+        match written {
+            Ok(()) => {
+                self.last_seq = last;
+                Ok(())
+            }
+            Err(e) => {
+                // The transaction rolled back: the org tree in memory goes back to the saved one.
+                if let Ok(saved) = load_units(conn) {
+                    self.units = saved;
+                }
+                Err(tables::storage("apply", e))
+            }
         }
-        match c.entity.as_str() {
-            "org_units" => {
-                let unit = self.units.entry(c.record_id).or_default();
-                if let Some(kind) = fields.and_then(|f| f.get("kind")).and_then(Value::as_str) {
-                    set(&mut unit.kind, c.hlc, kind.to_owned());
-                }
-                if let Some(p) = fields.and_then(|f| f.get("parent_id")) {
-                    let parent = p.as_str().and_then(|s| Uuid::try_parse(s).ok());
-                    set(&mut unit.parent, c.hlc, parent);
-                }
-            }
-            "safety_events" => {
-                if let Some(fields) = fields {
-                    self.learn_safety_event(c, fields);
-                }
-                if let Some(h) = self.household_of_change(c) {
-                    self.bind(c, h);
-                }
-            }
-            "config_documents" => {
-                if let Some(unit) = uuid_field("unit_id") {
-                    set_map(&mut self.config_unit, c.record_id, c.hlc, unit);
-                }
-            }
-            "workers" => {
-                if c.device_id == ADMIN_NODE {
-                    self.published_workers.insert(c.record_id);
-                }
-                if let Some(team) = uuid_field("team_id") {
-                    set_map(&mut self.worker_team, c.record_id, c.hlc, team);
-                }
-            }
-            "households" => {
-                if let Some(dong) = uuid_field("dong_id") {
-                    set_map(&mut self.household_dong, c.record_id, c.hlc, dong);
-                    let seen = self.household_dong_history.entry(c.record_id).or_default();
-                    if !seen.contains(&dong) {
-                        seen.push(dong);
-                        self.dong_households_ever
-                            .entry(dong)
-                            .or_default()
-                            .insert(c.record_id);
-                    }
-                }
-                self.bind(c, c.record_id);
-            }
-            "visit_workers" => {
-                if let Some(fields) = fields {
-                    let visit = self.assignments.entry(c.record_id).or_default();
-                    for (worker, v) in fields {
-                        let (Ok(worker), Some(on)) = (Uuid::try_parse(worker), v.as_bool()) else {
-                            continue;
-                        };
-                        set_map(visit, worker, c.hlc, on);
-                    }
-                }
-                if let Some(h) = self.household_of("visits", c.record_id) {
-                    self.bind(c, h);
-                }
-            }
-            entity if HOUSEHOLD_BOUND.contains(&entity) => {
-                if entity == "crisis_reports" {
-                    if let Some(dong) = uuid_field("dong_id") {
-                        set_map(&mut self.report_dong, c.record_id, c.hlc, dong);
-                    }
-                    if let Some(reporter) = uuid_field("reporter_id") {
-                        set_map(&mut self.report_reporter, c.record_id, c.hlc, reporter);
-                    }
-                }
-                if entity == "volunteer_activity" {
-                    if let Some(w) = uuid_field("worker_id") {
-                        self.activity_worker.insert(c.record_id, w);
-                    }
-                }
-                let key = (entity.to_owned(), c.record_id);
-                if let Some(h) = uuid_field("household_id") {
-                    self.record_household.insert(key, h);
-                } else if entity == "incidents" {
-                    // An incident names no household: it belongs to its safety session's.
-                    if let Some(h) = uuid_field("session_id")
-                        .and_then(|s| self.session_household.get(&s).copied())
-                    {
-                        self.record_household.insert(key, h);
-                    }
-                }
-                if let Some(h) = self.household_of(entity, c.record_id) {
-                    self.bind(c, h);
-                }
-            }
-            _ => {}
-        }
-        self.note_seq(sc);
     }
 
     /// What a change may change about devices' scopes (evaluated against the current state).
@@ -307,54 +323,16 @@ impl ScopeIndex {
         }
     }
 
-    /// A session's household and participants come with its `started` event; every event names
-    /// its session. Events of a session whose start has not arrived yet stay unbound.
-    fn learn_safety_event(&mut self, c: &Change, fields: &Fields) {
-        let Ok(event) = safety_events::from_fields(c.record_id, fields) else {
-            return; // malformed records reach nobody but their author
-        };
-        if self
-            .event_session
-            .insert(c.record_id, event.session_id)
-            .is_none()
-        {
-            self.session_events
-                .entry(event.session_id)
-                .or_default()
-                .push(c.record_id);
-        }
-        match &event.kind {
-            // The first start places the session; a later one (refused at push since the write
-            // rules, but possible in an older log) can neither move it nor add participants.
-            EventKind::Started(plan) if !self.session_household.contains_key(&event.session_id) => {
-                self.session_household
-                    .insert(event.session_id, plan.household.household_id);
-                self.session_workers.insert(
-                    event.session_id,
-                    plan.participants.iter().map(|p| p.worker_id).collect(),
-                );
-                for p in &plan.participants {
-                    self.worker_sessions
-                        .entry(p.worker_id)
-                        .or_default()
-                        .insert(event.session_id);
-                }
-            }
-            EventKind::Sos => {
-                self.sos_raised_by.entry(c.record_id).or_insert(c.device_id);
-            }
-            _ => {}
-        }
-    }
-
     /// The first `max` records a user's snapshot may hold after `after`, sorted, and whether more
     /// follow: every record of the households `sees_household` admits (looked for only among the
     /// households ever in a 동 `area_holds` admits: a household the user sees must be in one), and
-    /// of the records that
-    /// belong to no household those that could reach this user (units, workers, configuration,
-    /// crisis reports, volunteer activity, the events of the user's own sessions). A superset: the
-    /// caller passes each through the same read rule as the feed (`Viewer::read`), which alone
-    /// decides.
+    /// of the records that belong to no household those that could reach this user (units,
+    /// workers, configuration, crisis reports, volunteer activity, the events of the user's own
+    /// sessions). A superset: the caller passes each through the same read rule as the feed
+    /// (`Viewer::read`), which alone decides.
+    ///
+    /// Each 동's records are one range of `area_records`, in snapshot order: a page reads its own
+    /// size from each 동 the user's area holds, not the whole share again.
     pub fn snapshot_candidates(
         &self,
         area_holds: impl Fn(Uuid) -> bool,
@@ -362,141 +340,104 @@ impl ScopeIndex {
         user: Uuid,
         after: Option<(&str, Uuid)>,
         max: usize,
-    ) -> (Vec<(&str, Uuid)>, bool) {
-        let after = after.map(|(entity, id)| (entity.to_owned(), id));
-        let from = after.as_ref().map_or(Bound::Unbounded, Bound::Excluded);
-        // Each household's records are kept in order: a page merges the visible households' runs
-        // after `after` and stops at `max`, so a page costs its own size (and a heap of the
-        // households), not the whole share again.
-        let mut runs: Vec<Box<dyn Iterator<Item = (&str, Uuid)> + '_>> = Vec::new();
-        let households = self
-            .dong_households_ever
-            .iter()
-            .filter(|(dong, _)| area_holds(**dong))
-            .flat_map(|(_, households)| households);
-        for h in households {
-            if sees_household(*h) {
-                if let Some(records) = self.household_records.get(h) {
-                    runs.push(Box::new(
-                        records
-                            .range::<(String, Uuid), _>((from, Bound::Unbounded))
-                            .map(|(e, id)| (e.as_str(), *id)),
-                    ));
+    ) -> (Vec<(String, Uuid)>, bool) {
+        let after = after.map(|(e, id)| (e.to_owned(), id));
+        let dongs: Vec<Uuid> = self.read(|t| t.dongs());
+        let mut seen: HashMap<Uuid, bool> = HashMap::new();
+        let mut all: Vec<(String, Uuid)> = Vec::new();
+        let mut truncated = false;
+        for dong in dongs.into_iter().filter(|d| area_holds(*d)) {
+            // Chunks read under the lock, filtered outside it (the rule reads the index too).
+            let mut from = after.clone();
+            let mut kept = 0;
+            'dong: loop {
+                let chunk = self.read(|t| t.area_chunk(dong, from.as_ref(), max));
+                let exhausted = chunk.len() < max;
+                for (entity, record, household) in chunk {
+                    from = Some((entity.clone(), record));
+                    let sees = *seen
+                        .entry(household)
+                        .or_insert_with(|| sees_household(household));
+                    if !sees {
+                        continue;
+                    }
+                    if kept == max {
+                        truncated = true;
+                        break 'dong;
+                    }
+                    kept += 1;
+                    all.push((entity, record));
+                }
+                if exhausted {
+                    break;
                 }
             }
         }
         // Records of no household: few for one 동 (its units, workers, reports, activity, the
-        // user's sessions), listed and sorted together.
-        let mut loose: Vec<(&str, Uuid)> = Vec::new();
-        loose.extend(self.units.keys().map(|id| ("org_units", *id)));
-        loose.extend(self.worker_team.keys().map(|id| ("workers", *id)));
-        loose.extend(self.config_unit.keys().map(|id| ("config_documents", *id)));
-        loose.extend(self.report_dong.keys().map(|id| ("crisis_reports", *id)));
-        loose.extend(
-            self.report_reporter
-                .keys()
-                .map(|id| ("crisis_reports", *id)),
-        );
-        loose.extend(
-            self.activity_worker
-                .keys()
-                .map(|id| ("volunteer_activity", *id)),
-        );
-        for s in self.worker_sessions.get(&user).into_iter().flatten() {
-            if let Some(events) = self.session_events.get(s) {
-                loose.extend(events.iter().map(|id| ("safety_events", *id)));
-            }
+        // user's sessions), each list read after `after` up to `max`.
+        let (loose, more) = self.read(|t| t.loose(after.as_ref(), user, max));
+        truncated |= more;
+        all.extend(loose);
+        let mut units: Vec<(String, Uuid)> = self
+            .units
+            .keys()
+            .map(|id| ("org_units".to_owned(), *id))
+            .filter(|k| after.as_ref().is_none_or(|a| k > a))
+            .collect();
+        units.sort_unstable();
+        if units.len() > max {
+            units.truncate(max);
+            truncated = true;
         }
-        if let Some((entity, id)) = &after {
-            loose.retain(|k| *k > (entity.as_str(), *id));
+        all.extend(units);
+        all.sort_unstable();
+        // A record bound to two households (it moved), or a report listed twice, once.
+        all.dedup();
+        if all.len() > max {
+            all.truncate(max);
+            truncated = true;
         }
-        loose.sort_unstable();
-        runs.push(Box::new(loose.into_iter()));
-
-        let mut heads = BinaryHeap::with_capacity(runs.len());
-        for (i, run) in runs.iter_mut().enumerate() {
-            if let Some(k) = run.next() {
-                heads.push(Reverse((k, i)));
-            }
-        }
-        let mut out: Vec<(&str, Uuid)> = Vec::with_capacity(max.min(8_192));
-        while let Some(Reverse((key, i))) = heads.pop() {
-            if let Some(next) = runs[i].next() {
-                heads.push(Reverse((next, i)));
-            }
-            // A record bound to two households (it moved), or a report listed twice, once.
-            if out.last() == Some(&key) {
-                continue;
-            }
-            if out.len() == max {
-                return (out, true);
-            }
-            out.push(key);
-        }
-        (out, false)
+        (all, truncated)
     }
 
     /// Whether `worker` takes part in the session of a `safety_events` record.
     pub fn in_session_of(&self, event: Uuid, worker: Uuid) -> bool {
-        self.event_session
-            .get(&event)
-            .and_then(|s| self.session_workers.get(s))
-            .is_some_and(|w| w.contains(&worker))
+        self.read(|t| t.in_session_of(event, worker))
     }
 
     /// A safety session's household, from its start.
     pub fn session_household(&self, session: Uuid) -> Option<Uuid> {
-        self.session_household.get(&session).copied()
+        self.read(|t| t.session_household(session))
     }
 
     /// A safety session's participants, from its start (`None`: not started on the server).
-    pub fn session_participants(&self, session: Uuid) -> Option<&HashSet<Uuid>> {
-        self.session_workers.get(&session)
+    pub fn session_participants(&self, session: Uuid) -> Option<HashSet<Uuid>> {
+        self.read(|t| t.session_participants(session))
     }
 
     /// The device that pushed an SOS event.
     pub fn sos_raised_by(&self, event: Uuid) -> Option<Uuid> {
-        self.sos_raised_by.get(&event).copied()
+        self.read(|t| t.first_writer(First::Sos, event))
     }
 
     /// The device that appended an append-only record, if it is stored.
     pub fn appended_by(&self, record: Uuid) -> Option<Uuid> {
-        self.appended_by.get(&record).copied()
+        self.read(|t| t.first_writer(First::Appended, record))
     }
 
     /// Whether any change was ever written under `device` (by a phone, a node or the admin).
     pub fn has_writer(&self, device: Uuid) -> bool {
-        self.writers.contains(&device)
+        self.read(|t| t.in_set(Set::Writers, device))
     }
 
     /// Whether the admin command published this worker (a user of the server).
     pub fn is_published_worker(&self, worker: Uuid) -> bool {
-        self.published_workers.contains(&worker)
-    }
-
-    fn bind(&mut self, c: &Change, household: Uuid) {
-        self.household_records
-            .entry(household)
-            .or_default()
-            .insert((c.entity.clone(), c.record_id));
-    }
-
-    /// Records the change's sequence number under its household.
-    fn note_seq(&mut self, sc: &SeqChange) {
-        if let Some(h) = self.household_of_change(&sc.change) {
-            let seqs = self.household_seqs.entry(h).or_default();
-            if seqs.last().is_none_or(|&l| l < sc.seq) {
-                seqs.push(sc.seq);
-            }
-        }
+        self.read(|t| t.in_set(Set::PublishedWorkers, worker))
     }
 
     /// The household a change's record belongs to, if known.
     pub fn household_of_change(&self, c: &Change) -> Option<Uuid> {
-        let fields = c.op.fields();
-        self.household_of_record(&c.entity, c.record_id, || {
-            session_named(fields.and_then(|f| f.get("session_id")))
-        })
+        self.read(|t| t.household_of_change(c))
     }
 
     /// The household a record belongs to, if known. `named_session` reads the session a safety
@@ -508,104 +449,66 @@ impl ScopeIndex {
         record_id: Uuid,
         named_session: impl FnOnce() -> Option<Uuid>,
     ) -> Option<Uuid> {
-        match entity {
-            "households" => Some(record_id),
-            "visit_workers" => self.household_of("visits", record_id),
-            "safety_events" => self
-                .event_session
-                .get(&record_id)
-                .copied()
-                .or_else(named_session)
-                .and_then(|s| self.session_household.get(&s))
-                .copied(),
-            // A new incident report is placed by its safety session, like the session's events.
-            "incidents" => self.household_of("incidents", record_id).or_else(|| {
-                named_session()
-                    .and_then(|s| self.session_household.get(&s))
-                    .copied()
-            }),
-            e => self.household_of(e, record_id),
-        }
+        self.read(|t| t.household_of_record(entity, record_id, named_session))
     }
 
     pub fn household_of(&self, entity: &str, record: Uuid) -> Option<Uuid> {
-        if entity == "households" {
-            return Some(record);
-        }
-        self.record_household
-            .get(&(entity.to_owned(), record))
-            .copied()
+        self.read(|t| t.household_of(entity, record))
     }
 
     /// Where a stored record is placed, as far as the log tells (`None`: it says nothing of it).
     pub fn placement(&self, entity: &str, record: Uuid) -> Option<Placement> {
-        let p = match entity {
-            "households" => Placement {
-                household: Some(record),
-                dong: Some(self.dong_of_household(record)?),
-                ..Placement::default()
-            },
-            "workers" => Placement {
-                team: self.team_of_worker(record),
-                ..Placement::default()
-            },
-            "crisis_reports" => Placement {
-                household: self.household_of(entity, record),
-                dong: self.crisis_report_dong(record),
-                reporter: self.crisis_report_reporter(record),
-                ..Placement::default()
-            },
-            "volunteer_activity" => Placement {
-                household: self.household_of(entity, record),
-                worker: self.activity_worker(record),
-                ..Placement::default()
-            },
-            "visit_workers" => Placement {
-                household: self.household_of("visits", record),
-                ..Placement::default()
-            },
-            e if HOUSEHOLD_BOUND.contains(&e) => Placement {
-                household: self.household_of(e, record),
-                ..Placement::default()
-            },
-            _ => return None,
-        };
-        (p != Placement::default()).then_some(p)
+        self.read(|t| t.placement(entity, record))
     }
 
     /// Every 동 the household has ever been in.
-    pub fn dongs_ever_of_household(&self, household: Uuid) -> &[Uuid] {
-        self.household_dong_history
-            .get(&household)
-            .map_or(&[], Vec::as_slice)
+    pub fn dongs_ever_of_household(&self, household: Uuid) -> Vec<Uuid> {
+        self.read(|t| t.dongs_ever(household))
     }
 
     /// A household's 동.
     pub fn dong_of_household(&self, household: Uuid) -> Option<Uuid> {
-        self.household_dong.get(&household).map(|s| s.value)
+        if let Some(dong) = self.memo().get(&household) {
+            return *dong;
+        }
+        let dong = self.read(|t| t.stamped(Map::HouseholdDong, household));
+        if self.check().is_ok() {
+            let mut memo = self.memo();
+            if memo.len() >= DONG_MEMO_MAX {
+                memo.clear();
+            }
+            memo.insert(household, dong);
+        }
+        dong
+    }
+
+    fn memo(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Option<Uuid>>> {
+        self.dong_memo
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// A worker's team.
     pub fn team_of_worker(&self, worker: Uuid) -> Option<Uuid> {
-        self.worker_team.get(&worker).map(|s| s.value)
+        self.read(|t| t.stamped(Map::WorkerTeam, worker))
     }
 
     /// The worker of a volunteer-activity record.
     pub fn activity_worker(&self, activity: Uuid) -> Option<Uuid> {
-        self.activity_worker.get(&activity).copied()
+        self.read(|t| t.activity_worker(activity))
     }
 
     /// The unit a configuration document is addressed to.
     pub fn config_unit(&self, document: Uuid) -> Option<Uuid> {
-        self.config_unit.get(&document).map(|s| s.value)
+        self.read(|t| t.stamped(Map::ConfigUnit, document))
     }
 
     pub fn crisis_report_dong(&self, report: Uuid) -> Option<Uuid> {
-        self.report_dong.get(&report).map(|s| s.value)
+        self.read(|t| t.stamped(Map::ReportDong, report))
     }
 
     pub fn crisis_report_reporter(&self, report: Uuid) -> Option<Uuid> {
-        self.report_reporter.get(&report).map(|s| s.value)
+        self.read(|t| t.stamped(Map::ReportReporter, report))
     }
 
     /// A unit's kind (`city`, `district`, `dong`, `team`).
@@ -678,56 +581,22 @@ impl ScopeIndex {
 
     /// Whether `worker` is or was ever named on a visit of `household` (it may hold the household).
     pub fn ever_assigned(&self, worker: Uuid, household: Uuid) -> bool {
-        self.household_records
-            .get(&household)
-            .into_iter()
-            .flatten()
-            .filter(|(e, _)| e == "visits")
-            .any(|(_, visit)| {
-                self.assignments
-                    .get(visit)
-                    .is_some_and(|w| w.contains_key(&worker))
-            })
+        self.read(|t| t.assigned(worker, household, false))
     }
 
     /// Whether `worker` is assigned (now) to any visit of `household`.
     pub fn assigned(&self, worker: Uuid, household: Uuid) -> bool {
-        self.household_records
-            .get(&household)
-            .into_iter()
-            .flatten()
-            .filter(|(e, _)| e == "visits")
-            .any(|(_, visit)| {
-                self.assignments
-                    .get(visit)
-                    .and_then(|w| w.get(&worker))
-                    .is_some_and(|s| s.value)
-            })
+        self.read(|t| t.assigned(worker, household, true))
     }
 
     /// The sequence numbers of a household's changes up to `upto`, ascending.
     pub fn household_seqs_upto(&self, household: Uuid, upto: u64) -> Vec<u64> {
-        self.household_seqs
-            .get(&household)
-            .map(|s| s.iter().copied().take_while(|&q| q <= upto).collect())
-            .unwrap_or_default()
+        self.read(|t| t.household_seqs(household, upto))
     }
 
     /// Every record of a household, in purge order.
     pub fn purge_list(&self, household: Uuid) -> Vec<RecordRef> {
-        let Some(records) = self.household_records.get(&household) else {
-            return vec![RecordRef {
-                entity: "households".to_owned(),
-                record_id: household,
-            }];
-        };
-        let mut out: Vec<RecordRef> = records
-            .iter()
-            .map(|(entity, id)| RecordRef {
-                entity: entity.clone(),
-                record_id: *id,
-            })
-            .collect();
+        let mut out: Vec<RecordRef> = self.read(|t| t.bound(household));
         let rank = |e: &str| PURGE_ORDER.iter().position(|p| *p == e).unwrap_or(0);
         out.sort_by_key(|r| (rank(&r.entity), r.record_id));
         if !out.iter().any(|r| r.entity == "households") {
@@ -740,26 +609,49 @@ impl ScopeIndex {
     }
 }
 
-fn set_map<T: Copy>(
-    map: &mut HashMap<Uuid, Stamped<T>>,
-    key: Uuid,
-    hlc: HlcTimestamp,
-    value: T,
-) -> bool {
-    match map.get(&key) {
-        Some(s) if s.hlc >= hlc => false,
-        _ => {
-            map.insert(key, Stamped { hlc, value });
-            true
-        }
-    }
-}
-
 /// The session a `session_id` field's value names.
 pub fn session_named(value: Option<&Value>) -> Option<Uuid> {
     value
         .and_then(Value::as_str)
         .and_then(|s| Uuid::try_parse(s).ok())
+}
+
+fn load_units(conn: &Connection) -> rusqlite::Result<HashMap<Uuid, Unit>> {
+    let mut st = conn.prepare("SELECT id, kind, kind_hlc, parent, parent_hlc FROM units")?;
+    let rows = st.query_map([], |r| {
+        let id: Vec<u8> = r.get(0)?;
+        let kind: Option<String> = r.get(1)?;
+        let kind_hlc: Option<Vec<u8>> = r.get(2)?;
+        let parent: Option<Vec<u8>> = r.get(3)?;
+        let parent_hlc: Option<Vec<u8>> = r.get(4)?;
+        let unit = Unit {
+            kind: kind
+                .zip(kind_hlc.as_deref().and_then(tables::hlc_of))
+                .map(|(value, hlc)| Stamped { hlc, value }),
+            parent: parent_hlc
+                .as_deref()
+                .and_then(tables::hlc_of)
+                .map(|hlc| Stamped {
+                    hlc,
+                    value: parent.as_deref().and_then(tables::uuid),
+                }),
+        };
+        Ok((tables::uuid(&id), unit))
+    })?;
+    let mut out = HashMap::new();
+    for row in rows {
+        if let (Some(id), unit) = row? {
+            out.insert(id, unit);
+        }
+    }
+    Ok(out)
+}
+
+/// A change's sequence number and id, as the `anchor` of `meta` holds them.
+fn anchor_bytes(seq: u64, id: Uuid) -> Vec<u8> {
+    let mut out = seq.to_be_bytes().to_vec();
+    out.extend_from_slice(id.as_bytes());
+    out
 }
 
 #[cfg(test)]
@@ -791,6 +683,180 @@ mod tests {
         }
     }
 
+    /// An index reopened from its file answers every question as the index that wrote it, and
+    /// as one kept in memory that read the same log: org tree, households and their 동 (moved
+    /// ones too), records, assignments, sessions, first writers, sequence numbers, snapshot lists.
+    #[test]
+    fn an_index_reopened_from_its_file_answers_as_the_one_that_wrote_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ix");
+        let (city, dong_a, dong_b, team) = (
+            Uuid::from_u128(0xc),
+            Uuid::from_u128(0xa),
+            Uuid::from_u128(0xb),
+            Uuid::from_u128(0x7ea),
+        );
+        let (h1, h2, visit, person, worker, report) = (
+            Uuid::from_u128(0x100),
+            Uuid::from_u128(0x200),
+            Uuid::from_u128(0x101),
+            Uuid::from_u128(0x102),
+            Uuid::from_u128(0x300),
+            Uuid::from_u128(0x400),
+        );
+        let log = [
+            upsert(1, "org_units", city, json!({"kind": "city"})),
+            upsert(
+                2,
+                "org_units",
+                dong_a,
+                json!({"kind": "dong", "parent_id": city}),
+            ),
+            upsert(
+                3,
+                "org_units",
+                dong_b,
+                json!({"kind": "dong", "parent_id": city}),
+            ),
+            upsert(
+                4,
+                "org_units",
+                team,
+                json!({"kind": "team", "parent_id": dong_a}),
+            ),
+            upsert(
+                5,
+                "org_units",
+                Uuid::from_u128(0xd),
+                json!({"name": "이름만"}),
+            ),
+            upsert(6, "workers", worker, json!({"team_id": team})),
+            upsert(7, "households", h1, json!({"dong_id": dong_a})),
+            upsert(8, "households", h2, json!({"dong_id": dong_a})),
+            upsert(9, "visits", visit, json!({"household_id": h1})),
+            upsert(
+                10,
+                "visit_workers",
+                visit,
+                json!({ worker.to_string(): true }),
+            ),
+            upsert(11, "persons", person, json!({"household_id": h2})),
+            upsert(12, "households", h2, json!({"dong_id": dong_b})),
+            upsert(
+                13,
+                "crisis_reports",
+                report,
+                json!({"dong_id": dong_b, "reporter_id": worker}),
+            ),
+        ];
+        let mut memory = ScopeIndex::default();
+        let mut written = ScopeIndex::open(Some(&file)).unwrap();
+        for sc in &log {
+            memory.apply(sc).unwrap();
+        }
+        written.apply_page(&log, Some(13)).unwrap();
+        drop(written);
+        let reopened = ScopeIndex::open(Some(&file)).unwrap();
+        assert_eq!(reopened.last_seq(), 13);
+        for ix in [&memory, &reopened] {
+            assert_eq!(ix.area_of(team), dong_a);
+            assert!(ix.within(team, city));
+            assert_eq!(ix.unit_kind(Uuid::from_u128(0xd)), None);
+            let mut units = ix.units_within(city);
+            units.sort();
+            assert_eq!(units.len(), 4, "{units:?}");
+            assert_eq!(ix.team_of_worker(worker), Some(team));
+            assert_eq!(ix.dong_of_household(h2), Some(dong_b));
+            let mut ever = ix.dongs_ever_of_household(h2);
+            ever.sort();
+            assert_eq!(ever, vec![dong_a, dong_b]);
+            assert_eq!(ix.household_of("visits", visit), Some(h1));
+            assert_eq!(ix.household_of("visit_workers", visit), None);
+            assert_eq!(
+                ix.household_of_record("visit_workers", visit, || None),
+                Some(h1)
+            );
+            assert!(ix.assigned(worker, h1) && ix.ever_assigned(worker, h1));
+            assert!(!ix.assigned(worker, h2));
+            assert_eq!(ix.crisis_report_dong(report), Some(dong_b));
+            assert_eq!(ix.crisis_report_reporter(report), Some(worker));
+            assert!(ix.has_writer(Uuid::from_u128(7)));
+            assert_eq!(ix.household_seqs_upto(h2, 100), vec![8, 11, 12]);
+            assert_eq!(ix.household_seqs_upto(h2, 11), vec![8, 11]);
+            let purge: Vec<(String, Uuid)> = ix
+                .purge_list(h1)
+                .into_iter()
+                .map(|r| (r.entity, r.record_id))
+                .collect();
+            assert_eq!(
+                purge,
+                vec![
+                    ("visit_workers".to_owned(), visit),
+                    ("visits".to_owned(), visit),
+                    ("households".to_owned(), h1)
+                ]
+            );
+        }
+        let listing = |ix: &ScopeIndex, dong: Uuid| {
+            ix.snapshot_candidates(
+                |d| d == dong,
+                |h| ix.dong_of_household(h) == Some(dong),
+                worker,
+                None,
+                100,
+            )
+        };
+        for dong in [dong_a, dong_b] {
+            assert_eq!(listing(&memory, dong), listing(&reopened, dong));
+        }
+        // h2 moved to b: its records are listed for b, not for a; the loose records for both.
+        let (for_b, more) = listing(&reopened, dong_b);
+        assert!(!more);
+        assert!(for_b.contains(&("persons".to_owned(), person)));
+        assert!(!listing(&reopened, dong_a)
+            .0
+            .contains(&("persons".to_owned(), person)));
+        assert!(for_b.contains(&("crisis_reports".to_owned(), report)));
+        assert!(for_b.contains(&("workers".to_owned(), worker)));
+        assert_eq!(for_b.iter().filter(|(e, _)| e == "org_units").count(), 5);
+    }
+
+    /// A read of the index's database that fails answers "unknown" and marks the index: every
+    /// decision taken on it is refused from then on (`check`), whatever "unknown" would allow.
+    #[test]
+    fn a_failed_read_marks_the_index_and_every_decision_is_refused() {
+        let mut ix = ScopeIndex::default();
+        let (household, visit) = (Uuid::from_u128(0x100), Uuid::from_u128(0x101));
+        ix.apply(&upsert(
+            1,
+            "households",
+            household,
+            json!({"dong_id": Uuid::from_u128(0xa)}),
+        ))
+        .unwrap();
+        ix.apply(&upsert(
+            2,
+            "visits",
+            visit,
+            json!({"household_id": household}),
+        ))
+        .unwrap();
+        assert_eq!(ix.household_of("visits", visit), Some(household));
+        assert!(ix.check().is_ok());
+        ix.db
+            .get_mut()
+            .unwrap()
+            .execute_batch("DROP TABLE record_household")
+            .unwrap();
+        // Unknown: as if the visit were new, which the judge would let anyone create.
+        assert_eq!(ix.household_of("visits", visit), None);
+        let err = ix.check().unwrap_err();
+        assert_eq!(err.kind, donghaeng_core::ErrorCode::Storage);
+        // Reads that still work do not clear it.
+        assert_eq!(ix.dong_of_household(household), Some(Uuid::from_u128(0xa)));
+        assert!(ix.check().is_err());
+    }
+
     /// A page of candidates: the households a user sees now are found through the 동 they were
     /// ever in; one moved away is not listed for its former 동, one listed under two 동 once.
     #[test]
@@ -808,11 +874,14 @@ mod tests {
             seq
         };
         for (h, dong) in [(stays_a, a), (stays_b, b), (moves, a)] {
-            ix.apply(&upsert(next(), "households", h, json!({"dong_id": dong})));
+            ix.apply(&upsert(next(), "households", h, json!({"dong_id": dong})))
+                .unwrap();
             let visit = Uuid::from_u128(h.as_u128() + 1);
-            ix.apply(&upsert(next(), "visits", visit, json!({"household_id": h})));
+            ix.apply(&upsert(next(), "visits", visit, json!({"household_id": h})))
+                .unwrap();
         }
-        ix.apply(&upsert(next(), "households", moves, json!({"dong_id": b})));
+        ix.apply(&upsert(next(), "households", moves, json!({"dong_id": b})))
+            .unwrap();
 
         let list = |area: &[Uuid], after: Option<(&str, Uuid)>, max: usize| {
             let (keys, more) = ix.snapshot_candidates(

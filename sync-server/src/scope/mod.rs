@@ -4,11 +4,9 @@
 //! place it; [`view`] applies the read rules to one device's pull; [`authority`] judges each pushed
 //! change on the record as the server holds it; [`feed`] stores each change under the keys of the
 //! devices that may receive it, so a pull reads only its device's share; [`publish`] puts the admin's org units and users
-//! into the log so that devices and the index know them under the same ids; [`checkpoint`] saves the
-//! index in the database so that a node starts without reading the whole log.
+//! into the log so that devices and the index know them under the same ids.
 
 pub mod authority;
-pub mod checkpoint;
 pub mod feed;
 pub mod index;
 pub mod placement;

@@ -260,11 +260,4 @@ pub trait ChangeStore: Send + Sync {
     /// The merged state in the format of `Replica::canonical_dump` (one JSON line per record): equal
     /// dumps mean equal state. For tests and audits; it reads everything.
     fn canonical_dump(&self) -> StoreFuture<'_, String>;
-
-    /// Saves a reader's checkpoint: its state `body` as of sequence number `seq`, under `kind`
-    /// (the reader and the version of its rules). One older than the one held is not saved.
-    fn save_checkpoint(&self, kind: String, seq: u64, body: Vec<u8>) -> StoreFuture<'_, ()>;
-
-    /// The newest checkpoint saved under `kind`: its sequence number and body.
-    fn load_checkpoint(&self, kind: String) -> StoreFuture<'_, Option<(u64, Vec<u8>)>>;
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use donghaeng_core::model::{OrgUnitKind, Role};
@@ -110,12 +111,6 @@ impl ChangeStore for AnyStore {
     }
     fn canonical_dump(&self) -> StoreFuture<'_, String> {
         self.0.canonical_dump()
-    }
-    fn save_checkpoint(&self, kind: String, seq: u64, body: Vec<u8>) -> StoreFuture<'_, ()> {
-        self.0.save_checkpoint(kind, seq, body)
-    }
-    fn load_checkpoint(&self, kind: String) -> StoreFuture<'_, Option<(u64, Vec<u8>)>> {
-        self.0.load_checkpoint(kind)
     }
 }
 
@@ -334,11 +329,37 @@ impl TestServer {
         Self::serve(self.store.clone(), config, backing).await
     }
 
+    /// Stops this node and waits until its state is gone (its scope index file closed).
+    pub async fn shut_down(self) {
+        self.task.abort();
+        let mut me = self;
+        let _ = (&mut me.task).await;
+    }
+
+    /// Another node over the same database whose scope index is kept in the file `index`.
+    pub async fn another_node_on_index(&self, config: ServerConfig, index: &Path) -> Self {
+        let backing = match &self._backing {
+            Backing::Pg(db) => Backing::Pg(Arc::clone(db)),
+            Backing::Dir(_) | Backing::Shared => Backing::Shared,
+        };
+        let state = AppState::new(self.store.clone(), config, Clock::system())
+            .with_scope_index(index)
+            .unwrap();
+        Self::serve_state(self.store.clone(), state, backing).await
+    }
+
     async fn serve<S>(store: S, config: ServerConfig, backing: Backing) -> Self
     where
         S: ChangeStore + AuthStore + Clone + 'static,
     {
         let state = AppState::new(store.clone(), config, Clock::system());
+        Self::serve_state(store, state, backing).await
+    }
+
+    async fn serve_state<S>(store: S, state: AppState, backing: Backing) -> Self
+    where
+        S: ChangeStore + AuthStore + Clone + 'static,
+    {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = build_app(state.clone());

@@ -28,7 +28,7 @@ mod process_restart;
 mod pull_pages;
 mod safety;
 mod same_records;
-mod scope_checkpoint;
+mod scope_index_file;
 mod server_logs;
 mod server_process;
 mod store_restart;

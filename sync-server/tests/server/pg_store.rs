@@ -122,7 +122,7 @@ async fn a_database_from_a_newer_server_is_refused_untouched() {
     drop(db.store(SkewPolicy::default()).await);
     let client = db.client().await;
     client
-        .batch_execute("UPDATE schema_version SET version = 99; DROP TABLE log_checkpoints")
+        .batch_execute("UPDATE schema_version SET version = 99; DROP TABLE change_scopes")
         .await
         .unwrap();
     let err = PgStore::connect(&db.url, SkewPolicy::default(), 1)
@@ -132,7 +132,7 @@ async fn a_database_from_a_newer_server_is_refused_untouched() {
     assert_eq!(err.code, "schema_too_new");
     assert_eq!(schema_version(&client).await, 99);
     let recreated: Option<String> = client
-        .query_one("SELECT to_regclass('log_checkpoints')::text", &[])
+        .query_one("SELECT to_regclass('change_scopes')::text", &[])
         .await
         .unwrap()
         .get(0);

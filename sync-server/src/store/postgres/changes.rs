@@ -262,37 +262,6 @@ impl ChangeStore for PgStore {
             dump(&records)
         })
     }
-
-    fn save_checkpoint(&self, kind: String, seq: u64, body: Vec<u8>) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            let client = self.client().await?;
-            let seq = i64::try_from(seq).unwrap_or(i64::MAX);
-            client
-                .execute(
-                    "INSERT INTO log_checkpoints (kind, seq, body) VALUES ($1, $2, $3)
-                     ON CONFLICT (kind) DO UPDATE SET seq = EXCLUDED.seq, body = EXCLUDED.body
-                      WHERE EXCLUDED.seq > log_checkpoints.seq",
-                    &[&kind, &seq, &body],
-                )
-                .await
-                .map_err(pg_error)?;
-            Ok(())
-        })
-    }
-
-    fn load_checkpoint(&self, kind: String) -> StoreFuture<'_, Option<(u64, Vec<u8>)>> {
-        Box::pin(async move {
-            let client = self.client().await?;
-            let row = client
-                .query_opt(
-                    "SELECT seq, body FROM log_checkpoints WHERE kind = $1",
-                    &[&kind],
-                )
-                .await
-                .map_err(pg_error)?;
-            Ok(row.map(|r| (u64::try_from(r.get::<_, i64>(0)).unwrap_or(0), r.get(1))))
-        })
-    }
 }
 
 /// A read-only transaction that sees one snapshot of the database for all its statements.

@@ -88,30 +88,6 @@ impl ChangeStore for SqliteStore {
     fn canonical_dump(&self) -> StoreFuture<'_, String> {
         self.read(dump_blocking)
     }
-
-    fn save_checkpoint(&self, kind: String, seq: u64, body: Vec<u8>) -> StoreFuture<'_, ()> {
-        self.write(move |conn, _| {
-            conn.prepare_cached(
-                "INSERT INTO log_checkpoints (kind, seq, body) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (kind) DO UPDATE SET seq = excluded.seq, body = excluded.body
-                  WHERE excluded.seq > log_checkpoints.seq",
-            )?
-            .execute(params![kind, i64::try_from(seq).unwrap_or(i64::MAX), body])?;
-            Ok(())
-        })
-    }
-
-    fn load_checkpoint(&self, kind: String) -> StoreFuture<'_, Option<(u64, Vec<u8>)>> {
-        self.read(move |conn| {
-            let row = conn
-                .prepare_cached("SELECT seq, body FROM log_checkpoints WHERE kind = ?1")?
-                .query_row([kind], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
-                })
-                .optional()?;
-            Ok(row.map(|(seq, body)| (u64::try_from(seq).unwrap_or(0), body)))
-        })
-    }
 }
 
 fn records_blocking(

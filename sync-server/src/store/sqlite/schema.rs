@@ -119,7 +119,7 @@ INSERT INTO change_scopes (scope, seq)
     SELECT zeroblob(16), seq FROM changes WHERE entity <> 'audit_entries';
 "#,
     r#"
--- 6: checkpoints of the server's readers of the log, and the log by entity. Checkpoints (the scope index, src/scope/checkpoint.rs): the
+-- 6: checkpoints of the server's readers of the log, and the log by entity. Checkpoints (of the scope index, until step 8): the
 -- reader's state as of a sequence number, so that a node starts from it and reads only the log
 -- after it. `kind` names the reader and the version of its rules; one row per kind, the newest.
 CREATE TABLE log_checkpoints (
@@ -136,6 +136,11 @@ CREATE INDEX changes_by_entity ON changes (entity, seq);
 -- page reads one row per record, not one per field. `legacy::pack_merged_state` fills it from the
 -- per-field form and drops that form, in this step's transaction.
 ALTER TABLE merged_records ADD COLUMN packed BLOB;
+"#,
+    r#"
+-- 8: the scope index keeps its own database (src/scope/index/tables.rs), read only by its node:
+-- the checkpoints of the whole index it replaced go.
+DROP TABLE log_checkpoints;
 "#,
 ];
 
