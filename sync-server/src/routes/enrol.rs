@@ -28,7 +28,11 @@ pub async fn enrol(
         st.catch_up_scope()
             .await
             .map_err(|e| ApiError::from_core(&e, &st.clock))?;
-        if st.scope.read().await.has_writer(id) {
+        let ix = st.scope.read().await;
+        let taken = ix.has_writer(id);
+        // "Not a writer" read from a failed index would let a phone take a writer's id.
+        ix.check().map_err(|e| ApiError::from_core(&e, &st.clock))?;
+        if taken {
             return Err(ApiError::from_core(&device_id_taken(), &st.clock));
         }
     }

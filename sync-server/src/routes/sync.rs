@@ -66,9 +66,10 @@ async fn push_inner(
         if st.config.role_scopes {
             st.catch_up_scope().await.map_err(api)?;
             let ix = judged_on.insert(st.scope.read().await);
-            match judge(st, &owner, ix, &req) {
-                // A judgement made on an index read that failed is not acted on.
-                Ok(_) if ix.check().is_err() => return Err(api(ix.check().unwrap_err())),
+            let verdict = judge(st, &owner, ix, &req);
+            // A judgement made on an index read that failed is not acted on, nor answered.
+            ix.check().map_err(api)?;
+            match verdict {
                 Ok((judged, attached)) => {
                     push.keys = judged.keys;
                     push.attached = attached;
