@@ -49,12 +49,7 @@ impl HlcTimestamp {
     /// hex, so comparing two strings byte by byte gives the same answer as comparing the timestamps
     /// (useful as a SQLite `TEXT` key and in JSON).
     pub fn encode(&self) -> String {
-        format!(
-            "{:012x}-{:04x}-{}",
-            self.wall_ms,
-            self.counter,
-            self.node.simple()
-        )
+        self.to_string()
     }
 
     /// Parses the string form written by [`HlcTimestamp::encode`]; anything else is an error with the
@@ -96,9 +91,17 @@ impl HlcTimestamp {
     }
 }
 
+/// The string form [`HlcTimestamp::decode`] reads (written straight into a snapshot page, with no
+/// string in between).
 impl fmt::Display for HlcTimestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.encode())
+        write!(
+            f,
+            "{:012x}-{:04x}-{}",
+            self.wall_ms,
+            self.counter,
+            self.node.simple()
+        )
     }
 }
 

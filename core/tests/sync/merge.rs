@@ -526,14 +526,19 @@ proptest! {
                 &donghaeng_core::sync::packed::unpack_snapshot(spec, &bytes).unwrap(),
                 &rec.state
             );
-            // ... and sends it, values left in their stored text, as the parsed form is encoded.
-            let encoded = SnapshotRecord {
-                entity: rec.entity.clone(),
-                record_id: rec.record_id,
-                state: donghaeng_core::sync::packed::unpack_snapshot_encoded(spec, &bytes).unwrap(),
-            };
+            // ... and writes it, values copied from their stored text, as the parsed form is
+            // encoded.
+            let mut written = Vec::new();
+            donghaeng_core::sync::packed::PackedRecord::read(
+                spec,
+                donghaeng_core::sync::packed::state_name(state),
+                &bytes,
+            )
+            .unwrap()
+            .write_snapshot(rec.record_id, |_| true, &mut written)
+            .unwrap();
             prop_assert_eq!(
-                serde_json::to_string(&encoded).unwrap(),
+                String::from_utf8(written).unwrap(),
                 serde_json::to_string(rec).unwrap()
             );
             let wire: SnapshotRecord =

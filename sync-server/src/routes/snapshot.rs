@@ -5,16 +5,16 @@
 //! Which records, and which of their fields, a device receives is decided by the feed's own read
 //! rule (`Viewer::read_record` and `Viewer::read` share one visibility rule); the scope index only
 //! proposes candidates, so the two paths cannot disagree. A page keeps to the pull's byte budget
-//! (`PageBudget`), weighed on each record's JSON as it is sent (each record is encoded once).
+//! (`PageBudget`), weighed on each record's JSON as it is written straight from its stored state
+//! into the page (`PageWriter`; each record is encoded once and held as no tree).
 
 use axum::extract::State;
-use axum::Json;
+use axum::http::header;
+use axum::response::IntoResponse;
 
-use serde_json::value::to_raw_value;
-
-use donghaeng_core::sync::snapshot::Encoded;
+use donghaeng_core::sync::snapshot::PageWriter;
 use donghaeng_core::sync::validate::PageBudget;
-use donghaeng_core::sync::{RecordRef, SnapshotRequest, SnapshotResponse};
+use donghaeng_core::sync::{known_entity, RecordRef, SnapshotRequest};
 use donghaeng_core::CoreError;
 
 use crate::auth::Authed;
@@ -27,7 +27,7 @@ pub async fn snapshot(
     State(st): State<AppState>,
     Authed(owner): Authed,
     JsonBody(req): JsonBody<SnapshotRequest>,
-) -> Result<Json<SnapshotResponse<Encoded>>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let api = |e: CoreError| ApiError::from_core(&e, &st.clock);
     req.validate().map_err(api)?;
     if !st.config.role_scopes {
@@ -44,7 +44,7 @@ pub async fn snapshot(
         .map_or(ix.last_seq(), |f| f.min(ix.last_seq()));
     let limit = req.effective_limit();
     let mut budget = PageBudget::new(limit, st.config.pull_page_bytes);
-    let mut records = Vec::new();
+    let mut page = PageWriter::new();
     let mut after = req.after.clone();
     let mut has_more = false;
     'page: loop {
@@ -66,15 +66,20 @@ pub async fn snapshot(
                 Some((k, _)) if *k == key => held.next().map(|(_, s)| s),
                 _ => None,
             };
-            if let Some(rec) =
-                state.and_then(|s| viewer.read_record(&ix, &key.entity, key.record_id, s))
-            {
-                let encoded = to_raw_value(&rec).map_err(|e| api(unencodable(e)))?;
-                if !budget.admit(PageBudget::cost(encoded.get().len())) {
-                    has_more = true;
-                    break 'page;
+            if let Some(state) = state {
+                let rec = state
+                    .read(known_entity(&key.entity, "entity").map_err(api)?)
+                    .map_err(api)?;
+                let written = page
+                    .push(|out| viewer.read_record(&ix, key.record_id, &rec, out))
+                    .map_err(api)?;
+                if let Some(size) = written {
+                    if !budget.admit(PageBudget::cost(size)) {
+                        page.pop();
+                        has_more = true;
+                        break 'page;
+                    }
                 }
-                records.push(encoded);
             }
             after = Some(key);
         }
@@ -85,18 +90,11 @@ pub async fn snapshot(
     // A page read on an index read that failed is not sent.
     ix.check().map_err(api)?;
     // Counts only: never what the records hold.
-    tracing::info!(records = records.len(), has_more, feed_from, "snapshot");
-    Ok(Json(SnapshotResponse {
-        records,
-        after,
-        has_more,
-        feed_from,
-        server_time_ms: st.clock.now_ms(),
-    }))
-}
-
-fn unencodable(e: serde_json::Error) -> CoreError {
-    CoreError::storage(format!("cannot encode a snapshot record: {e}"))
+    tracing::info!(records = page.len(), has_more, feed_from, "snapshot");
+    let body = page
+        .finish(after.as_ref(), has_more, feed_from, st.clock.now_ms())
+        .map_err(api)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }
 
 fn unavailable() -> CoreError {

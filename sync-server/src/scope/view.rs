@@ -4,10 +4,9 @@
 
 use uuid::Uuid;
 
-use donghaeng_core::sync::snapshot::Encoded;
-use donghaeng_core::sync::{
-    Change, Fields, Op, RecordRef, SeqChange, SnapshotRecord, SnapshotState,
-};
+use donghaeng_core::sync::packed::PackedRecord;
+use donghaeng_core::sync::{Change, Fields, Op, RecordRef, SeqChange};
+use donghaeng_core::CoreResult;
 
 use super::index::{session_named, ScopeIndex, Trigger};
 use super::rules::{class_of, companion_may_read, Class};
@@ -150,56 +149,36 @@ impl Viewer {
         }
     }
 
-    /// A record's merged state as this device may hold it — a snapshot entry — or `None`: the
-    /// read rule of the feed ([`Viewer::read`]) applied to the record as one change that sets its
-    /// whole state, so a snapshot and the feed can never disagree on what a device holds. The
-    /// state is taken, not copied: a snapshot page passes thousands of records through here.
+    /// Writes a record's merged state as this device may hold it — a snapshot entry — into `out`,
+    /// or returns `false` and writes nothing: the read rule of the feed ([`Viewer::read`]) applied
+    /// to the record as one change that sets its whole state, so a snapshot and the feed can never
+    /// disagree on what a device holds. The entry is written straight from the stored state: a
+    /// snapshot page passes thousands of records through here.
     pub fn read_record(
         &self,
         ix: &ScopeIndex,
-        entity: &str,
         record_id: Uuid,
-        mut state: SnapshotState<Encoded>,
-    ) -> Option<SnapshotRecord<Encoded>> {
+        rec: &PackedRecord<'_>,
+        out: &mut Vec<u8>,
+    ) -> CoreResult<bool> {
+        let entity = rec.entity();
         let session = || {
-            let text = match &state {
-                SnapshotState::Live { versions } => {
-                    versions.iter().find_map(|v| v.fields.get("session_id"))
-                }
-                SnapshotState::Appended { record, .. } => record.get("session_id"),
-                SnapshotState::Deleted { .. } => None,
-            }?;
             // The one value the rule reads is parsed; the others go on as they are stored.
-            session_named(serde_json::from_str(text.get()).ok().as_ref())
+            let text = rec.field("session_id")?;
+            session_named(serde_json::from_str(text).ok().as_ref())
         };
         if !self.sees_record(ix, entity, record_id, session) {
-            return None;
+            return Ok(false);
         }
         if self.class == Class::Companion {
             // As `companion_copy` reads a change: only the allow-listed fields, version by
             // version; nothing of an entity that has none, or of a record none of whose fields is.
-            super::rules::companion_fields(entity)?;
-            let keep = |name: &String| companion_may_read(entity, name);
-            match &mut state {
-                SnapshotState::Live { versions } => {
-                    let had_fields = versions.iter().any(|v| !v.fields.is_empty());
-                    for v in versions.iter_mut() {
-                        v.fields.retain(|k, _| keep(k));
-                    }
-                    versions.retain(|v| !v.fields.is_empty());
-                    if had_fields && versions.is_empty() {
-                        return None;
-                    }
-                }
-                SnapshotState::Appended { record, .. } => record.retain(|k, _| keep(k)),
-                SnapshotState::Deleted { .. } => {}
+            if super::rules::companion_fields(entity).is_none() {
+                return Ok(false);
             }
+            return rec.write_snapshot(record_id, |name| companion_may_read(entity, name), out);
         }
-        Some(SnapshotRecord {
-            entity: entity.to_owned(),
-            record_id,
-            state,
-        })
+        rec.write_snapshot(record_id, |_| true, out)
     }
 
     /// The change with only the fields a companion may read; `None` if none of it is readable.

@@ -20,11 +20,10 @@ pub mod synthetic;
 use std::future::Future;
 use std::pin::Pin;
 
-use donghaeng_core::sync::snapshot::Encoded;
+use donghaeng_core::sync::packed::StoredState;
 use donghaeng_core::sync::validate::DEFAULT_PULL_PAGE_BYTES;
 use donghaeng_core::sync::{
     Change, PullRequest, PullResponse, PushRequest, PushResponse, RecordRef, SeqChange,
-    SnapshotState,
 };
 use donghaeng_core::{CoreError, CoreResult};
 use uuid::Uuid;
@@ -249,13 +248,10 @@ pub trait ChangeStore: Send + Sync {
     /// The highest sequence number given out (0 when empty).
     fn last_seq(&self) -> StoreFuture<'_, u64>;
 
-    /// The merged state of these records, those the store holds, in the order asked, in the
-    /// snapshot's form (a snapshot page, docs/sync.md "Snapshot"). One consistent read: each
-    /// record as of one moment.
-    fn records(
-        &self,
-        keys: Vec<RecordRef>,
-    ) -> StoreFuture<'_, Vec<(RecordRef, SnapshotState<Encoded>)>>;
+    /// The merged state of these records, those the store holds, in the order asked, as stored
+    /// (a snapshot page writes each straight from its bytes, docs/sync.md "Snapshot"). One
+    /// consistent read: each record as of one moment.
+    fn records(&self, keys: Vec<RecordRef>) -> StoreFuture<'_, Vec<(RecordRef, StoredState)>>;
 
     /// The merged state in the format of `Replica::canonical_dump` (one JSON line per record): equal
     /// dumps mean equal state. For tests and audits; it reads everything.

@@ -104,7 +104,7 @@ impl ChangeStore for AnyStore {
         '_,
         Vec<(
             donghaeng_core::sync::RecordRef,
-            donghaeng_core::sync::SnapshotState<donghaeng_core::sync::snapshot::Encoded>,
+            donghaeng_core::sync::packed::StoredState,
         )>,
     > {
         self.0.records(keys)

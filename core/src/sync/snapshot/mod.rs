@@ -24,7 +24,10 @@ use super::change::{Change, Fields, Op, RecordRef};
 use super::hlc::HlcTimestamp;
 use super::replica::{FieldVersion, RecordState};
 
+mod page;
 mod wire;
+
+pub use page::PageWriter;
 
 /// Most records in one snapshot page (the same bound as a pull page).
 pub const MAX_SNAPSHOT_LIMIT: u32 = super::validate::MAX_PULL_LIMIT;
@@ -75,13 +78,12 @@ impl SnapshotRequest {
     }
 }
 
-/// One page of a snapshot, records in (entity, record id) order. `R` is how a record is held: the
-/// device reads [`SnapshotRecord`]s; the server sends records it encoded already (each is encoded
-/// once, to weigh it against the page's byte budget and to send it).
+/// One page of a snapshot, records in (entity, record id) order. The server writes it with
+/// [`PageWriter`], each record straight from its stored state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SnapshotResponse<R = SnapshotRecord> {
-    pub records: Vec<R>,
+pub struct SnapshotResponse {
+    pub records: Vec<SnapshotRecord>,
     /// Where the next page starts (after this record); `None` when nothing was left to send.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<RecordRef>,
@@ -91,13 +93,9 @@ pub struct SnapshotResponse<R = SnapshotRecord> {
     pub server_time_ms: i64,
 }
 
-/// A field value still in its JSON text, as the server stores it (`sync::packed`): a snapshot
-/// page passes it on unparsed.
-pub type Encoded = Box<serde_json::value::RawValue>;
-
 /// One record's merged state as a device may hold it. On the wire one flat object: `entity`,
 /// `record_id`, `state` (`live`, `deleted`, `appended`) and the state's own keys (`wire.rs`).
-/// `V` is how a field's value is held: parsed on the device, [`Encoded`] on the server.
+/// `V` is how a field's value is held (parsed, on the device).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotRecord<V = Value> {
     pub entity: String,

@@ -30,13 +30,13 @@ use uuid::Uuid;
 
 use donghaeng_core::sync::admission::{PushTally, StoredId};
 use donghaeng_core::sync::merge;
-use donghaeng_core::sync::snapshot::Encoded;
+use donghaeng_core::sync::packed::StoredState;
 use donghaeng_core::sync::validate::{
     effective_limit, validate_pull, validate_push, PageBudget, PAGE_ENTRY_OVERHEAD,
 };
 use donghaeng_core::sync::{
     known_entity, packed, Applied, Change, PullRequest, PullResponse, PushResponse, RecordRef,
-    RecordState, SeqChange, SkewPolicy, SnapshotState,
+    RecordState, SeqChange, SkewPolicy,
 };
 use donghaeng_core::{CoreError, CoreResult};
 
@@ -218,10 +218,7 @@ impl ChangeStore for PgStore {
         })
     }
 
-    fn records(
-        &self,
-        keys: Vec<RecordRef>,
-    ) -> StoreFuture<'_, Vec<(RecordRef, SnapshotState<Encoded>)>> {
+    fn records(&self, keys: Vec<RecordRef>) -> StoreFuture<'_, Vec<(RecordRef, StoredState)>> {
         Box::pin(async move {
             let mut client = self.client().await?;
             // One statement whatever the page size.
@@ -236,11 +233,10 @@ impl ChangeStore for PgStore {
             let mut held = BTreeMap::new();
             for r in &records {
                 let key: RecordKey = (r.get(0), r.get(1));
-                let state = packed::unpack_stored_snapshot(
-                    known_entity(&key.0, "entity")?,
-                    r.get(2),
-                    r.get(3),
-                )?;
+                let state = StoredState {
+                    state: r.get(2),
+                    packed: r.get(3),
+                };
                 held.insert(key, state);
             }
             Ok(keys

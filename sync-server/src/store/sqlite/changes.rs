@@ -6,13 +6,13 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use donghaeng_core::sync::admission::{PushTally, StoredId};
-use donghaeng_core::sync::snapshot::Encoded;
+use donghaeng_core::sync::packed::StoredState;
 use donghaeng_core::sync::validate::{
     effective_limit, validate_pull, validate_push, PageBudget, PAGE_ENTRY_OVERHEAD,
 };
 use donghaeng_core::sync::{
     known_entity, merge, packed, Applied, Change, EntitySpec, PullRequest, PullResponse,
-    PushResponse, RecordRef, RecordState, SeqChange, SkewPolicy, SnapshotState,
+    PushResponse, RecordRef, RecordState, SeqChange, SkewPolicy,
 };
 use donghaeng_core::{CoreError, CoreResult};
 
@@ -78,10 +78,7 @@ impl ChangeStore for SqliteStore {
         })
     }
 
-    fn records(
-        &self,
-        keys: Vec<RecordRef>,
-    ) -> StoreFuture<'_, Vec<(RecordRef, SnapshotState<Encoded>)>> {
+    fn records(&self, keys: Vec<RecordRef>) -> StoreFuture<'_, Vec<(RecordRef, StoredState)>> {
         self.read(move |conn| records_blocking(conn, &keys))
     }
 
@@ -93,23 +90,20 @@ impl ChangeStore for SqliteStore {
 fn records_blocking(
     conn: &Connection,
     keys: &[RecordRef],
-) -> CoreResult<Vec<(RecordRef, SnapshotState<Encoded>)>> {
+) -> CoreResult<Vec<(RecordRef, StoredState)>> {
     // One read transaction: every record as of one moment.
     let tx = conn.unchecked_transaction()?;
     let mut out = Vec::with_capacity(keys.len());
     {
         let mut stmt = tx.prepare_cached(SELECT_STATE)?;
-        let column =
-            |e: rusqlite::types::FromSqlError| CoreError::storage(format!("merged_records: {e}"));
         for key in keys {
             let spec = known_entity(&key.entity, "entity")?;
             let mut rows = stmt.query(params![spec.name, key.record_id.as_bytes()])?;
             if let Some(r) = rows.next()? {
-                let state = packed::unpack_stored_snapshot(
-                    spec,
-                    r.get_ref(0)?.as_str().map_err(column)?,
-                    r.get_ref(1)?.as_blob().map_err(column)?,
-                )?;
+                let state = StoredState {
+                    state: r.get(0)?,
+                    packed: r.get(1)?,
+                };
                 out.push((key.clone(), state));
             }
         }

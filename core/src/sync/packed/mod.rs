@@ -12,6 +12,7 @@
 //! The layout starts with a version byte, so a later layout can be told apart; bytes that do not
 //! decode are a storage error, never a panic.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -19,9 +20,13 @@ use uuid::Uuid;
 
 use crate::sync::entity::FieldSet;
 use crate::sync::replica::{FieldVersion, RecordState};
-use crate::sync::snapshot::{self, Encoded, SnapshotState};
+use crate::sync::snapshot::{self, SnapshotState};
 use crate::sync::{EntitySpec, Fields, HlcTimestamp};
 use crate::{CoreError, CoreResult};
+
+mod record;
+
+pub use record::PackedRecord;
 
 /// The first byte of every packed body.
 const LAYOUT: u8 = 1;
@@ -31,27 +36,29 @@ type Version = (u64, u16, Uuid, Uuid);
 
 /// A field's name: its place in the entity's field list, a record id (a visit's assigned workers
 /// are fields named by worker id), or, for a name neither covers, the name itself.
+/// `S` is how text is held: owned when packing, borrowed from the bytes when reading (a snapshot
+/// page reads thousands of records and copies none of their text).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-enum Name {
+enum Name<S = String> {
     Listed(u16),
     Id(Uuid),
-    Text(String),
+    Text(S),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-enum Body {
+enum Body<S = String> {
     /// Each change that still sets a field once; each field's name, its change (an index into
     /// `versions`) and its value as JSON text.
     Live {
         versions: Vec<Version>,
-        fields: Vec<(Name, u32, String)>,
+        fields: Vec<(Name<S>, u32, S)>,
     },
     Deleted {
         version: Version,
     },
     Appended {
         version: Version,
-        record: Vec<(Name, String)>,
+        record: Vec<(Name<S>, S)>,
     },
 }
 
@@ -79,15 +86,21 @@ fn name_of(spec: &EntitySpec, name: &str) -> Name {
     }
 }
 
-fn name_text(spec: &EntitySpec, name: Name) -> CoreResult<String> {
-    Ok(match name {
-        Name::Listed(i) => (*listed(spec)
-            .get(usize::from(i))
-            .ok_or_else(|| corrupt(format!("{}: no field number {i}", spec.name)))?)
-        .to_owned(),
-        Name::Id(id) => id.to_string(),
-        Name::Text(s) => s,
+/// A field's name as text: borrowed where the entity's list or the bytes hold it.
+fn name_of_packed<'a>(spec: &EntitySpec, name: &Name<&'a str>) -> CoreResult<Cow<'a, str>> {
+    Ok(match *name {
+        Name::Listed(i) => Cow::Borrowed(
+            *listed(spec)
+                .get(usize::from(i))
+                .ok_or_else(|| corrupt(format!("{}: no field number {i}", spec.name)))?,
+        ),
+        Name::Id(id) => Cow::Owned(id.to_string()),
+        Name::Text(s) => Cow::Borrowed(s),
     })
+}
+
+fn name_text(spec: &EntitySpec, name: Name<&str>) -> CoreResult<String> {
+    name_of_packed(spec, &name).map(Cow::into_owned)
 }
 
 fn version(hlc: &HlcTimestamp, change_id: Uuid) -> Version {
@@ -160,15 +173,16 @@ pub fn pack(spec: &EntitySpec, state: &RecordState) -> CoreResult<Vec<u8>> {
     Ok(out)
 }
 
-/// The body packed bytes hold, checked for its layout byte and for trailing bytes.
-fn body_of(bytes: &[u8]) -> CoreResult<Body> {
+/// The body packed bytes hold, its text borrowed from them, checked for its layout byte and for
+/// trailing bytes.
+fn body_of(bytes: &[u8]) -> CoreResult<Body<&str>> {
     let Some((&layout, rest)) = bytes.split_first() else {
         return Err(corrupt("empty"));
     };
     if layout != LAYOUT {
         return Err(corrupt(format!("unknown layout {layout}")));
     }
-    let (body, left): (Body, &[u8]) = postcard::take_from_bytes(rest).map_err(corrupt)?;
+    let (body, left): (Body<&str>, &[u8]) = postcard::take_from_bytes(rest).map_err(corrupt)?;
     if !left.is_empty() {
         return Err(corrupt(format!("{} bytes after the body", left.len())));
     }
@@ -182,11 +196,11 @@ fn version_at(versions: &[Version], i: u32, name: &str) -> CoreResult<Version> {
         .ok_or_else(|| corrupt(format!("field {name}: no version {i}")))
 }
 
-fn appended_record(spec: &EntitySpec, record: Vec<(Name, String)>) -> CoreResult<Fields> {
+fn appended_record(spec: &EntitySpec, record: Vec<(Name<&str>, &str)>) -> CoreResult<Fields> {
     let mut fields = Fields::new();
     for (name, value) in record {
         let name = name_text(spec, name)?;
-        if fields.insert(name, value_of(&value)?).is_some() {
+        if fields.insert(name, value_of(value)?).is_some() {
             return Err(corrupt("a field twice"));
         }
     }
@@ -202,7 +216,7 @@ pub fn unpack(spec: &EntitySpec, bytes: &[u8]) -> CoreResult<RecordState> {
                 let name = name_text(spec, name)?;
                 let (hlc, change_id) = stamp(version_at(&versions, i, &name)?);
                 let field = FieldVersion {
-                    value: value_of(&value)?,
+                    value: value_of(value)?,
                     hlc,
                     change_id,
                 };
@@ -228,33 +242,12 @@ pub fn unpack(spec: &EntitySpec, bytes: &[u8]) -> CoreResult<RecordState> {
 }
 
 /// The snapshot form of the merge state packed bytes hold: exactly
-/// `SnapshotState::of(&unpack(..))`, built straight from the packed versions (a snapshot page
-/// reads thousands of records and needs no per-field stamps in between).
+/// `SnapshotState::of(&unpack(..))`, built straight from the packed versions (the device's form; the
+/// server writes a snapshot page's JSON straight from the bytes, [`PackedRecord`]).
 pub fn unpack_snapshot(spec: &EntitySpec, bytes: &[u8]) -> CoreResult<SnapshotState> {
-    snapshot_with(spec, bytes, |text| value_of(&text))
-}
-
-/// [`unpack_snapshot`] with each value left in its stored JSON text (checked to be JSON, not
-/// parsed into a tree): what the server sends in a snapshot page, encoded as the parsed form
-/// would be.
-pub fn unpack_snapshot_encoded(
-    spec: &EntitySpec,
-    bytes: &[u8],
-) -> CoreResult<SnapshotState<Encoded>> {
-    snapshot_with(spec, bytes, |text| {
-        serde_json::value::RawValue::from_string(text).map_err(corrupt)
-    })
-}
-
-fn snapshot_with<V>(
-    spec: &EntitySpec,
-    bytes: &[u8],
-    value: impl Fn(String) -> CoreResult<V>,
-) -> CoreResult<SnapshotState<V>> {
     Ok(match body_of(bytes)? {
         Body::Live { versions, fields } => {
-            let mut by_change: BTreeMap<(HlcTimestamp, Uuid), BTreeMap<String, V>> =
-                BTreeMap::new();
+            let mut by_change: BTreeMap<(HlcTimestamp, Uuid), Fields> = BTreeMap::new();
             let mut seen = std::collections::HashSet::with_capacity(fields.len());
             for (name, i, text) in fields {
                 let name = name_text(spec, name)?;
@@ -265,7 +258,7 @@ fn snapshot_with<V>(
                 by_change
                     .entry((hlc, change_id))
                     .or_default()
-                    .insert(name, value(text)?);
+                    .insert(name, value_of(text)?);
             }
             SnapshotState::Live {
                 versions: by_change
@@ -284,15 +277,8 @@ fn snapshot_with<V>(
         }
         Body::Appended { version, record } => {
             let (hlc, change_id) = stamp(version);
-            let mut fields = BTreeMap::new();
-            for (name, text) in record {
-                let name = name_text(spec, name)?;
-                if fields.insert(name, value(text)?).is_some() {
-                    return Err(corrupt("a field twice"));
-                }
-            }
             SnapshotState::Appended {
-                record: fields,
+                record: appended_record(spec, record)?,
                 hlc,
                 change_id,
             }
@@ -308,17 +294,6 @@ pub fn unpack_stored(spec: &EntitySpec, state: &str, bytes: &[u8]) -> CoreResult
     Ok(held)
 }
 
-/// [`unpack_snapshot_encoded`] of a stored state, checked as [`unpack_stored`] checks it.
-pub fn unpack_stored_snapshot(
-    spec: &EntitySpec,
-    state: &str,
-    bytes: &[u8],
-) -> CoreResult<SnapshotState<Encoded>> {
-    let held = unpack_snapshot_encoded(spec, bytes)?;
-    agrees(spec, state, held.name())?;
-    Ok(held)
-}
-
 fn agrees(spec: &EntitySpec, stored_as: &str, holds: &str) -> CoreResult<()> {
     if stored_as != holds {
         return Err(corrupt(format!(
@@ -327,6 +302,20 @@ fn agrees(spec: &EntitySpec, stored_as: &str, holds: &str) -> CoreResult<()> {
         )));
     }
     Ok(())
+}
+
+/// A record's state as a store read it — its `state` column and its packed bytes — not decoded
+/// yet ([`PackedRecord::read`] reads it in place).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredState {
+    pub state: String,
+    pub packed: Vec<u8>,
+}
+
+impl StoredState {
+    pub fn read(&self, spec: &'static EntitySpec) -> CoreResult<PackedRecord<'_>> {
+        PackedRecord::read(spec, &self.state, &self.packed)
+    }
 }
 
 /// The state's name as the stores' `state` columns spell it.
@@ -423,15 +412,15 @@ mod tests {
                 "{}",
                 spec.name
             );
-            // Left in its JSON text, a record goes on the wire exactly as the parsed form does.
+            // Written from its JSON text, a record goes on the wire exactly as the parsed form does.
             let id = Uuid::from_u128(5);
-            let encoded = snapshot::SnapshotRecord {
-                entity: spec.name.to_owned(),
-                record_id: id,
-                state: unpack_snapshot_encoded(spec, &bytes).unwrap(),
-            };
+            let mut written = Vec::new();
+            PackedRecord::read(spec, state_name(&state), &bytes)
+                .unwrap()
+                .write_snapshot(id, |_| true, &mut written)
+                .unwrap();
             assert_eq!(
-                serde_json::to_string(&encoded).unwrap(),
+                String::from_utf8(written).unwrap(),
                 serde_json::to_string(&snapshot::SnapshotRecord::of(spec.name, id, &state))
                     .unwrap()
             );
@@ -460,7 +449,7 @@ mod tests {
             assert_eq!(err.kind, crate::ErrorCode::Storage, "{bytes:?}");
             let err = unpack_snapshot(visits, bytes).unwrap_err();
             assert_eq!(err.kind, crate::ErrorCode::Storage, "{bytes:?}");
-            let err = unpack_snapshot_encoded(visits, bytes).unwrap_err();
+            let err = PackedRecord::read(visits, "live", bytes).unwrap_err();
             assert_eq!(err.kind, crate::ErrorCode::Storage, "{bytes:?}");
         }
         let bytes_of = |body: Body| {
@@ -501,11 +490,13 @@ mod tests {
         });
         refused(&not_json);
         assert_eq!(
-            unpack_snapshot_encoded(visits, &not_json).unwrap_err().kind,
+            PackedRecord::read(visits, "live", &not_json)
+                .unwrap_err()
+                .kind,
             crate::ErrorCode::Storage
         );
         // A stored state name that disagrees with the bytes.
-        let err = unpack_stored_snapshot(visits, "deleted", &good).unwrap_err();
+        let err = PackedRecord::read(visits, "deleted", &good).unwrap_err();
         assert_eq!(err.kind, crate::ErrorCode::Storage);
     }
 }
