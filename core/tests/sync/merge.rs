@@ -523,7 +523,7 @@ proptest! {
             let spec = donghaeng_core::sync::entity(&rec.entity).unwrap();
             let bytes = donghaeng_core::sync::packed::pack(spec, state).unwrap();
             prop_assert_eq!(
-                &donghaeng_core::sync::packed::unpack_snapshot(spec, &bytes).unwrap(),
+                &SnapshotState::of(&donghaeng_core::sync::packed::unpack(spec, &bytes).unwrap()),
                 &rec.state
             );
             // ... and writes it, values copied from their stored text, as the parsed form is

@@ -13,14 +13,12 @@
 //! decode are a storage error, never a panic.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::sync::entity::FieldSet;
 use crate::sync::replica::{FieldVersion, RecordState};
-use crate::sync::snapshot::{self, SnapshotState};
 use crate::sync::{EntitySpec, Fields, HlcTimestamp};
 use crate::{CoreError, CoreResult};
 
@@ -241,51 +239,6 @@ pub fn unpack(spec: &EntitySpec, bytes: &[u8]) -> CoreResult<RecordState> {
     })
 }
 
-/// The snapshot form of the merge state packed bytes hold: exactly
-/// `SnapshotState::of(&unpack(..))`, built straight from the packed versions (the device's form; the
-/// server writes a snapshot page's JSON straight from the bytes, [`PackedRecord`]).
-pub fn unpack_snapshot(spec: &EntitySpec, bytes: &[u8]) -> CoreResult<SnapshotState> {
-    Ok(match body_of(bytes)? {
-        Body::Live { versions, fields } => {
-            let mut by_change: BTreeMap<(HlcTimestamp, Uuid), Fields> = BTreeMap::new();
-            let mut seen = std::collections::HashSet::with_capacity(fields.len());
-            for (name, i, text) in fields {
-                let name = name_text(spec, name)?;
-                let (hlc, change_id) = stamp(version_at(&versions, i, &name)?);
-                if !seen.insert(name.clone()) {
-                    return Err(corrupt("a field twice"));
-                }
-                by_change
-                    .entry((hlc, change_id))
-                    .or_default()
-                    .insert(name, value_of(text)?);
-            }
-            SnapshotState::Live {
-                versions: by_change
-                    .into_iter()
-                    .map(|((hlc, change_id), fields)| snapshot::Version {
-                        hlc,
-                        change_id,
-                        fields,
-                    })
-                    .collect(),
-            }
-        }
-        Body::Deleted { version } => {
-            let (hlc, change_id) = stamp(version);
-            SnapshotState::Deleted { hlc, change_id }
-        }
-        Body::Appended { version, record } => {
-            let (hlc, change_id) = stamp(version);
-            SnapshotState::Appended {
-                record: appended_record(spec, record)?,
-                hlc,
-                change_id,
-            }
-        }
-    })
-}
-
 /// A stored state: its packed bytes and the state name stored beside them (`live`, `deleted`,
 /// `appended`, a column queries filter on), which must agree.
 pub fn unpack_stored(spec: &EntitySpec, state: &str, bytes: &[u8]) -> CoreResult<RecordState> {
@@ -333,8 +286,9 @@ mod tests {
 
     use super::*;
     use crate::sync::entity;
+    use crate::sync::snapshot;
 
-    fn stamp_at(ms: u64, counter: u16) -> HlcTimestamp {
+    pub(super) fn stamp_at(ms: u64, counter: u16) -> HlcTimestamp {
         HlcTimestamp {
             wall_ms: ms,
             counter,
@@ -342,7 +296,7 @@ mod tests {
         }
     }
 
-    fn live(fields: &[(&str, serde_json::Value, u64)]) -> RecordState {
+    pub(super) fn live(fields: &[(&str, serde_json::Value, u64)]) -> RecordState {
         RecordState::Live {
             fields: fields
                 .iter()
@@ -406,12 +360,6 @@ mod tests {
         for (spec, state) in cases {
             let bytes = pack(spec, &state).unwrap();
             assert_eq!(unpack(spec, &bytes).unwrap(), state, "{}", spec.name);
-            assert_eq!(
-                unpack_snapshot(spec, &bytes).unwrap(),
-                SnapshotState::of(&state),
-                "{}",
-                spec.name
-            );
             // Written from its JSON text, a record goes on the wire exactly as the parsed form does.
             let id = Uuid::from_u128(5);
             let mut written = Vec::new();
@@ -447,8 +395,6 @@ mod tests {
         for bytes in broken {
             let err = unpack(visits, bytes).unwrap_err();
             assert_eq!(err.kind, crate::ErrorCode::Storage, "{bytes:?}");
-            let err = unpack_snapshot(visits, bytes).unwrap_err();
-            assert_eq!(err.kind, crate::ErrorCode::Storage, "{bytes:?}");
             let err = PackedRecord::read(visits, "live", bytes).unwrap_err();
             assert_eq!(err.kind, crate::ErrorCode::Storage, "{bytes:?}");
         }
@@ -463,7 +409,7 @@ mod tests {
                 crate::ErrorCode::Storage
             );
             assert_eq!(
-                unpack_snapshot(visits, bytes).unwrap_err().kind,
+                PackedRecord::read(visits, "live", bytes).unwrap_err().kind,
                 crate::ErrorCode::Storage
             );
         };

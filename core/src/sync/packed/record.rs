@@ -4,7 +4,7 @@
 //! dropping those trees was a third of the server's time in a first sync).
 //!
 //! What it writes is exactly the wire form of [`crate::sync::SnapshotRecord`] for
-//! [`super::unpack_snapshot`] of the same bytes (versions in stamp order, fields in name order;
+//! `SnapshotState::of(&unpack(..))` of the same bytes (versions in stamp order, fields in name order;
 //! asserted by the tests below and the snapshot property test), so a device cannot tell the two
 //! paths apart.
 
@@ -235,34 +235,11 @@ mod tests {
 
     use serde_json::json;
 
+    use super::super::tests::{live, stamp_at};
     use super::*;
-    use crate::sync::packed::{pack, unpack_snapshot};
-    use crate::sync::replica::{FieldVersion, RecordState};
+    use crate::sync::packed::{pack, unpack};
+    use crate::sync::replica::RecordState;
     use crate::sync::{entity, SnapshotRecord, SnapshotState};
-
-    fn at(ms: u64, node: u128) -> HlcTimestamp {
-        HlcTimestamp {
-            wall_ms: ms,
-            counter: (ms % 3) as u16,
-            node: Uuid::from_u128(node),
-        }
-    }
-
-    fn live(fields: &[(&str, serde_json::Value, u64)]) -> RecordState {
-        RecordState::Live {
-            fields: fields
-                .iter()
-                .map(|(k, v, ms)| {
-                    let field = FieldVersion {
-                        value: v.clone(),
-                        hlc: at(*ms, 7),
-                        change_id: Uuid::from_u128(u128::from(*ms)),
-                    };
-                    ((*k).to_owned(), field)
-                })
-                .collect(),
-        }
-    }
 
     /// What the device-side form of the same bytes encodes to, with `keep`'s fields only.
     fn reference(
@@ -271,7 +248,7 @@ mod tests {
         bytes: &[u8],
         keep: impl Fn(&str) -> bool,
     ) -> Option<String> {
-        let mut state = unpack_snapshot(spec, bytes).unwrap();
+        let mut state = SnapshotState::of(&unpack(spec, bytes).unwrap());
         match &mut state {
             SnapshotState::Live { versions } => {
                 let had = versions.iter().any(|v| !v.fields.is_empty());
@@ -331,14 +308,14 @@ mod tests {
                         .into_iter()
                         .map(|(k, v)| (k.to_owned(), v))
                         .collect(),
-                    hlc: at(9, 1),
+                    hlc: stamp_at(9, 0),
                     change_id: Uuid::from_u128(9),
                 },
             ),
             (
                 visits,
                 RecordState::Deleted {
-                    hlc: at(11, 2),
+                    hlc: stamp_at(11, 2),
                     change_id: Uuid::from_u128(11),
                 },
             ),

@@ -13,8 +13,8 @@ use crate::{CoreError, CoreResult};
 pub struct PageWriter {
     records: Vec<u8>,
     count: usize,
-    /// Where the last record kept starts (before its comma), to take it back.
-    last: usize,
+    /// Where the last record kept starts (before its comma), until it is taken back.
+    last: Option<usize>,
 }
 
 /// The fields after `records`, in the order [`super::SnapshotResponse`] writes them.
@@ -55,7 +55,7 @@ impl PageWriter {
         match write(&mut self.records) {
             Ok(true) => {
                 self.count += 1;
-                self.last = start;
+                self.last = Some(start);
                 Ok(Some(self.records.len() - body))
             }
             other => {
@@ -65,13 +65,12 @@ impl PageWriter {
         }
     }
 
-    /// Takes back the record the last [`PageWriter::push`] kept (it did not fit the page).
+    /// Takes back the record the last [`PageWriter::push`] kept (it did not fit the page); only
+    /// that one: a second call takes back nothing.
     pub fn pop(&mut self) {
-        if self.count > 0 {
-            self.records.truncate(self.last);
+        if let Some(start) = self.last.take() {
+            self.records.truncate(start);
             self.count -= 1;
-            // Only one record is ever taken back before the page is closed.
-            self.last = self.records.len();
         }
     }
 
@@ -150,6 +149,7 @@ mod tests {
                 Ok(true)
             })
             .unwrap();
+            page.pop();
             page.pop();
             assert_eq!(page.len(), records.len());
             let after = after.map(|n: u128| RecordRef {
