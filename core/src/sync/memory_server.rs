@@ -94,21 +94,24 @@ impl MemoryServer {
     }
 
     /// A snapshot page of everything (the reference has no scopes): records after `after` in
-    /// (entity, record id) order, within the pull's count and byte budget; the position is the
+    /// the order asked for, within the pull's count and byte budget; the position is the
     /// log's end when the first page is made (docs/sync.md "Snapshot").
     pub fn snapshot(&self, req: &SnapshotRequest, now_ms: i64) -> CoreResult<SnapshotResponse> {
         req.validate()?;
         let feed_from = req
             .feed_from
             .map_or(self.last_seq(), |f| f.min(self.last_seq()));
-        let after = req.after.as_ref().map(|a| (a.entity.as_str(), a.record_id));
+        let order = req.order;
+        let mut held: Vec<_> = self
+            .state
+            .records()
+            .filter(|(entity, id, _)| order.follows(entity, *id, req.after.as_ref()))
+            .collect();
+        held.sort_unstable_by(|a, b| order.key(a.0, a.1).cmp(&order.key(b.0, b.1)));
         let mut budget = PageBudget::new(req.effective_limit(), self.page_bytes);
         let mut records = Vec::new();
         let mut has_more = false;
-        for (entity, id, state) in self.state.records() {
-            if after.is_some_and(|a| (entity, id) <= a) {
-                continue;
-            }
+        for (entity, id, state) in held {
             let rec = SnapshotRecord::of(entity, id, state);
             if !budget.admit(PageBudget::cost(encoded_len(&rec))) {
                 has_more = true;
@@ -125,6 +128,7 @@ impl MemoryServer {
             has_more,
             feed_from,
             server_time_ms: now_ms,
+            order,
         })
     }
 

@@ -1,6 +1,7 @@
 //! `POST /v1/snapshot` (첫 동기화 스냅숏, docs/sync.md "Snapshot"): a new device's first sync from the
-//! merged state of the records its user may hold, page by page in (entity, record id) order, then
-//! the feed from the snapshot's position.
+//! merged state of the records its user may hold, page by page in the order the device asks for
+//! (`SnapshotOrder`: parents first, or by name for an older app), then the feed from the
+//! snapshot's position.
 //!
 //! Which records, and which of their fields, a device receives is decided by the feed's own read
 //! rule (`Viewer::read_record` and `Viewer::read` share one visibility rule); the scope index only
@@ -14,7 +15,7 @@ use axum::response::IntoResponse;
 
 use donghaeng_core::sync::snapshot::PageWriter;
 use donghaeng_core::sync::validate::PageBudget;
-use donghaeng_core::sync::{known_entity, RecordRef, SnapshotRequest};
+use donghaeng_core::sync::{known_entity, SnapshotRequest};
 use donghaeng_core::CoreError;
 
 use crate::auth::Authed;
@@ -48,17 +49,14 @@ pub async fn snapshot(
     let mut after = req.after.clone();
     let mut has_more = false;
     'page: loop {
-        let (chunk, more) = ix.snapshot_candidates(
+        let (keys, more) = ix.snapshot_candidates(
             |dong| viewer.area_holds(&ix, dong),
             |h| viewer.sees_household(&ix, h),
             viewer.user_id,
-            after.as_ref().map(|a| (a.entity.as_str(), a.record_id)),
+            req.order,
+            after.as_ref(),
             limit,
         );
-        let keys: Vec<RecordRef> = chunk
-            .into_iter()
-            .map(|(entity, record_id)| RecordRef { entity, record_id })
-            .collect();
         let held = st.changes.records(keys.clone()).await.map_err(api)?;
         let mut held = held.into_iter().peekable();
         for key in keys {
@@ -92,7 +90,13 @@ pub async fn snapshot(
     // Counts only: never what the records hold.
     tracing::info!(records = page.len(), has_more, feed_from, "snapshot");
     let body = page
-        .finish(after.as_ref(), has_more, feed_from, st.clock.now_ms())
+        .finish(
+            after.as_ref(),
+            has_more,
+            feed_from,
+            st.clock.now_ms(),
+            req.order,
+        )
         .map_err(api)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }

@@ -25,6 +25,7 @@ use rusqlite::{params, Connection};
 use serde_json::Value;
 use uuid::Uuid;
 
+use donghaeng_core::sync::snapshot::SnapshotOrder;
 use donghaeng_core::sync::validate::MAX_PULL_LIMIT;
 use donghaeng_core::sync::{
     Change, HlcTimestamp, Op, ProtocolVersion, PullRequest, RecordRef, SeqChange,
@@ -323,66 +324,77 @@ impl ScopeIndex {
         }
     }
 
-    /// The first `max` records a user's snapshot may hold after `after`, sorted, and whether more
-    /// follow: every record of the households `sees_household` admits (looked for only among the
-    /// households ever in a 동 `area_holds` admits: a household the user sees must be in one), and
-    /// of the records that belong to no household those that could reach this user (units,
+    /// The first `max` records a user's snapshot may hold after `after`, in `order`, and whether
+    /// more follow: every record of the households `sees_household` admits (looked for only among
+    /// the households ever in a 동 `area_holds` admits: a household the user sees must be in one),
+    /// and of the records that belong to no household those that could reach this user (units,
     /// workers, configuration, crisis reports, volunteer activity, the events of the user's own
     /// sessions). A superset: the caller passes each through the same read rule as the feed
     /// (`Viewer::read`), which alone decides.
     ///
-    /// Each 동's records are one range of `area_records`, in snapshot order: a page reads its own
-    /// size from each 동 the user's area holds, not the whole share again.
+    /// Each 동's records of an entity are one range of `area_records`: a page reads its own size
+    /// from each 동 the user's area holds, entity by entity in `order`, not the whole share again.
     pub fn snapshot_candidates(
         &self,
         area_holds: impl Fn(Uuid) -> bool,
         sees_household: impl Fn(Uuid) -> bool,
         user: Uuid,
-        after: Option<(&str, Uuid)>,
+        order: SnapshotOrder,
+        after: Option<&RecordRef>,
         max: usize,
-    ) -> (Vec<(String, Uuid)>, bool) {
-        let after = after.map(|(e, id)| (e.to_owned(), id));
+    ) -> (Vec<RecordRef>, bool) {
         let dongs: Vec<Uuid> = self.read(|t| t.dongs());
         let mut seen: HashMap<Uuid, bool> = HashMap::new();
-        let mut all: Vec<(String, Uuid)> = Vec::new();
+        let mut all: Vec<RecordRef> = Vec::new();
         let mut truncated = false;
         for dong in dongs.into_iter().filter(|d| area_holds(*d)) {
-            // Chunks read under the lock, filtered outside it (the rule reads the index too).
-            let mut from = after.clone();
             let mut kept = 0;
-            'dong: loop {
-                let chunk = self.read(|t| t.area_chunk(dong, from.as_ref(), max));
-                let exhausted = chunk.len() < max;
-                for (entity, record, household) in chunk {
-                    from = Some((entity.clone(), record));
-                    let sees = *seen
-                        .entry(household)
-                        .or_insert_with(|| sees_household(household));
-                    if !sees {
-                        continue;
+            'dong: for entity in order.entities_from(after) {
+                // Past every household of `after`'s record: the next record of its entity.
+                let mut from = after
+                    .filter(|a| a.entity == *entity)
+                    .map(|a| (a.record_id, Uuid::max()));
+                // Chunks read under the lock, filtered outside it (the rule reads the index too).
+                loop {
+                    let chunk = self.read(|t| t.area_chunk(dong, entity, from, max));
+                    let exhausted = chunk.len() < max;
+                    for (record, household) in chunk {
+                        from = Some((record, household));
+                        let sees = *seen
+                            .entry(household)
+                            .or_insert_with(|| sees_household(household));
+                        if !sees {
+                            continue;
+                        }
+                        if kept == max {
+                            truncated = true;
+                            break 'dong;
+                        }
+                        kept += 1;
+                        all.push(RecordRef {
+                            entity: (*entity).to_owned(),
+                            record_id: record,
+                        });
                     }
-                    if kept == max {
-                        truncated = true;
-                        break 'dong;
+                    if exhausted {
+                        break;
                     }
-                    kept += 1;
-                    all.push((entity, record));
-                }
-                if exhausted {
-                    break;
                 }
             }
         }
         // Records of no household: few for one 동 (its units, workers, reports, activity, the
         // user's sessions), each list read after `after` up to `max`.
-        let (loose, more) = self.read(|t| t.loose(after.as_ref(), user, max));
+        let (loose, more) = self.read(|t| t.loose(order, after, user, max));
         truncated |= more;
         all.extend(loose);
-        let mut units: Vec<(String, Uuid)> = self
+        let mut units: Vec<RecordRef> = self
             .units
             .keys()
-            .map(|id| ("org_units".to_owned(), *id))
-            .filter(|k| after.as_ref().is_none_or(|a| k > a))
+            .filter(|id| order.follows("org_units", **id, after))
+            .map(|id| RecordRef {
+                entity: "org_units".to_owned(),
+                record_id: *id,
+            })
             .collect();
         units.sort_unstable();
         if units.len() > max {
@@ -390,7 +402,11 @@ impl ScopeIndex {
             truncated = true;
         }
         all.extend(units);
-        all.sort_unstable();
+        all.sort_unstable_by(|a, b| {
+            order
+                .key(&a.entity, a.record_id)
+                .cmp(&order.key(&b.entity, b.record_id))
+        });
         // A record bound to two households (it moved), or a report listed twice, once.
         all.dedup();
         if all.len() > max {
@@ -802,9 +818,14 @@ mod tests {
                 |d| d == dong,
                 |h| ix.dong_of_household(h) == Some(dong),
                 worker,
+                SnapshotOrder::ParentsFirst,
                 None,
                 100,
             )
+        };
+        let at = |entity: &str, record_id: Uuid| RecordRef {
+            entity: entity.to_owned(),
+            record_id,
         };
         for dong in [dong_a, dong_b] {
             assert_eq!(listing(&memory, dong), listing(&reopened, dong));
@@ -812,13 +833,13 @@ mod tests {
         // h2 moved to b: its records are listed for b, not for a; the loose records for both.
         let (for_b, more) = listing(&reopened, dong_b);
         assert!(!more);
-        assert!(for_b.contains(&("persons".to_owned(), person)));
+        assert!(for_b.contains(&at("persons", person)));
         assert!(!listing(&reopened, dong_a)
             .0
-            .contains(&("persons".to_owned(), person)));
-        assert!(for_b.contains(&("crisis_reports".to_owned(), report)));
-        assert!(for_b.contains(&("workers".to_owned(), worker)));
-        assert_eq!(for_b.iter().filter(|(e, _)| e == "org_units").count(), 5);
+            .contains(&at("persons", person)));
+        assert!(for_b.contains(&at("crisis_reports", report)));
+        assert!(for_b.contains(&at("workers", worker)));
+        assert_eq!(for_b.iter().filter(|r| r.entity == "org_units").count(), 5);
     }
 
     /// A read of the index's database that fails answers "unknown" and marks the index: every
@@ -883,51 +904,99 @@ mod tests {
         ix.apply(&upsert(next(), "households", moves, json!({"dong_id": b})))
             .unwrap();
 
-        let list = |area: &[Uuid], after: Option<(&str, Uuid)>, max: usize| {
-            let (keys, more) = ix.snapshot_candidates(
-                |d| area.contains(&d),
-                |h| ix.dong_of_household(h).is_some_and(|d| area.contains(&d)),
-                Uuid::nil(),
-                after,
-                max,
+        for order in [SnapshotOrder::ByName, SnapshotOrder::ParentsFirst] {
+            let list = |area: &[Uuid], after: Option<&RecordRef>, max: usize| {
+                ix.snapshot_candidates(
+                    |d| area.contains(&d),
+                    |h| ix.dong_of_household(h).is_some_and(|d| area.contains(&d)),
+                    Uuid::nil(),
+                    order,
+                    after,
+                    max,
+                )
+            };
+            let records_of = |hs: &[Uuid]| {
+                let mut v: Vec<RecordRef> = hs
+                    .iter()
+                    .flat_map(|h| {
+                        [
+                            ("households", *h),
+                            ("visits", Uuid::from_u128(h.as_u128() + 1)),
+                        ]
+                    })
+                    .map(|(entity, record_id)| RecordRef {
+                        entity: entity.to_owned(),
+                        record_id,
+                    })
+                    .collect();
+                v.sort_by(|a, b| {
+                    order
+                        .key(&a.entity, a.record_id)
+                        .cmp(&order.key(&b.entity, b.record_id))
+                });
+                v
+            };
+            assert_eq!(list(&[a], None, 100), (records_of(&[stays_a]), false));
+            assert_eq!(
+                list(&[b], None, 100),
+                (records_of(&[stays_b, moves]), false)
             );
-            let keys: Vec<(String, Uuid)> =
-                keys.into_iter().map(|(e, id)| (e.to_owned(), id)).collect();
-            (keys, more)
-        };
-        let records_of = |hs: &[Uuid]| {
-            let mut v: Vec<(String, Uuid)> = hs
-                .iter()
-                .flat_map(|h| {
-                    [
-                        ("households".to_owned(), *h),
-                        ("visits".to_owned(), Uuid::from_u128(h.as_u128() + 1)),
-                    ]
-                })
-                .collect();
-            v.sort();
-            v
-        };
-        assert_eq!(list(&[a], None, 100), (records_of(&[stays_a]), false));
-        assert_eq!(
-            list(&[b], None, 100),
-            (records_of(&[stays_b, moves]), false)
-        );
-        // Both 동 (a district): `moves` is under both, listed once.
-        let all = records_of(&[stays_a, stays_b, moves]);
-        assert_eq!(list(&[a, b], None, 100), (all.clone(), false));
-        // Page by page, each starting after the last key sent.
-        let mut paged = Vec::new();
-        let mut after: Option<(String, Uuid)> = None;
-        loop {
-            let (keys, more) = list(&[a, b], after.as_ref().map(|(e, id)| (e.as_str(), *id)), 2);
-            assert!(keys.len() <= 2);
-            after = keys.last().cloned();
-            paged.extend(keys);
-            if !more {
-                break;
+            // Both 동 (a district): `moves` is under both, listed once.
+            let all = records_of(&[stays_a, stays_b, moves]);
+            assert_eq!(list(&[a, b], None, 100), (all.clone(), false));
+            // Page by page, each starting after the last key sent.
+            let mut paged = Vec::new();
+            let mut after: Option<RecordRef> = None;
+            loop {
+                let (keys, more) = list(&[a, b], after.as_ref(), 2);
+                assert!(keys.len() <= 2);
+                after = keys.last().cloned();
+                paged.extend(keys);
+                if !more {
+                    break;
+                }
             }
+            assert_eq!(paged, all, "{order:?}");
         }
-        assert_eq!(paged, all);
+    }
+
+    /// A person who moved between two households of one 동 is listed under both: a user who sees
+    /// only the second still gets the person when a chunk ends between the two listings.
+    #[test]
+    fn a_record_listed_under_two_households_is_found_across_a_chunk_boundary() {
+        let dong = Uuid::from_u128(0xa);
+        let (unseen, seen) = (Uuid::from_u128(0x100), Uuid::from_u128(0x200));
+        let person = Uuid::from_u128(0x150);
+        let mut ix = ScopeIndex::default();
+        for (seq, h) in [(1, unseen), (2, seen)] {
+            ix.apply(&upsert(seq, "households", h, json!({"dong_id": dong})))
+                .unwrap();
+        }
+        for (seq, h) in [(3, unseen), (4, seen)] {
+            ix.apply(&upsert(seq, "persons", person, json!({"household_id": h})))
+                .unwrap();
+        }
+        for max in [1, 2, 10] {
+            let mut got = Vec::new();
+            let mut after: Option<RecordRef> = None;
+            loop {
+                let (keys, more) = ix.snapshot_candidates(
+                    |d| d == dong,
+                    |h| h == seen,
+                    Uuid::nil(),
+                    SnapshotOrder::ParentsFirst,
+                    after.as_ref(),
+                    max,
+                );
+                after = keys.last().cloned().or(after);
+                got.extend(keys);
+                if !more {
+                    break;
+                }
+            }
+            let persons: Vec<_> = got.iter().filter(|r| r.entity == "persons").collect();
+            assert_eq!(persons.len(), 1, "max {max}: {got:?}");
+            assert_eq!(persons[0].record_id, person);
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Snapshot initial sync (docs/sync.md "Snapshot") over a real server process and real phones: a
 //! phone that took a snapshot holds exactly what a phone that read the whole feed holds — for staff
 //! and for a volunteer, whose fields are limited — and goes on converging through the feed; a
-//! snapshot cut by a lossy network and a killed server, while colleagues keep writing, converges.
+//! snapshot cut by a lossy network and a killed server, while colleagues keep writing, converges;
+//! a snapshot begun by an older app (records by entity name) is finished in its own order.
 
 use std::path::Path;
 use std::thread;
@@ -13,6 +14,8 @@ use donghaeng_core::store::households::HouseholdUpdate;
 use donghaeng_core::store::visits::NewVisit;
 use donghaeng_core::store::wellness::NewWellnessCheck;
 use donghaeng_core::sync::device::{Routes, SyncClient};
+use donghaeng_core::sync::snapshot::SnapshotOrder;
+use donghaeng_core::sync::{SnapshotRequest, SnapshotResponse};
 use donghaeng_e2e::proxy::{FaultProxy, Faults};
 use donghaeng_e2e::rng::Rng;
 use donghaeng_e2e::workload;
@@ -271,4 +274,86 @@ fn a_snapshot_cut_by_faults_and_a_server_kill_while_colleagues_write_converges()
         all.lines().count() > 100,
         "too little data to mean anything"
     );
+}
+
+/// A phone part way through a snapshot when its app is updated: the older app read its pages by
+/// entity name (an assignment before its visit); the updated one asks for parents first, but goes
+/// on with the progress it holds in the order it began in. Had it resumed in the new order from
+/// an assignment, it would never receive the visits (they come before assignments there).
+#[test]
+fn a_snapshot_begun_by_an_older_app_is_finished_in_its_own_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let server = ServerProcess::start(&db);
+    let url = server.url();
+    let org = Org::create(&db);
+    let (planner_id, _) = user(&db, org.team, "welfare_planner");
+    let (nurse_id, _) = user(&db, org.team, "visiting_nurse");
+    let planner = phone(dir.path(), "planner", &url, &db, planner_id, false);
+    planner.sync_until_ok(3);
+    let homes: Vec<Uuid> = (0..4)
+        .map(|i| household(&planner, org.dong, &format!("가구{i}")))
+        .collect();
+    for h in &homes {
+        visited(&planner, *h, [planner_id, nurse_id]);
+    }
+    planner.sync_until_ok(3);
+
+    let (staff_id, _) = user(&db, org.team, "welfare_planner");
+    let snap = phone(dir.path(), "snap", &url, &db, staff_id, false);
+    let feed = phone(dir.path(), "feed", &url, &db, staff_id, true);
+    // The older app: pages by name (it names no order), applied until one ends on an assignment.
+    let http = reqwest::blocking::Client::new();
+    let token = snap.client.bearer_token().unwrap();
+    let mut req = SnapshotRequest {
+        order: SnapshotOrder::ByName,
+        ..SnapshotRequest::first(3)
+    };
+    assert!(!serde_json::to_string(&req).unwrap().contains("order"));
+    loop {
+        let body = http
+            .post(format!("{url}/v1/snapshot"))
+            .bearer_auth(&token)
+            .json(&req)
+            .send()
+            .unwrap()
+            .text()
+            .unwrap();
+        // The page an older app reads: no field it does not know.
+        assert!(!body.contains("\"order\""), "{body}");
+        let page: SnapshotResponse = serde_json::from_str(&body).unwrap();
+        assert!(page.has_more, "the snapshot ended before any assignment");
+        snap.store.apply_snapshot(&page).unwrap();
+        req.after = page.after.clone();
+        req.feed_from = Some(page.feed_from);
+        if page.after.as_ref().unwrap().entity == "visit_workers" {
+            break;
+        }
+    }
+    let held = snap.store.sync_state().unwrap().snapshot.unwrap();
+    assert_eq!(held.order, SnapshotOrder::ByName);
+    assert_eq!(held.after.unwrap().entity, "visit_workers");
+    let visits_held = |d: &Device| {
+        d.store
+            .read(|tx| Ok(tx.query_row("SELECT count(*) FROM visits", [], |r| r.get::<_, i64>(0))?))
+            .unwrap()
+    };
+    assert_eq!(
+        visits_held(&snap),
+        0,
+        "by name, visits come after assignments"
+    );
+
+    // The updated app finishes it.
+    let took = snap.sync_until_ok(3);
+    assert!(took.snapshot_records > 0);
+    assert!(snap.store.sync_state().unwrap().snapshot.is_none());
+    feed.sync_until_ok(3);
+    assert_eq!(visits_held(&snap), homes.len() as i64);
+    assert_eq!(
+        dump(&snap),
+        dump(&feed),
+        "the resumed snapshot lost records"
+    );
+    assert!(snap.store.sync_mismatches().unwrap().is_empty());
 }

@@ -249,6 +249,7 @@ impl Store {
                         .clone()
                         .or_else(|| st.snapshot.as_ref().and_then(|p| p.after.clone())),
                     feed_from: page.feed_from,
+                    order: page.order,
                 });
             } else {
                 st.snapshot = None;

@@ -307,6 +307,8 @@ impl SyncClient {
         if let Some(p) = state.snapshot {
             req.after = p.after;
             req.feed_from = Some(p.feed_from);
+            // A snapshot goes on in the order it began in: its position is a place in that order.
+            req.order = p.order;
         }
         let mut done = 0u64;
         let mut next = self.snapshot_page(store, &req);
@@ -318,6 +320,12 @@ impl SyncClient {
             // A page that promises more must move on, or the loop would never end.
             if page.has_more && (page.after.is_none() || page.after == req.after) {
                 return Err(errors::incompatible_version("snapshot did not advance"));
+            }
+            // A page in another order than asked would be resumed from the wrong place.
+            if page.order != req.order {
+                return Err(errors::incompatible_version(
+                    "snapshot page in another order",
+                ));
             }
             if page.has_more {
                 req.after = page.after.clone();

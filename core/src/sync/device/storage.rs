@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::sync::protocol::{PullResponse, PullResume, PushResponse, RejectedChange};
+use crate::sync::snapshot::SnapshotOrder;
 use crate::sync::{Change, RecordRef, SnapshotResponse};
 use crate::CoreResult;
 
@@ -70,4 +71,8 @@ pub struct SnapshotProgress {
     pub after: Option<RecordRef>,
     /// Where the feed continues once the snapshot is complete.
     pub feed_from: u64,
+    /// The order the snapshot's pages come in (`after` is a place in it). Progress kept before
+    /// orders were named was in [`SnapshotOrder::ByName`].
+    #[serde(default)]
+    pub order: SnapshotOrder,
 }

@@ -24,9 +24,11 @@ use super::change::{Change, Fields, Op, RecordRef};
 use super::hlc::HlcTimestamp;
 use super::replica::{FieldVersion, RecordState};
 
+mod order;
 mod page;
 mod wire;
 
+pub use order::SnapshotOrder;
 pub use page::PageWriter;
 
 /// Most records in one snapshot page (the same bound as a pull page).
@@ -45,6 +47,10 @@ pub struct SnapshotRequest {
     pub feed_from: Option<u64>,
     /// Page size wanted; the server caps it at [`MAX_SNAPSHOT_LIMIT`] and at its page byte budget.
     pub limit: u32,
+    /// The order of the snapshot, the same on every page of it (left off: [`SnapshotOrder::ByName`],
+    /// what an older app gets).
+    #[serde(default, skip_serializing_if = "SnapshotOrder::is_by_name")]
+    pub order: SnapshotOrder,
 }
 
 impl SnapshotRequest {
@@ -67,19 +73,20 @@ impl SnapshotRequest {
         self.limit.clamp(1, MAX_SNAPSHOT_LIMIT) as usize
     }
 
-    /// The first page.
+    /// The first page of a new snapshot, in the newest order.
     pub fn first(limit: u32) -> SnapshotRequest {
         SnapshotRequest {
             protocol_version: super::ProtocolVersion::CURRENT,
             after: None,
             feed_from: None,
             limit,
+            order: SnapshotOrder::NEWEST,
         }
     }
 }
 
-/// One page of a snapshot, records in (entity, record id) order. The server writes it with
-/// [`PageWriter`], each record straight from its stored state.
+/// One page of a snapshot, records in the order asked for ([`SnapshotOrder`]). The server writes it
+/// with [`PageWriter`], each record straight from its stored state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SnapshotResponse {
@@ -91,6 +98,10 @@ pub struct SnapshotResponse {
     /// The sequence number the feed continues after once the snapshot is complete.
     pub feed_from: u64,
     pub server_time_ms: i64,
+    /// The order the records are in: the request's (left off for [`SnapshotOrder::ByName`], so an
+    /// older app reads the page it always did).
+    #[serde(default, skip_serializing_if = "SnapshotOrder::is_by_name")]
+    pub order: SnapshotOrder,
 }
 
 /// One record's merged state as a device may hold it. On the wire one flat object: `entity`,

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::SnapshotOrder;
 use crate::sync::change::RecordRef;
 use crate::{CoreError, CoreResult};
 
@@ -25,6 +26,8 @@ struct Tail<'a> {
     has_more: bool,
     feed_from: u64,
     server_time_ms: i64,
+    #[serde(skip_serializing_if = "SnapshotOrder::is_by_name")]
+    order: SnapshotOrder,
 }
 
 impl PageWriter {
@@ -81,12 +84,14 @@ impl PageWriter {
         has_more: bool,
         feed_from: u64,
         server_time_ms: i64,
+        order: SnapshotOrder,
     ) -> CoreResult<Vec<u8>> {
         let tail = serde_json::to_vec(&Tail {
             after,
             has_more,
             feed_from,
             server_time_ms,
+            order,
         })
         .map_err(|e| CoreError::storage(format!("cannot encode a snapshot page: {e}")))?;
         let mut out = Vec::with_capacity(self.records.len() + tail.len() + 16);
@@ -125,7 +130,11 @@ mod tests {
 
     #[test]
     fn a_page_reads_back_as_the_response_of_the_records_kept() {
-        for (n, after, has_more) in [(0, None, false), (1, None, false), (3, Some(7), true)] {
+        for (n, after, has_more, order) in [
+            (0, None, false, SnapshotOrder::ByName),
+            (1, None, false, SnapshotOrder::ParentsFirst),
+            (3, Some(7), true, SnapshotOrder::ParentsFirst),
+        ] {
             let mut page = PageWriter::new();
             let records: Vec<SnapshotRecord> = (0..n).map(record).collect();
             for r in &records {
@@ -156,7 +165,9 @@ mod tests {
                 entity: "visits".into(),
                 record_id: Uuid::from_u128(n),
             });
-            let bytes = page.finish(after.as_ref(), has_more, 42, -5).unwrap();
+            let bytes = page
+                .finish(after.as_ref(), has_more, 42, -5, order)
+                .unwrap();
             let read: SnapshotResponse = serde_json::from_slice(&bytes).unwrap();
             let expected = SnapshotResponse {
                 records,
@@ -164,6 +175,7 @@ mod tests {
                 has_more,
                 feed_from: 42,
                 server_time_ms: -5,
+                order,
             };
             assert_eq!(read, expected);
             assert_eq!(bytes, serde_json::to_vec(&expected).unwrap());

@@ -13,6 +13,7 @@ use std::path::Path;
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
+use donghaeng_core::sync::snapshot::SnapshotOrder;
 use donghaeng_core::sync::{Change, HlcTimestamp, RecordRef};
 use donghaeng_core::{CoreError, CoreResult};
 
@@ -484,39 +485,39 @@ impl Tables<'_> {
         Ok(out)
     }
 
-    /// Up to `max` records listed under a 동, after `after`, in snapshot order, with their household.
+    /// Up to `max` records of one entity listed under a 동, after `after` (a record and one of its
+    /// households: a record listed under two is read on from the second), by record id, with their
+    /// household.
     pub(super) fn area_chunk(
         &self,
         dong: Uuid,
-        after: Option<&(String, Uuid)>,
+        entity: &str,
+        after: Option<(Uuid, Uuid)>,
         max: usize,
-    ) -> rusqlite::Result<Vec<(String, Uuid, Uuid)>> {
-        let (entity, record) =
-            after.map_or(("", [0u8; 16]), |(e, id)| (e.as_str(), *id.as_bytes()));
+    ) -> rusqlite::Result<Vec<(Uuid, Uuid)>> {
+        let (record, household) = after.map_or(([0u8; 16], [0u8; 16]), |(r, h)| {
+            (*r.as_bytes(), *h.as_bytes())
+        });
         let mut st = self.0.prepare_cached(
-            "SELECT entity, record, household FROM area_records \
-             WHERE dong = ?1 AND (entity, record) > (?2, ?3) ORDER BY entity, record LIMIT ?4",
+            "SELECT record, household FROM area_records \
+             WHERE dong = ?1 AND entity = ?2 AND (record, household) > (?3, ?4) \
+             ORDER BY record, household LIMIT ?5",
         )?;
         let rows = st.query_map(
             params![
                 dong.as_bytes(),
                 entity,
                 &record[..],
+                &household[..],
                 i64::try_from(max).unwrap_or(i64::MAX)
             ],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Vec<u8>>(1)?,
-                    r.get::<_, Vec<u8>>(2)?,
-                ))
-            },
+            |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)),
         )?;
         let mut out = Vec::new();
         for row in rows {
-            let (entity, record, household) = row?;
+            let (record, household) = row?;
             if let (Some(record), Some(household)) = (uuid(&record), uuid(&household)) {
-                out.push((entity, record, household));
+                out.push((record, household));
             }
         }
         Ok(out)
@@ -526,17 +527,19 @@ impl Tables<'_> {
     /// `max` after `after`; `true` if one was cut there.
     pub(super) fn loose(
         &self,
-        after: Option<&(String, Uuid)>,
+        order: SnapshotOrder,
+        after: Option<&RecordRef>,
         user: Uuid,
         max: usize,
-    ) -> rusqlite::Result<(Vec<(String, Uuid)>, bool)> {
+    ) -> rusqlite::Result<(Vec<RecordRef>, bool)> {
         let limit = i64::try_from(max).unwrap_or(i64::MAX);
         // Where an entity's list starts: none of an entity before `after`, all of one after it.
         let from_of = |entity: &str| -> Option<[u8; 16]> {
             match after {
-                Some((e, _)) if e.as_str() > entity => None,
-                Some((e, id)) if e.as_str() == entity => Some(*id.as_bytes()),
-                _ => Some([0u8; 16]),
+                None => Some([0u8; 16]),
+                Some(a) if a.entity == entity => Some(*a.record_id.as_bytes()),
+                Some(a) if order.follows(entity, Uuid::nil(), Some(a)) => Some([0u8; 16]),
+                Some(_) => None,
             }
         };
         let mut out = Vec::new();
@@ -546,7 +549,10 @@ impl Tables<'_> {
             out.extend(
                 ids.iter()
                     .filter_map(|id| uuid(id))
-                    .map(|id| (entity.to_owned(), id)),
+                    .map(|record_id| RecordRef {
+                        entity: entity.to_owned(),
+                        record_id,
+                    }),
             );
         };
         let maps = [
