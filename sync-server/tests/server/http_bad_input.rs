@@ -133,6 +133,15 @@ async fn each_bad_push_is_refused_whole_and_the_server_keeps_serving() {
         )
         .await;
     assert_refused(&r, StatusCode::BAD_REQUEST, "invalid_body");
+    // A snapshot in an order no version has.
+    let r = srv
+        .post(
+            "/v1/snapshot",
+            Some(&t),
+            &json!({"protocol_version": 2, "limit": 5, "order": "sideways"}),
+        )
+        .await;
+    assert_refused(&r, StatusCode::BAD_REQUEST, "invalid_body");
 
     // Nothing of any refused batch was stored, and the server still serves a good push.
     assert_eq!(srv.store_dump().await, "");
